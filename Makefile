@@ -1,0 +1,45 @@
+# Hub Scout. Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test setup setup-dev chromium bench screenshots snapshot clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+setup-dev: $(VENV)/.dev-installed chromium
+
+# Browser tests drive Debian's Chromium (never `playwright install`: it cannot download here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+
+run: setup
+	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+
+test: setup-dev
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: setup-dev
+	$(PY) bench/run_all.py
+
+screenshots: setup-dev
+	$(PY) scripts/screenshots.py
+
+# Rebuild the embedded catalog snapshot from ../shared/data/hub (only needed to refresh it).
+snapshot: setup
+	$(PY) scripts/build_snapshot.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

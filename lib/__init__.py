@@ -1,0 +1,1 @@
+"""Hub Scout logic. Nothing under lib/ imports streamlit except lib/ui/."""

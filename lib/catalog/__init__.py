@@ -1,0 +1,1 @@
+"""Model catalog: one query type, one result type, three sources (live, snapshot, auto)."""

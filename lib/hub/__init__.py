@@ -1,0 +1,1 @@
+"""Typed Hub records and the thin layer over huggingface_hub."""
