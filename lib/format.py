@@ -1,0 +1,91 @@
+"""Human units for the UI: parameter counts (22.7M, ~7B), byte sizes, compact counts, dates.
+
+Pure functions, no Streamlit. Parsing accepts what people type (``500M``, ``1.5B``, ``7e9``,
+``1,000``) and returns None for anything else, never raising.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+
+_SUFFIXES = (("T", 10**12), ("B", 10**9), ("M", 10**6), ("k", 10**3))
+
+
+def _trim(x: float) -> str:
+    """One decimal below 100, none above; drop a trailing ``.0``."""
+    text = f"{x:.1f}" if x < 100 else f"{x:.0f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def compact(n: int | float | None) -> str:
+    """1234 -> ``1.2k``, 1_234_567 -> ``1.2M``; None -> ``–``."""
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return "–"
+    sign = "-" if n < 0 else ""
+    n = abs(n)
+    for i, (suffix, size) in enumerate(_SUFFIXES):
+        if n >= size:
+            value = n / size
+            # 999_950 would round to "1000k": promote to the next unit up.
+            if round(value, 1) >= 1000 and i > 0:
+                suffix, value = _SUFFIXES[i - 1][0], value / 1000
+            return f"{sign}{_trim(value)}{suffix}"
+    return f"{sign}{int(n) if float(n).is_integer() else round(n, 1)}"
+
+
+def params(n: int | None, exact: bool = True) -> str:
+    """Parameter count in human units: ``22.7M``, ``7.6B``; estimated ones as ``~7B``."""
+    if n is None:
+        return "–"
+    return compact(n) if exact else f"~{compact(n)}"
+
+
+def size_bytes(n: int | float | None) -> str:
+    """Decimal byte sizes as the Hub shows them: ``438 MB``, ``15.2 GB``."""
+    if n is None:
+        return "–"
+    for unit, size in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if n >= size:
+            return f"{_trim(n / size)} {unit}"
+    return f"{int(n)} B"
+
+
+_COUNT_RE = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?(?:e[0-9]+)?)\s*([kKmMbBtT]?)\s*$")
+_MULT = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
+
+
+def parse_count(text: str | None) -> int | None:
+    """``500M`` -> 500_000_000, ``1.5B``, ``7e9``, ``1,000``, ``20k``; blank or garbage -> None."""
+    if text is None:
+        return None
+    m = _COUNT_RE.match(str(text).replace(" ", ""))
+    if not m:
+        return None
+    try:
+        value = float(m.group(1).replace(",", "").replace("_", ""))
+    except ValueError:
+        return None
+    return int(round(value * _MULT[m.group(2).lower()]))
+
+
+def date(value: datetime | None) -> str:
+    """``2024-03-05`` or ``–``."""
+    return value.date().isoformat() if value else "–"
+
+
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """Rough age in words: ``today``, ``3 days ago``, ``5 months ago``, ``2 years ago``."""
+    if value is None:
+        return "–"
+    now = now or datetime.now(timezone.utc)
+    days = (now - value).days
+    if days < 1:
+        return "today"
+    if days < 31:
+        return f"{days} day{'s' if days != 1 else ''} ago"
+    if days < 365:
+        months = days // 30
+        return f"{months} month{'s' if months != 1 else ''} ago"
+    years = days // 365
+    return f"{years} year{'s' if years != 1 else ''} ago"

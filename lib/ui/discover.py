@@ -1,0 +1,315 @@
+"""Streamlit glue for the Discover page: filters <-> URL, the results table, charts, export.
+
+The URL is the source of truth for a shared link: on the first run of the page (its widgets have
+no state yet) the filters are filled from ``st.query_params`` (``CatalogQuery.from_params``); after
+every run the URL is rewritten from the widgets (``CatalogQuery.to_params``), plus ``model=`` for
+the selected row and ``source=`` (kept by the frame).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lib import discover
+from lib import format as fmt
+from lib.catalog.query import SORTS, CatalogQuery
+from lib.catalog.result import SearchResult
+from lib.hub.records import ModelRecord
+from lib.ui import cached
+
+P = "d_"  # widget key prefix
+KEYS = {
+    "task": P + "task", "search": P + "search", "author": P + "author", "library": P + "library",
+    "language": P + "language", "license": P + "license", "size": P + "size",
+    "params_min": P + "params_min", "params_max": P + "params_max",
+    "min_downloads": P + "min_downloads", "min_likes": P + "min_likes", "sort": P + "sort",
+    "limit": P + "limit",
+}
+LIMITS = [25, 50, 100, 250, 500, 1000]
+_LAST_QUERY = "_discover_last_params"  # survives page switches (widget state does not)
+URL_KEYS = {"source", "model"}
+
+
+# ---- state <-> URL ---------------------------------------------------------------------------
+
+
+def _init_from_url() -> None:
+    """Fill the filter widgets from the URL (or the last query) on the page's first run."""
+    if KEYS["task"] in st.session_state:
+        return
+    url = {k: v for k, v in st.query_params.to_dict().items() if k not in URL_KEYS}
+    params = url if url else st.session_state.get(_LAST_QUERY, {})
+    q = CatalogQuery.from_params(params)
+    ss = st.session_state
+    ss[KEYS["task"]] = q.task or ""
+    ss[KEYS["search"]] = q.search or ""
+    ss[KEYS["author"]] = q.author or ""
+    ss[KEYS["library"]] = q.library or ""
+    ss[KEYS["language"]] = q.language or ""
+    ss[KEYS["license"]] = q.license or ""
+    ss[KEYS["size"]] = discover.preset_for(q.params_min, q.params_max)
+    ss[KEYS["params_min"]] = fmt.compact(q.params_min) if q.params_min else ""
+    ss[KEYS["params_max"]] = fmt.compact(q.params_max) if q.params_max else ""
+    ss[KEYS["min_downloads"]] = q.min_downloads or 0
+    ss[KEYS["min_likes"]] = q.min_likes or 0
+    ss[KEYS["sort"]] = q.sort
+    ss[KEYS["limit"]] = q.limit if q.limit in LIMITS else min(LIMITS, key=lambda n: abs(n - q.limit))
+
+
+def sync_url(query: CatalogQuery, model_id: str | None) -> None:
+    """Rewrite the URL from the current filters and selection (keeps ``source=``)."""
+    want = query.to_params()
+    if model_id:
+        want["model"] = model_id
+    if "source" in st.query_params:
+        want["source"] = st.query_params["source"]
+    if st.query_params.to_dict() != want:
+        st.query_params.from_dict(want)
+    st.session_state[_LAST_QUERY] = query.to_params()
+
+
+# ---- filters ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The query the widgets describe, and a message about input the page could not use."""
+
+    query: CatalogQuery
+    problems: tuple[str, ...] = ()
+
+
+def filter_panel(facets: dict[str, list[tuple[str, int]]]) -> Filters:
+    """Draw the filters; return the query they describe."""
+    _init_from_url()
+    ss = st.session_state
+    problems: list[str] = []
+    task_counts = dict(facets.get("task", []))
+
+    c1, c2, c3, c4 = st.columns([3, 3, 2, 1])
+    task_opts = discover.task_options()
+    if ss[KEYS["task"]] not in task_opts:  # an unknown tag from a URL: keep it, labelled as is
+        task_opts.insert(1, ss[KEYS["task"]])
+    task = c1.selectbox("Task", task_opts, key=KEYS["task"],
+                        format_func=lambda t: discover.task_label(t, task_counts))
+    search = c2.text_input("Search model names", key=KEYS["search"], placeholder="e.g. bert, llama, whisper")
+    sort = c3.selectbox("Sort by", list(SORTS), key=KEYS["sort"], format_func=SORTS.__getitem__)
+    limit = c4.selectbox("Results", LIMITS, key=KEYS["limit"])
+
+    c1, c2, c3, c4 = st.columns(4)
+    author = c1.text_input("Author", key=KEYS["author"], placeholder="e.g. google, Qwen")
+    library = _facet_select(c2, "Library", "library", facets)
+    language = _facet_select(c3, "Language", "language", facets)
+    license_ = _facet_select(c4, "License", "license", facets)
+
+    c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
+    size = c1.selectbox("Parameters", discover.preset_labels(), key=KEYS["size"])
+    rng = discover.preset_range(size)
+    if rng is None:
+        lo_text = c2.text_input("Min parameters", key=KEYS["params_min"], placeholder="e.g. 100M")
+        hi_text = c3.text_input("Max parameters", key=KEYS["params_max"], placeholder="e.g. 1.5B")
+        lo, hi = fmt.parse_count(lo_text), fmt.parse_count(hi_text)
+        for text, val, name in ((lo_text, lo, "minimum"), (hi_text, hi, "maximum")):
+            if text.strip() and val is None:
+                problems.append(f"Ignored the {name} parameter count {text!r}: write it like 500M, 1.5B or 7e9.")
+        if lo is not None and hi is not None and lo > hi:
+            problems.append("The minimum parameter count is above the maximum: swapped them.")
+            lo, hi = hi, lo
+    else:
+        lo, hi = rng
+        c2.empty()
+        c3.empty()
+    min_downloads = c4.number_input("Min downloads", min_value=0, step=1000, key=KEYS["min_downloads"])
+    min_likes = c5.number_input("Min likes", min_value=0, step=10, key=KEYS["min_likes"])
+
+    query = CatalogQuery(
+        task=task or None, search=search, author=author, library=library, language=language,
+        license=license_, params_min=lo, params_max=hi,
+        min_downloads=int(min_downloads) or None, min_likes=int(min_likes) or None,
+        sort=sort, limit=int(limit),
+    ).normalized()
+    return Filters(query, tuple(problems))
+
+
+def _facet_select(col, label: str, facet: str, facets: dict) -> str | None:
+    key = KEYS[facet]
+    current = st.session_state.get(key) or ""
+    opts = discover.facet_options(facets.get(facet), current)
+    counts = dict(facets.get(facet, []))
+    value = col.selectbox(label, opts, key=key, accept_new_options=True,
+                          format_func=lambda v: discover.facet_label(v, counts, "Any"),
+                          help="Pick one or type any Hub tag")
+    return (value or "").strip() or None
+
+
+# ---- search ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A search answer, or the reason there is none (live-only mode with the Hub down)."""
+
+    result: SearchResult | None
+    error: str | None = None
+
+
+def run_search(query: CatalogQuery, mode: str) -> Outcome:
+    with st.spinner("Searching the catalog…"):
+        try:
+            return Outcome(cached.search(query, mode))
+        except cached.HubUnavailable as exc:
+            return Outcome(None, getattr(exc, "reason", None) or str(exc))
+
+
+def show_status(outcome: Outcome) -> None:
+    """Banners: fell back to the snapshot; the Hub is down in live-only mode."""
+    if outcome.error:
+        st.error(
+            f"**The Hub did not answer** ({outcome.error}). The catalog source is set to *Live only*: "
+            "switch it to **Auto** or **Snapshot only** in the sidebar to search the snapshot instead.",
+            icon=":material/cloud_off:",
+        )
+        if st.button("Search the snapshot instead", key=P + "use_snapshot"):
+            from lib.ui.frame import set_mode
+
+            set_mode("snapshot")
+            st.rerun()
+        return
+    r = outcome.result
+    if r is not None and r.fallback_reason:
+        st.warning(
+            f"**Showing the snapshot**: the live Hub did not answer ({r.fallback_reason}). "
+            f"Results come from {r.source.label}.",
+            icon=":material/cloud_off:",
+        )
+
+
+# ---- results ---------------------------------------------------------------------------------
+
+
+def _table_key(query: CatalogQuery, mode: str) -> str:
+    """A new key per query: a selection belongs to one result list."""
+    digest = hashlib.sha1(repr((sorted(query.to_params().items()), mode)).encode()).hexdigest()[:10]
+    return f"{P}results_{digest}"
+
+
+def results_table(result: SearchResult, query: CatalogQuery, mode: str,
+                  fit: dict[str, str] | None = None) -> ModelRecord | None:
+    """The results table; returns the selected model (restored from ``model=`` in the URL)."""
+    records = result.records
+    df = discover.results_frame(records, fit)
+    url_model = st.query_params.get("model")
+    row = discover.row_of(records, url_model)
+    column_config = {
+        "Model": st.column_config.LinkColumn(
+            "Model", display_text=r"https://huggingface\.co/(.*)", width="large",
+            help="Opens the model's page on the Hub"),
+        "Task": st.column_config.TextColumn("Task"),
+        "Parameters": st.column_config.TextColumn(
+            "Parameters", help="Total parameters; ~ marks an estimate (from the name or config), not a count"),
+        "Weights": st.column_config.NumberColumn(
+            "Weights", format="bytes", help="Size of the weights at the dtype they are stored in"),
+        "Downloads": st.column_config.NumberColumn("Downloads", format="compact", help="Last 30 days"),
+        "Likes": st.column_config.NumberColumn("Likes", format="compact"),
+        "License": st.column_config.TextColumn("License"),
+        "Updated": st.column_config.DateColumn("Updated", format="distance"),
+    }
+    if fit is not None:
+        column_config[discover.FIT_COLUMN] = st.column_config.TextColumn(
+            discover.FIT_COLUMN, help="Whether the weights fit this machine's memory")
+    state = st.dataframe(
+        df, key=_table_key(query, mode), hide_index=True, on_select="rerun",
+        selection_mode="single-row", column_config=column_config, width="stretch",
+        selection_default={"selection": {"rows": [row]}} if row is not None else None,
+    )
+    rows = list(state.selection.rows) if state is not None else []
+    if rows and 0 <= rows[0] < len(records):
+        return records[rows[0]]
+    return None
+
+
+def source_caption(result: SearchResult) -> None:
+    """Where the rows came from (always said when the snapshot is in use)."""
+    n = len(result.records)
+    more = " (more match: raise the number of results or narrow the filters)" if result.has_more else ""
+    if result.source.kind == "snapshot":
+        src = "; ".join(result.source.sources) if result.source.sources else "embedded data"
+        st.caption(f"{n:,} models{more} · from **{result.source.label}** "
+                   f"(snapshot date {result.source.date or 'unknown'}) · sources: {src}")
+    else:
+        cost = f" · {result.requests} Hub request{'s' if result.requests != 1 else ''}" if result.requests else ""
+        st.caption(f"{n:,} models{more} · live from the Hugging Face Hub{cost} · "
+                   f"{result.elapsed_s:.2f} s")
+
+
+def selected_model(record: ModelRecord) -> None:
+    """The selected model's one-line summary and the ways to open it."""
+    from lib.ui import links
+
+    with st.container(border=True, key=P + "selected"):
+        st.markdown(
+            f"**Selected: {record.id}** · {fmt.params(record.params_total, record.params_exact)} parameters"
+            f" · {fmt.size_bytes(record.weights_bytes)} of weights"
+            + (f" ({record.main_dtype})" if record.main_dtype else "")
+        )
+        c1, c2 = st.columns([1, 1])
+        with c1:
+            links.open_model_link(record.id, record.hub_url)
+
+
+# ---- charts ----------------------------------------------------------------------------------
+
+
+def charts(records: list[ModelRecord]) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Downloads vs parameters**")
+        data = discover.scatter_frame(records)
+        if data.empty:
+            st.info("None of these results has both a parameter count and downloads to plot.")
+        else:
+            chart = (
+                alt.Chart(data)
+                .mark_circle(size=70, opacity=0.75)
+                .encode(
+                    x=alt.X("parameters:Q", scale=alt.Scale(type="log"), title="Parameters",
+                            axis=alt.Axis(format="~s")),
+                    y=alt.Y("downloads:Q", scale=alt.Scale(type="log"), title="Downloads (30 days)",
+                            axis=alt.Axis(format="~s")),
+                    color=alt.Color("task:N", title="Task", legend=alt.Legend(orient="bottom", columns=2)),
+                    tooltip=[alt.Tooltip("id:N", title="Model"), alt.Tooltip("task:N", title="Task"),
+                             alt.Tooltip("params_label:N", title="Parameters"),
+                             alt.Tooltip("downloads:Q", title="Downloads", format=",")],
+                )
+                .interactive()
+            )
+            st.altair_chart(chart, width="stretch")
+            missing = len(records) - len(data)
+            if missing:
+                st.caption(f"{missing} of {len(records)} results lack a parameter count or downloads and are not plotted.")
+    with right:
+        by = st.segmented_control("Count by", ["task", "library"], key=P + "count_by", default="task",
+                                  format_func=str.capitalize) or "task"
+        counts = discover.counts_frame(records, by)
+        chart = (
+            alt.Chart(counts.head(20))
+            .mark_bar()
+            .encode(
+                x=alt.X("models:Q", title="Models"),
+                y=alt.Y(f"{by}:N", sort="-x", title=None),
+                tooltip=[alt.Tooltip(f"{by}:N", title=by.capitalize()), alt.Tooltip("models:Q", title="Models")],
+            )
+        )
+        st.altair_chart(chart, width="stretch")
+
+
+def download(result: SearchResult, query: CatalogQuery) -> None:
+    st.download_button(
+        "Download CSV", data=discover.results_csv(result.records),
+        file_name=discover.csv_filename(query.to_params()), mime="text/csv",
+        icon=":material/download:", key=P + "csv",
+    )

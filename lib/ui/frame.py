@@ -1,0 +1,164 @@
+"""The frame every page calls first: ``page_frame(title, icon)``.
+
+It sets the page config and renders the sidebar: the catalog source (a control to switch
+auto / live only / snapshot only, kept in the URL as ``source=`` and in session state), whether a
+Hub token is set (never the token), and the detected hardware (no torch import).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from lib import hardware
+from lib.catalog.result import SearchResult, SourceInfo
+from lib.ui import cached
+
+MODES: dict[str, str] = {"auto": "Auto", "live": "Live only", "snapshot": "Snapshot only"}
+MODE_HELP = {
+    "auto": "Ask the Hub; if it does not answer within HUBSCOUT_LIVE_TIMEOUT seconds, use the snapshot.",
+    "live": "Always ask the Hub; show an error when it is unreachable.",
+    "snapshot": "Never touch the network: search the embedded snapshot only.",
+}
+MODE_KEY = "catalog_mode"  # the sidebar widget
+_MODE_MEMORY = "_catalog_mode"  # survives page switches (widget state does not)
+PAGE_DIR_NAMES = ("pages/1_Discover.py", "pages/2_Model.py", "pages/3_Playground.py")
+
+
+@dataclass
+class Frame:
+    """What a page gets back from ``page_frame``.
+
+    mode: the catalog mode chosen in the sidebar (``auto`` / ``live`` / ``snapshot``).
+    hardware: this machine as detected now.
+    token_set: whether a Hub token is configured.
+    """
+
+    mode: str
+    hardware: hardware.Hardware
+    token_set: bool
+    _status: object = field(default=None, repr=False)
+
+    def show_source(self, result: SearchResult | None = None, error: str | None = None) -> None:
+        """Fill the sidebar's "answered by" line once the page knows which catalog answered."""
+        if self._status is None:
+            return
+        if error:
+            self._status.error(f"Hub unreachable: {error}", icon=":material/cloud_off:")
+        elif result is not None:
+            self._status.markdown(source_line(result.source, result.fallback_reason))
+
+
+def source_line(info: SourceInfo, fallback_reason: str | None = None) -> str:
+    """One markdown line: which catalog answered, with the snapshot date."""
+    if info.kind == "live":
+        return ":green[●] Answered by **the live Hub**"
+    text = f":orange[●] Answered by **{info.label}**"
+    if fallback_reason:
+        text += " (the Hub did not answer)"
+    return text
+
+
+def token_is_set() -> bool:
+    """Whether huggingface_hub would send a token (env HF_TOKEN or a saved login). Never shown."""
+    if os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN"):
+        return True
+    try:
+        from huggingface_hub import get_token
+
+        return bool(get_token())
+    except Exception:  # a broken token file must not break the sidebar
+        return False
+
+
+def _init_mode() -> None:
+    """Seed the sidebar control: URL ``source=`` first, then this session's choice, then the env.
+
+    Widget state does not survive a page switch in Streamlit, so the choice lives in a plain
+    session key (``_MODE_MEMORY``, updated by the control's callback) and is copied into the
+    widget's key before the widget is drawn on every run.
+    """
+    url_mode = st.query_params.get("source")
+    if url_mode in MODES:
+        st.session_state[_MODE_MEMORY] = url_mode
+    elif st.session_state.get(_MODE_MEMORY) not in MODES:
+        env = cached.mode_from_env()
+        st.session_state[_MODE_MEMORY] = env if env in MODES else "auto"
+    st.session_state[MODE_KEY] = st.session_state[_MODE_MEMORY]
+
+
+def _on_mode_change() -> None:
+    st.session_state[_MODE_MEMORY] = st.session_state[MODE_KEY]
+    if "source" in st.query_params:  # the URL must not pull the old choice back
+        del st.query_params["source"]
+    cached.forget_hub_down()
+
+
+def set_mode(mode: str) -> None:
+    """Switch the catalog mode from page code (e.g. a "use the snapshot" button), then rerun."""
+    if mode in MODES:
+        st.session_state[_MODE_MEMORY] = mode
+        if "source" in st.query_params:
+            del st.query_params["source"]
+        cached.forget_hub_down()
+
+
+def page_frame(title: str, icon: str) -> Frame:
+    """Set the page config and draw the sidebar; call first on every page."""
+    st.set_page_config(page_title=f"{title} · Hub Scout", page_icon=icon, layout="wide")
+    _init_mode()
+    sb = st.sidebar
+    sb.markdown("### Catalog")
+    mode = sb.radio(
+        "Catalog source", list(MODES), key=MODE_KEY, format_func=MODES.__getitem__,
+        horizontal=True, help="\n\n".join(f"**{MODES[m]}**: {h}" for m, h in MODE_HELP.items()),
+        on_change=_on_mode_change,
+    )
+    if mode == cached.mode_from_env():
+        if "source" in st.query_params:
+            del st.query_params["source"]
+    elif st.query_params.get("source") != mode:
+        st.query_params["source"] = mode
+
+    status = sb.empty()
+    info, n = cached.snapshot_info()
+    if mode == "snapshot":
+        status.markdown(source_line(info))
+    elif mode == "live":
+        status.markdown(":blue[●] The live Hub only")
+    else:
+        status.markdown(":blue[●] The live Hub, falling back to the snapshot")
+    sb.caption(f"Snapshot: {info.label} · {n:,} models")
+
+    token = token_is_set()
+    sb.markdown("### Hub token")
+    sb.markdown(":green[Set] (used, never shown)" if token else
+                "Not set: anonymous calls (the Hub allows about 500 per 5 minutes)")
+
+    hw = hardware.detect()
+    sb.markdown("### This machine")
+    sb.markdown(hardware_lines(hw))
+    return Frame(mode=mode, hardware=hw, token_set=token, _status=status)
+
+
+def hardware_lines(hw: hardware.Hardware) -> str:
+    """RAM, then each GPU with its memory, as markdown lines."""
+    gib = hardware.GiB
+    lines = [f"- RAM: **{hw.ram_total_bytes / gib:.0f} GB**"
+             + (f" ({hw.ram_available_bytes / gib:.1f} GB free)" if hw.ram_available_bytes else "")]
+    if hw.cpu_count:
+        lines.append(f"- CPU: {hw.cpu_count} threads")
+    if not hw.gpus:
+        lines.append("- GPU: none detected")
+    for g in hw.gpus:
+        mem = f"{g.total_bytes / gib:.0f} GB VRAM" if g.kind == "cuda" else "shares RAM"
+        lines.append(f"- GPU: **{g.name}**, {mem}")
+    return "\n".join(lines)
+
+
+def page_exists(path: str) -> bool:
+    """Whether a page file exists next to the entry script (pages are added over time)."""
+    from pathlib import Path
+
+    return (Path(__file__).resolve().parents[2] / path).is_file()

@@ -1,0 +1,38 @@
+"""Discover: find models by task, size and popularity."""
+import streamlit as st
+
+from lib.ui import cached
+from lib.ui import discover as ui
+from lib.ui.frame import page_frame
+
+frame = page_frame("Discover", ":material/search:")
+st.title("Discover models")
+
+filters = ui.filter_panel(cached.facets())
+for problem in filters.problems:
+    st.warning(problem, icon=":material/edit_note:")
+query = filters.query
+
+outcome = ui.run_search(query, frame.mode)
+frame.show_source(outcome.result, outcome.error)
+ui.show_status(outcome)
+
+selected = None
+result = outcome.result
+if result is not None:
+    title, csv = st.columns([5, 1], vertical_alignment="bottom")
+    title.subheader("Results")
+    with csv:
+        ui.download(result, query)
+    if not result.records:
+        st.info("No model matches these filters. Widen the parameter range, lower the minimum "
+                "downloads or likes, or clear the search text.", icon=":material/filter_alt_off:")
+    else:
+        selected = ui.results_table(result, query, frame.mode)
+    ui.source_caption(result)
+    if selected:
+        ui.selected_model(selected)
+    if result.records:
+        ui.charts(result.records)
+
+ui.sync_url(query, selected.id if selected else None)
