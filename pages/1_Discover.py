@@ -20,16 +20,17 @@ ui.show_status(outcome)
 selected = None
 result = outcome.result
 if result is not None:
-    title, csv = st.columns([5, 1], vertical_alignment="bottom")
-    title.subheader("Results")
-    with csv:
-        ui.download(result, query)
+    st.subheader("Results")
     if not result.records:
         st.info("No model matches these filters. Widen the parameter range, lower the minimum "
                 "downloads or likes, or clear the search text.", icon=":material/filter_alt_off:")
     else:
         selected = ui.results_table(result, query, frame.mode)
-    ui.source_caption(result)
+    caption, csv = st.columns([5, 1])
+    with caption:
+        ui.source_caption(result)
+    with csv:
+        ui.download(result, query)
     if selected:
         ui.selected_model(selected)
     if result.records:

@@ -206,7 +206,7 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
     row = discover.row_of(records, url_model)
     column_config = {
         "Model": st.column_config.LinkColumn(
-            "Model", display_text=r"https://huggingface\.co/(.*)", width="large",
+            "Model", display_text=r"https://huggingface\.co/(.*)", width=300,
             help="Opens the model's page on the Hub"),
         "Task": st.column_config.TextColumn("Task"),
         "Parameters": st.column_config.TextColumn(
@@ -223,7 +223,7 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
             discover.FIT_COLUMN, help="Whether the weights fit this machine's memory")
     state = st.dataframe(
         df, key=_table_key(query, mode), hide_index=True, on_select="rerun",
-        selection_mode="single-row", column_config=column_config, width="stretch",
+        selection_mode="single-row", column_config=column_config, width="stretch", placeholder="–",
         selection_default={"selection": {"rows": [row]}} if row is not None else None,
     )
     rows = list(state.selection.rows) if state is not None else []

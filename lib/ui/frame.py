@@ -109,6 +109,8 @@ def page_frame(title: str, icon: str) -> Frame:
     st.set_page_config(page_title=f"{title} · Hub Scout", page_icon=icon, layout="wide")
     _init_mode()
     sb = st.sidebar
+    with sb:
+        _nav()
     sb.markdown("### Catalog")
     mode = sb.radio(
         "Catalog source", list(MODES), key=MODE_KEY, format_func=MODES.__getitem__,
@@ -140,6 +142,24 @@ def page_frame(title: str, icon: str) -> Frame:
     sb.markdown("### This machine")
     sb.markdown(hardware_lines(hw))
     return Frame(mode=mode, hardware=hw, token_set=token, _status=status)
+
+
+NAV: tuple[tuple[str, str, str], ...] = (
+    ("streamlit_app.py", "Home", ":material/home:"),
+    ("pages/1_Discover.py", "Discover", ":material/search:"),
+    ("pages/2_Model.py", "Model", ":material/deployed_code:"),
+    ("pages/3_Playground.py", "Playground", ":material/play_circle:"),
+)
+
+
+def _nav() -> None:
+    """Links to the pages that exist (Streamlit's own list is hidden in .streamlit/config.toml:
+    it would call the home page "streamlit app" and drop the ``source=`` param)."""
+    params = {"source": st.query_params["source"]} if "source" in st.query_params else None
+    for path, label, icon in NAV:
+        if page_exists(path):
+            st.page_link(path, label=label, icon=icon, query_params=params)
+    st.divider()
 
 
 def hardware_lines(hw: hardware.Hardware) -> str:

@@ -1,0 +1,181 @@
+"""Discover page under AppTest: filters <-> table <-> URL, selection, banners, states, export."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.format import parse_count
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "pages/1_Discover.py"
+
+
+def open_discover(params: dict[str, str] | None = None) -> AppTest:
+    """A fresh session whose first request is Discover with ``params`` in the URL."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params or {})
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def table(at: AppTest):
+    assert at.dataframe, "no results table"
+    return at.dataframe[0].value
+
+
+def ids(at: AppTest) -> list[str]:
+    return [u.removeprefix("https://huggingface.co/") for u in table(at)["Model"]]
+
+
+@pytest.fixture
+def snapshot_mode(monkeypatch):
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "snapshot")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    from lib.ui import cached
+
+    cached.clear()
+    yield
+    cached.clear()
+
+
+def test_url_params_restore_filters_and_filter_the_table(snapshot_mode):
+    at = open_discover({"task": "text-classification", "params_max": "500000000", "sort": "likes"})
+    assert not at.exception
+    # the widgets show the URL's values
+    assert at.selectbox(key="d_task").value == "text-classification"
+    assert at.selectbox(key="d_size").value == "Custom range"
+    assert at.text_input(key="d_params_max").value == "500M"
+    assert at.selectbox(key="d_sort").value == "likes"
+    df = table(at)
+    assert len(df) > 0
+    assert set(df["Task"]) == {"Text Classification"}
+    sizes = [parse_count(p.lstrip("~")) for p in df["Parameters"] if p != "–"]
+    assert sizes and max(sizes) <= 500_000_000
+    # and the URL keeps them (a link reproduces the view)
+    assert at.query_params["task"] == "text-classification"
+    assert at.query_params["params_max"] == "500000000"
+
+
+def test_changing_a_filter_changes_the_table_and_the_url(snapshot_mode):
+    at = open_discover()
+    before = ids(at)
+    assert "task" not in at.query_params
+    at.selectbox(key="d_task").set_value("automatic-speech-recognition").run()
+    assert not at.exception
+    after = ids(at)
+    assert after and after != before
+    assert set(table(at)["Task"]) == {"Automatic Speech Recognition"}
+    assert at.query_params["task"] == "automatic-speech-recognition"
+    # a size preset narrows further and lands in the URL as numbers
+    at.selectbox(key="d_size").set_value("< 1B").run()
+    assert at.query_params["params_max"] == str(10**9)
+    assert len(ids(at)) <= len(after)
+
+
+def test_free_text_author_and_min_downloads(snapshot_mode):
+    at = open_discover({"search": "bert", "min_downloads": "1000000"})
+    assert at.text_input(key="d_search").value == "bert"
+    assert at.number_input(key="d_min_downloads").value == 1_000_000
+    df = table(at)
+    assert all("bert" in i.lower() for i in ids(at))
+    assert (df["Downloads"].dropna() >= 1_000_000).all()
+
+
+def test_url_model_restores_the_selection(snapshot_mode):
+    first = open_discover({"task": "text-classification"})
+    target = ids(first)[2]
+    at = open_discover({"task": "text-classification", "model": target})
+    assert not at.exception
+    assert at.query_params["model"] == target
+    selected = [m.value for m in at.markdown if m.value.startswith("**Selected:")]
+    assert selected and target in selected[0]
+
+
+def test_selecting_a_row_puts_the_model_in_the_url(snapshot_mode):
+    at = open_discover({"task": "fill-mask"})
+    key = at.dataframe[0].key
+    assert key and key.startswith("d_results_")
+    at.session_state[key] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert at.query_params["model"] == ids(at)[1]
+    assert at.get("link_button"), "no way to open the selected model"
+    # a new query is a new result list: the selection does not jump to another model
+    at.selectbox(key="d_task").set_value("text-classification").run()
+    assert "model" not in at.query_params
+
+
+def test_empty_results_have_a_clear_state(snapshot_mode):
+    at = open_discover({"search": "no-model-is-called-this-zzz"})
+    assert not at.exception
+    assert not at.dataframe
+    assert any("No model matches" in i.value for i in at.info)
+
+
+def test_bad_parameter_text_gets_a_message_not_a_traceback(snapshot_mode):
+    at = open_discover({"params_min": "1000"})
+    assert at.selectbox(key="d_size").value == "Custom range"
+    at.text_input(key="d_params_min").input("lots").run()
+    assert not at.exception
+    assert any("lots" in w.value for w in at.warning)
+
+
+def test_snapshot_date_and_sources_are_shown(snapshot_mode):
+    at = open_discover()
+    captions = " ".join(c.value for c in at.caption)
+    assert "snapshot date" in captions and "sources:" in captions
+
+
+def test_csv_download_is_offered(snapshot_mode):
+    at = open_discover({"task": "fill-mask"})
+    assert at.get("download_button"), "no CSV download button"
+
+
+def test_auto_mode_falls_back_with_the_reason(monkeypatch, hub_stub):
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "auto")
+    hub_stub.set_fault(503, "/api/models")
+    at = open_discover({"task": "text-classification"})
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("Showing the snapshot" in w for w in warnings), warnings
+    assert table(at) is not None and len(table(at)) > 0
+
+
+def test_live_only_mode_with_the_hub_down_says_so_and_offers_the_snapshot(monkeypatch, hub_stub):
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "live")
+    hub_stub.set_fault(503, "/api/models")
+    at = open_discover({"task": "text-classification"})
+    assert not at.exception
+    assert any("did not answer" in e.value for e in at.error)
+    assert not at.dataframe
+    at.button(key="d_use_snapshot").click().run()
+    assert not at.exception
+    assert at.sidebar.radio[0].value == "snapshot"
+    assert len(table(at)) > 0
+
+
+def test_discover_does_not_import_torch_or_transformers():
+    """Run the page in a fresh interpreter and look at sys.modules afterwards."""
+    code = f"""
+import os, sys
+os.environ["HUBSCOUT_CATALOG"] = "snapshot"
+sys.path.insert(0, {str(ROOT)!r})
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({APP!r}, default_timeout=60)
+at.switch_page({PAGE!r}).run()
+assert not at.exception, [e.value for e in at.exception]
+assert len(at.dataframe) == 1
+heavy = sorted(m for m in ("torch", "transformers") if m in sys.modules)
+print("HEAVY:", ",".join(heavy) or "none")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "HEAVY: none" in out.stdout, out.stdout

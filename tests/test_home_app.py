@@ -1,0 +1,64 @@
+"""Home page (streamlit_app.py) under AppTest: what it shows, and the quick search into Discover."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+
+@pytest.fixture
+def app(monkeypatch) -> AppTest:
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "snapshot")
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [t.value for t in at.title]
+    return "\n".join(parts)
+
+
+def test_home_explains_and_shows_source_and_hardware(app):
+    at = app.run()
+    assert not at.exception
+    assert at.title[0].value == "Hub Scout"
+    text = _text(at)
+    assert "pick a model from the Hugging Face Hub" in text
+    assert "Snapshot only" in text  # the catalog source in use
+    assert "models" in text and "Snapshot:" in text  # the snapshot's label and size
+    assert "RAM:" in text  # detected hardware, main area and sidebar
+    sidebar = "\n".join(m.value for m in at.sidebar.markdown)
+    assert "RAM:" in sidebar and "Hub token" in sidebar
+    assert at.sidebar.radio[0].value == "snapshot"
+
+
+def test_home_never_shows_the_token(app, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_secret_value_123")
+    at = app.run()
+    assert not at.exception
+    text = _text(at) + "\n".join(m.value for m in at.sidebar.markdown)
+    assert "hf_secret_value_123" not in text
+    assert "Set" in text
+
+
+def test_quick_search_leads_to_discover_with_the_text_in_the_url(app):
+    at = app.run()
+    at.text_input(key="home_search").input("bert")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.query_params.get("search") == "bert"
+    assert at.title[0].value == "Discover models"
+    assert at.text_input(key="d_search").value == "bert"
+    ids = list(at.dataframe[0].value["Model"])
+    assert ids and all("bert" in i.lower() for i in ids)
+
+
+def test_sidebar_mode_switch_goes_into_the_url(app):
+    at = app.run()
+    at.sidebar.radio[0].set_value("auto").run()
+    assert not at.exception
+    assert at.query_params.get("source") == "auto"
+    at.sidebar.radio[0].set_value("snapshot").run()
+    assert "source" not in at.query_params  # the default (from HUBSCOUT_CATALOG) stays out of links
