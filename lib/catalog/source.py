@@ -1,0 +1,115 @@
+"""Which catalog answers: the live Hub, the snapshot, or live with a fallback to the snapshot.
+
+Modes (``HUBSCOUT_CATALOG``): ``auto`` (default) asks the Hub and falls back to the snapshot,
+with ``SearchResult.fallback_reason`` set, when the Hub is unreachable, slower than
+``HUBSCOUT_LIVE_TIMEOUT`` seconds (default 3), rate-limited (429), failing (5xx), answering
+something unreadable, or when ``HF_HUB_OFFLINE=1``; ``live`` raises
+:class:`~lib.catalog.live.HubUnavailable` for the UI to show; ``snapshot`` never touches the network.
+
+A failure is remembered for :data:`FAILURE_MEMORY_S` seconds (or the Hub's ``Retry-After`` when
+longer): auto mode then goes straight to the snapshot instead of waiting on a dead Hub at every
+rerun, and its reason says so. ``live`` mode always tries again.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import replace
+from typing import Literal
+
+from lib.catalog.live import DEFAULT_TIMEOUT, HubUnavailable, LiveCatalog, hub_offline
+from lib.catalog.query import CatalogQuery
+from lib.catalog.result import SearchResult
+
+CatalogMode = Literal["auto", "live", "snapshot"]
+MODES: tuple[str, ...] = ("auto", "live", "snapshot")
+FAILURE_MEMORY_S = 30.0
+
+_lock = threading.Lock()
+_last_failure: tuple[float, HubUnavailable] | None = None
+
+
+def mode_from_env() -> CatalogMode:
+    """``HUBSCOUT_CATALOG`` (auto | live | snapshot); anything else means auto."""
+    v = (os.environ.get("HUBSCOUT_CATALOG") or "auto").strip().lower()
+    return v if v in MODES else "auto"  # type: ignore[return-value]
+
+
+def live_timeout() -> float:
+    """``HUBSCOUT_LIVE_TIMEOUT`` seconds (default 3, kept within 0.1–60; junk means the default)."""
+    try:
+        t = float(os.environ.get("HUBSCOUT_LIVE_TIMEOUT") or DEFAULT_TIMEOUT)
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return min(60.0, max(0.1, t)) if t == t else DEFAULT_TIMEOUT
+
+
+def current_snapshot():
+    """The snapshot catalog: ``HUBSCOUT_SNAPSHOT_FILE`` when set, else the embedded one."""
+    from lib.catalog.snapshot import SnapshotCatalog
+
+    path = (os.environ.get("HUBSCOUT_SNAPSHOT_FILE") or "").strip()
+    return SnapshotCatalog.from_file(path) if path else SnapshotCatalog.embedded()
+
+
+def forget_hub_failure() -> None:
+    """Drop the remembered Hub failure (tests, or a "retry the Hub" button)."""
+    global _last_failure
+    with _lock:
+        _last_failure = None
+
+
+def remembered_failure(now: float | None = None) -> tuple[HubUnavailable, float] | None:
+    """The remembered failure and seconds until the Hub is tried again, if still fresh."""
+    now = time.monotonic() if now is None else now
+    with _lock:
+        if _last_failure is None:
+            return None
+        at, err = _last_failure
+    hold = max(FAILURE_MEMORY_S, float(err.retry_after or 0))
+    left = at + hold - now
+    return (err, left) if left > 0 else None
+
+
+def _remember(err: HubUnavailable | None) -> None:
+    global _last_failure
+    with _lock:
+        _last_failure = None if err is None or err.kind == "offline" else (time.monotonic(), err)
+
+
+def search(q: CatalogQuery, mode: CatalogMode | None = None, token: str | bool | None = None) -> SearchResult:
+    """Answer ``q`` from the chosen source (``mode`` None = :func:`mode_from_env`)."""
+    mode = mode or mode_from_env()
+    if mode not in MODES:
+        raise ValueError(f"unknown catalog mode {mode!r}; use one of {MODES}")
+    if mode == "snapshot":
+        return current_snapshot().search(q)
+    start = time.perf_counter()
+    if mode == "live":
+        try:
+            result = LiveCatalog(token=token, timeout=live_timeout()).search(q)
+        except HubUnavailable as e:
+            _remember(e)
+            raise
+        _remember(None)
+        return result
+    # auto
+    if hub_offline():
+        return _fallback(q, "Offline mode (HF_HUB_OFFLINE=1)", start)
+    held = remembered_failure()
+    if held is not None:
+        err, left = held
+        return _fallback(q, f"{err.reason} (Hub not asked again for {left:.0f} s)", start)
+    try:
+        result = LiveCatalog(token=token, timeout=live_timeout()).search(q)
+    except HubUnavailable as e:
+        _remember(e)
+        return _fallback(q, e.reason, start)
+    _remember(None)
+    return result
+
+
+def _fallback(q: CatalogQuery, reason: str, start: float) -> SearchResult:
+    result = current_snapshot().search(q)
+    return replace(result, fallback_reason=reason, elapsed_s=time.perf_counter() - start)
