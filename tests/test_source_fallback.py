@@ -1,0 +1,141 @@
+"""Auto mode falls back to the snapshot fast and says why; live mode raises; snapshot never calls."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from lib.catalog import source
+from lib.catalog.live import HubUnavailable
+from lib.catalog.query import CatalogQuery
+from lib.catalog.result import SearchResult, SourceInfo
+from lib.hub.records import ModelRecord
+from tests.support.hub_stub import closed_port_url
+
+
+class FakeSnapshot:
+    """Stands in for SnapshotCatalog (its contract: .info, .search(q), .get(id)) in these tests."""
+
+    info = SourceInfo(kind="snapshot", label="Test snapshot", date="2026-05-10")
+
+    def __init__(self):
+        self.queries = []
+
+    def search(self, q):
+        self.queries.append(q)
+        return SearchResult(records=[ModelRecord(id="snap/model")], source=self.info)
+
+    def get(self, model_id):
+        return None
+
+
+@pytest.fixture
+def snap(monkeypatch):
+    fake = FakeSnapshot()
+    monkeypatch.setattr(source, "current_snapshot", lambda: fake)
+    monkeypatch.setenv("HUBSCOUT_LIVE_TIMEOUT", "0.5")
+    return fake
+
+
+FAULTS = [
+    (404, "Hub answered not found (404)"),
+    (429, "Hub rate limit reached (429) — retry in 7 s"),
+    (500, "Hub server error (500)"),
+    (503, "Hub server error (503)"),
+    ("slow", "Hub answered slower than 0.5 s"),
+    ("garbage", "Hub returned data Hub Scout could not read"),
+    ("reset", "Hub unreachable (connection closed without an answer)"),
+]
+
+
+@pytest.mark.parametrize("fault,reason", FAULTS)
+def test_auto_falls_back_fast_with_reason(hub_stub, snap, fault, reason):
+    hub_stub.set_fault(fault, "/api/models", delay=3)
+    t = time.perf_counter()
+    r = source.search(CatalogQuery(task="text-generation"), mode="auto")
+    took = time.perf_counter() - t
+    assert r.source.kind == "snapshot" and r.fallback_reason.startswith(reason)
+    assert [x.id for x in r.records] == ["snap/model"] and snap.queries
+    assert took < 1.5, f"fallback took {took:.2f} s"
+    assert len(hub_stub.requests) == 1
+
+
+@pytest.mark.parametrize("fault,reason", FAULTS)
+def test_live_mode_raises_with_reason(hub_stub, snap, fault, reason):
+    hub_stub.set_fault(fault, "/api/models", delay=3)
+    with pytest.raises(HubUnavailable) as e:
+        source.search(CatalogQuery(), mode="live")
+    assert e.value.reason.startswith(reason) and not snap.queries
+
+
+def test_offline_and_connection_refused(hub_stub, snap, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    r = source.search(CatalogQuery(), mode="auto")
+    assert r.fallback_reason == "Offline mode (HF_HUB_OFFLINE=1)" and hub_stub.requests == []
+    with pytest.raises(HubUnavailable, match="Offline mode"):
+        source.search(CatalogQuery(), mode="live")
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    import huggingface_hub.constants as c
+    monkeypatch.setattr(c, "ENDPOINT", closed_port_url())
+    t = time.perf_counter()
+    r = source.search(CatalogQuery(), mode="auto")
+    assert r.fallback_reason == "Hub unreachable (connection refused)" and time.perf_counter() - t < 1.0
+    with pytest.raises(HubUnavailable, match=r"Hub unreachable \(connection refused\)"):
+        source.search(CatalogQuery(), mode="live")
+
+
+def test_failure_is_remembered_briefly(hub_stub, snap):
+    hub_stub.set_fault(503, "/api/models", times=1)
+    assert source.search(CatalogQuery(), mode="auto").fallback_reason == "Hub server error (503)"
+    again = source.search(CatalogQuery(), mode="auto")
+    assert again.fallback_reason.startswith("Hub server error (503) (Hub not asked again for")
+    assert len(hub_stub.requests) == 1  # the second search did not wait on the Hub
+    live = source.search(CatalogQuery(limit=2), mode="live")  # live mode always retries, and succeeds
+    assert live.source.kind == "live" and source.remembered_failure() is None
+    assert source.search(CatalogQuery(limit=2), mode="auto").source.kind == "live"
+
+
+def test_rate_limit_is_remembered_for_retry_after(hub_stub, snap):
+    hub_stub.set_fault(429, "/api/models", retry_after=120, times=1)
+    source.search(CatalogQuery(), mode="auto")
+    err, left = source.remembered_failure()
+    assert err.kind == "rate_limit" and 100 < left <= 120
+
+
+def test_snapshot_mode_never_touches_the_network(hub_stub, snap):
+    r = source.search(CatalogQuery(), mode="snapshot")
+    assert r.source.kind == "snapshot" and r.fallback_reason is None and hub_stub.requests == []
+
+
+def test_auto_uses_the_hub_when_it_answers(hub_stub, snap):
+    r = source.search(CatalogQuery(task="fill-mask", limit=2))
+    assert r.source.kind == "live" and r.requests == 1 and len(r.records) == 2 and not snap.queries
+
+
+def test_mode_and_timeout_from_env(monkeypatch):
+    for raw, want in (("live", "live"), (" SNAPSHOT ", "snapshot"), ("auto", "auto"), ("bogus", "auto"), ("", "auto")):
+        monkeypatch.setenv("HUBSCOUT_CATALOG", raw)
+        assert source.mode_from_env() == want
+    monkeypatch.delenv("HUBSCOUT_CATALOG")
+    assert source.mode_from_env() == "auto"
+    monkeypatch.delenv("HUBSCOUT_LIVE_TIMEOUT", raising=False)
+    assert source.live_timeout() == 3.0
+    monkeypatch.setenv("HUBSCOUT_LIVE_TIMEOUT", "1.5")
+    assert source.live_timeout() == 1.5
+    monkeypatch.setenv("HUBSCOUT_LIVE_TIMEOUT", "soon")
+    assert source.live_timeout() == 3.0
+    with pytest.raises(ValueError):
+        source.search(CatalogQuery(), mode="sometimes")
+
+
+def test_current_snapshot_honours_the_env(monkeypatch, tmp_path):
+    snapshot = pytest.importorskip("lib.catalog.snapshot")
+    dump = tmp_path / "models.jsonl"
+    dump.write_text('{"id": "me/tiny", "pipeline_tag": "fill-mask", "downloads": 3}\n')
+    monkeypatch.setenv("HUBSCOUT_SNAPSHOT_FILE", str(dump))
+    cat = source.current_snapshot()
+    assert cat.get("me/tiny") is not None and len(cat) == 1
+    monkeypatch.delenv("HUBSCOUT_SNAPSHOT_FILE")
+    calls = []
+    monkeypatch.setattr(snapshot.SnapshotCatalog, "embedded", classmethod(lambda cls: calls.append(1) or "embedded"))
+    assert source.current_snapshot() == "embedded" and calls == [1]
