@@ -264,7 +264,7 @@ def fetch_model_details(model_id: str, token: str | bool | None = None, *,
         # custom code needs auto_map: the info's config has it; fetch config.json only without it
         if not data["config"] and "config.json" in sibs:
             try:
-                path = api.hf_hub_download(mid, "config.json", revision=info.sha)
+                path = api.hf_hub_download(mid, "config.json")
                 with open(path, encoding="utf-8") as f:
                     cfg = json.load(f)
                 data["config"] = {k: cfg[k] for k in ("architectures", "model_type", "auto_map") if k in cfg}
@@ -274,7 +274,7 @@ def fetch_model_details(model_id: str, token: str | bool | None = None, *,
         card = None
         if with_card and "README.md" in sibs:
             try:
-                path = api.hf_hub_download(mid, "README.md", revision=info.sha)
+                path = api.hf_hub_download(mid, "README.md")
                 with open(path, encoding="utf-8", errors="replace") as f:
                     card = _strip_front_matter(f.read())
             except Exception as e:  # noqa: BLE001
@@ -350,11 +350,11 @@ def offline_model_details(model_id: str, reason: str = "Offline mode (HF_HUB_OFF
             sha = rev.commit_hash
             files = [RepoFileInfo(f.file_path.relative_to(rev.snapshot_path).as_posix(),
                                   f.size_on_disk) for f in rev.files]
-        readme = try_to_load_from_cache(mid, "README.md")
+        readme = try_to_load_from_cache(mid, "README.md", revision=sha)
         if isinstance(readme, str):
             with open(readme, encoding="utf-8", errors="replace") as f:
                 card = _strip_front_matter(f.read())
-        cfg_path = try_to_load_from_cache(mid, "config.json")
+        cfg_path = try_to_load_from_cache(mid, "config.json", revision=sha)
         if isinstance(cfg_path, str):
             with open(cfg_path, encoding="utf-8") as f:
                 cfg = json.load(f)
