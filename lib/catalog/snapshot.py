@@ -1,0 +1,1126 @@
+"""SnapshotCatalog: the embedded Hub snapshot or a user's dump of the Hub's model list, queried locally.
+
+The catalog answers :class:`~lib.catalog.query.CatalogQuery` with the live Hub's semantics
+(see :meth:`SnapshotCatalog.search`) and is built to stay interactive at millions of rows:
+
+* **Columnar storage.** Every field is a numpy array indexed by *row*. Rows are stored in
+  "downloads descending" order (ties: input order), so the default sort is the row order itself,
+  ``min_downloads`` is a prefix of the rows, and every posting list (sorted row ids) is already
+  in downloads order.
+* **Posting lists** (CSR: ``rows``, ``offsets``) for task, author, license, library (``library_name``
+  or a tag naming a library) and language: an equality filter is a slice, not a scan.
+* **Sort permutations** for likes / trending / created / modified (unknown values last, ties by
+  downloads) plus their inverse ranks.
+* **Ids** are one lowercase ASCII byte buffer with an offsets array (case is kept as a bit per byte),
+  exposed zero-copy as an Arrow string array for vectorised substring tests. Rare substrings are found
+  through posting lists of *rare* trigrams; common ones by scanning rows in sort order and stopping
+  as soon as the page is full.
+
+A query picks the smallest posting list as its driver, then either walks the driver in sort order
+chunk by chunk (stopping early), or, when the matches are sparse, evaluates the whole driver and
+takes the top rows by rank.
+"""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import math
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from lib.catalog.query import CatalogQuery
+from lib.catalog.result import SearchResult, SourceInfo
+from lib.hub.records import ModelRecord
+
+EMBEDDED_PATH = Path(__file__).resolve().parents[1] / "data" / "catalog_snapshot.parquet"
+
+# Parquet key-value metadata keys written by scripts/build_snapshot.py.
+META_KEY = b"hubscout.snapshot"
+
+GATED_UNKNOWN, GATED_OPEN, GATED_TRUE, GATED_AUTO, GATED_MANUAL = -1, 0, 1, 2, 3
+_GATED_VALUES = {GATED_TRUE: True, GATED_AUTO: "auto", GATED_MANUAL: "manual", GATED_OPEN: False}
+
+# Hub field names (camelCase as in the API) -> our column names. snake_case variants map too.
+_ALIASES: dict[str, str] = {
+    "id": "id", "modelId": "id", "model_id": "id", "modelid": "id",
+    "author": "author",
+    "pipeline_tag": "pipeline_tag", "pipelineTag": "pipeline_tag",
+    "library_name": "library_name", "libraryName": "library_name",
+    "downloads": "downloads",
+    "likes": "likes",
+    "trendingScore": "trending_score", "trending_score": "trending_score",
+    "createdAt": "created_at", "created_at": "created_at",
+    "lastModified": "last_modified", "last_modified": "last_modified",
+    "tags": "tags",
+    "gated": "gated",
+    "safetensors": "safetensors",
+    "cardData": "card_data", "card_data": "card_data",
+    # Columns the embedded snapshot adds (not Hub fields).
+    "params_total": "params_total", "params_exact": "params_exact", "param_source": "param_source",
+    "license": "license", "languages": "languages", "source_index": "source_index",
+}
+
+_TRIGRAM_SPACE = 1 << 18
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Postings:
+    """Inverted index: for value code ``c``, rows ``rows[offsets[c]:offsets[c+1]]`` (ascending)."""
+
+    values: list[str]
+    index: dict[str, int]
+    rows: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def build(cls, values: list[str], codes: np.ndarray, rows: np.ndarray | None = None) -> "_Postings":
+        """``codes[i]`` is the value of row ``rows[i]`` (``rows`` ascending; default ``arange``).
+        Negative codes are skipped."""
+        if rows is None:
+            rows = np.arange(len(codes), dtype=np.int32)
+        keep = codes >= 0
+        codes, rows = codes[keep], rows[keep]
+        order = np.argsort(codes, kind="stable")
+        counts = np.bincount(codes, minlength=len(values)) if len(codes) else np.zeros(len(values), np.int64)
+        offsets = np.zeros(len(values) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return cls(values, {v: i for i, v in enumerate(values)}, rows[order].astype(np.int32), offsets)
+
+    def get(self, value: str) -> np.ndarray | None:
+        c = self.index.get(value)
+        if c is None:
+            return None
+        return self.rows[self.offsets[c]:self.offsets[c + 1]]
+
+    def counts(self) -> list[tuple[str, int]]:
+        n = np.diff(self.offsets)
+        order = sorted(range(len(self.values)), key=lambda i: (-int(n[i]), self.values[i]))
+        return [(self.values[i], int(n[i])) for i in order if n[i] > 0]
+
+    @property
+    def nbytes(self) -> int:
+        return self.rows.nbytes + self.offsets.nbytes
+
+
+def _is_member(rows: np.ndarray, posting: np.ndarray) -> np.ndarray:
+    """Boolean mask: which ``rows`` are in the ascending ``posting``."""
+    if len(posting) == 0:
+        return np.zeros(len(rows), dtype=bool)
+    i = np.searchsorted(posting, rows)
+    np.minimum(i, len(posting) - 1, out=i)
+    return posting[i] == rows
+
+
+def _to_numpy(arr: pa.ChunkedArray | pa.Array, dtype, fill) -> np.ndarray:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if arr.null_count:
+        arr = pc.fill_null(arr, fill)
+    return arr.to_numpy(zero_copy_only=False).astype(dtype, copy=False)
+
+
+def _dict_codes(arr: pa.ChunkedArray | pa.Array) -> tuple[list[str], np.ndarray]:
+    """Distinct values and int32 codes (-1 for null / empty)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.cast(arr, pa.large_string()) if arr.type != pa.large_string() else arr
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
+    enc = pc.dictionary_encode(arr)
+    values = [str(v) for v in enc.dictionary.to_pylist()]
+    codes = _to_numpy(enc.indices, np.int32, -1)
+    return values, codes
+
+
+def _ts_seconds(arr: pa.ChunkedArray) -> np.ndarray:
+    """Timestamps (or ISO strings) -> int64 epoch seconds, 0 when unknown."""
+    col = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    t = col.type
+    if pa.types.is_timestamp(t):
+        ts = col
+    elif pa.types.is_date(t):
+        ts = pc.cast(col, pa.timestamp("s"))
+    elif pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t):
+        if pa.types.is_null(t):
+            return np.zeros(len(col), dtype=np.int64)
+        try:
+            ts = pc.cast(pc.replace_substring_regex(col, r"\+00:?00$", "Z"), pa.timestamp("ns", tz="UTC"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            from lib.hub.records import parse_datetime
+            out = np.zeros(len(col), dtype=np.int64)
+            for i, v in enumerate(col.to_pylist()):
+                d = parse_datetime(v)
+                out[i] = int(d.timestamp()) if d else 0
+            return out
+    elif pa.types.is_integer(t) or pa.types.is_floating(t):
+        v = _to_numpy(col, np.float64, 0)
+        v = np.where(v > 1e11, v / 1000.0, v)  # milliseconds -> seconds
+        return np.nan_to_num(v).astype(np.int64)
+    else:
+        raise ValueError(f"dates must be ISO strings or timestamps, got {t}")
+    secs = pc.cast(pc.cast(ts, pa.timestamp("s", tz="UTC") if ts.type.tz else pa.timestamp("s"),
+                           safe=False), pa.int64())
+    out = _to_numpy(secs, np.int64, 0)
+    return np.maximum(out, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+# ---------------------------------------------------------------------------------------------
+def _read_table(path: Path) -> tuple[pa.Table, dict]:
+    """Parquet, JSON lines (optionally .gz) or a JSON array -> (table, snapshot metadata or {})."""
+    if not path.exists():
+        raise ValueError(f"snapshot file not found: {path}")
+    if path.is_dir():
+        raise ValueError(f"snapshot path is a folder, expected a parquet or JSON-lines file: {path}")
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head == b"PAR1":
+        import pyarrow.parquet as pq
+        try:
+            pf = pq.ParquetFile(path)
+            table = pf.read()
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for corrupt files
+            raise ValueError(f"{path.name}: not a readable parquet file ({exc})") from exc
+        meta = {}
+        raw = (pf.schema_arrow.metadata or {}).get(META_KEY)
+        if raw:
+            meta = json.loads(raw)
+        return table, meta
+    opener = gzip.open if head[:2] == b"\x1f\x8b" else open
+    try:
+        with opener(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise ValueError(f"{path.name}: cannot read ({exc})") from exc
+    stripped = data.lstrip()
+    if not stripped:
+        raise ValueError(f"{path.name}: the file is empty")
+    if stripped[:1] == b"[":
+        try:
+            rows = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path.name}: not valid JSON ({exc})") from exc
+        return _table_from_rows(rows, path.name), {}
+    if stripped[:1] != b"{":
+        raise ValueError(f"{path.name}: expected a parquet file or JSON lines (one Hub model object per line)")
+    import pyarrow.json as pj
+    try:
+        table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(block_size=1 << 24))
+        return table, {}
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        pass  # mixed types across lines (e.g. gated false / "auto"): parse line by line
+    rows = []
+    for lineno, line in enumerate(data.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path.name}: line {lineno} is not valid JSON ({exc.msg})") from exc
+    return _table_from_rows(rows, path.name), {}
+
+
+def _table_from_rows(rows: Any, name: str) -> pa.Table:
+    if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
+        raise ValueError(f"{name}: expected one JSON object per model")
+    cols: dict[str, list] = {}
+    simple = {"id", "author", "pipeline_tag", "library_name", "created_at", "last_modified", "license",
+              "param_source"}
+    n = len(rows)
+    for i, r in enumerate(rows):
+        for k, v in r.items():
+            c = _ALIASES.get(k)
+            if c is None:
+                continue
+            col = cols.setdefault(c, [None] * n)
+            if c == "gated":
+                v = None if v is None else str(v).lower()
+            elif c in simple:
+                v = None if v is None else str(v)
+            elif c in ("downloads", "likes", "params_total", "source_index"):
+                v = _num(v, int)
+            elif c == "trending_score":
+                v = _num(v, float)
+            elif c in ("tags", "languages"):
+                v = [str(t) for t in v] if isinstance(v, list) else ([str(v)] if isinstance(v, str) else None)
+            elif c == "safetensors":
+                v = _st_dict(v)
+            elif c == "card_data":
+                v = _card_dict(v)
+            col[i] = v
+    arrays = {}
+    for c, vals in cols.items():
+        if c == "safetensors":
+            arrays[c] = pa.array(vals, pa.struct([("parameters", pa.map_(pa.string(), pa.int64())),
+                                                  ("total", pa.int64())]))
+        elif c == "card_data":
+            arrays[c] = pa.array(vals, pa.struct([("license", pa.string()), ("language", pa.list_(pa.string()))]))
+        else:
+            arrays[c] = pa.array(vals)
+    return pa.table(arrays) if arrays else pa.table({"id": pa.array([], pa.string())})
+
+
+def _num(v, typ):
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        x = typ(v)
+    except (TypeError, ValueError):
+        return None
+    if typ is float and not math.isfinite(x):
+        return None
+    return x
+
+
+def _st_dict(v):
+    if not isinstance(v, Mapping):
+        return None
+    params = v.get("parameters")
+    params = [(str(k), int(n)) for k, n in params.items() if _num(n, int) is not None] if isinstance(params, Mapping) else None
+    return {"parameters": params, "total": _num(v.get("total"), int)}
+
+
+def _card_dict(v):
+    if not isinstance(v, Mapping):
+        return None
+    lic = v.get("license")
+    if isinstance(lic, list):
+        lic = lic[0] if lic else None
+    lang = v.get("language")
+    if isinstance(lang, str):
+        lang = [lang]
+    return {"license": None if lic is None else str(lic),
+            "language": [str(x) for x in lang] if isinstance(lang, list) else None}
+
+
+def _canonical(table: pa.Table, name: str) -> pa.Table:
+    """Rename Hub / snake_case fields to our column names, drop the rest."""
+    renamed: dict[str, pa.ChunkedArray] = {}
+    for col_name in table.column_names:
+        c = _ALIASES.get(col_name) or _ALIASES.get(col_name.strip())
+        if c and c not in renamed:
+            renamed[c] = table.column(col_name)
+    if "id" not in renamed:
+        raise ValueError(
+            f"{name}: no model id column (expected 'id' or 'modelId' as in the Hub API; "
+            f"found {', '.join(table.column_names[:12]) or 'no columns'})")
+    return pa.table(renamed)
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalog
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class _Plan:
+    """How one query will be answered (exposed for tests and the benchmark)."""
+
+    driver: str
+    driver_rows: int
+    mode: str = ""
+
+
+class SnapshotCatalog:
+    """A local, read-only Hub model catalog with the live Hub's query semantics."""
+
+    _embedded: "SnapshotCatalog | None" = None
+    _embedded_lock = threading.Lock()
+
+    CHUNK0 = 4096
+    CHUNK_MAX = 1 << 18
+
+    def __init__(self, table: pa.Table, meta: Mapping[str, Any] | None = None, *, name: str = "snapshot",
+                 label: str | None = None):
+        t0 = time.perf_counter()
+        meta = dict(meta or {})
+        self.meta = meta
+        table = _canonical(table, name)
+        n = table.num_rows
+        self._n = n
+        cols = table.column_names
+
+        def col(c):
+            return table.column(c) if c in cols else None
+
+        # ---- ids: validation ------------------------------------------------------------------
+        ids = col("id")
+        if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+            if pa.types.is_null(ids.type):
+                raise ValueError(f"{name}: the id column is empty")
+            ids = pc.cast(ids, pa.large_string())
+        ids = pc.cast(ids.combine_chunks(), pa.large_string())
+        if ids.null_count:
+            raise ValueError(f"{name}: {ids.null_count} rows have no model id")
+
+        # ---- physical order: downloads desc, unknown last, ties in input order ------------------
+        downloads = _to_numpy(col("downloads"), np.int64, -1) if col("downloads") is not None else np.full(n, -1, np.int64)
+        order = np.argsort(-downloads, kind="stable")
+        if n and not np.all(order[1:] > order[:-1]):
+            table = table.take(pa.array(order))
+            ids = ids.take(pa.array(order))
+            downloads = downloads[order]
+        cols = table.column_names
+        self.downloads = downloads
+
+        # ---- id buffer: lowercase bytes + offsets, case bits -----------------------------------
+        bufs = ids.buffers()
+        offsets = np.frombuffer(bufs[1], dtype=np.int64, count=n + 1, offset=ids.offset * 8).copy()
+        raw = bytes(bufs[2])[offsets[0]:offsets[-1]] if n else b""
+        offsets -= offsets[0]
+        try:
+            raw.decode("ascii")
+        except UnicodeDecodeError:
+            raise ValueError(f"{name}: model ids must be ASCII (Hub repo ids are)") from None
+        lower = raw.lower()
+        self.id_offsets = offsets
+        self.id_lower = lower
+        self._upper_bits = np.packbits(np.frombuffer(raw, np.uint8) != np.frombuffer(lower, np.uint8)) if raw else np.zeros(0, np.uint8)
+        self._has_upper = bool(raw != lower)
+        self._lower_arrow = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(lower))
+
+        # ---- categorical columns -------------------------------------------------------------
+        task_vals, self.task_code = _dict_codes(col("pipeline_tag")) if col("pipeline_tag") is not None else ([], np.full(n, -1, np.int32))
+        self.tasks = _Postings.build(task_vals, self.task_code)
+
+        author_col = col("author")
+        derived = pc.if_else(pc.match_substring(ids, "/"),
+                             pc.list_element(pc.split_pattern(ids, "/", max_splits=1), 0),
+                             pa.scalar(None, pa.large_string()))
+        if author_col is not None:
+            a = pc.cast(author_col.combine_chunks(), pa.large_string())
+            derived = pc.coalesce(pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.large_string()), a), derived)
+        self._author_display_vals, author_code = _dict_codes(derived)
+        low_vals = [v.lower() for v in self._author_display_vals]
+        uniq = {v: i for i, v in enumerate(dict.fromkeys(low_vals))}
+        remap = np.array([uniq[v] for v in low_vals] + [-1], dtype=np.int32)
+        self._author_display_code = author_code
+        self.author_code = remap[author_code] if len(low_vals) else author_code
+        self.authors = _Postings.build(list(uniq), self.author_code)
+
+        lib_vals, lib_code = _dict_codes(col("library_name")) if col("library_name") is not None else ([], np.full(n, -1, np.int32))
+        self.library_code = lib_code
+        self.library_values = lib_vals
+
+        # ---- tags: CSR of codes ----------------------------------------------------------------
+        tags = col("tags")
+        if tags is not None and (pa.types.is_list(tags.type) or pa.types.is_large_list(tags.type)):
+            tl = pc.cast(tags.combine_chunks(), pa.large_list(pa.large_string()))
+            tl = pc.fill_null(tl, pa.scalar([], pa.large_list(pa.large_string())))
+            self.tag_offsets = (tl.offsets.to_numpy() - tl.offsets[0].as_py()).astype(np.int64)
+            flat = tl.flatten()
+            tag_vals, tcode = _dict_codes(flat)
+            self.tag_values = tag_vals
+            self.tag_code = tcode.astype(np.uint16 if len(tag_vals) < 65535 else np.int32)
+        elif tags is None or pa.types.is_null(tags.type):
+            self.tag_offsets = np.zeros(n + 1, np.int64)
+            self.tag_values, self.tag_code = [], np.zeros(0, np.uint16)
+        else:
+            raise ValueError(f"{name}: 'tags' must be a list of strings per model, got {tags.type}")
+        tag_rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(self.tag_offsets))
+        tcode32 = self.tag_code.astype(np.int32)
+        tag_vals = self.tag_values
+        tag_is_lang = np.array([_is_language(v) for v in tag_vals], dtype=bool)
+        tag_license = [v[8:].lower() if v.startswith("license:") else None for v in tag_vals]
+
+        # ---- license: first license:* tag, else card data / license column ----------------------
+        lic_sources: list[pa.Array] = []
+        if len(tag_vals):
+            lic_tag_code = np.array([(v is not None) for v in tag_license], dtype=bool)
+            is_lic = lic_tag_code[tcode32] if len(tcode32) else np.zeros(0, bool)
+            first = np.full(n, -1, np.int64)
+            pos = np.flatnonzero(is_lic)
+            if len(pos):
+                rws = tag_rows[pos]
+                # first license tag per row: positions are ascending, take the first per row
+                keep = np.ones(len(rws), bool)
+                keep[1:] = rws[1:] != rws[:-1]
+                first[rws[keep]] = pos[keep]
+            if len(pos):
+                has = first >= 0
+                lic_arr = np.full(n, None, dtype=object)
+                lic_arr[has] = np.array(tag_license, dtype=object)[tcode32[first[has]]]
+                lic_sources.append(pa.array(lic_arr, pa.large_string()))
+        card = col("card_data")
+        if col("license") is not None:
+            lic_sources.append(pc.utf8_lower(pc.cast(col("license").combine_chunks(), pa.large_string())))
+        if card is not None and pa.types.is_struct(card.type):
+            cd = card.combine_chunks()
+            names = [cd.type.field(i).name for i in range(cd.type.num_fields)]
+            if "license" in names:
+                lf = cd.field("license")
+                if pa.types.is_list(lf.type):
+                    lf = pc.list_element(lf, 0)
+                if pa.types.is_string(lf.type) or pa.types.is_large_string(lf.type):
+                    lic_sources.append(pc.utf8_lower(pc.cast(lf, pa.large_string())))
+        if lic_sources:
+            lic = lic_sources[0] if len(lic_sources) == 1 else pc.coalesce(*lic_sources)
+            lic_vals, self.license_code = _dict_codes(lic)
+        else:
+            lic_vals, self.license_code = [], np.full(n, -1, np.int32)
+        self.licenses = _Postings.build(lic_vals, self.license_code)
+
+        # ---- languages: language-code tags + card data / languages column ------------------------
+        lang_pairs_rows = [tag_rows[tag_is_lang[tcode32]]] if len(tcode32) else []
+        lang_pairs_vals = [np.array(tag_vals, dtype=object)[tcode32[tag_is_lang[tcode32]]]] if len(tcode32) else []
+        self._explicit_lang: dict[int, tuple[str, ...]] = {}
+        extra_lang_cols = []
+        if col("languages") is not None and (pa.types.is_list(col("languages").type) or pa.types.is_large_list(col("languages").type)):
+            extra_lang_cols.append(col("languages").combine_chunks())
+        if card is not None and pa.types.is_struct(card.type):
+            cd = card.combine_chunks()
+            if any(cd.type.field(i).name == "language" for i in range(cd.type.num_fields)):
+                lf = cd.field("language")
+                if pa.types.is_list(lf.type) or pa.types.is_large_list(lf.type):
+                    extra_lang_cols.append(lf)
+                elif pa.types.is_string(lf.type):
+                    extra_lang_cols.append(pc.cast(pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32)), lf), pa.list_(pa.string())))
+        for lc in extra_lang_cols:
+            lc = pc.cast(lc, pa.large_list(pa.large_string()))
+            lens = _to_numpy(pc.list_value_length(lc), np.int64, 0)
+            flat = lc.flatten()
+            rws = np.repeat(np.arange(n, dtype=np.int32), lens)
+            vals = np.array([str(v).lower() for v in flat.to_pylist()], dtype=object)
+            lang_pairs_rows.append(rws)
+            lang_pairs_vals.append(vals)
+            starts = np.concatenate([[0], np.cumsum(lens)])
+            for r in np.flatnonzero(lens):
+                if int(r) not in self._explicit_lang:
+                    self._explicit_lang[int(r)] = tuple(vals[starts[r]:starts[r + 1]])
+        if lang_pairs_rows:
+            rws = np.concatenate(lang_pairs_rows)
+            vals = np.concatenate(lang_pairs_vals)
+            lang_values, lcode = np.unique(vals.astype(str), return_inverse=True) if len(vals) else (np.array([]), np.zeros(0, np.int64))
+            lang_values = [str(v) for v in lang_values]
+            # one posting per (value,row), sorted by row
+            key = lcode.astype(np.int64) * (n + 1) + rws
+            key = np.unique(key)
+            self.languages = _Postings.build(lang_values, (key // (n + 1)).astype(np.int32), (key % (n + 1)).astype(np.int32))
+            # _Postings.build keeps row order within a value because keys are sorted by (value, row)
+        else:
+            self.languages = _Postings.build([], np.zeros(0, np.int32))
+
+        # ---- library index: library_name == x or tag == x, x any library name ------------------
+        lib_tag_map = {v: i for i, v in enumerate(lib_vals)}
+        rows_parts = [np.arange(n, dtype=np.int32)]
+        code_parts = [lib_code]
+        if len(tcode32) and lib_vals:
+            tag_to_lib = np.array([lib_tag_map.get(v, -1) for v in tag_vals], dtype=np.int32)
+            lt = tag_to_lib[tcode32]
+            sel = lt >= 0
+            rows_parts.append(tag_rows[sel])
+            code_parts.append(lt[sel])
+        lrows = np.concatenate(rows_parts)
+        lcodes = np.concatenate(code_parts)
+        ok = lcodes >= 0
+        key = np.unique(lcodes[ok].astype(np.int64) * (n + 1) + lrows[ok])
+        self.libraries = _Postings.build([v.lower() for v in lib_vals], (key // (n + 1)).astype(np.int32),
+                                         (key % (n + 1)).astype(np.int32))
+        del tag_rows, tcode32
+
+        # ---- numbers ---------------------------------------------------------------------------
+        self.likes = _to_numpy(col("likes"), np.int64, -1) if col("likes") is not None else np.full(n, -1, np.int64)
+        self.trending = _to_numpy(col("trending_score"), np.float64, np.nan) if col("trending_score") is not None else np.full(n, np.nan)
+        self.created = _ts_seconds(col("created_at")) if col("created_at") is not None else np.zeros(n, np.int64)
+        self.modified = _ts_seconds(col("last_modified")) if col("last_modified") is not None else np.zeros(n, np.int64)
+        self._gated = self._gated_codes(col("gated"), n)
+
+        params = np.full(n, -1, np.int64)
+        exact = np.zeros(n, dtype=bool)
+        self._dtype_names: list[str] = []
+        self._dtype_rows = np.zeros(0, np.int32)
+        self._dtype_code = np.zeros(0, np.int16)
+        self._dtype_count = np.zeros(0, np.int64)
+        st = col("safetensors")
+        if st is not None and pa.types.is_struct(st.type):
+            st = st.combine_chunks()
+            fnames = [st.type.field(i).name for i in range(st.type.num_fields)]
+            by_dtype_total = None
+            if "parameters" in fnames:
+                by_dtype_total = self._read_dtypes(st.field("parameters"), n)
+            if "total" in fnames:
+                tot = _to_numpy(st.field("total"), np.int64, -1)
+                has = tot > 0
+                params[has] = tot[has]
+                exact[has] = True
+            if by_dtype_total is not None:
+                fill = (params < 0) & (by_dtype_total > 0)
+                params[fill] = by_dtype_total[fill]
+                exact[fill] = True
+        elif st is not None and not pa.types.is_null(st.type):
+            raise ValueError(f"{name}: 'safetensors' must be an object {{parameters, total}}, got {st.type}")
+        if col("params_total") is not None:
+            pt = _to_numpy(col("params_total"), np.int64, -1)
+            fill = (params < 0) & (pt > 0)
+            params[fill] = pt[fill]
+            if col("params_exact") is not None:
+                pe = _to_numpy(col("params_exact"), bool, False)
+                exact[fill] = pe[fill]
+        self.params = params
+        self.params_exact = exact
+        ps_vals, self._param_source_code = _dict_codes(col("param_source")) if col("param_source") is not None else ([], np.full(n, -1, np.int32))
+        self._param_source_vals = ps_vals
+        self._source_index = _to_numpy(col("source_index"), np.int16, -1) if col("source_index") is not None else None
+
+        # ---- sort permutations and ranks (downloads: the row order itself) --------------------
+        self._perm: dict[str, np.ndarray] = {}
+        self._rank: dict[str, np.ndarray] = {}
+        self._known: dict[str, int] = {}
+        for key, values in (("likes", self.likes), ("created", self.created), ("modified", self.modified)):
+            self._add_sort(key, values.astype(np.float64), values > 0 if key != "likes" else values >= 0)
+        tr = self.trending
+        self._add_sort("trending", np.where(np.isnan(tr), -np.inf, tr), ~np.isnan(tr))
+        self._known["downloads"] = int((self.downloads >= 0).sum())
+
+        # ---- rare-trigram index for substring search --------------------------------------------
+        self._build_trigrams()
+
+        # ---- source info -----------------------------------------------------------------------
+        date = meta.get("date")
+        sources = tuple(meta.get("sources") or ())
+        if label is None:
+            label = f"Embedded snapshot of {date}" if meta.get("embedded") and date else (
+                f"Snapshot file {name}" + (f" of {date}" if date else ""))
+        self.info = SourceInfo(kind="snapshot", label=label, date=date, sources=sources)
+        self.row_sources: list[str] = list(meta.get("row_sources") or [])
+        self.row_dates: list[str] = list(meta.get("row_dates") or [])
+        self.load_seconds = time.perf_counter() - t0
+
+    # ---- construction helpers -------------------------------------------------------------------
+    @staticmethod
+    def _gated_codes(arr, n) -> np.ndarray:
+        if arr is None:
+            return np.full(n, GATED_UNKNOWN, np.int8)
+        arr = arr.combine_chunks()
+        if pa.types.is_boolean(arr.type):
+            v = _to_numpy(pc.cast(arr, pa.int8()), np.int8, GATED_UNKNOWN)
+            return v
+        if pa.types.is_null(arr.type):
+            return np.full(n, GATED_UNKNOWN, np.int8)
+        s = pc.utf8_lower(pc.cast(arr, pa.large_string()))
+        vals, codes = _dict_codes(s)
+        m = {"false": GATED_OPEN, "0": GATED_OPEN, "true": GATED_TRUE, "1": GATED_TRUE,
+             "auto": GATED_AUTO, "manual": GATED_MANUAL}
+        lut = np.array([m.get(v, GATED_TRUE) for v in vals] + [GATED_UNKNOWN], dtype=np.int8)
+        return lut[codes]
+
+    def _read_dtypes(self, arr: pa.Array, n: int) -> np.ndarray | None:
+        """Per-dtype parameter counts (struct of dtype fields or map dtype -> count), kept sparse."""
+        rows, codes, counts, names = [], [], [], {}
+        if pa.types.is_struct(arr.type):
+            for i in range(arr.type.num_fields):
+                f = arr.field(i)
+                v = _to_numpy(f, np.int64, -1)
+                r = np.flatnonzero(v > 0)
+                if len(r):
+                    c = names.setdefault(arr.type.field(i).name.upper(), len(names))
+                    rows.append(r); codes.append(np.full(len(r), c, np.int16)); counts.append(v[r])
+        elif pa.types.is_map(arr.type):
+            lens = _to_numpy(pc.list_value_length(arr), np.int64, 0)
+            keys = [str(k).upper() for k in arr.keys.to_pylist()]
+            vals = _to_numpy(arr.items, np.int64, -1)
+            r = np.repeat(np.arange(n), lens)
+            c = np.array([names.setdefault(k, len(names)) for k in keys], dtype=np.int16)
+            ok = vals > 0
+            rows.append(r[ok]); codes.append(c[ok]); counts.append(vals[ok])
+        else:
+            return None
+        if not rows:
+            return None
+        r = np.concatenate(rows).astype(np.int32)
+        o = np.argsort(r, kind="stable")
+        self._dtype_rows, self._dtype_code, self._dtype_count = r[o], np.concatenate(codes)[o], np.concatenate(counts)[o]
+        self._dtype_names = list(names)
+        return np.bincount(self._dtype_rows, weights=self._dtype_count, minlength=n).astype(np.int64)
+
+    def _add_sort(self, key: str, values: np.ndarray, known: np.ndarray) -> None:
+        perm = np.argsort(-values, kind="stable").astype(np.int32)
+        rank = np.empty(self._n, np.int32)
+        rank[perm] = np.arange(self._n, dtype=np.int32)
+        self._perm[key] = perm
+        self._rank[key] = rank
+        self._known[key] = int(known.sum())
+
+    def _build_trigrams(self) -> None:
+        """Posting lists (rows) of trigrams of the lowercase ids that occur in few rows."""
+        n = self._n
+        self._tri_cap = max(2000, n // 200)
+        lut = np.zeros(256, np.uint32)
+        alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789-_./"
+        for i, ch in enumerate(alphabet):
+            lut[ch] = i + 1
+        rest = [b for b in range(256) if lut[b] == 0]
+        for j, b in enumerate(rest):
+            lut[b] = 41 + j % 23
+        self._tri_lut = lut
+        buf = np.frombuffer(self.id_lower, np.uint8)
+        lens = np.diff(self.id_offsets)
+        step = 1 << 18
+        counts = np.zeros(_TRIGRAM_SPACE, np.int64)
+
+        def chunk_codes(r0, r1):
+            a, b = self.id_offsets[r0], self.id_offsets[r1]
+            s = lut[buf[a:b]]
+            if len(s) < 3:
+                return np.zeros(0, np.uint32), np.zeros(0, np.int32)
+            tri = (s[:-2] << 12) | (s[1:-1] << 6) | s[2:]
+            ln = lens[r0:r1]
+            rows = np.repeat(np.arange(r0, r1, dtype=np.int32), ln)[:-2]
+            pos = np.arange(b - a, dtype=np.int64)[:-2] - np.repeat(self.id_offsets[r0:r1] - a, ln)[:-2]
+            valid = pos <= (ln[rows - r0] - 3)
+            return tri[valid], rows[valid]
+
+        for r0 in range(0, n, step):
+            tri, _ = chunk_codes(r0, min(n, r0 + step))
+            counts += np.bincount(tri, minlength=_TRIGRAM_SPACE)
+        self._tri_df = counts
+        rare = (counts > 0) & (counts <= self._tri_cap)
+        keys = []
+        for r0 in range(0, n, step):
+            tri, rows = chunk_codes(r0, min(n, r0 + step))
+            sel = rare[tri]
+            keys.append(np.unique(tri[sel].astype(np.int64) * n + rows[sel]))
+        key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+        key.sort()
+        tri = (key // max(n, 1)).astype(np.int64)
+        self._tri_rows = (key % max(n, 1)).astype(np.int32)
+        self._tri_offsets = np.zeros(_TRIGRAM_SPACE + 1, np.int64)
+        np.cumsum(np.bincount(tri, minlength=_TRIGRAM_SPACE), out=self._tri_offsets[1:])
+
+    # ---- public constructors -----------------------------------------------------------------
+    @classmethod
+    def embedded(cls) -> "SnapshotCatalog":
+        """The snapshot committed in lib/data (loaded once per process)."""
+        with cls._embedded_lock:
+            if cls._embedded is None:
+                table, meta = _read_table(EMBEDDED_PATH)
+                meta = {**meta, "embedded": True}
+                cls._embedded = cls(table, meta, name=EMBEDDED_PATH.name)
+            return cls._embedded
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> "SnapshotCatalog":
+        """Load a dump of the Hub's model list: parquet, JSON lines (``.gz`` ok) or a JSON array,
+        one object per model with the Hub API's field names. Raises ValueError on a bad file."""
+        p = Path(path).expanduser()
+        table, meta = _read_table(p)
+        if not meta.get("date"):
+            meta["date"] = datetime.fromtimestamp(p.stat().st_mtime, timezone.utc).date().isoformat()
+            meta.setdefault("sources", [f"User-supplied file {p.name} (modified {meta['date']})"])
+        try:
+            return cls(table, meta, name=p.name)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+            raise ValueError(f"{p.name}: unexpected column types ({exc})") from exc
+
+    @classmethod
+    def from_records(cls, rows: Iterable[Mapping[str, Any]], meta: Mapping[str, Any] | None = None,
+                     name: str = "records") -> "SnapshotCatalog":
+        """Build from Hub-style dicts in memory (tests, tools)."""
+        return cls(_table_from_rows(list(rows), name), meta or {}, name=name)
+
+    # ---- basic access ------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self._n
+
+    def __repr__(self) -> str:
+        return f"<SnapshotCatalog {self.info.label!r}: {self._n} models>"
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the catalog's arrays and buffers."""
+        total = len(self.id_lower) + self._upper_bits.nbytes
+        for v in vars(self).values():
+            if isinstance(v, np.ndarray):
+                total += v.nbytes
+            elif isinstance(v, _Postings):
+                total += v.nbytes
+            elif isinstance(v, dict):
+                total += sum(a.nbytes for a in v.values() if isinstance(a, np.ndarray))
+        return total
+
+    def model_id(self, row: int) -> str:
+        a, b = int(self.id_offsets[row]), int(self.id_offsets[row + 1])
+        s = self.id_lower[a:b]
+        if not self._has_upper:
+            return s.decode()
+        bits = np.unpackbits(self._upper_bits[a // 8:(b + 7) // 8])[a % 8:a % 8 + (b - a)]
+        if not bits.any():
+            return s.decode()
+        arr = np.frombuffer(s, np.uint8).copy()
+        arr[bits.astype(bool)] -= 32
+        return arr.tobytes().decode()
+
+    def find_row(self, model_id: str) -> int | None:
+        """Row of a model id (exact case first, then case-insensitive), or None."""
+        if not model_id or not self._n:
+            return None
+        needle = model_id.strip().lower().encode("utf-8", "ignore")
+        if not needle:
+            return None
+        first = None
+        for m in re.finditer(re.escape(needle), self.id_lower):
+            a = m.start()
+            r = int(np.searchsorted(self.id_offsets, a, side="right")) - 1
+            if a == self.id_offsets[r] and m.end() == self.id_offsets[r + 1]:
+                if self.model_id(r) == model_id.strip():
+                    return r
+                if first is None:
+                    first = r
+        return first
+
+    def get(self, model_id: str) -> ModelRecord | None:
+        r = self.find_row(model_id)
+        return None if r is None else self.record(r)
+
+    def record(self, row: int) -> ModelRecord:
+        row = int(row)
+        t0, t1 = self.tag_offsets[row], self.tag_offsets[row + 1]
+        tags = tuple(self.tag_values[c] for c in self.tag_code[t0:t1])
+        dt = {}
+        if len(self._dtype_rows):
+            a, b = np.searchsorted(self._dtype_rows, [row, row + 1])
+            dt = {self._dtype_names[c]: int(v) for c, v in zip(self._dtype_code[a:b], self._dtype_count[a:b])}
+        p = int(self.params[row])
+        ps = self._param_source_code[row]
+        param_source = self._param_source_vals[ps] if ps >= 0 else ("safetensors" if self.params_exact[row] and p > 0 else None)
+        lc = self.license_code[row]
+        langs = self._explicit_lang.get(row)
+        if langs is None:
+            langs = tuple(t for t in tags if _is_language(t))
+        g = int(self._gated[row])
+        ac = self._author_display_code[row]
+        extra: dict[str, Any] = {}
+        if self._source_index is not None and self._source_index[row] >= 0:
+            si = int(self._source_index[row])
+            if si < len(self.row_sources):
+                extra["snapshot_source"] = self.row_sources[si]
+            if si < len(self.row_dates):
+                extra["downloads_as_of"] = self.row_dates[si]
+        if g == GATED_UNKNOWN:
+            extra["gated_unknown"] = True
+        tr = float(self.trending[row])
+        return ModelRecord(
+            id=self.model_id(row),
+            author=self._author_display_vals[ac] if ac >= 0 else None,
+            pipeline_tag=self.tasks.values[self.task_code[row]] if self.task_code[row] >= 0 else None,
+            library_name=self.library_values[self.library_code[row]] if self.library_code[row] >= 0 else None,
+            params_total=p if p > 0 else None,
+            params_by_dtype=dt,
+            params_exact=bool(self.params_exact[row]) and p > 0,
+            param_source=param_source if p > 0 else None,
+            downloads=int(self.downloads[row]) if self.downloads[row] >= 0 else None,
+            likes=int(self.likes[row]) if self.likes[row] >= 0 else None,
+            trending_score=None if math.isnan(tr) else tr,
+            license=self.licenses.values[lc] if lc >= 0 else None,
+            languages=tuple(langs),
+            created_at=_dt(self.created[row]),
+            last_modified=_dt(self.modified[row]),
+            gated=_GATED_VALUES.get(g, False),
+            tags=tags,
+            extra=extra,
+        )
+
+    def facets(self) -> dict[str, list[tuple[str, int]]]:
+        """Value counts for the filter choices, most frequent first."""
+        return {
+            "library": self.libraries.counts(),
+            "language": self.languages.counts(),
+            "license": self.licenses.counts(),
+            "task": self.tasks.counts(),
+        }
+
+    # ---- search --------------------------------------------------------------------------------
+    def search(self, q: CatalogQuery) -> SearchResult:
+        """Answer a query like the Hub's ``list_models`` would.
+
+        * ``task``: pipeline_tag equality; ``author``: owner, case-insensitive;
+        * ``search``: case-insensitive substring of the model id;
+        * ``library``: library_name or tag; ``language``: language code; ``license``: license tag/field;
+        * ``params_min``/``params_max``: inclusive on the total, unknown totals excluded when set;
+        * ``min_downloads``, ``min_likes`` (unknown likes excluded), ``gated`` True/False (unknown
+          gating excluded when set);
+        * sort descending by downloads / likes / trending / created / modified, unknown values last,
+          ties by downloads; ``trending`` falls back to downloads when no row has a trending score.
+        """
+        t0 = time.perf_counter()
+        q = q.normalized()
+        notes: list[str] = []
+        sort = q.sort
+        if sort != "downloads" and self._known.get(sort, 0) == 0 and self._n:
+            what = {"trending": "trending scores", "likes": "likes", "created": "creation dates",
+                    "modified": "update dates"}[sort]
+            notes.append(f"This snapshot has no {what}; sorted by downloads instead.")
+            sort = "downloads"
+        elif sort != "downloads" and 0 < self._known.get(sort, 0) < self._n:
+            notes.append(f"{self._n - self._known[sort]:,} models without a value for this sort are listed last.")
+        if q.gated is not None and (self._gated == GATED_UNKNOWN).any():
+            notes.append("Gating is unknown for some models in this snapshot; they are left out by the gated filter.")
+        rows, plan = self._execute(q, sort)
+        self.last_plan = plan
+        has_more = len(rows) > q.limit
+        rows = rows[:q.limit]
+        records = [self.record(r) for r in rows]
+        return SearchResult(records=records, source=self.info, elapsed_s=time.perf_counter() - t0,
+                            has_more=has_more, requests=0, notes=tuple(notes))
+
+    def search_rows(self, q: CatalogQuery) -> np.ndarray:
+        """Row numbers of the first ``limit + 1`` matches in sort order (engine core, no records)."""
+        q = q.normalized()
+        sort = q.sort if (q.sort == "downloads" or self._known.get(q.sort, 0)) else "downloads"
+        rows, self.last_plan = self._execute(q, sort)
+        return rows
+
+    def ids_of(self, rows: Iterable[int]) -> list[str]:
+        return [self.model_id(int(r)) for r in rows]
+
+    # ---- engine ---------------------------------------------------------------------------------
+    def _execute(self, q: CatalogQuery, sort: str) -> tuple[np.ndarray, _Plan]:
+        n = self._n
+        k = q.limit + 1
+        empty = np.zeros(0, np.int32)
+        # Candidate sets from the indexes (ascending rows == downloads order).
+        drivers: list[tuple[str, np.ndarray]] = []
+        preds: list[Callable[[np.ndarray], np.ndarray]] = []
+
+        def index(name, post: _Postings, value, codes=None):
+            rows = post.get(value)
+            if rows is None:
+                return False
+            drivers.append((name, rows))
+            if codes is not None:
+                c = post.index[value]
+                preds.append(lambda r, codes=codes, c=c: codes[r] == c)
+            else:
+                preds.append(lambda r, rows=rows: _is_member(r, rows))
+            return True
+
+        if q.task and not index("task", self.tasks, q.task, self.task_code):
+            return empty, _Plan("none", 0)
+        if q.author and not index("author", self.authors, q.author.lower(), self.author_code):
+            return empty, _Plan("none", 0)
+        if q.license and not index("license", self.licenses, q.license, self.license_code):
+            return empty, _Plan("none", 0)
+        if q.library and not index("library", self.libraries, q.library):
+            return empty, _Plan("none", 0)
+        if q.language and not index("language", self.languages, q.language):
+            return empty, _Plan("none", 0)
+
+        limit_rows = n
+        if q.min_downloads is not None:
+            # downloads are descending along the rows: the matches are a prefix
+            limit_rows = int(np.searchsorted(-self.downloads, -q.min_downloads, side="right"))
+            if q.min_downloads <= 0:
+                limit_rows = int((self.downloads >= max(q.min_downloads, 0)).sum())
+        if q.params_min is not None or q.params_max is not None:
+            lo = max(q.params_min or 0, 1)
+            hi = q.params_max if q.params_max is not None else np.iinfo(np.int64).max
+            if hi < lo:
+                return empty, _Plan("none", 0)
+            preds.append(lambda r: (self.params[r] >= lo) & (self.params[r] <= hi))
+        if q.min_likes is not None:
+            ml = q.min_likes
+            preds.append(lambda r: self.likes[r] >= ml)
+        if q.gated is not None:
+            if q.gated:
+                preds.append(lambda r: self._gated[r] >= GATED_TRUE)
+            else:
+                preds.append(lambda r: self._gated[r] == GATED_OPEN)
+
+        needle = None
+        if q.search:
+            needle = q.search.lower().encode("utf-8", "ignore")
+            if not needle:
+                needle = None
+        if needle is not None:
+            cand = self._trigram_candidates(needle)
+            if cand is not None:
+                # rare substring: verify the candidates once, then they drive the query
+                hit = cand[self._contains(cand, needle)]
+                drivers.append(("search", hit))
+            else:
+                preds.append(lambda r: self._contains(r, needle))
+
+        # Smallest driver; others stay as predicates (cheap per-row tests).
+        if drivers:
+            name, drows = min(drivers, key=lambda d: len(d[1]))
+            if limit_rows < n:
+                drows = drows[:int(np.searchsorted(drows, limit_rows))]
+        else:
+            name, drows = "all", None
+        size = limit_rows if drows is None else len(drows)
+        plan = _Plan(name, size)
+        if size == 0:
+            plan.mode = "empty"
+            return empty, plan
+
+        def evaluate(rows: np.ndarray) -> np.ndarray:
+            keep = np.ones(len(rows), bool)
+            for p in preds:
+                if not keep.any():
+                    break
+                idx = np.flatnonzero(keep)
+                sub = p(rows[idx])
+                keep[idx[~sub]] = False
+            return rows[keep]
+
+        if sort == "downloads":
+            plan.mode = "scan-driver"
+            return self._scan(drows, size, evaluate, k), plan
+
+        rank = self._rank[sort]
+        perm = self._perm[sort]
+        if size <= max(20000, n // 50):
+            plan.mode = "evaluate-driver"
+            rows = evaluate(np.arange(size, dtype=np.int32) if drows is None else drows)
+            return self._top_by_rank(rows, rank, k), plan
+        # Walk the sort permutation in chunks; give up and evaluate the whole driver if the hits
+        # are too sparse to fill the page soon.
+        plan.mode = "scan-sort"
+        found: list[np.ndarray] = []
+        nfound = 0
+        pos, chunk = 0, self.CHUNK0
+        while pos < n:
+            rows = perm[pos:pos + chunk]
+            pos += len(rows)
+            if drows is None:
+                if limit_rows < n:
+                    rows = rows[rows < limit_rows]
+            else:
+                rows = rows[_is_member(rows, drows)] if name not in ("task", "author", "license") else rows
+                if limit_rows < n:
+                    rows = rows[rows < limit_rows]
+            if name == "search":
+                rows = rows[_is_member(rows, drows)]
+            hit = evaluate(rows)
+            if len(hit):
+                found.append(hit)
+                nfound += len(hit)
+            if nfound >= k:
+                break
+            projected = pos * k / max(nfound, 0.5)
+            if pos >= 2 * self.CHUNK0 and projected > 0.35 * n:
+                plan.mode = "evaluate-driver(fallback)"
+                if needle is not None and name != "search":
+                    # one pass over the id buffer beats per-row tests for a sparse substring
+                    srows = self._buffer_hits(needle)
+                    if drows is not None:
+                        srows = srows[_is_member(srows, drows)]
+                    if limit_rows < n:
+                        srows = srows[srows < limit_rows]
+                    rows = evaluate(srows)
+                else:
+                    rows = evaluate(np.arange(limit_rows, dtype=np.int32) if drows is None else drows)
+                return self._top_by_rank(rows, rank, k), plan
+            chunk = min(chunk * 4, self.CHUNK_MAX)
+        out = np.concatenate(found) if found else empty
+        return out[:k], plan
+
+    def _scan(self, drows: np.ndarray | None, size: int, evaluate, k: int) -> np.ndarray:
+        found: list[np.ndarray] = []
+        nfound = 0
+        pos, chunk = 0, self.CHUNK0
+        while pos < size and nfound < k:
+            end = min(size, pos + chunk)
+            rows = np.arange(pos, end, dtype=np.int32) if drows is None else drows[pos:end]
+            hit = evaluate(rows)
+            if len(hit):
+                found.append(hit)
+                nfound += len(hit)
+            pos = end
+            chunk = min(chunk * 4, self.CHUNK_MAX)
+        out = np.concatenate(found) if found else np.zeros(0, np.int32)
+        return out[:k]
+
+    @staticmethod
+    def _top_by_rank(rows: np.ndarray, rank: np.ndarray, k: int) -> np.ndarray:
+        if len(rows) == 0:
+            return rows
+        r = rank[rows]
+        if len(rows) > k:
+            part = np.argpartition(r, k - 1)[:k]
+            rows, r = rows[part], r[part]
+        return rows[np.argsort(r, kind="stable")]
+
+    # ---- substring search ----------------------------------------------------------------------
+    def _contains(self, rows: np.ndarray, needle: bytes) -> np.ndarray:
+        if len(rows) == 0:
+            return np.zeros(0, bool)
+        if len(rows) <= 64:
+            lo, off = self.id_lower, self.id_offsets
+            return np.fromiter((needle in lo[off[r]:off[r + 1]] for r in rows), bool, len(rows))
+        sub = self._lower_arrow.take(pa.array(rows))
+        return pc.match_substring(sub, needle.decode("utf-8", "ignore")).to_numpy(zero_copy_only=False)
+
+    def _trigrams(self, needle: bytes) -> np.ndarray:
+        s = self._tri_lut[np.frombuffer(needle, np.uint8)]
+        return np.unique((s[:-2] << 12) | (s[1:-1] << 6) | s[2:])
+
+    def _trigram_candidates(self, needle: bytes) -> np.ndarray | None:
+        """Rows that contain all the needle's rare trigrams, or None when it has none."""
+        if len(needle) < 3 or not self._n:
+            return None
+        tris = self._trigrams(needle)
+        df = self._tri_df[tris]
+        if (df == 0).any():
+            return np.zeros(0, np.int32)
+        rare = tris[df <= self._tri_cap]
+        if len(rare) == 0:
+            return None
+        rare = rare[np.argsort(self._tri_df[rare])]
+        off = self._tri_offsets
+        cand = self._tri_rows[off[rare[0]]:off[rare[0] + 1]]
+        for t in rare[1:4]:
+            if len(cand) <= 32:
+                break
+            cand = cand[_is_member(cand, self._tri_rows[off[t]:off[t + 1]])]
+        return cand
+
+    def _buffer_hits(self, needle: bytes) -> np.ndarray:
+        """All rows whose lowercase id contains the needle, by one regex pass over the buffer."""
+        starts = np.fromiter((m.start() for m in re.finditer(re.escape(needle), self.id_lower)), np.int64)
+        if len(starts) == 0:
+            return np.zeros(0, np.int32)
+        rows = np.searchsorted(self.id_offsets, starts, side="right") - 1
+        ok = starts + len(needle) <= self.id_offsets[rows + 1]
+        return np.unique(rows[ok]).astype(np.int32)
+
+
+def _dt(v: int) -> datetime | None:
+    return datetime.fromtimestamp(int(v), timezone.utc) if v > 0 else None
+
+
+# ISO 639-1 codes (two letters); three-letter tags count as languages unless they are common
+# non-language tags (the Hub's language tags are ISO 639-1/3 codes).
+_ISO639_1 = frozenset("""
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de
+dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id
+ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu
+lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu
+rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr
+ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu jw sh
+""".split())
+_NOT_LANGUAGES = frozenset("""
+jax vit sft mlx rvc nlp cot trl ocr nli esm sex phi asr tts dpt awq gpt dpo moe art sam mms ner rag
+llm gan cnn rnn ctc vae lcm api kto ppo int mit bsd cc gpl tf pt lm qa rl ai ml cv nsfw vlm sd
+""".split())
+
+
+def _is_language(tag: str) -> bool:
+    """Language-code tags as on the Hub: ISO 639-1 two-letter codes, or three lowercase letters."""
+    if not (tag.isascii() and tag.isalpha() and tag.islower()):
+        return False
+    if len(tag) == 2:
+        return tag in _ISO639_1 and tag not in ("tf",)
+    return len(tag) == 3 and tag not in _NOT_LANGUAGES
