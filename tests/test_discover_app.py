@@ -145,7 +145,7 @@ def test_auto_mode_falls_back_with_the_reason(monkeypatch, hub_stub):
     at = open_discover({"task": "text-classification"})
     assert not at.exception
     warnings = [w.value for w in at.warning]
-    assert any("Showing the snapshot" in w for w in warnings), warnings
+    assert any("Showing the snapshot" in w and "Hub server error (503)" in w for w in warnings), warnings
     assert table(at) is not None and len(table(at)) > 0
 
 
@@ -154,12 +154,27 @@ def test_live_only_mode_with_the_hub_down_says_so_and_offers_the_snapshot(monkey
     hub_stub.set_fault(503, "/api/models")
     at = open_discover({"task": "text-classification"})
     assert not at.exception
-    assert any("did not answer" in e.value for e in at.error)
+    assert any("did not answer" in e.value and "503" in e.value for e in at.error)
     assert not at.dataframe
     at.button(key="d_use_snapshot").click().run()
     assert not at.exception
     assert at.sidebar.radio[0].value == "snapshot"
     assert len(table(at)) > 0
+
+
+def test_live_answers_are_cached_a_repeated_query_makes_no_request(monkeypatch, hub_stub):
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "live")
+    at = open_discover({"task": "fill-mask"})
+    assert not at.exception
+    assert len(table(at)) > 0
+    assert not at.warning  # the live Hub answered
+    n = len(hub_stub.requests_to("/api/models"))
+    assert n >= 1
+    at.run()  # a rerun
+    open_discover({"task": "fill-mask"})  # another session, same query
+    assert len(hub_stub.requests_to("/api/models")) == n
+    at.selectbox(key="d_task").set_value("text-classification").run()  # a new query asks again
+    assert len(hub_stub.requests_to("/api/models")) == n + 1
 
 
 def test_discover_does_not_import_torch_or_transformers():

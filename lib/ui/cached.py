@@ -1,28 +1,24 @@
 """Cached access to the catalog for the pages (st.cache_data with a TTL).
 
 Repeating a query within ``HUBSCOUT_CACHE_TTL`` seconds (default 600) answers from the cache and
-makes no new Hub request. Answers that fell back to the snapshot are *not* cached as such: instead
-the Hub is marked down for ``HUB_RETRY_S`` seconds, during which auto mode goes straight to the
-snapshot (no 3-second live timeout on every filter change) and keeps showing the reason.
+makes no new Hub request. Answers that fell back to the snapshot are not cached: the next rerun
+asks ``lib.catalog.source`` again, which remembers a Hub failure for a while and goes straight to
+the snapshot meanwhile (no live timeout on every filter change), then retries the Hub.
 ``live``-mode failures (``HubUnavailable``) propagate to the page and are never cached.
 """
 from __future__ import annotations
 
 import os
-import threading
-import time
-from dataclasses import replace
 
 import streamlit as st
 
-try:
-    from lib.catalog import source
-    from lib.catalog.live import HubUnavailable
-except ImportError:  # TEMP dev adapter until lib.catalog.source lands
-    from lib.ui import _devsource as source  # type: ignore
-    from lib.ui._devsource import HubUnavailable  # type: ignore
+from lib.catalog import source
+from lib.catalog.live import HubUnavailable
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
+
+__all__ = ["HubUnavailable", "search", "facets", "snapshot_info", "mode_from_env", "clear",
+           "forget_hub_down", "CACHE_TTL_S"]
 
 
 def _ttl() -> int:
@@ -33,10 +29,6 @@ def _ttl() -> int:
 
 
 CACHE_TTL_S = _ttl()
-HUB_RETRY_S = 60.0
-
-_down_lock = threading.Lock()
-_hub_down: dict[str, float | str] = {}  # {"until": monotonic deadline, "reason": str}
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=512, show_spinner=False)
@@ -58,24 +50,15 @@ class _FellBack(Exception):
 def search(query: CatalogQuery, mode: str) -> SearchResult:
     """``lib.catalog.source.search`` through the cache (see module doc)."""
     params = tuple(sorted(query.normalized().to_params().items()))
-    if mode == "auto":
-        with _down_lock:
-            until, reason = _hub_down.get("until", 0.0), _hub_down.get("reason", "")
-        if time.monotonic() < float(until):
-            result = _search(params, "snapshot")
-            return replace(result, fallback_reason=str(reason))
     try:
         return _search(params, mode)
     except _FellBack as fb:
-        with _down_lock:
-            _hub_down.update(until=time.monotonic() + HUB_RETRY_S, reason=fb.result.fallback_reason or "")
         return fb.result
 
 
 def forget_hub_down() -> None:
-    """Try the Hub again on the next auto-mode search (e.g. after the user switched modes)."""
-    with _down_lock:
-        _hub_down.clear()
+    """Ask the Hub again on the next auto-mode search (e.g. after the user switched modes)."""
+    source.forget_hub_failure()
 
 
 def clear() -> None:

@@ -244,6 +244,8 @@ def source_caption(result: SearchResult) -> None:
         cost = f" · {result.requests} Hub request{'s' if result.requests != 1 else ''}" if result.requests else ""
         st.caption(f"{n:,} models{more} · live from the Hugging Face Hub{cost} · "
                    f"{result.elapsed_s:.2f} s")
+    for note in result.notes:
+        st.caption(note)
 
 
 def selected_model(record: ModelRecord) -> None:
