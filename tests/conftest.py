@@ -49,7 +49,7 @@ if "huggingface_hub" in sys.modules:  # pragma: no cover - a plugin imported it 
     if _c.ENDPOINT != STUB.url:
         raise RuntimeError("huggingface_hub was imported before tests/conftest.py set HF_ENDPOINT")
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.support.tiny_models"]
 
 
 def _reset_stub_state() -> None:

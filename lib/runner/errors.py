@@ -1,0 +1,72 @@
+"""Typed runner errors. Every message is user-facing: the UI shows ``str(err)`` as is."""
+from __future__ import annotations
+
+
+class RunnerError(Exception):
+    """Base class: a run or load that failed for a reason the user can act on."""
+
+    title = "The model could not be run"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotRunnable(RunnerError):
+    """The task has no in-place runner (the reason says why; the code tab shows how to run it elsewhere)."""
+
+    title = "Not runnable here"
+
+
+class TaskMismatch(RunnerError):
+    """The checkpoint's architecture does not fit the task (transformers would load a random head)."""
+
+    title = "Model and task do not match"
+
+
+class RemoteCodeRefused(RunnerError):
+    """The model needs custom code from its repository and the user has not opted in."""
+
+    title = "Custom code not allowed"
+
+
+class LoadRefused(RunnerError):
+    """The caller's memory-fit check said the model is too large for this host."""
+
+    title = "Model too large to load here"
+
+
+class LoadTimeout(RunnerError):
+    """Download + load took longer than the limit."""
+
+    title = "Loading timed out"
+
+
+class ModelUnavailable(RunnerError):
+    """The model could not be found or downloaded (wrong id, gated, offline)."""
+
+    title = "Model not available"
+
+
+class LoadFailed(RunnerError):
+    """transformers could not build the model from its files."""
+
+    title = "Model failed to load"
+
+
+class BadInput(RunnerError):
+    """The inputs are missing, malformed or too large."""
+
+    title = "Check the input"
+
+
+class RunFailed(RunnerError):
+    """The model loaded but the forward pass / generation failed."""
+
+    title = "The run failed"
+
+
+class DeviceUnavailable(RunnerError):
+    """The requested device or dtype is not available here."""
+
+    title = "Device not available"

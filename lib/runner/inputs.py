@@ -1,0 +1,217 @@
+"""Validate and normalise test-drive inputs per ``input_kind`` (see lib.tasks.INPUT_KINDS).
+
+``validate(kind, raw) -> (clean: dict, notices: list[str])`` raises BadInput with a readable message.
+Images become PIL images (RGB), audio becomes ``{"array": float32 mono, "sampling_rate": int}`` (WAV is
+decoded with the standard library, no ffmpeg needed), labels become a list of strings.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from .errors import BadInput
+
+MAX_TEXT_CHARS = 20_000
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_LABELS = 32
+MAX_SENTENCES = 32
+MAX_AUDIO_SECONDS = 60
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def _text(raw: Any, name: str, notices: list[str], required: bool = True) -> str:
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str):
+        raise BadInput(f"The {name} must be text.")
+    text = raw.strip()
+    if required and not text:
+        raise BadInput(f"Enter some {name} first: it is empty.")
+    if len(text) > MAX_TEXT_CHARS:
+        notices.append(f"The {name} was {len(text):,} characters long: only the first {MAX_TEXT_CHARS:,} are used.")
+        text = text[:MAX_TEXT_CHARS]
+    return text
+
+
+def _labels(raw: Any, name: str = "candidate labels", limit: int = MAX_LABELS) -> list[str]:
+    if isinstance(raw, str):
+        items = [s.strip() for s in raw.replace("\n", ",").split(",")]
+    elif isinstance(raw, (list, tuple)):
+        items = [str(s).strip() for s in raw]
+    else:
+        items = []
+    items = list(dict.fromkeys(s for s in items if s))
+    if not items:
+        raise BadInput(f"Give at least one of the {name} (comma-separated).")
+    if len(items) > limit:
+        raise BadInput(f"At most {limit} {name}, please ({len(items)} given).")
+    return items
+
+
+def _bytes_of(raw: Any, what: str) -> bytes | None:
+    if isinstance(raw, (bytes, bytearray)):
+        data = bytes(raw)
+    elif isinstance(raw, (str, Path)) and Path(raw).is_file():
+        if Path(raw).stat().st_size > MAX_UPLOAD_BYTES:
+            raise BadInput(f"The {what} file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        data = Path(raw).read_bytes()
+    elif hasattr(raw, "read"):  # Streamlit UploadedFile, open files
+        data = raw.read()
+    else:
+        return None
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise BadInput(f"The {what} file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
+                       f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    if not data:
+        raise BadInput(f"The {what} file is empty.")
+    return data
+
+
+def load_image(raw: Any):
+    """PIL image (RGB) from bytes / path / file-like / PIL image. Raises BadInput."""
+    from PIL import Image, UnidentifiedImageError
+
+    if raw is None:
+        raise BadInput("Upload an image first.")
+    if isinstance(raw, Image.Image):
+        img = raw
+    else:
+        data = _bytes_of(raw, "image")
+        if data is None:
+            raise BadInput("The image must be an uploaded file, a path or a picture.")
+        try:
+            img = Image.open(io.BytesIO(data))
+            if img.width * img.height > MAX_IMAGE_PIXELS:
+                raise BadInput(f"The image is {img.width}×{img.height}: too many pixels (limit 40 megapixels).")
+            img.load()
+        except BadInput:
+            raise
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            raise BadInput("This file is not an image Hub Scout can read (use PNG, JPEG, WebP, GIF or BMP).") from None
+    return img.convert("RGB") if img.mode != "RGB" else img
+
+
+def load_audio(raw: Any):
+    """{"array": float32 mono numpy, "sampling_rate": int} from WAV bytes / path / (array, rate). Raises BadInput."""
+    import wave
+
+    import numpy as np
+
+    if raw is None:
+        raise BadInput("Upload an audio clip first.")
+    if isinstance(raw, dict) and "array" in raw:
+        arr, sr = np.asarray(raw["array"], dtype=np.float32), int(raw.get("sampling_rate") or 0)
+    elif isinstance(raw, tuple) and len(raw) == 2:
+        arr, sr = np.asarray(raw[0], dtype=np.float32), int(raw[1])
+    else:
+        data = _bytes_of(raw, "audio")
+        if data is None:
+            raise BadInput("The audio must be an uploaded WAV file, a path, or (samples, sampling_rate).")
+        try:
+            with wave.open(io.BytesIO(data)) as w:
+                sr, width, channels = w.getframerate(), w.getsampwidth(), w.getnchannels()
+                frames = w.readframes(w.getnframes())
+        except (wave.Error, EOFError, OSError, ValueError):
+            raise BadInput("Could not read this audio: it is not a valid WAV file (corrupt, or another format). "
+                           "Upload a PCM WAV clip.") from None
+        if width not in (1, 2, 4) or not frames:
+            raise BadInput("Could not read this audio: unsupported or empty WAV sample data.")
+        kind = {1: np.uint8, 2: np.int16, 4: np.int32}[width]
+        arr = np.frombuffer(frames[: len(frames) - len(frames) % (width * channels)], dtype=kind).astype(np.float32)
+        arr = (arr - 128.0) / 128.0 if width == 1 else arr / float(2 ** (8 * width - 1))
+        if channels > 1:
+            arr = arr.reshape(-1, channels).mean(axis=1)
+    if arr.ndim > 1:
+        arr = arr.mean(axis=-1) if arr.shape[-1] <= 8 else arr.mean(axis=0)
+    if sr <= 0:
+        raise BadInput("The audio has no valid sampling rate.")
+    if arr.size == 0 or not np.isfinite(arr).all():
+        raise BadInput("The audio clip is empty or contains invalid samples.")
+    if arr.size / sr > MAX_AUDIO_SECONDS:
+        raise BadInput(f"The clip is {arr.size / sr:.0f} s long; the limit is {MAX_AUDIO_SECONDS} s.")
+    return {"array": arr.astype(np.float32), "sampling_rate": sr}
+
+
+def resample(audio: dict, rate: int) -> dict:
+    """Linear-interpolation resampling to ``rate`` (enough for a test drive)."""
+    import numpy as np
+
+    sr = audio["sampling_rate"]
+    if not rate or sr == rate:
+        return audio
+    arr = audio["array"]
+    n = max(int(round(arr.size * rate / sr)), 1)
+    out = np.interp(np.linspace(0, arr.size - 1, n), np.arange(arr.size), arr).astype(np.float32)
+    return {"array": out, "sampling_rate": rate}
+
+
+def _table(raw: Any) -> dict[str, list[str]]:
+    try:
+        import pandas as pd
+
+        if isinstance(raw, pd.DataFrame):
+            raw = raw.to_dict(orient="list")
+    except ImportError:  # pragma: no cover
+        pass
+    if not isinstance(raw, dict) or not raw:
+        raise BadInput("Give a table (column name -> list of cells).")
+    cols = {str(k): ["" if v is None else str(v) for v in vals] for k, vals in raw.items()}
+    lengths = {len(v) for v in cols.values()}
+    if len(lengths) != 1 or 0 in lengths:
+        raise BadInput("Every table column must have the same, non-zero number of cells.")
+    if sum(len(c) for c in cols.values()) > 2000:
+        raise BadInput("The table is too large for a test drive (limit 2,000 cells).")
+    return cols
+
+
+def validate(kind: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Check and normalise the inputs for ``kind``. Keys per kind:
+
+    text / masked_text: ``text``; chat: ``text`` or ``messages``; text_labels: ``text`` + ``labels``;
+    question_context: ``question`` + ``context``; text_pair: ``source`` + ``sentences``;
+    image: ``image``; image_labels: ``image`` + ``labels``; image_question / image_prompt: ``image`` + ``text``;
+    audio: ``audio``; table_question: ``table`` + ``text``.
+    """
+    raw = dict(raw or {})
+    notices: list[str] = []
+    out: dict[str, Any] = {}
+    if kind in ("text", "masked_text"):
+        out["text"] = _text(raw.get("text"), "text", notices)
+    elif kind == "chat":
+        msgs = raw.get("messages")
+        if msgs:
+            if not isinstance(msgs, list) or not all(isinstance(m, dict) and m.get("content") for m in msgs):
+                raise BadInput("Chat messages must be a list of {role, content} with non-empty content.")
+            out["messages"] = [{"role": str(m.get("role", "user")), "content": _text(m["content"], "message", notices)}
+                               for m in msgs]
+        else:
+            out["text"] = _text(raw.get("text"), "prompt", notices)
+    elif kind == "text_labels":
+        out["text"] = _text(raw.get("text"), "text", notices)
+        out["labels"] = _labels(raw.get("labels"))
+    elif kind == "question_context":
+        out["question"] = _text(raw.get("question"), "question", notices)
+        out["context"] = _text(raw.get("context"), "context", notices)
+    elif kind == "text_pair":
+        out["source"] = _text(raw.get("source"), "source sentence", notices)
+        out["sentences"] = _labels(raw.get("sentences"), "sentences to compare", MAX_SENTENCES) \
+            if not isinstance(raw.get("sentences"), str) else \
+            _labels([s for s in raw["sentences"].splitlines()], "sentences to compare", MAX_SENTENCES)
+    elif kind == "image":
+        out["image"] = load_image(raw.get("image"))
+    elif kind == "image_labels":
+        out["image"] = load_image(raw.get("image"))
+        out["labels"] = _labels(raw.get("labels"))
+    elif kind in ("image_question", "image_prompt"):
+        out["image"] = load_image(raw.get("image"))
+        out["text"] = _text(raw.get("text"), "question" if kind == "image_question" else "prompt", notices,
+                            required=kind == "image_question")
+    elif kind == "audio":
+        out["audio"] = load_audio(raw.get("audio"))
+    elif kind == "table_question":
+        out["table"] = _table(raw.get("table"))
+        out["text"] = _text(raw.get("text") or raw.get("question"), "question", notices)
+    else:
+        raise BadInput(f"Unknown input kind {kind!r}.")
+    return out, notices

@@ -1,0 +1,242 @@
+"""Find a model's files (local folder or Hub download with byte progress) and load it for a runner.
+
+torch / transformers / huggingface_hub are imported inside the functions, never at module import.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import LoadFailed, ModelUnavailable
+from .result import LoadProgress
+
+ProgressFn = Callable[[LoadProgress], None]
+
+# never downloaded: other frameworks' weights and exports
+IGNORE_ALWAYS = ["*.h5", "*.msgpack", "*.onnx", "*.onnx_data", "*.ot", "*.tflite", "*.gguf", "*.mlmodel",
+                 "onnx/*", "openvino/*", "coreml/*", "*.tar.gz", "*.zip"]
+PICKLE_WEIGHTS = ["*.bin", "*.pt", "*.pth", "*.ckpt"]
+
+
+@dataclass
+class RepoFacts:
+    """What is known about a model's files before loading.
+
+    Attributes:
+        source: the local folder, or the Hub repo id.
+        is_local: ``source`` is a folder on disk.
+        config: parsed config.json ({} when missing).
+        files: file names in the repo / folder.
+        total_bytes: size of what would be downloaded (0 when unknown).
+        tags: Hub tags (``custom_code`` …), empty for local folders.
+        revision: commit / revision asked for.
+    """
+
+    source: str
+    is_local: bool
+    config: dict
+    files: list[str] = field(default_factory=list)
+    total_bytes: int = 0
+    tags: list[str] = field(default_factory=list)
+    revision: str | None = None
+
+    @property
+    def has_safetensors(self) -> bool:
+        return any(f.endswith(".safetensors") for f in self.files)
+
+    @property
+    def is_sentence_transformers(self) -> bool:
+        return "modules.json" in self.files or "sentence-transformers" in self.tags
+
+
+def _notify(progress: ProgressFn | None, p: LoadProgress) -> None:
+    if progress is not None:
+        try:
+            progress(p)
+        except Exception:
+            pass  # a broken UI callback must not break the load
+
+
+def inspect(model: str, revision: str | None = None, token: str | None = None,
+            progress: ProgressFn | None = None) -> RepoFacts:
+    """Read config.json and the file list without downloading weights."""
+    import json
+
+    path = Path(model).expanduser()
+    if path.is_dir():
+        files = [str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()]
+        from .checks import read_config
+
+        return RepoFacts(str(path), True, read_config(path), files,
+                         sum((path / f).stat().st_size for f in files))
+    _notify(progress, LoadProgress("resolve", f"Looking up {model} on the Hub"))
+    from huggingface_hub import HfApi, hf_hub_download
+    from huggingface_hub.errors import (EntryNotFoundError, GatedRepoError, HfHubHTTPError,
+                                        RepositoryNotFoundError, RevisionNotFoundError)
+
+    try:
+        info = HfApi(token=token).model_info(model, revision=revision, files_metadata=True)
+        files = [s.rfilename for s in (info.siblings or [])]
+        sizes = {s.rfilename: (s.size or 0) for s in (info.siblings or [])}
+        tags = list(info.tags or [])
+        try:
+            cfg_path = hf_hub_download(model, "config.json", revision=revision, token=token)
+            config = json.loads(Path(cfg_path).read_text(encoding="utf-8"))
+        except EntryNotFoundError:
+            config = {}
+    except GatedRepoError:
+        raise ModelUnavailable(f"{model} is gated: accept its terms on the Hub and set HF_TOKEN.") from None
+    except RepositoryNotFoundError:
+        raise ModelUnavailable(f"No model called {model!r} on the Hub (or it is private).") from None
+    except RevisionNotFoundError:
+        raise ModelUnavailable(f"{model} has no revision {revision!r}.") from None
+    except (HfHubHTTPError, OSError, ValueError) as e:
+        raise ModelUnavailable(f"Could not reach the Hub for {model}: {_short(e)}") from None
+    facts = RepoFacts(model, False, config, files, 0, tags, revision)
+    facts.total_bytes = sum(sizes.get(f, 0) for f in _wanted(files, facts.has_safetensors))
+    return facts
+
+
+def _wanted(files: list[str], has_safetensors: bool) -> list[str]:
+    import fnmatch
+
+    ignore = IGNORE_ALWAYS + (PICKLE_WEIGHTS if has_safetensors else [])
+    return [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in ignore)]
+
+
+def _short(e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text[:200]
+
+
+def download(facts: RepoFacts, token: str | None = None, progress: ProgressFn | None = None) -> str:
+    """Local folder for ``facts`` (downloads from the Hub with byte progress when needed)."""
+    if facts.is_local:
+        return facts.source
+    from huggingface_hub import snapshot_download
+    from tqdm.auto import tqdm as base_tqdm
+
+    total = facts.total_bytes
+    state = {"done": 0}
+
+    class _Progress(base_tqdm):  # the tqdm_class hook of snapshot_download
+        def __init__(self, *args, **kwargs):
+            kwargs["disable"] = True
+            super().__init__(*args, **kwargs)
+            self._bytes = kwargs.get("unit") == "B"
+
+        def update(self, n=1):
+            if self._bytes and n:
+                state["done"] += int(n)
+                _notify(progress, LoadProgress("download", f"Downloading {facts.source}",
+                                               min(state["done"], total) if total else state["done"], total))
+            return super().update(n)
+
+    _notify(progress, LoadProgress("download", f"Downloading {facts.source}", 0, total))
+    ignore = IGNORE_ALWAYS + (PICKLE_WEIGHTS if facts.has_safetensors else [])
+    try:
+        folder = snapshot_download(facts.source, revision=facts.revision, token=token, ignore_patterns=ignore,
+                                   tqdm_class=_Progress)
+    except Exception as e:  # network / disk errors
+        raise ModelUnavailable(f"Downloading {facts.source} failed: {_short(e)}") from None
+    _notify(progress, LoadProgress("download", f"Downloaded {facts.source}", total, total))
+    return folder
+
+
+@dataclass
+class Loaded:
+    """A loaded model ready for a run function.
+
+    ``kind``: ``pipeline`` (``pipe`` set), ``auto`` (``model`` + ``tokenizer``/``processor``) or
+    ``sentence_transformers`` (``model`` is a SentenceTransformer).
+    """
+
+    kind: str
+    device: str
+    dtype: str
+    folder: str
+    config: dict
+    pipe: Any = None
+    model: Any = None
+    tokenizer: Any = None
+    processor: Any = None
+    notices: list[str] = field(default_factory=list)
+
+
+def model_bytes(model: Any) -> int:
+    """Parameter + buffer bytes of a torch module (0 if unknown)."""
+    try:
+        n = sum(p.numel() * p.element_size() for p in model.parameters())
+        n += sum(b.numel() * b.element_size() for b in model.buffers())
+        return int(n)
+    except Exception:
+        return 0
+
+
+def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype: str, *,
+         config: dict, trust_remote_code: bool = False, use_safetensors: bool | None = None,
+         sentence_transformers: bool = False) -> tuple[Loaded, int]:
+    """Load ``folder`` for ``runner``; returns (Loaded, size in bytes). Raises LoadFailed."""
+    import warnings
+
+    import torch
+
+    from .device import torch_dtype_name
+
+    tdtype = getattr(torch, torch_dtype_name(dtype))
+    mk: dict[str, Any] = {"dtype": tdtype, "trust_remote_code": trust_remote_code}
+    if use_safetensors:
+        mk["use_safetensors"] = True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loaded = _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, sentence_transformers)
+    except (LoadFailed, MemoryError):
+        raise
+    except Exception as e:
+        raise LoadFailed(f"transformers could not load this model for {pipeline_task or runner}: "
+                         f"{type(e).__name__}: {_short(e)}") from None
+    target = loaded.pipe.model if loaded.pipe is not None else loaded.model
+    target.eval()
+    return loaded, model_bytes(target)
+
+
+def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) -> Loaded:
+    import transformers as T
+
+    trc = mk["trust_remote_code"]
+    if runner in ("run_feature_extraction", "run_sentence_similarity"):
+        if st:
+            from sentence_transformers import SentenceTransformer
+
+            m = SentenceTransformer(folder, device=device, trust_remote_code=trc,
+                                    model_kwargs={"dtype": tdtype})
+            return Loaded("sentence_transformers", device, dtype, folder, config, model=m)
+        tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc)
+        m = T.AutoModel.from_pretrained(folder, **mk).to(device)
+        return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok)
+    if runner == "run_seq2seq":
+        tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc)
+        m = T.AutoModelForSeq2SeqLM.from_pretrained(folder, **mk).to(device)
+        return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok)
+    if runner == "run_question_answering":
+        tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc)
+        m = T.AutoModelForQuestionAnswering.from_pretrained(folder, **mk).to(device)
+        return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok)
+    if runner == "run_image_text_to_text" and not Path(folder, "processor_config.json").exists() \
+            and not Path(folder, "preprocessor_config.json").exists():
+        raise LoadFailed("This image-to-text model ships no image processor, so it cannot be run.")
+    model_kwargs = {k: v for k, v in mk.items() if k not in ("dtype", "trust_remote_code")}
+    try:
+        pipe = T.pipeline(pipeline_task, model=folder, device=device, dtype=tdtype, trust_remote_code=trc,
+                          model_kwargs=model_kwargs)
+    except TypeError as e:
+        if runner == "run_image_text_to_text" and "ProcessorMixin" in str(e):
+            # vision-encoder-decoder captioners (ViT + GPT-2 …) ship an image processor + tokenizer only
+            proc = T.AutoImageProcessor.from_pretrained(folder)
+            tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc)
+            m = T.AutoModelForImageTextToText.from_pretrained(folder, **mk).to(device)
+            return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok, processor=proc)
+        raise
+    return Loaded("pipeline", device, dtype, folder, config, pipe=pipe)

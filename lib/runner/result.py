@@ -1,0 +1,82 @@
+"""Typed runner inputs/outputs."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RunOptions:
+    """How to run a model.
+
+    Attributes:
+        device: ``auto`` (CUDA, then MPS, then CPU) / ``cpu`` / ``cuda`` / ``cuda:1`` / ``mps``.
+        dtype: ``auto`` / ``fp32`` / ``bf16`` / ``fp16``.
+        trust_remote_code: allow code from the model repository (explicit opt-in).
+        revision: Hub revision (branch, tag or commit), None for the default branch.
+        token: Hub token, None to use ``HF_TOKEN`` / the local login.
+        load_timeout_s: limit for download + load.
+        max_new_tokens / temperature / top_p / do_sample: generation settings.
+        system_prompt: optional system message for chat models.
+        threshold: minimum score for object-detection boxes.
+    """
+
+    device: str = "auto"
+    dtype: str = "auto"
+    trust_remote_code: bool = False
+    revision: str | None = None
+    token: str | None = None
+    load_timeout_s: float = 600.0
+    max_new_tokens: int = 64
+    temperature: float = 0.7
+    top_p: float = 0.95
+    do_sample: bool = False
+    system_prompt: str | None = None
+    threshold: float = 0.5
+
+
+@dataclass
+class LoadProgress:
+    """One progress report. ``stage``: ``resolve`` / ``download`` / ``load`` / ``ready``."""
+
+    stage: str
+    message: str
+    done_bytes: int = 0
+    total_bytes: int = 0
+
+    @property
+    def fraction(self) -> float | None:
+        return (self.done_bytes / self.total_bytes) if self.total_bytes else None
+
+
+@dataclass
+class RunResult:
+    """What one run produced.
+
+    Attributes:
+        model_id / task: what ran.
+        output: normalised output; its shape depends on ``renderer`` (see lib/runner/tasks.py docstring).
+        renderer: name of the output renderer in ``lib.ui.outputs``.
+        latency_s: wall time of the run itself (model already loaded).
+        load_s: time spent loading (0 when the model came from the cache).
+        cached: the model came from the process-wide cache.
+        peak_memory_bytes: CUDA max allocated during the run on CUDA, else process RSS peak.
+        memory_kind: ``cuda_max_allocated`` or ``process_rss_peak``.
+        device / dtype: where and how it ran (``cpu`` / ``fp32`` …).
+        notices: things the user should know (truncation, dtype fallback …).
+        code: Python that reproduces this run with transformers (with its inputs).
+    """
+
+    model_id: str
+    task: str
+    output: dict[str, Any]
+    renderer: str
+    latency_s: float
+    load_s: float
+    cached: bool
+    peak_memory_bytes: int
+    memory_kind: str
+    device: str
+    dtype: str
+    notices: list[str] = field(default_factory=list)
+    code: str = ""
