@@ -45,7 +45,7 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
 
     opts = opts or RunOptions()
     spec = _spec(task)
-    cache = cache or shared_cache()
+    cache = shared_cache() if cache is None else cache
     device, dtype, notices = resolve(opts.device, opts.dtype)
     facts = loader.inspect(model_id, opts.revision, opts.token, progress)
     check = checks.check_model(facts.config, task, spec.runner, trust_remote_code=opts.trust_remote_code,

@@ -1,0 +1,179 @@
+"""Refusals before loading, bad inputs, cache behaviour and generated code."""
+from __future__ import annotations
+
+import io
+import threading
+import time
+import wave
+
+import numpy as np
+import pytest
+
+from lib.runner import (BadInput, LoadRefused, NotRunnable, RemoteCodeRefused, RunOptions, TaskMismatch, run)
+from lib.runner import code as code_mod
+from lib.runner.cache import ModelCache, parse_bytes
+from lib.runner.inputs import MAX_UPLOAD_BYTES, validate
+
+OPTS = RunOptions(max_new_tokens=4)
+
+
+# ------------------------------------------------------------------ checks before load
+@pytest.mark.parametrize("kind,task,words", [
+    ("bert-base", "text-classification", "randomly"),
+    ("gpt2", "fill-mask", "masked-language-model"),
+    ("bert-sequence", "zero-shot-classification", "entailment"),
+    ("gpt2", "translation", "Decoder-only"),
+    ("vit", "object-detection", "object-detection head"),
+])
+def test_wrong_task_model_is_refused_before_loading(kind, task, words, tiny_model):
+    cache = ModelCache(budget_bytes=10**9)
+    inputs = {"text": "hello [MASK]", "labels": "a, b"} if task != "object-detection" else \
+        {"image": np.zeros((8, 8, 3), "uint8").tobytes()}
+    if task == "object-detection":
+        from PIL import Image
+        inputs = {"image": Image.new("RGB", (8, 8))}
+    with pytest.raises(TaskMismatch) as e:
+        run(str(tiny_model(kind)), task, inputs, OPTS, cache=cache)
+    assert words in str(e.value)
+    assert cache.loads == 0
+
+
+def test_custom_code_needs_opt_in(tiny_model):
+    cache = ModelCache(budget_bytes=10**9)
+    with pytest.raises(RemoteCodeRefused, match="remote code"):
+        run(str(tiny_model("custom-code")), "text-classification", {"text": "hi"}, OPTS, cache=cache)
+    assert cache.loads == 0
+
+
+def test_too_large_estimate_blocks_the_load(tiny_model):
+    cache = ModelCache(budget_bytes=10**9)
+    with pytest.raises(LoadRefused, match="needs 30 GB"):
+        run(str(tiny_model("bert-sequence")), "text-classification", {"text": "hi"}, OPTS,
+            allowed=(False, "needs 30 GB, this machine has 8 GB"), cache=cache)
+    assert cache.loads == 0
+
+
+def test_not_runnable_task_says_why(tiny_model):
+    with pytest.raises(NotRunnable):
+        run(str(tiny_model("bert-base")), "text-to-image", {"text": "a cat"}, OPTS)
+
+
+# ------------------------------------------------------------------ bad inputs
+def _wav(seconds=0.1, rate=16000) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(rate)
+        w.writeframes((np.sin(np.arange(int(seconds * rate)) / 5) * 3000).astype("<i2").tobytes())
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kind,raw,msg", [
+    ("text", {"text": "   "}, "empty"),
+    ("text_labels", {"text": "x", "labels": " , "}, "at least one"),
+    ("image", {"image": b"this is not an image"}, "not an image"),
+    ("image", {"image": None}, "Upload an image"),
+    ("image", {"image": b"\x89PNG" + b"0" * (MAX_UPLOAD_BYTES + 1)}, "limit is 20 MB"),
+    ("audio", {"audio": b"RIFF\x00\x00garbage"}, "not a valid WAV"),
+    ("question_context", {"question": "q", "context": ""}, "context"),
+    ("table_question", {"table": {"a": [1, 2], "b": [1]}, "text": "q"}, "same"),
+])
+def test_bad_inputs_give_clear_messages(kind, raw, msg):
+    with pytest.raises(BadInput, match=msg):
+        validate(kind, raw)
+
+
+def test_huge_text_is_truncated_with_notice_and_wav_decodes():
+    clean, notices = validate("text", {"text": "a" * 100_000})
+    assert len(clean["text"]) == 20_000 and "100,000" in notices[0]
+    clean, _ = validate("audio", {"audio": _wav()})
+    assert clean["audio"]["sampling_rate"] == 16000 and clean["audio"]["array"].dtype == np.float32
+
+
+def test_fill_mask_without_mask_token(tiny_model):
+    with pytest.raises(BadInput, match=r"\[MASK\]"):
+        run(str(tiny_model("bert-mlm")), "fill-mask", {"text": "no mask here"}, OPTS,
+            cache=ModelCache(budget_bytes=10**9))
+
+
+# ------------------------------------------------------------------ cache
+def test_second_load_costs_nothing(tiny_model):
+    cache = ModelCache(budget_bytes=10**9)
+    first = run(str(tiny_model("bert-sequence")), "text-classification", {"text": "hi"}, OPTS, cache=cache)
+    second = run(str(tiny_model("bert-sequence")), "text-classification", {"text": "hi"}, OPTS, cache=cache)
+    assert not first.cached and first.load_s > 0
+    assert second.cached and second.load_s == 0 and cache.loads == 1
+
+
+def test_lru_eviction_under_budget():
+    cache = ModelCache(budget_bytes=100)
+    cache.put("a", "A", 40)
+    cache.put("b", "B", 40)
+    cache.get("a")  # a is now most recent
+    cache.put("c", "C", 40)
+    assert cache.keys() == ["a", "c"] and cache.evictions == ["b"]
+    cache.put("huge", "H", 500)  # larger than the budget: kept alone
+    assert cache.keys() == ["huge"]
+
+
+def test_concurrent_first_loads_load_once():
+    cache = ModelCache(budget_bytes=10**9)
+    calls = []
+
+    def loader():
+        calls.append(1)
+        time.sleep(0.2)
+        return object(), 10
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(cache.get_or_load("k", loader)[0].value))
+               for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len({id(r) for r in results}) == 1
+
+
+def test_load_timeout_is_typed():
+    from lib.runner import LoadTimeout
+
+    cache = ModelCache(budget_bytes=10**9)
+    with pytest.raises(LoadTimeout):
+        cache.get_or_load("slow", lambda: (time.sleep(0.5), 1), timeout_s=0.05)
+    time.sleep(0.6)
+    assert "slow" in cache  # the background load still lands
+
+
+def test_budget_parsing(monkeypatch):
+    assert parse_bytes("4GB") == 4 * 1024**3 and parse_bytes("1000") == 1000
+    monkeypatch.setenv("HUBSCOUT_MODEL_MEMORY_BUDGET", "2GB")
+    assert ModelCache().budget_bytes == 2 * 1024**3
+
+
+# ------------------------------------------------------------------ generated code runs
+@pytest.mark.parametrize("task,kind,inputs", [
+    ("text-classification", "bert-sequence", {"text": "i love it"}),
+    ("question-answering", "bert-qa", {"question": "what sat", "context": "the cat sat on the mat"}),
+    ("summarization", "t5", {"text": "the cat sat on the mat"}),
+    ("fill-mask", "bert-mlm", {"text": "the cat sat on the [MASK]"}),
+    ("text-generation", "gpt2", {"text": "hello"}),
+    ("sentence-similarity", "bert-base", {"source": "the cat", "sentences": ["a dog", "a cat"]}),
+    ("zero-shot-classification", "bert-zeroshot", {"text": "i love it", "labels": ["film", "sport"]}),
+])
+def test_generated_code_runs(task, kind, inputs, tiny_model, capsys):
+    folder = str(tiny_model(kind))
+    s = code_mod.snippets(folder, task, "cpu", "fp32", inputs=inputs,
+                          config=__import__("json").loads((tiny_model(kind) / "config.json").read_text()),
+                          opts=OPTS)
+    assert "dtype=" in s.auto and "torch_dtype" not in s.auto and "inference_mode" in s.auto and ".eval()" in s.auto
+    exec(compile(s.auto, "<auto>", "exec"), {})
+    if s.pipeline:
+        exec(compile(s.pipeline, "<pipeline>", "exec"), {})
+    else:
+        assert task in code_mod.REMOVED or task == "sentence-similarity"
+    assert capsys.readouterr().out.strip()
+
+
+def test_removed_pipelines_get_auto_code_only():
+    s = code_mod.snippets("google-t5/t5-small", "translation", "cuda", "bf16")
+    assert s.pipeline is None and "AutoModelForSeq2SeqLM" in s.auto and "torch.bfloat16" in s.auto
