@@ -9,6 +9,7 @@ from __future__ import annotations
 import platform
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -23,6 +24,7 @@ class GPU:
     total_bytes: int
     free_bytes: int | None = None
     kind: str = "cuda"  # cuda | mps
+    compute_capability: tuple[int, int] | None = None  # (8, 0) for A100; flash attention needs >= 8.0
 
 
 @dataclass(frozen=True)
@@ -56,26 +58,69 @@ class Hardware:
         return f"{ram}, {g.name}{more} ({vram})"
 
 
+def parse_nvidia_smi(out: str) -> tuple[GPU, ...]:
+    """Parse ``nvidia-smi --query-gpu=name,memory.total,memory.free,compute_cap --format=csv,noheader,nounits``.
+
+    Memory is in MiB; ``compute_cap`` may be missing (older drivers) or ``[N/A]``. Bad lines are skipped.
+    """
+    gpus = []
+    for line in (out or "").strip().splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) < 3:
+            continue
+        try:
+            total = int(float(parts[1])) * 1024**2
+            free = int(float(parts[2])) * 1024**2
+        except ValueError:
+            continue
+        cc = None
+        if len(parts) >= 4:
+            try:
+                major, _, minor = parts[3].partition(".")
+                cc = (int(major), int(minor or 0))
+            except ValueError:
+                cc = None
+        gpus.append(GPU(parts[0], total, free, compute_capability=cc))
+    return tuple(gpus)
+
+
+def _run_smi(exe: str, fields: str) -> str | None:
+    try:
+        return subprocess.run(
+            [exe, f"--query-gpu={fields}", "--format=csv,noheader,nounits"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
 def _nvidia_smi() -> tuple[GPU, ...]:
     exe = shutil.which("nvidia-smi")
     if not exe:
         return ()
-    try:
-        out = subprocess.run(
-            [exe, "--query-gpu=name,memory.total,memory.free", "--format=csv,noheader,nounits"],
-            capture_output=True, text=True, timeout=5, check=True,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
+    out = _run_smi(exe, "name,memory.total,memory.free,compute_cap")
+    if out is None:  # drivers before 510 do not know compute_cap
+        out = _run_smi(exe, "name,memory.total,memory.free")
+    return parse_nvidia_smi(out or "")
+
+
+def _torch_gpus() -> tuple[GPU, ...]:
+    """CUDA GPUs via torch, ONLY when torch is already imported (never imports it)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
         return ()
-    gpus = []
-    for line in out.strip().splitlines():
-        parts = [p.strip() for p in line.split(",")]
-        if len(parts) >= 3:
-            try:
-                gpus.append(GPU(parts[0], int(float(parts[1])) * 1024**2, int(float(parts[2])) * 1024**2))
-            except ValueError:
-                continue
-    return tuple(gpus)
+    try:
+        if not torch.cuda.is_available():
+            return ()
+        gpus = []
+        for i in range(torch.cuda.device_count()):
+            free, total = torch.cuda.mem_get_info(i)
+            props = torch.cuda.get_device_properties(i)
+            gpus.append(GPU(props.name, int(total), int(free),
+                            compute_capability=(int(props.major), int(props.minor))))
+        return tuple(gpus)
+    except Exception:  # noqa: BLE001 - a broken CUDA setup means "no usable GPU", not a crash
+        return ()
 
 
 def _mps() -> tuple[GPU, ...]:
@@ -102,6 +147,15 @@ def _gpus() -> tuple[GPU, ...]:
     return _nvidia_smi() or _mps()
 
 
+def refine_with_torch(hw: Hardware) -> Hardware:
+    """``hw`` with free/total VRAM and compute capability from ``torch.cuda`` — only if torch is
+    already imported (e.g. after a model was loaded); otherwise ``hw`` unchanged."""
+    gpus = _torch_gpus()
+    if not gpus:
+        return hw
+    return Hardware(hw.name, hw.ram_total_bytes, hw.ram_available_bytes, hw.cpu_count, gpus, hw.is_profile)
+
+
 def refresh_gpus() -> None:
     _gpus.cache_clear()
 
@@ -109,9 +163,14 @@ def refresh_gpus() -> None:
 # Hosts to check against besides this machine.
 PROFILES: tuple[Hardware, ...] = (
     Hardware("Space cpu-basic", 16 * 10**9, 16 * 10**9, 2, (), True),
-    Hardware("NVIDIA T4 16 GB", 16 * 10**9, None, 4, (GPU("Tesla T4", 16 * GiB - 1 * GiB // 2),), True),
-    Hardware("NVIDIA L4 24 GB", 30 * 10**9, None, 8, (GPU("NVIDIA L4", 24 * GiB - 1 * GiB // 2),), True),
-    Hardware("NVIDIA A10G 24 GB", 30 * 10**9, None, 8, (GPU("NVIDIA A10G", 24 * GiB - 1 * GiB // 2),), True),
-    Hardware("NVIDIA A100 80 GB", 140 * 10**9, None, 12, (GPU("NVIDIA A100 80GB", 80 * GiB - 1 * GiB // 2),), True),
-    Hardware("NVIDIA H100 80 GB", 200 * 10**9, None, 16, (GPU("NVIDIA H100 80GB", 80 * GiB - 1 * GiB // 2),), True),
+    Hardware("NVIDIA T4 16 GB", 16 * 10**9, None, 4,
+             (GPU("Tesla T4", 16 * GiB - 1 * GiB // 2, compute_capability=(7, 5)),), True),
+    Hardware("NVIDIA L4 24 GB", 30 * 10**9, None, 8,
+             (GPU("NVIDIA L4", 24 * GiB - 1 * GiB // 2, compute_capability=(8, 9)),), True),
+    Hardware("NVIDIA A10G 24 GB", 30 * 10**9, None, 8,
+             (GPU("NVIDIA A10G", 24 * GiB - 1 * GiB // 2, compute_capability=(8, 6)),), True),
+    Hardware("NVIDIA A100 80 GB", 140 * 10**9, None, 12,
+             (GPU("NVIDIA A100 80GB", 80 * GiB - 1 * GiB // 2, compute_capability=(8, 0)),), True),
+    Hardware("NVIDIA H100 80 GB", 200 * 10**9, None, 16,
+             (GPU("NVIDIA H100 80GB", 80 * GiB - 1 * GiB // 2, compute_capability=(9, 0)),), True),
 )

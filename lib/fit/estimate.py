@@ -1,0 +1,505 @@
+"""Memory estimate of running a model: weights + runtime overhead + KV cache + activations.
+
+Pure arithmetic: no torch, no transformers, no I/O. Two device families:
+
+``cuda`` (GPU memory as NVML / ``nvidia-smi`` shows it). Constants come from
+``lib/data/calibration/gpu_h200_torch2.11_transformers5.17.json`` (random-weight BERT-base, GPT-2
+small/medium, Llama-style 1B/3B/8B measured on an H200; replayed row by row in
+tests/test_fit_calibration.py):
+
+- framework baseline = CUDA context ``CUDA_CONTEXT_BYTES`` (NVML minus the allocator's reserved
+  bytes: 684–690 MiB in all 45 context rows) + the cuBLAS workspace (32 MiB on compute capability
+  ≥ 9, 4 MiB before: cuBLAS' recommended sizes, which PyTorch allocates on the first matmul; the
+  BERT row, the first forward of the calibration process, shows it: 35.1 MiB over weights for 128
+  tokens whose activations are ~3 MiB);
+- KV cache = 2 × layers × kv_heads × head_dim × tokens × bytes (exact in every row), tokens =
+  min(context, sliding window);
+- activations = the largest of three phases of one prefill forward:
+  MLP phase ``k_act × T × intermediate × b + T × hidden × b`` with ``k_act`` = 4 for gated MLPs
+  (gate, up, act(gate), product; Llama rows: 1B/3B/8B at 16k tokens within 6 %), 5.5 for GPT-2's
+  composite ``gelu_new`` (fitted on the GPT-2 rows: 5.25–5.7), 2 for a fused activation in a plain
+  MLP (first principles: fc output + activation output);
+  logits phase ``logits_kept × vocab × b + T × hidden × b`` (generation keeps one position;
+  all-logits rows match to < 1 %);
+  attention phase, only where attention is materialised: ``2.28 × heads × T² × b + 7 × T × hidden × b``
+  (fitted on the Llama-1B-like fp32 rows at 1k/4k/16k tokens). It is materialised when the model
+  uses grouped-query attention and flash attention is unavailable — fp32, or a GPU before compute
+  capability 8.0 — because PyTorch's memory-efficient kernel does not take grouped K/V and SDPA falls
+  back to its math path (the GPT-2 fp32 rows, plain multi-head attention, stay linear);
+- proportional overhead = allocator cache ``CUDA_CACHE_FRACTION`` (0.25) × (KV + MLP and logits
+  phases) + 0.10 × the materialised attention phase: blocks freed by one phase that the next, larger
+  phase cannot reuse (reserved minus peak allocated is 22–34 % of that sum in the bf16 rows at 16k
+  tokens, 7–10 % of the attention phase in the fp32 rows);
+- load peak extra = the input-embedding matrix (vocab × hidden × b) when it is tied to the output
+  head: it exists twice until tied (1B/3B/GPT-2 rows match it to 0.1 %; the untied 8B and the
+  head-less BERT show none). Loading is a separate phase: total = baseline + weights +
+  max(load extra, KV + activations + cache).
+
+``cpu`` (resident set of the Python process). Constants measured on this machine (torch 2.13 CPU,
+transformers 5.24) in fresh processes with :mod:`lib.fit.probe`, on a calibration set of tiny
+random models — BERT 4×256 (11.2M), Llama 8×512 GQA 8/2 (55.3M, fp32 and bf16) and GPT-2 4×256
+(16.3M) — which are not the models bench/bench_memory.py reports:
+
+- framework baseline = importing torch + transformers (``CPU_IMPORT_BYTES`` = 239 MiB; pass a value
+  measured at runtime with :func:`lib.fit.probe.probe_import_baseline` to replace it) + what
+  ``from_pretrained`` itself adds before any weight is touched (modeling modules, safetensors,
+  thread pools: ``CPU_LOAD_MACHINERY_BYTES`` = 146 MiB; 143–148 MiB for every calibration model,
+  independent of its size) + the first forward's fixed scratch (``CPU_FORWARD_FIXED_BYTES`` =
+  7 MiB);
+- weights at the load dtype (safetensors are memory-mapped; pages count once they are read);
+- load peak extra = loading at a dtype other than the checkpoint's holds both copies for a moment:
+  the checkpoint-sized mapped file plus the converted tensors (Llama bf16→fp32 and BERT fp32→bf16
+  calibration loads: peak = loaded + checkpoint size within 3 %);
+- proportional overhead = ``CPU_PROPORTIONAL`` × weights (malloc arenas, alignment; ≤ 2 % on the
+  calibration loads);
+- KV cache and activations as on CUDA with linear attention (CPU SDPA has a flash kernel for fp32
+  and bf16; the Llama calibration model at 2,048 tokens grew 91 MiB, not the ~290 MiB a
+  materialised attention would take).
+
+The estimate is conservative for encoders loaded at their checkpoint dtype: the input-embedding
+rows a short input does not use stay unread in the memory map (MiniLM: ~45 MiB of its 87 MiB).
+
+Quantized checkpoints (GGUF, AWQ, GPTQ, bitsandbytes) have their file sizes taken as the weights;
+they are estimated at their stored format only (dtype ``"stored"``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from lib.modelconfig import ModelConfig
+
+MiB = 1024**2
+GiB = 1024**3
+
+#: dtype choices the UI offers; fp16 is accepted as an alias of bf16 (same size).
+DTYPES: tuple[str, ...] = ("fp32", "bf16", "int8", "int4")
+DTYPE_LABELS: dict[str, str] = {
+    "fp32": "fp32", "bf16": "bf16 / fp16", "fp16": "fp16", "int8": "int8", "int4": "int4",
+    "stored": "as stored",
+}
+BYTES_PER_PARAM: dict[str, float] = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "int8": 1.0, "int4": 0.5}
+# bitsandbytes NF4 stores one fp32 absmax per 64 weights (0.0625 B), double-quantised to ~0.016 B.
+_QUANT_META_PER_PARAM: dict[str, float] = {"int8": 4 / 4096, "int4": 0.0163}
+# Hub safetensors dtype names -> our dtype keys.
+_HUB_DTYPE: dict[str, str] = {"F32": "fp32", "F64": "fp32", "BF16": "bf16", "F16": "fp16",
+                              "I8": "int8", "U8": "int8", "F8_E4M3": "int8", "F8_E5M2": "int8"}
+_TORCH_DTYPE: dict[str, str] = {"float32": "fp32", "float": "fp32", "bfloat16": "bf16", "float16": "fp16",
+                                "half": "fp16", "int8": "int8"}
+
+# ---- CUDA constants (calibration file, see module docstring) --------------------------------------
+CUDA_CONTEXT_BYTES = 686 * MiB
+CUBLAS_WORKSPACE_BYTES = 32 * MiB  # compute capability >= 9.0 (4 MiB before)
+CUBLAS_WORKSPACE_BYTES_PRE_HOPPER = 4 * MiB
+CUDA_CACHE_FRACTION = 0.25
+CUDA_CACHE_FRACTION_ATTENTION = 0.10
+ATTN_MATERIALISED_SCORE_COPIES = 2.28
+ATTN_MATERIALISED_HIDDEN_COPIES = 7.0
+
+# ---- CPU constants (tiny calibration models, see module docstring) --------------------------------
+CPU_IMPORT_BYTES = 239 * MiB
+CPU_LOAD_MACHINERY_BYTES = 146 * MiB
+CPU_FORWARD_FIXED_BYTES = 7 * MiB
+CPU_PROPORTIONAL = 0.015
+
+# ---- activations ------------------------------------------------------------------------------------
+MLP_COPIES_GATED = 4.0
+MLP_COPIES_COMPOSITE_GELU = 5.5
+MLP_COPIES_FUSED = 2.0
+_COMPOSITE_ACTS = frozenset({"gelu_new", "gelu_fast", "quick_gelu", "gelu_10", "gelu_accurate"})
+
+DEFAULT_CONTEXT_TOKENS = 2048
+#: pipeline tags whose models generate with a KV cache.
+GENERATIVE_TAGS = frozenset({"text-generation", "image-text-to-text", "text2text-generation",
+                             "translation", "summarization", "automatic-speech-recognition",
+                             "image-to-text", "visual-question-answering"})
+
+
+def normalize_dtype(dtype: str) -> str:
+    """``"bfloat16"``, ``"BF16"``, ``"torch.float16"`` … -> ``bf16`` / ``fp16`` / ``fp32`` / ``int8`` / ``int4``.
+
+    Raises ValueError naming the accepted values.
+    """
+    key = str(dtype).strip().lower().replace("torch.", "")
+    key = _TORCH_DTYPE.get(key, key)
+    key = _HUB_DTYPE.get(key.upper(), key)
+    if key in BYTES_PER_PARAM or key == "stored":
+        return key
+    raise ValueError(f"unknown dtype {dtype!r}: use one of {', '.join(DTYPES)} (fp16 also accepted)")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the estimator needs to know about a model (all optional but a size).
+
+    Attributes:
+        model_id: for messages.
+        params_total: parameter count (exact from safetensors, or counted from the config).
+        params_by_dtype: safetensors counts per Hub dtype name (``{"BF16": 494032768}``).
+        params_exact: True when the count is exact.
+        config: architecture facts (enables KV cache, activations and tied-embedding terms).
+        pipeline_tag: the Hub task (text-generation models get a KV cache).
+        quantized_bytes: total weight-file bytes of an already-quantized checkpoint.
+        quant_method: ``gguf`` / ``awq`` / ``gptq`` / ``bitsandbytes`` … when quantized.
+        gated: the Hub's gated flag (False, "auto", "manual").
+        requires_custom_code: the repo needs ``trust_remote_code``.
+        pickle_weights: weights only as pickle (``pytorch_model.bin`` / ``.pt`` / ``.ckpt``).
+    """
+
+    model_id: str = ""
+    params_total: int | None = None
+    params_by_dtype: Mapping[str, int] = field(default_factory=dict)
+    params_exact: bool = False
+    config: ModelConfig | None = None
+    pipeline_tag: str | None = None
+    quantized_bytes: int | None = None
+    quant_method: str | None = None
+    gated: bool | str = False
+    requires_custom_code: bool = False
+    pickle_weights: bool = False
+
+    @property
+    def checkpoint_dtype(self) -> str | None:
+        """dtype the weights are stored in (most parameters), e.g. ``bf16``; None when unknown."""
+        if self.params_by_dtype:
+            main = max(self.params_by_dtype.items(), key=lambda kv: kv[1])[0]
+            return _HUB_DTYPE.get(str(main).upper())
+        if self.config is not None and self.config.dtype:
+            return _TORCH_DTYPE.get(self.config.dtype.lower().replace("torch.", ""))
+        return None
+
+    @property
+    def is_quantized(self) -> bool:
+        return bool(self.quantized_bytes) or (self.config is not None and self.config.quantization is not None)
+
+    @property
+    def is_generative(self) -> bool:
+        if self.pipeline_tag:
+            return self.pipeline_tag in GENERATIVE_TAGS
+        return self.config is not None and self.config.is_decoder
+
+    @classmethod
+    def from_record(cls, record: Any, config: ModelConfig | None = None, *,
+                    file_sizes: Mapping[str, int] | None = None) -> "ModelSpec":
+        """From a :class:`lib.hub.records.ModelRecord` (+ optional config and ``{filename: bytes}``).
+
+        ``file_sizes`` lets quantized repos (``.gguf`` files, AWQ/GPTQ/bnb safetensors) use their
+        real sizes, and flags repos whose weights exist only as pickle files.
+        """
+        quant_bytes = None
+        quant_method = None
+        pickle = False
+        tags = set(getattr(record, "tags", ()) or ())
+        if file_sizes:
+            names = list(file_sizes)
+            gguf = [n for n in names if n.lower().endswith(".gguf")]
+            st = [n for n in names if n.endswith(".safetensors")]
+            pickles = [n for n in names if n.endswith((".bin", ".pt", ".pth", ".ckpt")) and "training_args" not in n]
+            pickle = bool(pickles) and not st and not gguf
+            if gguf:
+                # GGUF repos usually offer several quantisation levels side by side, one file each:
+                # the estimate is for the smallest one (the user picks which file to load).
+                quant_bytes = min(file_sizes[n] for n in gguf if file_sizes[n])
+                quant_method = "gguf"
+            elif config is not None and config.quantization is not None and st:
+                quant_bytes = sum(file_sizes[n] for n in st)
+                quant_method = config.quantization.method
+        if quant_method is None and config is not None and config.quantization is not None:
+            quant_method = config.quantization.method
+        if quant_method is None and "gguf" in tags and not getattr(record, "params_by_dtype", None):
+            quant_method = "gguf"
+        custom = bool(config is not None and config.requires_custom_code) or "custom_code" in tags
+        return cls(
+            model_id=str(getattr(record, "id", "")),
+            params_total=getattr(record, "params_total", None),
+            params_by_dtype=dict(getattr(record, "params_by_dtype", {}) or {}),
+            params_exact=bool(getattr(record, "params_exact", False)),
+            config=config,
+            pipeline_tag=getattr(record, "pipeline_tag", None),
+            quantized_bytes=quant_bytes,
+            quant_method=quant_method,
+            gated=getattr(record, "gated", False),
+            requires_custom_code=custom,
+            pickle_weights=pickle,
+        )
+
+
+@dataclass(frozen=True)
+class MemoryPart:
+    """One labelled term of an estimate (a row of the breakdown table / a bar segment)."""
+
+    key: str
+    label: str
+    bytes: int
+    note: str = ""
+    in_total: bool = True
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Estimated peak memory of loading a model and running one input, split into parts (bytes).
+
+    ``total`` = framework_baseline + weights + proportional_overhead
+    + max(load_peak_extra, kv_cache + activations): loading and running are separate phases, so
+    only the larger transient counts. ``device`` is ``cpu`` (process resident set) or ``cuda``
+    (GPU memory as NVML reports it).
+    """
+
+    model_id: str
+    dtype: str
+    device: str
+    weights: int
+    framework_baseline: int
+    proportional_overhead: int
+    load_peak_extra: int
+    kv_cache: int
+    activations: int
+    total: int
+    context_tokens: int
+    batch: int = 1
+    params: int | None = None
+    weights_from_files: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def dtype_label(self) -> str:
+        return DTYPE_LABELS.get(self.dtype, self.dtype)
+
+    @property
+    def steady(self) -> int:
+        """Memory held while generating (no load transient)."""
+        return self.framework_baseline + self.weights + self.proportional_overhead + self.kv_cache + self.activations
+
+    @property
+    def weights_only(self) -> int:
+        """What ``accelerate estimate-memory`` would report: the weights alone."""
+        return self.weights
+
+    def parts(self) -> tuple[MemoryPart, ...]:
+        """The breakdown in display order, each with a short label (for a table or stacked bar)."""
+        dev = "GPU" if self.device == "cuda" else "process"
+        run = self.kv_cache + self.activations
+        return (
+            MemoryPart("weights", "Weights", self.weights,
+                       "weight files as stored" if self.weights_from_files else f"parameters at {self.dtype_label}"),
+            MemoryPart("framework_baseline", "Framework baseline", self.framework_baseline,
+                       "CUDA context + cuBLAS workspace" if self.device == "cuda"
+                       else "torch + transformers imported, loader"),
+            MemoryPart("proportional_overhead", "Allocator overhead", self.proportional_overhead,
+                       "caching allocator blocks" if self.device == "cuda" else "malloc overhead"),
+            MemoryPart("load_peak_extra", "Load peak (transient)", self.load_peak_extra,
+                       "second copy while loading; counted only if larger than KV + activations",
+                       in_total=self.load_peak_extra > run),
+            MemoryPart("kv_cache", "KV cache", self.kv_cache,
+                       f"{self.context_tokens:,} tokens × batch {self.batch}", in_total=run >= self.load_peak_extra),
+            MemoryPart("activations", "Activations", self.activations,
+                       f"one forward pass, {dev}", in_total=run >= self.load_peak_extra),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {p.key: p.bytes for p in self.parts()} | {"total": self.total, "dtype": self.dtype,
+                                                           "device": self.device}
+
+
+# ---- term helpers ---------------------------------------------------------------------------------
+def kv_cache_bytes(config: ModelConfig | None, tokens: int, bytes_per_value: float, batch: int = 1) -> int:
+    """KV cache: 2 × layers × kv_heads × head_dim × min(tokens, sliding window) × bytes × batch."""
+    if config is None or tokens <= 0:
+        return 0
+    per_token = config.kv_bytes_per_token(bytes_per_value)
+    if per_token is None:
+        return 0
+    if config.sliding_window:
+        tokens = min(tokens, config.sliding_window)
+    return int(per_token * tokens * batch)
+
+
+def attention_materialised(config: ModelConfig | None, dtype: str, device: str,
+                           compute_capability: tuple[int, int] | None = None) -> bool:
+    """Whether SDPA falls back to its math path (T × T scores in memory) for this model on CUDA.
+
+    Flash attention needs fp16/bf16 on compute capability ≥ 8.0; the memory-efficient kernel takes
+    any dtype but not grouped K/V heads. So: GQA models without flash materialise attention.
+    """
+    if device != "cuda" or config is None or not config.uses_gqa:
+        return False
+    flash = dtype in ("bf16", "fp16", "int8", "int4") and (compute_capability is None or compute_capability >= (8, 0))
+    return not flash
+
+
+@dataclass(frozen=True)
+class ActivationTerms:
+    """Activation bytes of one forward pass: the peak phase, and sums for the allocator-cache term."""
+
+    peak: int = 0
+    linear_sum: int = 0  # MLP + logits phases
+    attention: int = 0  # materialised attention phase (0 when a fused kernel is used)
+
+
+def activation_bytes(config: ModelConfig | None, tokens: int, bytes_per_value: float, *, batch: int = 1,
+                     logits_to_keep: int | None = 1, materialised: bool = False) -> ActivationTerms:
+    """Activations of one forward pass (prefill of ``tokens``); see the module docstring."""
+    if config is None or tokens <= 0 or not config.hidden_size:
+        return ActivationTerms()
+    b = bytes_per_value
+    t = tokens * batch
+    hidden = config.hidden_size
+    inter = config.intermediate_size or 4 * hidden
+    act = (config.hidden_act or "").lower()
+    if config.gated_mlp:
+        copies = MLP_COPIES_GATED
+    elif act in _COMPOSITE_ACTS:
+        copies = MLP_COPIES_COMPOSITE_GELU
+    else:
+        copies = MLP_COPIES_FUSED
+    phases = [copies * t * inter * b + t * hidden * b]
+    if config.vocab_size and config.is_decoder and not config.is_encoder_only:
+        kept = t if not logits_to_keep else min(logits_to_keep, tokens) * batch
+        phases.append(kept * config.vocab_size * b + t * hidden * b)
+    attn = 0.0
+    if materialised and config.num_heads:
+        attn = (ATTN_MATERIALISED_SCORE_COPIES * batch * config.num_heads * tokens**2 * b
+                + ATTN_MATERIALISED_HIDDEN_COPIES * t * hidden * b)
+    return ActivationTerms(peak=int(max(max(phases), attn)), linear_sum=int(sum(phases)), attention=int(attn))
+
+
+def _quant_weights(spec: ModelSpec, dtype: str) -> int:
+    """int8/int4 on-the-fly quantisation: linear layers quantised, embeddings kept at 16 bit."""
+    n = spec.params_total or 0
+    cfg = spec.config
+    emb = 0
+    if cfg is not None and cfg.vocab_size and cfg.hidden_size:
+        emb = cfg.vocab_size * cfg.hidden_size * (1 if cfg.tie_word_embeddings else 2)
+        emb = min(emb, n)
+    body = n - emb
+    return int(body * (BYTES_PER_PARAM[dtype] + _QUANT_META_PER_PARAM[dtype]) + emb * 2)
+
+
+def weights_bytes(spec: ModelSpec, dtype: str) -> int | None:
+    """Bytes of the weights at ``dtype`` (``stored``: as the checkpoint holds them)."""
+    if spec.quantized_bytes:
+        return int(spec.quantized_bytes)
+    if dtype == "stored":
+        if spec.params_by_dtype:
+            return int(sum(n * BYTES_PER_PARAM.get(_HUB_DTYPE.get(d.upper(), "fp32"), 4.0)
+                           for d, n in spec.params_by_dtype.items()))
+        ck = spec.checkpoint_dtype or "fp32"
+        return int(spec.params_total * BYTES_PER_PARAM[ck]) if spec.params_total else None
+    if not spec.params_total:
+        return None
+    if dtype in ("int8", "int4"):
+        return _quant_weights(spec, dtype)
+    if spec.params_by_dtype:
+        # Integer / already-8-bit tensors (position ids, quant scales) keep their size.
+        total = 0.0
+        for d, n in spec.params_by_dtype.items():
+            key = _HUB_DTYPE.get(str(d).upper())
+            total += n * (BYTES_PER_PARAM[dtype] if key in ("fp32", "bf16", "fp16") else BYTES_PER_PARAM.get(key or "fp32", 4.0))
+        rest = spec.params_total - sum(spec.params_by_dtype.values())
+        return int(total + max(rest, 0) * BYTES_PER_PARAM[dtype])
+    return int(spec.params_total * BYTES_PER_PARAM[dtype])
+
+
+def estimate_memory(spec: ModelSpec, dtype: str = "bf16", device: str = "cpu", *,
+                    context_tokens: int | None = None, batch: int = 1, logits_to_keep: int | None = 1,
+                    compute_capability: tuple[int, int] | None = None,
+                    cpu_import_bytes: int | None = None, first_forward: bool = True) -> MemoryEstimate:
+    """Estimate the peak memory of loading ``spec`` at ``dtype`` on ``device`` and running one input.
+
+    Args:
+        dtype: ``fp32`` / ``bf16`` / ``fp16`` / ``int8`` / ``int4`` / ``stored`` (aliases accepted).
+        device: ``cpu`` or ``cuda``.
+        context_tokens: prompt + generated tokens (default: 2,048, capped at the model's maximum);
+            the KV cache holds min(context, sliding window) tokens.
+        batch: sequences at once.
+        logits_to_keep: positions whose logits are computed (1 = generation; None/0 = all).
+        compute_capability: of the GPU (flash attention needs ≥ 8.0); None assumes a recent GPU.
+        cpu_import_bytes: measured RSS after ``import torch, transformers`` to use instead of
+            ``CPU_IMPORT_BYTES``.
+        first_forward: include the cuBLAS workspace the first matmul allocates (CUDA).
+
+    Raises ValueError (with a reason) for an unknown dtype/device or a model of unknown size.
+    """
+    dtype = normalize_dtype(dtype)
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {device!r}: use 'cpu' or 'cuda'")
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    if spec.is_quantized and spec.quantized_bytes:
+        dtype = "stored"
+    weights = weights_bytes(spec, dtype)
+    if weights is None:
+        raise ValueError(f"the size of {spec.model_id or 'this model'} is unknown: no parameter count "
+                         "and no weight files")
+    cfg = spec.config
+    notes: list[str] = []
+    max_pos = cfg.max_positions if cfg is not None else None
+    tokens = int(context_tokens) if context_tokens else min(DEFAULT_CONTEXT_TOKENS, max_pos or DEFAULT_CONTEXT_TOKENS)
+    if tokens < 1:
+        raise ValueError("context length must be at least 1 token")
+    if max_pos and tokens > max_pos:
+        notes.append(f"context {tokens:,} exceeds the model's maximum of {max_pos:,} positions")
+
+    if dtype == "stored":
+        act_b = BYTES_PER_PARAM.get(spec.checkpoint_dtype or "bf16", 2.0) if not spec.is_quantized else 2.0
+    else:
+        act_b = 2.0 if dtype in ("int8", "int4") else BYTES_PER_PARAM[dtype]
+    generative = spec.is_generative
+    kv = kv_cache_bytes(cfg, tokens, act_b, batch) if generative else 0
+    if generative and cfg is not None and cfg.sliding_window and tokens > cfg.sliding_window:
+        notes.append(f"sliding window: KV cache holds the last {cfg.sliding_window:,} tokens")
+    if cfg is None:
+        notes.append("no config: KV cache and activations not estimated")
+    mat = attention_materialised(cfg, dtype, device, compute_capability)
+    if mat:
+        notes.append("attention scores are materialised (no flash kernel for this dtype/GPU): grows with tokens²")
+    acts = activation_bytes(cfg, tokens, act_b, batch=batch,
+                            logits_to_keep=logits_to_keep if generative else None, materialised=mat)
+    act_peak = acts.peak
+    ck = spec.checkpoint_dtype
+    if device == "cuda":
+        ws = CUBLAS_WORKSPACE_BYTES if compute_capability is None or compute_capability >= (9, 0) \
+            else CUBLAS_WORKSPACE_BYTES_PRE_HOPPER
+        baseline = CUDA_CONTEXT_BYTES + (ws if first_forward else 0)
+        overhead = int(CUDA_CACHE_FRACTION * (kv + acts.linear_sum) + CUDA_CACHE_FRACTION_ATTENTION * acts.attention)
+        load_extra = 0
+        if cfg is not None and cfg.tie_word_embeddings and cfg.vocab_size and cfg.hidden_size and generative \
+                and not spec.is_quantized:
+            load_extra = int(cfg.vocab_size * cfg.hidden_size * act_b)
+        total = baseline + weights + overhead + max(load_extra, kv + act_peak)
+        if dtype in ("int8", "int4"):
+            notes.append("on-the-fly int8/int4 needs bitsandbytes; embeddings stay 16-bit")
+    else:
+        baseline = (cpu_import_bytes or CPU_IMPORT_BYTES) + CPU_LOAD_MACHINERY_BYTES + CPU_FORWARD_FIXED_BYTES
+        overhead = int(CPU_PROPORTIONAL * weights)
+        load_extra = 0
+        if ck and dtype in ("fp32", "bf16", "fp16") and dtype != ck \
+                and not (ck in ("bf16", "fp16") and dtype in ("bf16", "fp16")) and spec.params_total:
+            load_extra = int(spec.params_total * BYTES_PER_PARAM[ck])
+            notes.append(f"loading {ck} weights as {dtype} briefly holds both copies")
+        if dtype in ("int8", "int4"):
+            notes.append("int8/int4 quantisation on CPU needs bitsandbytes' CPU backend")
+        total = baseline + weights + overhead + max(load_extra, kv + act_peak)
+    if spec.is_quantized:
+        notes.append(f"pre-quantized ({spec.quant_method or 'unknown method'}): file sizes taken as the weights")
+    return MemoryEstimate(
+        model_id=spec.model_id, dtype=dtype, device=device, weights=int(weights),
+        framework_baseline=int(baseline), proportional_overhead=int(overhead), load_peak_extra=int(load_extra),
+        kv_cache=int(kv), activations=int(act_peak), total=int(total), context_tokens=tokens, batch=batch,
+        params=spec.params_total, weights_from_files=bool(spec.quantized_bytes), notes=tuple(notes),
+    )
+
+
+def estimate_all(spec: ModelSpec, device: str = "cpu", dtypes: Iterable[str] = DTYPES,
+                 **kwargs: Any) -> dict[str, MemoryEstimate]:
+    """Estimates keyed by dtype; a pre-quantized model gets one entry, ``stored``."""
+    if spec.is_quantized and spec.quantized_bytes:
+        return {"stored": estimate_memory(spec, "stored", device, **kwargs)}
+    return {normalize_dtype(d): estimate_memory(spec, d, device, **kwargs) for d in dtypes}
+
+
+__all__ = [
+    "DTYPES", "DTYPE_LABELS", "BYTES_PER_PARAM", "ModelSpec", "MemoryPart", "MemoryEstimate",
+    "estimate_memory", "estimate_all", "kv_cache_bytes", "activation_bytes", "ActivationTerms", "attention_materialised",
+    "weights_bytes", "normalize_dtype",
+]
