@@ -1,0 +1,126 @@
+"""Verdicts with injected hardware: every kind, the tight boundary, warnings, the load gate, badges."""
+import subprocess
+import sys
+import time
+
+from lib.fit.estimate import ModelSpec, estimate_memory
+from lib.fit.measured import MeasuredStore
+from lib.fit.verdict import (
+    TIGHT_MARGIN, FitKind, Severity, badge, fit_table, load_allowed, load_warnings, verdict,
+)
+from lib.hardware import GPU, PROFILES, Hardware
+from lib.hub.records import ModelRecord
+
+GiB = 1024**3
+CPU_ONLY = Hardware("box", 16 * GiB, 12 * GiB, 4)
+WITH_GPU = Hardware("gpu box", 64 * GiB, 60 * GiB, 8, (GPU("Fake GPU", 24 * GiB, 24 * GiB, compute_capability=(8, 9)),))
+
+
+def spec(params, **kw):
+    return ModelSpec("org/m", params_total=params, params_by_dtype={"BF16": params}, params_exact=True, **kw)
+
+
+def test_all_kinds():
+    assert verdict(spec(1_000_000_000), "bf16", WITH_GPU).kind is FitKind.FITS_GPU
+    v = verdict(spec(2_000_000_000), "bf16", CPU_ONLY)
+    assert v.kind is FitKind.FITS_CPU and v.device == "cpu" and "GB" in v.reason and v.slow
+    assert verdict(spec(100_000_000), "bf16", CPU_ONLY).slow is False
+    big = verdict(spec(70_000_000_000), "bf16", WITH_GPU)
+    assert big.kind is FitKind.NO_FIT and "too big for the GPU" in big.reason
+    # GPU too small but RAM large enough -> falls back to CPU
+    v = verdict(spec(15_000_000_000), "bf16", WITH_GPU)
+    assert v.kind is FitKind.FITS_CPU and v.device == "cpu" and "too big for the GPU" in v.reason
+    assert verdict(ModelSpec("x"), "bf16", CPU_ONLY).kind is FitKind.UNKNOWN
+
+
+def test_tight_boundary():
+    s = spec(1_000_000_000)
+    need = estimate_memory(s, "bf16", "cpu").total
+    just_fits = Hardware("h", need * 2, int(need / (1 - TIGHT_MARGIN)) + 1024, 2)
+    tight = Hardware("h", need * 2, int(need / (1 - TIGHT_MARGIN)) - 1024, 2)
+    exact = Hardware("h", need * 2, need, 2)
+    over = Hardware("h", need * 2, need - 1, 2)
+    assert verdict(s, "bf16", just_fits).kind is FitKind.FITS_CPU
+    assert verdict(s, "bf16", tight).kind is FitKind.TIGHT
+    assert verdict(s, "bf16", exact).kind is FitKind.TIGHT
+    assert verdict(s, "bf16", over).kind is FitKind.NO_FIT
+
+
+def test_load_gate_and_override():
+    s = spec(10_000_000_000)
+    e = estimate_memory(s, "bf16", "cpu")
+    d = load_allowed(e, CPU_ONLY, override=False)
+    assert not d.allowed and "blocked" in d.reason and "GB" in d.reason
+    d2 = load_allowed(e, CPU_ONLY, override=True)
+    assert d2.allowed and d2.overridden
+    small = estimate_memory(spec(100_000_000), "bf16", "cpu")
+    assert load_allowed(small, CPU_ONLY).allowed
+    gpu_est = estimate_memory(spec(100_000_000), "bf16", "cuda")
+    assert not load_allowed(gpu_est, CPU_ONLY).allowed  # no GPU for a GPU estimate
+
+
+def test_warnings():
+    s = spec(8_000_000_000, gated="manual", requires_custom_code=True, pickle_weights=True)
+    codes = {w.code: w for w in load_warnings(s, CPU_ONLY)}
+    assert {"too_big", "no_gpu_large", "gated_no_token", "custom_code", "pickle"} <= set(codes)
+    assert codes["too_big"].severity is Severity.ERROR
+    assert "gated_no_token" not in {w.code for w in load_warnings(s, CPU_ONLY, has_token=True)}
+    ws = load_warnings(spec(1_500_000_000), CPU_ONLY)
+    assert [w.code for w in ws] == ["slow_cpu"]
+    assert load_warnings(spec(100_000_000), WITH_GPU) == []
+    assert [w.code for w in load_warnings(ModelSpec("x"), CPU_ONLY)] == ["size_unknown"]
+    sev = [w.severity for w in load_warnings(s, CPU_ONLY)]
+    assert sev == sorted(sev, key=[Severity.ERROR, Severity.WARNING, Severity.INFO].index)
+
+
+def test_fit_table_covers_dtypes_and_hosts():
+    t = fit_table(spec(7_000_000_000), hosts=(CPU_ONLY, *PROFILES))
+    assert len(t.rows) == 4 * (1 + len(PROFILES))
+    assert t.get("NVIDIA A100 80 GB", "bf16").kind is FitKind.FITS_GPU
+    assert t.get("Space cpu-basic", "fp32").kind is FitKind.NO_FIT
+    assert t.get("NVIDIA T4 16 GB", "int4").kind is FitKind.FITS_GPU
+    rec = t.records()[0]
+    assert set(rec) >= {"host", "dtype", "verdict", "reason", "required_gb", "limit_gb"}
+
+
+def test_badge_is_cheap_and_torch_free():
+    rows = [ModelRecord.from_api({"id": f"o/m{i}", "safetensors": {"parameters": {"BF16": 10**6 * (i + 1) * 37}}})
+            for i in range(1000)]
+    t0 = time.perf_counter()
+    badges = [badge(r, CPU_ONLY) for r in rows]
+    assert time.perf_counter() - t0 < 1.0
+    assert badges[0].kind is FitKind.FITS_CPU and badges[0].text.startswith("CPU")
+    assert badge(ModelRecord(id="x"), CPU_ONLY).kind is FitKind.UNKNOWN
+    assert badge(ModelRecord(id="x", params_total=400 * 10**9), CPU_ONLY).kind is FitKind.NO_FIT
+    assert badge(ModelRecord(id="x", params_total=7 * 10**9), WITH_GPU).text == "GPU bf16"
+    code = ("import sys; from lib.fit.verdict import badge; from lib.hardware import detect; "
+            "from lib.hub.records import ModelRecord; badge(ModelRecord(id='a', params_total=10**9), detect()); "
+            "sys.exit(1 if 'torch' in sys.modules or 'transformers' in sys.modules else 0)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_measured_store_roundtrip(tmp_path, monkeypatch):
+    store = MeasuredStore(tmp_path)
+    assert store.lookup("a/b") == []
+    store.record("a/b", "bf16", "cpu", 123, context_tokens=16)
+    store.record("a/b", "bf16", "cpu", 456)
+    store.record("a/b", "fp32", "cpu", 789)
+    assert store.get("a/b", "bf16", "cpu").peak_bytes == 456
+    assert len(store.lookup("a/b")) == 2
+    (tmp_path / "measured.json").write_text("{not json")
+    assert store.lookup("a/b") == []  # corrupt file reads as empty
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path / "env"))
+    MeasuredStore().record("c/d", "bf16", "cuda", 1)
+    assert (tmp_path / "env" / "measured.json").exists()
+
+
+def test_measured_store_concurrent_writers(tmp_path):
+    import threading
+
+    store = MeasuredStore(tmp_path)
+    threads = [threading.Thread(target=store.record, args=(f"m{i}", "bf16", "cpu", i + 1)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(store.get(f"m{i}", "bf16", "cpu") for i in range(20))
