@@ -19,7 +19,7 @@ with st.form("quick_search", border=False):
     text = left.text_input("Search models", placeholder="e.g. bert, qwen, whisper, sentiment",
                            key="home_search")
     go = right.form_submit_button("Search", type="primary", icon=":material/search:",
-                                  use_container_width=True)
+                                  width="stretch")
 if go:
     links.go_discover(text)
 

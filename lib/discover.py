@@ -116,7 +116,8 @@ def results_frame(records: Iterable[ModelRecord], fit: Mapping[str, str] | None 
     """One row per model, in the order given.
 
     ``Model`` holds the Hub URL (the page shows the id as the link text); ``Parameters`` is
-    text in human units with estimates marked ``~``; ``Weights`` is bytes at the stored dtype;
+    text in human units with estimates marked ``~``; ``Weights`` is the size at the stored dtype
+    (see :func:`weights_label`);
     ``fit`` (model id -> badge text), when given, adds a ``Fits here`` column.
     """
     rows = []
@@ -125,7 +126,7 @@ def results_frame(records: Iterable[ModelRecord], fit: Mapping[str, str] | None 
             "Model": HUB + r.id,
             "Task": tasks.display_name(r.pipeline_tag) if r.pipeline_tag else "–",
             "Parameters": fmt.params(r.params_total, r.params_exact),
-            "Weights": r.weights_bytes,
+            "Weights": weights_label(r),
             "Downloads": r.downloads,
             "Likes": r.likes,
             "License": r.license or "–",
@@ -136,10 +137,20 @@ def results_frame(records: Iterable[ModelRecord], fit: Mapping[str, str] | None 
         rows.append(row)
     cols = list(COLUMNS) + ([FIT_COLUMN] if fit is not None else [])
     df = pd.DataFrame(rows, columns=cols)
-    for c in ("Weights", "Downloads", "Likes"):
+    for c in ("Downloads", "Likes"):
         df[c] = pd.array(df[c], dtype="Int64")
     df["Updated"] = pd.to_datetime(df["Updated"], utc=True)
     return df
+
+
+def weights_label(r: ModelRecord) -> str:
+    """Weights size at the stored dtype (``15.2 GB``); ``~`` when the dtype is unknown (float32
+    assumed, what ``ModelRecord.weights_bytes`` does) or the parameter count is an estimate."""
+    size = r.weights_bytes
+    if size is None:
+        return "–"
+    exact = bool(r.params_by_dtype) and r.params_exact
+    return fmt.size_bytes(size) if exact else f"~{fmt.size_bytes(size)}"
 
 
 def model_id_from_url(url: str) -> str:
@@ -231,3 +242,48 @@ def csv_filename(params: Mapping[str, str]) -> str:
     bits = [params.get("task"), params.get("search"), params.get("author")]
     slug = "-".join(b for b in bits if b).replace("/", "_").replace(" ", "_")[:60]
     return f"hubscout-{slug or 'models'}.csv"
+
+
+# ---- chart specs (plain Vega-Lite dicts: no altair import on the page's path) ----------------
+
+
+def scatter_spec() -> dict:
+    """Downloads vs parameters, log–log, coloured by task, the id in the tooltip."""
+    return {
+        "mark": {"type": "circle", "size": 70, "opacity": 0.75},
+        "height": 320,
+        "params": [{"name": "zoom", "select": "interval", "bind": "scales"}],
+        "encoding": {
+            "x": {"field": "parameters", "type": "quantitative", "title": "Parameters",
+                  "scale": {"type": "log"},
+                  "axis": {"format": "~s", "labelExpr": "replace(datum.label, 'G', 'B')"}},
+            "y": {"field": "downloads", "type": "quantitative", "title": "Downloads (30 days)",
+                  "scale": {"type": "log"},
+                  "axis": {"format": "~s", "labelExpr": "replace(datum.label, 'G', 'B')"}},
+            "color": {"field": "task", "type": "nominal", "title": "Task",
+                      "legend": {"orient": "bottom", "columns": 2, "labelLimit": 180}},
+            "tooltip": [
+                {"field": "id", "type": "nominal", "title": "Model"},
+                {"field": "task", "type": "nominal", "title": "Task"},
+                {"field": "params_label", "type": "nominal", "title": "Parameters"},
+                {"field": "downloads", "type": "quantitative", "title": "Downloads", "format": ","},
+            ],
+        },
+    }
+
+
+def counts_spec(by: str) -> dict:
+    """Horizontal bars: models per task / library, most first."""
+    return {
+        "mark": {"type": "bar"},
+        "height": {"step": 22},
+        "encoding": {
+            "x": {"field": "models", "type": "quantitative", "title": "Models"},
+            "y": {"field": by, "type": "nominal", "sort": "-x", "title": None,
+                  "axis": {"labelLimit": 200}},
+            "tooltip": [
+                {"field": by, "type": "nominal", "title": by.capitalize()},
+                {"field": "models", "type": "quantitative", "title": "Models"},
+            ],
+        },
+    }

@@ -130,8 +130,11 @@ def test_bad_parameter_text_gets_a_message_not_a_traceback(snapshot_mode):
 
 def test_snapshot_date_and_sources_are_shown(snapshot_mode):
     at = open_discover()
+    from lib.catalog import source
+
+    info = source.current_snapshot().info
     captions = " ".join(c.value for c in at.caption)
-    assert "snapshot date" in captions and "sources:" in captions
+    assert info.date and info.date in captions and "sources:" in captions
 
 
 def test_csv_download_is_offered(snapshot_mode):

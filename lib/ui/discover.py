@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -211,8 +210,9 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
         "Task": st.column_config.TextColumn("Task"),
         "Parameters": st.column_config.TextColumn(
             "Parameters", help="Total parameters; ~ marks an estimate (from the name or config), not a count"),
-        "Weights": st.column_config.NumberColumn(
-            "Weights", format="bytes", help="Size of the weights at the dtype they are stored in"),
+        "Weights": st.column_config.TextColumn(
+            "Weights", help="Size of the weights at the dtype they are stored in; ~ when the dtype "
+                            "is unknown (float32 assumed) or the parameter count is an estimate"),
         "Downloads": st.column_config.NumberColumn("Downloads", format="compact", help="Last 30 days"),
         "Likes": st.column_config.NumberColumn("Likes", format="compact"),
         "License": st.column_config.TextColumn("License"),
@@ -237,9 +237,11 @@ def source_caption(result: SearchResult) -> None:
     n = len(result.records)
     more = " (more match: raise the number of results or narrow the filters)" if result.has_more else ""
     if result.source.kind == "snapshot":
-        src = "; ".join(result.source.sources) if result.source.sources else "embedded data"
-        st.caption(f"{n:,} models{more} · from **{result.source.label}** "
-                   f"(snapshot date {result.source.date or 'unknown'}) · sources: {src}")
+        info = result.source
+        dated = info.label if (info.date and info.date in info.label) else f"{info.label} ({info.date or 'undated'})"
+        short = "; ".join(src.split(" — ")[0] for src in info.sources) or "embedded data"
+        st.caption(f"{n:,} models{more} · from **{dated}** · sources: {short}",
+                   help="\n\n".join(info.sources) or None)
     else:
         cost = f" · {result.requests} Hub request{'s' if result.requests != 1 else ''}" if result.requests else ""
         st.caption(f"{n:,} models{more} · live from the Hugging Face Hub{cost} · "
@@ -255,7 +257,7 @@ def selected_model(record: ModelRecord) -> None:
     with st.container(border=True, key=P + "selected"):
         st.markdown(
             f"**Selected: {record.id}** · {fmt.params(record.params_total, record.params_exact)} parameters"
-            f" · {fmt.size_bytes(record.weights_bytes)} of weights"
+            f" · {discover.weights_label(record)} of weights"
             + (f" ({record.main_dtype})" if record.main_dtype else "")
         )
         c1, c2 = st.columns([1, 1])
@@ -267,6 +269,7 @@ def selected_model(record: ModelRecord) -> None:
 
 
 def charts(records: list[ModelRecord]) -> None:
+    """Downloads vs parameters (log–log, by task) and counts by task or library."""
     left, right = st.columns(2)
     with left:
         st.markdown("**Downloads vs parameters**")
@@ -274,39 +277,16 @@ def charts(records: list[ModelRecord]) -> None:
         if data.empty:
             st.info("None of these results has both a parameter count and downloads to plot.")
         else:
-            chart = (
-                alt.Chart(data)
-                .mark_circle(size=70, opacity=0.75)
-                .encode(
-                    x=alt.X("parameters:Q", scale=alt.Scale(type="log"), title="Parameters",
-                            axis=alt.Axis(format="~s")),
-                    y=alt.Y("downloads:Q", scale=alt.Scale(type="log"), title="Downloads (30 days)",
-                            axis=alt.Axis(format="~s")),
-                    color=alt.Color("task:N", title="Task", legend=alt.Legend(orient="bottom", columns=2)),
-                    tooltip=[alt.Tooltip("id:N", title="Model"), alt.Tooltip("task:N", title="Task"),
-                             alt.Tooltip("params_label:N", title="Parameters"),
-                             alt.Tooltip("downloads:Q", title="Downloads", format=",")],
-                )
-                .interactive()
-            )
-            st.altair_chart(chart, width="stretch")
+            st.vega_lite_chart(data, discover.scatter_spec(), width="stretch", height=520, key=P + "scatter")
             missing = len(records) - len(data)
             if missing:
-                st.caption(f"{missing} of {len(records)} results lack a parameter count or downloads and are not plotted.")
+                st.caption(f"{missing} of {len(records)} results lack a parameter count or downloads "
+                           "and are not plotted.")
     with right:
         by = st.segmented_control("Count by", ["task", "library"], key=P + "count_by", default="task",
                                   format_func=str.capitalize) or "task"
-        counts = discover.counts_frame(records, by)
-        chart = (
-            alt.Chart(counts.head(20))
-            .mark_bar()
-            .encode(
-                x=alt.X("models:Q", title="Models"),
-                y=alt.Y(f"{by}:N", sort="-x", title=None),
-                tooltip=[alt.Tooltip(f"{by}:N", title=by.capitalize()), alt.Tooltip("models:Q", title="Models")],
-            )
-        )
-        st.altair_chart(chart, width="stretch")
+        counts = discover.counts_frame(records, by).head(20)
+        st.vega_lite_chart(counts, discover.counts_spec(by), width="stretch")
 
 
 def download(result: SearchResult, query: CatalogQuery) -> None:

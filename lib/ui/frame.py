@@ -131,7 +131,7 @@ def page_frame(title: str, icon: str) -> Frame:
         status.markdown(":blue[●] The live Hub only")
     else:
         status.markdown(":blue[●] The live Hub, falling back to the snapshot")
-    sb.caption(f"Snapshot: {info.label} · {n:,} models")
+    sb.caption(f"Snapshot: {n:,} models, dated {info.date or 'unknown'}")
 
     token = token_is_set()
     sb.markdown("### Hub token")

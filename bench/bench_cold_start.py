@@ -1,0 +1,101 @@
+"""Cold start: seconds from launching `streamlit run` to Discover rendered in Chromium.
+
+Beside a baseline started the same way in the same run: a bare "hello" Streamlit app. Each round
+launches a fresh server on a free port (snapshot catalog, offline), opens the page in an already
+running headless Chromium and stops the clock when the results table (resp. "hello") is visible.
+Also proves Discover does not import torch or transformers (the page run under AppTest in a fresh
+interpreter, then sys.modules inspected).
+Targets: Discover <= 3 s, and <= 1.5 s above hello.
+
+    .venv/bin/python bench/bench_cold_start.py [--rounds 3]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.browser import StreamlitServer, chromium  # noqa: E402
+
+ENV = {"HUBSCOUT_CATALOG": "snapshot", "HF_HUB_OFFLINE": "1"}
+DEEP_LINK = "/Discover?task=text-classification&params_max=500000000"
+TARGET_S, TARGET_OVER_HELLO_S = 3.0, 1.5
+
+
+def time_discover(browser) -> float:
+    from playwright.sync_api import expect
+
+    with StreamlitServer(env=ENV) as srv:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(srv.url + DEEP_LINK)
+            expect(page.get_by_test_id("stDataFrame").first.locator("canvas").first).to_be_visible(timeout=60_000)
+            return time.perf_counter() - srv.started_at
+        finally:
+            page.close()
+
+
+def time_hello(browser, script: Path) -> float:
+    from playwright.sync_api import expect
+
+    with StreamlitServer(script=str(script), env=ENV, cwd=script.parent) as srv:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(srv.url)
+            expect(page.get_by_text("hello", exact=True)).to_be_visible(timeout=60_000)
+            return time.perf_counter() - srv.started_at
+        finally:
+            page.close()
+
+
+def heavy_imports() -> str:
+    code = (
+        "import os, sys\n"
+        "os.environ['HUBSCOUT_CATALOG'] = 'snapshot'; os.environ['HF_HUB_OFFLINE'] = '1'\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'streamlit_app.py')!r}, default_timeout=60)\n"
+        "at.switch_page('pages/1_Discover.py').run()\n"
+        "assert not at.exception and len(at.dataframe) == 1\n"
+        "print(','.join(m for m in ('torch', 'transformers') if m in sys.modules) or 'none')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    if out.returncode:
+        raise SystemExit(out.stderr[-2000:])
+    return out.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    heavy = heavy_imports()
+    print(f"Discover imports torch/transformers: {heavy}")
+    with tempfile.TemporaryDirectory() as d, chromium() as browser:
+        hello = Path(d) / "hello.py"
+        hello.write_text("import streamlit as st\nst.write('hello')\n")
+        time_hello(browser, hello)  # warm the OS file cache for both, untimed
+        time_discover(browser)
+        h, dsc = [], []
+        for _ in range(args.rounds):  # interleaved, so load on the machine hits both alike
+            h.append(time_hello(browser, hello))
+            dsc.append(time_discover(browser))
+    hm, dm = statistics.median(h), statistics.median(dsc)
+    print(f"baseline: bare hello app   median {hm:5.2f} s   runs {', '.join(f'{x:.2f}' for x in h)}")
+    print(f"Discover deep link         median {dm:5.2f} s   runs {', '.join(f'{x:.2f}' for x in dsc)}   "
+          f"(+{dm - hm:.2f} s over hello)")
+    ok = dm <= TARGET_S and dm - hm <= TARGET_OVER_HELLO_S and heavy == "none"
+    print(f"target: <= {TARGET_S:.1f} s and <= {TARGET_OVER_HELLO_S:.1f} s above hello, no torch -> "
+          f"{'OK' if ok else 'OVER TARGET'}")
+
+
+if __name__ == "__main__":
+    main()

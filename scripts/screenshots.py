@@ -1,0 +1,53 @@
+"""Take the README screenshots with Playwright + Debian's Chromium: docs/discover.png, docs/home.png.
+
+Starts a fresh server (snapshot catalog, offline) on a free port; no network needed.
+
+    .venv/bin/python scripts/screenshots.py [--out docs]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.browser import StreamlitServer, chromium, element_by_key, select_row, wait_for_app_idle  # noqa: E402
+
+ENV = {"HUBSCOUT_CATALOG": "snapshot", "HF_HUB_OFFLINE": "1"}
+VIEWPORT = {"width": 1440, "height": 1500}
+
+
+def main() -> None:
+    from playwright.sync_api import expect
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(ROOT / "docs"))
+    out = Path(ap.parse_args().out)
+    out.mkdir(parents=True, exist_ok=True)
+    with StreamlitServer(env=ENV) as srv, chromium() as browser:
+        page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
+
+        page.goto(srv.url + "/Discover?params_max=8000000000&min_downloads=100000&limit=50")
+        table = page.get_by_test_id("stDataFrame").first
+        expect(table.locator("canvas").first).to_be_visible(timeout=60_000)
+        select_row(table, 3)
+        expect(element_by_key(page, "d_selected")).to_be_visible(timeout=30_000)
+        wait_for_app_idle(page)
+        expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
+        page.mouse.move(5, 5)  # no hover highlight in the picture
+        page.wait_for_timeout(800)  # let the charts finish their first paint (no DOM signal for it)
+        page.screenshot(path=str(out / "discover.png"))
+        print("wrote", out / "discover.png")
+
+        page.goto(srv.url + "/")
+        expect(page.get_by_role("heading", name="Hub Scout")).to_be_visible(timeout=60_000)
+        wait_for_app_idle(page)
+        page.set_viewport_size({"width": 1440, "height": 900})
+        page.screenshot(path=str(out / "home.png"))
+        print("wrote", out / "home.png")
+
+
+if __name__ == "__main__":
+    main()

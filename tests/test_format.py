@@ -1,0 +1,46 @@
+"""lib.format: human units both ways."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from lib import format as fmt
+
+
+@pytest.mark.parametrize("n, text", [
+    (0, "0"), (999, "999"), (1000, "1k"), (1234, "1.2k"), (999_950, "1M"), (1_234_567, "1.2M"),
+    (22_700_000, "22.7M"), (7_615_616_512, "7.6B"), (135_000_000_000, "135B"), (None, "–"),
+])
+def test_compact(n, text):
+    assert fmt.compact(n) == text
+
+
+def test_params_marks_estimates():
+    assert fmt.params(7_000_000_000, exact=False) == "~7B"
+    assert fmt.params(494_032_768, exact=True) == "494M"
+    assert fmt.params(None) == "–"
+
+
+def test_size_bytes_is_decimal_like_the_hub():
+    assert fmt.size_bytes(438_000_000) == "438 MB"
+    assert fmt.size_bytes(15_230_000_000) == "15.2 GB"
+    assert fmt.size_bytes(512) == "512 B"
+
+
+@pytest.mark.parametrize("text, n", [
+    ("500M", 500_000_000), ("1.5B", 1_500_000_000), ("7e9", 7_000_000_000), ("1,000", 1000),
+    ("20k", 20_000), (" 3 b ", 3_000_000_000), ("", None), ("lots", None), ("1.2.3M", None), (None, None),
+])
+def test_parse_count(text, n):
+    assert fmt.parse_count(text) == n
+
+
+def test_round_trip_of_compact_for_url_values():
+    for n in (100_000_000, 500_000_000, 8_000_000_000, 70_000_000_000):
+        assert fmt.parse_count(fmt.compact(n)) == n
+
+
+def test_ago():
+    now = datetime(2026, 5, 10, tzinfo=timezone.utc)
+    assert fmt.ago(now - timedelta(days=400), now) == "1 year ago"
+    assert fmt.ago(now - timedelta(days=3), now) == "3 days ago"
+    assert fmt.ago(None) == "–"
