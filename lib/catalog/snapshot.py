@@ -128,6 +128,10 @@ def _is_member(rows: np.ndarray, posting: np.ndarray) -> np.ndarray:
 def _to_numpy(arr: pa.ChunkedArray | pa.Array, dtype, fill) -> np.ndarray:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if np.dtype(dtype).kind == "f" and not pa.types.is_floating(arr.type):
+        arr = pc.cast(arr, pa.float64())
+    elif np.dtype(dtype).kind in "iu" and pa.types.is_floating(arr.type):
+        arr = pc.cast(pc.if_else(pc.is_nan(arr), pa.scalar(None, arr.type), arr), pa.int64(), safe=False)
     if arr.null_count:
         arr = pc.fill_null(arr, fill)
     return arr.to_numpy(zero_copy_only=False).astype(dtype, copy=False)
@@ -506,7 +510,7 @@ class SnapshotCatalog:
             lang_values = [str(v) for v in lang_values]
             # one posting per (value,row), sorted by row
             key = lcode.astype(np.int64) * (n + 1) + rws
-            key = np.unique(key)
+            key = _sorted_unique(key)
             self.languages = _Postings.build(lang_values, (key // (n + 1)).astype(np.int32), (key % (n + 1)).astype(np.int32))
             # _Postings.build keeps row order within a value because keys are sorted by (value, row)
         else:
@@ -525,7 +529,7 @@ class SnapshotCatalog:
         lrows = np.concatenate(rows_parts)
         lcodes = np.concatenate(code_parts)
         ok = lcodes >= 0
-        key = np.unique(lcodes[ok].astype(np.int64) * (n + 1) + lrows[ok])
+        key = _sorted_unique(lcodes[ok].astype(np.int64) * (n + 1) + lrows[ok])
         self.libraries = _Postings.build([v.lower() for v in lib_vals], (key // (n + 1)).astype(np.int32),
                                          (key % (n + 1)).astype(np.int32))
         del tag_rows, tcode32
@@ -597,6 +601,8 @@ class SnapshotCatalog:
         self.row_sources: list[str] = list(meta.get("row_sources") or [])
         self.row_dates: list[str] = list(meta.get("row_dates") or [])
         self.load_seconds = time.perf_counter() - t0
+        del table, ids
+        pa.default_memory_pool().release_unused()  # hand the reorder/parse temporaries back to the OS
 
     # ---- construction helpers -------------------------------------------------------------------
     @staticmethod
@@ -628,9 +634,10 @@ class SnapshotCatalog:
                     c = names.setdefault(arr.type.field(i).name.upper(), len(names))
                     rows.append(r); codes.append(np.full(len(r), c, np.int16)); counts.append(v[r])
         elif pa.types.is_map(arr.type):
-            lens = _to_numpy(pc.list_value_length(arr), np.int64, 0)
-            keys = [str(k).upper() for k in arr.keys.to_pylist()]
-            vals = _to_numpy(arr.items, np.int64, -1)
+            off = arr.offsets.to_numpy().astype(np.int64)
+            lens = np.diff(off)
+            keys = [str(k).upper() for k in arr.keys.slice(off[0], off[-1] - off[0]).to_pylist()]
+            vals = _to_numpy(arr.items.slice(off[0], off[-1] - off[0]), np.int64, -1)
             r = np.repeat(np.arange(n), lens)
             c = np.array([names.setdefault(k, len(names)) for k in keys], dtype=np.int16)
             ok = vals > 0
@@ -666,35 +673,35 @@ class SnapshotCatalog:
             lut[b] = 41 + j % 23
         self._tri_lut = lut
         buf = np.frombuffer(self.id_lower, np.uint8)
-        lens = np.diff(self.id_offsets)
-        step = 1 << 18
+        total = len(buf)
+        # a trigram starting at one of a row's last two bytes would cross into the next id
+        boundary = np.zeros(total + 2, bool)
+        ends = self.id_offsets[1:]
+        boundary[np.maximum(ends - 1, 0)] = True
+        boundary[np.maximum(ends - 2, 0)] = True
+        step = 1 << 24
+
+        def codes(a: int) -> np.ndarray:
+            b = min(total, a + step + 2)
+            sym = lut[buf[a:b]]
+            tri = (sym[:-2] << 12) | (sym[1:-1] << 6) | sym[2:]
+            tri[boundary[a:a + len(tri)]] = 0  # code 0 never occurs otherwise (symbols start at 1)
+            return tri[:step]
+
         counts = np.zeros(_TRIGRAM_SPACE, np.int64)
-
-        def chunk_codes(r0, r1):
-            a, b = self.id_offsets[r0], self.id_offsets[r1]
-            s = lut[buf[a:b]]
-            if len(s) < 3:
-                return np.zeros(0, np.uint32), np.zeros(0, np.int32)
-            tri = (s[:-2] << 12) | (s[1:-1] << 6) | s[2:]
-            ln = lens[r0:r1]
-            rows = np.repeat(np.arange(r0, r1, dtype=np.int32), ln)[:-2]
-            pos = np.arange(b - a, dtype=np.int64)[:-2] - np.repeat(self.id_offsets[r0:r1] - a, ln)[:-2]
-            valid = pos <= (ln[rows - r0] - 3)
-            return tri[valid], rows[valid]
-
-        for r0 in range(0, n, step):
-            tri, _ = chunk_codes(r0, min(n, r0 + step))
-            counts += np.bincount(tri, minlength=_TRIGRAM_SPACE)
+        for a in range(0, max(total - 2, 0), step):
+            counts += np.bincount(codes(a), minlength=_TRIGRAM_SPACE)
+        counts[0] = 0
         self._tri_df = counts
         rare = (counts > 0) & (counts <= self._tri_cap)
         keys = []
-        for r0 in range(0, n, step):
-            tri, rows = chunk_codes(r0, min(n, r0 + step))
-            sel = rare[tri]
-            keys.append(np.unique(tri[sel].astype(np.int64) * n + rows[sel]))
-        key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
-        key.sort()
-        tri = (key // max(n, 1)).astype(np.int64)
+        for a in range(0, max(total - 2, 0), step):
+            tri = codes(a)
+            pos = np.flatnonzero(rare[tri])
+            rows = np.searchsorted(self.id_offsets, pos + a, side="right") - 1
+            keys.append(tri[pos].astype(np.int64) * max(n, 1) + rows)
+        key = _sorted_unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
+        tri = key // max(n, 1)
         self._tri_rows = (key % max(n, 1)).astype(np.int32)
         self._tri_offsets = np.zeros(_TRIGRAM_SPACE + 1, np.int64)
         np.cumsum(np.bincount(tri, minlength=_TRIGRAM_SPACE), out=self._tri_offsets[1:])
@@ -949,6 +956,7 @@ class SnapshotCatalog:
                 # rare substring: verify the candidates once, then they drive the query
                 hit = cand[self._contains(cand, needle)]
                 drivers.append(("search", hit))
+                preds.append(lambda r, hit=hit: _is_member(r, hit))
             else:
                 preds.append(lambda r: self._contains(r, needle))
 
@@ -994,15 +1002,8 @@ class SnapshotCatalog:
         while pos < n:
             rows = perm[pos:pos + chunk]
             pos += len(rows)
-            if drows is None:
-                if limit_rows < n:
-                    rows = rows[rows < limit_rows]
-            else:
-                rows = rows[_is_member(rows, drows)] if name not in ("task", "author", "license") else rows
-                if limit_rows < n:
-                    rows = rows[rows < limit_rows]
-            if name == "search":
-                rows = rows[_is_member(rows, drows)]
+            if limit_rows < n:
+                rows = rows[rows < limit_rows]
             hit = evaluate(rows)
             if len(hit):
                 found.append(hit)
@@ -1094,7 +1095,18 @@ class SnapshotCatalog:
             return np.zeros(0, np.int32)
         rows = np.searchsorted(self.id_offsets, starts, side="right") - 1
         ok = starts + len(needle) <= self.id_offsets[rows + 1]
-        return np.unique(rows[ok]).astype(np.int32)
+        return _sorted_unique(rows[ok]).astype(np.int32)
+
+
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """np.unique by sorting (numpy's hash-based unique is much slower on large int arrays)."""
+    a = np.sort(a)
+    if len(a) < 2:
+        return a
+    keep = np.empty(len(a), bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
 
 
 def _dt(v: int) -> datetime | None:

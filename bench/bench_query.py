@@ -1,0 +1,176 @@
+"""Snapshot query engine vs straightforward pandas on a synthetic Hub-shaped catalog.
+
+    .venv/bin/python bench/bench_query.py [--rows 2000000] [--seed 0] [--repeat 15]
+
+Builds ``--rows`` synthetic models (bench/synthetic.py: distributions sampled from the embedded
+snapshot), loads them into SnapshotCatalog, and runs a query suite, each sorted, top 100:
+(a) task + parameter range + min downloads, (b) substring search on the id (common and rare),
+(c) license + language. Prints p50/p95 per query for the engine and for pandas (boolean masks,
+``str.contains``, ``nlargest`` / ``sort_values``) measured in the same run, their ratio, whether both
+returned the same ids, and the engine's memory. Targets: p50 <= 10 ms at 2M rows, >= 3x pandas,
+<= 500 MB.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import psutil  # noqa: E402
+
+from bench.synthetic import generate  # noqa: E402
+from lib.catalog.query import CatalogQuery  # noqa: E402
+from lib.catalog.snapshot import SnapshotCatalog, _is_language  # noqa: E402
+
+SORT_COL = {"downloads": "downloads", "likes": "likes", "trending": "trending", "created": "created",
+            "modified": "modified"}
+
+
+def pandas_frame(table) -> pd.DataFrame:
+    """The baseline's frame: one row per model, tag filters as precomputed string columns."""
+    d = table.to_pydict()
+    tags = d["tags"]
+    st = d["safetensors"]
+    params = [(s or {}).get("total") or p for s, p in zip(st, d["params_total"])]
+    lic = [next((t[8:].lower() for t in (ts or []) if t.startswith("license:")), None) for ts in tags]
+    langs = ["|" + "|".join(t for t in (ts or []) if _is_language(t)) + "|" for ts in tags]
+    libs = ["|" + "|".join([x for x in [lb] if x] + list(ts or [])) + "|" for lb, ts in zip(d["library_name"], tags)]
+    return pd.DataFrame({
+        "id": pd.array(d["id"], dtype="str"),
+        "pipeline_tag": d["pipeline_tag"],
+        "params": pd.array(params, dtype="Int64").astype("float64"),
+        "downloads": d["downloads"],
+        "likes": d["likes"],
+        "trending": d["trendingScore"],
+        "created": pd.to_datetime(table.column("createdAt").to_pandas()),
+        "license": lic,
+        "langs": pd.array(langs, dtype="str"),
+        "libs": pd.array(libs, dtype="str"),
+    })
+
+
+def pandas_query(df: pd.DataFrame, q: CatalogQuery) -> list[str]:
+    m = pd.Series(True, index=df.index)
+    if q.task:
+        m &= df.pipeline_tag == q.task
+    if q.search:
+        m &= df.id.str.contains(q.search, case=False, regex=False)
+    if q.license:
+        m &= df.license == q.license
+    if q.language:
+        m &= df.langs.str.contains(f"|{q.language}|", regex=False)
+    if q.params_min is not None:
+        m &= df.params >= q.params_min
+    if q.params_max is not None:
+        m &= df.params <= q.params_max
+    if q.min_downloads is not None:
+        m &= df.downloads >= q.min_downloads
+    sub = df[m]
+    k = q.limit + 1
+    if q.sort == "downloads":
+        top = sub.nlargest(k, "downloads", keep="first")
+    else:  # ties by downloads (the engine's documented tie-break), unknown values last
+        top = sub.sort_values([SORT_COL[q.sort], "downloads"], ascending=False, kind="stable",
+                              na_position="last").head(k)
+    return top.id.tolist()
+
+
+def suite(cat: SnapshotCatalog, seed: int) -> list[tuple[str, CatalogQuery]]:
+    rng = np.random.default_rng(seed + 1)
+    # rare substrings taken from ids deep in the catalog (what someone searching for one model types)
+    rare = []
+    sizes = np.diff(cat.authors.offsets)
+    owners = [cat.authors.values[i] for i in np.flatnonzero((sizes >= 1) & (sizes <= 5))
+              if len(cat.authors.values[i]) >= 7]
+    rare.append(owners[int(rng.integers(len(owners)))] if owners else "zzz")
+    mid = cat.model_id(int(rng.integers(len(cat) // 2, len(cat))))
+    rare.append(mid.split("/")[-1][-12:])
+    L = 100
+    return [
+        ("a1 text-gen 1B-10B >=10 dl / downloads", CatalogQuery(task="text-generation", params_min=10**9, params_max=10**10, min_downloads=10, limit=L)),
+        ("a2 text-class <=200M >=100 dl / likes", CatalogQuery(task="text-classification", params_max=2 * 10**8, min_downloads=100, sort="likes", limit=L)),
+        ("a3 img-seg >=10M >=1000 dl / created", CatalogQuery(task="image-segmentation", params_min=10**7, min_downloads=1000, sort="created", limit=L)),
+        ("b1 search 'llama' / downloads", CatalogQuery(search="llama", limit=L)),
+        ("b2 search 'gguf' / likes", CatalogQuery(search="gguf", sort="likes", limit=L)),
+        ("b3 search 'bert' / created", CatalogQuery(search="bert", sort="created", limit=L)),
+        ("b4 search 'Qwen2.5-7B' / downloads", CatalogQuery(search="Qwen2.5-7B", limit=L)),
+        (f"b5 rare {rare[0]!r} / downloads", CatalogQuery(search=rare[0], limit=L)),
+        (f"b6 rare {rare[1]!r} / created", CatalogQuery(search=rare[1], sort="created", limit=L)),
+        ("b7 search '-0.5b-8bit' / created", CatalogQuery(search="-0.5b-8bit", sort="created", limit=L)),
+        ("c1 apache-2.0 + fr / downloads", CatalogQuery(license="apache-2.0", language="fr", limit=L)),
+        ("c2 mit + ja / likes", CatalogQuery(license="mit", language="ja", sort="likes", limit=L)),
+        ("c3 cc-by-nc-4.0 + de / created", CatalogQuery(license="cc-by-nc-4.0", language="de", sort="created", limit=L)),
+    ]
+
+
+def timed(fn, repeat: int) -> tuple[float, float, object]:
+    out = fn()  # warm-up
+    ts = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t) * 1e3)
+    ts.sort()
+    return statistics.median(ts), ts[min(len(ts) - 1, int(round(0.95 * (len(ts) - 1))))], out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--pandas-repeat", type=int, default=5)
+    a = ap.parse_args(argv)
+
+    t = time.perf_counter()
+    table = generate(a.rows, a.seed)
+    print(f"synthetic catalog: {a.rows:,} rows in {time.perf_counter() - t:.1f}s (seed {a.seed})")
+    proc = psutil.Process()
+    gc.collect()
+    rss0 = proc.memory_info().rss
+    t = time.perf_counter()
+    cat = SnapshotCatalog(table, {"date": "synthetic"}, name="synthetic")
+    load = time.perf_counter() - t
+    gc.collect()
+    rss1 = proc.memory_info().rss
+    print(f"engine load: {load:.1f}s; catalog arrays {cat.nbytes / 2**20:.0f} MiB; RSS delta {(rss1 - rss0) / 2**20:.0f} MiB")
+    t = time.perf_counter()
+    df = pandas_frame(table)
+    print(f"pandas frame: {time.perf_counter() - t:.1f}s, {df.memory_usage(deep=True).sum() / 2**20:.0f} MiB")
+    del table
+    gc.collect()
+
+    print(f"\n{'query':44} {'engine p50':>10} {'p95':>7} {'pandas p50':>10} {'p95':>7} {'ratio':>6}  same  plan")
+    worst_p50, worst_ratio, all_same = 0.0, float("inf"), True
+    for label, q in suite(cat, a.seed):
+        e50, e95, rows = timed(lambda: cat.search_rows(q), a.repeat)
+        plan = cat.last_plan
+        p50, p95, ref = timed(lambda: pandas_query(df, q), a.pandas_repeat)
+        ids = cat.ids_of(rows)
+        same = ids == ref
+        all_same &= same
+        worst_p50 = max(worst_p50, e50)
+        worst_ratio = min(worst_ratio, p50 / e50)
+        print(f"{label:44} {e50:8.2f}ms {e95:6.2f} {p50:8.2f}ms {p95:6.2f} {p50 / e50:5.1f}x  "
+              f"{'yes' if same else 'NO'}   {plan.mode}:{plan.driver}({plan.driver_rows}) n={len(ids)}")
+    # full search() including ModelRecord construction for the 100 rows, for reference
+    q = suite(cat, a.seed)[0][1]
+    r50, r95, _ = timed(lambda: cat.search(q), a.repeat)
+    print(f"\nsearch() with 100 ModelRecords (query a1): p50 {r50:.2f} ms, p95 {r95:.2f} ms")
+    print(f"summary: worst engine p50 {worst_p50:.2f} ms (target <= 10), worst ratio {worst_ratio:.1f}x (target >= 3), "
+          f"memory {cat.nbytes / 2**20:.0f} MiB arrays / {(rss1 - rss0) / 2**20:.0f} MiB RSS (target <= 500), "
+          f"answers equal to pandas: {'all' if all_same else 'NOT ALL'}")
+    return 0 if all_same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

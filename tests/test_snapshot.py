@@ -1,0 +1,289 @@
+"""SnapshotCatalog: query semantics, the embedded snapshot's facts, loading dumps, bad files,
+and agreement with a naive Python filter on random queries."""
+from __future__ import annotations
+
+import json
+import random
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from lib.catalog.query import CatalogQuery
+from lib.catalog.snapshot import SnapshotCatalog, _is_language
+from lib.hub.records import ModelRecord
+
+HAND = [
+    {"id": "meta-llama/Llama-3.1-8B-Instruct", "author": "meta-llama", "pipeline_tag": "text-generation",
+     "library_name": "transformers", "downloads": 5000, "likes": 300, "trendingScore": 50,
+     "createdAt": "2024-07-18T08:56:00.000Z", "lastModified": "2024-09-25T10:00:00.000Z",
+     "tags": ["transformers", "safetensors", "llama", "en", "de", "license:llama3.1"], "gated": "manual",
+     "safetensors": {"parameters": {"BF16": 8030261248}, "total": 8030261248}},
+    {"id": "Qwen/Qwen2.5-0.5B", "author": "Qwen", "pipeline_tag": "text-generation", "library_name": "transformers",
+     "downloads": 9000, "likes": 100, "trendingScore": 80, "createdAt": "2024-09-15T00:00:00.000Z",
+     "lastModified": "2024-09-20T00:00:00.000Z", "tags": ["transformers", "en", "license:apache-2.0"],
+     "gated": False, "safetensors": {"parameters": {"BF16": 494032768}, "total": 494032768}},
+    {"id": "someone/llama-tiny-GGUF", "pipeline_tag": "text-generation", "library_name": "gguf",
+     "downloads": 700, "likes": 2, "createdAt": "2025-01-01T00:00:00.000Z", "tags": ["gguf", "en", "license:mit"],
+     "gated": False},
+    {"id": "google-bert/bert-base-uncased", "author": "google-bert", "pipeline_tag": "fill-mask",
+     "library_name": "transformers", "downloads": 50000, "likes": 2000, "trendingScore": 5,
+     "createdAt": "2022-03-02T23:29:04.000Z", "tags": ["transformers", "pytorch", "en", "license:apache-2.0"],
+     "gated": False, "safetensors": {"parameters": {"F32": 110106428}, "total": 110106428}},
+    {"id": "dbmdz/bert-base-french-cased", "author": "dbmdz", "pipeline_tag": "fill-mask",
+     "library_name": "transformers", "downloads": 800, "createdAt": "2021-01-01T00:00:00.000Z",
+     "tags": ["transformers", "fr", "license:mit"], "gated": False},
+    {"id": "sentence-transformers/all-MiniLM-L6-v2", "author": "sentence-transformers",
+     "pipeline_tag": "sentence-similarity", "library_name": "sentence-transformers", "downloads": 90000,
+     "likes": 3000, "tags": ["sentence-transformers", "transformers", "en", "license:apache-2.0"], "gated": False,
+     "safetensors": {"parameters": {"F32": 22713216}, "total": 22713216}},
+    {"id": "mystery/no-task-model", "downloads": 10, "tags": [], "gated": "auto"},
+    {"modelId": "snake/case-fields", "pipeline_tag": "text-classification", "library_name": "transformers",
+     "downloads": 5, "likes": 0, "created_at": "2023-05-05T00:00:00Z", "tags": ["es"],
+     "cardData": {"license": "cc-by-4.0", "language": ["es"]}, "gated": False},
+]
+
+
+@pytest.fixture(scope="module")
+def hand(tmp_path_factory):
+    p = tmp_path_factory.mktemp("dump") / "models.jsonl"
+    p.write_text("\n".join(json.dumps(r) for r in HAND) + "\n")
+    return SnapshotCatalog.from_file(p)
+
+
+def ids(cat, **kw):
+    return [r.id for r in cat.search(CatalogQuery(**kw)).records]
+
+
+# ---- hand-checked semantics -----------------------------------------------------------------
+def test_len_and_default_sort_by_downloads(hand):
+    assert len(hand) == 8
+    assert ids(hand, limit=3) == ["sentence-transformers/all-MiniLM-L6-v2", "google-bert/bert-base-uncased",
+                                  "Qwen/Qwen2.5-0.5B"]
+    res = hand.search(CatalogQuery(limit=3))
+    assert res.has_more and res.source.kind == "snapshot" and res.requests == 0
+    assert not hand.search(CatalogQuery(limit=8)).has_more
+
+
+def test_task_search_author(hand):
+    assert ids(hand, task="fill-mask") == ["google-bert/bert-base-uncased", "dbmdz/bert-base-french-cased"]
+    assert ids(hand, search="LLAMA") == ["meta-llama/Llama-3.1-8B-Instruct", "someone/llama-tiny-GGUF"]
+    assert ids(hand, search="bert-base-") == ["google-bert/bert-base-uncased", "dbmdz/bert-base-french-cased"]
+    assert ids(hand, search="nomatchxyz") == []
+    assert ids(hand, author="QWEN") == ["Qwen/Qwen2.5-0.5B"]
+    assert ids(hand, author="someone") == ["someone/llama-tiny-GGUF"]  # author derived from the id
+    assert ids(hand, task="text-generation", author="nobody") == []
+
+
+def test_tag_filters(hand):
+    assert ids(hand, library="gguf") == ["someone/llama-tiny-GGUF"]
+    # library matches library_name or a tag naming a library
+    assert "sentence-transformers/all-MiniLM-L6-v2" in ids(hand, library="transformers")
+    assert ids(hand, language="fr") == ["dbmdz/bert-base-french-cased"]
+    assert ids(hand, language="es") == ["snake/case-fields"]
+    assert ids(hand, license="mit") == ["dbmdz/bert-base-french-cased", "someone/llama-tiny-GGUF"]
+    assert ids(hand, license="cc-by-4.0") == ["snake/case-fields"]  # from cardData
+    assert ids(hand, license="apache-2.0", language="en", task="fill-mask") == ["google-bert/bert-base-uncased"]
+
+
+def test_numeric_filters(hand):
+    # inclusive bounds on the total; unknown totals excluded once a bound is set
+    assert ids(hand, params_min=110106428, params_max=8030261248) == [
+        "google-bert/bert-base-uncased", "Qwen/Qwen2.5-0.5B", "meta-llama/Llama-3.1-8B-Instruct"]
+    assert ids(hand, params_max=100_000_000) == ["sentence-transformers/all-MiniLM-L6-v2"]
+    assert ids(hand, params_min=9 * 10**9) == []
+    assert ids(hand, min_downloads=5000) == ["sentence-transformers/all-MiniLM-L6-v2",
+                                              "google-bert/bert-base-uncased", "Qwen/Qwen2.5-0.5B",
+                                              "meta-llama/Llama-3.1-8B-Instruct"]
+    # unknown likes never pass min_likes
+    assert "dbmdz/bert-base-french-cased" not in ids(hand, min_likes=0)
+    assert ids(hand, min_likes=2000) == ["sentence-transformers/all-MiniLM-L6-v2", "google-bert/bert-base-uncased"]
+    assert ids(hand, gated=True) == ["meta-llama/Llama-3.1-8B-Instruct", "mystery/no-task-model"]
+    assert "meta-llama/Llama-3.1-8B-Instruct" not in ids(hand, gated=False)
+
+
+def test_sorts(hand):
+    assert ids(hand, sort="likes", limit=3) == ["sentence-transformers/all-MiniLM-L6-v2",
+                                                "google-bert/bert-base-uncased", "meta-llama/Llama-3.1-8B-Instruct"]
+    # unknown likes last, ties by downloads
+    assert ids(hand, sort="likes")[-2:] == ["dbmdz/bert-base-french-cased", "mystery/no-task-model"]
+    assert ids(hand, sort="trending", limit=2) == ["Qwen/Qwen2.5-0.5B", "meta-llama/Llama-3.1-8B-Instruct"]
+    assert ids(hand, sort="created", limit=2) == ["someone/llama-tiny-GGUF", "Qwen/Qwen2.5-0.5B"]
+    assert ids(hand, sort="created")[-2:] == ["sentence-transformers/all-MiniLM-L6-v2", "mystery/no-task-model"]
+    assert ids(hand, sort="modified", limit=2) == ["meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-0.5B"]
+
+
+def test_records_and_get(hand):
+    r = hand.get("meta-llama/Llama-3.1-8B-Instruct")
+    assert isinstance(r, ModelRecord)
+    assert r.params_total == 8030261248 and r.params_exact and r.params_by_dtype == {"BF16": 8030261248}
+    assert r.gated == "manual" and r.license == "llama3.1" and set(r.languages) == {"en", "de"}
+    assert r.created_at.year == 2024 and r.trending_score == 50
+    assert hand.get("META-LLAMA/llama-3.1-8b-instruct").id == "meta-llama/Llama-3.1-8B-Instruct"
+    assert hand.get("meta-llama/Llama-3.1-8B") is None  # a prefix is not a match
+    m = hand.get("mystery/no-task-model")
+    assert m.pipeline_tag is None and m.params_total is None and m.likes is None and m.author == "mystery"
+    s = hand.get("snake/case-fields")
+    assert s.license == "cc-by-4.0" and s.languages == ("es",) and s.created_at.year == 2023
+
+
+def test_facets_sorted_by_count(hand):
+    f = hand.facets()
+    assert set(f) == {"library", "language", "license", "task"}
+    assert f["task"][0] == ("text-generation", 3)
+    assert f["library"][0] == ("transformers", 6)
+    counts = [c for _, c in f["language"]]
+    assert counts == sorted(counts, reverse=True) and dict(f["language"])["en"] == 5
+
+
+def test_trending_fallback_note(tmp_path):
+    p = tmp_path / "m.jsonl"
+    p.write_text('{"id": "a/x", "downloads": 3}\n{"id": "b/y", "downloads": 9}\n')
+    res = SnapshotCatalog.from_file(p).search(CatalogQuery(sort="trending"))
+    assert [r.id for r in res.records] == ["b/y", "a/x"]
+    assert any("trending" in n and "downloads" in n for n in res.notes)
+
+
+# ---- loading -----------------------------------------------------------------------------------
+def test_parquet_dump(tmp_path, hand):
+    rows = [{**r, "gated": str(r["gated"]).lower()} for r in HAND if "safetensors" in r]
+    table = pa.Table.from_pylist(rows)
+    p = tmp_path / "models.parquet"
+    pq.write_table(table, p)
+    cat = SnapshotCatalog.from_file(p)
+    assert len(cat) == len(rows)
+    assert [r.id for r in cat.search(CatalogQuery(sort="likes")).records] == \
+        [r.id for r in hand.search(CatalogQuery(sort="likes", params_min=1)).records]
+    assert cat.get("Qwen/Qwen2.5-0.5B").params_total == 494032768
+    assert cat.info.kind == "snapshot" and "models.parquet" in cat.info.label
+
+
+def test_json_array_and_gzip(tmp_path):
+    import gzip
+    p = tmp_path / "m.json"
+    p.write_text(json.dumps(HAND[:3]))
+    assert len(SnapshotCatalog.from_file(p)) == 3
+    g = tmp_path / "m.jsonl.gz"
+    g.write_bytes(gzip.compress("\n".join(json.dumps(r) for r in HAND).encode()))
+    assert len(SnapshotCatalog.from_file(g)) == len(HAND)
+
+
+@pytest.mark.parametrize("content, words", [
+    (None, "not found"),
+    (b"", "empty"),
+    (b"hello world\n", "expected a parquet file or JSON lines"),
+    (b'{"id": "a/b"}\n{not json\n', "line 2"),
+    (b'{"name": "a/b", "downloads": 3}\n', "no model id column"),
+    (b"PAR1garbage-not-parquet", "not a readable parquet"),
+    (b'[1, 2, 3]', "one JSON object per model"),
+])
+def test_bad_files_raise_value_error(tmp_path, content, words):
+    p = tmp_path / "bad.jsonl"
+    if content is not None:
+        p.write_bytes(content)
+    with pytest.raises(ValueError, match=words):
+        SnapshotCatalog.from_file(p)
+
+
+# ---- the embedded snapshot -----------------------------------------------------------------------
+def test_embedded_facts():
+    cat = SnapshotCatalog.embedded()
+    assert cat is SnapshotCatalog.embedded()  # cached per process
+    assert len(cat) > 3000
+    assert cat.info.kind == "snapshot" and cat.info.date == "2026-05-10"
+    assert cat.info.label == "Embedded snapshot of 2026-05-10"
+    assert any("llmfit" in s and "MIT" in s for s in cat.info.sources)
+    assert any("ExGenesis" in s for s in cat.info.sources)
+    x = cat.get("FacebookAI/xlm-roberta-large")
+    assert x.pipeline_tag == "fill-mask" and x.params_total == 561192082 and x.params_exact
+    assert x.license == "mit" and "fr" in x.languages and "transformers" in x.tags
+    janus = cat.get("deepseek-ai/Janus-Pro-7B")  # 7,000,000,000 guessed from the name
+    assert janus.params_total == 7_000_000_000 and not janus.params_exact
+    assert "name" in janus.param_source
+    reve = cat.get("brain-bzh/reve-positions")  # llmfit row without a task: stays unknown
+    assert reve.pipeline_tag is None and reve.likes is None
+    qwen = cat.get("Qwen/Qwen3-0.6B")
+    assert qwen.pipeline_tag == "text-generation" and qwen.params_total == 751632384 and qwen.params_exact
+    assert qwen.extra["downloads_as_of"] == "2026-05-10"
+    assert "fr" in dict(cat.facets()["language"]) and cat.facets()["task"][0][0] == "text-generation"
+    assert ids(cat, license="apache-2.0", language="fr", limit=5)
+
+
+# ---- property test against a naive filter ------------------------------------------------------
+def _naive(rows: list[ModelRecord], lib_values: set[str], q: CatalogQuery) -> list[str]:
+    q = q.normalized()
+    out = []
+    for i, r in enumerate(rows):
+        if q.task and r.pipeline_tag != q.task:
+            continue
+        if q.search and q.search.lower() not in r.id.lower():
+            continue
+        if q.author and (r.author or "").lower() != q.author.lower():
+            continue
+        if q.library and not ((r.library_name or "").lower() == q.library or
+                              q.library in {t.lower() for t in r.tags if t in lib_values}):
+            continue
+        if q.language and q.language not in {t for t in r.tags if _is_language(t)}:
+            continue
+        if q.license and (r.license or "").lower() != q.license:
+            continue
+        p = r.params_total or r.extra.get("params_total")
+        if (q.params_min is not None or q.params_max is not None) and not p:
+            continue
+        if q.params_min is not None and p < q.params_min:
+            continue
+        if q.params_max is not None and p > q.params_max:
+            continue
+        if q.min_downloads is not None and (r.downloads is None or r.downloads < q.min_downloads):
+            continue
+        if q.min_likes is not None and (r.likes is None or r.likes < q.min_likes):
+            continue
+        if q.gated is not None and r.is_gated != q.gated:
+            continue
+        out.append(i)
+    key = {"downloads": lambda r: r.downloads, "likes": lambda r: r.likes, "trending": lambda r: r.trending_score,
+           "created": lambda r: r.created_at and r.created_at.timestamp(),
+           "modified": lambda r: r.last_modified and r.last_modified.timestamp()}[q.sort]
+
+    def order(i):
+        v = key(rows[i])
+        return (v is None, -(v or 0), -(rows[i].downloads or 0), i)
+    out.sort(key=order)
+    return [rows[i].id for i in out[:q.limit + 1]]
+
+
+def test_engine_agrees_with_naive_filter():
+    from bench.synthetic import generate
+
+    table = generate(3000, seed=7)
+    cat = SnapshotCatalog(table, {}, name="synthetic")
+    rows = [ModelRecord.from_api(d) for d in table.to_pylist()]
+    lib_values = {r.library_name for r in rows if r.library_name}
+    rng = random.Random(3)
+    tasks = [t for t, _ in cat.facets()["task"]][:12] + ["no-such-task"]
+    langs = [x for x, _ in cat.facets()["language"]][:10]
+    lics = [x for x, _ in cat.facets()["license"]][:8]
+    libs = [x for x, _ in cat.facets()["library"]][:6]
+    words = ["llama", "bert", "gguf", "-7b", "qwen", "a", "instruct", "xyzq"] + \
+        [r.id.split("/")[0] for r in rng.sample(rows, 10)] + [r.id[-7:] for r in rng.sample(rows, 10)]
+    authors = [r.author for r in rng.sample(rows, 10)]
+    mismatches = []
+    for _ in range(300):
+        kw = {"sort": rng.choice(["downloads", "likes", "trending", "created", "modified"]),
+              "limit": rng.choice([1, 5, 20, 100])}
+        for name, gen in [("task", lambda: rng.choice(tasks)), ("search", lambda: rng.choice(words)),
+                          ("author", lambda: rng.choice(authors).upper()), ("language", lambda: rng.choice(langs)),
+                          ("license", lambda: rng.choice(lics)), ("library", lambda: rng.choice(libs)),
+                          ("params_min", lambda: int(10 ** rng.uniform(6, 10))),
+                          ("params_max", lambda: int(10 ** rng.uniform(7, 11))),
+                          ("min_downloads", lambda: rng.choice([0, 1, 10, 1000])),
+                          ("min_likes", lambda: rng.choice([0, 1, 5])), ("gated", lambda: rng.choice([True, False]))]:
+            if rng.random() < 0.25:
+                kw[name] = gen()
+        q = CatalogQuery(**kw)
+        want = _naive(rows, lib_values, q)
+        got = [r.id for r in cat.search(q).records]
+        has_more = cat.search(q).has_more
+        if got != want[:q.normalized().limit] or has_more != (len(want) > q.normalized().limit):
+            mismatches.append((kw, got[:5], want[:5]))
+    assert not mismatches, mismatches[:3]
