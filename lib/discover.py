@@ -135,7 +135,9 @@ def results_frame(records: Iterable[ModelRecord], fit: Mapping[str, str] | None 
         if fit is not None:
             row[FIT_COLUMN] = fit.get(r.id, "–")
         rows.append(row)
-    cols = list(COLUMNS) + ([FIT_COLUMN] if fit is not None else [])
+    cols = list(COLUMNS)
+    if fit is not None:  # beside the size it is about
+        cols.insert(cols.index("Weights") + 1, FIT_COLUMN)
     df = pd.DataFrame(rows, columns=cols)
     for c in ("Downloads", "Likes"):
         df[c] = pd.array(df[c], dtype="Int64")
@@ -151,6 +153,28 @@ def weights_label(r: ModelRecord) -> str:
         return "–"
     exact = bool(r.params_by_dtype) and r.params_exact
     return fmt.size_bytes(size) if exact else f"~{fmt.size_bytes(size)}"
+
+
+def fit_badges(records: Iterable[ModelRecord], hw) -> dict[str, str]:
+    """``{model id: "CPU bf16"}`` for the ``Fits here`` column (lib.fit.verdict.badge: weights
+    from the listing's counts, checked against this machine's GPU and RAM; no torch).
+
+    Plain text: the table draws on a canvas, where emoji depend on the viewer's fonts."""
+    from lib.fit.verdict import badge
+
+    out = {}
+    for r in records:
+        b = badge(r, hw)
+        out[r.id] = b.text
+    return out
+
+
+def fit_tooltip(record: ModelRecord, hw) -> str:
+    """The badge's explanation, for the selected model."""
+    from lib.fit.verdict import badge
+
+    b = badge(record, hw)
+    return f"{b.kind.label}: {b.tooltip}"
 
 
 def model_id_from_url(url: str) -> str:

@@ -1,6 +1,7 @@
 """Discover: find models by task, size and popularity."""
 import streamlit as st
 
+from lib import discover
 from lib.ui import cached
 from lib.ui import discover as ui
 from lib.ui.frame import page_frame
@@ -25,14 +26,15 @@ if result is not None:
         st.info("No model matches these filters. Widen the parameter range, lower the minimum "
                 "downloads or likes, or clear the search text.", icon=":material/filter_alt_off:")
     else:
-        selected = ui.results_table(result, query, frame.mode)
+        fits = discover.fit_badges(result.records, frame.hardware)
+        selected = ui.results_table(result, query, frame.mode, fits)
     caption, csv = st.columns([5, 1])
     with caption:
         ui.source_caption(result)
     with csv:
         ui.download(result, query)
     if selected:
-        ui.selected_model(selected)
+        ui.selected_model(selected, frame.hardware)
     if result.records:
         ui.charts(result.records)
 

@@ -220,7 +220,9 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
     }
     if fit is not None:
         column_config[discover.FIT_COLUMN] = st.column_config.TextColumn(
-            discover.FIT_COLUMN, help="Whether the weights fit this machine's memory")
+            discover.FIT_COLUMN, help="Rough check of the weights (+20 % for runtime) against this "
+            "machine's GPU memory, then RAM, at bf16, then int8, then int4. Select a row for details; "
+            "the Model page has the full estimate.")
     state = st.dataframe(
         df, key=_table_key(query, mode), hide_index=True, on_select="rerun",
         selection_mode="single-row", column_config=column_config, width="stretch", placeholder="–",
@@ -250,7 +252,7 @@ def source_caption(result: SearchResult) -> None:
         st.caption(note)
 
 
-def selected_model(record: ModelRecord) -> None:
+def selected_model(record: ModelRecord, hw=None) -> None:
     """The selected model's one-line summary and the ways to open it."""
     from lib.ui import links
 
@@ -260,9 +262,9 @@ def selected_model(record: ModelRecord) -> None:
             f" · {discover.weights_label(record)} of weights"
             + (f" ({record.main_dtype})" if record.main_dtype else "")
         )
-        c1, c2 = st.columns([1, 1])
-        with c1:
-            links.open_model_link(record.id, record.hub_url)
+        if hw is not None:
+            st.caption(f"On this machine — {discover.fit_tooltip(record, hw)}")
+        links.open_model_link(record.id, record.hub_url)
 
 
 # ---- charts ----------------------------------------------------------------------------------
