@@ -39,6 +39,8 @@ os.environ["HF_HOME"] = _HF_HOME
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 os.environ["HF_HUB_DISABLE_XET"] = "1"
+# Measured peaks from test runs go to a temp store, never the user's ~/.cache/hubscout.
+os.environ["HUBSCOUT_DATA_DIR"] = tempfile.mkdtemp(prefix="hubscout-data-")
 for _var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
              "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_ASSETS_CACHE", "HF_XET_CACHE",
              "HUBSCOUT_CATALOG", "HUBSCOUT_SNAPSHOT_FILE", "HUBSCOUT_LIVE_TIMEOUT"):

@@ -103,17 +103,17 @@ class _PeakRSS:
 
 
 def _record_measured(model_id: str, dtype: str, device: str, peak: int, kind: str) -> None:
-    """Hook into lib.fit.measured (the store of measured peaks) when that module exists."""
+    """Record the run's measured peak for the fit check's "measured" column (lib.fit.measured).
+
+    A store that cannot be written (read-only home, full disk) must not fail the run itself.
+    """
+    from lib.fit.measured import MeasuredStore
+
+    family = "cuda" if str(device).startswith("cuda") else ("mps" if device == "mps" else "cpu")
     try:
-        from lib.fit import measured  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    record = getattr(measured, "record", None)
-    if callable(record):
-        try:
-            record(model_id=model_id, dtype=dtype, device=device, peak_bytes=peak, kind=kind)
-        except Exception:
-            pass
+        MeasuredStore().record(model_id, dtype, family, peak, note=kind)
+    except (OSError, ValueError):
+        pass
 
 
 def run(model_id: str, task: str, raw_inputs: dict[str, Any], opts: RunOptions | None = None, *,
