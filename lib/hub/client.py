@@ -388,3 +388,45 @@ def offline_model_details(model_id: str, reason: str = "Offline mode (HF_HUB_OFF
         params_total=r.params_total, param_source=r.param_source, config=config, sha=sha,
         source="offline", requests=0, missing=tuple(missing), record=record,
     )
+
+
+def fetch_config_json(model_id: str, token: str | bool | None = None, *, offline: bool = False,
+                      revision: str | None = None) -> tuple[dict[str, Any] | None, str | None]:
+    """The full ``config.json`` of a model (the memory estimate and the parameter count need it).
+
+    ``(config, None)`` on success, ``(None, reason)`` otherwise. Live: ``hf_hub_download`` (cached
+    by huggingface_hub, so a second call costs at most a HEAD). ``offline`` (or HF_HUB_OFFLINE):
+    only huggingface_hub's local cache is read, never the network.
+    """
+    from lib.catalog.live import hub_offline
+
+    mid = validate_model_id(model_id)
+    try:
+        if offline or hub_offline():
+            from huggingface_hub import try_to_load_from_cache
+
+            path = try_to_load_from_cache(mid, "config.json", revision=revision)
+            if not isinstance(path, str):
+                return None, "config.json is not in the local cache"
+        else:
+            from huggingface_hub import hf_hub_download
+
+            path = hf_hub_download(mid, "config.json", token=token)
+        with open(path, encoding="utf-8") as f:
+            cfg = json.load(f)
+    except Exception as e:  # noqa: BLE001 - any failure only means "config unknown"
+        lookup = _lookup_error(e, mid)
+        if lookup is not None and lookup.kind in ("gated", "auth"):
+            return None, "config.json needs a token with access (gated model)"
+        from huggingface_hub.errors import LocalEntryNotFoundError, RemoteEntryNotFoundError
+
+        if isinstance(e, RemoteEntryNotFoundError):
+            return None, "the repo has no config.json"
+        if isinstance(e, LocalEntryNotFoundError):
+            return None, "config.json could not be downloaded and is not in the local cache"
+        if isinstance(e, ValueError):
+            return None, "config.json is not valid JSON"
+        return None, f"config.json could not be downloaded ({type(e).__name__})"
+    if not isinstance(cfg, dict):
+        return None, "config.json does not hold a JSON object"
+    return cfg, None

@@ -18,7 +18,7 @@ from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
 
 __all__ = ["HubUnavailable", "search", "facets", "snapshot_info", "mode_from_env", "clear",
-           "forget_hub_down", "CACHE_TTL_S"]
+           "forget_hub_down", "CACHE_TTL_S", "model_lookup", "config_param_count"]
 
 
 def _ttl() -> int:
@@ -65,6 +65,7 @@ def clear() -> None:
     """Drop cached answers (tests, "refresh" buttons)."""
     _search.clear()
     _facets.clear()
+    _model_lookup.clear()
     forget_hub_down()
 
 
@@ -86,3 +87,40 @@ def snapshot_info() -> tuple[SourceInfo, int]:
 
 def mode_from_env() -> str:
     return source.mode_from_env()
+
+
+# ---- model page -----------------------------------------------------------------------------------
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
+def _model_lookup(model_id: str, offline: bool, token_set: bool):
+    from lib import model_page
+
+    return model_page.lookup(model_id, offline=offline)
+
+
+def model_lookup(model_id: str, offline: bool, token_set: bool = False):
+    """``lib.model_page.lookup`` cached for ``HUBSCOUT_CACHE_TTL`` seconds: the Model page's Hub
+    requests (details, card, config.json) happen once per model; reruns (a slider moved) make none.
+    ``token_set`` only keys the cache (a token changes what a gated repo answers)."""
+    return _model_lookup(model_id, offline, token_set)
+
+
+def forget_model(model_id: str, offline: bool, token_set: bool = False) -> None:
+    """Drop one model's cached answer (a "refresh" button)."""
+    _model_lookup.clear(model_id, offline, token_set)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _config_param_count(config_json: str) -> int | None:
+    import json
+
+    from lib.modelconfig import count_parameters
+
+    return count_parameters(json.loads(config_json))
+
+
+def config_param_count(config: dict) -> int | None:
+    """Exact parameter count from a config.json, built on the meta device (imports torch +
+    transformers lazily, once; only the Model page calls this). Cached per config."""
+    import json
+
+    return _config_param_count(json.dumps(config, sort_keys=True, default=str))

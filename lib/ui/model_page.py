@@ -1,0 +1,396 @@
+"""Streamlit glue for the Model page: the id input <-> URL, and one function per section.
+
+The page (``pages/2_Model.py``) calls these in order. Everything shown comes from
+:mod:`lib.model_page` (facts, files, parameters, code) and :mod:`lib.fit` (estimates, verdicts,
+warnings); the Hub is asked only through :func:`lib.ui.cached.model_lookup`, once per model per
+cache TTL, so moving a slider or switching a selector makes no Hub request.
+"""
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lib import format as fmt
+from lib import hardware
+from lib import model_page as mp
+from lib import tasks
+from lib.hub.client import ModelDetails, ModelLookupError, validate_model_id
+from lib.ui import cached
+
+P = "m_"  # widget key prefix
+KEYS = {"id": P + "id", "ctx": P + "ctx", "device": P + "device", "dtype": P + "dtype",
+        "parts_host": P + "parts_host", "parts_device": P + "parts_device"}
+EXAMPLES = ("Qwen/Qwen2.5-0.5B-Instruct", "sentence-transformers/all-MiniLM-L6-v2",
+            "distilbert/distilbert-base-uncased-finetuned-sst-2-english")
+_LAST_ID = "_model_last_id"  # survives page switches (widget state does not)
+
+
+# ---- id input <-> URL ------------------------------------------------------------------------------
+
+def model_id_input() -> str:
+    """The id text input, seeded from ``?model=`` on the page's first run; the URL follows it."""
+    ss = st.session_state
+    url_id = st.query_params.get("model")
+    if KEYS["id"] not in ss:
+        ss[KEYS["id"]] = url_id or ss.get(_LAST_ID, "")
+    elif url_id and url_id != ss.get(_LAST_ID) and url_id != ss[KEYS["id"]].strip():
+        ss[KEYS["id"]] = url_id  # the URL changed under us (a link to another model)
+    text = st.text_input(
+        "Hub model id", key=KEYS["id"], placeholder="owner/name or a huggingface.co link, e.g. " + EXAMPLES[0],
+        help="Any model id on the Hugging Face Hub. The page URL keeps it: share the link to reopen this view.",
+    )
+    mid = (text or "").strip()
+    try:
+        mid = validate_model_id(mid) if mid else ""
+    except ModelLookupError:
+        pass  # shown by the page as a clear message
+    ss[_LAST_ID] = mid
+    if mid:
+        if st.query_params.get("model") != mid:
+            st.query_params["model"] = mid
+    elif "model" in st.query_params:
+        del st.query_params["model"]
+    return mid
+
+
+def empty_state() -> None:
+    from lib.ui import links
+
+    st.info("Type a Hub model id above, or pick a model in Discover and open it here.",
+            icon=":material/keyboard:")
+    st.markdown("Examples: " + " · ".join(f"`{e}`" for e in EXAMPLES))
+    st.page_link(links.DISCOVER, label="Find a model in Discover", icon=":material/search:",
+                 query_params=links.carried_params())
+
+
+# ---- loading ----------------------------------------------------------------------------------------
+
+def load(model_id: str, mode: str, token_set: bool) -> mp.ModelLookup:
+    """The cached lookup; snapshot mode never touches the network."""
+    offline = mode == "snapshot"
+    with st.spinner(f"Asking the Hub about {model_id}…" if not offline else f"Reading what is known about {model_id}…"):
+        return cached.model_lookup(model_id, offline, token_set)
+
+
+_ERROR_TITLES = {
+    "invalid_id": "Not a valid model id",
+    "not_found": "Model not found",
+    "gated": "Gated model",
+    "auth": "Access refused",
+    "revision_not_found": "Revision not found",
+}
+
+
+def show_error(found: mp.ModelLookup) -> None:
+    title = _ERROR_TITLES.get(found.error_kind or "", "Could not load this model")
+    icon = ":material/edit_note:" if found.error_kind == "invalid_id" else (
+        ":material/lock:" if found.error_kind in ("gated", "auth") else ":material/error:")
+    box = st.warning if found.error_kind == "invalid_id" else st.error
+    box(f"**{title}.** {mp.md_escape(found.error)}", icon=icon)
+    if found.error_kind in ("not_found", "invalid_id"):
+        st.caption("Check the spelling (ids are `owner/name`, case matters), or find the model in Discover.")
+
+
+# ---- header, source, warnings ----------------------------------------------------------------------
+
+def header(details: ModelDetails, mode: str) -> None:
+    left, right = st.columns([5, 1], vertical_alignment="bottom")
+    with left:
+        st.header(details.id, anchor=False)
+        bits = [f":blue-badge[{mp.md_escape(tasks.display_name(details.pipeline_tag))}]"
+                if details.pipeline_tag else ":gray-badge[task unknown]"]
+        if details.library_name:
+            bits.append(f":gray-badge[{mp.md_escape(details.library_name)}]")
+        if details.gated and str(details.gated).lower() != "false":
+            bits.append(":orange-badge[:material/lock: gated]")
+        if details.custom_code:
+            bits.append(":orange-badge[:material/code: custom code]")
+        if details.pickle_only:
+            bits.append(":red-badge[pickle only]")
+        bits.append(":green-badge[live]" if details.source == "live" else ":orange-badge[offline]")
+        st.markdown(" ".join(bits))
+    with right:
+        st.link_button("View on the Hub", details.hub_url, icon=":material/open_in_new:", width="stretch")
+
+
+def source_notes(details: ModelDetails, config_note: str | None, refresh_key: tuple) -> None:
+    """Where the details came from; offline: what the snapshot / local cache do not know."""
+    missing = list(details.missing)
+    if config_note and details.source == "live":
+        missing.append(f"config.json: {config_note}")
+    with st.container(key=P + "source"):
+        if details.source == "offline":
+            st.info(f"**Offline view.** {mp.source_note(details)}. {mp.md_escape(missing[0] if missing else '')}",
+                    icon=":material/cloud_off:")
+            if len(missing) > 1:
+                st.markdown("Not known offline: " + "; ".join(mp.md_escape(m) for m in missing[1:]) + ".")
+        else:
+            left, right = st.columns([6, 1], vertical_alignment="center")
+            left.caption(mp.source_note(details) + " · cached for "
+                         f"{cached.CACHE_TTL_S // 60} min" + (" · not available: " + "; ".join(
+                             mp.md_escape(m) for m in missing) if missing else ""))
+            if right.button("Refresh", icon=":material/refresh:", key=P + "refresh",
+                            help="Ask the Hub again (drops this model's cached answer)"):
+                cached.forget_model(*refresh_key)
+                st.rerun()
+
+
+_SEVERITY_BOX = {"error": (st.error, ":material/block:"), "warning": (st.warning, ":material/warning:"),
+                 "info": (st.info, ":material/info:")}
+
+
+def warnings(items) -> None:
+    """The pre-load warnings (lib.fit.verdict.load_warnings), errors first."""
+    with st.container(key=P + "warnings"):
+        for w in items:
+            box, icon = _SEVERITY_BOX.get(getattr(w.severity, "value", str(w.severity)), (st.warning, None))
+            box(w.message, icon=icon)
+
+
+# ---- facts and card ---------------------------------------------------------------------------------
+
+def facts(details: ModelDetails) -> None:
+    st.subheader("Facts", anchor=False)
+    with st.container(key=P + "facts"):
+        st.markdown(mp.facts_markdown(mp.facts(details)))
+    card = mp.clean_card(details.card)
+    label = "Model card" if card else "Model card (not available)"
+    with st.expander(label, expanded=False, icon=":material/description:"):
+        if card:
+            if mp.card_has_html(details.card):
+                st.caption("HTML in the card was removed; links and text are kept.")
+            st.markdown(card, unsafe_allow_html=False)
+        else:
+            st.caption("No model card: the repo has none, it is gated, or it is not in the local cache "
+                       "(offline).")
+
+
+# ---- files ----------------------------------------------------------------------------------------
+
+def files(details: ModelDetails) -> None:
+    st.subheader("Files", anchor=False)
+    rows = mp.file_rows(details)
+    line = f"**Weights format:** {mp.formats_text(details)}"
+    if details.pickle_only:
+        line += " — :red[pickle only]"
+    st.markdown(line)
+    if details.custom_code:
+        auto_map = details.config.get("auto_map") if details.config else None
+        where = (" (`auto_map`: " + ", ".join(f"{mp.md_escape(k)} → {mp.md_escape(v)}" for k, v in auto_map.items())
+                 + ")" if isinstance(auto_map, dict) and auto_map else " (tagged `custom_code`)")
+        st.markdown(f":orange[:material/code: **Custom code:**] the repo ships Python code that "
+                    f"`trust_remote_code=True` would run{where}.")
+    if not rows:
+        st.caption("No files known" + (" (offline: nothing of this model is in the local cache)."
+                                       if details.source == "offline" else "."))
+        return
+    df = pd.DataFrame([{"File": r.path, "Kind": r.kind, "Size": r.size_text, "Bytes": r.size} for r in rows])
+    st.dataframe(df, hide_index=True, width="stretch", key=P + "files",
+                 column_config={"Bytes": st.column_config.NumberColumn("Bytes", format="%d")},
+                 height=min(38 + 35 * len(df), 360))
+    total = details.total_size
+    st.caption(f"{len(rows)} files" + (f" · {fmt.size_bytes(total)} in all" if total is not None else ""))
+
+
+# ---- parameters -------------------------------------------------------------------------------------
+
+def parameters(info: mp.ParamInfo) -> None:
+    st.subheader("Parameters", anchor=False)
+    with st.container(key=P + "params"):
+        label = {"exact": "exact", "counted": "exact, counted from config", "estimated": "estimated",
+                 "unknown": "unknown"}[info.kind]
+        st.metric(f"Parameters ({label})", info.headline)
+        st.caption(info.source[:1].upper() + info.source[1:] + ".")
+        if info.by_dtype:
+            st.dataframe(pd.DataFrame([{"dtype": d, "Parameters": n, "Share": n / info.total if info.total else None}
+                                       for d, n in info.by_dtype]),
+                         hide_index=True, key=P + "params_by_dtype",
+                         column_config={"Parameters": st.column_config.NumberColumn(format="localized"),
+                                        "Share": st.column_config.NumberColumn(format="percent")})
+
+
+# ---- memory and fit ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FitView:
+    """What the fit section computed (the page passes ``warnings`` on to the top of the page)."""
+
+    table: object | None
+    context: int | None
+    warnings: tuple
+
+
+def context_slider(details: ModelDetails, spec) -> int | None:
+    """The context-length slider, for models that generate (KV cache grows with it)."""
+    if not spec.is_generative:
+        return None
+    max_pos = spec.config.max_positions if spec.config is not None else None
+    choices = mp.context_choices(max_pos)
+    if len(choices) == 1:
+        st.caption(f"Context: {choices[0]:,} tokens (the model's maximum).")
+        return choices[0]
+    if st.session_state.get(KEYS["ctx"]) not in choices:
+        st.session_state[KEYS["ctx"]] = mp.default_context(choices)
+    return st.select_slider(
+        "Context length (prompt + generated tokens)", options=choices, key=KEYS["ctx"],
+        format_func=lambda n: f"{n:,}",
+        help="The KV cache and activations grow with it" + (f"; the model supports up to {max_pos:,}."
+                                                            if max_pos else "."),
+    )
+
+
+def compute_fit(spec, hw: hardware.Hardware, context: int | None, token_set: bool) -> FitView:
+    from lib.fit.verdict import fit_table, load_warnings
+
+    hosts = (hw, *hardware.PROFILES)
+    table = fit_table(spec, hosts=hosts, context_tokens=context)
+    here = table.get(hw.name, "bf16") or (table.rows[0] if table.rows else None)
+    est = here.estimate if here is not None else None
+    warns = load_warnings(spec, hw, est, has_token=token_set)
+    return FitView(table, context, tuple(warns))
+
+
+_KIND_ICON = {"fits_gpu": "🟢", "fits_cpu": "🟢", "tight": "🟡", "no_fit": "🔴", "unknown": "⚪"}
+
+
+def fit_section(details: ModelDetails, spec, view: FitView, hw: hardware.Hardware,
+                measured: list | None = None) -> None:
+    from lib.fit.estimate import DTYPE_LABELS
+
+    table = view.table
+    st.caption("Estimated peak memory of loading the model and running one input, per dtype, on this "
+               "machine and on common hosts (GPU when the host has one, else CPU RAM)."
+               + (f" Context: {view.context:,} tokens." if view.context else ""))
+    if all(v.kind.value == "unknown" for v in table.rows):
+        st.warning("The model's size is unknown (no parameter count, no weight sizes): memory cannot be "
+                   "estimated.", icon=":material/help:")
+        return
+    matrix = {}
+    for host in table.hosts:
+        label = host if host != hw.name else f"{host} ({hw.summary()})"
+        row = {}
+        for d in table.dtypes:
+            v = table.get(host, d)
+            row[DTYPE_LABELS.get(d, d)] = f"{_KIND_ICON.get(v.kind.value, '')} {v.label} — {v.reason}" if v else "–"
+        matrix[label] = row
+    df = pd.DataFrame.from_dict(matrix, orient="index")
+    df.index.name = "Host"
+    with st.container(key=P + "fit"):
+        st.table(df)
+    if measured:
+        measured_peak(spec, measured, view.context)
+    parts(spec, view, hw)
+
+
+def parts(spec, view: FitView, hw: hardware.Hardware) -> None:
+    """The estimate's parts (stacked bar + table) for one host, every dtype."""
+    from lib.fit.estimate import DTYPE_LABELS
+
+    table = view.table
+    left, right = st.columns([2, 3])
+    with left:
+        host = st.selectbox("Breakdown for", table.hosts, key=KEYS["parts_host"])
+    rows = []
+    for d in table.dtypes:
+        v = table.get(host, d)
+        if v is None or v.estimate is None:
+            continue
+        for p in v.estimate.parts():
+            rows.append({"dtype": DTYPE_LABELS.get(d, d), "Part": p.label, "GB": p.bytes / 1024**3,
+                         "Counted": p.in_total, "Note": p.note, "Device": "GPU" if v.estimate.device == "cuda" else "CPU"})
+    if not rows:
+        return
+    data = pd.DataFrame(rows)
+    with right:
+        st.caption(f"On {host}: " + ", ".join(f"{r['dtype']} on {r['Device']}"
+                                               for r in data.drop_duplicates('dtype').to_dict('records')))
+    shown = data[data["Counted"] & (data["GB"] > 0)]
+    chart = (
+        alt.Chart(shown)
+        .mark_bar()
+        .encode(
+            y=alt.Y("dtype:N", sort=list(dict.fromkeys(data["dtype"])), title=None),
+            x=alt.X("sum(GB):Q", title="Estimated peak (GB)"),
+            color=alt.Color("Part:N", sort=list(dict.fromkeys(data["Part"])), title="Part"),
+            order=alt.Order("order:Q"),
+            tooltip=["dtype", "Part", alt.Tooltip("GB:Q", format=".3f"), "Note"],
+        )
+        .transform_calculate(order="indexof(['Weights','Framework baseline','Allocator overhead',"
+                                   "'Load peak (transient)','KV cache','Activations'], datum.Part)")
+        .properties(height=42 * data["dtype"].nunique() + 40)
+    )
+    st.altair_chart(chart, width="stretch")
+    wide = data.pivot_table(index="Part", columns="dtype", values="GB", sort=False)
+    wide = wide[list(dict.fromkeys(data["dtype"]))]
+    notes = data.drop_duplicates("Part").set_index("Part")["Note"]
+    counted = data.groupby("Part", sort=False)["Counted"].all()
+    wide["Note"] = [n + ("" if counted[p] else " (not counted in the peak)") for p, n in notes.items()]
+    totals = {DTYPE_LABELS.get(d, d): table.get(host, d).estimate.total / 1024**3
+              for d in table.dtypes if table.get(host, d) is not None and table.get(host, d).estimate is not None}
+    wide.loc["Total (peak)"] = {**totals, "Note": "weights + baseline + overhead + max(load peak, KV + activations)"}
+    st.dataframe(wide, key=P + "parts", width="stretch",
+                 column_config={c: st.column_config.NumberColumn(c, format="%.3f GB") for c in totals})
+    notes = dict.fromkeys(n for d in table.dtypes if (v := table.get(host, d)) is not None and v.estimate is not None
+                          for n in v.estimate.notes)
+    for n in notes:
+        st.caption(f":material/info: {mp.md_escape(n)}")
+
+
+def measured_for(details: ModelDetails) -> list:
+    """Peaks measured when this model ran here before (lib.fit.measured), newest first."""
+    from lib.fit.measured import MeasuredStore
+
+    try:
+        return MeasuredStore().lookup(details.id)
+    except Exception:  # noqa: BLE001 - a broken store must not break the page
+        return []
+
+
+def measured_peak(spec, measurements, context: int | None) -> None:
+    """Measured peaks beside the estimate for the same dtype, device and context."""
+    rows = mp.measured_rows(spec, measurements, context)
+    if not rows:
+        return
+    st.markdown("**Measured when this model ran here before**")
+    st.dataframe(pd.DataFrame([r.as_dict() for r in rows]), hide_index=True, key=P + "measured")
+
+
+# ---- use this model ---------------------------------------------------------------------------------
+
+def use_this_model(details: ModelDetails, hw: hardware.Hardware) -> None:
+    st.subheader("Use this model", anchor=False)
+    dev_default = mp.default_device(hw.has_cuda, hw.has_mps)
+    if KEYS["device"] not in st.session_state:
+        st.session_state[KEYS["device"]] = dev_default
+    left, right, _ = st.columns([1, 1, 2])
+    with left:
+        device = st.selectbox("Device", mp.CODE_DEVICES, key=KEYS["device"], format_func=mp.DEVICE_LABELS.get)
+    if st.session_state.get(KEYS["dtype"]) not in mp.CODE_DTYPES:
+        st.session_state[KEYS["dtype"]] = mp.default_dtype(device)
+    with right:
+        dtype = st.selectbox("dtype", mp.CODE_DTYPES, key=KEYS["dtype"])
+    choice = mp.use_code(details, device, dtype)
+    for note in choice.notes:
+        st.caption(note)
+    if choice.pipeline:
+        st.markdown("**The `pipeline()` way**")
+        st.code(choice.pipeline, language="python")
+    if choice.auto:
+        st.markdown("**The Auto-class way**" if choice.pipeline else "**Loading code**")
+        st.code(choice.auto, language="python")
+
+
+# ---- test-drive hook -------------------------------------------------------------------------------
+
+def test_drive(details: ModelDetails) -> bool:
+    """The Test-drive section (lib/ui/testdrive.py ``render_test_drive(details)``), when it exists."""
+    if importlib.util.find_spec("lib.ui.testdrive") is None:
+        return False
+    from lib.ui.testdrive import render_test_drive
+
+    render_test_drive(details)
+    return True

@@ -1,0 +1,50 @@
+"""Model: facts, files, exact parameters, memory fit and "use this model" code for one Hub id (?model=)."""
+import streamlit as st
+
+from lib import model_page as mp
+from lib.ui import cached
+from lib.ui import model_page as ui
+from lib.ui.frame import page_frame
+
+frame = page_frame("Model", ":material/deployed_code:")
+st.title("Model")
+
+model_id = ui.model_id_input()
+if not model_id:
+    ui.empty_state()
+    st.stop()
+
+found = ui.load(model_id, frame.mode, frame.token_set)
+if found.error:
+    ui.show_error(found)
+    st.stop()
+details = found.details
+
+ui.header(details, frame.mode)
+ui.source_notes(details, found.config_note, (model_id, frame.mode == "snapshot", frame.token_set))
+warnings_slot = st.container()  # filled once the fit section has computed its estimate
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    ui.facts(details)
+with right:
+    config = mp.model_config(found.config)
+    counted, count_note = None, None
+    if mp.needs_config_count(details):
+        counted, count_note = mp.count_from_config(found.config, found.config_note, cached.config_param_count)
+    params = mp.parameter_info(details, counted, found.config, count_note)
+    ui.parameters(params)
+    ui.files(details)
+
+st.subheader("Memory and fit", anchor=False)
+spec = mp.model_spec(details, config, params)
+context = ui.context_slider(details, spec)
+view = ui.compute_fit(spec, frame.hardware, context, frame.token_set)
+ui.fit_section(details, spec, view, frame.hardware, measured=ui.measured_for(details))
+with warnings_slot:
+    ui.warnings(view.warnings)
+
+ui.use_this_model(details, frame.hardware)
+
+# ---- Test-drive (lib/ui/testdrive.py: render_test_drive(details)); skipped until that module exists.
+ui.test_drive(details)

@@ -1,0 +1,331 @@
+"""Model page under AppTest, against the local Hub stand-in (tests/support/hub_stub.py).
+
+Online: a tiny GPT-2 built with transformers (save_pretrained) served as a Hub repo with a README
+card; offline: HF_HUB_OFFLINE=1 / snapshot-only mode with a model from the embedded snapshot;
+errors: 404, invalid id, gated; flags: pickle-only, custom code; requests: a rerun makes none.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_hub_stub import write_safetensors
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "pages/2_Model.py"
+TINY_ID = "hubscout-test/tiny-gpt2"
+SNAPSHOT_ID = "Qwen/Qwen2.5-0.5B-Instruct"  # in the embedded snapshot: 494,032,768 parameters
+
+CARD = """---
+license: mit
+language: [en]
+datasets: [hubscout/sentences]
+base_model: openai-community/gpt2
+---
+# Tiny GPT-2
+
+<p align="center"><img src="https://example.com/logo.png" alt="logo"></p>
+<script>alert("x")</script>
+A <b>tiny</b> model for tests. See <a href="https://example.com/docs">the docs</a>.
+
+```html
+<div>kept in code</div>
+```
+"""
+
+
+def open_model(params: dict[str, str] | None = None) -> AppTest:
+    """A fresh session whose first request is the Model page with ``params`` in the URL."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params or {})
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def plain(markdown: str) -> str:
+    """Markdown without backslash escapes (``HF\\_TOKEN`` -> ``HF_TOKEN``)."""
+    return markdown.replace("\\", "")
+
+
+def texts(at: AppTest) -> str:
+    """All markdown, captions and alerts of the page, joined, escapes removed ("is it shown" checks)."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [a.value for a in (*at.error, *at.warning, *at.info)]
+    return plain("\n".join(parts))
+
+
+def facts_table(at: AppTest) -> str:
+    table = [m.value for m in at.markdown if m.value.startswith("| | |")]
+    assert table, "no facts table"
+    return table[0]
+
+
+def fit_table(at: AppTest):
+    assert at.table, "no fit table"
+    return at.table[0].value
+
+
+def param_metric(at: AppTest):
+    assert at.metric, "no parameter metric"
+    return at.metric[0]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    from lib.ui import cached
+
+    cached.clear()
+    yield
+    cached.clear()
+
+
+@pytest.fixture
+def tiny_repo(hub_stub, tiny_model, tmp_path):
+    """A tiny GPT-2 (transformers save_pretrained) + README card, served as ``TINY_ID``."""
+    folder = tmp_path / "tiny-gpt2"
+    shutil.copytree(tiny_model("gpt2"), folder)
+    (folder / "README.md").write_text(CARD)
+    hub_stub.add_repo(TINY_ID, folder, info={"pipeline_tag": "text-generation", "downloads": 1234, "likes": 5})
+    return folder
+
+
+# ---- online ----------------------------------------------------------------------------------------
+
+def test_online_model_shows_every_section(hub_stub, tiny_repo):
+    at = open_model({"model": TINY_ID})
+    assert not at.exception
+    assert at.text_input(key="m_id").value == TINY_ID
+    assert [h.value for h in at.header] == [TINY_ID]
+    facts = facts_table(at)
+    for expected in ("Text Generation (`text-generation`)", "transformers", "mit", "| **Gated** | No |",
+                     "1.2k (last 30 days)", "| **Likes** | 5 |", "hubscout/sentences", "openai-community/gpt2",
+                     f"[hubscout-test/tiny-gpt2](https://huggingface.co/{TINY_ID})"):
+        assert expected in facts, expected
+    # the card: collapsed, Markdown without front matter or HTML, code kept
+    card = at.expander[0]
+    assert card.label == "Model card"
+    body = "\n".join(m.value for m in card.markdown)
+    assert body.startswith("# Tiny GPT-2") and "license: mit" not in body
+    assert "<script" not in body and "<b>" not in body and "alert(" not in body
+    assert "[the docs](https://example.com/docs)" in body and "[image: logo]" in body
+    assert "<div>kept in code</div>" in body
+    assert all(not m.proto.allow_html for m in card.markdown)
+    # files with sizes, the weights format
+    files = next(d.value for d in at.dataframe if "File" in d.value.columns)
+    sizes = dict(zip(files["File"], files["Bytes"]))
+    assert sizes["model.safetensors"] == (tiny_repo / "model.safetensors").stat().st_size
+    assert files["Kind"].iloc[0] == "weights (safetensors)"
+    assert "**Weights format:** safetensors" in texts(at)
+    # exact parameters from the Hub's safetensors metadata
+    from tests.support.hub_stub import safetensors_param_counts
+
+    exact = sum(safetensors_param_counts([tiny_repo / "model.safetensors"]).values())
+    metric = param_metric(at)
+    assert metric.label == "Parameters (exact)" and metric.value.startswith(f"{exact:,} ")
+    # fit table: this machine + every profile, every dtype, verdict + numbers + reason in each cell
+    from lib.hardware import PROFILES
+
+    table = fit_table(at)
+    assert list(table.columns) == ["fp32", "bf16 / fp16", "int8", "int4"]
+    assert table.index[0].startswith("This machine") and len(table) == 1 + len(PROFILES)
+    assert all(("Fits" in c or "Tight" in c or "not fit" in c) and " GB" in c and "needs" in c
+               for c in table.to_numpy().ravel())
+    # the estimate's parts, not just the total
+    parts = next(d.value for d in at.dataframe if "Note" in d.value.columns)
+    assert {"Weights", "Framework baseline", "KV cache", "Activations", "Total (peak)"} <= set(parts.index)
+    # use this model: pipeline one-liner + Auto classes, for the task
+    codes = [c.value for c in at.code]
+    assert len(codes) == 2
+    assert f'pipeline("text-generation", model={TINY_ID!r}' in codes[0]
+    assert "AutoModelForCausalLM.from_pretrained(model_id, dtype=dtype)" in codes[1]
+
+
+def _options(at: AppTest) -> list[int]:
+    return [int(str(o).replace(",", "")) for o in at.select_slider(key="m_ctx").options]
+
+
+def _parts(at: AppTest):
+    return next(d.value for d in at.dataframe if "Note" in d.value.columns)
+
+
+@pytest.fixture
+def long_repo(hub_stub, tiny_repo, tmp_path):
+    """The tiny GPT-2 with a 4,096-token context, so the context slider has room."""
+    folder = tmp_path / "long"
+    shutil.copytree(tiny_repo, folder)
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg["n_positions"] = 4096
+    (folder / "config.json").write_text(json.dumps(cfg))
+    hub_stub.add_repo("hubscout-test/tiny-gpt2-long", folder, info={"pipeline_tag": "text-generation"})
+    return "hubscout-test/tiny-gpt2-long"
+
+
+def test_rerun_makes_no_new_hub_request(hub_stub, long_repo):
+    at = open_model({"model": long_repo})
+    assert not at.exception
+    first = len(hub_stub.requests)
+    assert first >= 1 and len(hub_stub.requests_to(f"/api/models/{long_repo}")) == 1
+    parts_before = _parts(at)
+    assert _options(at)[-1] == 4096 and at.select_slider(key="m_ctx").value == 2048
+    # move the context slider, switch the breakdown host, device and dtype: reruns, no Hub request
+    at.select_slider(key="m_ctx").set_value(4096).run()
+    assert _parts(at).loc["KV cache", "fp32"] == pytest.approx(2 * parts_before.loc["KV cache", "fp32"])
+    at.selectbox(key="m_parts_host").set_value("NVIDIA T4 16 GB").run()
+    at.selectbox(key="m_device").set_value("cuda").run()
+    at.selectbox(key="m_dtype").set_value("bf16").run()
+    assert not at.exception
+    assert len(hub_stub.requests) == first
+    assert 'device="cuda"' in at.code[0].value and "dtype=torch.bfloat16" in at.code[0].value
+    # a second session for the same model is answered from the cache too
+    at2 = open_model({"model": long_repo})
+    assert not at2.exception and len(hub_stub.requests) == first
+    assert _parts(at2).equals(parts_before)
+
+
+def test_url_param_restores_the_model_and_typing_updates_the_url(hub_stub, tiny_repo):
+    at = open_model({"model": TINY_ID, "source": "auto"})
+    assert at.text_input(key="m_id").value == TINY_ID
+    assert at.query_params["model"] == TINY_ID
+    # a pasted Hub link is accepted and normalised in the URL
+    at.text_input(key="m_id").set_value(f"https://huggingface.co/{TINY_ID}").run()
+    assert not at.exception and at.query_params["model"] == TINY_ID
+    assert [h.value for h in at.header] == [TINY_ID]
+    # clearing the input clears the URL and shows the empty state
+    at.text_input(key="m_id").set_value("").run()
+    assert "model" not in at.query_params
+    assert any("Type a Hub model id" in i.value for i in at.info)
+
+
+def test_no_model_shows_the_empty_state(hub_stub):
+    at = open_model()
+    assert not at.exception
+    assert any("Type a Hub model id" in i.value for i in at.info)
+    assert hub_stub.requests == []
+
+
+# ---- errors ------------------------------------------------------------------------------------------
+
+def test_unknown_model_is_a_clear_message(hub_stub):
+    at = open_model({"model": "nobody/does-not-exist"})
+    assert not at.exception
+    assert len(at.error) == 1 and "Model not found" in at.error[0].value
+    assert "nobody/does-not-exist" in plain(at.error[0].value)
+    assert not at.table and not at.code
+
+
+@pytest.mark.parametrize("bad", ["not a model id", "../etc/passwd", "org/na--me"])
+def test_invalid_id_is_a_clear_message(hub_stub, bad):
+    at = open_model({"model": bad})
+    assert not at.exception
+    assert len(at.warning) == 1 and "Not a valid model id" in at.warning[0].value
+    assert "owner/name" in at.warning[0].value
+    assert hub_stub.requests == []  # never sent to the Hub
+
+
+def test_gated_model_metadata_and_warning(hub_stub, tiny_repo):
+    hub_stub.add_repo("hubscout-test/gated", tiny_repo, info={"pipeline_tag": "text-generation", "gated": "manual"})
+    at = open_model({"model": "hubscout-test/gated"})
+    assert not at.exception
+    assert "| **Gated** | Yes (manual approval) |" in facts_table(at)
+    assert any("Gated model" in e.value and "HF_TOKEN" in e.value for e in at.error)  # before any load
+    assert at.expander[0].label == "Model card (not available)"
+    assert "gated" in texts(at)
+
+
+def test_gated_refusal_of_the_info_call(hub_stub, tiny_repo):
+    hub_stub.set_fault(403, f"/api/models/{TINY_ID}")
+    at = open_model({"model": TINY_ID})
+    assert not at.exception
+    assert len(at.error) == 1 and "Access refused" in at.error[0].value and "HF_TOKEN" in plain(at.error[0].value)
+
+
+# ---- flags -------------------------------------------------------------------------------------------
+
+def test_pickle_only_repo_warns_and_counts_parameters_from_config(hub_stub, tmp_path):
+    folder = tmp_path / "pkl"
+    folder.mkdir()
+    (folder / "pytorch_model.bin").write_bytes(b"\x80\x02not a real pickle" * 100)
+    config = {"architectures": ["BertForMaskedLM"], "model_type": "bert", "vocab_size": 120, "hidden_size": 32,
+              "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 37,
+              "max_position_embeddings": 64}
+    (folder / "config.json").write_text(json.dumps(config))
+    hub_stub.add_repo("hubscout-test/pickle-only", folder, info={"pipeline_tag": "fill-mask"})
+    at = open_model({"model": "hubscout-test/pickle-only"})
+    assert not at.exception
+    assert any("pickle" in w.value.lower() and "execute code" in w.value for w in at.warning)
+    assert "pickle only" in texts(at)
+    files = next(d.value for d in at.dataframe if "File" in d.value.columns)
+    assert dict(zip(files["File"], files["Kind"]))["pytorch_model.bin"] == "weights (pickle)"
+    # no safetensors metadata: counted exactly from config.json on the meta device
+    import transformers
+
+    expected = transformers.BertForMaskedLM(transformers.BertConfig(**config)).num_parameters()
+    metric = param_metric(at)
+    assert metric.label == "Parameters (exact, counted from config)"
+    assert metric.value.startswith(f"{expected:,} ")
+    assert any("Counted exactly from config.json" in c.value for c in at.caption)
+
+
+def test_custom_code_is_flagged(hub_stub, tmp_path):
+    folder = tmp_path / "custom"
+    folder.mkdir()
+    write_safetensors(folder / "model.safetensors", {"w": ("BF16", [64, 32]), "b": ("F32", [64])})
+    (folder / "config.json").write_text(json.dumps({
+        "architectures": ["TinyModel"], "model_type": "tiny",
+        "auto_map": {"AutoModel": "modeling_tiny.TinyModel"}}))
+    (folder / "modeling_tiny.py").write_text("class TinyModel: ...\n")
+    hub_stub.add_repo("hubscout-test/custom", folder, info={"pipeline_tag": "feature-extraction"})
+    at = open_model({"model": "hubscout-test/custom"})
+    assert not at.exception
+    page = texts(at)
+    assert "Custom code:" in page and "modeling_tiny.TinyModel" in page
+    assert any("custom code" in w.value and "trust_remote_code" in w.value for w in at.warning)
+    assert any("trust_remote_code=True" in c.value for c in at.caption)  # the code section says so
+    files = next(d.value for d in at.dataframe if "File" in d.value.columns)
+    assert dict(zip(files["File"], files["Kind"]))["modeling_tiny.py"] == "code"
+    metric = param_metric(at)
+    assert metric.label == "Parameters (exact)" and metric.value.startswith(f"{64 * 32 + 64:,} ")
+
+
+# ---- offline -----------------------------------------------------------------------------------------
+
+def test_offline_env_shows_what_the_snapshot_knows(hub_stub, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    at = open_model({"model": SNAPSHOT_ID})
+    assert not at.exception
+    assert hub_stub.requests == []
+    assert any("Offline view" in plain(i.value) and "HF_HUB_OFFLINE" in plain(i.value) for i in at.info)
+    facts = facts_table(at)
+    assert "Text Generation" in facts and "apache-2.0" in plain(facts)
+    assert "as of 2026-05-10" in facts
+    assert param_metric(at).value.startswith("494,032,768 ")
+    assert "Not known offline:" in texts(at) and "model card" in texts(at)
+    table = fit_table(at)
+    assert len(table) >= 2 and "needs" in table.iloc[0, 0]
+    assert any("no config" in c.value for c in at.caption)  # KV cache unknown without config.json
+    assert len(at.code) == 2  # the code needs no Hub
+
+
+def test_snapshot_mode_never_asks_the_hub(hub_stub, monkeypatch, tiny_repo):
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "snapshot")
+    at = open_model({"model": SNAPSHOT_ID})
+    assert not at.exception
+    assert any("Offline view" in i.value and "Snapshot-only" in i.value for i in at.info)
+    # a model the snapshot does not know: still a page, saying what is missing
+    at = open_model({"model": TINY_ID})
+    assert not at.exception
+    assert any("not in the catalog snapshot" in t for t in texts(at).splitlines())
+    assert hub_stub.requests == []
+
+
+def test_hub_down_falls_back_to_the_snapshot(hub_stub, monkeypatch):
+    hub_stub.set_fault(503, "/api/models")
+    at = open_model({"model": SNAPSHOT_ID})
+    assert not at.exception
+    assert any("Offline view" in i.value and "503" in i.value for i in at.info)
+    assert param_metric(at).value.startswith("494,032,768 ")
