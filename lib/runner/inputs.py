@@ -190,6 +190,8 @@ def validate(kind: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
     elif kind == "text_labels":
         out["text"] = _text(raw.get("text"), "text", notices)
         out["labels"] = _labels(raw.get("labels"))
+        if raw.get("multi_label") is not None:
+            out["multi_label"] = bool(raw["multi_label"])
     elif kind == "question_context":
         out["question"] = _text(raw.get("question"), "question", notices)
         out["context"] = _text(raw.get("context"), "context", notices)

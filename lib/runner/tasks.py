@@ -136,7 +136,7 @@ def run_pipeline(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> O
         return out, notices
     if task == "zero-shot-classification":
         text = _pipe_text_limit(loaded, inputs["text"], notices)
-        res = pipe(text, candidate_labels=inputs["labels"], multi_label=len(inputs["labels"]) == 1)
+        res = pipe(text, candidate_labels=inputs["labels"], multi_label=bool(inputs.get("multi_label", len(inputs["labels"]) == 1)))
         return {"labels": list(res["labels"]), "scores": [_f(s) for s in res["scores"]]}, notices
     if task == "image-classification":
         return _scores(pipe(inputs["image"], top_k=10)), notices

@@ -1,0 +1,170 @@
+"""Test-drive input widgets, one layout per ``input_kind`` (lib.tasks.INPUT_KINDS).
+
+``input_widgets(spec, key, example) -> Inputs``: the raw inputs in ``lib.runner.inputs.validate`` keys
+plus the run settings the task needs (generation settings, detection threshold). Every widget
+starts from ``example`` (lib.testdrive.example_inputs) so that one click on Run shows the model
+working; uploads replace the example image / clip. Widget keys carry the task, so each task keeps
+its own inputs across reruns, errors and model switches.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from lib import testdrive
+from lib.runner.errors import BadInput
+from lib.runner.inputs import MAX_UPLOAD_BYTES, load_audio, load_image
+
+IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp"]
+
+
+@dataclass
+class Inputs:
+    """What the widgets hold now.
+
+    raw: inputs for ``lib.runner.run`` (validated there).
+    settings: RunOptions fields the user set here (``max_new_tokens``, ``threshold`` …).
+    problem: a message when an upload is unreadable (Run is then pointless; shown already).
+    """
+
+    raw: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
+
+
+def input_widgets(spec, key: str, example: dict[str, Any]) -> Inputs:
+    """Draw the inputs for ``spec`` (a lib.tasks.TaskSpec) and return their values."""
+    kind = spec.input_kind
+    k = f"{key}_{spec.tag}"
+    out = Inputs(raw={})
+    if kind in ("text", "masked_text"):
+        label = {"translation": "Text to translate", "summarization": "Text to summarise",
+                 "text-to-audio": "Text to speak", "text-to-speech": "Text to speak"}.get(spec.tag, "Text")
+        mask = example.get("_mask_token")
+        wkey = f"{k}_text" + (f"_{mask}" if kind == "masked_text" else "")
+        help_ = (f"Put this model's mask token {mask} where a word is missing." if kind == "masked_text" and mask
+                 else None)
+        out.raw["text"] = st.text_area(label, value=example.get("text", ""), key=wkey, height=110, help=help_)
+        if kind == "masked_text" and mask:
+            st.caption(f"This model's mask token is `{mask}` (from its tokenizer).")
+    elif kind == "text_labels":
+        out.raw["text"] = st.text_area("Text", value=example.get("text", ""), key=f"{k}_text", height=100)
+        out.raw["labels"] = st.text_input("Candidate labels (comma-separated)", value=example.get("labels", ""),
+                                          key=f"{k}_labels")
+        out.raw["multi_label"] = st.toggle(
+            "Several labels can be true (multi-label)", value=bool(example.get("multi_label", False)),
+            key=f"{k}_multi", help="Off: the scores compete and sum to 1. On: each label is scored on its own.")
+    elif kind == "question_context":
+        out.raw["question"] = st.text_input("Question", value=example.get("question", ""), key=f"{k}_question")
+        out.raw["context"] = st.text_area("Context", value=example.get("context", ""), key=f"{k}_context", height=120)
+    elif kind == "text_pair":
+        out.raw["source"] = st.text_input("Source sentence", value=example.get("source", ""), key=f"{k}_source")
+        out.raw["sentences"] = st.text_area("Sentences to compare (one per line)",
+                                            value="\n".join(example.get("sentences", [])), key=f"{k}_sentences",
+                                            height=110)
+    elif kind == "chat":
+        out.raw["text"] = st.text_area("Prompt", value=example.get("text", ""), key=f"{k}_text", height=100,
+                                       help="Chat models get it as a user message (their chat template is "
+                                            "applied); other models continue the text.")
+        out.settings.update(generation_settings(k))
+    elif kind in ("image", "image_labels", "image_question", "image_prompt"):
+        out.raw["image"], out.problem = image_input(k, example.get("image"))
+        if kind == "image_labels":
+            out.raw["labels"] = st.text_input("Candidate labels (comma-separated)",
+                                              value=example.get("labels", ""), key=f"{k}_labels")
+        elif kind == "image_question":
+            out.raw["text"] = st.text_input("Question", value=example.get("text", ""), key=f"{k}_question")
+        elif kind == "image_prompt":
+            out.raw["text"] = st.text_input("Prompt (optional)", value=example.get("text", ""), key=f"{k}_prompt")
+            out.settings.update(generation_settings(k, sampling=False))
+        if spec.tag == "object-detection":
+            out.settings["threshold"] = st.slider("Minimum score for a box", 0.0, 1.0, 0.5, 0.05,
+                                                  key=f"{k}_threshold")
+    elif kind == "audio":
+        out.raw["audio"], out.problem = audio_input(k, example.get("audio"))
+    elif kind == "table_question":
+        import pandas as pd
+
+        table = example.get("table") or {"column": [""]}
+        st.caption("The table (edit cells, add or delete rows):")
+        df = st.data_editor(pd.DataFrame(table), num_rows="dynamic", key=f"{k}_table", width="stretch")
+        out.raw["table"] = df
+        out.raw["text"] = st.text_input("Question", value=example.get("text", ""), key=f"{k}_question")
+    else:
+        st.warning(f"No input form for {kind!r}.")
+    return out
+
+
+def generation_settings(k: str, sampling: bool = True) -> dict[str, Any]:
+    """Max new tokens, sampling on/off, temperature, top-p (and a system prompt for chat)."""
+    s: dict[str, Any] = {}
+    with st.expander("Generation settings", expanded=False):
+        s["max_new_tokens"] = st.slider("Max new tokens", 1, 512, 64, key=f"{k}_max_new")
+        if sampling:
+            s["do_sample"] = st.toggle("Sample (off: greedy, the same answer every time)", value=False,
+                                       key=f"{k}_sample")
+            c1, c2 = st.columns(2)
+            s["temperature"] = c1.slider("Temperature", 0.05, 2.0, 0.7, 0.05, key=f"{k}_temp",
+                                         disabled=not s["do_sample"])
+            s["top_p"] = c2.slider("Top-p", 0.05, 1.0, 0.95, 0.05, key=f"{k}_top_p", disabled=not s["do_sample"])
+            system = st.text_input("System prompt (chat models)", value="", key=f"{k}_system")
+            s["system_prompt"] = system.strip() or None
+    return s
+
+
+def _upload_problem(up) -> str | None:
+    size = getattr(up, "size", None)
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        return (f"The file {up.name} is {size / 1024 / 1024:.1f} MB; the limit is "
+                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    return None
+
+
+def image_input(k: str, example_path: str | None) -> tuple[Any, str | None]:
+    """Upload, or the example image; a small preview. Returns (raw image, problem)."""
+    up = st.file_uploader("Image (PNG, JPEG, WebP, GIF, BMP)", type=IMAGE_TYPES, key=f"{k}_image")
+    if up is None:
+        if not example_path:
+            return None, None
+        st.image(example_path, width=280, caption=testdrive.EXAMPLE_NOTES.get(Path(example_path).name, "Example"))
+        return example_path, None
+    problem = _upload_problem(up)
+    if problem is None:
+        data = up.getvalue()
+        try:
+            img = load_image(data)
+        except BadInput as e:
+            problem = f"{up.name}: {e}"
+        else:
+            st.image(img, width=280, caption=f"{up.name} · {img.width}×{img.height}")
+            return data, None
+    st.error(problem, icon=":material/broken_image:")
+    return up.getvalue() if up.size <= MAX_UPLOAD_BYTES else None, problem
+
+
+def audio_input(k: str, example_path: str | None) -> tuple[Any, str | None]:
+    """Upload a WAV clip, or the example clip; a player. Returns (raw audio, problem)."""
+    up = st.file_uploader("Audio clip (WAV)", type=["wav"], key=f"{k}_audio")
+    if up is None:
+        if not example_path:
+            return None, None
+        st.audio(example_path)
+        st.caption(testdrive.EXAMPLE_NOTES.get(Path(example_path).name, "Example clip"))
+        return example_path, None
+    problem = _upload_problem(up)
+    if problem is None:
+        data = up.getvalue()
+        try:
+            clip = load_audio(data)
+        except BadInput as e:
+            problem = f"{up.name}: {e}"
+        else:
+            st.audio(data)
+            st.caption(f"{up.name} · {clip['array'].size / clip['sampling_rate']:.1f} s at "
+                       f"{clip['sampling_rate']:,} Hz")
+            return data, None
+    st.error(problem, icon=":material/music_off:")
+    return up.getvalue() if up.size <= MAX_UPLOAD_BYTES else None, problem

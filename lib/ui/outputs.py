@@ -1,0 +1,178 @@
+"""Output renderers, one per ``lib.tasks`` renderer name (shapes: lib/runner/tasks.py docstring).
+
+``render(result, image=None)`` draws a RunResult's output; ``image`` is the input picture for
+renderers that draw on it (boxes, masks, depth).
+"""
+from __future__ import annotations
+
+import html
+from typing import Any, Callable
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from lib import testdrive
+
+
+def scores(out: dict, task: str, image: Any = None) -> None:
+    """Horizontal score bars, best first."""
+    df = pd.DataFrame({"label": out["labels"], "score": out["scores"]})
+    df = df.head(20)
+    if df.empty:
+        st.info("The model returned no scores.")
+        return
+    order = list(df["label"])
+    bars = alt.Chart(df).mark_bar(cornerRadiusEnd=3).encode(
+        x=alt.X("score:Q", title="score", scale=alt.Scale(domain=[0, max(1.0, float(df["score"].max()))])),
+        y=alt.Y("label:N", sort=order, title=None),
+        color=alt.condition(alt.datum.label == order[0], alt.value("#ff9d00"), alt.value("#7b8794")),
+        tooltip=["label", alt.Tooltip("score:Q", format=".4f")],
+    )
+    text = bars.mark_text(align="left", dx=4).encode(text=alt.Text("score:Q", format=".3f"),
+                                                       color=alt.value("#31333f"))
+    st.altair_chart((bars + text).properties(height=max(80, 30 * len(df))), width="stretch")
+    st.markdown(f"Top: **{html.escape(order[0])}** ({df['score'].iloc[0]:.1%})")
+    if out.get("sequences"):
+        st.caption("Completed sentences:")
+        st.dataframe(pd.DataFrame({"sequence": out["sequences"], "score": out["scores"]}), hide_index=True,
+                     width="stretch")
+
+
+def entities(out: dict, task: str, image: Any = None) -> None:
+    """The text with each entity highlighted, then the entity table."""
+    ents = out.get("entities") or []
+    if not ents:
+        st.info("No entities found in this text.")
+        st.text(out.get("text", ""))
+        return
+    st.markdown(f'<div style="line-height: 2.1">{testdrive.highlight_spans(out["text"], ents)}</div>',
+                unsafe_allow_html=True)
+    st.dataframe(pd.DataFrame(ents)[["word", "label", "score", "start", "end"]], hide_index=True, width="stretch",
+                 column_config={"score": st.column_config.ProgressColumn("score", min_value=0, max_value=1,
+                                                                         format="%.3f")})
+
+
+def boxes(out: dict, task: str, image: Any = None) -> None:
+    """Boxes drawn on the input image, and a table of them."""
+    rows = out.get("boxes") or []
+    if image is not None:
+        st.image(testdrive.draw_boxes(image, rows), caption=f"{len(rows)} box(es)", width="content")
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def masks(out: dict, task: str, image: Any = None) -> None:
+    """Each mask tinted over the input image, with a legend."""
+    ms = out.get("masks") or []
+    if image is not None:
+        st.image(testdrive.overlay_masks(image, ms), caption=f"{len(ms)} segment(s)", width="content")
+    labels = list(dict.fromkeys(m["label"] for m in ms))
+    legend = " ".join(
+        f'<span style="background:{testdrive.hex_color(testdrive.label_color(m["label"], labels))};color:white;'
+        f'padding:1px 6px;border-radius:4px;margin-right:4px">{html.escape(m["label"])}'
+        + (f' {m["score"]:.2f}' if m.get("score") is not None else "")
+        + f' · {int(m["mask"].sum()) / max(m["mask"].size, 1):.0%}</span>' for m in ms)
+    if legend:
+        st.markdown(legend, unsafe_allow_html=True)
+
+
+def text(out: dict, task: str, image: Any = None) -> None:
+    """Generated / transcribed / answered text."""
+    value = out.get("text", "")
+    with st.container(border=True):
+        if value.strip():
+            if out.get("chat") is False and out.get("prompt"):
+                st.markdown(f'<span style="color:#808495">{html.escape(out["prompt"])}</span>'
+                            f'{html.escape(value)}', unsafe_allow_html=True)
+            else:
+                st.text(value)
+        else:
+            st.caption("(the model produced empty text)")
+    if out.get("cells"):
+        agg = out.get("aggregator")
+        st.caption("Cells used: " + ", ".join(out["cells"]) + (f" · aggregation: {agg}" if agg and agg != "NONE" else ""))
+    if out.get("score") is not None:
+        st.caption(f"score {out['score']:.3f}")
+
+
+def audio(out: dict, task: str, image: Any = None) -> None:
+    """An audio player for generated speech."""
+    arr = out["audio"]
+    sr = int(out["sampling_rate"])
+    st.audio(arr, sample_rate=sr)
+    st.caption(f"{arr.size / sr:.2f} s at {sr:,} Hz")
+
+
+def embedding(out: dict, task: str, image: Any = None) -> None:
+    """Dimension, norm and the vector's values."""
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Dimensions", f"{out['dim']:,}")
+    c2.metric("L2 norm", f"{out['norm']:.3f}")
+    c3.metric("Pooling", out.get("pooling", "?"))
+    vec = out.get("vector") or []
+    df = pd.DataFrame({"dimension": range(len(vec)), "value": vec})
+    chart = alt.Chart(df).mark_bar().encode(
+        x=alt.X("dimension:Q", title="dimension"), y=alt.Y("value:Q", title="value"),
+        color=alt.condition(alt.datum.value > 0, alt.value("#ff9d00"), alt.value("#1f77b4")),
+        tooltip=["dimension", alt.Tooltip("value:Q", format=".4f")])
+    st.altair_chart(chart.properties(height=180), width="stretch")
+    if vec:
+        st.caption("First values: " + ", ".join(f"{v:+.4f}" for v in vec[:8]) + " …")
+
+
+def similarity(out: dict, task: str, image: Any = None) -> None:
+    """Cosine similarity of the source to each sentence, and the full heatmap."""
+    df = pd.DataFrame({"sentence": out["sentences"], "similarity": out["scores"]})
+    order = list(df.sort_values("similarity", ascending=False)["sentence"])
+    bars = alt.Chart(df).mark_bar(cornerRadiusEnd=3, color="#ff9d00").encode(
+        x=alt.X("similarity:Q", scale=alt.Scale(domain=[min(0.0, float(df["similarity"].min())), 1.0])),
+        y=alt.Y("sentence:N", sort=order, title=None), tooltip=["sentence", alt.Tooltip("similarity:Q", format=".3f")])
+    st.altair_chart(bars.properties(height=max(80, 30 * len(df)), title="Similarity to the source"),
+                    width="stretch")
+    labels = [f"{i}: {s[:40]}" for i, s in enumerate(out["labels"])]
+    cells = [{"a": labels[i], "b": labels[j], "cosine": v} for i, row in enumerate(out["matrix"])
+             for j, v in enumerate(row)]
+    heat = alt.Chart(pd.DataFrame(cells)).mark_rect().encode(
+        x=alt.X("b:N", sort=labels, title=None), y=alt.Y("a:N", sort=labels, title=None),
+        color=alt.Color("cosine:Q", scale=alt.Scale(scheme="viridis")),
+        tooltip=["a", "b", alt.Tooltip("cosine:Q", format=".3f")])
+    st.altair_chart(heat.properties(height=60 + 28 * len(labels), title="All pairs (cosine)"), width="stretch")
+
+
+def depth(out: dict, task: str, image: Any = None) -> None:
+    """The input and its relative depth map (bright = near)."""
+    pic = testdrive.colorize_depth(out["depth"])
+    if image is not None:
+        pic = pic.resize(image.size)
+        c1, c2 = st.columns(2)
+        c1.image(image, caption="Input", width="stretch")
+        c2.image(pic, caption="Relative depth (bright = near)", width="stretch")
+    else:
+        st.image(pic, caption="Relative depth (bright = near)")
+
+
+def answer(out: dict, task: str, image: Any = None) -> None:
+    """The answer, and the context with the answer highlighted."""
+    if not out.get("answer"):
+        st.info("The model found no answer in the context.")
+        return
+    st.markdown(f"**Answer:** {html.escape(out['answer'])}  \nscore {out.get('score', 0):.3f}")
+    span = [{"start": out["start"], "end": out["end"], "label": "answer"}]
+    st.markdown(f'<div style="line-height: 2.1">{testdrive.highlight_spans(out["context"], span)}</div>',
+                unsafe_allow_html=True)
+
+
+RENDERERS: dict[str, Callable[[dict, str, Any], None]] = {
+    "scores": scores, "entities": entities, "boxes": boxes, "masks": masks, "text": text, "audio": audio,
+    "embedding": embedding, "similarity": similarity, "depth": depth, "answer": answer,
+}
+
+
+def render(result, image: Any = None) -> None:
+    """Draw ``result.output`` with the renderer the registry names."""
+    fn = RENDERERS.get(result.renderer)
+    if fn is None:
+        st.json({k: str(v)[:200] for k, v in result.output.items()})
+        return
+    fn(result.output, result.task, image)

@@ -1,0 +1,352 @@
+"""The reusable test-drive section: inputs -> run (with load progress) -> output, notices, latency and
+memory beside the estimate, "Under the hood" and the code that reproduces the run.
+
+``render_test_drive(details_or_model_id, task=None, *, key="td", hardware=None)`` is used at the
+bottom of the model page (with a :class:`lib.hub.client.ModelDetails`) and by the Playground (with a
+Hub id or a local folder). The model runs through ``lib.runner.run`` in a worker thread; the
+runner's progress callback only stores values, and this script thread polls them into
+``st.status`` / ``st.progress`` (Streamlit is never called from another thread).
+Outputs and errors are kept in ``st.session_state`` (per ``key``), so reruns do not lose them, and
+inputs live in keyed widgets, so an error never clears them.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from lib import format as fmt
+from lib import tasks as registry
+from lib import testdrive
+from lib.runner.errors import RunFailed, RunnerError
+from lib.runner.result import LoadProgress, RunOptions, RunResult
+from lib.ui import inputs as input_ui
+from lib.ui import outputs
+
+DEVICES = {"auto": "Auto (GPU if any)", "cpu": "CPU", "cuda": "CUDA GPU", "mps": "Apple MPS"}
+DTYPE_LABELS = {"auto": "Auto", "fp32": "fp32", "bf16": "bf16", "fp16": "fp16"}
+MEMORY_KIND = {"cuda_max_allocated": "GPU, max allocated", "process_rss_peak": "process RSS peak"}
+
+
+@dataclass
+class LastRun:
+    """What the section shows after a run (kept in session state).
+
+    model / task: what ran; result: the RunResult; image: the input picture (for boxes/masks/depth);
+    hood / hood_error: the under-the-hood view or why it is missing; estimate_bytes: the estimate
+    the load was checked against (None when unknown).
+    """
+
+    model: str
+    task: str
+    result: RunResult
+    image: Any = None
+    hood: testdrive.UnderTheHood | None = None
+    hood_error: str | None = None
+    estimate_bytes: int | None = None
+
+
+@dataclass
+class RunError:
+    """The last failure (title + user-facing message), kept until the next successful run."""
+
+    model: str
+    task: str
+    title: str
+    message: str
+
+
+@dataclass
+class _Worker:
+    """Shared between the script thread and the run thread: plain values only."""
+
+    progress: LoadProgress | None = None
+    result: RunResult | None = None
+    hood: testdrive.UnderTheHood | None = None
+    hood_error: str | None = None
+    error: RunnerError | None = None
+    events: list[str] = field(default_factory=list)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
+def _mask_token(model: str) -> str | None:
+    return testdrive.mask_token_of(model)
+
+
+def _model_of(details_or_model_id: Any) -> tuple[str, Any]:
+    if isinstance(details_or_model_id, str):
+        return details_or_model_id.strip(), None
+    return str(details_or_model_id.id), details_or_model_id
+
+
+def _needs_custom_code(model: str, details: Any) -> bool:
+    if details is not None:
+        return bool(getattr(details, "custom_code", False))
+    if testdrive.is_local_folder(model):
+        from lib.runner.checks import read_config
+
+        return bool(read_config(model).get("auto_map"))
+    return False
+
+
+def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key: str = "td",
+                      hardware: Any = None, language: str | None = None) -> None:
+    """Draw the test-drive section for a model (ModelDetails, Hub id or local folder) and ``task``
+    (default: the model's pipeline tag)."""
+    model, details = _model_of(details_or_model_id)
+    if not model:
+        st.info("Enter a model to test-drive.")
+        return
+    if task is None and details is not None:
+        task = details.pipeline_tag
+    if task is None and testdrive.is_local_folder(model):
+        task = testdrive.guess_task(model)
+    spec = registry.get(task)
+    if spec is None:
+        st.info("This model names no task (pipeline tag): pick one to run it." if not task
+                else f"Unknown task {task!r}.", icon=":material/help:")
+        return
+    if not spec.runnable:
+        st.info(f"**{spec.name} is not runnable here.** {spec.reason}", icon=":material/block:")
+        return
+    if hardware is None:
+        from lib import hardware as hw_mod
+
+        hardware = hw_mod.detect()
+    if language is None and details is not None and getattr(details, "languages", ()):
+        language = details.languages[0]
+
+    mask = _mask_token(model) if spec.input_kind == "masked_text" else None
+    example = testdrive.example_inputs(spec.tag, language or "en", mask)
+    example["_mask_token"] = mask
+    st.caption(f"**{spec.name}** · input: {registry.INPUT_KINDS.get(spec.input_kind, spec.input_kind)} · "
+               "starts with an example: press Run.")
+    ins = input_ui.input_widgets(spec, key, example)
+
+    c1, c2, c3 = st.columns([1, 1, 2])
+    device = c1.selectbox("Device", list(DEVICES), format_func=DEVICES.__getitem__, key=f"{key}_device")
+    dtype = c2.selectbox("Precision", list(DTYPE_LABELS), format_func=DTYPE_LABELS.__getitem__, key=f"{key}_dtype",
+                         help="Auto: fp32 on CPU, bf16 (or fp16) on a GPU.")
+    with c3:
+        needs_code = _needs_custom_code(model, details)
+        trust = st.checkbox("Allow this model's own code (trust_remote_code)", key=f"{key}_trust",
+                            help="Some models ship Python code in their repository; it runs with your rights.")
+        if trust:
+            st.warning("Remote code from the model repository will run on this machine. Read it first.",
+                       icon=":material/warning:")
+        elif needs_code:
+            st.caption(":orange[This model needs its own code to run: tick the box only if you trust it.]")
+
+    override = bool(st.session_state.get(f"{key}_override", False))
+    gate = testdrive.fit_gate(model, details, device, dtype, hardware, override)
+    if gate.blocked:
+        st.warning(f"**Memory check:** {gate.reason}", icon=":material/memory:")
+        st.checkbox("Load anyway (may exhaust memory and slow or crash this app)", key=f"{key}_override")
+    elif gate.estimate is not None:
+        st.caption(f"Memory check: {gate.reason}")
+    else:
+        st.caption(gate.reason)
+
+    clicked = st.button("Run", type="primary", key=f"{key}_run", icon=":material/play_arrow:")
+    if clicked:
+        if ins.problem:
+            _store_error(key, model, spec.tag, "Check the input", ins.problem)
+        else:
+            opts = RunOptions(device=device, dtype=dtype, trust_remote_code=trust, **ins.settings)
+            _run(key, model, spec.tag, ins.raw, opts, gate)
+    _show_last(key, model, spec.tag)
+
+
+def _store_error(key: str, model: str, task: str, title: str, message: str) -> None:
+    st.session_state[f"{key}_error"] = RunError(model, task, title, message)
+
+
+def _progress_text(p: LoadProgress) -> str:
+    if p.total_bytes:
+        return f"{p.message} · {fmt.size_bytes(p.done_bytes)} of {fmt.size_bytes(p.total_bytes)}"
+    return p.message
+
+
+def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, gate: testdrive.FitGate) -> None:
+    """Run in a worker thread while this thread shows the load progress; store the outcome."""
+    from lib.runner import run
+    from lib.runner.inputs import load_image
+
+    w = _Worker()
+
+    def on_progress(p: LoadProgress) -> None:  # called from the loading thread: store only
+        w.progress = p
+
+    def work() -> None:
+        try:
+            w.result = run(model, task, raw, opts, progress=on_progress, allowed=(gate.allowed, gate.reason))
+        except RunnerError as e:
+            w.error = e
+            return
+        except Exception as e:  # noqa: BLE001 - never a traceback in the UI
+            w.error = RunFailed(f"Unexpected error: {type(e).__name__}: {str(e)[:300]}")
+            return
+        if task in testdrive.HOOD_TASKS:
+            try:
+                w.hood = testdrive.under_the_hood(model, task, raw_for_hood(raw), opts)
+            except RunnerError as e:
+                w.hood_error = str(e)
+            except Exception as e:  # noqa: BLE001 - the view is optional
+                w.hood_error = f"{type(e).__name__}: {str(e)[:200]}"
+
+    thread = threading.Thread(target=work, name="hubscout-testdrive", daemon=True)
+    t0 = time.perf_counter()
+    thread.start()
+    with st.status(f"Running {model}…", expanded=True) as status:
+        bar = st.progress(0.0, text="Checking the model")
+        shown: LoadProgress | None = None
+        while thread.is_alive():
+            thread.join(0.1)
+            p = w.progress
+            if p is not None and p is not shown:
+                shown = p
+                frac = p.fraction
+                if p.stage == "ready":
+                    frac = 1.0
+                bar.progress(min(max(frac if frac is not None else 0.0, 0.0), 1.0), text=_progress_text(p))
+        elapsed = time.perf_counter() - t0
+        if w.error is not None:
+            status.update(label=f"{w.error.title} ({elapsed:.1f} s)", state="error", expanded=False)
+        else:
+            bar.progress(1.0, text="Done")
+            status.update(label=f"Done in {elapsed:.1f} s", state="complete", expanded=False)
+    if w.error is not None:
+        _store_error(key, model, task, w.error.title, str(w.error))
+        return
+    image = None
+    if "image" in raw:
+        try:
+            image = load_image(raw["image"])
+        except RunnerError:
+            image = None
+    st.session_state.pop(f"{key}_error", None)
+    st.session_state[f"{key}_last"] = LastRun(model, task, w.result, image, w.hood, w.hood_error, gate.estimate_bytes)
+
+
+def raw_for_hood(raw: dict) -> dict:
+    """The raw inputs as the under-the-hood view reads them (sentences list, labels list)."""
+    out = dict(raw)
+    if isinstance(out.get("sentences"), str):
+        out["sentences"] = [s for s in out["sentences"].splitlines() if s.strip()]
+    if isinstance(out.get("text"), str):
+        out["text"] = out["text"].strip()
+    return out
+
+
+def _show_last(key: str, model: str, task: str) -> None:
+    err: RunError | None = st.session_state.get(f"{key}_error")
+    if err is not None and (err.model, err.task) == (model, task):
+        st.error(f"**{err.title}** — {err.message}", icon=":material/error:")
+    last: LastRun | None = st.session_state.get(f"{key}_last")
+    if last is None or (last.model, last.task) != (model, task):
+        return
+    res = last.result
+    st.markdown("#### Output")
+    for n in res.notices:
+        st.info(n, icon=":material/info:")
+    outputs.render(res, last.image)
+    _metrics(res, last.estimate_bytes)
+    if last.hood is not None or last.hood_error:
+        with st.expander("Under the hood: tokenizer, logits, softmax, labels", expanded=False):
+            if last.hood is not None:
+                show_hood(last.hood)
+            else:
+                st.caption(f"Not available for this run: {last.hood_error}")
+    with st.expander("Code that reproduces this run", expanded=False):
+        st.code(res.code, language="python")
+
+
+def _metrics(res: RunResult, estimate: int | None) -> None:
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Latency", f"{res.latency_s * 1000:.0f} ms" if res.latency_s < 10 else f"{res.latency_s:.1f} s",
+              help="The run itself, model already loaded.")
+    c2.metric("Load", "cached" if res.cached else f"{res.load_s:.1f} s",
+              help="Download + load time; 'cached' when the model was already in memory.")
+    delta = None
+    if estimate:
+        delta = f"{res.peak_memory_bytes / estimate - 1:+.0%} vs estimate"
+    c3.metric("Peak memory", fmt.size_bytes(res.peak_memory_bytes), delta=delta, delta_color="off",
+              help=f"Measured: {MEMORY_KIND.get(res.memory_kind, res.memory_kind)}. On CPU this is the whole "
+                   "app process, not only the model.")
+    c4.metric("Estimate", fmt.size_bytes(estimate) if estimate else "unknown",
+              help="lib.fit's estimate for this load (weights + framework + activations).")
+    st.caption(f"Ran on **{res.device}** in **{res.dtype}**.")
+
+
+def show_hood(h: testdrive.UnderTheHood) -> None:
+    """Tokens and ids, the logits table with softmax probabilities, the label mapping, the code."""
+    import pandas as pd
+
+    st.markdown(f"**1. Tokenizer** — {len(h.ids)} tokens (special tokens included)")
+    grid = pd.DataFrame([list(h.tokens), [str(i) for i in h.ids]], index=["token", "id"],
+                        columns=[str(i) for i in range(len(h.ids))])
+    st.dataframe(grid, width="stretch")
+    st.markdown(f"**2. Model** — {h.head}; output shape `{list(h.logits_shape)}`")
+    st.markdown(f"**3. {h.rows_caption}**")
+    if h.rows:
+        df = pd.DataFrame(h.rows)
+        config = {c: st.column_config.ProgressColumn(c, min_value=0.0, max_value=1.0, format="%.4f")
+                  for c in df.columns if c == "probability" or c.startswith("P(")}
+        st.dataframe(df, hide_index=True, width="stretch", column_config=config)
+    if h.id2label:
+        st.markdown("**4. Label mapping** (`config.id2label`)")
+        st.json({str(k): v for k, v in sorted(h.id2label.items())}, expanded=False)
+    for n in h.notes:
+        st.caption(n)
+    st.code(h.code, language="python")
+
+
+# --------------------------------------------------------------------------- Playground helpers
+@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
+def _details(model_id: str):
+    from lib.hub.client import fetch_model_details
+
+    return fetch_model_details(model_id, with_card=False)
+
+
+@dataclass
+class ModelChoice:
+    """What the Playground's model box resolved to.
+
+    model: the id or folder; details: Hub facts (None for folders or when unknown); task: the
+    suggested pipeline tag (Hub tag, or guessed from a folder's config); problem: why it cannot be used.
+    """
+
+    model: str
+    details: Any = None
+    task: str | None = None
+    problem: str | None = None
+    local: bool = False
+
+
+def resolve_model(text: str) -> ModelChoice:
+    """A Hub id or a local folder -> ModelChoice (Hub facts are cached for 10 minutes)."""
+    model = (text or "").strip()
+    if not model:
+        return ModelChoice("", problem="Enter a Hub model id (owner/name) or a local model folder.")
+    if testdrive.is_local_folder(model):
+        return ModelChoice(model, None, testdrive.guess_task(model), local=True)
+    if model.startswith(("/", "./", "../", "~")):
+        return ModelChoice(model, problem=f"No folder {model} on this machine.")
+    from lib.hub.client import ModelLookupError
+
+    try:
+        details = _details(model)
+    except ModelLookupError as e:
+        return ModelChoice(model, problem=str(e))
+    except Exception as e:  # noqa: BLE001 - the Hub being odd must not break the page
+        return ModelChoice(model, None, None, f"Could not look up {model}: {type(e).__name__}")
+    return ModelChoice(model, details, details.pipeline_tag)
+
+
+def runnable_tasks() -> list[str]:
+    """Runnable pipeline tags, by modality then name."""
+    return [s.tag for _, specs in registry.grouped_by_modality() for s in specs if s.runnable]
