@@ -198,3 +198,16 @@ print("HEAVY:", ",".join(heavy) or "none")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "HEAVY: none" in out.stdout, out.stdout
+
+
+def test_facet_selectboxes_take_values_outside_the_facets(snapshot_mode):
+    from lib.ui import cached
+
+    libraries = [v for v, _ in cached.facets()["library"]]
+    assert "transformers" in libraries
+    at = open_discover({"library": "transformers", "license": "some-license-nobody-uses"})
+    assert not at.exception
+    assert at.selectbox(key="d_library").value == "transformers"
+    assert at.selectbox(key="d_license").value == "some-license-nobody-uses"
+    assert at.query_params["license"] == "some-license-nobody-uses"
+    assert any("No model matches" in i.value for i in at.info)
