@@ -89,3 +89,12 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
         return f"{months} month{'s' if months != 1 else ''} ago"
     years = days // 365
     return f"{years} year{'s' if years != 1 else ''} ago"
+
+
+def count_text(n: int | None) -> str:
+    """Editable text for a count that parses back to exactly ``n``: ``500M`` when that is exact,
+    else the plain integer (``123456789``); ``""`` for None."""
+    if n is None:
+        return ""
+    short = compact(n)
+    return short if parse_count(short) == n else str(int(n))

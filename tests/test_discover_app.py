@@ -211,3 +211,9 @@ def test_facet_selectboxes_take_values_outside_the_facets(snapshot_mode):
     assert at.selectbox(key="d_license").value == "some-license-nobody-uses"
     assert at.query_params["license"] == "some-license-nobody-uses"
     assert any("No model matches" in i.value for i in at.info)
+
+
+def test_an_odd_parameter_bound_survives_the_round_trip(snapshot_mode):
+    at = open_discover({"params_min": "123456789"})
+    assert at.text_input(key="d_params_min").value == "123456789"
+    assert at.query_params["params_min"] == "123456789"

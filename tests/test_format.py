@@ -44,3 +44,11 @@ def test_ago():
     assert fmt.ago(now - timedelta(days=400), now) == "1 year ago"
     assert fmt.ago(now - timedelta(days=3), now) == "3 days ago"
     assert fmt.ago(None) == "–"
+
+
+def test_count_text_parses_back_exactly():
+    assert fmt.count_text(500_000_000) == "500M"
+    assert fmt.count_text(123_456_789) == "123456789"
+    assert fmt.count_text(None) == ""
+    for n in (1, 999, 1500, 123_456_789, 7_615_616_512):
+        assert fmt.parse_count(fmt.count_text(n)) == n

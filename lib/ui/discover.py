@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-import pandas as pd
 import streamlit as st
 
 from lib import discover
@@ -51,8 +50,8 @@ def _init_from_url() -> None:
     ss[KEYS["language"]] = q.language or ""
     ss[KEYS["license"]] = q.license or ""
     ss[KEYS["size"]] = discover.preset_for(q.params_min, q.params_max)
-    ss[KEYS["params_min"]] = fmt.compact(q.params_min) if q.params_min else ""
-    ss[KEYS["params_max"]] = fmt.compact(q.params_max) if q.params_max else ""
+    ss[KEYS["params_min"]] = fmt.count_text(q.params_min)
+    ss[KEYS["params_max"]] = fmt.count_text(q.params_max)
     ss[KEYS["min_downloads"]] = q.min_downloads or 0
     ss[KEYS["min_likes"]] = q.min_likes or 0
     ss[KEYS["sort"]] = q.sort
