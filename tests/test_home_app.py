@@ -62,3 +62,16 @@ def test_sidebar_mode_switch_goes_into_the_url(app):
     assert at.query_params.get("source") == "auto"
     at.sidebar.radio[0].set_value("snapshot").run()
     assert "source" not in at.query_params  # the default (from HUBSCOUT_CATALOG) stays out of links
+
+
+def test_a_saved_login_counts_as_a_token(app, monkeypatch, tmp_path):
+    from lib.ui.frame import token_is_set
+
+    import sys
+
+    monkeypatch.delitem(sys.modules, "huggingface_hub", raising=False)  # the import-free path
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_TOKEN_PATH", str(tmp_path / "token"))
+    assert token_is_set() is False
+    (tmp_path / "token").write_text("hf_saved_login\n")
+    assert token_is_set() is True

@@ -61,14 +61,28 @@ def source_line(info: SourceInfo, fallback_reason: str | None = None) -> str:
 
 
 def token_is_set() -> bool:
-    """Whether huggingface_hub would send a token (env HF_TOKEN or a saved login). Never shown."""
+    """Whether huggingface_hub would send a token (env ``HF_TOKEN`` or a saved login). Never shown.
+
+    Looks where huggingface_hub looks without importing it (the sidebar is drawn on every page,
+    and snapshot-only pages never need the client): the env vars, then the token file.
+    """
     if os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN"):
         return True
-    try:
-        from huggingface_hub import get_token
+    import sys
 
-        return bool(get_token())
-    except Exception:  # a broken token file must not break the sidebar
+    if "huggingface_hub" in sys.modules:
+        try:
+            return bool(sys.modules["huggingface_hub"].get_token())
+        except Exception:  # a broken token file must not break the sidebar
+            return False
+    from pathlib import Path
+
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "huggingface")
+    path = Path(os.environ.get("HF_TOKEN_PATH") or os.path.join(home, "token"))
+    try:
+        return bool(path.read_text(encoding="utf-8").strip())
+    except OSError:
         return False
 
 
