@@ -215,7 +215,10 @@ def guess_task(folder: str | Path) -> str | None:
     if cfg.get("pipeline_tag"):
         return str(cfg["pipeline_tag"])
     archs = [str(a) for a in (cfg.get("architectures") or [])]
+    audio = _is_audio_folder(folder, cfg)
     for arch in archs:
+        if audio and arch.endswith("ForSequenceClassification"):
+            return "audio-classification"
         if arch.startswith("VisionEncoderDecoder"):
             return "image-to-text"
         if arch.startswith("Vits") or arch.endswith(("ForTextToSpeech", "ForTextToWaveform")):
@@ -233,6 +236,22 @@ def guess_task(folder: str | Path) -> str | None:
         if arch.endswith("Model"):
             return "feature-extraction"
     return None
+
+
+_AUDIO_TYPES = ("wav2vec2", "hubert", "wavlm", "whisper", "audio-spectrogram-transformer", "data2vec-audio",
+                "unispeech", "sew", "speech_to_text", "seamless_m4t", "clap", "mctct")
+
+
+def _is_audio_folder(folder: Path, cfg: dict) -> bool:
+    """An audio model: its model type, or a feature extractor with a sampling rate."""
+    mt = str(cfg.get("model_type") or "")
+    if mt.startswith(_AUDIO_TYPES):
+        return True
+    try:
+        pre = json.loads((folder / "preprocessor_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return "sampling_rate" in pre and "image_processor_type" not in pre
 
 
 def safetensors_param_count(folder: str | Path) -> int | None:
