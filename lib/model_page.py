@@ -100,11 +100,13 @@ def facts(details: ModelDetails) -> list[Fact]:
     return rows
 
 
-def facts_markdown(rows: Sequence[Fact]) -> str:
-    """A two-column markdown table of ``rows``."""
-    lines = ["| | |", "|---|---|"]
-    lines += [f"| **{r.label}** | {r.value} |" for r in rows]
-    return "\n".join(lines)
+def facts_frame(rows: Sequence[Fact]) -> "pd.DataFrame":
+    """The facts as a one-column table indexed by label (cells are markdown, for ``st.table``)."""
+    import pandas as pd
+
+    df = pd.DataFrame({"Value": [r.value for r in rows]}, index=[f"**{r.label}**" for r in rows])
+    df.index.name = "Fact"
+    return df
 
 
 # ---- model card --------------------------------------------------------------------------------
@@ -391,6 +393,109 @@ def model_spec(details: ModelDetails, config: Any = None, params: ParamInfo | No
     return spec
 
 
+FIT_STYLE = {"fits_gpu": ("green", "✓"), "fits_cpu": ("green", "✓"), "tight": ("orange", "⚠"),
+             "no_fit": ("red", "✗"), "unknown": ("gray", "?")}
+PART_ORDER = ("Weights", "Framework baseline", "Allocator overhead", "Load peak (transient)", "KV cache",
+              "Activations")
+GiB = 1024**3
+
+
+def fit_matrix(table: Any, this_host: str, this_summary: str) -> "pd.DataFrame":
+    """The fit table as hosts × dtypes; each cell (markdown) ``<mark> <verdict> — <reason with numbers>``."""
+    import pandas as pd
+
+    from lib.fit.estimate import DTYPE_LABELS
+
+    matrix = {}
+    for host in table.hosts:
+        label = f"**{md_escape(host)}**" + (f" ({md_escape(this_summary)})" if host == this_host else "")
+        row = {}
+        for d in table.dtypes:
+            v = table.get(host, d)
+            if v is None:
+                row[DTYPE_LABELS.get(d, d)] = "–"
+                continue
+            color, mark = FIT_STYLE.get(v.kind.value, ("gray", ""))
+            row[DTYPE_LABELS.get(d, d)] = f":{color}[**{mark} {md_escape(v.label)}**] — {md_escape(v.reason)}"
+        matrix[label] = row
+    df = pd.DataFrame.from_dict(matrix, orient="index")
+    df.index.name = "Host"
+    return df
+
+
+def parts_rows(table: Any, host: str) -> list[dict[str, Any]]:
+    """The estimate's parts for ``host``, one row per (dtype, part): GB, whether it counts in the peak."""
+    from lib.fit.estimate import DTYPE_LABELS
+
+    rows = []
+    for d in table.dtypes:
+        v = table.get(host, d)
+        if v is None or v.estimate is None:
+            continue
+        for p in v.estimate.parts():
+            rows.append({"dtype": DTYPE_LABELS.get(d, d), "Part": p.label, "GB": p.bytes / GiB,
+                         "Counted": p.in_total, "Note": p.note,
+                         "Device": "GPU" if v.estimate.device == "cuda" else "CPU",
+                         "order": PART_ORDER.index(p.label) if p.label in PART_ORDER else len(PART_ORDER)})
+    return rows
+
+
+def parts_table(table: Any, host: str) -> "pd.DataFrame | None":
+    """Parts × dtypes in GB with a note per part and the peak total; None when nothing is estimated."""
+    import pandas as pd
+
+    rows = parts_rows(table, host)
+    if not rows:
+        return None
+    data = pd.DataFrame(rows)
+    dtypes = list(dict.fromkeys(data["dtype"]))
+    wide = data.pivot_table(index="Part", columns="dtype", values="GB", sort=False)[dtypes]
+    wide.columns.name = None
+    notes = data.drop_duplicates("Part").set_index("Part")["Note"]
+    counted = data.groupby("Part", sort=False)["Counted"].all()
+    wide["Note"] = [n + ("" if counted[p] else " (not counted in the peak)") for p, n in notes.items()]
+    totals = {}
+    for d in table.dtypes:
+        v = table.get(host, d)
+        if v is not None and v.estimate is not None:
+            from lib.fit.estimate import DTYPE_LABELS
+
+            totals[DTYPE_LABELS.get(d, d)] = v.estimate.total / GiB
+    wide.loc["Total (peak)"] = {**totals, "Note": "weights + baseline + overhead + max(load peak, KV + activations)"}
+    return wide
+
+
+def parts_spec(dtype_order: Sequence[str]) -> dict[str, Any]:
+    """Vega-Lite stacked horizontal bars: one bar per dtype, one segment per counted part."""
+    return {
+        "mark": {"type": "bar"},
+        "height": {"step": 34},
+        "encoding": {
+            "y": {"field": "dtype", "type": "nominal", "sort": list(dtype_order), "title": None},
+            "x": {"field": "GB", "type": "quantitative", "aggregate": "sum", "title": "Estimated peak (GB)"},
+            "color": {"field": "Part", "type": "nominal", "sort": list(PART_ORDER), "title": "Part",
+                      "legend": {"orient": "bottom"}},
+            "order": {"field": "order", "type": "quantitative"},
+            "tooltip": [
+                {"field": "dtype", "type": "nominal"},
+                {"field": "Part", "type": "nominal"},
+                {"field": "GB", "type": "quantitative", "format": ".3f"},
+                {"field": "Note", "type": "nominal"},
+            ],
+        },
+    }
+
+
+def estimate_notes(table: Any, host: str) -> list[str]:
+    """The estimator's notes for ``host`` (no config, sliding window, quantisation …), once each."""
+    out: dict[str, None] = {}
+    for d in table.dtypes:
+        v = table.get(host, d)
+        if v is not None and v.estimate is not None:
+            out.update(dict.fromkeys(v.estimate.notes))
+    return list(out)
+
+
 @dataclass(frozen=True)
 class MeasuredRow:
     """A measured peak beside the estimate for the same model, dtype, device and context."""
@@ -548,9 +653,9 @@ def source_note(details: ModelDetails) -> str:
 
 
 __all__ = [
-    "Fact", "facts", "facts_markdown", "md_escape", "gated_text", "base_models", "shown_tags",
+    "Fact", "facts", "facts_frame", "md_escape", "gated_text", "base_models", "shown_tags",
     "clean_card", "card_has_html", "strip_front_matter", "FileRow", "file_rows", "file_kind", "formats_text",
     "weights_total", "ParamInfo", "parameter_info", "model_config", "count_from_config", "ModelLookup", "lookup", "needs_config_count", "context_choices", "default_context",
-    "model_spec", "MeasuredRow", "measured_rows", "CodeChoice", "use_code", "generic_code", "default_device", "default_dtype", "CODE_DEVICES",
+    "model_spec", "fit_matrix", "parts_rows", "parts_table", "parts_spec", "estimate_notes", "MeasuredRow", "measured_rows", "CodeChoice", "use_code", "generic_code", "default_device", "default_dtype", "CODE_DEVICES",
     "CODE_DTYPES", "DEVICE_LABELS", "source_note",
 ]

@@ -24,7 +24,7 @@ ui.header(details, frame.mode)
 ui.source_notes(details, found.config_note, (model_id, frame.mode == "snapshot", frame.token_set))
 warnings_slot = st.container()  # filled once the fit section has computed its estimate
 
-left, right = st.columns([3, 2], gap="large")
+left, right = st.columns(2, gap="large")
 with left:
     ui.facts(details)
 with right:
@@ -47,4 +47,4 @@ with warnings_slot:
 ui.use_this_model(details, frame.hardware)
 
 # ---- Test-drive (lib/ui/testdrive.py: render_test_drive(details)); skipped until that module exists.
-ui.test_drive(details)
+ui.test_drive(details, frame.hardware)

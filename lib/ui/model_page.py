@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -156,7 +155,7 @@ def warnings(items) -> None:
 def facts(details: ModelDetails) -> None:
     st.subheader("Facts", anchor=False)
     with st.container(key=P + "facts"):
-        st.markdown(mp.facts_markdown(mp.facts(details)))
+        st.table(mp.facts_frame(mp.facts(details)), hide_header=True)
     card = mp.clean_card(details.card)
     label = "Model card" if card else "Model card (not available)"
     with st.expander(label, expanded=False, icon=":material/description:"):
@@ -189,8 +188,10 @@ def files(details: ModelDetails) -> None:
                                        if details.source == "offline" else "."))
         return
     df = pd.DataFrame([{"File": r.path, "Kind": r.kind, "Size": r.size_text, "Bytes": r.size} for r in rows])
-    st.dataframe(df, hide_index=True, width="stretch", key=P + "files",
-                 column_config={"Bytes": st.column_config.NumberColumn("Bytes", format="%d")},
+    st.dataframe(df, hide_index=True, width="stretch", key=P + "files", column_order=("File", "Kind", "Size"),
+                 column_config={"Kind": st.column_config.TextColumn(width="medium"),
+                                "Size": st.column_config.TextColumn(width="small"),
+                                "Bytes": st.column_config.NumberColumn("Bytes", format="%d")},
                  height=min(38 + 35 * len(df), 360))
     total = details.total_size
     st.caption(f"{len(rows)} files" + (f" · {fmt.size_bytes(total)} in all" if total is not None else ""))
@@ -254,13 +255,8 @@ def compute_fit(spec, hw: hardware.Hardware, context: int | None, token_set: boo
     return FitView(table, context, tuple(warns))
 
 
-_KIND_ICON = {"fits_gpu": "🟢", "fits_cpu": "🟢", "tight": "🟡", "no_fit": "🔴", "unknown": "⚪"}
-
-
 def fit_section(details: ModelDetails, spec, view: FitView, hw: hardware.Hardware,
                 measured: list | None = None) -> None:
-    from lib.fit.estimate import DTYPE_LABELS
-
     table = view.table
     st.caption("Estimated peak memory of loading the model and running one input, per dtype, on this "
                "machine and on common hosts (GPU when the host has one, else CPU RAM)."
@@ -269,16 +265,7 @@ def fit_section(details: ModelDetails, spec, view: FitView, hw: hardware.Hardwar
         st.warning("The model's size is unknown (no parameter count, no weight sizes): memory cannot be "
                    "estimated.", icon=":material/help:")
         return
-    matrix = {}
-    for host in table.hosts:
-        label = host if host != hw.name else f"{host} ({hw.summary()})"
-        row = {}
-        for d in table.dtypes:
-            v = table.get(host, d)
-            row[DTYPE_LABELS.get(d, d)] = f"{_KIND_ICON.get(v.kind.value, '')} {v.label} — {v.reason}" if v else "–"
-        matrix[label] = row
-    df = pd.DataFrame.from_dict(matrix, orient="index")
-    df.index.name = "Host"
+    df = mp.fit_matrix(table, hw.name, hw.summary())
     with st.container(key=P + "fit"):
         st.table(df)
     if measured:
@@ -288,55 +275,22 @@ def fit_section(details: ModelDetails, spec, view: FitView, hw: hardware.Hardwar
 
 def parts(spec, view: FitView, hw: hardware.Hardware) -> None:
     """The estimate's parts (stacked bar + table) for one host, every dtype."""
-    from lib.fit.estimate import DTYPE_LABELS
-
     table = view.table
-    left, right = st.columns([2, 3])
+    left, right = st.columns([2, 3], vertical_alignment="bottom")
     with left:
         host = st.selectbox("Breakdown for", table.hosts, key=KEYS["parts_host"])
-    rows = []
-    for d in table.dtypes:
-        v = table.get(host, d)
-        if v is None or v.estimate is None:
-            continue
-        for p in v.estimate.parts():
-            rows.append({"dtype": DTYPE_LABELS.get(d, d), "Part": p.label, "GB": p.bytes / 1024**3,
-                         "Counted": p.in_total, "Note": p.note, "Device": "GPU" if v.estimate.device == "cuda" else "CPU"})
+    rows = mp.parts_rows(table, host)
     if not rows:
         return
-    data = pd.DataFrame(rows)
     with right:
-        st.caption(f"On {host}: " + ", ".join(f"{r['dtype']} on {r['Device']}"
-                                               for r in data.drop_duplicates('dtype').to_dict('records')))
-    shown = data[data["Counted"] & (data["GB"] > 0)]
-    chart = (
-        alt.Chart(shown)
-        .mark_bar()
-        .encode(
-            y=alt.Y("dtype:N", sort=list(dict.fromkeys(data["dtype"])), title=None),
-            x=alt.X("sum(GB):Q", title="Estimated peak (GB)"),
-            color=alt.Color("Part:N", sort=list(dict.fromkeys(data["Part"])), title="Part"),
-            order=alt.Order("order:Q"),
-            tooltip=["dtype", "Part", alt.Tooltip("GB:Q", format=".3f"), "Note"],
-        )
-        .transform_calculate(order="indexof(['Weights','Framework baseline','Allocator overhead',"
-                                   "'Load peak (transient)','KV cache','Activations'], datum.Part)")
-        .properties(height=42 * data["dtype"].nunique() + 40)
-    )
-    st.altair_chart(chart, width="stretch")
-    wide = data.pivot_table(index="Part", columns="dtype", values="GB", sort=False)
-    wide = wide[list(dict.fromkeys(data["dtype"]))]
-    notes = data.drop_duplicates("Part").set_index("Part")["Note"]
-    counted = data.groupby("Part", sort=False)["Counted"].all()
-    wide["Note"] = [n + ("" if counted[p] else " (not counted in the peak)") for p, n in notes.items()]
-    totals = {DTYPE_LABELS.get(d, d): table.get(host, d).estimate.total / 1024**3
-              for d in table.dtypes if table.get(host, d) is not None and table.get(host, d).estimate is not None}
-    wide.loc["Total (peak)"] = {**totals, "Note": "weights + baseline + overhead + max(load peak, KV + activations)"}
+        devices = {r["dtype"]: r["Device"] for r in rows}
+        st.caption(f"Where it runs on {host}: " + ", ".join(f"{d} on {dev}" for d, dev in devices.items()))
+    data = pd.DataFrame([r for r in rows if r["Counted"] and r["GB"] > 0])
+    st.vega_lite_chart(data, mp.parts_spec(list(devices)), width="stretch", key=P + "parts_chart")
+    wide = mp.parts_table(table, host)
     st.dataframe(wide, key=P + "parts", width="stretch",
-                 column_config={c: st.column_config.NumberColumn(c, format="%.3f GB") for c in totals})
-    notes = dict.fromkeys(n for d in table.dtypes if (v := table.get(host, d)) is not None and v.estimate is not None
-                          for n in v.estimate.notes)
-    for n in notes:
+                 column_config={c: st.column_config.NumberColumn(c, format="%.3f GB") for c in devices})
+    for n in mp.estimate_notes(table, host):
         st.caption(f":material/info: {mp.md_escape(n)}")
 
 
@@ -386,11 +340,13 @@ def use_this_model(details: ModelDetails, hw: hardware.Hardware) -> None:
 
 # ---- test-drive hook -------------------------------------------------------------------------------
 
-def test_drive(details: ModelDetails) -> bool:
+def test_drive(details: ModelDetails, hw: hardware.Hardware | None = None) -> bool:
     """The Test-drive section (lib/ui/testdrive.py ``render_test_drive(details)``), when it exists."""
     if importlib.util.find_spec("lib.ui.testdrive") is None:
         return False
     from lib.ui.testdrive import render_test_drive
 
-    render_test_drive(details)
+    st.subheader("Test-drive", anchor=False)
+    with st.container(key=P + "testdrive"):
+        render_test_drive(details, hardware=hw)
     return True
