@@ -217,3 +217,22 @@ def test_an_odd_parameter_bound_survives_the_round_trip(snapshot_mode):
     at = open_discover({"params_min": "123456789"})
     assert at.text_input(key="d_params_min").value == "123456789"
     assert at.query_params["params_min"] == "123456789"
+
+
+def test_custom_range_starts_from_the_preset_in_use(snapshot_mode):
+    at = open_discover({"params_max": str(8 * 10**9)})
+    assert at.selectbox(key="d_size").value == "< 8B"
+    at.selectbox(key="d_size").set_value("Custom range").run()
+    assert at.text_input(key="d_params_max").value == "8B"
+    assert at.text_input(key="d_params_min").value == ""
+    assert at.query_params["params_max"] == str(8 * 10**9)
+
+
+def test_selected_model_can_be_opened_on_the_model_page_when_it_exists(snapshot_mode):
+    at = open_discover({"task": "fill-mask"})
+    target = ids(at)[0]
+    at = open_discover({"task": "fill-mask", "model": target})
+    links = at.get("page_link")
+    if (ROOT / "pages" / "2_Model.py").is_file():
+        assert any(l.proto.page == "Model" and target in l.proto.label for l in links), links
+    assert at.get("link_button")  # the Hub link is always there

@@ -30,6 +30,7 @@ KEYS = {
 LIMITS = [25, 50, 100, 250, 500, 1000]
 _LAST_QUERY = "_discover_last_params"  # survives page switches (widget state does not)
 URL_KEYS = {"source", "model"}
+_LAST_RANGE = "_discover_last_range"
 
 
 # ---- state <-> URL ---------------------------------------------------------------------------
@@ -105,7 +106,7 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]]) -> Filters:
     license_ = _facet_select(c4, "License", "license", facets)
 
     c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
-    size = c1.selectbox("Parameters", discover.preset_labels(), key=KEYS["size"])
+    size = c1.selectbox("Parameters", discover.preset_labels(), key=KEYS["size"], on_change=_on_size_change)
     rng = discover.preset_range(size)
     if rng is None:
         lo_text = c2.text_input("Min parameters", key=KEYS["params_min"], placeholder="e.g. 100M")
@@ -124,6 +125,7 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]]) -> Filters:
     min_downloads = c4.number_input("Min downloads", min_value=0, step=1000, key=KEYS["min_downloads"])
     min_likes = c5.number_input("Min likes", min_value=0, step=10, key=KEYS["min_likes"])
 
+    ss[_LAST_RANGE] = (lo, hi)
     query = CatalogQuery(
         task=task or None, search=search, author=author, library=library, language=language,
         license=license_, params_min=lo, params_max=hi,
@@ -131,6 +133,15 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]]) -> Filters:
         sort=sort, limit=int(limit),
     ).normalized()
     return Filters(query, tuple(problems))
+
+
+def _on_size_change() -> None:
+    """Switching to "Custom range" starts from the range that was in use."""
+    ss = st.session_state
+    if ss.get(KEYS["size"]) == discover.CUSTOM:
+        lo, hi = ss.get(_LAST_RANGE, (None, None))
+        ss[KEYS["params_min"]] = fmt.count_text(lo)
+        ss[KEYS["params_max"]] = fmt.count_text(hi)
 
 
 def _facet_select(col, label: str, facet: str, facets: dict) -> str | None:
