@@ -23,15 +23,16 @@ def scores(out: dict, task: str, image: Any = None) -> None:
         st.info("The model returned no scores.")
         return
     order = list(df["label"])
-    bars = alt.Chart(df).mark_bar(cornerRadiusEnd=3).encode(
+    h = max(90, 34 * len(df))
+    bars = alt.Chart(df).properties(height=h).mark_bar(cornerRadiusEnd=3).encode(
         x=alt.X("score:Q", title="score", scale=alt.Scale(domain=[0, max(1.0, float(df["score"].max()))])),
-        y=alt.Y("label:N", sort=order, title=None),
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
         color=alt.condition(alt.datum.label == order[0], alt.value("#ff9d00"), alt.value("#7b8794")),
         tooltip=["label", alt.Tooltip("score:Q", format=".4f")],
     )
     text = bars.mark_text(align="left", dx=4).encode(text=alt.Text("score:Q", format=".3f"),
                                                        color=alt.value("#31333f"))
-    st.altair_chart((bars + text).properties(height=max(80, 30 * len(df))), width="stretch")
+    st.altair_chart(alt.layer(bars, text).properties(height=h), width="stretch", height=h + 80)
     st.markdown(f"Top: **{html.escape(order[0])}** ({df['score'].iloc[0]:.1%})")
     if out.get("sequences"):
         st.caption("Completed sentences:")
@@ -116,7 +117,7 @@ def embedding(out: dict, task: str, image: Any = None) -> None:
         x=alt.X("dimension:Q", title="dimension"), y=alt.Y("value:Q", title="value"),
         color=alt.condition(alt.datum.value > 0, alt.value("#ff9d00"), alt.value("#1f77b4")),
         tooltip=["dimension", alt.Tooltip("value:Q", format=".4f")])
-    st.altair_chart(chart.properties(height=180), width="stretch")
+    st.altair_chart(chart.properties(height=180), width="stretch", height=230)
     if vec:
         st.caption("First values: " + ", ".join(f"{v:+.4f}" for v in vec[:8]) + " …")
 
@@ -127,9 +128,9 @@ def similarity(out: dict, task: str, image: Any = None) -> None:
     order = list(df.sort_values("similarity", ascending=False)["sentence"])
     bars = alt.Chart(df).mark_bar(cornerRadiusEnd=3, color="#ff9d00").encode(
         x=alt.X("similarity:Q", scale=alt.Scale(domain=[min(0.0, float(df["similarity"].min())), 1.0])),
-        y=alt.Y("sentence:N", sort=order, title=None), tooltip=["sentence", alt.Tooltip("similarity:Q", format=".3f")])
-    st.altair_chart(bars.properties(height=max(80, 30 * len(df)), title="Similarity to the source"),
-                    width="stretch")
+        y=alt.Y("sentence:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)), tooltip=["sentence", alt.Tooltip("similarity:Q", format=".3f")])
+    h = max(90, 34 * len(df))
+    st.altair_chart(bars.properties(height=h, title="Similarity to the source"), width="stretch", height=h + 120)
     labels = [f"{i}: {s[:40]}" for i, s in enumerate(out["labels"])]
     cells = [{"a": labels[i], "b": labels[j], "cosine": v} for i, row in enumerate(out["matrix"])
              for j, v in enumerate(row)]
@@ -137,7 +138,8 @@ def similarity(out: dict, task: str, image: Any = None) -> None:
         x=alt.X("b:N", sort=labels, title=None), y=alt.Y("a:N", sort=labels, title=None),
         color=alt.Color("cosine:Q", scale=alt.Scale(scheme="viridis")),
         tooltip=["a", "b", alt.Tooltip("cosine:Q", format=".3f")])
-    st.altair_chart(heat.properties(height=60 + 28 * len(labels), title="All pairs (cosine)"), width="stretch")
+    hh = 40 + 32 * len(labels)
+    st.altair_chart(heat.properties(height=hh, title="All pairs (cosine)"), width="stretch", height=hh + 160)
 
 
 def depth(out: dict, task: str, image: Any = None) -> None:
