@@ -121,6 +121,7 @@ _IMG = re.compile(r"<img\b[^>]*>", re.I)
 _ALT = re.compile(r"alt\s*=\s*[\"']([^\"']*)[\"']", re.I)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
 _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_HEADING = re.compile(r"^(#{1,6})([ \t])", re.M)
 CARD_MAX_CHARS = 60_000
 
 
@@ -149,7 +150,8 @@ def _clean_prose(text: str) -> str:
 
 def clean_card(text: str | None, max_chars: int = CARD_MAX_CHARS) -> str | None:
     """The model card as safe Markdown: no front matter, no HTML tags (their text is kept; links
-    become Markdown links, images become links), code blocks untouched, cut at ``max_chars``."""
+    become Markdown links, images become links), headings two levels down (the card sits inside
+    the page), code blocks untouched, cut at ``max_chars``."""
     if not text:
         return None
     text = strip_front_matter(text.replace("\r\n", "\n"))
@@ -159,6 +161,7 @@ def clean_card(text: str | None, max_chars: int = CARD_MAX_CHARS) -> str | None:
         if i % 2 == 1:  # fenced code: shown as code, never as HTML
             out.append(part)
             continue
+        part = _HEADING.sub(lambda m: "#" * min(6, len(m.group(1)) + 2) + m.group(2), part)
         pieces = _INLINE_CODE.split(part)
         out.append("".join(p if j % 2 == 1 else _clean_prose(p) for j, p in enumerate(pieces)))
     cleaned = re.sub(r"\n{3,}", "\n\n", "".join(out)).strip()
@@ -508,20 +511,20 @@ class MeasuredRow:
     measured_at: float
 
     @property
-    def difference(self) -> float | None:
-        """(measured − estimated) / estimated."""
-        return (self.measured - self.estimated) / self.estimated if self.estimated else None
+    def estimate_error(self) -> float | None:
+        """(estimated − measured) / measured: positive when the estimate is above the measurement."""
+        return (self.estimated - self.measured) / self.measured if self.estimated and self.measured else None
 
     def as_dict(self) -> dict[str, Any]:
         from datetime import datetime, timezone
 
-        diff = self.difference
+        err = self.estimate_error
         return {
             "dtype": self.dtype, "Device": self.device.upper() if self.device == "cpu" else self.device,
             "Context": f"{self.context_tokens:,}" if self.context_tokens else "–",
             "Measured peak": fmt.size_bytes(self.measured),
             "Estimate": fmt.size_bytes(self.estimated),
-            "Estimate vs measured": f"{-diff:+.0%}" if diff is not None else "–",
+            "Estimate vs measured": f"{err:+.0%}" if err is not None else "–",
             "When": fmt.date(datetime.fromtimestamp(self.measured_at, timezone.utc)) if self.measured_at else "–",
         }
 

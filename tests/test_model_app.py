@@ -116,7 +116,7 @@ def test_online_model_shows_every_section(hub_stub, tiny_repo):
     card = at.expander[0]
     assert card.label == "Model card"
     body = "\n".join(m.value for m in card.markdown)
-    assert body.startswith("# Tiny GPT-2") and "license: mit" not in body
+    assert body.startswith("### Tiny GPT-2") and "license: mit" not in body
     assert "<script" not in body and "<b>" not in body and "alert(" not in body
     assert "[the docs](https://example.com/docs)" in body and "[image: logo]" in body
     assert "<div>kept in code</div>" in body
@@ -337,3 +337,109 @@ def test_hub_down_falls_back_to_the_snapshot(hub_stub, monkeypatch):
     assert not at.exception
     assert any("Offline view" in i.value and "503" in i.value for i in at.info)
     assert param_metric(at).value.startswith("494,032,768 ")
+
+
+# ---- warnings, measured peaks, imports ----------------------------------------------------------------
+
+def test_large_model_on_a_small_host_warns_before_loading(hub_stub, monkeypatch):
+    """An 8B model on a host with 8 GB of RAM and no GPU: blocked, slow and no-fit, before any load."""
+    from lib import hardware
+
+    small = hardware.Hardware("This machine", 8 * 10**9, 6 * 10**9, 4, ())
+    monkeypatch.setattr(hardware, "detect", lambda: small)
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "snapshot")
+    at = open_model({"model": "meta-llama/Llama-3.1-8B-Instruct"})
+    assert not at.exception
+    assert any("blocked" in e.value for e in at.error)
+    assert any("No GPU here" in w.value and "8.0B parameters" in w.value for w in at.warning)
+    table = fit_table(at)
+    here = table.iloc[0]
+    assert table.index[0].startswith("This machine") and "Does not fit" in here["fp32"]
+    assert "Fits on GPU" in table.loc["NVIDIA A100 80 GB", "bf16 / fp16"]
+    assert hub_stub.requests == []
+
+
+def test_measured_peak_is_shown_beside_the_estimate(hub_stub, tiny_repo):
+    from lib.fit.measured import MeasuredStore
+
+    MeasuredStore().record(TINY_ID, "fp32", "cpu", 450 * 1024**2, context_tokens=64)
+    at = open_model({"model": TINY_ID})
+    assert not at.exception
+    measured = next(d.value for d in at.dataframe if "Measured peak" in d.value.columns)
+    row = measured.iloc[0]
+    assert row["dtype"] == "fp32" and row["Device"] == "CPU" and row["Context"] == "64"
+    assert row["Measured peak"] == "472 MB" and row["Estimate"].endswith("MB")
+    assert row["Estimate vs measured"].endswith("%")
+
+
+def test_model_page_imports_no_torch_when_the_hub_has_exact_counts():
+    """Offline page for a snapshot model with exact counts, in a fresh interpreter."""
+    code = f"""
+import os, sys
+os.environ["HUBSCOUT_CATALOG"] = "snapshot"
+sys.path.insert(0, {str(ROOT)!r})
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({APP!r}, default_timeout=60)
+at.query_params["model"] = {SNAPSHOT_ID!r}
+at.switch_page({PAGE!r}).run()
+assert not at.exception, [e.value for e in at.exception]
+assert at.table and at.code
+heavy = sorted(m for m in ("torch", "transformers") if m in sys.modules)
+print("HEAVY:", ",".join(heavy) or "none")
+"""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "HEAVY: none" in out.stdout, out.stdout
+
+
+# ---- pure logic (lib/model_page.py) --------------------------------------------------------------------
+
+def test_clean_card_removes_html_and_front_matter_but_keeps_code():
+    from lib.model_page import card_has_html, clean_card
+
+    raw = ("---\nlicense: mit\n---\n# Title\n<div align=center><img src='x.png' alt='Logo'/></div>\n"
+           "<!-- hidden -->Text<br>more <a href='https://e.org'>link</a>\n<style>p{}</style>"
+           "![chart](https://e.org/c.png)\n`<b>inline</b>`\n```\n<script>kept()</script>\n```\n")
+    out = clean_card(raw)
+    assert out.startswith("### Title") and "license" not in out
+    assert "<div" not in out and "<img" not in out and "hidden" not in out and "p{}" not in out
+    assert "[image: Logo]" in out and "[link](https://e.org)" in out and "Text\nmore" in out
+    assert "[image: chart](https://e.org/c.png)" in out
+    assert "`<b>inline</b>`" in out and "<script>kept()</script>" in out
+    assert card_has_html(raw) and not card_has_html("# plain\n```\n<b>x</b>\n```")
+    assert clean_card(None) is None and clean_card("---\na: 1\n---\n") is None
+    assert clean_card("x" * 100 + "\n" + "y" * 100, max_chars=150).endswith("read the rest on the Hub)*")
+
+
+def test_parameter_info_falls_back_from_exact_to_counted_to_estimated():
+    from lib.hub.client import ModelDetails, RepoFileInfo
+    from lib.hub.records import ModelRecord
+    from lib.model_page import parameter_info
+
+    exact = ModelDetails("o/a", params_by_dtype={"BF16": 10, "F32": 2}, params_total=12)
+    info = parameter_info(exact)
+    assert info.kind == "exact" and info.total == 12 and info.by_dtype == (("BF16", 10), ("F32", 2))
+    bare = ModelDetails("o/b", files=(RepoFileInfo("pytorch_model.bin", 4000),))
+    assert parameter_info(bare, counted=999).kind == "counted"
+    est = parameter_info(bare, config={"torch_dtype": "float16"}, count_note="custom code")
+    assert est.kind == "estimated" and est.total == 2000 and "float16" in est.source and "custom code" in est.source
+    assert est.headline == "~2k (estimated)"
+    named = ModelDetails("o/c", record=ModelRecord("o/c", params_total=7 * 10**9, param_source="model name"))
+    assert parameter_info(named).kind == "estimated" and "model name" in parameter_info(named).source
+    assert parameter_info(ModelDetails("o/d")).kind == "unknown"
+
+
+def test_file_kinds_and_context_choices():
+    from lib.model_page import context_choices, default_context, file_kind
+
+    assert file_kind("model-00001-of-00002.safetensors") == "weights (safetensors)"
+    assert file_kind("model.safetensors.index.json") == "weights index"
+    assert file_kind("pytorch_model.bin") == "weights (pickle)" and file_kind("training_args.bin").startswith("training")
+    assert file_kind("q4_k_m.gguf") == "weights (GGUF)" and file_kind("onnx/model.onnx") == "weights (ONNX)"
+    assert file_kind("tokenizer.json") == "tokenizer" and file_kind("modeling_x.py") == "code"
+    assert context_choices(4096) == [128, 256, 512, 1024, 2048, 4096]
+    assert context_choices(1000)[-1] == 1000 and context_choices(None)[-1] == 32_768
+    assert default_context(context_choices(131_072)) == 2048 and default_context([128]) == 128

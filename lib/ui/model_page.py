@@ -189,8 +189,8 @@ def files(details: ModelDetails) -> None:
         return
     df = pd.DataFrame([{"File": r.path, "Kind": r.kind, "Size": r.size_text, "Bytes": r.size} for r in rows])
     st.dataframe(df, hide_index=True, width="stretch", key=P + "files", column_order=("File", "Kind", "Size"),
-                 column_config={"Kind": st.column_config.TextColumn(width="medium"),
-                                "Size": st.column_config.TextColumn(width="small"),
+                 column_config={"File": st.column_config.TextColumn(width="medium"),
+                                "Kind": st.column_config.TextColumn(width="medium"),
                                 "Bytes": st.column_config.NumberColumn("Bytes", format="%d")},
                  height=min(38 + 35 * len(df), 360))
     total = details.total_size
