@@ -137,6 +137,34 @@ def _to_numpy(arr: pa.ChunkedArray | pa.Array, dtype, fill) -> np.ndarray:
     return arr.to_numpy(zero_copy_only=False).astype(dtype, copy=False)
 
 
+def _small_codes(codes: np.ndarray, n_values: int) -> np.ndarray:
+    """Codes in the smallest signed dtype that holds ``n_values`` codes and -1."""
+    dt = np.int8 if n_values < 127 else np.int16 if n_values < 32767 else np.int32
+    return codes.astype(dt, copy=False)
+
+
+def _fit_int(a: np.ndarray) -> np.ndarray:
+    """int32 when every value fits (exact), else int64."""
+    if len(a) and (a.max() > np.iinfo(np.int32).max or a.min() < np.iinfo(np.int32).min):
+        return a.astype(np.int64, copy=False)
+    return a.astype(np.int32, copy=False)
+
+
+def _u32(a: np.ndarray) -> np.ndarray:
+    return np.clip(a, 0, np.iinfo(np.uint32).max).astype(np.uint32)
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the OS: Arrow's pool and glibc's heap keep freed blocks otherwise
+    (after a load, the parse and reorder temporaries would stay resident)."""
+    pa.default_memory_pool().release_unused()
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _dict_codes(arr: pa.ChunkedArray | pa.Array) -> tuple[list[str], np.ndarray]:
     """Distinct values and int32 codes (-1 for null / empty)."""
     if isinstance(arr, pa.ChunkedArray):
@@ -377,7 +405,8 @@ class SnapshotCatalog:
             ids = ids.take(pa.array(order))
             downloads = downloads[order]
         cols = table.column_names
-        self.downloads = downloads
+        self.downloads = _fit_int(downloads)
+        del downloads
 
         # ---- id buffer: lowercase bytes + offsets, case bits -----------------------------------
         bufs = ids.buffers()
@@ -389,15 +418,23 @@ class SnapshotCatalog:
         except UnicodeDecodeError:
             raise ValueError(f"{name}: model ids must be ASCII (Hub repo ids are)") from None
         lower = raw.lower()
-        self.id_offsets = offsets
         self.id_lower = lower
         self._upper_bits = np.packbits(np.frombuffer(raw, np.uint8) != np.frombuffer(lower, np.uint8)) if raw else np.zeros(0, np.uint8)
         self._has_upper = bool(raw != lower)
-        self._lower_arrow = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(lower))
+        del raw
+        if offsets[-1] < np.iinfo(np.int32).max:
+            self.id_offsets = offsets.astype(np.int32)
+            self._lower_arrow = pa.StringArray.from_buffers(n, pa.py_buffer(self.id_offsets), pa.py_buffer(lower))
+        else:
+            self.id_offsets = offsets
+            self._lower_arrow = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(lower))
+        del offsets
 
         # ---- categorical columns -------------------------------------------------------------
-        task_vals, self.task_code = _dict_codes(col("pipeline_tag")) if col("pipeline_tag") is not None else ([], np.full(n, -1, np.int32))
-        self.tasks = _Postings.build(task_vals, self.task_code)
+        task_vals, task_code = _dict_codes(col("pipeline_tag")) if col("pipeline_tag") is not None else ([], np.full(n, -1, np.int32))
+        self.tasks = _Postings.build(task_vals, task_code)
+        self.task_code = _small_codes(task_code, len(task_vals))
+        del task_code
 
         author_col = col("author")
         derived = pc.if_else(pc.match_substring(ids, "/"),
@@ -406,16 +443,28 @@ class SnapshotCatalog:
         if author_col is not None:
             a = pc.cast(author_col.combine_chunks(), pa.large_string())
             derived = pc.coalesce(pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.large_string()), a), derived)
-        self._author_display_vals, author_code = _dict_codes(derived)
-        low_vals = [v.lower() for v in self._author_display_vals]
+        display_vals, display_code = _dict_codes(derived)
+        del derived
+        low_vals = []
+        for v in display_vals:  # reuse the str object when it is already lowercase
+            lv = v.lower()
+            low_vals.append(v if lv == v else lv)
         uniq = {v: i for i, v in enumerate(dict.fromkeys(low_vals))}
         remap = np.array([uniq[v] for v in low_vals] + [-1], dtype=np.int32)
-        self._author_display_code = author_code
-        self.author_code = remap[author_code] if len(low_vals) else author_code
+        self.author_code = remap[display_code] if len(low_vals) else display_code
         self.authors = _Postings.build(list(uniq), self.author_code)
+        # Display spelling: one per lowercase author (the first seen); rows spelling it differently
+        # are kept sparsely.
+        first_display = np.full(len(uniq) + 1, -1, np.int32)
+        first_display[remap[:-1][::-1]] = np.arange(len(low_vals) - 1, -1, -1, dtype=np.int32)
+        self._author_display_vals = display_vals
+        self._author_first_display = first_display
+        odd = np.flatnonzero(first_display[self.author_code] != display_code)
+        self._author_display_odd = {int(r): int(display_code[r]) for r in odd}
+        del display_code, remap, low_vals, uniq
 
         lib_vals, lib_code = _dict_codes(col("library_name")) if col("library_name") is not None else ([], np.full(n, -1, np.int32))
-        self.library_code = lib_code
+        self.library_code = _small_codes(lib_code, len(lib_vals))
         self.library_values = lib_vals
 
         # ---- tags: CSR of codes ----------------------------------------------------------------
@@ -423,13 +472,15 @@ class SnapshotCatalog:
         if tags is not None and (pa.types.is_list(tags.type) or pa.types.is_large_list(tags.type)):
             tl = pc.cast(tags.combine_chunks(), pa.large_list(pa.large_string()))
             tl = pc.fill_null(tl, pa.scalar([], pa.large_list(pa.large_string())))
-            self.tag_offsets = (tl.offsets.to_numpy() - tl.offsets[0].as_py()).astype(np.int64)
+            self.tag_offsets = _fit_int(tl.offsets.to_numpy() - tl.offsets[0].as_py())
             flat = tl.flatten()
+            del tl
             tag_vals, tcode = _dict_codes(flat)
+            del flat
             self.tag_values = tag_vals
             self.tag_code = tcode.astype(np.uint16 if len(tag_vals) < 65535 else np.int32)
         elif tags is None or pa.types.is_null(tags.type):
-            self.tag_offsets = np.zeros(n + 1, np.int64)
+            self.tag_offsets = np.zeros(n + 1, np.int32)
             self.tag_values, self.tag_code = [], np.zeros(0, np.uint16)
         else:
             raise ValueError(f"{name}: 'tags' must be a list of strings per model, got {tags.type}")
@@ -437,6 +488,7 @@ class SnapshotCatalog:
         tcode32 = self.tag_code.astype(np.int32)
         tag_vals = self.tag_values
         tag_is_lang = np.array([_is_language(v) for v in tag_vals], dtype=bool)
+        self._tag_is_lang = tag_is_lang.tolist()
         tag_license = [v[8:].lower() if v.startswith("license:") else None for v in tag_vals]
 
         # ---- license: first license:* tag, else card data / license column ----------------------
@@ -471,10 +523,13 @@ class SnapshotCatalog:
                     lic_sources.append(pc.utf8_lower(pc.cast(lf, pa.large_string())))
         if lic_sources:
             lic = lic_sources[0] if len(lic_sources) == 1 else pc.coalesce(*lic_sources)
-            lic_vals, self.license_code = _dict_codes(lic)
+            lic_vals, lic_code = _dict_codes(lic)
+            del lic, lic_sources
         else:
-            lic_vals, self.license_code = [], np.full(n, -1, np.int32)
-        self.licenses = _Postings.build(lic_vals, self.license_code)
+            lic_vals, lic_code = [], np.full(n, -1, np.int32)
+        self.licenses = _Postings.build(lic_vals, lic_code)
+        self.license_code = _small_codes(lic_code, len(lic_vals))
+        del lic_code
 
         # ---- languages: language-code tags + card data / languages column ------------------------
         lang_pairs_rows = [tag_rows[tag_is_lang[tcode32]]] if len(tcode32) else []
@@ -532,14 +587,16 @@ class SnapshotCatalog:
         key = _sorted_unique(lcodes[ok].astype(np.int64) * (n + 1) + lrows[ok])
         self.libraries = _Postings.build([v.lower() for v in lib_vals], (key // (n + 1)).astype(np.int32),
                                          (key % (n + 1)).astype(np.int32))
-        del tag_rows, tcode32
+        del tag_rows, tcode32, lrows, lcodes, lib_code
 
         # ---- numbers ---------------------------------------------------------------------------
-        self.likes = _to_numpy(col("likes"), np.int64, -1) if col("likes") is not None else np.full(n, -1, np.int64)
+        self.likes = _fit_int(_to_numpy(col("likes"), np.int64, -1)) if col("likes") is not None else np.full(n, -1, np.int32)
         self.trending = _to_numpy(col("trending_score"), np.float64, np.nan) if col("trending_score") is not None else np.full(n, np.nan)
-        self.created = _ts_seconds(col("created_at")) if col("created_at") is not None else np.zeros(n, np.int64)
-        self.modified = _ts_seconds(col("last_modified")) if col("last_modified") is not None else np.zeros(n, np.int64)
+        # epoch seconds as uint32 (exact until 2106), 0 when unknown
+        self.created = _u32(_ts_seconds(col("created_at"))) if col("created_at") is not None else np.zeros(n, np.uint32)
+        self.modified = _u32(_ts_seconds(col("last_modified"))) if col("last_modified") is not None else np.zeros(n, np.uint32)
         self._gated = self._gated_codes(col("gated"), n)
+        self._gated_has_unknown = bool((self._gated == GATED_UNKNOWN).any())
 
         params = np.full(n, -1, np.int64)
         exact = np.zeros(n, dtype=bool)
@@ -576,16 +633,16 @@ class SnapshotCatalog:
         self.params_exact = exact
         ps_vals, self._param_source_code = _dict_codes(col("param_source")) if col("param_source") is not None else ([], np.full(n, -1, np.int32))
         self._param_source_vals = ps_vals
+        self._param_source_code = _small_codes(self._param_source_code, len(ps_vals))
         self._source_index = _to_numpy(col("source_index"), np.int16, -1) if col("source_index") is not None else None
 
-        # ---- sort permutations and ranks (downloads: the row order itself) --------------------
+        # ---- sort permutations (downloads: the row order itself) ----------------------------------
         self._perm: dict[str, np.ndarray] = {}
-        self._rank: dict[str, np.ndarray] = {}
         self._known: dict[str, int] = {}
         for key, values in (("likes", self.likes), ("created", self.created), ("modified", self.modified)):
-            self._add_sort(key, values.astype(np.float64), values > 0 if key != "likes" else values >= 0)
+            self._add_sort(key, -values.astype(np.int64), values > 0 if key != "likes" else values >= 0)
         tr = self.trending
-        self._add_sort("trending", np.where(np.isnan(tr), -np.inf, tr), ~np.isnan(tr))
+        self._add_sort("trending", np.where(np.isnan(tr), np.inf, -tr), ~np.isnan(tr))
         self._known["downloads"] = int((self.downloads >= 0).sum())
 
         # ---- rare-trigram index for substring search --------------------------------------------
@@ -602,7 +659,7 @@ class SnapshotCatalog:
         self.row_dates: list[str] = list(meta.get("row_dates") or [])
         self.load_seconds = time.perf_counter() - t0
         del table, ids
-        pa.default_memory_pool().release_unused()  # hand the reorder/parse temporaries back to the OS
+        release_memory()  # hand the reorder/parse temporaries back to the OS
 
     # ---- construction helpers -------------------------------------------------------------------
     @staticmethod
@@ -652,16 +709,27 @@ class SnapshotCatalog:
         self._dtype_names = list(names)
         return np.bincount(self._dtype_rows, weights=self._dtype_count, minlength=n).astype(np.int64)
 
-    def _add_sort(self, key: str, values: np.ndarray, known: np.ndarray) -> None:
-        perm = np.argsort(-values, kind="stable").astype(np.int32)
-        rank = np.empty(self._n, np.int32)
-        rank[perm] = np.arange(self._n, dtype=np.int32)
-        self._perm[key] = perm
-        self._rank[key] = rank
+    def _add_sort(self, key: str, neg_values: np.ndarray, known: np.ndarray) -> None:
+        """``neg_values``: ascending is the sort order (ties: row order, i.e. by downloads)."""
+        self._perm[key] = np.argsort(neg_values, kind="stable").astype(np.int32)
         self._known[key] = int(known.sum())
 
+    def _sort_key(self, sort: str, rows: np.ndarray) -> np.ndarray:
+        """Per-row key, ascending = the ``sort`` order (unknown values last; ties left to the row)."""
+        if sort == "trending":
+            v = self.trending[rows]
+            return np.where(np.isnan(v), np.inf, -v)
+        col = {"likes": self.likes, "created": self.created, "modified": self.modified}[sort]
+        return -col[rows].astype(np.int64)
+
     def _build_trigrams(self) -> None:
-        """Posting lists (rows) of trigrams of the lowercase ids that occur in few rows."""
+        """Posting lists (rows) of trigrams of the lowercase ids that occur in few rows, and a
+        64-bit trigram signature per row (bit ``h(t)`` set for every trigram ``t`` of the id).
+
+        The signature is a one-word Bloom filter: a row can only contain a needle if its signature
+        has all the needle's trigram bits, so a needle made of common pieces ("-0.5b-8bit") is
+        answered by testing 8 bytes per row instead of the id's text, then verifying the few
+        candidates."""
         n = self._n
         self._tri_cap = max(2000, n // 200)
         lut = np.zeros(256, np.uint32)
@@ -673,38 +741,53 @@ class SnapshotCatalog:
             lut[b] = 41 + j % 23
         self._tri_lut = lut
         buf = np.frombuffer(self.id_lower, np.uint8)
-        total = len(buf)
-        # a trigram starting at one of a row's last two bytes would cross into the next id
-        boundary = np.zeros(total + 2, bool)
-        ends = self.id_offsets[1:]
-        boundary[np.maximum(ends - 1, 0)] = True
-        boundary[np.maximum(ends - 2, 0)] = True
-        step = 1 << 24
+        off = self.id_offsets
+        self._sig = np.zeros(n, np.uint64)
+        # row-aligned chunks of about 8 MB of id bytes
+        bounds = [0]
+        if n:
+            step = max(1, int(n * (1 << 23) / max(int(off[-1]), 1)))
+            bounds = list(range(0, n, step)) + [n]
 
-        def codes(a: int) -> np.ndarray:
-            b = min(total, a + step + 2)
+        def codes(r0: int, r1: int) -> np.ndarray:
+            """Trigram code at every byte of rows r0..r1 (0 where the trigram would cross an id end)."""
+            a, b = int(off[r0]), int(off[r1])
             sym = lut[buf[a:b]]
-            tri = (sym[:-2] << 12) | (sym[1:-1] << 6) | sym[2:]
-            tri[boundary[a:a + len(tri)]] = 0  # code 0 never occurs otherwise (symbols start at 1)
-            return tri[:step]
+            tri = np.zeros(b - a, np.uint32)
+            if b - a >= 3:
+                tri[:-2] = (sym[:-2] << 12) | (sym[1:-1] << 6) | sym[2:]
+            ends = off[r0 + 1:r1 + 1].astype(np.int64) - a
+            tri[np.maximum(ends - 1, 0)] = 0
+            tri[np.maximum(ends - 2, 0)] = 0
+            return tri
 
         counts = np.zeros(_TRIGRAM_SPACE, np.int64)
-        for a in range(0, max(total - 2, 0), step):
-            counts += np.bincount(codes(a), minlength=_TRIGRAM_SPACE)
+        one = np.uint64(1)
+        for r0, r1 in zip(bounds[:-1], bounds[1:]):
+            tri = codes(r0, r1)
+            counts += np.bincount(tri, minlength=_TRIGRAM_SPACE)
+            if len(tri):
+                bits = np.left_shift(one, _sig_bit(tri).astype(np.uint64))
+                bits[tri == 0] = 0
+                starts = off[r0:r1].astype(np.int64) - int(off[r0])
+                lens = np.diff(off[r0:r1 + 1])
+                sig = np.bitwise_or.reduceat(bits, np.minimum(starts, len(bits) - 1))
+                sig[lens < 3] = 0
+                self._sig[r0:r1] = sig
         counts[0] = 0
-        self._tri_df = counts
+        self._tri_df = counts.astype(np.int32)
         rare = (counts > 0) & (counts <= self._tri_cap)
         keys = []
-        for a in range(0, max(total - 2, 0), step):
-            tri = codes(a)
+        for r0, r1 in zip(bounds[:-1], bounds[1:]):
+            tri = codes(r0, r1)
             pos = np.flatnonzero(rare[tri])
-            rows = np.searchsorted(self.id_offsets, pos + a, side="right") - 1
+            rows = np.searchsorted(off[r0:r1 + 1].astype(np.int64) - int(off[r0]), pos, side="right") - 1 + r0
             keys.append(tri[pos].astype(np.int64) * max(n, 1) + rows)
         key = _sorted_unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
         tri = key // max(n, 1)
         self._tri_rows = (key % max(n, 1)).astype(np.int32)
-        self._tri_offsets = np.zeros(_TRIGRAM_SPACE + 1, np.int64)
-        np.cumsum(np.bincount(tri, minlength=_TRIGRAM_SPACE), out=self._tri_offsets[1:])
+        del key
+        self._tri_offsets = _fit_int(np.concatenate([[0], np.cumsum(np.bincount(tri, minlength=_TRIGRAM_SPACE))]))
 
     # ---- public constructors -----------------------------------------------------------------
     @classmethod
@@ -715,6 +798,8 @@ class SnapshotCatalog:
                 table, meta = _read_table(EMBEDDED_PATH)
                 meta = {**meta, "embedded": True}
                 cls._embedded = cls(table, meta, name=EMBEDDED_PATH.name)
+                del table
+                release_memory()
             return cls._embedded
 
     @classmethod
@@ -727,9 +812,13 @@ class SnapshotCatalog:
             meta["date"] = datetime.fromtimestamp(p.stat().st_mtime, timezone.utc).date().isoformat()
             meta.setdefault("sources", [f"User-supplied file {p.name} (modified {meta['date']})"])
         try:
-            return cls(table, meta, name=p.name)
+            cat = cls(table, meta, name=p.name)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
             raise ValueError(f"{p.name}: unexpected column types ({exc})") from exc
+        finally:
+            del table
+            release_memory()  # the file's table and the load's temporaries
+        return cat
 
     @classmethod
     def from_records(cls, rows: Iterable[Mapping[str, Any]], meta: Mapping[str, Any] | None = None,
@@ -794,20 +883,30 @@ class SnapshotCatalog:
     def record(self, row: int) -> ModelRecord:
         row = int(row)
         t0, t1 = self.tag_offsets[row], self.tag_offsets[row + 1]
-        tags = tuple(self.tag_values[c] for c in self.tag_code[t0:t1])
+        tv = self.tag_values
+        tcodes = self.tag_code[t0:t1].tolist()
+        tags = tuple([tv[c] for c in tcodes])
         dt = {}
         if len(self._dtype_rows):
-            a, b = np.searchsorted(self._dtype_rows, [row, row + 1])
-            dt = {self._dtype_names[c]: int(v) for c, v in zip(self._dtype_code[a:b], self._dtype_count[a:b])}
+            # a scalar of the array's own dtype: a Python list would convert the whole array per call
+            dr = self._dtype_rows
+            a = int(dr.searchsorted(dr.dtype.type(row)))
+            b = a
+            while b < len(dr) and dr[b] == row:
+                b += 1
+            dt = {self._dtype_names[c]: int(v) for c, v in zip(self._dtype_code[a:b].tolist(), self._dtype_count[a:b].tolist())}
         p = int(self.params[row])
         ps = self._param_source_code[row]
         param_source = self._param_source_vals[ps] if ps >= 0 else ("safetensors" if self.params_exact[row] and p > 0 else None)
         lc = self.license_code[row]
         langs = self._explicit_lang.get(row)
         if langs is None:
-            langs = tuple(t for t in tags if _is_language(t))
+            il = self._tag_is_lang
+            langs = tuple([tv[c] for c in tcodes if il[c]])
         g = int(self._gated[row])
-        ac = self._author_display_code[row]
+        ac = self._author_display_odd.get(row)
+        if ac is None:
+            ac = int(self._author_first_display[self.author_code[row]])
         extra: dict[str, Any] = {}
         if self._source_index is not None and self._source_index[row] >= 0:
             si = int(self._source_index[row])
@@ -872,13 +971,13 @@ class SnapshotCatalog:
             sort = "downloads"
         elif sort != "downloads" and 0 < self._known.get(sort, 0) < self._n:
             notes.append(f"{self._n - self._known[sort]:,} models without a value for this sort are listed last.")
-        if q.gated is not None and (self._gated == GATED_UNKNOWN).any():
+        if q.gated is not None and self._gated_has_unknown:
             notes.append("Gating is unknown for some models in this snapshot; they are left out by the gated filter.")
         rows, plan = self._execute(q, sort)
         self.last_plan = plan
         has_more = len(rows) > q.limit
         rows = rows[:q.limit]
-        records = [self.record(r) for r in rows]
+        records = [self.record(r) for r in rows.tolist()]
         return SearchResult(records=records, source=self.info, elapsed_s=time.perf_counter() - t0,
                             has_more=has_more, requests=0, notes=tuple(notes))
 
@@ -926,10 +1025,8 @@ class SnapshotCatalog:
 
         limit_rows = n
         if q.min_downloads is not None:
-            # downloads are descending along the rows: the matches are a prefix
-            limit_rows = int(np.searchsorted(-self.downloads, -q.min_downloads, side="right"))
-            if q.min_downloads <= 0:
-                limit_rows = int((self.downloads >= max(q.min_downloads, 0)).sum())
+            # downloads are descending along the rows (unknown = -1 last): the matches are a prefix
+            limit_rows = self._downloads_prefix(max(q.min_downloads, 0))
         if q.params_min is not None or q.params_max is not None:
             lo = max(q.params_min or 0, 1)
             hi = q.params_max if q.params_max is not None else np.iinfo(np.int64).max
@@ -950,6 +1047,7 @@ class SnapshotCatalog:
             needle = q.search.lower().encode("utf-8", "ignore")
             if not needle:
                 needle = None
+        sig_mask = None
         if needle is not None:
             cand = self._trigram_candidates(needle)
             if cand is not None:
@@ -958,6 +1056,10 @@ class SnapshotCatalog:
                 drivers.append(("search", hit))
                 preds.append(lambda r, hit=hit: _is_member(r, hit))
             else:
+                sig_mask = self._sig_mask(needle)
+                if sig_mask is not None:
+                    # 8 bytes per row rule out almost every non-match before the text test
+                    preds.append(lambda r, m=sig_mask: (self._sig[r] & m) == m)
                 preds.append(lambda r: self._contains(r, needle))
 
         # Smallest driver; others stay as predicates (cheap per-row tests).
@@ -987,12 +1089,11 @@ class SnapshotCatalog:
             plan.mode = "scan-driver"
             return self._scan(drows, size, evaluate, k), plan
 
-        rank = self._rank[sort]
         perm = self._perm[sort]
         if size <= max(20000, n // 50):
             plan.mode = "evaluate-driver"
             rows = evaluate(np.arange(size, dtype=np.int32) if drows is None else drows)
-            return self._top_by_rank(rows, rank, k), plan
+            return self._top_by_key(rows, sort, k), plan
         # Walk the sort permutation in chunks; give up and evaluate the whole driver if the hits
         # are too sparse to fill the page soon.
         plan.mode = "scan-sort"
@@ -1013,17 +1114,20 @@ class SnapshotCatalog:
             projected = pos * k / max(nfound, 0.5)
             if pos >= 2 * self.CHUNK0 and projected > 0.35 * n:
                 plan.mode = "evaluate-driver(fallback)"
-                if needle is not None and name != "search":
+                if sig_mask is not None and drows is None:
+                    # one vectorised pass over the signatures picks the candidates
+                    sig = self._sig[:limit_rows]
+                    srows = np.flatnonzero((sig & sig_mask) == sig_mask).astype(np.int32)
+                    rows = evaluate(srows)
+                elif needle is not None and name != "search" and drows is None:
                     # one pass over the id buffer beats per-row tests for a sparse substring
                     srows = self._buffer_hits(needle)
-                    if drows is not None:
-                        srows = srows[_is_member(srows, drows)]
                     if limit_rows < n:
                         srows = srows[srows < limit_rows]
                     rows = evaluate(srows)
                 else:
                     rows = evaluate(np.arange(limit_rows, dtype=np.int32) if drows is None else drows)
-                return self._top_by_rank(rows, rank, k), plan
+                return self._top_by_key(rows, sort, k), plan
             chunk = min(chunk * 4, self.CHUNK_MAX)
         out = np.concatenate(found) if found else empty
         return out[:k], plan
@@ -1044,15 +1148,42 @@ class SnapshotCatalog:
         out = np.concatenate(found) if found else np.zeros(0, np.int32)
         return out[:k]
 
-    @staticmethod
-    def _top_by_rank(rows: np.ndarray, rank: np.ndarray, k: int) -> np.ndarray:
+    def _top_by_key(self, rows: np.ndarray, sort: str, k: int) -> np.ndarray:
+        """The first ``k`` of ``rows`` in ``sort`` order, ties by row (= by downloads)."""
         if len(rows) == 0:
             return rows
-        r = rank[rows]
+        if len(rows) > 1 and not (rows[1:] > rows[:-1]).all():
+            rows = np.sort(rows)
+        key = self._sort_key(sort, rows)
         if len(rows) > k:
-            part = np.argpartition(r, k - 1)[:k]
-            rows, r = rows[part], r[part]
-        return rows[np.argsort(r, kind="stable")]
+            kth = np.partition(key, k - 1)[k - 1]
+            better = key < kth
+            # ties at the k-th key: the lowest rows (rows are ascending)
+            tie = np.flatnonzero(key == kth)[:k - int(better.sum())]
+            sel = np.flatnonzero(better)
+            sel = np.concatenate([sel, tie])
+            sel.sort()
+            rows, key = rows[sel], key[sel]
+        return rows[np.argsort(key, kind="stable")]
+
+    def _downloads_prefix(self, min_downloads: int) -> int:
+        """Number of leading rows with downloads >= ``min_downloads`` (the column is descending)."""
+        d = self.downloads
+        lo, hi = 0, self._n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if d[mid] >= min_downloads:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def _sig_mask(self, needle: bytes) -> np.uint64 | None:
+        """The signature bits every id containing ``needle`` has (None for needles under 3 bytes)."""
+        if len(needle) < 3:
+            return None
+        bits = np.unique(_sig_bit(self._trigrams(needle)))
+        return np.uint64(np.bitwise_or.reduce(np.left_shift(np.uint64(1), bits.astype(np.uint64))))
 
     # ---- substring search ----------------------------------------------------------------------
     def _contains(self, rows: np.ndarray, needle: bytes) -> np.ndarray:
@@ -1096,6 +1227,11 @@ class SnapshotCatalog:
         rows = np.searchsorted(self.id_offsets, starts, side="right") - 1
         ok = starts + len(needle) <= self.id_offsets[rows + 1]
         return _sorted_unique(rows[ok]).astype(np.int32)
+
+
+def _sig_bit(tri: np.ndarray) -> np.ndarray:
+    """Signature bit (0..63) of trigram codes: the top 6 bits of a multiplicative hash."""
+    return (tri.astype(np.uint32) * np.uint32(0x9E3779B1)) >> np.uint32(26)
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:
