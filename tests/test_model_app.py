@@ -192,6 +192,10 @@ def test_rerun_makes_no_new_hub_request(hub_stub, long_repo):
     at2 = open_model({"model": long_repo})
     assert not at2.exception and len(hub_stub.requests) == first
     assert _parts(at2).equals(parts_before)
+    # "Refresh" drops this model's cached answer: the Hub is asked once more
+    at2.button(key="m_refresh").click().run()
+    assert not at2.exception
+    assert len(hub_stub.requests_to(f"/api/models/{long_repo}")) == 2
 
 
 def test_url_param_restores_the_model_and_typing_updates_the_url(hub_stub, tiny_repo):
