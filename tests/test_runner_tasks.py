@@ -154,3 +154,18 @@ def test_cuda_run_reports_cuda_memory(tiny_model, cache):
     res = run(str(tiny_model("bert-sequence")), "text-classification", {"text": "hi"},
               RunOptions(device="cuda", dtype="auto"), cache=cache)
     assert res.device == "cuda" and res.memory_kind == "cuda_max_allocated" and res.dtype in ("bf16", "fp16")
+
+
+def test_generation_caps_max_new_tokens_to_the_models_positions(tiny_model):
+    """Asking for more new tokens than the model has positions lowers the cap with a notice
+    instead of failing inside the model (tiny BLIP has 64 text positions, tiny GPT-2 128)."""
+    from PIL import Image as _Image
+
+    cache = ModelCache(budget_bytes=2 * 1024**3)
+    opts = RunOptions(max_new_tokens=512)
+    res = run(str(tiny_model("image-text-to-text")), "image-text-to-text",
+              {"image": _Image.new("RGB", (32, 32), "white"), "text": ""}, opts, cache=cache)
+    assert isinstance(res.output["text"], str)
+    assert any("max new tokens was lowered" in n for n in res.notices)
+    res = run(str(tiny_model("gpt2-plain")), "text-generation", {"text": "hello"}, opts, cache=cache)
+    assert any("max new tokens was lowered" in n for n in res.notices)

@@ -201,8 +201,26 @@ def run_pipeline(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> O
 
 
 # --------------------------------------------------------------------------- generation
-def _gen_kwargs(opts: RunOptions) -> dict:
-    kw: dict[str, Any] = {"max_new_tokens": int(opts.max_new_tokens)}
+def _decoder_limit(tokenizer: Any, config: dict) -> int:
+    """Positions the generating decoder has (the text/decoder sub-config for multimodal models)."""
+    cfg = config or {}
+    sub = cfg.get("text_config") or cfg.get("decoder") or {}
+    return max_tokens(tokenizer, {**cfg, **sub} if sub else cfg)
+
+
+def _cap_new_tokens(opts: RunOptions, limit: int, notices: list[str]) -> int:
+    """max_new_tokens, capped so that generation stays within the model's positions."""
+    want = int(opts.max_new_tokens)
+    if want <= limit - 8:
+        return want
+    capped = max(limit // 2, 1)
+    notices.append(f"This model handles {limit} positions in all: max new tokens was lowered from {want} "
+                   f"to {capped} to leave room for the prompt.")
+    return capped
+
+
+def _gen_kwargs(opts: RunOptions, max_new: int | None = None) -> dict:
+    kw: dict[str, Any] = {"max_new_tokens": int(max_new if max_new is not None else opts.max_new_tokens)}
     if opts.do_sample:
         kw.update(do_sample=True, temperature=float(opts.temperature), top_p=float(opts.top_p))
     else:
@@ -219,8 +237,10 @@ def run_text_generation(loaded: Loaded, inputs: dict, task: str, opts: RunOption
     pipe = loaded.pipe
     notices: list[str] = []
     tok = pipe.tokenizer
-    limit = max(max_tokens(tok, loaded.config) - int(opts.max_new_tokens), 8)
-    kw = _gen_kwargs(opts)
+    total = max_tokens(tok, loaded.config)
+    new = _cap_new_tokens(opts, total, notices)
+    limit = max(total - new, 8)
+    kw = _gen_kwargs(opts, new)
     if tok.pad_token_id is None and tok.eos_token_id is not None:
         kw["pad_token_id"] = tok.eos_token_id
     if has_chat_template(tok):
@@ -251,7 +271,8 @@ def run_image_text_to_text(loaded: Loaded, inputs: dict, task: str, opts: RunOpt
 
     notices: list[str] = []
     prompt = inputs.get("text") or ""
-    kw = _gen_kwargs(opts)
+    tok = loaded.tokenizer if loaded.pipe is None else getattr(loaded.pipe, "tokenizer", None)
+    kw = _gen_kwargs(opts, _cap_new_tokens(opts, _decoder_limit(tok, loaded.config), notices))
     if loaded.pipe is not None:
         pipe = loaded.pipe
         kw = {"max_new_tokens": kw.pop("max_new_tokens"), "generate_kwargs": kw}
@@ -261,7 +282,7 @@ def run_image_text_to_text(loaded: Loaded, inputs: dict, task: str, opts: RunOpt
                 content.append({"type": "text", "text": prompt})
             res = pipe(text=[{"role": "user", "content": content}], return_full_text=False, **kw)
         else:
-            res = pipe(images=inputs["image"], text=prompt or None, return_full_text=False, **kw)
+            res = pipe(images=inputs["image"], text=prompt, return_full_text=False, **kw)
         res = res[0] if isinstance(res, list) else res
         text = res["generated_text"]
         if isinstance(text, list):
