@@ -2,7 +2,6 @@
 import streamlit as st
 
 from lib import model_page as mp
-from lib.ui import cached
 from lib.ui import model_page as ui
 from lib.ui.frame import page_frame
 
@@ -21,23 +20,19 @@ if found.error:
 details = found.details
 
 ui.header(details, frame.mode)
-ui.source_notes(details, found.config_note, (model_id, frame.mode == "snapshot", frame.token_set))
+ui.source_notes(details, found.config_note, frame.mode, frame.token_set)
 warnings_slot = st.container()  # filled once the fit section has computed its estimate
 
 left, right = st.columns(2, gap="large")
 with left:
     ui.facts(details)
 with right:
-    config = mp.model_config(found.config)
-    counted, count_note = None, None
-    if mp.needs_config_count(details):
-        counted, count_note = mp.count_from_config(found.config, found.config_note, cached.config_param_count)
-    params = mp.parameter_info(details, counted, found.config, count_note)
+    params = ui.parameter_info(found)
     ui.parameters(params)
     ui.files(details)
 
 st.subheader("Memory and fit", anchor=False)
-spec = mp.model_spec(details, config, params)
+spec = mp.model_spec(details, mp.model_config(found.config), params)
 context = ui.context_slider(details, spec)
 view = ui.compute_fit(spec, frame.hardware, context, frame.token_set)
 ui.fit_section(details, spec, view, frame.hardware, measured=ui.measured_for(details))

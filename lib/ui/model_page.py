@@ -116,8 +116,9 @@ def header(details: ModelDetails, mode: str) -> None:
         st.link_button("View on the Hub", details.hub_url, icon=":material/open_in_new:", width="stretch")
 
 
-def source_notes(details: ModelDetails, config_note: str | None, refresh_key: tuple) -> None:
+def source_notes(details: ModelDetails, config_note: str | None, mode: str, token_set: bool) -> None:
     """Where the details came from; offline: what the snapshot / local cache do not know."""
+    refresh_key = (st.session_state.get(_LAST_ID) or details.id, mode == "snapshot", token_set)
     missing = list(details.missing)
     if config_note and details.source == "live":
         missing.append(f"config.json: {config_note}")
@@ -198,6 +199,17 @@ def files(details: ModelDetails) -> None:
 
 
 # ---- parameters -------------------------------------------------------------------------------------
+
+def parameter_info(found: mp.ModelLookup) -> mp.ParamInfo:
+    """Exact counts from the Hub; else counted from config.json on the meta device (cached; the
+    only place this page may import torch + transformers); else an estimate."""
+    details = found.details
+    counted, note = None, None
+    if mp.needs_config_count(details):
+        with st.spinner("Counting parameters from config.json (meta device)…"):
+            counted, note = mp.count_from_config(found.config, found.config_note, cached.config_param_count)
+    return mp.parameter_info(details, counted, found.config, note)
+
 
 def parameters(info: mp.ParamInfo) -> None:
     st.subheader("Parameters", anchor=False)
