@@ -140,24 +140,26 @@ def mask_token_from_folder(folder: str | Path) -> str | None:
     return None
 
 
-def mask_token_of(model: str, token: str | None = None) -> str | None:
-    """The model's own mask token without loading it: a local folder's files, or the Hub's
-    tokenizer_config.json (one small download). None when unknown."""
+def mask_token_of(model: str, token: str | None = None, *, allow_download: bool = False) -> str | None:
+    """The model's own mask token without loading the model: a local folder's files, else the
+    tokenizer files already in the local Hub cache; only with ``allow_download`` one small
+    download of them (rendering a page must not cost Hub requests). None when unknown."""
     if is_local_folder(model):
         return mask_token_from_folder(model)
-    try:
-        from huggingface_hub import hf_hub_download
+    from huggingface_hub import hf_hub_download, try_to_load_from_cache
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
 
-        for name in ("tokenizer_config.json", "special_tokens_map.json"):
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        path = try_to_load_from_cache(model, name)
+        if not isinstance(path, str) and allow_download:
             try:
                 path = hf_hub_download(model, name, token=token)
-            except Exception:  # noqa: BLE001 - missing file, offline, gated: unknown
-                continue
+            except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, OSError, ValueError):
+                path = None  # missing file, offline, gated: unknown
+        if isinstance(path, str):
             tok = mask_token_from_folder(Path(path).parent)
             if tok:
                 return tok
-    except ImportError:  # pragma: no cover
-        pass
     return None
 
 
@@ -359,11 +361,9 @@ def fit_gate(model: str, details: Any, device: str, dtype: str, hardware: Any, o
              *, spec: Any = None) -> FitGate:
     """Estimate the load's memory and ask ``lib.fit.load_allowed``; unknown sizes are allowed."""
     est_device, est_dtype = planned_device_dtype(device, dtype, hardware)
-    try:
-        from lib.fit.estimate import estimate_memory
-        from lib.fit.verdict import load_allowed
-    except ImportError:
-        return FitGate(True, "No memory estimate available (lib.fit is missing).", None, est_device, est_dtype)
+    from lib.fit.estimate import estimate_memory
+    from lib.fit.verdict import load_allowed
+
     try:
         spec = spec if spec is not None else model_spec(model, details)
     except Exception:  # noqa: BLE001 - an estimate must never break the test drive

@@ -41,5 +41,4 @@ with warnings_slot:
 
 ui.use_this_model(details, frame.hardware)
 
-# ---- Test-drive (lib/ui/testdrive.py: render_test_drive(details)); skipped until that module exists.
-ui.test_drive(details, frame.hardware)
+ui.test_drive(details, frame.hardware, spec)

@@ -7,7 +7,6 @@ cache TTL, so moving a slider or switching a selector makes no Hub request.
 """
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 
 import pandas as pd
@@ -352,13 +351,10 @@ def use_this_model(details: ModelDetails, hw: hardware.Hardware) -> None:
 
 # ---- test-drive hook -------------------------------------------------------------------------------
 
-def test_drive(details: ModelDetails, hw: hardware.Hardware | None = None) -> bool:
-    """The Test-drive section (lib/ui/testdrive.py ``render_test_drive(details)``), when it exists."""
-    if importlib.util.find_spec("lib.ui.testdrive") is None:
-        return False
+def test_drive(details: ModelDetails, hw: hardware.Hardware | None = None, spec=None) -> None:
+    """The Test-drive section; ``spec`` is the fit section's ModelSpec so both show one estimate."""
     from lib.ui.testdrive import render_test_drive
 
     st.subheader("Test-drive", anchor=False)
     with st.container(key=P + "testdrive"):
-        render_test_drive(details, hardware=hw)
-    return True
+        render_test_drive(details, hardware=hw, fit_spec=spec)

@@ -72,8 +72,8 @@ class _Worker:
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
-def _mask_token(model: str) -> str | None:
-    return testdrive.mask_token_of(model)
+def _mask_token(model: str, allow_download: bool) -> str | None:
+    return testdrive.mask_token_of(model, allow_download=allow_download)
 
 
 def _model_of(details_or_model_id: Any) -> tuple[str, Any]:
@@ -93,9 +93,10 @@ def _needs_custom_code(model: str, details: Any) -> bool:
 
 
 def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key: str = "td",
-                      hardware: Any = None, language: str | None = None) -> None:
+                      hardware: Any = None, language: str | None = None, fit_spec: Any = None) -> None:
     """Draw the test-drive section for a model (ModelDetails, Hub id or local folder) and ``task``
-    (default: the model's pipeline tag)."""
+    (default: the model's pipeline tag). ``fit_spec`` (a lib.fit ModelSpec) lets the caller share the
+    memory estimate it already shows (the model page's, with its config and context length)."""
     model, details = _model_of(details_or_model_id)
     if not model:
         st.info("Enter a model to test-drive.")
@@ -119,7 +120,9 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
     if language is None and details is not None and getattr(details, "languages", ()):
         language = details.languages[0]
 
-    mask = _mask_token(model) if spec.input_kind == "masked_text" else None
+    # On the model page (details known) only the local cache is read; the Playground, where the user
+    # typed the id to run it, may fetch the small tokenizer config.
+    mask = _mask_token(model, allow_download=details is None) if spec.input_kind == "masked_text" else None
     example = testdrive.example_inputs(spec.tag, language or "en", mask)
     example["_mask_token"] = mask
     st.caption(f"**{spec.name}** · input: {registry.INPUT_KINDS.get(spec.input_kind, spec.input_kind)} · "
@@ -141,7 +144,7 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
             st.caption(":orange[This model needs its own code to run: tick the box only if you trust it.]")
 
     override = bool(st.session_state.get(f"{key}_override", False))
-    gate = testdrive.fit_gate(model, details, device, dtype, hardware, override)
+    gate = testdrive.fit_gate(model, details, device, dtype, hardware, override, spec=fit_spec)
     if gate.blocked:
         st.warning(f"**Memory check:** {gate.reason}", icon=":material/memory:")
         st.checkbox("Load anyway (may exhaust memory and slow or crash this app)", key=f"{key}_override")
