@@ -115,6 +115,8 @@ def suite(cat: SnapshotCatalog, seed: int) -> list[tuple[str, CatalogQuery]]:
         (f"b5 rare {rare[0]!r} / downloads", CatalogQuery(search=rare[0], limit=L)),
         (f"b6 rare {rare[1]!r} / created", CatalogQuery(search=rare[1], sort="created", limit=L)),
         ("b7 search '-0.5b-8bit' / created", CatalogQuery(search="-0.5b-8bit", sort="created", limit=L)),
+        ("b8 search '-8bit-v1' (69 hits) / downloads", CatalogQuery(search="-8bit-v1", limit=L)),
+        ("b9 search 'ma-7b-v' + text-gen / trending", CatalogQuery(search="ma-7b-v", task="text-generation", sort="trending", limit=L)),
         ("c1 apache-2.0 + fr / downloads", CatalogQuery(license="apache-2.0", language="fr", limit=L)),
         ("c2 mit + ja / likes", CatalogQuery(license="mit", language="ja", sort="likes", limit=L)),
         ("c3 cc-by-nc-4.0 + de / created", CatalogQuery(license="cc-by-nc-4.0", language="de", sort="created", limit=L)),

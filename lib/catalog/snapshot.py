@@ -71,7 +71,10 @@ _ALIASES: dict[str, str] = {
     "license": "license", "languages": "languages", "source_index": "source_index",
 }
 
-_TRIGRAM_SPACE = 1 << 18
+# n-gram codes over a 64-symbol alphabet: trigrams [0, 2^18), then bigrams, then single symbols.
+_BIGRAM0 = 1 << 18
+_UNIGRAM0 = _BIGRAM0 + (1 << 12)
+_TRIGRAM_SPACE = _UNIGRAM0 + 64
 
 
 # ---------------------------------------------------------------------------------------------
@@ -723,7 +726,8 @@ class SnapshotCatalog:
         return -col[rows].astype(np.int64)
 
     def _build_trigrams(self) -> None:
-        """Posting lists (rows) of trigrams of the lowercase ids that occur in few rows, and a
+        """Posting lists (rows) of the n-grams (trigrams; bigrams and single symbols for short
+        needles) of the lowercase ids that occur in few rows, and a
         64-bit trigram signature per row (bit ``h(t)`` set for every trigram ``t`` of the id).
 
         The signature is a one-word Bloom filter: a row can only contain a needle if its signature
@@ -746,26 +750,33 @@ class SnapshotCatalog:
         # row-aligned chunks of about 8 MB of id bytes
         bounds = [0]
         if n:
-            step = max(1, int(n * (1 << 23) / max(int(off[-1]), 1)))
+            step = max(1, int(n * (1 << 22) / max(int(off[-1]), 1)))
             bounds = list(range(0, n, step)) + [n]
 
-        def codes(r0: int, r1: int) -> np.ndarray:
-            """Trigram code at every byte of rows r0..r1 (0 where the trigram would cross an id end)."""
+        def codes(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """Trigram, bigram and symbol codes at every byte of rows r0..r1 (0 where the n-gram
+            would cross an id end)."""
             a, b = int(off[r0]), int(off[r1])
             sym = lut[buf[a:b]]
             tri = np.zeros(b - a, np.uint32)
+            bi = np.zeros(b - a, np.uint32)
             if b - a >= 3:
                 tri[:-2] = (sym[:-2] << 12) | (sym[1:-1] << 6) | sym[2:]
+            if b - a >= 2:
+                bi[:-1] = ((sym[:-1] << 6) | sym[1:]) + _BIGRAM0
             ends = off[r0 + 1:r1 + 1].astype(np.int64) - a
             tri[np.maximum(ends - 1, 0)] = 0
             tri[np.maximum(ends - 2, 0)] = 0
-            return tri
+            bi[np.maximum(ends - 1, 0)] = 0
+            return tri, bi, sym + _UNIGRAM0
 
         counts = np.zeros(_TRIGRAM_SPACE, np.int64)
         one = np.uint64(1)
         for r0, r1 in zip(bounds[:-1], bounds[1:]):
-            tri = codes(r0, r1)
-            counts += np.bincount(tri, minlength=_TRIGRAM_SPACE)
+            tri, bi, uni = codes(r0, r1)
+            for g in (tri, bi, uni):
+                counts += np.bincount(g, minlength=_TRIGRAM_SPACE)
+            del bi, uni
             if len(tri):
                 bits = np.left_shift(one, _sig_bit(tri).astype(np.uint64))
                 bits[tri == 0] = 0
@@ -779,10 +790,11 @@ class SnapshotCatalog:
         rare = (counts > 0) & (counts <= self._tri_cap)
         keys = []
         for r0, r1 in zip(bounds[:-1], bounds[1:]):
-            tri = codes(r0, r1)
-            pos = np.flatnonzero(rare[tri])
-            rows = np.searchsorted(off[r0:r1 + 1].astype(np.int64) - int(off[r0]), pos, side="right") - 1 + r0
-            keys.append(tri[pos].astype(np.int64) * max(n, 1) + rows)
+            starts = off[r0:r1 + 1].astype(np.int64) - int(off[r0])
+            for g in codes(r0, r1):
+                pos = np.flatnonzero(rare[g])
+                rows = np.searchsorted(starts, pos, side="right") - 1 + r0
+                keys.append(g[pos].astype(np.int64) * max(n, 1) + rows)
         key = _sorted_unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
         tri = key // max(n, 1)
         self._tri_rows = (key % max(n, 1)).astype(np.int32)
@@ -1087,7 +1099,10 @@ class SnapshotCatalog:
 
         if sort == "downloads":
             plan.mode = "scan-driver"
-            return self._scan(drows, size, evaluate, k), plan
+            rows = self._scan(drows, size, evaluate, k, sig_mask if drows is None else None)
+            if self._scan_fell_back:
+                plan.mode = "scan-driver(signature pass)"
+            return rows, plan
 
         perm = self._perm[sort]
         if size <= max(20000, n // 50):
@@ -1132,11 +1147,22 @@ class SnapshotCatalog:
         out = np.concatenate(found) if found else empty
         return out[:k], plan
 
-    def _scan(self, drows: np.ndarray | None, size: int, evaluate, k: int) -> np.ndarray:
+    def _scan(self, drows: np.ndarray | None, size: int, evaluate, k: int,
+              sig_mask: np.uint64 | None = None) -> np.ndarray:
+        """First ``k`` matches along ``drows`` (or rows 0..size), chunk by chunk. With a substring
+        signature and sparse hits, the rest of the range is filtered in one pass over the signatures."""
         found: list[np.ndarray] = []
         nfound = 0
         pos, chunk = 0, self.CHUNK0
+        self._scan_fell_back = False
         while pos < size and nfound < k:
+            if sig_mask is not None and pos >= 2 * self.CHUNK0 and pos * k / max(nfound, 0.5) > 0.1 * size:
+                sig = self._sig[pos:size]
+                cand = np.flatnonzero((sig & sig_mask) == sig_mask).astype(np.int32)
+                cand += pos
+                found.append(evaluate(cand))
+                self._scan_fell_back = True
+                break
             end = min(size, pos + chunk)
             rows = np.arange(pos, end, dtype=np.int32) if drows is None else drows[pos:end]
             hit = evaluate(rows)
@@ -1196,12 +1222,17 @@ class SnapshotCatalog:
         return pc.match_substring(sub, needle.decode("utf-8", "ignore")).to_numpy(zero_copy_only=False)
 
     def _trigrams(self, needle: bytes) -> np.ndarray:
+        """The needle's n-gram codes: its trigrams, or its bigram / symbol when shorter."""
         s = self._tri_lut[np.frombuffer(needle, np.uint8)]
-        return np.unique((s[:-2] << 12) | (s[1:-1] << 6) | s[2:])
+        if len(s) >= 3:
+            return np.unique((s[:-2] << 12) | (s[1:-1] << 6) | s[2:])
+        if len(s) == 2:
+            return np.array([((s[0] << 6) | s[1]) + _BIGRAM0], np.uint32)
+        return np.array([s[0] + _UNIGRAM0], np.uint32)
 
     def _trigram_candidates(self, needle: bytes) -> np.ndarray | None:
-        """Rows that contain all the needle's rare trigrams, or None when it has none."""
-        if len(needle) < 3 or not self._n:
+        """Rows that contain all the needle's rare n-grams, or None when it has none."""
+        if not needle or not self._n:
             return None
         tris = self._trigrams(needle)
         df = self._tri_df[tris]
