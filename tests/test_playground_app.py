@@ -17,7 +17,7 @@ from lib import tasks as registry
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
 PAGE = "pages/3_Playground.py"
-TASKS = sorted(t for t, s in registry.registry().items() if s.runnable and t != "document-question-answering")
+TASKS = sorted(t for t, s in registry.registry().items() if s.runnable)
 
 
 def open_playground(params: dict[str, str]) -> AppTest:

@@ -116,6 +116,29 @@ def has_entailment_label(config: dict) -> bool:
     return any(str(v).lower().startswith("entail") for v in labels)
 
 
+def _check_document_qa(config: dict, archs: tuple[str, ...], model_type: str | None) -> None:
+    """transformers' document-QA pipeline serves LayoutLM v1-v3 (extractive, OCR) and Donut only.
+
+    A vision-encoder-decoder must have a ``donut-swin`` encoder (the pipeline refuses others at load);
+    other image-text-to-text models would be loaded as if they were LayoutLM and fail inside the run.
+    """
+    if model_type == "vision-encoder-decoder":
+        encoder = (config.get("encoder") or {}).get("model_type")
+        if encoder != "donut-swin":
+            raise TaskMismatch(
+                f"The document-question-answering pipeline runs Donut vision-encoder-decoders (donut-swin encoder) "
+                f"only; this one has a {encoder or 'unknown'} encoder. Try it as image-to-text.")
+        return
+    classes, types = _classes(("MODEL_FOR_DOCUMENT_QUESTION_ANSWERING_MAPPING_NAMES",))
+    if any(a in classes for a in archs) or (not archs and model_type in types):
+        return
+    vlm_classes, vlm_types = _classes(("MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES",))
+    if any(a in vlm_classes for a in archs) or (not archs and model_type in vlm_types):
+        raise TaskMismatch(
+            f"This is a vision-language model ({', '.join(archs) or model_type}); the document-question-answering "
+            "pipeline runs LayoutLM and Donut models only. Ask it about the document as image-text-to-text.")
+
+
 def check_model(config: dict, task: str, runner: str, *, trust_remote_code: bool = False,
                 tags: list[str] | tuple[str, ...] = (), is_sentence_transformers: bool = False) -> ModelCheck:
     """Raise TaskMismatch / RemoteCodeRefused, or say which runner to use."""
@@ -140,6 +163,8 @@ def check_model(config: dict, task: str, runner: str, *, trust_remote_code: bool
         return ModelCheck(runner, archs, model_type, remote)  # custom classes: cannot be checked by name
     if task in ("feature-extraction", "sentence-similarity"):
         return ModelCheck(runner, archs, model_type, remote)
+    if task == "document-question-answering":
+        _check_document_qa(config, archs, model_type)
     mappings = TASK_MAPPINGS.get(task)
     if mappings:
         classes, types = _classes(mappings)

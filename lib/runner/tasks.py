@@ -7,7 +7,7 @@ Each ``run_*(loaded, inputs, task, opts) -> (output, notices)``; the model is al
 * ``entities``: ``{"text": str, "entities": [{"label", "score", "word", "start", "end"}]}``
 * ``boxes``: ``{"image_size": (w, h), "boxes": [{"label", "score", "xmin", "ymin", "xmax", "ymax"}]}``
 * ``masks``: ``{"image_size": (w, h), "masks": [{"label", "score" (or None), "mask": bool ndarray HxW}]}``
-* ``text``: ``{"text": str}`` (+ ``aggregator``/``cells`` for tables)
+* ``text``: ``{"text": str}`` (+ ``aggregator``/``cells`` for tables, ``score`` (None for Donut) for documents)
 * ``audio``: ``{"audio": float32 ndarray, "sampling_rate": int}``
 * ``depth``: ``{"depth": float ndarray HxW (relative), "image": PIL grey image}``
 * ``answer``: ``{"answer", "score", "start", "end", "context"}``
@@ -187,17 +187,70 @@ def run_pipeline(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> O
                "aggregator": res.get("aggregator")}
         return out, notices
     if task == "document-question-answering":
+        return run_document_qa(loaded, inputs, opts)
+    raise RunFailed(f"No pipeline call is defined for {task}.")
+
+
+# --------------------------------------------------------------------------- document QA
+DONUT_PROMPT = "<s_docvqa><s_question>{}</s_question><s_answer>"
+"""The prompt transformers' DocumentQuestionAnsweringPipeline gives Donut (the answer follows it)."""
+
+OCR_NEEDED = ("This document model reads OCR'd words and boxes (LayoutLM style) and needs Tesseract OCR, "
+              "which is not installed here; OCR-free models such as Donut run in place.")
+
+
+def is_donut_pipeline(pipe: Any) -> bool:
+    """The document-QA pipeline takes its generative (Donut) path for a vision-encoder-decoder model."""
+    return type(pipe.model.config).__name__ == "VisionEncoderDecoderConfig"
+
+
+def run_document_qa(loaded: Loaded, inputs: dict, opts: RunOptions) -> Output:
+    """Image + question -> ``{"text", "score"}`` through the document-question-answering pipeline.
+
+    Donut (OCR-free) generates the answer: the question is cut to fit the decoder and max new tokens
+    is capped to the decoder's positions (the pipeline ignores call-time generation arguments, so the
+    cap goes through the model's generation config for the duration of the call); it gives no score.
+    LayoutLM-style models extract a span from OCR'd words: without Tesseract they get a clear RunFailed.
+    """
+    pipe = loaded.pipe
+    notices: list[str] = []
+    question = inputs["text"]
+    if not is_donut_pipeline(pipe):
         try:
-            rows = pipe(image=inputs["image"], question=inputs["text"])
+            rows = pipe(image=inputs["image"], question=question)
         except (ValueError, ImportError) as e:
             if "tesseract" in str(e).lower() or "ocr" in str(e).lower():
-                raise RunFailed("This document model needs OCR (Tesseract), which is not installed here; "
-                                "OCR-free models such as Donut run in place.") from None
+                raise RunFailed(OCR_NEEDED) from None
             raise
         rows = rows if isinstance(rows, list) else [rows]
         best = rows[0] if rows else {"answer": ""}
-        return {"text": str(best.get("answer", "")).strip(), "score": _f(best.get("score"))}, notices
-    raise RunFailed(f"No pipeline call is defined for {task}.")
+        return {"text": str(best.get("answer") or "").strip(), "score": _f(best.get("score"))}, notices
+    tok = pipe.tokenizer
+    limit = _decoder_limit(tok, loaded.config)
+    frame = len(tok(DONUT_PROMPT.format(""), add_special_tokens=False)["input_ids"])
+    question, notice = truncate_text(tok, question, max(limit // 2 - frame, 1), "question")
+    if notice:
+        notices.append(notice)
+    prompt_len = len(tok(DONUT_PROMPT.format(question), add_special_tokens=False)["input_ids"])
+    room = max(limit - prompt_len, 1)
+    want = int(opts.max_new_tokens)
+    new = min(want, room)
+    if new < want:
+        notices.append(f"The decoder has {limit} positions and the prompt takes {prompt_len}: max new tokens "
+                       f"was lowered from {want} to {new}.")
+    gc = pipe.model.generation_config
+    saved = (gc.max_new_tokens, gc.max_length)
+    gc.max_new_tokens, gc.max_length = new, None
+    try:
+        rows = pipe(image=inputs["image"], question=question)
+    finally:
+        gc.max_new_tokens, gc.max_length = saved
+    rows = rows if isinstance(rows, list) else [rows]
+    answer = rows[0].get("answer") if rows else None
+    if answer is None:
+        notices.append("The model did not finish an answer (no </s_answer> in what it generated within "
+                       f"{new} new tokens): try more new tokens, or a checkpoint fine-tuned for DocVQA.")
+    return {"text": str(answer or "").strip(), "score": _f(rows[0].get("score")) if rows else None}, notices
 
 
 # --------------------------------------------------------------------------- generation

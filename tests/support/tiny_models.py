@@ -271,6 +271,57 @@ def build_vision_encoder_decoder(out: Path) -> Path:
     return _save(model, out, _vit_processor(), tok)
 
 
+DOCVQA_TOKENS = ["<s_docvqa>", "<s_question>", "</s_question>", "<s_answer>", "</s_answer>"]
+
+
+def build_donut(out: Path, close_answer: bool = True) -> Path:
+    """Tiny OCR-free Donut for document-question-answering: DonutSwin encoder + MBart decoder.
+
+    The DocumentQuestionAnsweringPipeline takes its generative (Donut) path for a vision-encoder-decoder
+    whose encoder is ``donut-swin``; it prompts ``<s_docvqa><s_question>{q}</s_question><s_answer>`` and
+    reads the answer between ``<s_answer>`` and ``</s_answer>``. Random weights never write the closing
+    tag, so by default the generation config suppresses the special tokens and forces ``</s_answer>`` as
+    the last token (``forced_eos_token_id``): every run yields a well-formed (random-word) answer, as a
+    trained Donut does. ``close_answer=False`` leaves generation unconstrained (no answer is found).
+    """
+    from transformers import (DonutImageProcessorPil, DonutProcessor, DonutSwinConfig, MBartConfig,
+                              VisionEncoderDecoderConfig, VisionEncoderDecoderModel)
+
+    tok = bpe_tokenizer({"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"})
+    tok.add_special_tokens({"additional_special_tokens": DOCVQA_TOKENS})
+    _seed()
+    enc = DonutSwinConfig(image_size=[32, 32], patch_size=4, embed_dim=16, depths=[1, 1], num_heads=[1, 2],
+                          window_size=4, drop_path_rate=0.0)
+    # MBart's num_hidden_layers (which sizes the generation cache) is encoder_layers: keep it = decoder_layers
+    dec = MBartConfig(vocab_size=len(tok), d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=2,
+                      decoder_attention_heads=2, encoder_ffn_dim=37, decoder_ffn_dim=37, max_position_embeddings=64,
+                      is_decoder=True, add_cross_attention=True, scale_embedding=True, add_final_layer_norm=True,
+                      pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                      decoder_start_token_id=tok.bos_token_id)
+    cfg = VisionEncoderDecoderConfig.from_encoder_decoder_configs(enc, dec)
+    cfg.decoder_start_token_id = tok.bos_token_id
+    cfg.pad_token_id = tok.pad_token_id
+    cfg.eos_token_id = tok.eos_token_id
+    model = VisionEncoderDecoderModel(config=cfg)
+    gc = model.generation_config
+    gc.decoder_start_token_id, gc.pad_token_id, gc.eos_token_id = tok.bos_token_id, tok.pad_token_id, tok.eos_token_id
+    gc.max_new_tokens = 8
+    if close_answer:
+        gc.forced_eos_token_id = tok.convert_tokens_to_ids("</s_answer>")
+        gc.suppress_tokens = sorted(set(tok.all_special_ids) - {gc.forced_eos_token_id})
+    proc = DonutProcessor(image_processor=DonutImageProcessorPil(size={"height": 32, "width": 32}), tokenizer=tok)
+    return _save(model, out, proc)
+
+
+def build_layoutlm_qa(out: Path) -> Path:
+    """Tiny LayoutLMForQuestionAnswering: the extractive document-QA path, which needs OCR words + boxes."""
+    from transformers import LayoutLMConfig, LayoutLMForQuestionAnswering
+
+    _seed()
+    cfg = LayoutLMConfig(**dict(TINY_BERT, vocab_size=len(wordpiece_vocab())), max_2d_position_embeddings=1024)
+    return _save(LayoutLMForQuestionAnswering(cfg), out, bert_tokenizer())
+
+
 _W2V_KW = dict(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=20,
                conv_dim=(16, 16, 16), conv_stride=(4, 4, 4), conv_kernel=(8, 8, 8), num_conv_pos_embeddings=16,
                num_conv_pos_embedding_groups=2, do_stable_layer_norm=False, feat_extract_norm="group")
@@ -368,6 +419,9 @@ BUILDERS = {
     "wav2vec2-cls": build_wav2vec2_classifier,
     "vits": build_vits,
     "tapas": build_tapas,
+    "donut": build_donut,
+    "donut-unclosed": lambda p: build_donut(p, close_answer=False),
+    "layoutlm-qa": build_layoutlm_qa,
     "custom-code": build_custom_code,
 }
 
@@ -391,6 +445,7 @@ TASK_FIXTURE = {
     "text-to-speech": "vits",
     "depth-estimation": "dpt",
     "table-question-answering": "tapas",
+    "document-question-answering": "donut",
     "translation": "t5",
     "summarization": "t5",
     "text2text-generation": "t5",
