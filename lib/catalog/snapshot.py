@@ -735,7 +735,7 @@ class SnapshotCatalog:
         answered by testing 8 bytes per row instead of the id's text, then verifying the few
         candidates."""
         n = self._n
-        self._tri_cap = max(2000, n // 200)
+        self._tri_cap = max(2000, n // 500)  # rarer n-grams only: the signatures cover the rest
         lut = np.zeros(256, np.uint32)
         alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789-_./"
         for i, ch in enumerate(alphabet):
