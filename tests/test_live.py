@@ -121,3 +121,37 @@ def test_connection_refused_and_offline(hub_stub, monkeypatch):
 def test_format_param_count():
     assert [format_param_count(n) for n in (6_000_000_000, 500_000_000, 12_000, 1_234_567, 2 * 10**12)] == \
         ["6B", "500M", "12K", "1234567", "2T"]
+
+
+# ---- the request is the one huggingface_hub's own HfApi.list_models sends ---------------------
+@pytest.mark.parametrize("query,kwargs", [
+    (CatalogQuery(task="text-classification", search="bert", limit=7),
+     dict(pipeline_tag="text-classification", search="bert", limit=7, sort="downloads")),
+    (CatalogQuery(author="Qwen", library="transformers", language="en", license="apache-2.0", sort="likes"),
+     dict(author="Qwen", filter=["transformers", "en", "license:apache-2.0"], sort="likes", limit=100)),
+    (CatalogQuery(params_min=100_000_000, params_max=8_000_000_000, gated=False, sort="created"),
+     dict(num_parameters="min:100M,max:8B", gated=False, sort="created_at", limit=100)),
+    (CatalogQuery(sort="trending", limit=3), dict(sort="trending_score", limit=3)),
+    (CatalogQuery(sort="modified", limit=3), dict(sort="last_modified", limit=3)),
+])
+def test_same_request_and_records_as_hfapi_list_models(hub_stub, query, kwargs):
+    """LiveCatalog bypasses list_models only for its retry loop and missing timeout: the query it
+    sends and the records it builds must equal what HfApi.list_models sends and parses."""
+    from urllib.parse import parse_qsl
+
+    from huggingface_hub import HfApi
+
+    from lib.hub.records import ModelRecord
+
+    ours = LiveCatalog().search(query)
+    ours_qs = parse_qsl(hub_stub.requests_to("/api/models")[0].query_string, keep_blank_values=True)
+    hub_stub.requests.clear()
+    theirs = list(HfApi().list_models(expand=list(EXPAND), **kwargs))
+    reqs = hub_stub.requests_to("/api/models")
+    theirs_qs = parse_qsl(reqs[0].query_string, keep_blank_values=True)
+    assert sorted(ours_qs) == sorted(theirs_qs)
+    assert [r.id for r in ours.records] == [m.id for m in theirs][: len(ours.records)]
+    from_hfapi = [ModelRecord.from_api({k: v for k, v in vars(m).items() if v is not None}) for m in theirs]
+    for a, b in zip(ours.records, from_hfapi):
+        assert (a.pipeline_tag, a.params_total, dict(a.params_by_dtype), a.downloads, a.license, a.gated) == \
+               (b.pipeline_tag, b.params_total, dict(b.params_by_dtype), b.downloads, b.license, b.gated)
