@@ -92,10 +92,25 @@ def load_image(raw: Any):
     return img.convert("RGB") if img.mode != "RGB" else img
 
 
-def load_audio(raw: Any):
-    """{"array": float32 mono numpy, "sampling_rate": int} from WAV bytes / path / (array, rate). Raises BadInput."""
-    import wave
+AUDIO_FORMATS = ("wav", "flac", "ogg", "mp3", "aiff")
 
+
+def decode_audio(data: bytes):
+    """(float32 samples, sampling rate) of an audio file's bytes: WAV, FLAC, OGG/Vorbis/Opus, MP3, AIFF
+    (libsndfile through soundfile; no ffmpeg needed). Raises BadInput for anything else or a corrupt file."""
+    import soundfile
+
+    try:
+        arr, sr = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=False)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError, EOFError):
+        raise BadInput("Could not read this audio: the file is corrupt or not an audio format Hub Scout reads "
+                       f"({', '.join(f.upper() for f in AUDIO_FORMATS)}).") from None
+    return arr, int(sr)
+
+
+def load_audio(raw: Any):
+    """{"array": float32 mono numpy, "sampling_rate": int} from audio-file bytes / path / (array, rate).
+    Raises BadInput."""
     import numpy as np
 
     if raw is None:
@@ -107,21 +122,8 @@ def load_audio(raw: Any):
     else:
         data = _bytes_of(raw, "audio")
         if data is None:
-            raise BadInput("The audio must be an uploaded WAV file, a path, or (samples, sampling_rate).")
-        try:
-            with wave.open(io.BytesIO(data)) as w:
-                sr, width, channels = w.getframerate(), w.getsampwidth(), w.getnchannels()
-                frames = w.readframes(w.getnframes())
-        except (wave.Error, EOFError, OSError, ValueError):
-            raise BadInput("Could not read this audio: it is not a valid WAV file (corrupt, or another format). "
-                           "Upload a PCM WAV clip.") from None
-        if width not in (1, 2, 4) or not frames:
-            raise BadInput("Could not read this audio: unsupported or empty WAV sample data.")
-        kind = {1: np.uint8, 2: np.int16, 4: np.int32}[width]
-        arr = np.frombuffer(frames[: len(frames) - len(frames) % (width * channels)], dtype=kind).astype(np.float32)
-        arr = (arr - 128.0) / 128.0 if width == 1 else arr / float(2 ** (8 * width - 1))
-        if channels > 1:
-            arr = arr.reshape(-1, channels).mean(axis=1)
+            raise BadInput("The audio must be an uploaded audio file, a path, or (samples, sampling_rate).")
+        arr, sr = decode_audio(data)
     if arr.ndim > 1:
         arr = arr.mean(axis=-1) if arr.shape[-1] <= 8 else arr.mean(axis=0)
     if sr <= 0:

@@ -16,7 +16,7 @@ import streamlit as st
 
 from lib import testdrive
 from lib.runner.errors import BadInput
-from lib.runner.inputs import MAX_UPLOAD_BYTES, load_audio, load_image
+from lib.runner.inputs import AUDIO_FORMATS, MAX_UPLOAD_BYTES, load_audio, load_image
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp"]
 
@@ -147,7 +147,7 @@ def image_input(k: str, example_path: str | None) -> tuple[Any, str | None]:
 
 def audio_input(k: str, example_path: str | None) -> tuple[Any, str | None]:
     """Upload a WAV clip, or the example clip; a player. Returns (raw audio, problem)."""
-    up = st.file_uploader("Audio clip (WAV)", type=["wav"], key=f"{k}_audio")
+    up = st.file_uploader("Audio clip (WAV, FLAC, OGG, MP3, AIFF)", type=list(AUDIO_FORMATS), key=f"{k}_audio")
     if up is None:
         if not example_path:
             return None, None
