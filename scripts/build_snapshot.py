@@ -22,6 +22,14 @@ Rules (the shared README's caveats):
 * Downloads are "last 30 days" at the source's date; rows in both sources take llmfit's newer figure.
   Each row records its source (``source_index``) so the app can say which date a figure is from.
 * Trending scores, last-modified dates and gating are in no source: left unknown.
+* Architecture facts (llmfit only, read by llmfit from each repo's config.json): ``architecture``
+  (the config's ``model_type``, e.g. ``qwen2``; llmfit's ``unknown`` -> null), ``context_length``
+  (``max_position_embeddings``), ``num_hidden_layers``, ``num_attention_heads``,
+  ``num_key_value_heads``, ``head_dim``, ``hidden_size``, ``vocab_size``; null when llmfit has none.
+  llmfit writes 4,096 as ``context_length`` when it could not read a config (164 of the 237 rows
+  without any size number, e.g. gated meta-llama/Llama-3.1-8B-Instruct, really 131,072): a 4,096
+  with no other number is that placeholder and is dropped. llmfit has no ``intermediate_size``
+  (its ``moe_intermediate_size`` is ambiguous between dense and expert MLPs: not kept).
 """
 from __future__ import annotations
 
@@ -48,9 +56,14 @@ SOURCES = [
 ROW_SOURCES = [
     f"ExGenesis Hub snapshot {EXG_DATE}",
     f"llmfit hf_models.json {LLMFIT_DATE}",
-    f"ExGenesis {EXG_DATE} (task, tags, dates) + llmfit {LLMFIT_DATE} (downloads, parameters)",
+    f"ExGenesis {EXG_DATE} (task, tags, dates) + llmfit {LLMFIT_DATE} (downloads, parameters, architecture)",
 ]
 ROW_DATES = [EXG_DATE, LLMFIT_DATE, LLMFIT_DATE]
+# Architecture columns: llmfit field -> parquet column (int32, null when unknown).
+CONFIG_INT_FIELDS = ("context_length", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+                     "head_dim", "hidden_size", "vocab_size")
+CONFIG_SIZE_FIELDS = CONFIG_INT_FIELDS[1:]
+LLMFIT_DEFAULT_CONTEXT = 4096
 
 # Hub library names (the Hub's library_name values) used to pick a model's library from its tags.
 LIBRARIES = [
@@ -161,6 +174,20 @@ def _iso(v) -> str | None:
     return s
 
 
+def _pos(v) -> int | None:
+    return int(v) if isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31 else None
+
+
+def config_facts(rec: dict) -> dict:
+    """llmfit's architecture fields of one model, null when absent (see the module docstring)."""
+    out = {k: _pos(rec.get(k)) for k in CONFIG_INT_FIELDS}
+    arch = rec.get("architecture")
+    out["architecture"] = str(arch) if arch and str(arch).strip().lower() != "unknown" else None
+    if out["context_length"] == LLMFIT_DEFAULT_CONTEXT and not any(out[k] for k in CONFIG_SIZE_FIELDS):
+        out["context_length"] = None  # llmfit's placeholder for an unread config
+    return out
+
+
 def llmfit_rows(src: Path) -> dict[str, dict]:
     data = json.loads((src / "llmfit_hf_models_2026-05-10.json").read_text())
     rows = {}
@@ -186,6 +213,7 @@ def llmfit_rows(src: Path) -> dict[str, dict]:
             "params_exact": exact,
             "param_source": ("safetensors.total (llmfit)" if exact else "estimate (llmfit, round number)") if p else None,
             "source_index": 1,
+            **config_facts(rec),
         }
     return rows
 
@@ -206,6 +234,8 @@ def merge(exg: dict[str, dict], llm: dict[str, dict]) -> list[dict]:
             for k in ("params_total", "params_exact", "param_source"):
                 m[k] = l[k]
         m["createdAt"] = e["createdAt"] or l["createdAt"]
+        for k in ("architecture", *CONFIG_INT_FIELDS):
+            m[k] = l[k]
         out[mid] = m
     return list(out.values())
 
@@ -226,6 +256,7 @@ def build(src: Path, out: Path) -> dict:
         ("createdAt", pa.string()), ("tags", pa.list_(pa.string())), ("license", pa.string()),
         ("languages", pa.list_(pa.string())), ("params_total", pa.int64()), ("params_exact", pa.bool_()),
         ("param_source", pa.string()), ("source_index", pa.int8()),
+        ("architecture", pa.string()), *((k, pa.int32()) for k in CONFIG_INT_FIELDS),
     ])
     meta = {
         "date": LLMFIT_DATE,
@@ -238,7 +269,11 @@ def build(src: Path, out: Path) -> dict:
             "likes unknown except non-zero llmfit values; trending, last-modified and gating unknown",
             "createdAt of llmfit-only rows is llmfit's release_date",
             "params_exact false = estimated (from the name, the base model or a round figure)",
+            "architecture .. vocab_size: llmfit's config facts (architecture = config model_type, "
+            "context_length = max_position_embeddings); no intermediate_size",
         ],
+        "config_source": {"name": "llmfit", "date": LLMFIT_DATE,
+                          "label": f"llmfit hf_models.json {LLMFIT_DATE}"},
         "rows": len(rows),
         "built_by": "scripts/build_snapshot.py",
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -207,6 +208,77 @@ def test_embedded_facts():
     assert qwen.extra["downloads_as_of"] == "2026-05-10"
     assert "fr" in dict(cat.facets()["language"]) and cat.facets()["task"][0][0] == "text-generation"
     assert ids(cat, license="apache-2.0", language="fr", limit=5)
+
+
+LLMFIT = Path(__file__).resolve().parents[2] / "shared" / "data" / "hub" / "llmfit_hf_models_2026-05-10.json"
+CONFIG_KEYS = {"num_hidden_layers": "num_hidden_layers", "num_attention_heads": "num_attention_heads",
+               "num_key_value_heads": "num_key_value_heads", "head_dim": "head_dim", "hidden_size": "hidden_size",
+               "vocab_size": "vocab_size", "context_length": "max_position_embeddings"}
+
+
+def test_embedded_architecture_facts():
+    cat = SnapshotCatalog.embedded()
+    qwen = cat.get("Qwen/Qwen2.5-0.5B-Instruct")
+    # llmfit's row (checked against the source file below when ../shared is present)
+    assert qwen.extra["config"] == {"model_type": "qwen2", "num_hidden_layers": 24, "num_attention_heads": 14,
+                                    "num_key_value_heads": 2, "head_dim": 64, "hidden_size": 896,
+                                    "vocab_size": 151936, "max_position_embeddings": 32768}
+    assert qwen.extra["config_source"] == {"name": "llmfit", "date": "2026-05-10",
+                                           "label": "llmfit hf_models.json 2026-05-10"}
+    # llmfit could not read the gated Llama config: only its model_type, and not its 4,096 placeholder
+    assert cat.get("meta-llama/Llama-3.1-8B-Instruct").extra["config"] == {"model_type": "llama"}
+    # ExGenesis-only rows have no architecture facts at all
+    assert "config" not in cat.get("FacebookAI/xlm-roberta-large").extra
+    from lib.modelconfig import ModelConfig
+
+    cfg = ModelConfig.from_dict(qwen.extra["config"])
+    assert (cfg.num_layers, cfg.num_kv_heads, cfg.head_dim, cfg.max_positions) == (24, 2, 64, 32768)
+    assert cfg.is_decoder and cfg.intermediate_size is None
+
+
+@pytest.mark.skipif(not LLMFIT.exists(), reason="../shared/data/hub is only needed to rebuild the snapshot")
+def test_architecture_facts_equal_the_llmfit_file():
+    cat = SnapshotCatalog.embedded()
+    src = {r["name"]: r for r in json.loads(LLMFIT.read_text())}
+    q = src["Qwen/Qwen2.5-0.5B-Instruct"]
+    assert (q["num_hidden_layers"], q["num_key_value_heads"], q["head_dim"]) == (24, 2, 64)
+    checked = 0
+    for name, r in src.items():
+        rec = cat.get(name)
+        assert rec is not None, name
+        cfg = rec.extra.get("config") or {}
+        for k, key in CONFIG_KEYS.items():
+            v = r.get(k)
+            if k == "context_length" and v == 4096 and not any(r.get(x) for x in list(CONFIG_KEYS)[:6]):
+                v = None  # llmfit's placeholder for an unread config
+            assert cfg.get(key) == (v if isinstance(v, int) and v > 0 else None), (name, k)
+        arch = r.get("architecture")
+        assert cfg.get("model_type") == (arch if arch and arch != "unknown" else None), name
+        checked += 1
+    assert checked == len(src) == 1852
+
+
+def test_dump_architecture_columns_optional(tmp_path):
+    # a user's dump without them: no config, nothing allocated
+    cat = SnapshotCatalog.from_records(HAND)
+    assert cat._config_facts is None and all("config" not in r.extra for r in map(cat.record, range(len(cat))))
+    # with config.json key names (JSON lines), partly null or of the wrong type
+    rows = [{"id": "a/dense", "downloads": 5, "model_type": "llama", "num_hidden_layers": 2,
+             "num_key_value_heads": 1, "head_dim": 8, "max_position_embeddings": 512},
+            {"id": "b/none", "downloads": 3, "num_hidden_layers": None},
+            {"id": "c/strange", "downloads": 1, "num_hidden_layers": "many", "vocab_size": 100.0}]
+    path = tmp_path / "dump.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    cat = SnapshotCatalog.from_file(path)
+    assert cat.get("a/dense").extra["config"] == {"model_type": "llama", "num_hidden_layers": 2,
+                                                  "num_key_value_heads": 1, "head_dim": 8,
+                                                  "max_position_embeddings": 512}
+    assert cat.get("a/dense").extra["config_source"]["label"].startswith("Snapshot file dump.jsonl")
+    assert "config" not in cat.get("b/none").extra
+    assert cat.get("c/strange").extra["config"] == {"vocab_size": 100}
+    # parquet with a text column where numbers belong: ignored, not parsed or guessed
+    pq.write_table(pa.table({"id": ["x/y"], "num_hidden_layers": ["24"], "head_dim": [64]}), tmp_path / "d.parquet")
+    assert SnapshotCatalog.from_file(tmp_path / "d.parquet").get("x/y").extra["config"] == {"head_dim": 64}
 
 
 # ---- property test against a naive filter ------------------------------------------------------

@@ -69,6 +69,19 @@ _ALIASES: dict[str, str] = {
     # Columns the embedded snapshot adds (not Hub fields).
     "params_total": "params_total", "params_exact": "params_exact", "param_source": "param_source",
     "license": "license", "languages": "languages", "source_index": "source_index",
+    # Architecture facts (the embedded snapshot's llmfit columns; config.json key names map too).
+    "architecture": "architecture", "model_type": "architecture",
+    "context_length": "context_length", "max_position_embeddings": "context_length",
+    "num_hidden_layers": "num_hidden_layers", "num_attention_heads": "num_attention_heads",
+    "num_key_value_heads": "num_key_value_heads", "head_dim": "head_dim", "hidden_size": "hidden_size",
+    "vocab_size": "vocab_size",
+}
+
+# Architecture columns -> config.json key names in ``ModelRecord.extra["config"]``.
+CONFIG_INT_COLUMNS: dict[str, str] = {
+    "num_hidden_layers": "num_hidden_layers", "num_attention_heads": "num_attention_heads",
+    "num_key_value_heads": "num_key_value_heads", "head_dim": "head_dim", "hidden_size": "hidden_size",
+    "vocab_size": "vocab_size", "context_length": "max_position_embeddings",
 }
 
 # n-gram codes over a 64-symbol alphabet: trigrams [0, 2^18), then bigrams, then single symbols.
@@ -212,6 +225,67 @@ def _ts_seconds(arr: pa.ChunkedArray) -> np.ndarray:
     return np.maximum(out, 0)
 
 
+@dataclass(frozen=True)
+class _ConfigFacts:
+    """Architecture facts of the rows that have any, stored sparsely (a user's dump usually has
+    none: then no array is allocated at all).
+
+    ``rows`` ascending; ``ints[i, j]`` is column ``columns[j]`` of row ``rows[i]`` (-1 = unknown);
+    ``arch_code[i]`` indexes ``arch_values`` (-1 = unknown).
+    """
+
+    columns: tuple[str, ...]
+    rows: np.ndarray
+    ints: np.ndarray
+    arch_values: list[str]
+    arch_code: np.ndarray
+
+    @classmethod
+    def build(cls, col: Callable[[str], Any], n: int) -> "_ConfigFacts | None":
+        def numeric(c: str) -> bool:  # other types (null, strings, lists) are ignored, not guessed at
+            a = col(c)
+            return a is not None and (pa.types.is_integer(a.type) or pa.types.is_floating(a.type))
+
+        columns = tuple(c for c in CONFIG_INT_COLUMNS if numeric(c))
+        arch = col("architecture")
+        if arch is not None and not (pa.types.is_string(arch.type) or pa.types.is_large_string(arch.type)):
+            arch = None
+        if not columns and arch is None:
+            return None
+        ints = np.full((n, len(columns)), -1, np.int64)
+        for j, c in enumerate(columns):
+            v = _to_numpy(col(c), np.int64, -1)
+            ints[:, j] = np.where(v > 0, v, -1)
+        if arch is not None:
+            arch_values, arch_code = _dict_codes(arch)
+        else:
+            arch_values, arch_code = [], np.full(n, -1, np.int32)
+        has = (arch_code >= 0) | (ints >= 0).any(axis=1)
+        rows = np.flatnonzero(has).astype(np.int32)
+        if not len(rows):
+            return None
+        return cls(columns, rows, ints[rows].astype(np.int32 if ints.max() < 2**31 else np.int64),
+                   arch_values, _small_codes(arch_code[rows], len(arch_values)))
+
+    def config(self, row: int) -> dict[str, Any] | None:
+        """The row's facts as a config.json-shaped dict (Hub config key names), None when none."""
+        i = int(self.rows.searchsorted(self.rows.dtype.type(row)))
+        if i >= len(self.rows) or self.rows[i] != row:
+            return None
+        out: dict[str, Any] = {}
+        a = int(self.arch_code[i])
+        if a >= 0:
+            out["model_type"] = self.arch_values[a]
+        for c, v in zip(self.columns, self.ints[i].tolist()):
+            if v > 0:
+                out[CONFIG_INT_COLUMNS[c]] = int(v)
+        return out or None
+
+    @property
+    def nbytes(self) -> int:
+        return self.rows.nbytes + self.ints.nbytes + self.arch_code.nbytes
+
+
 # ---------------------------------------------------------------------------------------------
 # Reading files
 # ---------------------------------------------------------------------------------------------
@@ -274,7 +348,7 @@ def _table_from_rows(rows: Any, name: str) -> pa.Table:
         raise ValueError(f"{name}: expected one JSON object per model")
     cols: dict[str, list] = {}
     simple = {"id", "author", "pipeline_tag", "library_name", "created_at", "last_modified", "license",
-              "param_source"}
+              "param_source", "architecture"}
     n = len(rows)
     for i, r in enumerate(rows):
         for k, v in r.items():
@@ -286,7 +360,7 @@ def _table_from_rows(rows: Any, name: str) -> pa.Table:
                 v = None if v is None else str(v).lower()
             elif c in simple:
                 v = None if v is None else str(v)
-            elif c in ("downloads", "likes", "params_total", "source_index"):
+            elif c in ("downloads", "likes", "params_total", "source_index") or c in CONFIG_INT_COLUMNS:
                 v = _num(v, int)
             elif c == "trending_score":
                 v = _num(v, float)
@@ -638,6 +712,7 @@ class SnapshotCatalog:
         self._param_source_vals = ps_vals
         self._param_source_code = _small_codes(self._param_source_code, len(ps_vals))
         self._source_index = _to_numpy(col("source_index"), np.int16, -1) if col("source_index") is not None else None
+        self._config_facts = _ConfigFacts.build(col, n)
 
         # ---- sort permutations (downloads: the row order itself) ----------------------------------
         self._perm: dict[str, np.ndarray] = {}
@@ -660,6 +735,10 @@ class SnapshotCatalog:
         self.info = SourceInfo(kind="snapshot", label=label, date=date, sources=sources)
         self.row_sources: list[str] = list(meta.get("row_sources") or [])
         self.row_dates: list[str] = list(meta.get("row_dates") or [])
+        cs = meta.get("config_source")
+        if not isinstance(cs, Mapping):
+            cs = {"name": name, "date": date, "label": label}
+        self.config_source: dict[str, Any] = dict(cs)
         self.load_seconds = time.perf_counter() - t0
         del table, ids
         release_memory()  # hand the reorder/parse temporaries back to the OS
@@ -852,7 +931,7 @@ class SnapshotCatalog:
         for v in vars(self).values():
             if isinstance(v, np.ndarray):
                 total += v.nbytes
-            elif isinstance(v, _Postings):
+            elif isinstance(v, (_Postings, _ConfigFacts)):
                 total += v.nbytes
             elif isinstance(v, dict):
                 total += sum(a.nbytes for a in v.values() if isinstance(a, np.ndarray))
@@ -928,6 +1007,11 @@ class SnapshotCatalog:
                 extra["downloads_as_of"] = self.row_dates[si]
         if g == GATED_UNKNOWN:
             extra["gated_unknown"] = True
+        if self._config_facts is not None:
+            cfg = self._config_facts.config(row)
+            if cfg is not None:
+                extra["config"] = cfg
+                extra["config_source"] = self.config_source
         tr = float(self.trending[row])
         return ModelRecord(
             id=self.model_id(row),
