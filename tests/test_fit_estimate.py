@@ -62,6 +62,35 @@ def test_llama_activations_hand_computed():
     assert all_logits.activations == 1024 * 128256 * 2 + 1024 * 4096 * 2
 
 
+def test_config_without_intermediate_size_is_flagged_approximate():
+    # architecture facts as the catalog snapshot has them (llmfit: no intermediate_size)
+    cfg = ModelConfig.from_dict(dict(model_type="qwen2", num_hidden_layers=24, num_attention_heads=14,
+                                     num_key_value_heads=2, head_dim=64, hidden_size=896, vocab_size=151936,
+                                     max_position_embeddings=32768))
+    assert cfg.intermediate_size is None
+    spec = ModelSpec("qwen-0.5b", params_total=494_032_768, config=cfg, pipeline_tag="text-generation")
+    e = estimate_memory(spec, "bf16", "cpu", context_tokens=2048)
+    assert e.kv_cache == 2 * 24 * 2 * 64 * 2048 * 2  # exact: does not need the MLP size
+    # gated MLP at the 4 × hidden stand-in: 4 × T × (4 × 896) × 2 B + T × 896 × 2 B, marked approximate
+    assert e.activations == 4 * 2048 * (4 * 896) * 2 + 2048 * 896 * 2
+    assert e.approximate == ("activations",)
+    assert any("approximate" in n and "intermediate" in n for n in e.notes)
+    act = next(p for p in e.parts() if p.key == "activations")
+    assert "approximate" in act.note and "intermediate size unknown" in act.note
+    # with the size known nothing is flagged
+    full = ModelConfig.from_dict({**cfg.raw, "intermediate_size": 4864})
+    e2 = estimate_memory(ModelSpec("q", params_total=494_032_768, config=full, pipeline_tag="text-generation"),
+                         "bf16", "cpu", context_tokens=2048)
+    assert e2.approximate == () and not any("approximate" in n for n in e2.notes)
+    assert e2.activations == 4 * 2048 * 4864 * 2 + 2048 * 896 * 2
+    # a config missing the KV numbers or the hidden size says so instead of silently using 0
+    thin = ModelConfig.from_dict(dict(model_type="llama", max_position_embeddings=4096))
+    e3 = estimate_memory(ModelSpec("t", params_total=10**9, config=thin, pipeline_tag="text-generation"), "bf16")
+    assert e3.kv_cache == 0 and e3.activations == 0
+    assert any("KV cache not estimated" in n for n in e3.notes)
+    assert any("activations not estimated" in n for n in e3.notes)
+
+
 def test_parts_have_labels_and_sum_to_total():
     spec = ModelSpec("llama3-8b", params_total=8_030_261_248, config=LLAMA3_8B, pipeline_tag="text-generation")
     for dev in ("cpu", "cuda"):

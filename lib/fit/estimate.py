@@ -242,7 +242,8 @@ class MemoryEstimate:
     ``total`` = framework_baseline + weights + proportional_overhead
     + max(load_peak_extra, kv_cache + activations): loading and running are separate phases, so
     only the larger transient counts. ``device`` is ``cpu`` (process resident set) or ``cuda``
-    (GPU memory as NVML reports it).
+    (GPU memory as NVML reports it). ``approximate`` names the parts (``activations`` …) computed
+    from a stand-in value because the config lacks a number (see ``notes`` for which).
     """
 
     model_id: str
@@ -260,6 +261,7 @@ class MemoryEstimate:
     params: int | None = None
     weights_from_files: bool = False
     notes: tuple[str, ...] = ()
+    approximate: tuple[str, ...] = ()
 
     @property
     def dtype_label(self) -> str:
@@ -293,7 +295,9 @@ class MemoryEstimate:
             MemoryPart("kv_cache", "KV cache", self.kv_cache,
                        f"{self.context_tokens:,} tokens × batch {self.batch}", in_total=run >= self.load_peak_extra),
             MemoryPart("activations", "Activations", self.activations,
-                       f"one forward pass, {dev}", in_total=run >= self.load_peak_extra),
+                       f"one forward pass, {dev}" + (" — approximate: intermediate size unknown, 4 × hidden "
+                                                     "assumed" if "activations" in self.approximate else ""),
+                       in_total=run >= self.load_peak_extra),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -344,6 +348,8 @@ def activation_bytes(config: ModelConfig | None, tokens: int, bytes_per_value: f
     b = bytes_per_value
     t = tokens * batch
     hidden = config.hidden_size
+    # No intermediate size (e.g. architecture facts from the catalog snapshot): the classic 4 × hidden
+    # stand-in; estimate_memory marks the activations approximate then.
     inter = config.intermediate_size or 4 * hidden
     act = (config.hidden_act or "").lower()
     if config.gated_mlp:
@@ -448,8 +454,18 @@ def estimate_memory(spec: ModelSpec, dtype: str = "bf16", device: str = "cpu", *
     kv = kv_cache_bytes(cfg, tokens, act_b, batch) if generative else 0
     if generative and cfg is not None and cfg.sliding_window and tokens > cfg.sliding_window:
         notes.append(f"sliding window: KV cache holds the last {cfg.sliding_window:,} tokens")
+    approximate: list[str] = []
     if cfg is None:
         notes.append("no config: KV cache and activations not estimated")
+    else:
+        if generative and not kv:
+            notes.append("KV cache not estimated: the config lacks layers, key/value heads or head dim")
+        if not cfg.hidden_size:
+            notes.append("activations not estimated: the config lacks the hidden size")
+        elif cfg.intermediate_size is None:
+            approximate.append("activations")
+            notes.append("activations approximate: the config has no intermediate (MLP) size, "
+                         "4 × hidden size assumed")
     mat = attention_materialised(cfg, dtype, device, compute_capability)
     if mat:
         notes.append("attention scores are materialised (no flash kernel for this dtype/GPU): grows with tokens²")
@@ -487,6 +503,7 @@ def estimate_memory(spec: ModelSpec, dtype: str = "bf16", device: str = "cpu", *
         framework_baseline=int(baseline), proportional_overhead=int(overhead), load_peak_extra=int(load_extra),
         kv_cache=int(kv), activations=int(act_peak), total=int(total), context_tokens=tokens, batch=batch,
         params=spec.params_total, weights_from_files=bool(spec.quantized_bytes), notes=tuple(notes),
+        approximate=tuple(approximate),
     )
 
 
