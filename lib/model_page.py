@@ -302,6 +302,57 @@ def model_config(config: Mapping[str, Any] | None):
         return None
 
 
+@dataclass(frozen=True)
+class FitConfig:
+    """The architecture facts the memory estimate uses, and where they come from.
+
+    Attributes:
+        config: a :class:`lib.modelconfig.ModelConfig`, or None when nothing is known.
+        origin: ``config.json`` (the repo's own, live or from the local cache), ``snapshot`` (the
+            catalog snapshot's architecture facts, offline only) or ``none``.
+        note: one sentence for the page when the facts are not the repo's config.json, else None.
+    """
+
+    config: Any
+    origin: str
+    note: str | None = None
+
+
+def snapshot_config(record: ModelRecord | None) -> tuple[dict[str, Any] | None, Mapping[str, Any]]:
+    """The catalog snapshot's config.json-shaped architecture facts of a record (``extra["config"]``,
+    written by lib.catalog.snapshot) and their source (``{"name", "date", "label"}``)."""
+    extra = (record.extra or {}) if record is not None else {}
+    cfg = extra.get("config")
+    src = extra.get("config_source")
+    return (dict(cfg) if isinstance(cfg, Mapping) and cfg else None), (src if isinstance(src, Mapping) else {})
+
+
+def fit_config(found: ModelLookup) -> FitConfig:
+    """config.json when there is one (it always wins); offline without it, the catalog snapshot's
+    architecture facts (llmfit: layers, heads, key/value heads, head dim, hidden size, vocabulary,
+    maximum positions), said so in ``note``; else nothing."""
+    cfg = model_config(found.config)
+    if cfg is not None:
+        return FitConfig(cfg, "config.json")
+    details = found.details
+    if details is None or details.source != "offline":
+        return FitConfig(None, "none")
+    facts_, src = snapshot_config(details.record)
+    cfg = model_config(facts_)
+    if cfg is None:
+        return FitConfig(None, "none")
+    where = ", ".join(str(src[k]) for k in ("name", "date") if src.get(k)) or "catalog snapshot"
+    unknown = [w for w, missing in (("the intermediate (MLP) size, so activations are approximate",
+                                     cfg.intermediate_size is None),
+                                    ("layers, key/value heads or head dim, so no KV cache",
+                                     cfg.kv_bytes_per_token(2) is None),
+                                    ("the maximum context", cfg.max_positions is None)) if missing]
+    note = (f"KV cache and activations use the architecture from the catalog snapshot ({where}): "
+            "config.json is not available offline. Not in it: "
+            + "; ".join(unknown + ["sliding window, tied embeddings and checkpoint dtype"]) + ".")
+    return FitConfig(cfg, "snapshot", note)
+
+
 def count_from_config(config: Mapping[str, Any] | None, config_note: str | None,
                       counter: Callable[[dict], int | None]) -> tuple[int | None, str | None]:
     """``(count, None)`` from ``counter(config)`` (lib.modelconfig.count_parameters, maybe cached),
@@ -658,7 +709,8 @@ def source_note(details: ModelDetails) -> str:
 __all__ = [
     "Fact", "facts", "facts_frame", "md_escape", "gated_text", "base_models", "shown_tags",
     "clean_card", "card_has_html", "strip_front_matter", "FileRow", "file_rows", "file_kind", "formats_text",
-    "weights_total", "ParamInfo", "parameter_info", "model_config", "count_from_config", "ModelLookup", "lookup", "needs_config_count", "context_choices", "default_context",
+    "weights_total", "ParamInfo", "parameter_info", "model_config", "FitConfig", "fit_config", "snapshot_config",
+    "count_from_config", "ModelLookup", "lookup", "needs_config_count", "context_choices", "default_context",
     "model_spec", "fit_matrix", "parts_rows", "parts_table", "parts_spec", "estimate_notes", "MeasuredRow", "measured_rows", "CodeChoice", "use_code", "generic_code", "default_device", "default_dtype", "CODE_DEVICES",
     "CODE_DTYPES", "DEVICE_LABELS", "source_note",
 ]

@@ -32,7 +32,9 @@ with right:
     ui.files(details)
 
 st.subheader("Memory and fit", anchor=False)
-spec = mp.model_spec(details, mp.model_config(found.config), params)
+fit_config = mp.fit_config(found)
+ui.config_origin(fit_config)
+spec = mp.model_spec(details, fit_config.config, params)
 context = ui.context_slider(details, spec)
 view = ui.compute_fit(spec, frame.hardware, context, frame.token_set)
 ui.fit_section(details, spec, view, frame.hardware, measured=ui.measured_for(details))

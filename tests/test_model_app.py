@@ -319,8 +319,35 @@ def test_offline_env_shows_what_the_snapshot_knows(hub_stub, monkeypatch):
     assert "Not known offline:" in texts(at) and "model card" in texts(at)
     table = fit_table(at)
     assert len(table) >= 2 and "needs" in table.iloc[0, 0]
-    assert any("no config" in c.value for c in at.caption)  # KV cache unknown without config.json
+    # no config.json offline: the snapshot's architecture facts (llmfit) give the KV cache, said so
+    captions = [plain(c.value) for c in at.caption]
+    assert any("architecture from the catalog snapshot (llmfit, 2026-05-10)" in c
+               and "config.json is not available offline" in c for c in captions)
+    assert not any("no config" in c for c in captions)
+    assert any("activations approximate" in c and "intermediate" in c for c in captions)
+    ctx = at.select_slider(key="m_ctx")
+    assert ctx.value == 2048 and _options(at)[-1] == 32768  # max_position_embeddings from the snapshot
+    parts = _parts(at)
+    kv_bf16 = 2 * 24 * 2 * 64 * 2048 * 2  # 2 × layers × kv heads × head dim × tokens × 2 B = 24 MiB
+    assert parts.loc["KV cache", "bf16 / fp16"] == pytest.approx(kv_bf16 / 2**30)
+    assert parts.loc["KV cache", "fp32"] == pytest.approx(2 * kv_bf16 / 2**30)
+    assert "approximate" in parts.loc["Activations", "Note"]
     assert len(at.code) == 2  # the code needs no Hub
+
+
+def test_online_config_json_wins_over_the_snapshot(hub_stub, long_repo, tmp_path):
+    # a model the snapshot has architecture facts for, served live with a different config.json
+    folder = tmp_path / "long"  # long_repo's tiny GPT-2 (4,096 positions)
+    hub_stub.add_repo(SNAPSHOT_ID, folder, info={"pipeline_tag": "text-generation"})
+    at = open_model({"model": SNAPSHOT_ID})
+    assert not at.exception
+    assert not any("catalog snapshot (llmfit" in plain(c.value) for c in at.caption)
+    from lib.modelconfig import ModelConfig
+
+    cfg = ModelConfig.from_file(folder)
+    ctx = at.select_slider(key="m_ctx").value
+    assert _options(at)[-1] == cfg.max_positions != 32768
+    assert _parts(at).loc["KV cache", "fp32"] == pytest.approx(cfg.kv_bytes_per_token(4) * ctx / 2**30)
 
 
 def test_snapshot_mode_never_asks_the_hub(hub_stub, monkeypatch, tiny_repo):

@@ -236,6 +236,12 @@ class FitView:
     warnings: tuple
 
 
+def config_origin(fit_config: mp.FitConfig) -> None:
+    """Where the estimate's architecture facts come from, when not the repo's config.json."""
+    if fit_config.note:
+        st.caption(f":material/info: {mp.md_escape(fit_config.note)}")
+
+
 def context_slider(details: ModelDetails, spec) -> int | None:
     """The context-length slider, for models that generate (KV cache grows with it)."""
     if not spec.is_generative:
