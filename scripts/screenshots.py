@@ -1,5 +1,5 @@
 """Take the README screenshots with Playwright + Debian's Chromium: docs/discover.png, docs/home.png,
-docs/model.png.
+docs/model.png, docs/playground.png.
 
 Starts a fresh server (snapshot catalog, offline) on a free port; no network needed. The model page
 is taken from a second server pointed at the local Hub stand-in (tests/support/hub_stub.py) serving
@@ -51,6 +51,30 @@ def main() -> None:
         page.screenshot(path=str(out / "home.png"))
         print("wrote", out / "home.png")
     model_page(out)
+    playground(out)
+
+
+def playground(out: Path) -> None:
+    """docs/playground.png: the real all-MiniLM-L6-v2 (local folder from its PyPI package) comparing
+    sentences, after one click on Run."""
+    import tempfile
+
+    from playwright.sync_api import expect
+
+    from tests.support.tiny_models import real_minilm
+
+    env = {**ENV, "HUBSCOUT_DATA_DIR": tempfile.mkdtemp(prefix="hubscout-shots-data-")}
+    with StreamlitServer(env=env) as srv, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1440, "height": 2000}, device_scale_factor=1)
+        page.goto(f"{srv.url}/Playground?model={real_minilm()}&task=sentence-similarity")
+        element_by_key(page, "pg_run").get_by_role("button").click()
+        expect(page.get_by_test_id("stMetric").filter(has_text="Latency")).to_be_visible(timeout=120_000)
+        wait_for_app_idle(page)
+        expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
+        page.mouse.move(5, 5)
+        page.wait_for_timeout(800)  # the charts' first paint
+        page.screenshot(path=str(out / "playground.png"), full_page=True)
+        print("wrote", out / "playground.png")
 
 
 def model_page(out: Path) -> None:

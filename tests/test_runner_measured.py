@@ -46,3 +46,18 @@ def test_same_peak_is_not_rewritten(tiny_model, tmp_path, monkeypatch):
     run(folder, "text-classification", {"text": "two"}, opts, cache=cache)
     again = store.get(folder, "fp32", "cpu")
     assert again.measured_at == first.measured_at  # within 2 %: no second write
+
+
+def test_cpu_peak_is_recorded_without_the_host_app(tiny_model, tmp_path, monkeypatch):
+    """Inside the app the process also holds Streamlit & co.: the stored peak drops what the host held
+    before torch, so that it compares with lib.fit's fresh-process estimate."""
+    import lib.runner.api as api
+
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(api, "_HOST_RSS_BEFORE_TORCH", 50 * 1024**2)
+    folder = str(tiny_model("text-classification"))
+    res = run(folder, "text-classification", {"text": "host"}, RunOptions(device="cpu", dtype="fp32"),
+              cache=ModelCache(budget_bytes=2 * 1024**3))
+    m = MeasuredStore(tmp_path).get(folder, "fp32", "cpu")
+    assert m.peak_bytes == res.peak_memory_bytes - 50 * 1024**2
+    assert m.note == "process_rss_peak_minus_host_app"

@@ -1,6 +1,7 @@
 """run() / prepare(): the runner's entry points (see package docstring)."""
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -10,6 +11,33 @@ from . import checks, inputs as inputs_mod, loader
 from .cache import ModelCache, shared_cache
 from .errors import BadInput, LoadRefused, NotRunnable, RunFailed, RunnerError
 from .result import LoadProgress, RunOptions, RunResult
+
+
+def _rss_now() -> int | None:
+    try:
+        import psutil
+
+        return int(psutil.Process().memory_info().rss)
+    except (ImportError, OSError):
+        return None
+
+
+# What this process held just before the runner first imported torch: the host app (Streamlit,
+# pandas, the catalog…). lib.fit estimates a fresh process that only loads and runs the model; a run
+# inside the app also carries this, so the UI compares a measured CPU peak with estimate + this.
+_HOST_RSS_BEFORE_TORCH: int | None = None
+
+
+def _note_host_rss() -> None:
+    global _HOST_RSS_BEFORE_TORCH
+    if _HOST_RSS_BEFORE_TORCH is None and "torch" not in sys.modules:
+        _HOST_RSS_BEFORE_TORCH = _rss_now()
+
+
+def host_process_bytes() -> int | None:
+    """Resident bytes of this process just before the runner imported torch; None when torch was
+    already imported by someone else (then it cannot be told apart)."""
+    return _HOST_RSS_BEFORE_TORCH
 
 
 @dataclass
@@ -41,6 +69,7 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
             progress: Callable[[LoadProgress], None] | None = None,
             allowed: tuple[bool, str | None] = (True, None), cache: ModelCache | None = None) -> Prepared:
     """Check, download and load ``model_id`` for ``task`` (cached process-wide)."""
+    _note_host_rss()
     from .device import resolve
 
     opts = opts or RunOptions()
@@ -148,13 +177,18 @@ _RECORDED: dict[tuple[str, str, str, str], int] = {}
 def _record_measured(model_id: str, dtype: str, device: str, peak: int, kind: str) -> None:
     """Record the run's measured peak for the fit check's "measured" column (lib.fit.measured).
 
-    A repeated run with about the same peak (within 2 %) is not written again: the store is a file,
+    On CPU the peak is the process's, so what the host app held before torch was imported is taken
+    off (lib.fit estimates a fresh process). A repeated run with about the same peak (within 2 %) is not written again: the store is a file,
     and a test-drive rerun must not pay for rewriting it. A store that cannot be written (read-only
     home, full disk) must not fail the run itself.
     """
     from lib.fit.measured import MeasuredStore
 
     family = "cuda" if str(device).startswith("cuda") else ("mps" if device == "mps" else "cpu")
+    host = host_process_bytes()
+    if kind == "process_rss_peak" and host and peak > host:
+        # comparable with lib.fit's fresh-process estimate: without what the host app held before torch
+        peak, kind = peak - host, "process_rss_peak_minus_host_app"
     store = MeasuredStore()
     key = (str(store.path), model_id, dtype, family)
     last = _RECORDED.get(key)

@@ -21,6 +21,7 @@ import streamlit as st
 from lib import format as fmt
 from lib import tasks as registry
 from lib import testdrive
+from lib.runner.api import host_process_bytes
 from lib.runner.errors import RunFailed, RunnerError
 from lib.runner.result import LoadProgress, RunOptions, RunResult
 from lib.ui import inputs as input_ui
@@ -273,14 +274,21 @@ def _metrics(res: RunResult, estimate: int | None) -> None:
               help="The run itself, model already loaded.")
     c2.metric("Load", "cached" if res.cached else f"{res.load_s:.1f} s",
               help="Download + load time; 'cached' when the model was already in memory.")
-    delta = None
-    if estimate:
-        delta = f"{res.peak_memory_bytes / estimate - 1:+.0%} vs estimate"
+    delta, compare_to, host = None, estimate, None
+    if estimate and res.memory_kind == "process_rss_peak":
+        # the estimate is for a fresh process; this run shares the app's process
+        host = host_process_bytes()
+        compare_to = estimate + (host or 0)
+    if compare_to:
+        delta = f"{res.peak_memory_bytes / compare_to - 1:+.0%} vs estimate"
     c3.metric("Peak memory", fmt.size_bytes(res.peak_memory_bytes), delta=delta, delta_color="off",
-              help=f"Measured: {MEMORY_KIND.get(res.memory_kind, res.memory_kind)}. On CPU this is the whole "
-                   "app process, not only the model.")
-    c4.metric("Estimate", fmt.size_bytes(estimate) if estimate else "unknown",
-              help="lib.fit's estimate for this load (weights + framework + activations).")
+              help=f"Measured: {MEMORY_KIND.get(res.memory_kind, res.memory_kind)}."
+                   + (" On CPU this is the app's whole process: the model plus the app itself." if host else ""))
+    shown = fmt.size_bytes(compare_to) if compare_to else "unknown"
+    c4.metric("Estimate", shown,
+              help="lib.fit's estimate for this load (weights + framework + activations)"
+                   + (f": {fmt.size_bytes(estimate)} in a fresh process + {fmt.size_bytes(host)} that this app "
+                      "held before loading torch." if host else "."))
     st.caption(f"Ran on **{res.device}** in **{res.dtype}**.")
 
 
