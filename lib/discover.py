@@ -8,7 +8,10 @@ import io
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from lib import format as fmt
 from lib import tasks
@@ -120,6 +123,8 @@ def results_frame(records: Iterable[ModelRecord], fit: Mapping[str, str] | None 
     (see :func:`weights_label`);
     ``fit`` (model id -> badge text), when given, adds a ``Fits here`` column.
     """
+    import pandas as pd
+
     rows = []
     for r in records:
         row = {
@@ -196,6 +201,8 @@ def row_of(records: Sequence[ModelRecord], model_id: str | None) -> int | None:
 
 def scatter_frame(records: Iterable[ModelRecord]) -> pd.DataFrame:
     """Models with both a parameter count and downloads > 0 (log axes cannot show zero)."""
+    import pandas as pd
+
     rows = [
         {
             "id": r.id,
@@ -213,6 +220,8 @@ def scatter_frame(records: Iterable[ModelRecord]) -> pd.DataFrame:
 
 def counts_frame(records: Iterable[ModelRecord], by: str = "task") -> pd.DataFrame:
     """How many of the results per task (display name) or per library, most first."""
+    import pandas as pd
+
     if by not in ("task", "library"):
         raise ValueError("by must be 'task' or 'library'")
     if by == "task":
@@ -232,6 +241,8 @@ CSV_COLUMNS = ("id", "url", "pipeline_tag", "task", "library", "params_total", "
 
 def results_csv(records: Iterable[ModelRecord]) -> bytes:
     """The results as CSV (raw numbers, ISO dates), UTF-8."""
+    import pandas as pd
+
     rows = [
         {
             "id": r.id,

@@ -9,7 +9,7 @@ from lib.ui.frame import page_frame
 frame = page_frame("Discover", ":material/search:")
 st.title("Discover models")
 
-filters = ui.filter_panel(cached.facets())
+filters = ui.filter_panel(cached.facets)  # facets loaded after the widgets that need none
 for problem in filters.problems:
     st.warning(problem, icon=":material/edit_note:")
 query = filters.query

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Callable
 
 import streamlit as st
 
@@ -82,28 +83,25 @@ class Filters:
     problems: tuple[str, ...] = ()
 
 
-def filter_panel(facets: dict[str, list[tuple[str, int]]]) -> Filters:
-    """Draw the filters; return the query they describe."""
+def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[str, list[tuple[str, int]]]]
+                 ) -> Filters:
+    """Draw the filters; return the query they describe.
+
+    ``facets`` may be a function (e.g. ``cached.facets``): it is called only after the widgets
+    that need no facet counts are drawn, so on a cold start those reach the browser (which then
+    loads their code) while the snapshot is still loading. The page looks the same either way.
+    """
     _init_from_url()
     ss = st.session_state
     problems: list[str] = []
-    task_counts = dict(facets.get("task", []))
 
-    c1, c2, c3, c4 = st.columns([3, 3, 2, 1])
-    task_opts = discover.task_options()
-    if ss[KEYS["task"]] not in task_opts:  # an unknown tag from a URL: keep it, labelled as is
-        task_opts.insert(1, ss[KEYS["task"]])
-    task = c1.selectbox("Task", task_opts, key=KEYS["task"],
-                        format_func=lambda t: discover.task_label(t, task_counts))
-    search = c2.text_input("Search model names", key=KEYS["search"], placeholder="e.g. bert, llama, whisper")
-    sort = c3.selectbox("Sort by", list(SORTS), key=KEYS["sort"], format_func=SORTS.__getitem__)
-    limit = c4.selectbox("Results", LIMITS, key=KEYS["limit"])
+    row1 = st.columns([3, 3, 2, 1])
+    search = row1[1].text_input("Search model names", key=KEYS["search"], placeholder="e.g. bert, llama, whisper")
+    sort = row1[2].selectbox("Sort by", list(SORTS), key=KEYS["sort"], format_func=SORTS.__getitem__)
+    limit = row1[3].selectbox("Results", LIMITS, key=KEYS["limit"])
 
-    c1, c2, c3, c4 = st.columns(4)
-    author = c1.text_input("Author", key=KEYS["author"], placeholder="e.g. google, Qwen")
-    library = _facet_select(c2, "Library", "library", facets)
-    language = _facet_select(c3, "Language", "language", facets)
-    license_ = _facet_select(c4, "License", "license", facets)
+    row2 = st.columns(4)
+    author = row2[0].text_input("Author", key=KEYS["author"], placeholder="e.g. google, Qwen")
 
     c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
     size = c1.selectbox("Parameters", discover.preset_labels(), key=KEYS["size"], on_change=_on_size_change)
@@ -124,6 +122,19 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]]) -> Filters:
         c3.empty()
     min_downloads = c4.number_input("Min downloads", min_value=0, step=1000, key=KEYS["min_downloads"])
     min_likes = c5.number_input("Min likes", min_value=0, step=10, key=KEYS["min_likes"])
+
+    # Then the four choices labelled with counts from the snapshot (loads it on a cold start).
+    if callable(facets):
+        facets = facets()
+    task_counts = dict(facets.get("task", []))
+    task_opts = discover.task_options()
+    if ss[KEYS["task"]] not in task_opts:  # an unknown tag from a URL: keep it, labelled as is
+        task_opts.insert(1, ss[KEYS["task"]])
+    task = row1[0].selectbox("Task", task_opts, key=KEYS["task"],
+                             format_func=lambda t: discover.task_label(t, task_counts))
+    library = _facet_select(row2[1], "Library", "library", facets)
+    language = _facet_select(row2[2], "Language", "language", facets)
+    license_ = _facet_select(row2[3], "License", "license", facets)
 
     ss[_LAST_RANGE] = (lo, hi)
     query = CatalogQuery(

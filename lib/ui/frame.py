@@ -138,14 +138,7 @@ def page_frame(title: str, icon: str) -> Frame:
         st.query_params["source"] = mode
 
     status = sb.empty()
-    info, n = cached.snapshot_info()
-    if mode == "snapshot":
-        status.markdown(source_line(info))
-    elif mode == "live":
-        status.markdown(":blue[●] The live Hub only")
-    else:
-        status.markdown(":blue[●] The live Hub, falling back to the snapshot")
-    sb.caption(f"Snapshot: {n:,} models, dated {info.date or 'unknown'}")
+    snapshot_caption = sb.empty()
 
     token = token_is_set()
     sb.markdown("### Hub token")
@@ -155,6 +148,15 @@ def page_frame(title: str, icon: str) -> Frame:
     hw = hardware.detect()
     sb.markdown("### This machine")
     sb.markdown(hardware_lines(hw))
+    # The snapshot lines last: everything above reaches the browser before the snapshot loads.
+    info, n = cached.snapshot_info()
+    if mode == "snapshot":
+        status.markdown(source_line(info))
+    elif mode == "live":
+        status.markdown(":blue[●] The live Hub only")
+    else:
+        status.markdown(":blue[●] The live Hub, falling back to the snapshot")
+    snapshot_caption.caption(f"Snapshot: {n:,} models, dated {info.date or 'unknown'}")
     return Frame(mode=mode, hardware=hw, token_set=token, _status=status)
 
 
