@@ -146,7 +146,7 @@ def image_input(k: str, example_path: str | None) -> tuple[Any, str | None]:
 
 
 def audio_input(k: str, example_path: str | None) -> tuple[Any, str | None]:
-    """Upload a WAV clip, or the example clip; a player. Returns (raw audio, problem)."""
+    """Upload an audio clip (WAV, FLAC, OGG, MP3, AIFF), or the example clip; a player. Returns (raw audio, problem)."""
     up = st.file_uploader("Audio clip (WAV, FLAC, OGG, MP3, AIFF)", type=list(AUDIO_FORMATS), key=f"{k}_audio")
     if up is None:
         if not example_path:
