@@ -124,3 +124,20 @@ def test_measured_store_concurrent_writers(tmp_path):
     for t in threads:
         t.join()
     assert all(store.get(f"m{i}", "bf16", "cpu") for i in range(20))
+
+
+def test_badge_prefers_what_the_runner_would_load():
+    """CPU: fp32 (the runner's auto dtype there) while it fits, then smaller; a GPU is tried first,
+    down to int4, before falling back to RAM."""
+    from lib.hardware import GPU, Hardware
+
+    gib = 1024**3
+    small = ModelRecord(id="s", params_total=110_000_000, params_exact=True)
+    assert badge(small, CPU_ONLY).text == "CPU fp32"
+    # 7B: fp32 = 28 GB + baseline does not fit 24 GB of RAM; bf16 (14 GB) does
+    big = ModelRecord(id="b", params_total=7_000_000_000, params_exact=True)
+    ram24 = Hardware("h", 24 * gib, 22 * gib, 8, ())
+    assert badge(big, ram24).text == "CPU bf16 (slow)"
+    # with a 12 GB GPU, 7B fits on it at int8 (7 GB + runtime) before RAM is considered
+    gpu12 = Hardware("g", 64 * gib, 60 * gib, 8, (GPU("small GPU", 12 * gib, 12 * gib),))
+    assert badge(big, gpu12).text == "GPU int8"

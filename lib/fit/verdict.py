@@ -222,15 +222,18 @@ class Badge:
 
 _HUB_BYTES = {"F64": 8, "F32": 4, "BF16": 2, "F16": 2, "I8": 1, "U8": 1, "F8_E4M3": 1, "F8_E5M2": 1,
               "I32": 4, "I64": 8, "U32": 4, "BOOL": 1, "I16": 2, "U16": 2, "F4": 0.5}
-_BADGE_DTYPES = (("bf16", 2.0), ("int8", 1.0), ("int4", 0.5))
+# What the runner would load at: on a GPU bf16 first (its auto dtype there), then quantized; on the CPU
+# fp32 first (the runner's auto dtype on CPU: bf16 matmuls are slow on most CPUs), then smaller.
+_BADGE_GPU_DTYPES = (("bf16", 2.0), ("int8", 1.0), ("int4", 0.5))
+_BADGE_CPU_DTYPES = (("fp32", 4.0), ("bf16", 2.0), ("int8", 1.0), ("int4", 0.5))
 
 
 def badge(record: Any, hw: Hardware) -> Badge:
     """Cheap verdict for Discover from listing counts only (params_total / params_by_dtype).
 
     Weights + the framework baseline + 20 % for runtime (KV cache, activations, load transient),
-    checked at bf16 then int8 then int4 against the GPU (if any) and the RAM. Never imports torch;
-    a few microseconds per row.
+    checked on the GPU (if any) at bf16, int8, int4, then in RAM at fp32, bf16, int8, int4: the first
+    that fits is the badge. Never imports torch; a few microseconds per row.
     """
     n = getattr(record, "params_total", None)
     by = getattr(record, "params_by_dtype", None) or {}
@@ -243,18 +246,21 @@ def badge(record: Any, hw: Hardware) -> Badge:
     stored = sum(c * _HUB_BYTES.get(str(d).upper(), 4) for d, c in by.items()) if by else None
     cpu_base = CPU_IMPORT_BYTES + CPU_LOAD_MACHINERY_BYTES
     gpu_base = CUDA_CONTEXT_BYTES + CUBLAS_WORKSPACE_BYTES
-    for dt, b in _BADGE_DTYPES:
-        w = n * b
-        if stored is not None and dt == "bf16":
-            w = min(w, stored)  # already-quantized (8/4-bit) checkpoints load at their stored size
-        if gpu is not None and vram:
-            need = gpu_base + 1.2 * w
+
+    def weights(i: int, b: float) -> float:
+        # an already-quantized (8/4-bit) checkpoint loads at its stored size
+        return min(n * b, stored) if stored is not None and i == 0 else n * b
+
+    if gpu is not None and vram:
+        for i, (dt, b) in enumerate(_BADGE_GPU_DTYPES):
+            need = gpu_base + 1.2 * weights(i, b)
             state = _classify(int(need), vram)
             if state != "over":
                 kind = FitKind.FITS_GPU if state == "ok" else FitKind.TIGHT
                 return Badge(kind, f"GPU {dt}" if kind is FitKind.FITS_GPU else f"tight GPU {dt}",
                              f"~{_gb(need)} of {_gb(vram)} VRAM at {dt}{approx}", dt)
-        need = cpu_base + 1.2 * w
+    for i, (dt, b) in enumerate(_BADGE_CPU_DTYPES):
+        need = cpu_base + 1.2 * weights(i, b)
         state = _classify(int(need), ram)
         if state != "over":
             slow = n > SLOW_CPU_PARAMS
