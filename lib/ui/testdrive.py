@@ -361,3 +361,31 @@ def resolve_model(text: str) -> ModelChoice:
 def runnable_tasks() -> list[str]:
     """Runnable pipeline tags, by modality then name."""
     return [s.tag for _, specs in registry.grouped_by_modality() for s in specs if s.runnable]
+
+
+def task_picker(choice: ModelChoice) -> str:
+    """The Playground's task selector: defaults to the URL's task on the first visit, else the model's
+    pipeline tag (for a folder, guessed from its config); keeps the URL in sync. Returns the task."""
+    tags = runnable_tasks()
+    if st.session_state.get("pg_task_for") != choice.model:
+        first_visit = "pg_task_for" not in st.session_state
+        wanted = st.query_params.get("task") if first_visit else None
+        wanted = wanted if wanted in tags else choice.task
+        st.session_state["pg_task"] = wanted if wanted in tags else tags[0]
+        st.session_state["pg_task_for"] = choice.model
+        if choice.task and choice.task not in tags:
+            spec = registry.get(choice.task)
+            st.info(f"This model's task, {registry.display_name(choice.task)}, is not runnable here"
+                    + (f": {spec.reason}" if spec and spec.reason else ".") + " Pick another task to try it anyway.")
+    task = st.selectbox("Task", tags, key="pg_task", format_func=registry.display_name,
+                        help="Defaults to the model's pipeline tag (for a folder: guessed from its config.json).")
+    if choice.local:
+        st.caption(f"Local folder · task guessed from config.json: {registry.display_name(choice.task)}"
+                   if choice.task else "Local folder · no task could be guessed from its config.json")
+    elif choice.details is not None:
+        st.caption(f"Hub model · pipeline tag: {registry.display_name(choice.details.pipeline_tag)}"
+                   if choice.details.pipeline_tag else "Hub model · no pipeline tag")
+
+    st.query_params["model"] = choice.model
+    st.query_params["task"] = task
+    return task
