@@ -92,103 +92,143 @@ def _image_out_size(img) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- pipeline tasks
-def run_pipeline(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
-    """Every task served by a transformers-5 pipeline with a plain call."""
-    import numpy as np
+# --------------------------------------------------------------------------- pipeline tasks
+# One run function per task served by a transformers-5 pipeline (the loader builds the pipeline from
+# the registry's ``pipeline_task``); the registry names the function.
+def run_text_classification(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
+    notices: list[str] = []
+    text = _pipe_text_limit(loaded, inputs["text"], notices)
+    return _scores(loaded.pipe(text, top_k=None)), notices
 
+
+def run_token_classification(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
+    notices: list[str] = []
+    text = _pipe_text_limit(loaded, inputs["text"], notices)
+    try:
+        rows = loaded.pipe(text, aggregation_strategy="simple")
+    except ValueError:  # slow tokenizers cannot aggregate
+        rows = loaded.pipe(text)
+        notices.append("This tokenizer cannot group sub-words: entities are shown per token.")
+    ents = [{"label": str(r.get("entity_group") or r.get("entity")), "score": _f(r["score"]),
+             "word": str(r.get("word", "")), "start": r.get("start"), "end": r.get("end")} for r in rows]
+    return {"text": text, "entities": ents}, notices
+
+
+def run_fill_mask(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
     pipe = loaded.pipe
     notices: list[str] = []
-    if task == "text-classification":
-        text = _pipe_text_limit(loaded, inputs["text"], notices)
-        return _scores(pipe(text, top_k=None)), notices
-    if task == "token-classification":
-        text = _pipe_text_limit(loaded, inputs["text"], notices)
-        try:
-            rows = pipe(text, aggregation_strategy="simple")
-        except ValueError:  # slow tokenizers cannot aggregate
-            rows = pipe(text)
-            notices.append("This tokenizer cannot group sub-words: entities are shown per token.")
-        ents = [{"label": str(r.get("entity_group") or r.get("entity")), "score": _f(r["score"]),
-                 "word": str(r.get("word", "")), "start": r.get("start"), "end": r.get("end")} for r in rows]
-        return {"text": text, "entities": ents}, notices
-    if task == "fill-mask":
-        text = inputs["text"]
-        mask = pipe.tokenizer.mask_token
-        if not mask:
-            raise RunFailed("This tokenizer has no mask token, so it cannot fill masks.")
-        for alias in ("[MASK]", "<mask>"):
-            if alias != mask and alias in text and mask not in text:
-                text = text.replace(alias, mask)
-                notices.append(f"Replaced {alias} with this model's mask token {mask}.")
-        n = text.count(mask)
-        if n == 0:
-            raise BadInput(f"Put the model's mask token {mask} where a word is missing, e.g. "
-                           f"'Paris is the {mask} of France.'")
-        text = _pipe_text_limit(loaded, text, notices)
-        if mask not in text:
-            raise BadInput(f"The mask token {mask} was cut off by truncation: move it nearer the start.")
-        rows = pipe(text, top_k=5)
-        if n > 1:
-            rows = rows[0]
-            notices.append(f"The text has {n} mask tokens: predictions are shown for the first one.")
-        out = _scores(rows, "token_str")
-        out["sequences"] = [str(r["sequence"]) for r in sorted(rows, key=lambda r: -r["score"])]
-        return out, notices
-    if task == "zero-shot-classification":
-        text = _pipe_text_limit(loaded, inputs["text"], notices)
-        res = pipe(text, candidate_labels=inputs["labels"], multi_label=bool(inputs.get("multi_label", len(inputs["labels"]) == 1)))
-        return {"labels": list(res["labels"]), "scores": [_f(s) for s in res["scores"]]}, notices
-    if task == "image-classification":
-        return _scores(pipe(inputs["image"], top_k=10)), notices
-    if task == "zero-shot-image-classification":
-        return _scores(pipe(inputs["image"], candidate_labels=inputs["labels"])), notices
-    if task == "object-detection":
-        rows = pipe(inputs["image"], threshold=opts.threshold)
-        boxes = [{"label": str(r["label"]), "score": _f(r["score"]), **{k: int(v) for k, v in r["box"].items()}}
-                 for r in sorted(rows, key=lambda r: -r["score"])]
-        if not boxes:
-            notices.append(f"No object scored above the {opts.threshold:.2f} threshold.")
-        return {"image_size": _image_out_size(inputs["image"]), "boxes": boxes}, notices
-    if task == "image-segmentation":
-        rows = pipe(inputs["image"])
-        masks = [{"label": str(r["label"]), "score": _f(r.get("score")), "mask": np.asarray(r["mask"]) > 0}
-                 for r in rows]
-        return {"image_size": _image_out_size(inputs["image"]), "masks": masks}, notices
-    if task == "depth-estimation":
-        res = pipe(inputs["image"])
-        depth = res["predicted_depth"]
-        depth = depth.float().cpu().numpy() if hasattr(depth, "cpu") else np.asarray(depth, dtype=np.float32)
-        return {"depth": np.squeeze(depth), "image": res.get("depth")}, notices
-    if task in ("automatic-speech-recognition", "audio-classification"):
-        fe = getattr(pipe, "feature_extractor", None)
-        rate = getattr(fe, "sampling_rate", None) or inputs["audio"]["sampling_rate"]
-        from .inputs import resample
+    text = inputs["text"]
+    mask = pipe.tokenizer.mask_token
+    if not mask:
+        raise RunFailed("This tokenizer has no mask token, so it cannot fill masks.")
+    for alias in ("[MASK]", "<mask>"):
+        if alias != mask and alias in text and mask not in text:
+            text = text.replace(alias, mask)
+            notices.append(f"Replaced {alias} with this model's mask token {mask}.")
+    n = text.count(mask)
+    if n == 0:
+        raise BadInput(f"Put the model's mask token {mask} where a word is missing, e.g. "
+                       f"'Paris is the {mask} of France.'")
+    text = _pipe_text_limit(loaded, text, notices)
+    if mask not in text:
+        raise BadInput(f"The mask token {mask} was cut off by truncation: move it nearer the start.")
+    rows = pipe(text, top_k=5)
+    if n > 1:
+        rows = rows[0]
+        notices.append(f"The text has {n} mask tokens: predictions are shown for the first one.")
+    out = _scores(rows, "token_str")
+    out["sequences"] = [str(r["sequence"]) for r in sorted(rows, key=lambda r: -r["score"])]
+    return out, notices
 
-        audio = resample(inputs["audio"], rate)
-        if audio is not inputs["audio"]:
-            notices.append(f"Resampled the clip from {inputs['audio']['sampling_rate']} Hz to {rate} Hz.")
-        feed = {"raw": audio["array"].copy(), "sampling_rate": audio["sampling_rate"]}
-        if task == "audio-classification":
-            return _scores(pipe(feed, top_k=5)), notices
-        kw: dict[str, Any] = {}
-        if audio["array"].size / rate > 30:
-            kw["chunk_length_s"] = 30
-            notices.append("The clip is longer than 30 s: transcribed in 30 s chunks.")
-        res = pipe(feed, **kw)
-        return {"text": str(res["text"]).strip()}, notices
-    if task in ("text-to-audio", "text-to-speech"):
-        text = _pipe_text_limit(loaded, inputs["text"], notices)
-        res = pipe(text)
-        audio = np.asarray(res["audio"], dtype=np.float32).squeeze()
-        return {"audio": audio, "sampling_rate": int(res["sampling_rate"])}, notices
-    if task == "table-question-answering":
-        res = pipe(table=inputs["table"], query=inputs["text"])
-        out = {"text": str(res.get("answer", "")), "cells": [str(c) for c in res.get("cells", [])],
-               "aggregator": res.get("aggregator")}
-        return out, notices
-    if task == "document-question-answering":
-        return run_document_qa(loaded, inputs, opts)
-    raise RunFailed(f"No pipeline call is defined for {task}.")
+
+def run_zero_shot_classification(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
+    notices: list[str] = []
+    text = _pipe_text_limit(loaded, inputs["text"], notices)
+    res = loaded.pipe(text, candidate_labels=inputs["labels"],
+                      multi_label=bool(inputs.get("multi_label", len(inputs["labels"]) == 1)))
+    return {"labels": list(res["labels"]), "scores": [_f(s) for s in res["scores"]]}, notices
+
+
+def run_image_classification(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
+    return _scores(loaded.pipe(inputs["image"], top_k=10)), []
+
+
+def run_zero_shot_image_classification(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
+    return _scores(loaded.pipe(inputs["image"], candidate_labels=inputs["labels"])), []
+
+
+def run_object_detection(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
+    notices: list[str] = []
+    rows = loaded.pipe(inputs["image"], threshold=opts.threshold)
+    boxes = [{"label": str(r["label"]), "score": _f(r["score"]), **{k: int(v) for k, v in r["box"].items()}}
+             for r in sorted(rows, key=lambda r: -r["score"])]
+    if not boxes:
+        notices.append(f"No object scored above the {opts.threshold:.2f} threshold.")
+    return {"image_size": _image_out_size(inputs["image"]), "boxes": boxes}, notices
+
+
+def run_image_segmentation(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
+    import numpy as np
+
+    rows = loaded.pipe(inputs["image"])
+    masks = [{"label": str(r["label"]), "score": _f(r.get("score")), "mask": np.asarray(r["mask"]) > 0}
+             for r in rows]
+    return {"image_size": _image_out_size(inputs["image"]), "masks": masks}, []
+
+
+def run_depth_estimation(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
+    import numpy as np
+
+    res = loaded.pipe(inputs["image"])
+    depth = res["predicted_depth"]
+    depth = depth.float().cpu().numpy() if hasattr(depth, "cpu") else np.asarray(depth, dtype=np.float32)
+    return {"depth": np.squeeze(depth), "image": res.get("depth")}, []
+
+
+def _audio_feed(loaded: Loaded, inputs: dict, notices: list[str]) -> tuple[dict, int]:
+    """The clip resampled to the feature extractor's rate, as the pipeline takes it."""
+    from .inputs import resample
+
+    fe = getattr(loaded.pipe, "feature_extractor", None)
+    rate = getattr(fe, "sampling_rate", None) or inputs["audio"]["sampling_rate"]
+    audio = resample(inputs["audio"], rate)
+    if audio is not inputs["audio"]:
+        notices.append(f"Resampled the clip from {inputs['audio']['sampling_rate']} Hz to {rate} Hz.")
+    return {"raw": audio["array"].copy(), "sampling_rate": audio["sampling_rate"]}, rate
+
+
+def run_audio_classification(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
+    notices: list[str] = []
+    feed, _ = _audio_feed(loaded, inputs, notices)
+    return _scores(loaded.pipe(feed, top_k=5)), notices
+
+
+def run_speech_recognition(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
+    notices: list[str] = []
+    feed, rate = _audio_feed(loaded, inputs, notices)
+    kw: dict[str, Any] = {}
+    if feed["raw"].size / rate > 30:
+        kw["chunk_length_s"] = 30
+        notices.append("The clip is longer than 30 s: transcribed in 30 s chunks.")
+    res = loaded.pipe(feed, **kw)
+    return {"text": str(res["text"]).strip()}, notices
+
+
+def run_text_to_audio(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
+    import numpy as np
+
+    notices: list[str] = []
+    text = _pipe_text_limit(loaded, inputs["text"], notices)
+    res = loaded.pipe(text)
+    audio = np.asarray(res["audio"], dtype=np.float32).squeeze()
+    return {"audio": audio, "sampling_rate": int(res["sampling_rate"])}, notices
+
+
+def run_table_question_answering(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
+    res = loaded.pipe(table=inputs["table"], query=inputs["text"])
+    out = {"text": str(res.get("answer", "")), "cells": [str(c) for c in res.get("cells", [])],
+           "aggregator": res.get("aggregator")}
+    return out, []
 
 
 # --------------------------------------------------------------------------- document QA
@@ -204,7 +244,7 @@ def is_donut_pipeline(pipe: Any) -> bool:
     return type(pipe.model.config).__name__ == "VisionEncoderDecoderConfig"
 
 
-def run_document_qa(loaded: Loaded, inputs: dict, opts: RunOptions) -> Output:
+def run_document_qa(loaded: Loaded, inputs: dict, task: str, opts: RunOptions) -> Output:
     """Image + question -> ``{"text", "score"}`` through the document-question-answering pipeline.
 
     Donut (OCR-free) generates the answer: the question is cut to fit the decoder and max new tokens
@@ -486,5 +526,11 @@ def run_sentence_similarity(loaded: Loaded, inputs: dict, task: str, opts: RunOp
             "labels": texts, "pooling": pooling}, notices
 
 
-RUNNERS = {f.__name__: f for f in (run_pipeline, run_feature_extraction, run_text_generation, run_image_text_to_text,
-                                   run_seq2seq, run_question_answering, run_sentence_similarity)}
+RUNNERS = {f.__name__: f for f in (
+    run_text_classification, run_token_classification, run_fill_mask, run_zero_shot_classification,
+    run_image_classification, run_zero_shot_image_classification, run_object_detection,
+    run_image_segmentation, run_depth_estimation, run_audio_classification, run_speech_recognition,
+    run_text_to_audio, run_table_question_answering, run_document_qa,
+    run_feature_extraction, run_text_generation, run_image_text_to_text, run_seq2seq,
+    run_question_answering, run_sentence_similarity)}
+"""Run functions by the name lib/tasks.py gives each task."""
