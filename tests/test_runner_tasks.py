@@ -144,6 +144,25 @@ def test_download_path_reports_byte_progress(tiny_model, hub_stub, cache):
     assert 'pipeline("text-classification", model=\'tiny/bert-sst\'' in res.code
 
 
+@pytest.mark.parametrize("fault", [503, "reset"])
+def test_hub_down_runs_the_cached_copy_or_says_why(tiny_model, hub_stub, fault):
+    """With the Hub failing, a model already in the local cache still runs (with a notice); one that
+    is not gives ModelUnavailable with the reason — never the HTTP client's traceback."""
+    from lib.runner.errors import ModelUnavailable
+
+    hub_stub.add_repo("tiny/cached-bert", tiny_model("bert-sequence"))
+    run("tiny/cached-bert", "text-classification", {"text": "warm the cache"}, OPTS,
+        cache=ModelCache(budget_bytes=2 * 1024**3))
+    hub_stub.set_fault(fault)
+    res = run("tiny/cached-bert", "text-classification", {"text": "offline now"}, OPTS,
+              cache=ModelCache(budget_bytes=2 * 1024**3))
+    assert res.output["labels"]
+    assert any("using the copy of tiny/cached-bert in the local cache" in n for n in res.notices)
+    with pytest.raises(ModelUnavailable, match="not in the local cache"):
+        run("tiny/never-downloaded", "text-classification", {"text": "x"}, OPTS,
+            cache=ModelCache(budget_bytes=2 * 1024**3))
+
+
 
 def _cuda():
     import torch

@@ -77,6 +77,7 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
     cache = shared_cache() if cache is None else cache
     device, dtype, notices = resolve(opts.device, opts.dtype)
     facts = loader.inspect(model_id, opts.revision, opts.token, progress)
+    notices += facts.notices
     check = checks.check_model(facts.config, task, spec.runner, trust_remote_code=opts.trust_remote_code,
                                tags=facts.tags, is_sentence_transformers=facts.is_sentence_transformers)
     notices += list(check.notices)

@@ -31,6 +31,7 @@ class RepoFacts:
         total_bytes: size of what would be downloaded (0 when unknown).
         tags: Hub tags (``custom_code`` …), empty for local folders.
         revision: commit / revision asked for.
+        notices: what the user should know about where the files come from.
     """
 
     source: str
@@ -40,6 +41,7 @@ class RepoFacts:
     total_bytes: int = 0
     tags: list[str] = field(default_factory=list)
     revision: str | None = None
+    notices: list[str] = field(default_factory=list)
 
     @property
     def has_safetensors(self) -> bool:
@@ -65,18 +67,14 @@ def inspect(model: str, revision: str | None = None, token: str | None = None,
 
     path = Path(model).expanduser()
     if path.is_dir():
-        files = [str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()]
-        from .checks import read_config
-
-        return RepoFacts(str(path), True, read_config(path), files,
-                         sum((path / f).stat().st_size for f in files))
+        return _folder_facts(path)
     _notify(progress, LoadProgress("resolve", f"Looking up {model} on the Hub"))
     from huggingface_hub import HfApi, hf_hub_download
     from huggingface_hub.errors import (EntryNotFoundError, GatedRepoError, HfHubHTTPError,
                                         RepositoryNotFoundError, RevisionNotFoundError)
 
     try:
-        info = HfApi(token=token).model_info(model, revision=revision, files_metadata=True)
+        info = HfApi(token=token).model_info(model, revision=revision, files_metadata=True, timeout=HUB_TIMEOUT_S)
         files = [s.rfilename for s in (info.siblings or [])]
         sizes = {s.rfilename: (s.size or 0) for s in (info.siblings or [])}
         tags = list(info.tags or [])
@@ -91,11 +89,39 @@ def inspect(model: str, revision: str | None = None, token: str | None = None,
         raise ModelUnavailable(f"No model called {model!r} on the Hub (or it is private).") from None
     except RevisionNotFoundError:
         raise ModelUnavailable(f"{model} has no revision {revision!r}.") from None
-    except (HfHubHTTPError, OSError, ValueError) as e:
-        raise ModelUnavailable(f"Could not reach the Hub for {model}: {_short(e)}") from None
+    except Exception as e:  # noqa: BLE001 - HTTP errors, and the HTTP client's own connection errors
+        # (httpx's are not OSErrors): unreachable Hub, offline mode, timeouts, garbage answers.
+        cached = _cached_snapshot(model, revision)
+        if cached is None:
+            raise ModelUnavailable(f"Could not reach the Hub for {model} ({_short(e)}), and it is not in the "
+                                   "local cache.") from None
+        facts = _folder_facts(cached)
+        facts.notices.append(f"The Hub did not answer ({_short(e)}): using the copy of {model} in the local cache.")
+        return facts
     facts = RepoFacts(model, False, config, files, 0, tags, revision)
     facts.total_bytes = sum(sizes.get(f, 0) for f in _wanted(files, facts.has_safetensors))
     return facts
+
+
+HUB_TIMEOUT_S = 10.0
+
+
+def _folder_facts(path: Path) -> RepoFacts:
+    from .checks import read_config
+
+    files = [str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()]
+    return RepoFacts(str(path), True, read_config(path), files, sum((path / f).stat().st_size for f in files))
+
+
+def _cached_snapshot(model: str, revision: str | None) -> Path | None:
+    """The complete local-cache snapshot of ``model`` (no network), or None."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        folder = Path(snapshot_download(model, revision=revision, local_files_only=True))
+    except Exception:  # noqa: BLE001 - not cached (LocalEntryNotFoundError) or an unreadable cache
+        return None
+    return folder if (folder / "config.json").is_file() else None
 
 
 def _wanted(files: list[str], has_safetensors: bool) -> list[str]:
