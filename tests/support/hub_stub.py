@@ -209,6 +209,7 @@ class HubStub:
         handler = type("Handler", (_Handler,), {"stub": self})
         self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
+        self._port = self._server.server_address[1]  # kept after stop: answers still in flight use it
         self._thread = threading.Thread(target=self._server.serve_forever, name="hub-stub", daemon=True)
         self._thread.start()
         return self
@@ -221,8 +222,9 @@ class HubStub:
 
     @property
     def port(self) -> int:
-        assert self._server, "stub not started"
-        return self._server.server_address[1]
+        port = getattr(self, "_port", None)
+        assert port, "stub not started"
+        return port
 
     @property
     def url(self) -> str:
