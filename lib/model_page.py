@@ -619,6 +619,7 @@ class CodeChoice:
     pipeline: str | None
     auto: str | None
     notes: tuple[str, ...]
+    library: str | None = None  # the sentence-transformers way, for such repos
 
 
 def generic_code(model_id: str, device: str, dtype: str) -> str:
@@ -650,10 +651,11 @@ def use_code(details: ModelDetails, device: str, dtype: str) -> CodeChoice:
     if not spec.runnable:
         notes.append(f"{md_escape(spec.name)}: {spec.reason}")
         return CodeChoice(None, generic_code(details.id, device, dtype), tuple(notes))
-    s = code.snippets(details.id, task, device, dtype, config=details.config or None)
-    if s.pipeline is None:
+    is_st = lib_name == "sentence-transformers" or "sentence-transformers" in (details.tags or ())
+    s = code.snippets(details.id, task, device, dtype, config=details.config or None, sentence_transformers=is_st)
+    if s.pipeline is None and s.library is None:
         notes.append(f"transformers 5 has no `{task}` pipeline: use the Auto classes.")
-    return CodeChoice(s.pipeline, s.auto, tuple(notes))
+    return CodeChoice(s.pipeline, s.auto, tuple(notes), s.library)
 
 
 # ---- loading (the only function here that talks to the Hub, through lib.hub.client) -------------

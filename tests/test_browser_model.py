@@ -82,6 +82,9 @@ def test_deep_link_to_a_model_on_a_fresh_server(server, browser, hub_stub, minil
 
         code = page.get_by_test_id("stCode").filter(has_text="AutoModel.from_pretrained(model_id, dtype=dtype)")
         expect(code.first).to_be_visible()
+        expect(page.get_by_text("The sentence-transformers way")).to_be_visible()
+        st_code = page.get_by_test_id("stCode").filter(has_text="SentenceTransformer(")
+        expect(st_code.first).to_contain_text("SentenceTransformer('sentence-transformers/all-MiniLM-L6-v2'")
         expect(page.get_by_test_id("stException")).to_have_count(0)
     finally:
         page.close()

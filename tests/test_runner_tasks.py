@@ -231,3 +231,14 @@ def test_document_qa_refuses_non_donut_encoder_decoders_and_vlms(tiny_model, cac
         run(str(tiny_model("vit-gpt2")), "document-question-answering", DOC_Q, OPTS, cache=cache)
     with pytest.raises(TaskMismatch, match="image-text-to-text"):
         run(str(tiny_model("blip")), "document-question-answering", DOC_Q, OPTS, cache=cache)
+
+
+def test_sentence_transformers_run_reproduces_with_sentence_transformers_code(minilm_path, cache, capsys):
+    """A sentence-transformers repo runs through sentence-transformers, and the code of the run is that
+    library's own usage — which, executed, gives the same similarities."""
+    inputs = {"source": "A man is eating food.", "sentences": ["A man is eating a meal.", "A plane is taking off."]}
+    res = run(str(minilm_path), "sentence-similarity", inputs, RunOptions(device="cpu"), cache=cache)
+    assert res.code.startswith("from sentence_transformers import SentenceTransformer")
+    exec(compile(res.code, "<run code>", "exec"), {})
+    printed = eval(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed == pytest.approx(res.output["scores"], abs=1e-4)

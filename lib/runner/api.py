@@ -239,7 +239,8 @@ def run(model_id: str, task: str, raw_inputs: dict[str, Any], opts: RunOptions |
     else:
         peak, kind = int(rss.peak), "process_rss_peak"
     _record_measured(model_id, loaded.dtype, loaded.device, peak, kind)
-    code = code_mod.run_code(model_id, task, loaded.device, loaded.dtype, clean, prep.config, opts)
+    code = code_mod.run_code(model_id, task, loaded.device, loaded.dtype, clean, prep.config, opts,
+                             sentence_transformers=loaded.kind == "sentence_transformers")
     return RunResult(model_id=model_id, task=task, output=output, renderer=spec.renderer, latency_s=latency,
                      load_s=prep.load_s, cached=prep.cached, peak_memory_bytes=peak, memory_kind=kind,
                      device=loaded.device, dtype=loaded.dtype, notices=notices + run_notices, code=code)

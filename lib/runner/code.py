@@ -46,10 +46,12 @@ REMOVED = {"translation", "summarization", "text2text-generation", "question-ans
 
 @dataclass(frozen=True)
 class CodeSnippets:
-    """``pipeline``: the one-liner (None for pipelines transformers 5 removed); ``auto``: Auto classes."""
+    """``pipeline``: the one-liner (None for pipelines transformers 5 removed); ``auto``: Auto classes;
+    ``library``: the sentence-transformers way, for sentence-transformers repos (else None)."""
 
     pipeline: str | None
     auto: str
+    library: str | None = None
 
 
 def _example_inputs(task: str, config: dict | None) -> dict[str, Any]:
@@ -273,19 +275,49 @@ def _auto_text_body(task: str, inp: dict, config: dict | None, mnt: int) -> str:
     return ""
 
 
+ST_TASKS = ("sentence-similarity", "feature-extraction")
+
+
+def sentence_transformers_code(model_id: str, task: str, device: str, inputs: dict | None = None) -> str:
+    """SentenceTransformer(...).encode + similarity: how a sentence-transformers repo is meant to be used
+    (its own pooling and normalisation from modules.json, which the Auto-class code re-implements)."""
+    inputs = inputs or {}
+    if task == "sentence-similarity":
+        source = inputs.get("source") or "A man is eating food."
+        sentences = inputs.get("sentences") or ["A man is eating a meal.", "A plane is taking off."]
+        return (
+            "from sentence_transformers import SentenceTransformer\n\n"
+            f"model = SentenceTransformer({model_id!r}, device={device!r})\n"
+            f"source = model.encode([{source!r}])\n"
+            f"others = model.encode({list(sentences)!r})\n"
+            "print(model.similarity(source, others)[0].tolist())  # cosine similarity per sentence\n"
+        )
+    text = inputs.get("text") or "Hub Scout helps you pick a model."
+    return (
+        "from sentence_transformers import SentenceTransformer\n\n"
+        f"model = SentenceTransformer({model_id!r}, device={device!r})\n"
+        f"embedding = model.encode({text!r})\n"
+        "print(embedding.shape, embedding[:8])\n"
+    )
+
+
 def snippets(model_id: str, task: str, device: str = "cpu", dtype: str = "fp32", config: dict | None = None,
-             inputs: dict | None = None, opts: Any = None) -> CodeSnippets:
-    """Both ways of using ``model_id`` for ``task`` on ``device`` in ``dtype``."""
+             inputs: dict | None = None, opts: Any = None, *, sentence_transformers: bool = False) -> CodeSnippets:
+    """Both ways of using ``model_id`` for ``task`` on ``device`` in ``dtype`` (plus the
+    sentence-transformers way for such repos)."""
+    lib_code = (sentence_transformers_code(model_id, task, device, inputs)
+                if sentence_transformers and task in ST_TASKS else None)
     return CodeSnippets(pipeline_code(model_id, task, device, dtype, inputs, opts),
-                        auto_code(model_id, task, device, dtype, inputs, config, opts))
+                        auto_code(model_id, task, device, dtype, inputs, config, opts), lib_code)
 
 
 def run_code(model_id: str, task: str, device: str, dtype: str, inputs: dict, config: dict | None = None,
-             opts: Any = None) -> str:
-    """Exact code reproducing a run: the pipeline call where one exists, else the Auto-class code."""
+             opts: Any = None, *, sentence_transformers: bool = False) -> str:
+    """Exact code reproducing a run: what the runner used — sentence-transformers for such repos, else
+    the pipeline call where one exists, else the Auto-class code."""
     shown = _shown_inputs(inputs)
-    s = snippets(model_id, task, device, dtype, config, shown, opts)
-    return s.pipeline or s.auto
+    s = snippets(model_id, task, device, dtype, config, shown, opts, sentence_transformers=sentence_transformers)
+    return s.library or s.pipeline or s.auto
 
 
 def _shown_inputs(inputs: dict) -> dict:

@@ -347,11 +347,14 @@ def use_this_model(details: ModelDetails, hw: hardware.Hardware) -> None:
     choice = mp.use_code(details, device, dtype)
     for note in choice.notes:
         st.caption(note)
+    if choice.library:
+        st.markdown("**The sentence-transformers way** (this repo is a sentence-transformers model)")
+        st.code(choice.library, language="python")
     if choice.pipeline:
         st.markdown("**The `pipeline()` way**")
         st.code(choice.pipeline, language="python")
     if choice.auto:
-        st.markdown("**The Auto-class way**" if choice.pipeline else "**Loading code**")
+        st.markdown("**The Auto-class way**" if (choice.pipeline or choice.library) else "**Loading code**")
         st.code(choice.auto, language="python")
 
 
