@@ -139,3 +139,52 @@ def test_current_snapshot_honours_the_env(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(snapshot.SnapshotCatalog, "embedded", classmethod(lambda cls: calls.append(1) or "embedded"))
     assert source.current_snapshot() == "embedded" and calls == [1]
+
+
+def test_user_snapshot_file_loads_once_per_version_and_a_bad_one_falls_back(monkeypatch, tmp_path):
+    """A dump of the whole Hub takes seconds to load: once per process and file version. A file that
+    cannot be read leaves the embedded snapshot answering, with the reason for the sidebar."""
+    import json
+    import os
+
+    from lib.catalog.snapshot import SnapshotCatalog
+
+    loads = []
+    real = SnapshotCatalog.from_file.__func__
+    monkeypatch.setattr(SnapshotCatalog, "from_file",
+                        classmethod(lambda cls, p: (loads.append(str(p)), real(cls, p))[1]))
+    dump = tmp_path / "hub.jsonl"
+    dump.write_text(json.dumps({"id": "o/one", "downloads": 5}) + "\n")
+    monkeypatch.setenv("HUBSCOUT_SNAPSHOT_FILE", str(dump))
+    first = source.current_snapshot()
+    assert source.current_snapshot() is first and len(first) == 1 and len(loads) == 1
+    assert source.snapshot_problem() is None
+
+    dump.write_text(json.dumps({"id": "o/one"}) + "\n" + json.dumps({"id": "o/two"}) + "\n")
+    os.utime(dump, ns=(1, 10**18))  # a new version of the file
+    assert len(source.current_snapshot()) == 2 and len(loads) == 2
+
+    dump.write_text("this is not json\n")
+    os.utime(dump, ns=(1, 2 * 10**18))
+    assert source.current_snapshot() is SnapshotCatalog.embedded()
+    assert "could not be loaded" in source.snapshot_problem()
+    assert source.current_snapshot() is SnapshotCatalog.embedded() and len(loads) == 3  # not retried
+
+    monkeypatch.setenv("HUBSCOUT_SNAPSHOT_FILE", str(tmp_path / "missing.parquet"))
+    assert source.current_snapshot() is SnapshotCatalog.embedded()
+    assert "cannot be read" in source.snapshot_problem()
+
+
+def test_bad_snapshot_file_is_a_sidebar_message_not_a_traceback(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n")
+    monkeypatch.setenv("HUBSCOUT_SNAPSHOT_FILE", str(bad))
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "snapshot")
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
+    at.switch_page("pages/1_Discover.py").run()
+    assert not at.exception
+    assert any("could not be loaded" in e.value and "embedded snapshot is used instead" in e.value
+               for e in at.sidebar.error)
+    assert len(at.dataframe) == 1  # Discover still answers, from the embedded snapshot

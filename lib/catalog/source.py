@@ -45,12 +45,52 @@ def live_timeout() -> float:
     return min(60.0, max(0.1, t)) if t == t else DEFAULT_TIMEOUT
 
 
+_snapshot_lock = threading.Lock()
+_user_snapshot: tuple[tuple, object] | None = None  # ((path, mtime_ns, size), SnapshotCatalog)
+_snapshot_problem: str | None = None
+_failed_key: tuple | None = None  # a file version that did not load: not retried until it changes
+
+
 def current_snapshot():
-    """The snapshot catalog: ``HUBSCOUT_SNAPSHOT_FILE`` when set, else the embedded one."""
+    """The snapshot catalog: ``HUBSCOUT_SNAPSHOT_FILE`` when set, else the embedded one.
+
+    A user file (millions of rows: seconds to load) is loaded once per process and version of the
+    file (path, modification time, size), by one caller while others wait. A file that cannot be
+    read leaves the embedded snapshot in use; :func:`snapshot_problem` then says why.
+    """
+    from pathlib import Path
+
     from lib.catalog.snapshot import SnapshotCatalog
 
+    global _user_snapshot, _snapshot_problem, _failed_key
     path = (os.environ.get("HUBSCOUT_SNAPSHOT_FILE") or "").strip()
-    return SnapshotCatalog.from_file(path) if path else SnapshotCatalog.embedded()
+    if not path:
+        _snapshot_problem = None
+        return SnapshotCatalog.embedded()
+    p = Path(path).expanduser()
+    try:
+        stat = p.stat()
+    except OSError as e:
+        _snapshot_problem = f"HUBSCOUT_SNAPSHOT_FILE={path} cannot be read ({e.strerror or e})."
+        return SnapshotCatalog.embedded()
+    key = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
+    with _snapshot_lock:
+        if _user_snapshot is not None and _user_snapshot[0] == key:
+            return _user_snapshot[1]
+        if key == _failed_key:
+            return SnapshotCatalog.embedded()
+        try:
+            catalog = SnapshotCatalog.from_file(p)
+        except ValueError as e:
+            _snapshot_problem, _failed_key = f"HUBSCOUT_SNAPSHOT_FILE={path} could not be loaded: {e}", key
+            return SnapshotCatalog.embedded()
+        _user_snapshot, _snapshot_problem = (key, catalog), None
+        return catalog
+
+
+def snapshot_problem() -> str | None:
+    """Why ``HUBSCOUT_SNAPSHOT_FILE`` is not in use (the embedded snapshot answers instead), if it isn't."""
+    return _snapshot_problem
 
 
 def forget_hub_failure() -> None:

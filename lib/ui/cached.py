@@ -17,7 +17,7 @@ from lib.catalog.live import HubUnavailable
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
 
-__all__ = ["HubUnavailable", "search", "facets", "snapshot_info", "mode_from_env", "clear",
+__all__ = ["HubUnavailable", "search", "facets", "snapshot_info", "snapshot_problem", "mode_from_env", "clear",
            "forget_hub_down", "CACHE_TTL_S", "model_lookup", "config_param_count"]
 
 
@@ -83,6 +83,11 @@ def snapshot_info() -> tuple[SourceInfo, int]:
     """The snapshot in use and its number of models (cheap: the snapshot is loaded once)."""
     snap = source.current_snapshot()
     return snap.info, len(snap)
+
+
+def snapshot_problem() -> str | None:
+    """Why the user's snapshot file is not in use, if it isn't (shown in the sidebar)."""
+    return source.snapshot_problem()
 
 
 def mode_from_env() -> str:

@@ -157,6 +157,9 @@ def page_frame(title: str, icon: str) -> Frame:
     else:
         status.markdown(":blue[●] The live Hub, falling back to the snapshot")
     snapshot_caption.caption(f"Snapshot: {n:,} models, dated {info.date or 'unknown'}")
+    problem = cached.snapshot_problem()
+    if problem:
+        sb.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
     return Frame(mode=mode, hardware=hw, token_set=token, _status=status)
 
 
