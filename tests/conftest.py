@@ -56,11 +56,12 @@ pytest_plugins: list[str] = ["tests.support.tiny_models"]
 
 def _reset_stub_state() -> None:
     STUB.reset()
-    try:  # a remembered Hub failure must not leak from one test into the next
-        from lib.catalog import source
-        source.forget_hub_failure()
-    except ImportError:
-        pass
+    # a remembered Hub failure, or Hub facts the runner remembers, must not leak into the next test
+    from lib.catalog import source
+    from lib.runner.loader import forget_hub_facts
+
+    source.forget_hub_failure()
+    forget_hub_facts()
 
 
 @pytest.fixture(scope="session")

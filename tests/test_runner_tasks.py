@@ -146,13 +146,19 @@ def test_download_path_reports_byte_progress(tiny_model, hub_stub, cache):
 
 @pytest.mark.parametrize("fault", [503, "reset"])
 def test_hub_down_runs_the_cached_copy_or_says_why(tiny_model, hub_stub, fault):
-    """With the Hub failing, a model already in the local cache still runs (with a notice); one that
-    is not gives ModelUnavailable with the reason — never the HTTP client's traceback."""
+    """Reruns of a Hub model ask the Hub nothing; once its facts are stale and the Hub fails, the
+    copy in the local cache still runs (with a notice); a model not cached gives ModelUnavailable
+    with the reason — never the HTTP client's traceback."""
     from lib.runner.errors import ModelUnavailable
+    from lib.runner.loader import forget_hub_facts
 
     hub_stub.add_repo("tiny/cached-bert", tiny_model("bert-sequence"))
-    run("tiny/cached-bert", "text-classification", {"text": "warm the cache"}, OPTS,
-        cache=ModelCache(budget_bytes=2 * 1024**3))
+    shared = ModelCache(budget_bytes=2 * 1024**3)
+    run("tiny/cached-bert", "text-classification", {"text": "warm the cache"}, OPTS, cache=shared)
+    asked = len(hub_stub.requests)
+    run("tiny/cached-bert", "text-classification", {"text": "again"}, OPTS, cache=shared)
+    assert len(hub_stub.requests) == asked  # the rerun of a loaded model made no Hub request
+    forget_hub_facts()  # as after FACTS_TTL_S
     hub_stub.set_fault(fault)
     res = run("tiny/cached-bert", "text-classification", {"text": "offline now"}, OPTS,
               cache=ModelCache(budget_bytes=2 * 1024**3))
@@ -161,7 +167,6 @@ def test_hub_down_runs_the_cached_copy_or_says_why(tiny_model, hub_stub, fault):
     with pytest.raises(ModelUnavailable, match="not in the local cache"):
         run("tiny/never-downloaded", "text-classification", {"text": "x"}, OPTS,
             cache=ModelCache(budget_bytes=2 * 1024**3))
-
 
 
 def _cuda():

@@ -4,6 +4,8 @@ torch / transformers / huggingface_hub are imported inside the functions, never 
 """
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -68,6 +70,33 @@ def inspect(model: str, revision: str | None = None, token: str | None = None,
     path = Path(model).expanduser()
     if path.is_dir():
         return _folder_facts(path)
+    key = (model, revision, bool(token))
+    with _FACTS_LOCK:
+        hit = _FACTS.get(key)
+    if hit is not None and time.monotonic() - hit[0] < FACTS_TTL_S:
+        return hit[1]  # a rerun of a loaded model asks the Hub nothing
+    facts = _hub_facts(model, revision, token, progress)
+    if not facts.is_local:  # a cache fallback is not remembered: the Hub may be back next time
+        with _FACTS_LOCK:
+            _FACTS[key] = (time.monotonic(), facts)
+    return facts
+
+
+FACTS_TTL_S = 600.0
+_FACTS: dict[tuple, tuple[float, RepoFacts]] = {}
+_FACTS_LOCK = threading.Lock()
+
+
+def forget_hub_facts() -> None:
+    """Drop the remembered Hub facts (tests; a "refresh" that must ask the Hub again)."""
+    with _FACTS_LOCK:
+        _FACTS.clear()
+
+
+def _hub_facts(model: str, revision: str | None, token: str | None, progress: ProgressFn | None) -> RepoFacts:
+    """One model_info (file list, sizes, tags) + config.json from the Hub; the local cache when it is down."""
+    import json
+
     _notify(progress, LoadProgress("resolve", f"Looking up {model} on the Hub"))
     from huggingface_hub import HfApi, hf_hub_download
     from huggingface_hub.errors import (EntryNotFoundError, GatedRepoError, HfHubHTTPError,
