@@ -279,46 +279,43 @@ def csv_filename(params: Mapping[str, str]) -> str:
     return f"hubscout-{slug or 'models'}.csv"
 
 
-# ---- chart specs (plain Vega-Lite dicts: no altair import on the page's path) ----------------
+# ---- charts (Altair, imported only when a chart is drawn: after the table, off the start-up path) ----
 
 
-def scatter_spec() -> dict:
-    """Downloads vs parameters, log–log, coloured by task, the id in the tooltip."""
-    return {
-        "mark": {"type": "circle", "size": 70, "opacity": 0.75},
-        "height": 320,
-        "params": [{"name": "zoom", "select": "interval", "bind": "scales"}],
-        "encoding": {
-            "x": {"field": "parameters", "type": "quantitative", "title": "Parameters",
-                  "scale": {"type": "log"},
-                  "axis": {"format": "~s", "labelExpr": "replace(datum.label, 'G', 'B')"}},
-            "y": {"field": "downloads", "type": "quantitative", "title": "Downloads (30 days)",
-                  "scale": {"type": "log"},
-                  "axis": {"format": "~s", "labelExpr": "replace(datum.label, 'G', 'B')"}},
-            "color": {"field": "task", "type": "nominal", "title": "Task",
-                      "legend": {"orient": "bottom", "columns": 2, "labelLimit": 180}},
-            "tooltip": [
-                {"field": "id", "type": "nominal", "title": "Model"},
-                {"field": "task", "type": "nominal", "title": "Task"},
-                {"field": "params_label", "type": "nominal", "title": "Parameters"},
-                {"field": "downloads", "type": "quantitative", "title": "Downloads", "format": ","},
-            ],
-        },
-    }
+def scatter_chart(data):
+    """Downloads vs parameters, log–log, coloured by task, the id in the tooltip; zoom and pan."""
+    import altair as alt
+
+    si = "replace(datum.label, 'G', 'B')"  # SI "G" reads as billions of parameters / downloads
+    return (
+        alt.Chart(data)
+        .mark_circle(size=70, opacity=0.75)
+        .encode(
+            x=alt.X("parameters:Q", title="Parameters", scale=alt.Scale(type="log"),
+                    axis=alt.Axis(format="~s", labelExpr=si)),
+            y=alt.Y("downloads:Q", title="Downloads (30 days)", scale=alt.Scale(type="log"),
+                    axis=alt.Axis(format="~s", labelExpr=si)),
+            color=alt.Color("task:N", title="Task", legend=alt.Legend(orient="bottom", columns=2, labelLimit=180)),
+            tooltip=[alt.Tooltip("id:N", title="Model"), alt.Tooltip("task:N", title="Task"),
+                     alt.Tooltip("params_label:N", title="Parameters"),
+                     alt.Tooltip("downloads:Q", title="Downloads", format=",")],
+        )
+        .properties(height=320)
+        .interactive()
+    )
 
 
-def counts_spec(by: str) -> dict:
+def counts_chart(counts, by: str):
     """Horizontal bars: models per task / library, most first."""
-    return {
-        "mark": {"type": "bar"},
-        "height": {"step": 22},
-        "encoding": {
-            "x": {"field": "models", "type": "quantitative", "title": "Models"},
-            "y": {"field": by, "type": "nominal", "sort": "-x", "title": None,
-                  "axis": {"labelLimit": 200}},
-            "tooltip": [
-                {"field": by, "type": "nominal", "title": by.capitalize()},
-                {"field": "models", "type": "quantitative", "title": "Models"},
-            ],
-        },
-    }
+    import altair as alt
+
+    return (
+        alt.Chart(counts)
+        .mark_bar()
+        .encode(
+            x=alt.X("models:Q", title="Models"),
+            y=alt.Y(f"{by}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
+            tooltip=[alt.Tooltip(f"{by}:N", title=by.capitalize()), alt.Tooltip("models:Q", title="Models")],
+        )
+        .properties(height=alt.Step(22))
+    )

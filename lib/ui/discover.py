@@ -300,7 +300,7 @@ def charts(records: list[ModelRecord]) -> None:
         if data.empty:
             st.info("None of these results has both a parameter count and downloads to plot.")
         else:
-            st.vega_lite_chart(data, discover.scatter_spec(), width="stretch", height=520, key=P + "scatter")
+            st.altair_chart(discover.scatter_chart(data), width="stretch", height=520, key=P + "scatter")
             missing = len(records) - len(data)
             if missing:
                 st.caption(f"{missing} of {len(records)} results lack a parameter count or downloads "
@@ -309,7 +309,7 @@ def charts(records: list[ModelRecord]) -> None:
         by = st.segmented_control("Count by", ["task", "library"], key=P + "count_by", default="task",
                                   format_func=str.capitalize) or "task"
         counts = discover.counts_frame(records, by).head(20)
-        st.vega_lite_chart(counts, discover.counts_spec(by), width="stretch")
+        st.altair_chart(discover.counts_chart(counts, by), width="stretch")
 
 
 def download(result: SearchResult, query: CatalogQuery) -> None:
