@@ -477,3 +477,22 @@ def test_file_kinds_and_context_choices():
     assert context_choices(4096) == [128, 256, 512, 1024, 2048, 4096]
     assert context_choices(1000)[-1] == 1000 and context_choices(None)[-1] == 32_768
     assert default_context(context_choices(131_072)) == 2048 and default_context([128]) == 128
+
+
+def test_test_drive_on_the_model_page_downloads_runs_and_records(hub_stub, tiny_repo, monkeypatch, tmp_path):
+    """The whole path a user takes: open a Hub model, press Run in its test-drive — the files come
+    through the Hub download path, the model answers, and the measured peak then shows in the fit
+    section of the page."""
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
+    at = open_model({"model": TINY_ID})
+    assert not at.exception
+    at.button(key="td_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(m.label == "Latency" for m in at.metric)
+    assert any(r.path.startswith(f"/{TINY_ID}/resolve/") for r in hub_stub.requests)  # downloaded
+    assert any(c.value.startswith("import torch") or "pipeline(" in c.value for c in at.code)
+    from lib.fit.measured import MeasuredStore
+
+    assert MeasuredStore(tmp_path).lookup(TINY_ID)  # the run's peak was recorded for the fit section
+    at.run()  # the next rerun shows it beside the estimate
+    assert any("Measured when this model ran here before" in m.value for m in at.markdown)
