@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import streamlit as st
 
@@ -123,6 +123,25 @@ def _upload_problem(up) -> str | None:
     return None
 
 
+def _read_upload(up, decode: Callable[[bytes], Any], preview: Callable[[bytes, Any], None],
+                 icon: str) -> tuple[Any, str | None]:
+    """An uploaded file's bytes once its size and content check out (``decode`` raises BadInput),
+    shown with ``preview``; else the error on the page. Returns (raw bytes or None, problem).
+    The bytes are kept even when they are bad, so the input is not lost on the next rerun."""
+    problem = _upload_problem(up)
+    if problem is None:
+        data = up.getvalue()
+        try:
+            decoded = decode(data)
+        except BadInput as e:
+            problem = f"{up.name}: {e}"
+        else:
+            preview(data, decoded)
+            return data, None
+    st.error(problem, icon=icon)
+    return up.getvalue() if up.size <= MAX_UPLOAD_BYTES else None, problem
+
+
 def image_input(k: str, example_path: str | None) -> tuple[Any, str | None]:
     """Upload, or the example image; a small preview. Returns (raw image, problem)."""
     up = st.file_uploader("Image (PNG, JPEG, WebP, GIF, BMP)", type=IMAGE_TYPES, key=f"{k}_image")
@@ -131,18 +150,9 @@ def image_input(k: str, example_path: str | None) -> tuple[Any, str | None]:
             return None, None
         st.image(example_path, width=280, caption=testdrive.EXAMPLE_NOTES.get(Path(example_path).name, "Example"))
         return example_path, None
-    problem = _upload_problem(up)
-    if problem is None:
-        data = up.getvalue()
-        try:
-            img = load_image(data)
-        except BadInput as e:
-            problem = f"{up.name}: {e}"
-        else:
-            st.image(img, width=280, caption=f"{up.name} · {img.width}×{img.height}")
-            return data, None
-    st.error(problem, icon=":material/broken_image:")
-    return up.getvalue() if up.size <= MAX_UPLOAD_BYTES else None, problem
+    return _read_upload(up, load_image,
+                        lambda data, img: st.image(img, width=280, caption=f"{up.name} · {img.width}×{img.height}"),
+                        ":material/broken_image:")
 
 
 def audio_input(k: str, example_path: str | None) -> tuple[Any, str | None]:
@@ -154,17 +164,9 @@ def audio_input(k: str, example_path: str | None) -> tuple[Any, str | None]:
         st.audio(example_path)
         st.caption(testdrive.EXAMPLE_NOTES.get(Path(example_path).name, "Example clip"))
         return example_path, None
-    problem = _upload_problem(up)
-    if problem is None:
-        data = up.getvalue()
-        try:
-            clip = load_audio(data)
-        except BadInput as e:
-            problem = f"{up.name}: {e}"
-        else:
-            st.audio(data)
-            st.caption(f"{up.name} · {clip['array'].size / clip['sampling_rate']:.1f} s at "
-                       f"{clip['sampling_rate']:,} Hz")
-            return data, None
-    st.error(problem, icon=":material/music_off:")
-    return up.getvalue() if up.size <= MAX_UPLOAD_BYTES else None, problem
+
+    def preview(data: bytes, clip: dict) -> None:
+        st.audio(data)
+        st.caption(f"{up.name} · {clip['array'].size / clip['sampling_rate']:.1f} s at {clip['sampling_rate']:,} Hz")
+
+    return _read_upload(up, load_audio, preview, ":material/music_off:")
