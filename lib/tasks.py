@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +35,8 @@ class TaskSpec:
         pipeline_task: the transformers ``pipeline()`` task name used, when a pipeline is used.
         runnable: whether Hub Scout can run it in place.
         reason: why not, when not runnable.
+        run_batch: optional ``run_batch(loaded, list_of_clean_inputs, task, opts) -> [(output, notices)]``
+            that runs many inputs in one pipeline call (``lib.jobs`` uses it; None: item by item).
     """
 
     tag: str
@@ -48,6 +51,7 @@ class TaskSpec:
     pipeline_task: str | None = None
     runnable: bool = False
     reason: str | None = None
+    run_batch: Callable | None = None
 
 
 INPUT_KINDS = {
