@@ -75,7 +75,7 @@ def test_same_peak_is_not_rewritten(tiny_model, tmp_path, monkeypatch):
 def test_cpu_peak_is_recorded_without_the_host_app(tiny_model, tmp_path, monkeypatch):
     """Inside the app the process also holds Streamlit & co.: the stored peak drops what the host held
     before torch, so that it compares with lib.fit's fresh-process estimate."""
-    import lib.runner.api as api
+    from lib.runner import api
 
     monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(api, "_HOST_RSS_BEFORE_TORCH", 50 * 1024**2)

@@ -29,5 +29,5 @@ from .job import CANCELLED, DONE, FAILED, FINAL, LOADING, QUEUED, RUNNING, STATE
 from .runner import JobRunner, default_runner, hood_function, submit, submit_many
 from .warmup import warm_up
 
-__all__ = ["Job", "JobProgress", "ItemResult", "JobRunner", "default_runner", "submit", "submit_many", "warm_up",
-           "hood_function", "QUEUED", "LOADING", "RUNNING", "DONE", "FAILED", "CANCELLED", "STATES", "FINAL"]
+__all__ = ["CANCELLED", "DONE", "FAILED", "FINAL", "LOADING", "QUEUED", "RUNNING", "STATES", "ItemResult", "Job",
+           "JobProgress", "JobRunner", "default_runner", "hood_function", "submit", "submit_many", "warm_up"]

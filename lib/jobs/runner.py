@@ -7,8 +7,9 @@ de-duplicated by the runner's model cache (``lib.runner.cache``); a job only wai
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from lib.runner.result import Measurement, RunOptions
 
@@ -298,4 +299,4 @@ def submit_many(models: Iterable[str], task: str, inputs: Iterable[Mapping[str, 
     return default_runner().submit_many(models, task, inputs, opts, **kwargs)
 
 
-__all__ = ["JobRunner", "default_runner", "submit", "submit_many", "hood_function"]
+__all__ = ["JobRunner", "default_runner", "hood_function", "submit", "submit_many"]

@@ -19,12 +19,12 @@ nothing: its caller does (``lib.jobs``, which also runs many inputs in batches:
 """
 from __future__ import annotations
 
+from .api import Executed, Prepared, check_inputs, execute, prepare, result_for, run
 from .errors import (BadInput, DeviceUnavailable, LoadFailed, LoadRefused, LoadTimeout, ModelUnavailable,
                      NotRunnable, RemoteCodeRefused, RunFailed, RunnerError, TaskMismatch)
 from .result import LoadProgress, Measurement, RunOptions, RunResult
-from .api import Executed, Prepared, check_inputs, execute, prepare, result_for, run
 
-__all__ = ["run", "prepare", "Prepared", "check_inputs", "execute", "Executed", "result_for", "RunOptions",
-           "RunResult", "Measurement", "LoadProgress", "RunnerError", "BadInput",
-           "DeviceUnavailable", "LoadFailed", "LoadRefused", "LoadTimeout", "ModelUnavailable", "NotRunnable",
-           "RemoteCodeRefused", "RunFailed", "TaskMismatch"]
+__all__ = ["BadInput", "DeviceUnavailable", "Executed", "LoadFailed", "LoadProgress", "LoadRefused", "LoadTimeout",
+           "Measurement", "ModelUnavailable", "NotRunnable", "Prepared", "RemoteCodeRefused", "RunFailed",
+           "RunOptions", "RunResult", "RunnerError", "TaskMismatch", "check_inputs", "execute", "prepare",
+           "result_for", "run"]

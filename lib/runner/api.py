@@ -4,12 +4,14 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from . import checks, inputs as inputs_mod, loader
+from . import checks, loader
+from . import inputs as inputs_mod
 from .cache import ModelCache, shared_cache
-from .errors import BadInput, LoadRefused, NotRunnable, RunFailed, RunnerError
+from .errors import LoadRefused, NotRunnable, RunFailed, RunnerError
 from .result import LoadProgress, RunOptions, RunResult
 
 

@@ -7,8 +7,8 @@ text_classification_batch)`` swaps the registry's TaskSpec for one with ``run_ba
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 
 def text_classification_batch(loaded, items: list[dict], task: str, opts) -> list[tuple[dict, list[str]]]:
