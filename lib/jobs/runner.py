@@ -165,6 +165,8 @@ def _run_job(job: Job) -> None:
 
     # 3. the inputs, in batches where the task can batch
     size = max(1, int(job.opts.batch_size or 1)) if getattr(spec, "run_batch", None) else 1
+    if size > 1:
+        valid = _by_length(job, valid)
     done = n - len(valid)
     job._set(state=RUNNING, stage="", message=f"Running {job.model}", done_bytes=0, total_bytes=0, items_done=done)
     peak: tuple[int, str] | None = None
@@ -229,6 +231,14 @@ def _one(job: Job, prep: Any, i: int, peak, busy: float):
     (it.output, notices), it.latency_s, it.status = ex.outputs[0], ex.latency_s, "ok"
     it.notices = list(notices)
     return _max_peak(peak, ex.peak_bytes, ex.memory_kind), busy + ex.latency_s
+
+
+def _by_length(job: Job, order: list[int]) -> list[int]:
+    """Text inputs sorted by length, so that a batch pads little (each result keeps its own index)."""
+    texts = [job._clean[i].get("text") for i in order]
+    if not all(isinstance(t, str) for t in texts):
+        return order
+    return [i for _, i in sorted(zip((len(t) for t in texts), order))]
 
 
 def _max_peak(peak, value: int, kind: str):
