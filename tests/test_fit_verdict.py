@@ -3,8 +3,9 @@ import subprocess
 import sys
 import time
 
-from lib.fit.estimate import ModelSpec, estimate_memory
+from lib.fit.estimate import estimate_memory
 from lib.fit.measured import MeasuredStore
+from lib.fit.spec import ModelSpec
 from lib.fit.verdict import (
     TIGHT_MARGIN, FitKind, Severity, badge, fit_table, load_allowed, load_warnings, verdict,
 )
