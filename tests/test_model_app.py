@@ -328,9 +328,9 @@ def test_offline_env_shows_what_the_snapshot_knows(hub_stub, monkeypatch):
     ctx = at.select_slider(key="m_ctx")
     assert ctx.value == 2048 and _options(at)[-1] == 32768  # max_position_embeddings from the snapshot
     parts = _parts(at)
-    kv_bf16 = 2 * 24 * 2 * 64 * 2048 * 2  # 2 × layers × kv heads × head dim × tokens × 2 B = 24 MiB
-    assert parts.loc["KV cache", "bf16 / fp16"] == pytest.approx(kv_bf16 / 2**30)
-    assert parts.loc["KV cache", "fp32"] == pytest.approx(2 * kv_bf16 / 2**30)
+    kv_bf16 = 2 * 24 * 2 * 64 * 2048 * 2  # 2 × layers × kv heads × head dim × tokens × 2 B = 25.2 MB (decimal GB in the table)
+    assert parts.loc["KV cache", "bf16 / fp16"] == pytest.approx(kv_bf16 / 10**9)
+    assert parts.loc["KV cache", "fp32"] == pytest.approx(2 * kv_bf16 / 10**9)
     assert "approximate" in parts.loc["Activations", "Note"]
     assert len(at.code) == 2  # the code needs no Hub
 
@@ -347,7 +347,7 @@ def test_online_config_json_wins_over_the_snapshot(hub_stub, long_repo, tmp_path
     cfg = ModelConfig.from_file(folder)
     ctx = at.select_slider(key="m_ctx").value
     assert _options(at)[-1] == cfg.max_positions != 32768
-    assert _parts(at).loc["KV cache", "fp32"] == pytest.approx(cfg.kv_bytes_per_token(4) * ctx / 2**30)
+    assert _parts(at).loc["KV cache", "fp32"] == pytest.approx(cfg.kv_bytes_per_token(4) * ctx / 10**9)
 
 
 def test_snapshot_mode_never_asks_the_hub(hub_stub, monkeypatch, tiny_repo):
