@@ -23,8 +23,9 @@ FILENAME = "measured.json"
 
 
 def default_dir() -> Path:
-    env = os.environ.get("HUBSCOUT_DATA_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "hubscout"
+    from lib.settings import get_settings
+
+    return get_settings().data_dir
 
 
 @dataclass(frozen=True)
