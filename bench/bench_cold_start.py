@@ -14,7 +14,6 @@ Targets: Discover <= 3 s, and <= 1.5 s above hello.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys

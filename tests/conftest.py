@@ -48,7 +48,7 @@ for _var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORME
 
 if "huggingface_hub" in sys.modules:  # pragma: no cover - a plugin imported it first
     import huggingface_hub.constants as _c
-    if _c.ENDPOINT != STUB.url:
+    if STUB.url != _c.ENDPOINT:
         raise RuntimeError("huggingface_hub was imported before tests/conftest.py set HF_ENDPOINT")
 
 pytest_plugins: list[str] = ["tests.support.tiny_models"]

@@ -162,13 +162,13 @@ def test_measured_store_concurrent_writers(tmp_path):
 def test_concurrent_processes_lose_no_rows(tmp_path):
     """Four processes start on an empty store at once (each migrates it) and record 25 rows each."""
     script = (
-        "import sys; sys.path.insert(0, {root!r})\n"
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
         "from lib.fit.measured import MeasuredStore\n"
-        "ms = MeasuredStore({dir!r})\n"
+        f"ms = MeasuredStore({str(tmp_path)!r})\n"
         "for i in range(25):\n"
-        "    ms.record(f'p{{sys.argv[1]}}-m{{i}}', 'fp32', 'cpu', i + 1)\n"
+        "    ms.record(f'p{sys.argv[1]}-m{i}', 'fp32', 'cpu', i + 1)\n"
         "    ms.record('shared', 'fp32', 'cpu', 1000 + i)\n"
-    ).format(root=str(ROOT), dir=str(tmp_path))
+    )
     procs = [subprocess.Popen([sys.executable, "-c", script, str(p)], stderr=subprocess.PIPE, text=True)
              for p in range(4)]
     errors = [p.communicate(timeout=180)[1] for p in procs]
