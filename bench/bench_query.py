@@ -38,20 +38,23 @@ import psutil  # noqa: E402
 
 from bench.synthetic import generate  # noqa: E402
 from lib.catalog.query import CatalogQuery  # noqa: E402
-from lib.catalog.snapshot import SnapshotCatalog, _is_language  # noqa: E402
+from lib.catalog.snapshot import SnapshotCatalog  # noqa: E402
 
 SORT_COL = {"downloads": "downloads", "likes": "likes", "trending": "trending", "created": "created",
             "modified": "modified"}
 
 
 def pandas_frame(table) -> pd.DataFrame:
-    """The baseline's frame: one row per model, tag filters as precomputed string columns."""
+    """The baseline's frame: one row per model, the tag list as one ``|a|b|`` string.
+
+    Filters are the Hub's ``filter=`` semantics written out here, independently of the engine and of
+    lib/hub/normalize.py: a model is found by a tag it carries (``en``, ``license:mit`` — any of its
+    license tags —, ``transformers``), the library also by ``library_name``."""
     d = table.to_pydict()
     tags = d["tags"]
     st = d["safetensors"]
     params = [(s or {}).get("total") or p for s, p in zip(st, d["params_total"])]
-    lic = [next((t[8:].lower() for t in (ts or []) if t.startswith("license:")), None) for ts in tags]
-    langs = ["|" + "|".join(t for t in (ts or []) if _is_language(t)) + "|" for ts in tags]
+    joined = ["|" + "|".join(ts or []) + "|" for ts in tags]
     libs = ["|" + "|".join([x for x in [lb] if x] + list(ts or [])) + "|" for lb, ts in zip(d["library_name"], tags)]
     return pd.DataFrame({
         "id": pd.array(d["id"], dtype="str"),
@@ -61,8 +64,7 @@ def pandas_frame(table) -> pd.DataFrame:
         "likes": d["likes"],
         "trending": d["trendingScore"],
         "created": pd.to_datetime(table.column("createdAt").to_pandas()),
-        "license": lic,
-        "langs": pd.array(langs, dtype="str"),
+        "tags": pd.array(joined, dtype="str"),
         "libs": pd.array(libs, dtype="str"),
     })
 
@@ -74,9 +76,11 @@ def pandas_query(df: pd.DataFrame, q: CatalogQuery) -> list[str]:
     if q.search:
         m &= df.id.str.contains(q.search, case=False, regex=False)
     if q.license:
-        m &= df.license == q.license
+        m &= df.tags.str.contains(f"|license:{q.license}|", regex=False)
     if q.language:
-        m &= df.langs.str.contains(f"|{q.language}|", regex=False)
+        m &= df.tags.str.contains(f"|{q.language}|", regex=False)
+    if q.library:
+        m &= df.libs.str.contains(f"|{q.library}|", regex=False)
     if q.params_min is not None:
         m &= df.params >= q.params_min
     if q.params_max is not None:
