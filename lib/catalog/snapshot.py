@@ -555,12 +555,8 @@ class SnapshotCatalog:
         self._upper_bits = np.packbits(np.frombuffer(raw, np.uint8) != np.frombuffer(lower, np.uint8)) if raw else np.zeros(0, np.uint8)
         self._has_upper = bool(raw != lower)
         del raw
-        if offsets[-1] < np.iinfo(np.int32).max:
-            self.id_offsets = offsets.astype(np.int32)
-            self._lower_arrow = pa.StringArray.from_buffers(n, pa.py_buffer(self.id_offsets), pa.py_buffer(lower))
-        else:
-            self.id_offsets = offsets
-            self._lower_arrow = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(lower))
+        self.id_offsets = offsets.astype(np.int32) if offsets[-1] < np.iinfo(np.int32).max else offsets
+        self._lower_arrow = self._arrow_ids()
         del offsets
 
         # ---- categorical columns -------------------------------------------------------------
@@ -780,6 +776,11 @@ class SnapshotCatalog:
         release_memory()  # hand the reorder/parse temporaries back to the OS
 
     # ---- construction helpers -------------------------------------------------------------------
+    def _arrow_ids(self) -> pa.Array:
+        """The lowercase ids as an Arrow string array over the id buffer (zero-copy)."""
+        cls = pa.StringArray if self.id_offsets.dtype == np.int32 else pa.LargeStringArray
+        return cls.from_buffers(self._n, pa.py_buffer(self.id_offsets), pa.py_buffer(self.id_lower))
+
     @staticmethod
     def _gated_codes(arr, n) -> np.ndarray:
         if arr is None:
@@ -930,10 +931,28 @@ class SnapshotCatalog:
             return cls._embedded
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike) -> "SnapshotCatalog":
+    def from_file(cls, path: str | os.PathLike, *, cache: bool = True,
+                  cache_dir: str | os.PathLike | None = None) -> "SnapshotCatalog":
         """Load a dump of the Hub's model list: parquet, JSON lines (``.gz`` ok) or a JSON array,
-        one object per model with the Hub API's field names. Raises ValueError on a bad file."""
+        one object per model with the Hub API's field names. Raises ValueError on a bad file.
+
+        With ``cache`` the built index is saved beside the dump (``<dump>.hubscout-index``; in
+        ``cache_dir`` — default: the per-user data dir — when the dump's folder is read-only) and the
+        next load of the same, unchanged dump memory-maps it instead of rebuilding (see
+        :class:`IndexCache`). A cache that cannot be read or written is ignored, never an error."""
         p = Path(path).expanduser()
+        store = IndexCache(p, cache_dir) if cache and p.is_file() else None
+        if store is not None:
+            cat = store.load(cls)
+            if cat is not None:
+                return cat
+        cat = cls._build_from_file(p)
+        if store is not None:
+            store.save(cat)
+        return cat
+
+    @classmethod
+    def _build_from_file(cls, p: Path) -> "SnapshotCatalog":
         table, meta = _read_table(p)
         if not meta.get("date"):
             meta["date"] = datetime.fromtimestamp(p.stat().st_mtime, timezone.utc).date().isoformat()
@@ -1420,3 +1439,197 @@ def _sorted_unique(a: np.ndarray) -> np.ndarray:
 
 def _dt(v: int) -> datetime | None:
     return datetime.fromtimestamp(int(v), timezone.utc) if v > 0 else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The index cache: a built catalog saved next to its dump, memory-mapped on the next start
+# ---------------------------------------------------------------------------------------------
+_CACHE_MAGIC = b"HUBSCOUT-INDEX\n"
+_CACHE_SUFFIX = ".hubscout-index"
+_CACHE_ALIGN = 64
+_TAIL_BYTES = 1 << 16
+# Rebuilt on load rather than stored: derived views and per-process state.
+_CACHE_SKIP = {"_lower_arrow", "_tag_index", "last_plan", "_scan_fell_back", "info", "load_seconds"}
+
+
+def _engine_version() -> str:
+    """Hash of the code that builds the index: a changed engine or normaliser never reads an old cache."""
+    h = __import__("hashlib").sha256()
+    for mod in (__file__, nz.__file__):
+        h.update(Path(mod).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _user_cache_dir() -> Path:
+    try:  # the settings module (when present) owns the data directory
+        from lib import settings as _settings  # noqa: PLC0415
+        return Path(_settings.get().data_dir) / "index-cache"
+    except Exception:  # noqa: BLE001 - before lib.settings exists, or any problem with it
+        base = os.environ.get("HUBSCOUT_DATA_DIR")
+        return (Path(base) if base else Path.home() / ".cache" / "hubscout") / "index-cache"
+
+
+class IndexCache:
+    """Where a dump's built index is cached and whether a cache file still matches the dump.
+
+    The file: a magic line, an 8-byte header length, a JSON header (the dump's key, every scalar,
+    string list and small mapping of the catalog) and the catalog's arrays as raw aligned blocks,
+    read back with ``np.frombuffer`` over a read-only ``mmap`` (pages load on first use). The key is
+    the dump's size, modification time and a hash of its last 64 KiB (the parquet footer), plus a
+    hash of the engine's code. Locations: ``<dump>.hubscout-index`` beside the dump, else
+    ``<data dir>/index-cache/<hash of the dump's path>.hubscout-index``."""
+
+    def __init__(self, dump: Path, cache_dir: str | os.PathLike | None = None):
+        self.dump = dump
+        import hashlib
+        tag = hashlib.sha256(str(dump.resolve()).encode()).hexdigest()[:20]
+        user = Path(cache_dir) if cache_dir is not None else _user_cache_dir()
+        self.paths = [dump.with_name(dump.name + _CACHE_SUFFIX), user / f"{tag}{_CACHE_SUFFIX}"]
+        self.used: Path | None = None
+
+    def key(self) -> dict:
+        import hashlib
+        st = self.dump.stat()
+        with open(self.dump, "rb") as fh:
+            fh.seek(max(0, st.st_size - _TAIL_BYTES))
+            tail = hashlib.sha256(fh.read()).hexdigest()
+        return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "tail": tail, "engine": _engine_version()}
+
+    # ---- load -------------------------------------------------------------------------------
+    def load(self, cls: type["SnapshotCatalog"]) -> "SnapshotCatalog | None":
+        try:
+            key = self.key()
+        except OSError:
+            return None
+        for path in self.paths:
+            try:
+                cat = self._read(path, key, cls)
+            except Exception:  # noqa: BLE001 - a damaged or foreign cache is rebuilt, never fatal
+                cat = None
+            if cat is not None:
+                self.used = path
+                return cat
+        return None
+
+    def _read(self, path: Path, key: dict, cls) -> "SnapshotCatalog | None":
+        import mmap
+        if not path.is_file():
+            return None
+        t0 = time.perf_counter()
+        with open(path, "rb") as fh:
+            if fh.read(len(_CACHE_MAGIC)) != _CACHE_MAGIC:
+                return None
+            hlen = int.from_bytes(fh.read(8), "little")
+            header = json.loads(fh.read(hlen))
+            if header.get("key") != key:
+                return None
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        base = len(_CACHE_MAGIC) + 8 + hlen
+
+        def arr(spec):
+            dtype, shape, off = spec
+            count = int(np.prod(shape)) if shape else 1
+            return np.frombuffer(mm, np.dtype(dtype), count, base + off).reshape(shape)
+
+        def value(spec):
+            kind = spec[0]
+            if kind == "nd":
+                return arr(spec[1])
+            if kind == "bytes":
+                return mm[base + spec[1]:base + spec[1] + spec[2]]
+            if kind == "json":
+                return spec[1]
+            if kind == "tuple":
+                return tuple(spec[1])
+            if kind == "intmap":
+                return {int(k): (tuple(v) if isinstance(v, list) else v) for k, v in spec[1]}
+            if kind == "ndmap":
+                return {k: arr(v) for k, v in spec[1].items()}
+            if kind == "postings":
+                values = spec[1]
+                return _Postings(values, {v: i for i, v in enumerate(values)}, arr(spec[2]), arr(spec[3]))
+            if kind == "config":
+                f = spec[1]
+                return _ConfigFacts(tuple(f["columns"]), arr(f["rows"]), arr(f["ints"]), f["arch_values"],
+                                    arr(f["arch_code"]))
+            raise ValueError(kind)
+
+        cat = cls.__new__(cls)
+        for name, spec in header["attrs"].items():
+            setattr(cat, name, value(spec))
+        cat.info = SourceInfo(**{k: tuple(v) if k == "sources" else v for k, v in header["info"].items()})
+        cat._lower_arrow = cat._arrow_ids()
+        cat._tag_index = {v: i for i, v in enumerate(cat.tag_values)}
+        cat._mmap = mm
+        cat.load_seconds = time.perf_counter() - t0
+        return cat
+
+    # ---- save -------------------------------------------------------------------------------
+    def save(self, cat: "SnapshotCatalog") -> Path | None:
+        """Write the cache to the first writable location; None (and no error) when none is."""
+        try:
+            header, blobs = self._encode(cat)
+        except Exception:  # noqa: BLE001 - an index this code cannot encode is simply not cached
+            return None
+        for path in self.paths:
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with open(tmp, "wb") as fh:
+                    fh.write(_CACHE_MAGIC)
+                    fh.write(len(header).to_bytes(8, "little"))
+                    fh.write(header)
+                    pos = 0
+                    for off, blob in blobs:
+                        fh.write(b"\0" * (off - pos))
+                        fh.write(blob)
+                        pos = off + len(blob)
+                os.replace(tmp, path)
+                self.used = path
+                return path
+            except OSError:
+                try:
+                    tmp.unlink()
+                except OSError:
+                    pass
+        return None
+
+    def _encode(self, cat: "SnapshotCatalog") -> tuple[bytes, list[tuple[int, Any]]]:
+        blobs: list[tuple[int, Any]] = []
+        end = 0
+
+        def put(buf) -> int:
+            nonlocal end
+            off = -(-end // _CACHE_ALIGN) * _CACHE_ALIGN
+            blobs.append((off, buf))
+            end = off + len(buf)
+            return off
+
+        def nd(a: np.ndarray):
+            a = np.ascontiguousarray(a)
+            return [a.dtype.str, list(a.shape), put(memoryview(a).cast("B") if a.size else b"")]
+
+        def enc(v):
+            if isinstance(v, np.ndarray):
+                return ["nd", nd(v)]
+            if isinstance(v, (bytes, bytearray)):
+                return ["bytes", put(v), len(v)]
+            if isinstance(v, _Postings):
+                return ["postings", list(v.values), nd(v.rows), nd(v.offsets)]
+            if isinstance(v, _ConfigFacts):
+                return ["config", {"columns": list(v.columns), "rows": nd(v.rows), "ints": nd(v.ints),
+                                   "arch_values": list(v.arch_values), "arch_code": nd(v.arch_code)}]
+            if isinstance(v, tuple):
+                return ["tuple", list(v)]
+            if isinstance(v, dict) and v and all(isinstance(x, np.ndarray) for x in v.values()):
+                return ["ndmap", {k: nd(x) for k, x in v.items()}]
+            if isinstance(v, dict) and v and all(isinstance(k, int) for k in v):
+                return ["intmap", [[k, list(x) if isinstance(x, tuple) else x] for k, x in v.items()]]
+            json.dumps(v)  # anything else must be plain JSON (raises otherwise: not cached)
+            return ["json", v]
+
+        attrs = {k: enc(v) for k, v in vars(cat).items() if k not in _CACHE_SKIP and k != "_mmap"}
+        info = {"kind": cat.info.kind, "label": cat.info.label, "date": cat.info.date, "sources": list(cat.info.sources)}
+        header = json.dumps({"key": self.key(), "attrs": attrs, "info": info}).encode()
+        # blob offsets are relative to the end of the header
+        return header, blobs
