@@ -271,7 +271,8 @@ def param_count(safetensors: Any = None, params_total: Any = None, params_exact:
     p = _pos_int(params_total)
     if p is None:
         return ParamCount(None, {}, False, None)
-    exact = params_exact is not None and params_exact == params_exact and bool(params_exact)  # NaN: unknown
+    unknown = params_exact is None or (isinstance(params_exact, float) and math.isnan(params_exact))
+    exact = not unknown and bool(params_exact)
     src = str(param_source) if param_source else (PARAM_SOURCE_SAFETENSORS if exact else PARAM_SOURCE_ESTIMATE)
     return ParamCount(p, {}, exact, src)
 
