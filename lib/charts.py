@@ -3,7 +3,8 @@ Altair charts; Altair is imported only when a chart is drawn, off the start-up p
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from lib import format as fmt
 from lib import tasks

@@ -5,8 +5,9 @@ Markdown, already escaped (:func:`lib.format.md_escape`); unknown values are ``â
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from lib import format as fmt
 from lib import tasks
@@ -90,7 +91,7 @@ def facts(details: ModelDetails) -> list[Fact]:
     ]
 
 
-def facts_frame(rows: Sequence[Fact]) -> "pd.DataFrame":
+def facts_frame(rows: Sequence[Fact]) -> pd.DataFrame:
     """The facts as a one-column table indexed by label (cells are markdown, for ``st.table``)."""
     import pandas as pd
 

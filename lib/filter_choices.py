@@ -5,8 +5,8 @@ Pure stdlib (no Streamlit): ``lib/ui/discover.py`` lays them out.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from lib import tasks
 

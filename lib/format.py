@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 #: one gigabyte, decimal (as the Hub shows sizes).
 GB = 10**9
@@ -98,7 +98,7 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     """Rough age in words: ``today``, ``3 days ago``, ``5 months ago``, ``2 years ago``."""
     if value is None:
         return "–"
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     days = (now - value).days
     if days < 1:
         return "today"

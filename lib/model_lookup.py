@@ -30,8 +30,7 @@ class ModelLookup:
 
 def lookup(model_id: str, offline: bool = False) -> ModelLookup:
     """Details (+ config.json) for the page; ``offline`` never touches the network. Never raises."""
-    from lib.hub.client import (ModelLookupError, fetch_config_json, fetch_model_details,
-                                offline_model_details)
+    from lib.hub.client import ModelLookupError, fetch_config_json, fetch_model_details, offline_model_details
 
     try:
         details = offline_model_details(model_id, reason="Snapshot-only catalog mode") if offline \

@@ -6,8 +6,9 @@ else an estimate — the catalog's, or the weight files' bytes ÷ bytes per para
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from lib import format as fmt
 from lib.fit.dtypes import BYTES_PER_PARAM, from_torch

@@ -1,5 +1,6 @@
 """A repo's files for the Model page: what each file is, the files table, the weight formats and
-the size of the main weights.
+the size of the main weights. Which files are weights, and of what kind, is the one rule of
+:func:`lib.hub.normalize.weight_file_kind`; this module only names them for people.
 
 Pure functions over :class:`lib.hub.client.ModelDetails` (no network).
 """
@@ -8,29 +9,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lib import format as fmt
+from lib.hub import normalize
 from lib.hub.client import ModelDetails, RepoFileInfo
+from lib.hub.normalize import PICKLE_SUFFIXES, weight_file_kind
 
-#: weight-file extension -> what the files table calls it.
-WEIGHT_KINDS = {".safetensors": "weights (safetensors)", ".gguf": "weights (GGUF)", ".onnx": "weights (ONNX)",
-                ".bin": "weights (pickle)", ".pt": "weights (pickle)", ".pth": "weights (pickle)",
-                ".ckpt": "weights (pickle)", ".pkl": "weights (pickle)", ".pickle": "weights (pickle)",
-                ".h5": "weights (Keras/TF)", ".msgpack": "weights (Flax)", ".tflite": "weights (TF Lite)"}
-FORMAT_LABELS = {"safetensors": "safetensors", "pickle": "pickle (.bin/.pt)", "gguf": "GGUF", "onnx": "ONNX"}
-# the main weights, in the order the size of a repo is taken from (safetensors first)
-_MAIN_FORMATS = ((".safetensors",), (".gguf",), (".bin", ".pt", ".pth", ".ckpt"), (".onnx",))
+#: weight kind (lib.hub.normalize.weight_file_kind) -> what the files table calls such a file.
+WEIGHT_KINDS = {"safetensors": "weights (safetensors)", "gguf": "weights (GGUF)", "onnx": "weights (ONNX)",
+                "pickle": "weights (pickle)", "keras": "weights (Keras/TF)", "flax": "weights (Flax)",
+                "tflite": "weights (TF Lite)"}
+FORMAT_LABELS = {"safetensors": "safetensors", "pickle": "pickle (.bin/.pt)", "gguf": "GGUF", "onnx": "ONNX",
+                 "keras": "Keras/TF", "flax": "Flax", "tflite": "TF Lite"}
 _TOKENIZER_FILES = ("vocab.txt", "vocab.json", "merges.txt", "special_tokens_map.json", "spiece.model",
                     "sentencepiece.bpe.model", "added_tokens.json")
 
 
 def file_kind(path: str) -> str:
     """What a repo file is, in words: ``weights (safetensors)``, ``config``, ``tokenizer`` …"""
-    p = path.lower()
-    name = p.rsplit("/", 1)[-1]
-    if name == "training_args.bin":
-        return "training arguments (pickle)"
-    for ext, kind in WEIGHT_KINDS.items():
-        if p.endswith(ext):
-            return kind
+    name = path.lower().rsplit("/", 1)[-1]
+    kind = weight_file_kind(path)
+    if kind is not None:
+        return WEIGHT_KINDS.get(kind, f"weights ({kind})")
+    if name.endswith(PICKLE_SUFFIXES):  # pickle files that are not weights: training state
+        return "training arguments (pickle)" if name == "training_args.bin" else "training state (pickle)"
     if name.endswith(".safetensors.index.json") or name.endswith(".bin.index.json"):
         return "weights index"
     if name == "config.json":
@@ -77,10 +77,15 @@ def formats_text(details: ModelDetails) -> str:
 
 
 def weights_total(details: ModelDetails) -> int | None:
-    """Bytes of the weight files of the main format (safetensors first), None when unknown."""
-    for exts in _MAIN_FORMATS:
-        sizes = [f.size for f in details.files if f.path.lower().endswith(exts)
-                 and not f.path.endswith("training_args.bin")]
+    """Bytes of the weight files of the main format (safetensors first, in
+    ``lib.hub.normalize.WEIGHT_KINDS`` order), None when unknown."""
+    by_kind: dict[str, list[int | None]] = {}
+    for f in details.files:
+        kind = weight_file_kind(f.path)
+        if kind is not None:
+            by_kind.setdefault(kind, []).append(f.size)
+    for kind in normalize.WEIGHT_KINDS:
+        sizes = by_kind.get(kind)
         if sizes:
             return sum(sizes) if all(s is not None for s in sizes) else None
     return None

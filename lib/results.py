@@ -6,7 +6,8 @@ table does. pandas is imported when a table is built.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from lib import format as fmt
 from lib import tasks

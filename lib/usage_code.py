@@ -32,7 +32,8 @@ def generic_code(model_id: str, device: str, dtype: str) -> str:
     """Loading code when the task is unknown: AutoModel + AutoConfig, nothing task-specific."""
     return ("import torch\nfrom transformers import AutoConfig, AutoModel\n\n"
             f"model_id = {model_id!r}\nprint(AutoConfig.from_pretrained(model_id))\n"
-            f'model = AutoModel.from_pretrained(model_id, dtype=torch.{torch_dtype_name(dtype)}).to("{device}").eval()\n')
+            f"model = AutoModel.from_pretrained(model_id, dtype=torch.{torch_dtype_name(dtype)})"
+            f'.to("{device}").eval()\n')
 
 
 def use_code(details: ModelDetails, device: str, dtype: str) -> CodeChoice:

@@ -3,7 +3,11 @@ import pytest
 
 from lib.fit.dtypes import normalize_dtype
 from lib.fit.estimate import (
-    CPU_IMPORT_BYTES, CPU_LOAD_MACHINERY_BYTES, CPU_FORWARD_FIXED_BYTES, estimate_all, estimate_memory,
+    CPU_FORWARD_FIXED_BYTES,
+    CPU_IMPORT_BYTES,
+    CPU_LOAD_MACHINERY_BYTES,
+    estimate_all,
+    estimate_memory,
     kv_cache_bytes,
 )
 from lib.fit.spec import ModelSpec

@@ -1,6 +1,12 @@
 """lib.fit.spec: ModelSpec builders (Hub details, local folders), architecture facts, context choices."""
 from lib.fit.spec import (
-    ModelSpec, context_choices, default_context, fit_config, folder_spec, model_config, model_spec,
+    ModelSpec,
+    context_choices,
+    default_context,
+    fit_config,
+    folder_spec,
+    model_config,
+    model_spec,
 )
 from lib.hub.client import ModelDetails, RepoFileInfo
 from lib.hub.records import ModelRecord

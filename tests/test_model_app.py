@@ -328,7 +328,7 @@ def test_offline_env_shows_what_the_snapshot_knows(hub_stub, monkeypatch):
     ctx = at.select_slider(key="m_ctx")
     assert ctx.value == 2048 and _options(at)[-1] == 32768  # max_position_embeddings from the snapshot
     parts = _parts(at)
-    kv_bf16 = 2 * 24 * 2 * 64 * 2048 * 2  # 2 × layers × kv heads × head dim × tokens × 2 B = 25.2 MB (decimal GB in the table)
+    kv_bf16 = 2 * 24 * 2 * 64 * 2048 * 2  # 2 × layers × kv heads × head dim × tokens × 2 B (25.2 MB)
     assert parts.loc["KV cache", "bf16 / fp16"] == pytest.approx(kv_bf16 / 10**9)
     assert parts.loc["KV cache", "fp32"] == pytest.approx(2 * kv_bf16 / 10**9)
     assert "approximate" in parts.loc["Activations", "Note"]

@@ -12,9 +12,19 @@
 """
 from lib.fit.dtypes import DTYPES  # noqa: F401
 from lib.fit.estimate import MemoryEstimate, MemoryPart, estimate_all, estimate_memory  # noqa: F401
-from lib.fit.measured import Measurement, MeasuredStore  # noqa: F401
+from lib.fit.measured import MeasuredStore, Measurement  # noqa: F401
 from lib.fit.spec import ModelSpec  # noqa: F401
 from lib.fit.verdict import (  # noqa: F401
-    Badge, FitKind, FitTable, FitWarning, LoadDecision, Severity, Verdict, badge, fit_table, load_allowed,
-    load_warnings, verdict,
+    Badge,
+    FitKind,
+    FitTable,
+    FitWarning,
+    LoadDecision,
+    Severity,
+    Verdict,
+    badge,
+    fit_table,
+    load_allowed,
+    load_warnings,
+    verdict,
 )

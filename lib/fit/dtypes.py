@@ -1,12 +1,12 @@
 """The dtypes the memory estimate knows: their keys, labels and bytes per parameter.
 
-Bytes per element come from one table, :data:`lib.hub.records.DTYPE_BYTES` (keyed by the Hub's
-safetensors dtype names); this module maps Hub names (``BF16``) and torch names (``bfloat16``) onto
-the estimate's keys (``bf16``).
+Bytes per element come from one table, :data:`lib.hub.normalize.DTYPE_BYTES` (keyed by the Hub's
+safetensors dtype names, also importable from ``lib.hub.records``); this module maps Hub names
+(``BF16``) and torch names (``bfloat16``) onto the estimate's keys (``bf16``).
 """
 from __future__ import annotations
 
-from lib.hub.records import DTYPE_BYTES
+from lib.hub.normalize import DTYPE_BYTES, dtype_bytes
 
 #: dtype choices the UI offers; fp16 is accepted as an alias of bf16 (same size).
 DTYPES: tuple[str, ...] = ("fp32", "bf16", "int8", "int4")
@@ -39,8 +39,8 @@ def from_torch(name: str | None) -> str | None:
 
 
 def hub_bytes(name: str) -> float:
-    """Bytes per element of a Hub safetensors dtype (4 when unknown)."""
-    return DTYPE_BYTES.get(str(name).upper(), 4)
+    """Bytes per element of a Hub safetensors dtype (F32's 4 when unknown)."""
+    return dtype_bytes(name)
 
 
 def normalize_dtype(dtype: str) -> str:

@@ -64,8 +64,9 @@ they are estimated at their stored format only (dtype ``"stored"``).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from lib.fit.dtypes import BYTES_PER_PARAM, DTYPE_LABELS, DTYPES, FLOAT_DTYPES, from_hub, hub_bytes, normalize_dtype
 from lib.fit.spec import DEFAULT_CONTEXT_TOKENS, ModelSpec

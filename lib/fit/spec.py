@@ -11,11 +11,13 @@ Pure logic: no torch, no transformers, no I/O except reading a local folder's co
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from lib.fit.dtypes import from_hub, from_torch
+from lib.hub.normalize import pickle_only, weight_file_kind
 from lib.hub.records import ModelRecord
 from lib.modelconfig import ModelConfig
 
@@ -23,7 +25,6 @@ from lib.modelconfig import ModelConfig
 GENERATIVE_TAGS = frozenset({"text-generation", "image-text-to-text", "text2text-generation",
                              "translation", "summarization", "automatic-speech-recognition",
                              "image-to-text", "visual-question-answering"})
-_PICKLE_WEIGHTS = (".bin", ".pt", ".pth", ".ckpt")
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class ModelSpec:
 
     @classmethod
     def from_record(cls, record: Any, config: ModelConfig | None = None, *,
-                    file_sizes: Mapping[str, int] | None = None) -> "ModelSpec":
+                    file_sizes: Mapping[str, int] | None = None) -> ModelSpec:
         """From a :class:`lib.hub.records.ModelRecord` (+ optional config and ``{filename: bytes}``).
 
         ``file_sizes`` lets quantized repos (``.gguf`` files, AWQ/GPTQ/bnb safetensors) use their
@@ -94,11 +95,10 @@ class ModelSpec:
         pickle = False
         tags = set(getattr(record, "tags", ()) or ())
         if file_sizes:
-            names = list(file_sizes)
-            gguf = [n for n in names if n.lower().endswith(".gguf")]
-            st = [n for n in names if n.endswith(".safetensors")]
-            pickles = [n for n in names if n.endswith(_PICKLE_WEIGHTS) and "training_args" not in n]
-            pickle = bool(pickles) and not st and not gguf
+            kinds = {n: weight_file_kind(n) for n in file_sizes}
+            gguf = [n for n, k in kinds.items() if k == "gguf"]
+            st = [n for n, k in kinds.items() if k == "safetensors"]
+            pickle = pickle_only(k for k in kinds.values() if k)
             if gguf:
                 # GGUF repos usually offer several quantisation levels side by side, one file each:
                 # the estimate is for the smallest one (the user picks which file to load).

@@ -6,8 +6,10 @@ when a table is built (never by Discover).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
 
 from lib import format as fmt
 from lib.fit.dtypes import DTYPE_LABELS
@@ -23,7 +25,7 @@ PART_ORDER = ("Weights", "Framework baseline", "Allocator overhead", "Load peak 
               "Activations")
 
 
-def fit_matrix(table: Any, this_host: str, this_summary: str) -> "pd.DataFrame":
+def fit_matrix(table: Any, this_host: str, this_summary: str) -> pd.DataFrame:
     """The fit table (:class:`lib.fit.verdict.FitTable`) as hosts × dtypes; each cell (markdown)
     ``<mark> <verdict> — <reason with numbers>``."""
     import pandas as pd
@@ -65,7 +67,7 @@ def parts_rows(table: Any, host: str) -> list[dict[str, Any]]:
     return rows
 
 
-def parts_table(table: Any, host: str) -> "pd.DataFrame | None":
+def parts_table(table: Any, host: str) -> pd.DataFrame | None:
     """Parts × dtypes in GB with a note per part and the peak total; None when nothing is estimated."""
     import pandas as pd
 
@@ -130,7 +132,7 @@ class MeasuredRow:
         return (self.estimated - self.measured) / self.measured if self.estimated and self.measured else None
 
     def as_dict(self) -> dict[str, Any]:
-        from datetime import datetime, timezone
+        from datetime import datetime
 
         err = self.estimate_error
         return {
@@ -139,7 +141,7 @@ class MeasuredRow:
             "Measured peak": fmt.size_bytes(self.measured),
             "Estimate": fmt.size_bytes(self.estimated),
             "Estimate vs measured": f"{err:+.0%}" if err is not None else "–",
-            "When": fmt.date(datetime.fromtimestamp(self.measured_at, timezone.utc)) if self.measured_at else "–",
+            "When": fmt.date(datetime.fromtimestamp(self.measured_at, UTC)) if self.measured_at else "–",
         }
 
 

@@ -10,14 +10,19 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from lib import format as fmt
 from lib.fit.dtypes import DTYPES, hub_bytes, normalize_dtype
 from lib.fit.estimate import (
-    CPU_IMPORT_BYTES, CPU_LOAD_MACHINERY_BYTES, CUDA_CONTEXT_BYTES, CUBLAS_WORKSPACE_BYTES, MemoryEstimate,
+    CPU_IMPORT_BYTES,
+    CPU_LOAD_MACHINERY_BYTES,
+    CUBLAS_WORKSPACE_BYTES,
+    CUDA_CONTEXT_BYTES,
+    MemoryEstimate,
     estimate_memory,
 )
 from lib.fit.spec import ModelSpec
@@ -139,7 +144,8 @@ def verdict_from_estimates(cpu: MemoryEstimate | None, cuda: MemoryEstimate | No
     gpu_note = ""
     if gpu is not None and cuda is not None and vram:
         state = _classify(cuda.total, vram)
-        where = f"{_gb(cuda.total)} of {_gb(vram)} {'free ' if not hw.is_profile and gpu.free_bytes is not None else ''}VRAM"
+        free = "free " if not hw.is_profile and gpu.free_bytes is not None else ""
+        where = f"{_gb(cuda.total)} of {_gb(vram)} {free}VRAM"
         if state == "ok":
             return Verdict(FitKind.FITS_GPU, hw.name, dtype, "cuda", cuda.total, vram,
                            f"needs {where} on {gpu.name}", estimate=cuda)
@@ -329,7 +335,8 @@ def load_warnings(spec: ModelSpec, hw: Hardware, estimate: MemoryEstimate | None
         out.append(FitWarning(Severity.WARNING, "custom_code", msg))
     if spec.pickle_weights:
         out.append(FitWarning(Severity.WARNING, "pickle",
-                              "Weights are pickle files (.bin/.pt): loading them can execute code. Prefer safetensors."))
+                              "Weights are pickle files (.bin/.pt): loading them can execute code. "
+                              "Prefer safetensors."))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(out, key=lambda w: order[w.severity])
 

@@ -8,15 +8,15 @@ the selected row and ``source=`` (kept by the frame).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import streamlit as st
 
 from lib import charts as chart_data
 from lib import filter_choices as filters
-from lib import results
 from lib import format as fmt
+from lib import results
 from lib.catalog.query import SORTS, CatalogQuery
 from lib.catalog.result import SearchResult
 from lib.hub.records import ModelRecord
