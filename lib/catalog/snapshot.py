@@ -1461,12 +1461,9 @@ def _engine_version() -> str:
 
 
 def _user_cache_dir() -> Path:
-    try:  # the settings module (when present) owns the data directory
-        from lib import settings as _settings  # noqa: PLC0415
-        return Path(_settings.get().data_dir) / "index-cache"
-    except Exception:  # noqa: BLE001 - before lib.settings exists, or any problem with it
-        base = os.environ.get("HUBSCOUT_DATA_DIR")
-        return (Path(base) if base else Path.home() / ".cache" / "hubscout") / "index-cache"
+    from lib.settings import get_settings  # the data directory (HUBSCOUT_DATA_DIR)
+
+    return get_settings().data_dir / "index-cache"
 
 
 class IndexCache:
