@@ -1461,12 +1461,13 @@ def _engine_version() -> str:
 
 
 def _user_cache_dir() -> Path:
-    try:  # the settings module (when present) owns the data directory
-        from lib import settings as _settings  # noqa: PLC0415
+    """``<data dir>/index-cache``: the data dir from lib.settings (the one reader of the environment),
+    ``~/.cache/hubscout`` until that module offers one."""
+    try:
+        from lib import settings as _settings
         return Path(_settings.get().data_dir) / "index-cache"
-    except Exception:  # noqa: BLE001 - before lib.settings exists, or any problem with it
-        base = os.environ.get("HUBSCOUT_DATA_DIR")
-        return (Path(base) if base else Path.home() / ".cache" / "hubscout") / "index-cache"
+    except Exception:  # noqa: BLE001 - no settings module yet, or no data dir in it
+        return Path.home() / ".cache" / "hubscout" / "index-cache"
 
 
 class IndexCache:
