@@ -97,13 +97,13 @@ def mode_from_env() -> str:
 # ---- model page -----------------------------------------------------------------------------------
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
 def _model_lookup(model_id: str, offline: bool, token_set: bool):
-    from lib import model_page
+    from lib import model_lookup
 
-    return model_page.lookup(model_id, offline=offline)
+    return model_lookup.lookup(model_id, offline=offline)
 
 
 def model_lookup(model_id: str, offline: bool, token_set: bool = False):
-    """``lib.model_page.lookup`` cached for ``HUBSCOUT_CACHE_TTL`` seconds: the Model page's Hub
+    """``lib.model_lookup.lookup`` cached for ``HUBSCOUT_CACHE_TTL`` seconds: the Model page's Hub
     requests (details, card, config.json) happen once per model; reruns (a slider moved) make none.
     ``token_set`` only keys the cache (a token changes what a gated repo answers)."""
     return _model_lookup(model_id, offline, token_set)

@@ -21,6 +21,7 @@ import streamlit as st
 from lib import format as fmt
 from lib import tasks as registry
 from lib import testdrive
+from lib.fit.gate import FitGate, fit_gate
 from lib.runner.api import host_process_bytes
 from lib.runner.errors import RunFailed, RunnerError
 from lib.runner.result import LoadProgress, RunOptions, RunResult
@@ -145,7 +146,7 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
             st.caption(":orange[This model needs its own code to run: tick the box only if you trust it.]")
 
     override = bool(st.session_state.get(f"{key}_override", False))
-    gate = testdrive.fit_gate(model, details, device, dtype, hardware, override, spec=fit_spec)
+    gate = fit_gate(model, details, device, dtype, hardware, override, spec=fit_spec)
     if gate.blocked:
         st.warning(f"**Memory check:** {gate.reason}", icon=":material/memory:")
         st.checkbox("Load anyway (may exhaust memory and slow or crash this app)", key=f"{key}_override")
@@ -174,7 +175,7 @@ def _progress_text(p: LoadProgress) -> str:
     return p.message
 
 
-def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, gate: testdrive.FitGate) -> None:
+def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, gate: FitGate) -> None:
     """Run in a worker thread while this thread shows the load progress; store the outcome."""
     from lib.runner import run
     from lib.runner.inputs import load_image
