@@ -235,3 +235,13 @@ assert host_process_bytes(), 'the host app was noted before torch'
 
 def test_the_module_level_submit_uses_one_shared_runner():
     assert jobs.default_runner() is jobs.default_runner()
+
+
+def test_lib_ui_starts_no_threads():
+    """Model runs go through lib.jobs: no module in lib/ui starts a thread of its own."""
+    from pathlib import Path
+
+    ui = Path(__file__).resolve().parents[1] / "lib" / "ui"
+    for path in ui.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "threading" not in text and "ThreadPoolExecutor" not in text, path.name

@@ -3,17 +3,15 @@ memory beside the estimate, "Under the hood" and the code that reproduces the ru
 
 ``render_test_drive(details_or_model_id, task=None, *, key="td", hardware=None)`` is used at the
 bottom of the model page (with a :class:`lib.hub.client.ModelDetails`) and by the Playground (with a
-Hub id or a local folder). The model runs through ``lib.runner.run`` in a worker thread; the
-runner's progress callback only stores values, and this script thread polls them into
-``st.status`` / ``st.progress`` (Streamlit is never called from another thread).
+Hub id or a local folder). Run submits a job (``lib.jobs``: the run, then the under-the-hood pass) and
+this script thread polls the job's progress into ``st.status`` / ``st.progress``; no thread is started
+here (Streamlit is never called from another thread).
 Outputs and errors are kept in ``st.session_state`` (per ``key``), so reruns do not lose them, and
 inputs live in keyed widgets, so an error never clears them.
 """
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -23,8 +21,8 @@ from lib import tasks as registry
 from lib import testdrive
 from lib.fit.gate import FitGate, fit_gate
 from lib.runner.api import host_process_bytes
-from lib.runner.errors import RunFailed, RunnerError
-from lib.runner.result import LoadProgress, RunOptions, RunResult
+from lib.runner.errors import RunnerError
+from lib.runner.result import RunOptions, RunResult
 from lib.ui import inputs as input_ui
 from lib.ui import outputs
 
@@ -59,18 +57,6 @@ class RunError:
     task: str
     title: str
     message: str
-
-
-@dataclass
-class _Worker:
-    """Shared between the script thread and the run thread: plain values only."""
-
-    progress: LoadProgress | None = None
-    result: RunResult | None = None
-    hood: testdrive.UnderTheHood | None = None
-    hood_error: str | None = None
-    error: RunnerError | None = None
-    events: list[str] = field(default_factory=list)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
@@ -169,62 +155,41 @@ def _store_error(key: str, model: str, task: str, title: str, message: str) -> N
     st.session_state[f"{key}_error"] = RunError(model, task, title, message)
 
 
-def _progress_text(p: LoadProgress) -> str:
+def _progress_text(p: Any) -> str:
     if p.total_bytes:
         return f"{p.message} · {fmt.size_bytes(p.done_bytes)} of {fmt.size_bytes(p.total_bytes)}"
     return p.message
 
 
 def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, gate: FitGate) -> None:
-    """Run in a worker thread while this thread shows the load progress; store the outcome."""
-    from lib.runner import run
+    """Submit the run as a job and show its progress until it ends; store the outcome."""
+    from lib import jobs
     from lib.runner.inputs import load_image
 
-    w = _Worker()
-
-    def on_progress(p: LoadProgress) -> None:  # called from the loading thread: store only
-        w.progress = p
-
-    def work() -> None:
-        try:
-            w.result = run(model, task, raw, opts, progress=on_progress, allowed=(gate.allowed, gate.reason))
-        except RunnerError as e:
-            w.error = e
-            return
-        except Exception as e:  # noqa: BLE001 - never a traceback in the UI
-            w.error = RunFailed(f"Unexpected error: {type(e).__name__}: {str(e)[:300]}")
-            return
-        if task in testdrive.HOOD_TASKS:
-            try:
-                w.hood = testdrive.under_the_hood(model, task, raw_for_hood(raw), opts)
-            except RunnerError as e:
-                w.hood_error = str(e)
-            except Exception as e:  # noqa: BLE001 - the view is optional
-                w.hood_error = f"{type(e).__name__}: {str(e)[:200]}"
-
-    thread = threading.Thread(target=work, name="hubscout-testdrive", daemon=True)
-    t0 = time.perf_counter()
-    thread.start()
+    job = jobs.submit(model, task, [raw], opts, allowed=(gate.allowed, gate.reason), hood=True,
+                      hood_inputs=raw_for_hood(raw))
     with st.status(f"Running {model}…", expanded=True) as status:
         bar = st.progress(0.0, text="Checking the model")
-        shown: LoadProgress | None = None
-        while thread.is_alive():
-            thread.join(0.1)
-            p = w.progress
-            if p is not None and p is not shown:
+        shown = None
+        while not job.wait(0.1):
+            p = job.progress()
+            if p != shown:
                 shown = p
-                frac = p.fraction
-                if p.stage == "ready":
-                    frac = 1.0
-                bar.progress(min(max(frac if frac is not None else 0.0, 0.0), 1.0), text=_progress_text(p))
-        elapsed = time.perf_counter() - t0
-        if w.error is not None:
-            status.update(label=f"{w.error.title} ({elapsed:.1f} s)", state="error", expanded=False)
+                frac = 1.0 if p.state == jobs.RUNNING else p.fraction
+                text = f"Waiting for {p.queue_position - 1} run(s) ahead" if p.queue_position and \
+                    p.queue_position > 1 else _progress_text(p)
+                bar.progress(min(max(frac if frac is not None else 0.0, 0.0), 1.0), text=text)
+        elapsed = job.progress().elapsed_s
+        result = job.result(0)
+        error = job.error(0) or (None if result is not None else
+                                 ("The run stopped", "The run was cancelled before it finished."))
+        if error is not None:
+            status.update(label=f"{error[0]} ({elapsed:.1f} s)", state="error", expanded=False)
         else:
             bar.progress(1.0, text="Done")
             status.update(label=f"Done in {elapsed:.1f} s", state="complete", expanded=False)
-    if w.error is not None:
-        _store_error(key, model, task, w.error.title, str(w.error))
+    if error is not None:
+        _store_error(key, model, task, *error)
         return
     image = None
     if "image" in raw:
@@ -233,7 +198,8 @@ def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, gate: Fit
         except RunnerError:
             image = None
     st.session_state.pop(f"{key}_error", None)
-    st.session_state[f"{key}_last"] = LastRun(model, task, w.result, image, w.hood, w.hood_error, gate.estimate_bytes)
+    st.session_state[f"{key}_last"] = LastRun(model, task, result, image, job.hood, job.hood_error,
+                                              gate.estimate_bytes)
 
 
 def raw_for_hood(raw: dict) -> dict:
