@@ -215,22 +215,50 @@ def test_an_empty_job_only_loads_the_model(classifier):
         runner.shutdown()
 
 
-def test_warm_up_imports_the_runtime_once_in_the_background():
-    code = """
+def test_warm_up_imports_the_runtime_once_in_the_background(tiny_model):
+    folder = str(tiny_model("text-classification"))
+    code = f"""
 import sys, time
-from lib.jobs import warm_up
-from lib.jobs.warmup import warmed
+from lib.jobs.warmup import is_warm, warm_up, warmed
+from lib.runner import RunOptions
+from lib.runner.cache import shared_cache
 assert 'torch' not in sys.modules
-f = warm_up()
-assert warm_up() is f
+f = warm_up(preload=({folder!r}, "text-classification", RunOptions(), (True, None)))
 f.result(timeout=300)
 assert warmed() and 'torch' in sys.modules and 'transformers.pipelines' in sys.modules
+assert len(shared_cache()) == 1, "the preload put the model in the cache"
+again = warm_up()
+assert again.done(), "every step already ran: nothing is repeated"
 from lib.runner.api import host_process_bytes
 assert host_process_bytes(), 'the host app was noted before torch'
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False,
                          cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
     assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_warm_up_for_preloads_only_small_local_models_the_gate_allows(monkeypatch, tiny_model):
+    from types import SimpleNamespace
+
+    from lib.jobs import warmup
+
+    calls = []
+    monkeypatch.setattr(warmup, "warm_up", lambda **kw: calls.append(kw))
+    folder = str(tiny_model("text-classification"))
+    ok = SimpleNamespace(allowed=True, blocked=False, reason="fits", estimate_bytes=200_000_000)
+    warmup.warm_up_for(folder, "text-classification", gate=ok)
+    assert calls[-1]["preload"][0] == folder and not calls[-1]["sentence_transformers"]
+    big = SimpleNamespace(allowed=True, blocked=False, reason="fits", estimate_bytes=5_000_000_000)
+    warmup.warm_up_for(folder, "text-classification", gate=big)
+    assert calls[-1]["preload"] is None
+    overridden = SimpleNamespace(allowed=True, blocked=True, reason="too big", estimate_bytes=300_000_000)
+    warmup.warm_up_for(folder, "text-classification", gate=overridden)
+    assert calls[-1]["preload"] is None
+    warmup.warm_up_for("someone/not-downloaded", "text-classification", gate=ok)  # never downloads
+    assert calls[-1]["preload"] is None
+    st_model = SimpleNamespace(library_name="sentence-transformers", tags=())
+    warmup.warm_up_for("sentence-transformers/x", "sentence-similarity", details=st_model)
+    assert calls[-1]["sentence_transformers"]
 
 
 def test_the_module_level_submit_uses_one_shared_runner():

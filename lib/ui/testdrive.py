@@ -20,6 +20,7 @@ from lib import format as fmt
 from lib import tasks as registry
 from lib import testdrive
 from lib.fit.gate import FitGate, fit_gate
+from lib.jobs.warmup import warm_up_for
 from lib.runner.api import host_process_bytes
 from lib.runner.errors import RunnerError
 from lib.runner.result import RunOptions, RunResult
@@ -141,6 +142,7 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
     else:
         st.caption(gate.reason)
 
+    warm_up_for(model, spec.tag, details=details, gate=gate, opts=RunOptions(device=device, dtype=dtype))
     clicked = st.button("Run", type="primary", key=f"{key}_run", icon=":material/play_arrow:")
     if clicked:
         if ins.problem:
