@@ -33,7 +33,7 @@ sys.path.insert(0, ROOT)
 t_open = time.perf_counter()
 import streamlit  # what a page holds already
 from lib.jobs import submit, warm_up
-from lib.jobs.warmup import preloaded, warmed
+from lib.jobs.warmup import warmed
 from lib.runner import RunOptions
 from tests.support.tiny_models import real_minilm
 
