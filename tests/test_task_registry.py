@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 from lib import tasks
-from lib.runner.tasks import RUNNERS
 from lib.ui.outputs import RENDERERS
 
 
@@ -22,13 +21,13 @@ def test_every_runnable_task_names_an_existing_input_runner_and_renderer():
             assert spec.reason and spec.runner is None
             continue
         assert spec.input_kind in tasks.INPUT_KINDS, spec.tag
-        assert spec.runner in RUNNERS, spec.tag
+        assert spec.runner in tasks.run_functions(), spec.tag
         assert spec.renderer in RENDERERS, spec.tag
 
 
 def test_every_runner_is_used_by_some_task():
     used = {s.runner for s in tasks.registry().values() if s.runnable}
-    assert set(RUNNERS) == used
+    assert set(tasks.run_functions()) == used
 
 
 def test_grouped_by_modality_lists_every_task_once():
@@ -41,7 +40,7 @@ def test_grouped_by_modality_lists_every_task_once():
 def test_every_runnable_task_starts_with_a_valid_example():
     """One click on Run works: each task's starting example passes the runner's input validation."""
     from lib.runner.inputs import validate
-    from lib.testdrive import example_inputs
+    from lib.tasks import example_inputs
 
     for spec in tasks.registry().values():
         if spec.runnable:
