@@ -47,3 +47,25 @@ def test_every_runnable_task_starts_with_a_valid_example():
             example = example_inputs(spec.tag, "en", "[MASK]")
             clean, _ = validate(spec.input_kind, example)
             assert clean, spec.tag
+
+
+def test_architecture_rule_reads_transformers_own_mappings_without_torch():
+    """The auto-mapping tables the tasks name are read from transformers' source (no torch import for a
+    page that guesses a folder's task) and equal the imported module's."""
+    import subprocess
+    import sys
+
+    from lib.tasks.archs import SEQ2SEQ, _literal_mappings
+
+    names = {n for s in tasks.registry().values() for n in s.model_classes} | set(SEQ2SEQ)
+    literal = _literal_mappings()
+    assert names <= set(literal)
+    from transformers.models.auto import modeling_auto
+
+    for name in names:
+        assert literal[name] == dict(getattr(modeling_auto, name)), name
+    code = ("import sys; from lib.local_models import guess_task; from lib.tasks.archs import auto_classes; "
+            "auto_classes(('MODEL_FOR_CAUSAL_LM_MAPPING_NAMES',)); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(tasks.DATA.parents[2]))
+    assert out.stdout.strip() == "False"
