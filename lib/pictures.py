@@ -15,7 +15,7 @@ def label_color(label: str, labels: list[str]) -> tuple[int, int, int]:
 
 
 def hex_color(rgb: tuple[int, int, int]) -> str:
-    return "#%02x%02x%02x" % rgb
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
 def draw_boxes(image, boxes: list[dict]):

@@ -1,5 +1,6 @@
 """The test-drive section under AppTest: refusals (wrong task, custom code, too large), bad inputs,
-under the hood, state kept across reruns and errors; plus its pure logic (examples, local folders, pictures, under the hood, the memory gate)."""
+under the hood, state kept across reruns and errors; plus its pure logic (examples, local folders, pictures,
+under the hood, the memory gate)."""
 from __future__ import annotations
 
 import io

@@ -71,7 +71,8 @@ def _load_media(inp: dict) -> str:
         lines += ("import wave, numpy as np\n"
                   f'with wave.open({_path(inp["audio"], "speech.wav")!r}) as w:\n'
                   "    rate = w.getframerate()\n"
-                  "    audio = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float32) / 32768\n")
+                  "    audio = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)"
+                  ".astype(np.float32) / 32768\n")
     return lines
 
 

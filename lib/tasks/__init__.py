@@ -19,9 +19,10 @@ import importlib
 import json
 import pkgutil
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .core import INPUT_KINDS, CodeParts, TaskInputError, TaskRunError, TaskSpec
 
@@ -112,10 +113,12 @@ def _not_runnable_reason(spec: TaskSpec) -> str:
     if spec.modality in ("rl",):
         return "Reinforcement-learning models need an environment to act in; try them with their own library."
     if spec.modality == "tabular":
-        return "Tabular models ship with their own preprocessing; run them with the library named on the model card."
-    if spec.tag in ("text-to-image", "image-to-image", "text-to-video", "image-to-video", "unconditional-image-generation",
-                    "image-to-3d", "text-to-3d", "video-to-video"):
-        return "Generative image/video models usually need the diffusers library and a GPU; Hub Scout does not run them in place."
+        return ("Tabular models ship with their own preprocessing; run them with the library named on the "
+                "model card.")
+    if spec.tag in ("text-to-image", "image-to-image", "text-to-video", "image-to-video",
+                    "unconditional-image-generation", "image-to-3d", "text-to-3d", "video-to-video"):
+        return ("Generative image/video models usually need the diffusers library and a GPU; Hub Scout does not "
+                "run them in place.")
     return "Hub Scout has no in-place runner for this task yet; use the code below in your own environment."
 
 

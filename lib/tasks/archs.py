@@ -24,7 +24,8 @@ def _literal_mappings() -> dict[str, dict]:
     if spec is None or not spec.origin:
         return {}
     try:
-        tree = ast.parse((Path(spec.origin).parent / "models" / "auto" / "modeling_auto.py").read_text(encoding="utf-8"))
+        source = Path(spec.origin).parent / "models" / "auto" / "modeling_auto.py"
+        tree = ast.parse(source.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
         return {}
     out: dict[str, dict] = {}

@@ -81,7 +81,8 @@ def max_tokens(tokenizer: Any, config: dict) -> int:
     return min(limits) if limits else 512
 
 
-def truncate_text(tokenizer: Any, text: str, limit: int, what: str = "text", keep: str = "start") -> tuple[str, str | None]:
+def truncate_text(tokenizer: Any, text: str, limit: int, what: str = "text",
+                  keep: str = "start") -> tuple[str, str | None]:
     """Cut ``text`` so that it encodes to at most ``limit`` tokens (specials included). Returns (text, notice)."""
     if tokenizer is None or not text:
         return text, None

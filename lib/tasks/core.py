@@ -2,8 +2,9 @@
 raises. No torch, no transformers, nothing from the rest of ``lib``."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 INPUT_KINDS = {
     "text": "free text",

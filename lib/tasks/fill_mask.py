@@ -72,7 +72,7 @@ def run_fill_mask_batch(loaded, items: list[dict], task: str, opts) -> list[Outp
     if single:
         res = loaded.pipe([prepared[i][0] for i in single], top_k=5, batch_size=BATCH_SIZE)
         rows.update(zip(single, res if len(single) > 1 else [res]))
-    for i, (text, n) in enumerate(prepared):
+    for i, (text, _n) in enumerate(prepared):
         if i not in rows:
             rows[i] = loaded.pipe(text, top_k=5)
     return [(_output(rows[i], prepared[i][1], notices[i]), notices[i]) for i in range(len(items))]

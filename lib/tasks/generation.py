@@ -7,8 +7,16 @@ from typing import Any
 
 from . import hood as H
 from .archs import SEQ2SEQ, is_seq2seq
-from .common import (Output, cap_new_tokens, gen_kwargs, has_chat_template, max_tokens, text_example,
-                     truncate_text, widget_example)
+from .common import (
+    Output,
+    cap_new_tokens,
+    gen_kwargs,
+    has_chat_template,
+    max_tokens,
+    text_example,
+    truncate_text,
+    widget_example,
+)
 from .core import CodeParts, TaskSpec
 
 SEQ2SEQ_TASKS = ("translation", "summarization", "text2text-generation")

@@ -52,7 +52,8 @@ def hood_token_classification(loaded, model_id: str, task: str, inputs: dict) ->
     code = H.code(model_id, "AutoModelForTokenClassification", e.text_expr,
                   "probs = out.logits[0].softmax(-1)\nbest = probs.argmax(-1)\n"
                   "tokens = tokenizer.convert_ids_to_tokens(inputs['input_ids'][0])\n"
-                  "for t, b, p in zip(tokens, best, probs):\n    print(t, model.config.id2label[int(b)], float(p[b]))\n")
+                  "for t, b, p in zip(tokens, best, probs):\n"
+                  "    print(t, model.config.id2label[int(b)], float(p[b]))\n")
     return e.view("token classification", logits.shape, rows,
                   "Each token gets one logit per label; the best label and its softmax probability.", code)
 

@@ -8,15 +8,16 @@ its own inputs across reruns, errors and model switches.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import streamlit as st
 
-from lib.tasks.common import EXAMPLE_NOTES
 from lib.runner.errors import BadInput
 from lib.runner.inputs import AUDIO_FORMATS, MAX_UPLOAD_BYTES, load_audio, load_image
+from lib.tasks.common import EXAMPLE_NOTES
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp"]
 

@@ -6,7 +6,8 @@ renderers that draw on it (boxes, masks, depth).
 from __future__ import annotations
 
 import html
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import altair as alt
 import pandas as pd

@@ -22,11 +22,11 @@ from lib import format as fmt
 from lib import local_models
 from lib import tasks as registry
 from lib.runner.api import host_process_bytes
+from lib.runner.errors import RunFailed, RunnerError
 from lib.runner.hood import has_hood, under_the_hood
+from lib.runner.result import LoadProgress, RunOptions, RunResult
 from lib.tasks.hood import UnderTheHood
 from lib.testdrive import FitGate, fit_gate
-from lib.runner.errors import RunFailed, RunnerError
-from lib.runner.result import LoadProgress, RunOptions, RunResult
 from lib.ui import inputs as input_ui
 from lib.ui import outputs
 
