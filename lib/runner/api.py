@@ -78,7 +78,7 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
     device, dtype, notices = resolve(opts.device, opts.dtype)
     facts = loader.inspect(model_id, opts.revision, opts.token, progress)
     notices += facts.notices
-    check = checks.check_model(facts.config, task, spec.runner, trust_remote_code=opts.trust_remote_code,
+    check = checks.check_model(facts.config, spec, trust_remote_code=opts.trust_remote_code,
                                tags=facts.tags, is_sentence_transformers=facts.is_sentence_transformers)
     notices += list(check.notices)
     ok, reason = allowed
@@ -206,8 +206,9 @@ def run(model_id: str, task: str, raw_inputs: dict[str, Any], opts: RunOptions |
         progress: Callable[[LoadProgress], None] | None = None,
         allowed: tuple[bool, str | None] = (True, None), cache: ModelCache | None = None) -> RunResult:
     """Run ``model_id`` on ``raw_inputs`` for ``task``. Raises RunnerError subclasses only."""
+    from lib import tasks as registry
+
     from . import code as code_mod
-    from .tasks import RUNNERS
 
     opts = opts or RunOptions()
     spec = _spec(task)
@@ -215,7 +216,7 @@ def run(model_id: str, task: str, raw_inputs: dict[str, Any], opts: RunOptions |
     prep = prepare(model_id, task, opts, progress=progress, allowed=allowed, cache=cache)
     notices += prep.notices
     loaded = prep.loaded
-    fn = RUNNERS[prep.runner]
+    fn = spec.run if prep.runner == spec.runner else registry.run_functions()[prep.runner]
 
     import torch
 
@@ -228,6 +229,10 @@ def run(model_id: str, task: str, raw_inputs: dict[str, Any], opts: RunOptions |
             output, run_notices = fn(loaded, clean, task, opts)
     except RunnerError:
         raise
+    except registry.TaskInputError as e:
+        raise BadInput(str(e)) from None
+    except registry.TaskRunError as e:
+        raise RunFailed(str(e)) from None
     except (torch.cuda.OutOfMemoryError, MemoryError):
         raise RunFailed("Ran out of memory during the run: try a shorter input, a smaller dtype or another device.") from None
     except (ValueError, KeyError, IndexError, TypeError, RuntimeError) as e:
