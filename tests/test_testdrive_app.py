@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import local_models, pictures, testdrive
+from lib import local_models, pictures
 from lib import tasks as registry
 from lib.runner.hood import under_the_hood
 from lib.runner.inputs import MAX_UPLOAD_BYTES, validate
