@@ -38,7 +38,9 @@ def test_details_from_one_info_call_plus_card(hub_stub, repo):
     assert sizes["config.json"] == (repo / "config.json").stat().st_size and d.total_size == sum(sizes.values())
     info_calls = hub_stub.requests_to("/api/models/org/tiny")
     assert len(info_calls) == 1 and info_calls[0].query == {"blobs": ["true"]}
-    assert d.requests == len(hub_stub.requests) == 3  # info + HEAD/GET README
+    # info + README: one HEAD first (a file not cached yet is asked for once, without huggingface_hub's
+    # retries), then hf_hub_download's HEAD + GET
+    assert d.requests == len(hub_stub.requests) == 4
     assert d.record.id == "org/tiny" and d.record.params_total == 36 and d.missing == ()
 
 

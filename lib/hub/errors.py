@@ -109,7 +109,7 @@ def classify(err: BaseException, *, timeout: float | None = None, repo_id: str |
     ``repo_id`` / ``filename`` / ``revision`` say what the call was about, for the message.
     """
     import httpx2
-    from huggingface_hub.errors import (GatedRepoError, HfHubHTTPError, LocalEntryNotFoundError,
+    from huggingface_hub.errors import (FileMetadataError, GatedRepoError, HfHubHTTPError, LocalEntryNotFoundError,
                                         OfflineModeIsEnabled, RemoteEntryNotFoundError, RepositoryNotFoundError,
                                         RevisionNotFoundError)
 
@@ -154,7 +154,7 @@ def classify(err: BaseException, *, timeout: float | None = None, repo_id: str |
         return HubError(f"Hub unreachable ({type(err).__name__})", "unreachable", **what)
     if isinstance(err, HfHubHTTPError) and err.response is not None:
         return _from_status(err, repo_id)
-    if isinstance(err, (ValueError, TypeError, KeyError, json.JSONDecodeError)):
+    if isinstance(err, (FileMetadataError, ValueError, TypeError, KeyError, json.JSONDecodeError)):
         return HubError(BAD_ANSWER_MESSAGE, "bad_answer", **what)
     return HubError(f"Hub request failed ({type(err).__name__})", "error", **what)
 

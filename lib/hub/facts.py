@@ -8,8 +8,8 @@ fetched is not fetched again when it is run, and reruns ask the Hub nothing.
 
 Failures are kept only briefly (:data:`ERROR_TTL_S`, or as long as a 429 asked, never longer than
 the TTL): a page that reruns right away does not hammer a failing Hub, and a Hub that is back
-answers the next visitor. Values a fetch marks as degraded (:func:`Facts.fetch`'s ``ttl_of``) are kept
-as briefly. ``forget(model)`` drops one model (a "Refresh" button), ``forget()`` everything.
+answers the next visitor. Answers a fetch marks as degraded (:func:`Facts.fetch`'s ``degraded``: a
+fallback, a partial answer) are kept as briefly. ``forget(model)`` drops one model (a "Refresh" button), ``forget()`` everything.
 """
 from __future__ import annotations
 
@@ -82,10 +82,9 @@ class Facts:
                 self._entries.popitem(last=False)
 
     def fetch(self, key: tuple[Hashable, ...], fn: Callable[[], T],
-              ttl_of: Callable[[T], float | None] | None = None) -> T:
+              degraded: Callable[[T], bool] | None = None) -> T:
         """``fn()``'s answer for ``key``: cached for the TTL; a :class:`HubError` is cached briefly and
-        raised again. ``ttl_of(value)`` may shorten a value's life (a degraded answer: return
-        :data:`ERROR_TTL_S`); None keeps the TTL."""
+        raised again; so is a value for which ``degraded(value)`` is true."""
         hit = self._lookup(key)
         if hit is None:
             with self._lock:
@@ -93,7 +92,7 @@ class Facts:
             with gate:
                 hit = self._lookup(key)  # another caller may have fetched it while we waited
                 if hit is None:
-                    hit = self._fetch(key, fn, ttl_of)
+                    hit = self._fetch(key, fn, degraded)
             with self._lock:
                 if self._inflight.get(key) is gate:
                     del self._inflight[key]
@@ -102,15 +101,15 @@ class Facts:
             raise value
         return value
 
-    def _fetch(self, key, fn, ttl_of) -> tuple[bool, Any]:
+    def _fetch(self, key, fn, degraded) -> tuple[bool, Any]:
         ttl = cache_ttl()
         try:
             value = fn()
         except HubError as err:
             self._store(key, False, err, min(ttl, max(ERROR_TTL_S, float(err.retry_after or 0))))
             return False, err
-        short = ttl_of(value) if ttl_of is not None else None
-        self._store(key, True, value, ttl if short is None else min(ttl, short))
+        brief = degraded is not None and degraded(value)
+        self._store(key, True, value, min(ttl, ERROR_TTL_S) if brief else ttl)
         return True, value
 
     def forget(self, repo_id: str | None = None) -> None:

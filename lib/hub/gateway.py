@@ -159,21 +159,32 @@ def cached_file(repo_id: str, filename: str, *, revision: str | None = None) -> 
 
 def download_file(repo_id: str, filename: str, *, revision: str | None = None, token: str | bool | None = None,
                   local_only: bool = False) -> str:
-    """Local path of one (small) file of a model: ``hf_hub_download`` under the call deadline (its
-    HEAD and GET together), from huggingface_hub's cache when current. ``local_only``: only the
-    cache (HubError ``not_cached`` when it is not there). Not for weights: see :func:`download_snapshot`."""
+    """Local path of one (small) file of a model, under the call deadline; ``local_only``: only
+    huggingface_hub's cache (HubError ``not_cached`` when it is not there). Not for weights: see
+    :func:`download_snapshot`.
+
+    A file already cached costs ``hf_hub_download``'s one HEAD (when the Hub fails, the cached copy is
+    used, without retries). A file not cached yet is first asked for once with ``get_hf_file_metadata``:
+    on a failed HEAD, ``hf_hub_download`` would retry 5 times with 1-2-4-8-8 s sleeps (waiting out a
+    429 too) — 23 s for a 500 on config.json, and more requests to a Hub in trouble. That costs one
+    HEAD more on a first download; a failure costs one request and is reported as it is.
+    """
     mid = validate_model_id(repo_id)
     if local_only:
         path = cached_file(mid, filename, revision=revision)
         if path is None:
             raise HubError(f"{filename} of {mid} is not in the local cache", "not_cached", repo_id=mid)
         return path
-    from huggingface_hub import hf_hub_download
+    from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
 
     p = policy.current()
-    return policy.call(lambda: hf_hub_download(mid, filename, revision=revision, token=token,
-                                               etag_timeout=p.call_timeout),
-                       deadline=p.call_timeout, repo_id=mid, filename=filename, revision=revision)
+
+    def fetch() -> str:
+        if cached_file(mid, filename, revision=revision) is None:
+            get_hf_file_metadata(hf_hub_url(mid, filename, revision=revision), token=token, timeout=p.call_timeout)
+        return hf_hub_download(mid, filename, revision=revision, token=token, etag_timeout=p.call_timeout)
+
+    return policy.call(fetch, deadline=p.call_timeout, repo_id=mid, filename=filename, revision=revision)
 
 
 def download_snapshot(repo_id: str, *, revision: str | None = None, token: str | bool | None = None,

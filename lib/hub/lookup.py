@@ -23,7 +23,7 @@ from typing import Any
 from lib.hub import gateway
 from lib.hub.details import ModelDetails, fields_from_info, record_dict, config_summary
 from lib.hub.errors import OFFLINE_MESSAGE, HubError
-from lib.hub.facts import ERROR_TTL_S, FACTS, token_key
+from lib.hub.facts import FACTS, token_key
 from lib.hub.ids import validate_model_id
 from lib.hub.offline import offline_model_details
 from lib.hub.policy import count_requests, is_offline
@@ -43,7 +43,7 @@ def fetch_model_details(model_id: str, token: str | bool | None = None, *, with_
     key = ("details", mid, "main", token_key(token), with_card)
     try:
         details, _ = FACTS.fetch(key, lambda: _live_details(mid, token, with_card),
-                                 ttl_of=lambda v: ERROR_TTL_S if v[1] else None)
+                                 degraded=lambda v: v[1])
     except HubError as e:
         if not e.unavailable:
             raise

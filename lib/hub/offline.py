@@ -13,7 +13,7 @@ from typing import Any, Callable
 from lib.hub import gateway
 from lib.hub.details import ModelDetails, RepoFileInfo, as_tuple, config_summary, weight_formats
 from lib.hub.errors import OFFLINE_MESSAGE, HubError
-from lib.hub.facts import ERROR_TTL_S, FACTS
+from lib.hub.facts import FACTS
 from lib.hub.ids import validate_model_id
 from lib.hub.records import ModelRecord
 
@@ -52,7 +52,7 @@ def offline_model_details(model_id: str, reason: str = OFFLINE_MESSAGE,
     if record is not None:
         return _offline_details(mid, reason, record)
     return FACTS.fetch(("offline", mid, reason), lambda: _offline_details(mid, reason, offline_record(mid)),
-                       ttl_of=lambda _: ERROR_TTL_S)
+                       degraded=lambda _: True)
 
 
 def _offline_details(mid: str, reason: str, record: ModelRecord | None) -> ModelDetails:
