@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from lib.catalog.live import EXPAND, LiveCatalog, format_param_count
-from lib.hub.errors import HubError
 from lib.catalog.query import CatalogQuery
+from lib.hub.errors import HubError
 
 BASE_EXPAND = [("expand", e) for e in EXPAND]
 

@@ -6,9 +6,9 @@ import time
 import pytest
 
 from lib.catalog import source
-from lib.hub.errors import HubError
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
+from lib.hub.errors import HubError
 from lib.hub.records import ModelRecord
 from tests.support.hub_stub import closed_port_url
 

@@ -109,9 +109,16 @@ def classify(err: BaseException, *, timeout: float | None = None, repo_id: str |
     ``repo_id`` / ``filename`` / ``revision`` say what the call was about, for the message.
     """
     import httpx2
-    from huggingface_hub.errors import (FileMetadataError, GatedRepoError, HfHubHTTPError, LocalEntryNotFoundError,
-                                        OfflineModeIsEnabled, RemoteEntryNotFoundError, RepositoryNotFoundError,
-                                        RevisionNotFoundError)
+    from huggingface_hub.errors import (
+        FileMetadataError,
+        GatedRepoError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+        RemoteEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
 
     what = dict(repo_id=repo_id)
     if isinstance(err, HubError):

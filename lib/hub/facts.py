@@ -9,7 +9,8 @@ fetched is not fetched again when it is run, and reruns ask the Hub nothing.
 Failures are kept only briefly (:data:`ERROR_TTL_S`, or as long as a 429 asked, never longer than
 the TTL): a page that reruns right away does not hammer a failing Hub, and a Hub that is back
 answers the next visitor. Answers a fetch marks as degraded (:func:`Facts.fetch`'s ``degraded``: a
-fallback, a partial answer) are kept as briefly. ``forget(model)`` drops one model (a "Refresh" button), ``forget()`` everything.
+fallback, a partial answer) are kept as briefly. ``forget(model)`` drops one model (a "Refresh"
+button), ``forget()`` everything.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from lib.hub.errors import HubError
 
@@ -89,16 +91,18 @@ class Facts:
         if hit is None:
             with self._lock:
                 gate = self._inflight.setdefault(key, threading.Lock())
-            with gate:
-                hit = self._lookup(key)  # another caller may have fetched it while we waited
-                if hit is None:
-                    hit = self._fetch(key, fn, degraded)
-            with self._lock:
-                if self._inflight.get(key) is gate:
-                    del self._inflight[key]
+            try:
+                with gate:
+                    hit = self._lookup(key)  # another caller may have fetched it while we waited
+                    if hit is None:
+                        hit = self._fetch(key, fn, degraded)
+            finally:
+                with self._lock:
+                    if self._inflight.get(key) is gate:
+                        del self._inflight[key]
         ok, value = hit
         if not ok:
-            raise value
+            raise value.with_traceback(None)  # the same error again, without piling up tracebacks
         return value
 
     def _fetch(self, key, fn, degraded) -> tuple[bool, Any]:

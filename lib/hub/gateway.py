@@ -15,12 +15,13 @@ torch / transformers are never imported here; huggingface_hub only inside the fu
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from lib.hub import policy
-from lib.hub.errors import OFFLINE_MESSAGE, HubError, classify
+from lib.hub.errors import OFFLINE_MESSAGE, HubError
 from lib.hub.facts import FACTS, forget, token_key
 from lib.hub.ids import validate_model_id
 
@@ -234,7 +235,3 @@ def cached_repo(repo_id: str) -> CachedRepo | None:
     except Exception:  # noqa: BLE001 - an unreadable cache is an empty one
         return None
 
-
-def describe(err: BaseException, repo_id: str | None = None) -> HubError:
-    """Any exception of a Hub-related step as a HubError (for callers that caught something broad)."""
-    return classify(err, repo_id=repo_id)

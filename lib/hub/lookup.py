@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from lib.hub import gateway
-from lib.hub.details import ModelDetails, fields_from_info, record_dict, config_summary
+from lib.hub.details import ModelDetails, config_summary, fields_from_info, record_dict
 from lib.hub.errors import OFFLINE_MESSAGE, HubError
 from lib.hub.facts import FACTS, token_key
 from lib.hub.ids import validate_model_id
