@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test setup setup-dev chromium bench screenshots snapshot clean
+.PHONY: run test lint setup setup-dev chromium bench screenshots snapshot clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,12 @@ chromium:
 run: setup
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
 
-test: setup-dev
+# Import contracts (pyproject.toml [tool.importlinter]) and ruff, then the tests.
+lint: setup-dev
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+
+test: lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: setup-dev
@@ -42,4 +47,4 @@ snapshot: setup
 	$(PY) scripts/build_snapshot.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache

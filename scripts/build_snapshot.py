@@ -10,6 +10,9 @@ Sources (read-only, see ../shared/README.md):
   ``safetensors.total`` parameter counts, downloads and likes of 2026-05-10; ``pipeline_tag`` is
   often ``unknown``.
 
+Hub fields are read by lib/hub/normalize.py (library from the tags, card license and languages), the
+same rules as live records and a user's dump.
+
 Rules (the shared README's caveats):
 * Parameter counts keep an exact/estimated flag. ExGenesis: exact only when the repo has a
   ``safetensors`` tag and the number is irregular (a ``safetensors.total``); round numbers were guessed
@@ -42,6 +45,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from lib.hub import normalize as nz  # noqa: E402 - the one reading of Hub fields
 DEFAULT_SRC = ROOT.parent / "shared" / "data" / "hub"
 DEFAULT_OUT = ROOT / "lib" / "data" / "catalog_snapshot.parquet"
 
@@ -64,20 +71,6 @@ CONFIG_INT_FIELDS = ("context_length", "num_hidden_layers", "num_attention_heads
                      "head_dim", "hidden_size", "vocab_size")
 CONFIG_SIZE_FIELDS = CONFIG_INT_FIELDS[1:]
 LLMFIT_DEFAULT_CONTEXT = 4096
-
-# Hub library names (the Hub's library_name values) used to pick a model's library from its tags.
-LIBRARIES = [
-    "transformers", "sentence-transformers", "diffusers", "gguf", "timm", "transformers.js", "open_clip",
-    "pyannote-audio", "speechbrain", "peft", "adapter-transformers", "flair", "spacy", "fastai", "keras",
-    "tf-keras", "setfit", "span-marker", "nemo", "espnet", "asteroid", "allennlp", "paddlenlp", "fasttext",
-    "sklearn", "stable-baselines3", "ml-agents", "sample-factory", "mlx", "onnx", "openvino", "coreml",
-    "tensorflowtts", "stanza", "fairseq", "bertopic", "unity-sentis", "ctranslate2", "pythae", "k2",
-    "llamafile", "mlc-llm", "joblib", "model2vec", "pxia", "lerobot", "f5-tts", "tensorrt", "liveportrait",
-    "moshi", "pytorch", "tf", "jax", "safetensors", "sana", "chronos-forecasting", "vllm",
-]
-# Frameworks/formats tagged on nearly everything: never taken as the library (not guessed).
-WEAK = {"pytorch", "tf", "jax", "safetensors", "onnx"}
-
 
 def _size_from_name(name: str) -> list[float]:
     """Sizes written in a model name: 7B, 1.3b, 350M, 0.5B, 22m, 500k."""
@@ -134,7 +127,7 @@ def exgenesis_rows(src: Path) -> dict[str, dict]:
                 else:
                     param_source = "estimate (origin unknown)"
             task = _nan(rec.get("tasks"))
-            lib = next((t for t in tags if t in LIBRARIES and t not in WEAK), None)
+            lib = nz.library(None, tags)
             row = {
                 "id": mid,
                 "author": mid.split("/", 1)[0] if "/" in mid else None,
@@ -144,8 +137,9 @@ def exgenesis_rows(src: Path) -> dict[str, dict]:
                 "likes": None,
                 "createdAt": _iso(_nan(rec.get("created_at"))),
                 "tags": tags,
-                "license": (str(_nan(rec.get("license"))).lower() if _nan(rec.get("license")) else None),
-                "languages": _list(rec.get("languages")),
+                # the card's license and languages; the tags hold the rest (the engine reads both)
+                "license": nz.license_value(_nan(rec.get("license"))),
+                "languages": list(nz.card_languages(_list(rec.get("languages")))),
                 "params_total": p,
                 "params_exact": params_exact,
                 "param_source": param_source,

@@ -48,7 +48,7 @@ for _var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORME
 
 if "huggingface_hub" in sys.modules:  # pragma: no cover - a plugin imported it first
     import huggingface_hub.constants as _c
-    if _c.ENDPOINT != STUB.url:
+    if STUB.url != _c.ENDPOINT:
         raise RuntimeError("huggingface_hub was imported before tests/conftest.py set HF_ENDPOINT")
 
 pytest_plugins: list[str] = ["tests.support.tiny_models"]
@@ -87,3 +87,20 @@ def hub_stub() -> HubStub:
 def pytest_sessionfinish(session, exitstatus):
     STUB.stop()
     shutil.rmtree(_HF_HOME, ignore_errors=True)
+
+
+@pytest.fixture
+def settings_override():
+    """Pin settings for one test without touching the environment::
+
+        def test_x(settings_override):
+            settings_override(live_timeout=0.5, catalog="snapshot")
+
+    (``monkeypatch.setenv`` keeps working too: lib.settings re-reads when the environment changed.)
+    """
+    from contextlib import ExitStack
+
+    from lib import settings
+
+    with ExitStack() as stack:
+        yield lambda **changes: stack.enter_context(settings.override(**changes))

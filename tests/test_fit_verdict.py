@@ -4,7 +4,6 @@ import sys
 import time
 
 from lib.fit.estimate import ModelSpec, estimate_memory
-from lib.fit.measured import MeasuredStore
 from lib.fit.verdict import (
     TIGHT_MARGIN, FitKind, Severity, badge, fit_table, load_allowed, load_warnings, verdict,
 )
@@ -97,33 +96,6 @@ def test_badge_is_cheap_and_torch_free():
             "from lib.hub.records import ModelRecord; badge(ModelRecord(id='a', params_total=10**9), detect()); "
             "sys.exit(1 if 'torch' in sys.modules or 'transformers' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
-
-
-def test_measured_store_roundtrip(tmp_path, monkeypatch):
-    store = MeasuredStore(tmp_path)
-    assert store.lookup("a/b") == []
-    store.record("a/b", "bf16", "cpu", 123, context_tokens=16)
-    store.record("a/b", "bf16", "cpu", 456)
-    store.record("a/b", "fp32", "cpu", 789)
-    assert store.get("a/b", "bf16", "cpu").peak_bytes == 456
-    assert len(store.lookup("a/b")) == 2
-    (tmp_path / "measured.json").write_text("{not json")
-    assert store.lookup("a/b") == []  # corrupt file reads as empty
-    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path / "env"))
-    MeasuredStore().record("c/d", "bf16", "cuda", 1)
-    assert (tmp_path / "env" / "measured.json").exists()
-
-
-def test_measured_store_concurrent_writers(tmp_path):
-    import threading
-
-    store = MeasuredStore(tmp_path)
-    threads = [threading.Thread(target=store.record, args=(f"m{i}", "bf16", "cpu", i + 1)) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert all(store.get(f"m{i}", "bf16", "cpu") for i in range(20))
 
 
 def test_badge_prefers_what_the_runner_would_load():

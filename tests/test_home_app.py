@@ -65,13 +65,13 @@ def test_sidebar_mode_switch_goes_into_the_url(app):
 
 
 def test_a_saved_login_counts_as_a_token(app, monkeypatch, tmp_path):
+    from huggingface_hub import constants
+
     from lib.ui.frame import token_is_set
 
-    import sys
-
-    monkeypatch.delitem(sys.modules, "huggingface_hub", raising=False)  # the import-free path
     monkeypatch.delenv("HF_TOKEN", raising=False)
-    monkeypatch.setenv("HF_TOKEN_PATH", str(tmp_path / "token"))
+    # huggingface_hub reads HF_TOKEN_PATH at its import; its get_token reads the file at each call
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "token"))
     assert token_is_set() is False
     (tmp_path / "token").write_text("hf_saved_login\n")
     assert token_is_set() is True

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lib.catalog.query import CatalogQuery
-from lib.catalog.snapshot import SnapshotCatalog, _is_language
+from lib.catalog.snapshot import SnapshotCatalog
 from lib.hub.records import ModelRecord
 
 HAND = [
@@ -292,12 +292,12 @@ def _naive(rows: list[ModelRecord], lib_values: set[str], q: CatalogQuery) -> li
             continue
         if q.author and (r.author or "").lower() != q.author.lower():
             continue
-        if q.library and not ((r.library_name or "").lower() == q.library or
-                              q.library in {t.lower() for t in r.tags if t in lib_values}):
+        # the Hub's filter= semantics, written out independently: a model is found by a tag it carries
+        if q.library and not ((r.library_name or "").lower() == q.library or q.library in r.tags):
             continue
-        if q.language and q.language not in {t for t in r.tags if _is_language(t)}:
+        if q.language and q.language not in r.tags:
             continue
-        if q.license and (r.license or "").lower() != q.license:
+        if q.license and f"license:{q.license}" not in {t.lower() for t in r.tags}:
             continue
         p = r.params_total or r.extra.get("params_total")
         if (q.params_min is not None or q.params_max is not None) and not p:

@@ -40,4 +40,4 @@ def test_bench_query_smoke():
                         "--repeat", "2", "--pandas-repeat", "1"], capture_output=True, text=True, timeout=120,
                        cwd=ROOT)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    assert "summary:" in r.stdout and "answers equal to pandas: all" in r.stdout
+    assert "summary:" in r.stdout and "answers equal to pandas, DuckDB and Polars: all" in r.stdout

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal, Mapping
 
+from lib.hub.normalize import license_value
+
 Sort = Literal["downloads", "likes", "trending", "created", "modified"]
 SORTS: dict[str, str] = {
     "downloads": "Most downloads",
@@ -28,7 +30,8 @@ class CatalogQuery:
     """A catalog search. ``None`` / empty means "no constraint".
 
     ``library``, ``language`` and ``license`` are Hub tags (``transformers``, ``es``,
-    ``apache-2.0``); ``gated`` True keeps only gated models, False only open ones.
+    ``apache-2.0``; ``license:apache-2.0`` means the same license); ``gated`` True keeps only gated
+    models, False only open ones.
     """
 
     task: str | None = None
@@ -46,7 +49,8 @@ class CatalogQuery:
     limit: int = 100
 
     def normalized(self) -> "CatalogQuery":
-        """Strip blanks, lowercase tag filters, clamp the limit, reject unknown sorts."""
+        """Strip blanks, lowercase tag filters (a license without its ``license:`` prefix), clamp the
+        limit, reject unknown sorts."""
         def s(v):
             v = (v or "").strip()
             return v or None
@@ -57,7 +61,7 @@ class CatalogQuery:
             task=s(self.task), search=s(self.search), author=s(self.author),
             library=(s(self.library) or None) and s(self.library).lower(),
             language=(s(self.language) or None) and s(self.language).lower(),
-            license=(s(self.license) or None) and s(self.license).lower(),
+            license=license_value(s(self.license)),
             sort=sort, limit=limit,
         )
 

@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
+from lib.hub import normalize as nz
 from lib.hub.records import ModelRecord
 
 EMBEDDED_PATH = Path(__file__).resolve().parents[1] / "data" / "catalog_snapshot.parquet"
@@ -286,6 +287,63 @@ class _ConfigFacts:
         return self.rows.nbytes + self.ints.nbytes + self.arch_code.nbytes
 
 
+def _string_pairs(arr, n: int, fn: Callable[[Any], str | None]) -> tuple[np.ndarray, np.ndarray, list]:
+    """A string or list-of-strings column -> (rows, codes, values): row ``rows[i]`` holds
+    ``values[codes[i]]`` (``fn`` applied once per distinct value; None values are dropped)."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
+        arr = pc.cast(arr, pa.large_list(pa.large_string()))
+        lens = _to_numpy(pc.list_value_length(arr), np.int64, 0)
+        rows = np.repeat(np.arange(n, dtype=np.int32), lens)
+        flat = arr.flatten()
+    elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        rows, flat = np.arange(n, dtype=np.int32), arr
+    else:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), []
+    vals, codes = _dict_codes(flat)
+    vals = [fn(v) for v in vals]
+    ok = codes >= 0
+    return rows[ok], codes[ok], vals
+
+
+def _multi_index(sources: list[tuple[np.ndarray, np.ndarray, list]], n: int, more: bool = False
+                 ) -> tuple["_Postings", np.ndarray, dict[int, tuple[int, ...]]]:
+    """A multi-valued field from several sources, in priority order: its posting lists, each row's
+    first value code (-1 = none) and, with ``more``, the ordered codes of rows with several values."""
+    gvals: dict[str, int] = {}
+    rparts, cparts = [], []
+    for rows, codes, values in sources:
+        if not len(rows):
+            continue
+        remap = np.full(len(values) + 1, -1, np.int64)
+        for c in np.unique(codes).tolist():
+            v = values[c]
+            if v is not None:
+                remap[c] = gvals.setdefault(v, len(gvals))
+        g = remap[codes]
+        ok = g >= 0
+        rparts.append(rows[ok].astype(np.int64))
+        cparts.append(g[ok])
+    values = list(gvals)
+    first = np.full(n, -1, np.int32)
+    if not rparts:
+        return _Postings.build(values, np.zeros(0, np.int32)), first, {}
+    rows = np.concatenate(rparts)
+    codes = np.concatenate(cparts)
+    first[rows[::-1]] = codes[::-1]  # the earliest source (and position) wins
+    key = _sorted_unique(codes * (n + 1) + rows)
+    post = _Postings.build(values, (key // (n + 1)).astype(np.int32), (key % (n + 1)).astype(np.int32))
+    extra: dict[int, tuple[int, ...]] = {}
+    if more and len(key):
+        cnt = np.bincount((key % (n + 1)).astype(np.int64), minlength=n)
+        sel = np.flatnonzero(cnt[rows] > 1)
+        for r, c in zip(rows[sel].tolist(), codes[sel].tolist()):
+            t = extra.get(r, ())
+            if c not in t:
+                extra[r] = t + (c,)
+    return post, first, extra
+
+
 # ---------------------------------------------------------------------------------------------
 # Reading files
 # ---------------------------------------------------------------------------------------------
@@ -377,7 +435,8 @@ def _table_from_rows(rows: Any, name: str) -> pa.Table:
             arrays[c] = pa.array(vals, pa.struct([("parameters", pa.map_(pa.string(), pa.int64())),
                                                   ("total", pa.int64())]))
         elif c == "card_data":
-            arrays[c] = pa.array(vals, pa.struct([("license", pa.string()), ("language", pa.list_(pa.string()))]))
+            arrays[c] = pa.array(vals, pa.struct([("license", pa.list_(pa.string())),
+                                                  ("language", pa.list_(pa.string()))]))
         else:
             arrays[c] = pa.array(vals)
     return pa.table(arrays) if arrays else pa.table({"id": pa.array([], pa.string())})
@@ -406,14 +465,11 @@ def _st_dict(v):
 def _card_dict(v):
     if not isinstance(v, Mapping):
         return None
-    lic = v.get("license")
-    if isinstance(lic, list):
-        lic = lic[0] if lic else None
-    lang = v.get("language")
-    if isinstance(lang, str):
-        lang = [lang]
-    return {"license": None if lic is None else str(lic),
-            "language": [str(x) for x in lang] if isinstance(lang, list) else None}
+    lic, lang = v.get("license"), v.get("language")
+    lic = [lic] if isinstance(lic, str) else lic
+    lang = [lang] if isinstance(lang, str) else lang
+    return {"license": [str(x) for x in lic if x is not None] if isinstance(lic, list) else None,
+            "language": [str(x) for x in lang if x is not None] if isinstance(lang, list) else None}
 
 
 def _canonical(table: pa.Table, name: str) -> pa.Table:
@@ -499,12 +555,8 @@ class SnapshotCatalog:
         self._upper_bits = np.packbits(np.frombuffer(raw, np.uint8) != np.frombuffer(lower, np.uint8)) if raw else np.zeros(0, np.uint8)
         self._has_upper = bool(raw != lower)
         del raw
-        if offsets[-1] < np.iinfo(np.int32).max:
-            self.id_offsets = offsets.astype(np.int32)
-            self._lower_arrow = pa.StringArray.from_buffers(n, pa.py_buffer(self.id_offsets), pa.py_buffer(lower))
-        else:
-            self.id_offsets = offsets
-            self._lower_arrow = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(lower))
+        self.id_offsets = offsets.astype(np.int32) if offsets[-1] < np.iinfo(np.int32).max else offsets
+        self._lower_arrow = self._arrow_ids()
         del offsets
 
         # ---- categorical columns -------------------------------------------------------------
@@ -541,8 +593,6 @@ class SnapshotCatalog:
         del display_code, remap, low_vals, uniq
 
         lib_vals, lib_code = _dict_codes(col("library_name")) if col("library_name") is not None else ([], np.full(n, -1, np.int32))
-        self.library_code = _small_codes(lib_code, len(lib_vals))
-        self.library_values = lib_vals
 
         # ---- tags: CSR of codes ----------------------------------------------------------------
         tags = col("tags")
@@ -561,110 +611,92 @@ class SnapshotCatalog:
             self.tag_values, self.tag_code = [], np.zeros(0, np.uint16)
         else:
             raise ValueError(f"{name}: 'tags' must be a list of strings per model, got {tags.type}")
+        self._tag_index = {v: i for i, v in enumerate(self.tag_values)}
         tag_rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(self.tag_offsets))
         tcode32 = self.tag_code.astype(np.int32)
         tag_vals = self.tag_values
-        tag_is_lang = np.array([_is_language(v) for v in tag_vals], dtype=bool)
-        self._tag_is_lang = tag_is_lang.tolist()
-        tag_license = [v[8:].lower() if v.startswith("license:") else None for v in tag_vals]
-
-        # ---- license: first license:* tag, else card data / license column ----------------------
-        lic_sources: list[pa.Array] = []
-        if len(tag_vals):
-            lic_tag_code = np.array([(v is not None) for v in tag_license], dtype=bool)
-            is_lic = lic_tag_code[tcode32] if len(tcode32) else np.zeros(0, bool)
-            first = np.full(n, -1, np.int64)
-            pos = np.flatnonzero(is_lic)
-            if len(pos):
-                rws = tag_rows[pos]
-                # first license tag per row: positions are ascending, take the first per row
-                keep = np.ones(len(rws), bool)
-                keep[1:] = rws[1:] != rws[:-1]
-                first[rws[keep]] = pos[keep]
-            if len(pos):
-                has = first >= 0
-                lic_arr = np.full(n, None, dtype=object)
-                lic_arr[has] = np.array(tag_license, dtype=object)[tcode32[first[has]]]
-                lic_sources.append(pa.array(lic_arr, pa.large_string()))
         card = col("card_data")
-        if col("license") is not None:
-            lic_sources.append(pc.utf8_lower(pc.cast(col("license").combine_chunks(), pa.large_string())))
-        if card is not None and pa.types.is_struct(card.type):
-            cd = card.combine_chunks()
-            names = [cd.type.field(i).name for i in range(cd.type.num_fields)]
-            if "license" in names:
-                lf = cd.field("license")
-                if pa.types.is_list(lf.type):
-                    lf = pc.list_element(lf, 0)
-                if pa.types.is_string(lf.type) or pa.types.is_large_string(lf.type):
-                    lic_sources.append(pc.utf8_lower(pc.cast(lf, pa.large_string())))
-        if lic_sources:
-            lic = lic_sources[0] if len(lic_sources) == 1 else pc.coalesce(*lic_sources)
-            lic_vals, lic_code = _dict_codes(lic)
-            del lic, lic_sources
-        else:
-            lic_vals, lic_code = [], np.full(n, -1, np.int32)
-        self.licenses = _Postings.build(lic_vals, lic_code)
-        self.license_code = _small_codes(lic_code, len(lic_vals))
-        del lic_code
+        card = card.combine_chunks() if card is not None and pa.types.is_struct(card.type) else None
 
-        # ---- languages: language-code tags + card data / languages column ------------------------
-        lang_pairs_rows = [tag_rows[tag_is_lang[tcode32]]] if len(tcode32) else []
-        lang_pairs_vals = [np.array(tag_vals, dtype=object)[tcode32[tag_is_lang[tcode32]]]] if len(tcode32) else []
-        self._explicit_lang: dict[int, tuple[str, ...]] = {}
-        extra_lang_cols = []
-        if col("languages") is not None and (pa.types.is_list(col("languages").type) or pa.types.is_large_list(col("languages").type)):
-            extra_lang_cols.append(col("languages").combine_chunks())
-        if card is not None and pa.types.is_struct(card.type):
-            cd = card.combine_chunks()
-            if any(cd.type.field(i).name == "language" for i in range(cd.type.num_fields)):
-                lf = cd.field("language")
-                if pa.types.is_list(lf.type) or pa.types.is_large_list(lf.type):
-                    extra_lang_cols.append(lf)
-                elif pa.types.is_string(lf.type):
-                    extra_lang_cols.append(pc.cast(pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32)), lf), pa.list_(pa.string())))
-        for lc in extra_lang_cols:
-            lc = pc.cast(lc, pa.large_list(pa.large_string()))
-            lens = _to_numpy(pc.list_value_length(lc), np.int64, 0)
-            flat = lc.flatten()
-            rws = np.repeat(np.arange(n, dtype=np.int32), lens)
-            vals = np.array([str(v).lower() for v in flat.to_pylist()], dtype=object)
-            lang_pairs_rows.append(rws)
-            lang_pairs_vals.append(vals)
-            starts = np.concatenate([[0], np.cumsum(lens)])
-            for r in np.flatnonzero(lens):
-                if int(r) not in self._explicit_lang:
-                    self._explicit_lang[int(r)] = tuple(vals[starts[r]:starts[r + 1]])
-        if lang_pairs_rows:
-            rws = np.concatenate(lang_pairs_rows)
-            vals = np.concatenate(lang_pairs_vals)
-            lang_values, lcode = np.unique(vals.astype(str), return_inverse=True) if len(vals) else (np.array([]), np.zeros(0, np.int64))
-            lang_values = [str(v) for v in lang_values]
-            # one posting per (value,row), sorted by row
-            key = lcode.astype(np.int64) * (n + 1) + rws
-            key = _sorted_unique(key)
-            self.languages = _Postings.build(lang_values, (key // (n + 1)).astype(np.int32), (key % (n + 1)).astype(np.int32))
-            # _Postings.build keeps row order within a value because keys are sorted by (value, row)
-        else:
-            self.languages = _Postings.build([], np.zeros(0, np.int32))
+        def card_field(f):
+            if card is None or not any(card.type.field(i).name == f for i in range(card.type.num_fields)):
+                return None
+            return card.field(f)
 
-        # ---- library index: library_name == x or tag == x, x any library name ------------------
-        lib_tag_map = {v: i for i, v in enumerate(lib_vals)}
-        rows_parts = [np.arange(n, dtype=np.int32)]
-        code_parts = [lib_code]
-        if len(tcode32) and lib_vals:
-            tag_to_lib = np.array([lib_tag_map.get(v, -1) for v in tag_vals], dtype=np.int32)
-            lt = tag_to_lib[tcode32]
-            sel = lt >= 0
-            rows_parts.append(tag_rows[sel])
-            code_parts.append(lt[sel])
-        lrows = np.concatenate(rows_parts)
-        lcodes = np.concatenate(code_parts)
-        ok = lcodes >= 0
-        key = _sorted_unique(lcodes[ok].astype(np.int64) * (n + 1) + lrows[ok])
-        self.libraries = _Postings.build([v.lower() for v in lib_vals], (key // (n + 1)).astype(np.int32),
-                                         (key % (n + 1)).astype(np.int32))
-        del tag_rows, tcode32, lrows, lcodes, lib_code
+        # ---- licenses: every license:* tag, then card data / license column (normalize.licenses) -----
+        lic_src: list[tuple[np.ndarray, np.ndarray, list]] = []  # (rows, codes, values), priority order
+        if len(tcode32):
+            tag_license = [nz.license_value(v) if v[:8].lower() == nz.LICENSE_PREFIX else None for v in tag_vals]
+            pos = np.flatnonzero(np.array([v is not None for v in tag_license] + [False], bool)[tcode32])
+            lic_src.append((tag_rows[pos], tcode32[pos], tag_license))
+        for src in (card_field("license"), col("license")):
+            if src is not None:
+                lic_src.append(_string_pairs(src, n, nz.license_value))
+        self.licenses, lic_code, self._license_more = _multi_index(lic_src, n, more=True)
+        self.license_code = _small_codes(lic_code, len(self.licenses.values))
+
+        # ---- languages: card data / languages column, then language tags (normalize.languages) -----
+        tag_is_lang = np.array([nz.is_language_tag(v) for v in tag_vals] + [False], dtype=bool)
+        self._tag_is_lang = tag_is_lang.tolist()
+        lang_src: list[tuple[np.ndarray, np.ndarray, list]] = []
+        covered = np.zeros(n, bool)
+        for src in (col("languages"), card_field("language")):
+            if src is not None:
+                rws, codes, vals = _string_pairs(src, n, lambda v: str(v).strip().lower() or None)
+                keep = ~covered[rws]  # the first column that declares a row's languages is its card's
+                covered[rws] = True
+                lang_src.append((rws[keep], codes[keep], vals))
+        explicit = _multi_index(lang_src, n, more=True) if lang_src else None
+        if len(tcode32):
+            pos = np.flatnonzero(tag_is_lang[tcode32])
+            lang_src.append((tag_rows[pos], tcode32[pos], tag_vals))
+        self.languages, _, _ = _multi_index(lang_src, n)
+        # card languages per row, sparse: rows ascending, CSR of codes into languages.values
+        self._xl_rows, self._xl_off, self._xl_code = np.zeros(0, np.int32), np.zeros(1, np.int64), np.zeros(0, np.int32)
+        if explicit is not None:
+            ex_post, ex_first, ex_more = explicit
+            remap = np.array([self.languages.index[v] for v in ex_post.values] + [-1], np.int32)
+            ex_rows = np.flatnonzero(ex_first >= 0).astype(np.int32)
+            lens = np.ones(len(ex_rows), np.int64)
+            more_rows = np.array(sorted(ex_more), np.int64)
+            idx = np.searchsorted(ex_rows, more_rows)
+            if len(idx):
+                lens[idx] = [len(ex_more[r]) for r in more_rows.tolist()]
+            off = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+            codes = np.repeat(ex_first[ex_rows].astype(np.int32), lens)
+            for i, r in zip(idx.tolist(), more_rows.tolist()):
+                codes[off[i]:off[i + 1]] = ex_more[r]
+            self._xl_rows, self._xl_off, self._xl_code = ex_rows, off, remap[codes]
+
+        # ---- library: library_name, else the first library tag (normalize.library) ---------------
+        strong = np.array([nz.is_library_tag(v) and v not in nz.WEAK_LIBRARY_TAGS for v in tag_vals] + [False], bool)
+        if len(tcode32) and strong.any():
+            pos = np.flatnonzero(strong[tcode32])
+            rws = tag_rows[pos]
+            first = np.ones(len(rws), bool)
+            first[1:] = rws[1:] != rws[:-1]
+            pos, rws = pos[first], rws[first]
+            need = lib_code[rws] < 0
+            if need.any():
+                lib_vals = lib_vals + sorted({tag_vals[c] for c in np.unique(tcode32[pos[need]]).tolist()} - set(lib_vals))
+                lut = np.full(len(tag_vals) + 1, -1, np.int32)
+                for i, v in enumerate(lib_vals):
+                    if v in self._tag_index:
+                        lut[self._tag_index[v]] = i
+                lib_code = lib_code.copy()
+                lib_code[rws[need]] = lut[tcode32[pos[need]]]
+        self.library_code = _small_codes(lib_code, len(lib_vals))
+        self.library_values = lib_vals
+        # the library filter: library_name or any tag naming a library (the Hub's filter= on tags)
+        lib_low = [v.lower() for v in lib_vals]
+        lib_src = [(np.flatnonzero(lib_code >= 0).astype(np.int32), lib_code[lib_code >= 0], lib_low)]
+        if len(tcode32):
+            names = set(lib_low)
+            is_lib = np.array([nz.is_library_tag(v) or v in names for v in tag_vals] + [False], bool)
+            pos = np.flatnonzero(is_lib[tcode32])
+            lib_src.append((tag_rows[pos], tcode32[pos], tag_vals))
+        self.libraries, _, _ = _multi_index(lib_src, n)
+        del tag_rows, tcode32, lib_code
 
         # ---- numbers ---------------------------------------------------------------------------
         self.likes = _fit_int(_to_numpy(col("likes"), np.int64, -1)) if col("likes") is not None else np.full(n, -1, np.int32)
@@ -744,6 +776,11 @@ class SnapshotCatalog:
         release_memory()  # hand the reorder/parse temporaries back to the OS
 
     # ---- construction helpers -------------------------------------------------------------------
+    def _arrow_ids(self) -> pa.Array:
+        """The lowercase ids as an Arrow string array over the id buffer (zero-copy)."""
+        cls = pa.StringArray if self.id_offsets.dtype == np.int32 else pa.LargeStringArray
+        return cls.from_buffers(self._n, pa.py_buffer(self.id_offsets), pa.py_buffer(self.id_lower))
+
     @staticmethod
     def _gated_codes(arr, n) -> np.ndarray:
         if arr is None:
@@ -894,10 +931,28 @@ class SnapshotCatalog:
             return cls._embedded
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike) -> "SnapshotCatalog":
+    def from_file(cls, path: str | os.PathLike, *, cache: bool = True,
+                  cache_dir: str | os.PathLike | None = None) -> "SnapshotCatalog":
         """Load a dump of the Hub's model list: parquet, JSON lines (``.gz`` ok) or a JSON array,
-        one object per model with the Hub API's field names. Raises ValueError on a bad file."""
+        one object per model with the Hub API's field names. Raises ValueError on a bad file.
+
+        With ``cache`` the built index is saved beside the dump (``<dump>.hubscout-index``; in
+        ``cache_dir`` — default: the per-user data dir — when the dump's folder is read-only) and the
+        next load of the same, unchanged dump memory-maps it instead of rebuilding (see
+        :class:`IndexCache`). A cache that cannot be read or written is ignored, never an error."""
         p = Path(path).expanduser()
+        store = IndexCache(p, cache_dir) if cache and p.is_file() else None
+        if store is not None:
+            cat = store.load(cls)
+            if cat is not None:
+                return cat
+        cat = cls._build_from_file(p)
+        if store is not None:
+            store.save(cat)
+        return cat
+
+    @classmethod
+    def _build_from_file(cls, p: Path) -> "SnapshotCatalog":
         table, meta = _read_table(p)
         if not meta.get("date"):
             meta["date"] = datetime.fromtimestamp(p.stat().st_mtime, timezone.utc).date().isoformat()
@@ -988,12 +1043,21 @@ class SnapshotCatalog:
             dt = {self._dtype_names[c]: int(v) for c, v in zip(self._dtype_code[a:b].tolist(), self._dtype_count[a:b].tolist())}
         p = int(self.params[row])
         ps = self._param_source_code[row]
-        param_source = self._param_source_vals[ps] if ps >= 0 else ("safetensors" if self.params_exact[row] and p > 0 else None)
-        lc = self.license_code[row]
-        langs = self._explicit_lang.get(row)
-        if langs is None:
-            il = self._tag_is_lang
-            langs = tuple([tv[c] for c in tcodes if il[c]])
+        param_source = self._param_source_vals[ps] if ps >= 0 else (
+            nz.PARAM_SOURCE_SAFETENSORS if self.params_exact[row] else nz.PARAM_SOURCE_ESTIMATE)
+        lc = int(self.license_code[row])
+        lics = self._license_more.get(row) or ((lc,) if lc >= 0 else ())
+        lics = tuple(self.licenses.values[c] for c in lics)
+        lv = self.languages.values
+        i = int(self._xl_rows.searchsorted(self._xl_rows.dtype.type(row))) if len(self._xl_rows) else 0
+        if i < len(self._xl_rows) and self._xl_rows[i] == row:
+            langs = dict.fromkeys(lv[c] for c in self._xl_code[self._xl_off[i]:self._xl_off[i + 1]].tolist())
+        else:
+            langs = {}
+        il = self._tag_is_lang
+        for c in tcodes:
+            if il[c]:
+                langs.setdefault(tv[c])
         g = int(self._gated[row])
         ac = self._author_display_odd.get(row)
         if ac is None:
@@ -1025,7 +1089,8 @@ class SnapshotCatalog:
             downloads=int(self.downloads[row]) if self.downloads[row] >= 0 else None,
             likes=int(self.likes[row]) if self.likes[row] >= 0 else None,
             trending_score=None if math.isnan(tr) else tr,
-            license=self.licenses.values[lc] if lc >= 0 else None,
+            license=lics[0] if lics else None,
+            licenses=lics,
             languages=tuple(langs),
             created_at=_dt(self.created[row]),
             last_modified=_dt(self.modified[row]),
@@ -1033,6 +1098,14 @@ class SnapshotCatalog:
             tags=tags,
             extra=extra,
         )
+
+    def tag_rows(self, tag: str) -> np.ndarray:
+        """Rows (ascending) carrying ``tag``, by one pass over the tag codes."""
+        c = self._tag_index.get(tag)
+        if c is None:
+            return np.zeros(0, np.int32)
+        pos = np.flatnonzero(self.tag_code == c)
+        return (np.searchsorted(self.tag_offsets, pos, side="right") - 1).astype(np.int32)
 
     def facets(self) -> dict[str, list[tuple[str, int]]]:
         """Value counts for the filter choices, most frequent first."""
@@ -1112,12 +1185,16 @@ class SnapshotCatalog:
             return empty, _Plan("none", 0)
         if q.author and not index("author", self.authors, q.author.lower(), self.author_code):
             return empty, _Plan("none", 0)
-        if q.license and not index("license", self.licenses, q.license, self.license_code):
+        if q.license and not index("license", self.licenses, nz.license_value(q.license)):
             return empty, _Plan("none", 0)
-        if q.library and not index("library", self.libraries, q.library):
-            return empty, _Plan("none", 0)
-        if q.language and not index("language", self.languages, q.language):
-            return empty, _Plan("none", 0)
+        # library / language: the index, else any model carrying the value as a tag (the Hub's filter=)
+        for what, post, value in (("library", self.libraries, q.library), ("language", self.languages, q.language)):
+            if value and not index(what, post, value):
+                rows = self.tag_rows(value)
+                if not len(rows):
+                    return empty, _Plan("none", 0)
+                drivers.append((what, rows))
+                preds.append(lambda r, rows=rows: _is_member(r, rows))
 
         limit_rows = n
         if q.min_downloads is not None:
@@ -1364,26 +1441,192 @@ def _dt(v: int) -> datetime | None:
     return datetime.fromtimestamp(int(v), timezone.utc) if v > 0 else None
 
 
-# ISO 639-1 codes (two letters); three-letter tags count as languages unless they are common
-# non-language tags (the Hub's language tags are ISO 639-1/3 codes).
-_ISO639_1 = frozenset("""
-aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de
-dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id
-ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu
-lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu
-rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr
-ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu jw sh
-""".split())
-_NOT_LANGUAGES = frozenset("""
-jax vit sft mlx rvc nlp cot trl ocr nli esm sex phi asr tts dpt awq gpt dpo moe art sam mms ner rag
-llm gan cnn rnn ctc vae lcm api kto ppo int mit bsd cc gpl tf pt lm qa rl ai ml cv nsfw vlm sd
-""".split())
+# ---------------------------------------------------------------------------------------------
+# The index cache: a built catalog saved next to its dump, memory-mapped on the next start
+# ---------------------------------------------------------------------------------------------
+_CACHE_MAGIC = b"HUBSCOUT-INDEX\n"
+_CACHE_SUFFIX = ".hubscout-index"
+_CACHE_ALIGN = 64
+_TAIL_BYTES = 1 << 16
+# Rebuilt on load rather than stored: derived views and per-process state.
+_CACHE_SKIP = {"_lower_arrow", "_tag_index", "last_plan", "_scan_fell_back", "info", "load_seconds"}
 
 
-def _is_language(tag: str) -> bool:
-    """Language-code tags as on the Hub: ISO 639-1 two-letter codes, or three lowercase letters."""
-    if not (tag.isascii() and tag.isalpha() and tag.islower()):
-        return False
-    if len(tag) == 2:
-        return tag in _ISO639_1 and tag not in ("tf",)
-    return len(tag) == 3 and tag not in _NOT_LANGUAGES
+def _engine_version() -> str:
+    """Hash of the code that builds the index: a changed engine or normaliser never reads an old cache."""
+    h = __import__("hashlib").sha256()
+    for mod in (__file__, nz.__file__):
+        h.update(Path(mod).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _user_cache_dir() -> Path:
+    from lib.settings import get_settings  # the data directory (HUBSCOUT_DATA_DIR)
+
+    return get_settings().data_dir / "index-cache"
+
+
+class IndexCache:
+    """Where a dump's built index is cached and whether a cache file still matches the dump.
+
+    The file: a magic line, an 8-byte header length, a JSON header (the dump's key, every scalar,
+    string list and small mapping of the catalog) and the catalog's arrays as raw aligned blocks,
+    read back with ``np.frombuffer`` over a read-only ``mmap`` (pages load on first use). The key is
+    the dump's size, modification time and a hash of its last 64 KiB (the parquet footer), plus a
+    hash of the engine's code. Locations: ``<dump>.hubscout-index`` beside the dump, else
+    ``<data dir>/index-cache/<hash of the dump's path>.hubscout-index``."""
+
+    def __init__(self, dump: Path, cache_dir: str | os.PathLike | None = None):
+        self.dump = dump
+        import hashlib
+        tag = hashlib.sha256(str(dump.resolve()).encode()).hexdigest()[:20]
+        user = Path(cache_dir) if cache_dir is not None else _user_cache_dir()
+        self.paths = [dump.with_name(dump.name + _CACHE_SUFFIX), user / f"{tag}{_CACHE_SUFFIX}"]
+        self.used: Path | None = None
+
+    def key(self) -> dict:
+        import hashlib
+        st = self.dump.stat()
+        with open(self.dump, "rb") as fh:
+            fh.seek(max(0, st.st_size - _TAIL_BYTES))
+            tail = hashlib.sha256(fh.read()).hexdigest()
+        return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "tail": tail, "engine": _engine_version()}
+
+    # ---- load -------------------------------------------------------------------------------
+    def load(self, cls: type["SnapshotCatalog"]) -> "SnapshotCatalog | None":
+        try:
+            key = self.key()
+        except OSError:
+            return None
+        for path in self.paths:
+            try:
+                cat = self._read(path, key, cls)
+            except Exception:  # noqa: BLE001 - a damaged or foreign cache is rebuilt, never fatal
+                cat = None
+            if cat is not None:
+                self.used = path
+                return cat
+        return None
+
+    def _read(self, path: Path, key: dict, cls) -> "SnapshotCatalog | None":
+        import mmap
+        if not path.is_file():
+            return None
+        t0 = time.perf_counter()
+        with open(path, "rb") as fh:
+            if fh.read(len(_CACHE_MAGIC)) != _CACHE_MAGIC:
+                return None
+            hlen = int.from_bytes(fh.read(8), "little")
+            header = json.loads(fh.read(hlen))
+            if header.get("key") != key:
+                return None
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        base = len(_CACHE_MAGIC) + 8 + hlen
+
+        def arr(spec):
+            dtype, shape, off = spec
+            count = int(np.prod(shape)) if shape else 1
+            return np.frombuffer(mm, np.dtype(dtype), count, base + off).reshape(shape)
+
+        def value(spec):
+            kind = spec[0]
+            if kind == "nd":
+                return arr(spec[1])
+            if kind == "bytes":
+                return mm[base + spec[1]:base + spec[1] + spec[2]]
+            if kind == "json":
+                return spec[1]
+            if kind == "tuple":
+                return tuple(spec[1])
+            if kind == "intmap":
+                return {int(k): (tuple(v) if isinstance(v, list) else v) for k, v in spec[1]}
+            if kind == "ndmap":
+                return {k: arr(v) for k, v in spec[1].items()}
+            if kind == "postings":
+                values = spec[1]
+                return _Postings(values, {v: i for i, v in enumerate(values)}, arr(spec[2]), arr(spec[3]))
+            if kind == "config":
+                f = spec[1]
+                return _ConfigFacts(tuple(f["columns"]), arr(f["rows"]), arr(f["ints"]), f["arch_values"],
+                                    arr(f["arch_code"]))
+            raise ValueError(kind)
+
+        cat = cls.__new__(cls)
+        for name, spec in header["attrs"].items():
+            setattr(cat, name, value(spec))
+        cat.info = SourceInfo(**{k: tuple(v) if k == "sources" else v for k, v in header["info"].items()})
+        cat._lower_arrow = cat._arrow_ids()
+        cat._tag_index = {v: i for i, v in enumerate(cat.tag_values)}
+        cat._mmap = mm
+        cat.load_seconds = time.perf_counter() - t0
+        return cat
+
+    # ---- save -------------------------------------------------------------------------------
+    def save(self, cat: "SnapshotCatalog") -> Path | None:
+        """Write the cache to the first writable location; None (and no error) when none is."""
+        try:
+            header, blobs = self._encode(cat)
+        except Exception:  # noqa: BLE001 - an index this code cannot encode is simply not cached
+            return None
+        for path in self.paths:
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with open(tmp, "wb") as fh:
+                    fh.write(_CACHE_MAGIC)
+                    fh.write(len(header).to_bytes(8, "little"))
+                    fh.write(header)
+                    pos = 0
+                    for off, blob in blobs:
+                        fh.write(b"\0" * (off - pos))
+                        fh.write(blob)
+                        pos = off + len(blob)
+                os.replace(tmp, path)
+                self.used = path
+                return path
+            except OSError:
+                try:
+                    tmp.unlink()
+                except OSError:
+                    pass
+        return None
+
+    def _encode(self, cat: "SnapshotCatalog") -> tuple[bytes, list[tuple[int, Any]]]:
+        blobs: list[tuple[int, Any]] = []
+        end = 0
+
+        def put(buf) -> int:
+            nonlocal end
+            off = -(-end // _CACHE_ALIGN) * _CACHE_ALIGN
+            blobs.append((off, buf))
+            end = off + len(buf)
+            return off
+
+        def nd(a: np.ndarray):
+            a = np.ascontiguousarray(a)
+            return [a.dtype.str, list(a.shape), put(memoryview(a).cast("B") if a.size else b"")]
+
+        def enc(v):
+            if isinstance(v, np.ndarray):
+                return ["nd", nd(v)]
+            if isinstance(v, (bytes, bytearray)):
+                return ["bytes", put(v), len(v)]
+            if isinstance(v, _Postings):
+                return ["postings", list(v.values), nd(v.rows), nd(v.offsets)]
+            if isinstance(v, _ConfigFacts):
+                return ["config", {"columns": list(v.columns), "rows": nd(v.rows), "ints": nd(v.ints),
+                                   "arch_values": list(v.arch_values), "arch_code": nd(v.arch_code)}]
+            if isinstance(v, tuple):
+                return ["tuple", list(v)]
+            if isinstance(v, dict) and v and all(isinstance(x, np.ndarray) for x in v.values()):
+                return ["ndmap", {k: nd(x) for k, x in v.items()}]
+            if isinstance(v, dict) and v and all(isinstance(k, int) for k in v):
+                return ["intmap", [[k, list(x) if isinstance(x, tuple) else x] for k, x in v.items()]]
+            json.dumps(v)  # anything else must be plain JSON (raises otherwise: not cached)
+            return ["json", v]
+
+        attrs = {k: enc(v) for k, v in vars(cat).items() if k not in _CACHE_SKIP and k != "_mmap"}
+        info = {"kind": cat.info.kind, "label": cat.info.label, "date": cat.info.date, "sources": list(cat.info.sources)}
+        header = json.dumps({"key": self.key(), "attrs": attrs, "info": info}).encode()
+        # blob offsets are relative to the end of the header
+        return header, blobs

@@ -1,30 +1,36 @@
-"""Measured peak memory per (model, dtype, device), recorded by test-drive runs.
+"""Measured peak memory per (model, dtype, device), recorded after test-drive runs.
 
-A small JSON store (default ``~/.cache/hubscout/measured.json``; ``$HUBSCOUT_DATA_DIR/measured.json``
-when that variable is set, or any directory passed in). Writes go to a temporary file in the same
-directory followed by an atomic ``os.replace``, under an advisory ``fcntl`` lock where available,
-so concurrent threads/processes never leave a half-written file (last writer wins per key).
-A corrupt or unreadable file reads as empty instead of raising.
+Kept in the store (:mod:`lib.store`, table ``measured_peaks``): ``MeasuredStore()`` uses the
+configured store (``HUBSCOUT_DATABASE_URL``, else ``<HUBSCOUT_DATA_DIR>/hubscout.db``);
+``MeasuredStore(directory)`` the SQLite file in that directory. One row per (model, dtype, device):
+a new measurement replaces the old one (an upsert, so concurrent writers never lose each other's rows).
+
+Earlier versions kept a ``measured.json`` in the data directory: the first store opened for that
+directory imports it once (rows already in the store win), notes the import in the ``meta`` table,
+and leaves the file where it is. An unreadable file is skipped (and noted), never an error.
+
+SQLAlchemy is imported on first use, not at import: ``lib.fit`` is on Discover's path.
 """
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 import time
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
-_LOCK = threading.Lock()
-FILENAME = "measured.json"
+__all__ = ["Measurement", "MeasuredStore", "default_dir", "LEGACY_FILENAME"]
+
+LEGACY_FILENAME = "measured.json"
+_imported: set[tuple[str, str]] = set()  # (store url, legacy file) already checked in this process
+_import_lock = threading.Lock()
 
 
 def default_dir() -> Path:
-    env = os.environ.get("HUBSCOUT_DATA_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "hubscout"
+    """The data directory (``HUBSCOUT_DATA_DIR``, default ``~/.cache/hubscout``)."""
+    from lib.settings import get_settings
+
+    return get_settings().data_dir
 
 
 @dataclass(frozen=True)
@@ -45,66 +51,130 @@ class Measurement:
 
 
 class MeasuredStore:
-    """Read/write measured peaks. ``MeasuredStore()`` uses :func:`default_dir`."""
+    """Read/write measured peaks. ``MeasuredStore()``: the configured store; ``MeasuredStore(dir)``:
+    the SQLite store in ``dir``.
+
+    ``url`` is the store's URL with any password masked; ``path`` the SQLite file (None for a server).
+    """
 
     def __init__(self, directory: str | Path | None = None):
-        self.directory = Path(directory) if directory is not None else default_dir()
-        self.path = self.directory / FILENAME
+        from lib.settings import DATABASE_FILENAME, get_settings
 
-    def _read(self) -> dict[str, dict]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        settings = get_settings()
+        if directory is not None:
+            self.directory = Path(directory).expanduser()
+            self._url = f"sqlite:///{self.directory / DATABASE_FILENAME}"
+        else:
+            self.directory = settings.data_dir
+            self._url = settings.store_url
+        self.path: Path | None = (self.directory / DATABASE_FILENAME
+                                  if self._url == f"sqlite:///{self.directory / DATABASE_FILENAME}" else None)
+        from lib.settings import _mask_url
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with _LOCK:
-            try:
-                import fcntl
-            except ImportError:  # Windows: the thread lock + atomic replace still hold
-                yield
+        self.url = _mask_url(self._url) or ""
+
+    def __repr__(self) -> str:
+        return f"MeasuredStore({self.url!r})"
+
+    # --------------------------------------------------------------------------- internals
+    def _session(self, write: bool = False):
+        from lib import store
+
+        self._import_legacy()
+        return store.session(self._url, write=write)
+
+    def _import_legacy(self) -> None:
+        """Import ``<directory>/measured.json`` into this store once (see the module doc)."""
+        legacy = self.directory / LEGACY_FILENAME
+        key = (self._url, str(legacy))
+        if key in _imported:
+            return
+        with _import_lock:
+            if key in _imported:
                 return
-            with open(self.directory / (FILENAME + ".lock"), "a+") as fh:
-                fcntl.flock(fh, fcntl.LOCK_EX)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(fh, fcntl.LOCK_UN)
+            if legacy.is_file():
+                _import_json(self._url, legacy)
+            _imported.add(key)
 
+    @staticmethod
+    def _measurement(row) -> Measurement:
+        return Measurement(row.model_id, row.dtype, row.device, int(row.peak_bytes), row.context_tokens,
+                           float(row.measured_at or 0.0), row.note or "")
+
+    # --------------------------------------------------------------------------- API
     def record(self, model_id: str, dtype: str, device: str, peak_bytes: int, *,
                context_tokens: int | None = None, note: str = "") -> Measurement:
         """Store (replace) the measurement for (model, dtype, device) and return it."""
         if not model_id or peak_bytes is None or int(peak_bytes) <= 0:
             raise ValueError("a measurement needs a model id and a positive peak")
-        m = Measurement(str(model_id), str(dtype), str(device), int(peak_bytes), context_tokens, time.time(), note)
-        with self._locked():
-            data = self._read()
-            data[m.key] = asdict(m)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".measured-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(data, fh, indent=1, sort_keys=True)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        from lib import store
+        from lib.store.models import MeasuredPeak
+
+        m = Measurement(str(model_id), str(dtype), str(device), int(peak_bytes),
+                        None if context_tokens is None else int(context_tokens), time.time(), str(note))
+        with self._session(write=True) as s:
+            store.upsert(s, MeasuredPeak, {
+                "model_id": m.model_id, "dtype": m.dtype, "device": m.device, "peak_bytes": m.peak_bytes,
+                "context_tokens": m.context_tokens, "measured_at": m.measured_at, "note": m.note})
         return m
 
     def lookup(self, model_id: str, dtype: str | None = None, device: str | None = None) -> list[Measurement]:
         """Measurements for a model (optionally one dtype/device), newest first."""
-        out = []
-        for row in self._read().values():
-            try:
-                m = Measurement(**row)
-            except TypeError:
-                continue
-            if m.model_id == model_id and (dtype is None or m.dtype == dtype) and (device is None or m.device == device):
-                out.append(m)
-        return sorted(out, key=lambda m: -m.measured_at)
+        from sqlalchemy import select
+
+        from lib.store.models import MeasuredPeak
+
+        q = select(MeasuredPeak).where(MeasuredPeak.model_id == model_id)
+        if dtype is not None:
+            q = q.where(MeasuredPeak.dtype == dtype)
+        if device is not None:
+            q = q.where(MeasuredPeak.device == device)
+        with self._session() as s:
+            rows = s.scalars(q.order_by(MeasuredPeak.measured_at.desc())).all()
+            return [self._measurement(r) for r in rows]
 
     def get(self, model_id: str, dtype: str, device: str) -> Measurement | None:
         found = self.lookup(model_id, dtype, device)
         return found[0] if found else None
+
+
+def _legacy_rows(path: Path) -> list[Measurement] | None:
+    """The measurements of a legacy ``measured.json``; None when it cannot be read."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    out = []
+    for row in data.values():
+        try:
+            m = Measurement(**row)
+            if m.model_id and int(m.peak_bytes) > 0:
+                out.append(m)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _import_json(url: str, path: Path) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from lib import store
+    from lib.store.models import MeasuredPeak, Meta
+
+    marker = f"import:{LEGACY_FILENAME}:{path.resolve()}"
+    try:
+        with store.session(url, write=True) as s:
+            if store.meta_get(s, marker) is not None:
+                return
+            rows = _legacy_rows(path)
+            for m in rows or ():
+                store.upsert(s, MeasuredPeak, {
+                    "model_id": m.model_id, "dtype": m.dtype, "device": m.device, "peak_bytes": int(m.peak_bytes),
+                    "context_tokens": m.context_tokens, "measured_at": float(m.measured_at or 0.0),
+                    "note": m.note or ""}, update=())  # rows already in the store are newer: kept
+            note = "unreadable, skipped" if rows is None else f"{len(rows)} rows"
+            s.add(Meta(key=marker, value=f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {note}"))
+    except IntegrityError:  # another process imported it at the same moment
+        pass

@@ -113,10 +113,6 @@ def probe_import_baseline(timeout: float = 120.0) -> int:
 
 
 def _child_env() -> dict[str, str]:
-    import os
+    from lib.settings import child_process_env
 
-    env = dict(os.environ)
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    env.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    env.setdefault("OMP_NUM_THREADS", "1")
-    return env
+    return child_process_env(HF_HUB_OFFLINE="1", TRANSFORMERS_VERBOSITY="error", OMP_NUM_THREADS="1")

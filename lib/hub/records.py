@@ -7,43 +7,22 @@ by the live Hub listing, the embedded snapshot and a user-supplied dump of the H
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Mapping
 
-# Bytes per parameter for the dtype names the Hub uses in ``safetensors.parameters``.
-DTYPE_BYTES: dict[str, float] = {
-    "F64": 8, "I64": 8, "U64": 8,
-    "F32": 4, "I32": 4, "U32": 4,
-    "F16": 2, "BF16": 2, "I16": 2, "U16": 2,
-    "F8_E4M3": 1, "F8_E5M2": 1, "F8_E8M0": 1, "I8": 1, "U8": 1, "BOOL": 1,
-    "F4": 0.5, "F6_E2M3": 0.75, "F6_E3M2": 0.75,
-}
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """Parse the Hub's ISO dates (``2022-03-02T23:29:04.000Z``) or pass datetimes through."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    try:
-        text = str(value).strip().replace("Z", "+00:00")
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+from lib.hub import normalize
+from lib.hub.normalize import DTYPE_BYTES, parse_datetime  # noqa: F401 - re-exported (older imports)
 
 
 def languages_from_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
-    """ISO-639 style language codes among a model's tags (two or three lowercase letters)."""
-    return tuple(t for t in tags if 2 <= len(t) <= 3 and t.isalpha() and t.islower())
+    """Language codes among a model's tags (see :func:`lib.hub.normalize.is_language_tag`)."""
+    return normalize.languages(tags)
 
 
 def license_from_tags(tags: tuple[str, ...]) -> str | None:
-    for t in tags:
-        if t.startswith("license:"):
-            return t.split(":", 1)[1]
-    return None
+    """The first ``license:`` tag's license (see :func:`lib.hub.normalize.licenses` for all)."""
+    found = normalize.licenses(tags)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -61,8 +40,9 @@ class ModelRecord:
             was estimated (from the model name or a config).
         param_source: where the parameter count came from, in words.
         downloads, likes, trending_score: popularity figures (downloads = last 30 days).
-        license: SPDX-like id from ``license:…`` tags or card data.
-        languages: language codes.
+        license: the first of ``licenses`` (what one cell shows), or None.
+        licenses: every license: all ``license:…`` tags, then card data (lowercase ids).
+        languages: language codes: card data, then language tags (:mod:`lib.hub.normalize`).
         created_at, last_modified: timezone-aware datetimes or None.
         gated: False, or ``"auto"`` / ``"manual"`` (the Hub's values), True when only known gated.
         tags: the Hub's full tag list.
@@ -82,11 +62,16 @@ class ModelRecord:
     trending_score: float | None = None
     license: str | None = None
     languages: tuple[str, ...] = ()
+    licenses: tuple[str, ...] = ()
     created_at: datetime | None = None
     last_modified: datetime | None = None
     gated: bool | str = False
     tags: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.license and not self.licenses:  # built with only the one license
+            object.__setattr__(self, "licenses", (self.license,))
 
     # ---- derived -----------------------------------------------------------------------------
     @property
@@ -103,11 +88,7 @@ class ModelRecord:
     @property
     def weights_bytes(self) -> int | None:
         """Size of the weights at their stored dtypes; F32 assumed when only a total is known."""
-        if self.params_by_dtype:
-            return int(sum(n * DTYPE_BYTES.get(d.upper(), 4) for d, n in self.params_by_dtype.items()))
-        if self.params_total:
-            return int(self.params_total * 4)
-        return None
+        return normalize.weights_bytes(self.params_by_dtype, self.params_total)
 
     @property
     def is_gated(self) -> bool:
@@ -131,28 +112,14 @@ class ModelRecord:
         card = d.pop("cardData", None) or d.pop("card_data", None) or {}
         if not isinstance(card, Mapping):
             card = dict(vars(card)) if hasattr(card, "__dict__") else {}
-        st = d.pop("safetensors", None)
-        by_dtype: dict[str, int] = {}
-        total = None
-        if st is not None:
-            if not isinstance(st, Mapping):
-                st = {"parameters": getattr(st, "parameters", None), "total": getattr(st, "total", None)}
-            by_dtype = {str(k).upper(): int(v) for k, v in (st.get("parameters") or {}).items()}
-            total = st.get("total")
-            if total is None and by_dtype:
-                total = sum(by_dtype.values())
-        lic = license_from_tags(tags) or _first(card.get("license"))
-        langs = card.get("language")
-        if isinstance(langs, str):
-            langs = [langs]
-        languages = tuple(langs) if langs else languages_from_tags(tags)
-        gated = d.pop("gated", False)
-        if gated in (None, "false", "False"):
-            gated = False
+        pc = normalize.param_count(d.pop("safetensors", None))
+        lics = normalize.licenses(tags, card.get("license"))
+        languages = normalize.languages(tags, card.get("language"))
+        gated = normalize.gated_value(d.pop("gated", False))
         known = {
             "author": d.pop("author", None),
             "pipeline_tag": d.pop("pipeline_tag", None) or d.pop("pipelineTag", None),
-            "library_name": d.pop("library_name", None) or d.pop("libraryName", None),
+            "library_name": normalize.library(d.pop("library_name", None) or d.pop("libraryName", None), tags),
             "downloads": _int(d.pop("downloads", None)),
             "likes": _int(d.pop("likes", None)),
             "trending_score": _float(d.pop("trendingScore", None) if "trendingScore" in d else d.pop("trending_score", None)),
@@ -163,23 +130,18 @@ class ModelRecord:
             known["author"] = rid.split("/", 1)[0]
         return cls(
             id=rid,
-            params_total=_int(total),
-            params_by_dtype=by_dtype,
-            params_exact=total is not None,
-            param_source="safetensors" if total is not None else None,
-            license=lic,
+            params_total=pc.total,
+            params_by_dtype=dict(pc.by_dtype),
+            params_exact=pc.exact,
+            param_source=pc.source,
+            license=lics[0] if lics else None,
+            licenses=lics,
             languages=languages,
             gated=gated,
             tags=tags,
             extra={**d, **({"cardData": dict(card)} if card else {})},
             **known,
         )
-
-
-def _first(v: Any) -> Any:
-    if isinstance(v, (list, tuple)):
-        return v[0] if v else None
-    return v
 
 
 def _int(v: Any) -> int | None:

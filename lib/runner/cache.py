@@ -7,8 +7,6 @@
 """
 from __future__ import annotations
 
-import os
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -17,27 +15,16 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Callable, Hashable
 
+from lib.settings import get_settings, parse_bytes  # noqa: F401  (parse_bytes: re-exported)
+
 from .errors import LoadTimeout
-
-_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3,
-          "T": 1024**4, "TB": 1024**4, "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
-
-
-def parse_bytes(text: str) -> int:
-    """``"4GB"`` / ``"512MiB"`` / ``"1000000"`` -> bytes. Raises ValueError on garbage."""
-    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", str(text))
-    if not m or m.group(2).upper() not in _UNITS:
-        raise ValueError(f"not a byte size: {text!r}")
-    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
 def default_budget() -> int:
-    env = os.environ.get("HUBSCOUT_MODEL_MEMORY_BUDGET")
-    if env:
-        try:
-            return parse_bytes(env)
-        except ValueError:
-            pass
+    """``HUBSCOUT_MODEL_MEMORY_BUDGET`` (lib.settings), else half of RAM."""
+    budget = get_settings().model_memory_budget
+    if budget:
+        return budget
     try:
         import psutil
 

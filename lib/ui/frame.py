@@ -6,13 +6,13 @@ Hub token is set (never the token), and the detected hardware (no torch import).
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import streamlit as st
 
 from lib import hardware
 from lib.catalog.result import SearchResult, SourceInfo
+from lib.settings import get_settings
 from lib.ui import cached
 
 MODES: dict[str, str] = {"auto": "Auto", "live": "Live only", "snapshot": "Snapshot only"}
@@ -61,29 +61,10 @@ def source_line(info: SourceInfo, fallback_reason: str | None = None) -> str:
 
 
 def token_is_set() -> bool:
-    """Whether huggingface_hub would send a token (env ``HF_TOKEN`` or a saved login). Never shown.
+    """Whether huggingface_hub would send a token (env ``HF_TOKEN`` or a saved login). Never shown."""
+    from lib.hub import auth
 
-    Looks where huggingface_hub looks without importing it (the sidebar is drawn on every page,
-    and snapshot-only pages never need the client): the env vars, then the token file.
-    """
-    if os.environ.get("HF_TOKEN") or os.environ.get("HUGGING_FACE_HUB_TOKEN"):
-        return True
-    import sys
-
-    if "huggingface_hub" in sys.modules:
-        try:
-            return bool(sys.modules["huggingface_hub"].get_token())
-        except Exception:  # a broken token file must not break the sidebar
-            return False
-    from pathlib import Path
-
-    home = os.environ.get("HF_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "huggingface")
-    path = Path(os.environ.get("HF_TOKEN_PATH") or os.path.join(home, "token"))
-    try:
-        return bool(path.read_text(encoding="utf-8").strip())
-    except OSError:
-        return False
+    return auth.has_token()
 
 
 def _init_mode() -> None:
@@ -160,6 +141,8 @@ def page_frame(title: str, icon: str) -> Frame:
     problem = cached.snapshot_problem()
     if problem:
         sb.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
+    for ignored in get_settings().problems:  # a bad environment value: the default is used, and said so
+        sb.warning(ignored, icon=":material/settings:")
     return Frame(mode=mode, hardware=hw, token_set=token, _status=status)
 
 

@@ -1,0 +1,265 @@
+"""Every setting Hub Scout reads from the environment, in one typed, frozen object.
+
+This is the only module that reads ``os.environ`` (besides huggingface_hub itself, which reads
+``HF_ENDPOINT``, ``HF_HOME`` … at its import, and its ``get_token``). Everything else asks::
+
+    from lib.settings import get_settings
+    get_settings().live_timeout
+
+Each field names its variable(s) in its metadata (:data:`VARIABLES` lists them, and the README's
+configuration table is checked against it). Bad values never raise: the default is used and
+:attr:`Settings.problems` says what was ignored, for the sidebar to show.
+
+:func:`get_settings` builds the object once and returns the same one while the environment is
+unchanged; a changed variable (tests use ``monkeypatch.setenv``) makes the next call read again.
+Tests can also pin values without the environment::
+
+    with settings.override(live_timeout=0.5, catalog="snapshot"):
+        ...
+
+The Hub token is not a setting: huggingface_hub's ``get_token`` finds it (env ``HF_TOKEN``, then
+the saved login), asked through :mod:`lib.hub.auth` at each use, so a login while the app runs is
+seen; it is listed in :data:`VARIABLES` for the README. A database URL's password is masked in
+``repr``/``str``.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = ["Settings", "Variable", "VARIABLES", "get_settings", "reload", "override", "child_process_env",
+           "parse_bytes", "CATALOG_MODES", "DEFAULT_LIVE_TIMEOUT", "DEFAULT_CACHE_TTL", "DEFAULT_ENDPOINT"]
+
+CatalogMode = Literal["auto", "live", "snapshot"]
+CATALOG_MODES: tuple[str, ...] = ("auto", "live", "snapshot")
+DEFAULT_LIVE_TIMEOUT = 3.0
+LIVE_TIMEOUT_RANGE = (0.1, 60.0)
+DEFAULT_CACHE_TTL = 600
+DEFAULT_ENDPOINT = "https://huggingface.co"
+DATABASE_FILENAME = "hubscout.db"
+_TRUE = frozenset({"1", "ON", "YES", "TRUE"})
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: its name, what it means and its default, as the README shows them."""
+
+    name: str
+    field: str
+    meaning: str
+    default: str
+
+
+def _env(*names: str, meaning: str, default: str) -> dict[str, Any]:
+    return {"env": names, "meaning": meaning, "default_text": default}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Hub Scout's configuration (all optional). Build it with :func:`get_settings`, not by hand."""
+
+    catalog: CatalogMode = field(default="auto", metadata=_env(
+        "HUBSCOUT_CATALOG", meaning="`auto` / `live` / `snapshot` (also switchable in the sidebar)",
+        default="`auto`"))
+    live_timeout: float = field(default=DEFAULT_LIVE_TIMEOUT, metadata=_env(
+        "HUBSCOUT_LIVE_TIMEOUT", meaning="seconds before auto mode gives up on the Hub (0.1–60)", default="`3`"))
+    snapshot_file: Path | None = field(default=None, metadata=_env(
+        "HUBSCOUT_SNAPSHOT_FILE", meaning="a parquet / JSON-lines dump of the Hub's whole model list to search "
+        "instead of the embedded snapshot", default="embedded"))
+    cache_ttl: int = field(default=DEFAULT_CACHE_TTL, metadata=_env(
+        "HUBSCOUT_CACHE_TTL", meaning="seconds catalog and model answers are cached", default="`600`"))
+    model_memory_budget: int | None = field(default=None, metadata=_env(
+        "HUBSCOUT_MODEL_MEMORY_BUDGET", meaning="bytes (or `4GB`) the runner's shared model cache may hold",
+        default="half of RAM"))
+    data_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "hubscout", metadata=_env(
+        "HUBSCOUT_DATA_DIR", meaning="where Hub Scout keeps its data (the store's SQLite file, measured peaks)",
+        default="`~/.cache/hubscout`"))
+    database_url: str | None = field(default=None, repr=False, metadata=_env(
+        "HUBSCOUT_DATABASE_URL", meaning="any SQLAlchemy URL for the store (e.g. `postgresql+psycopg://…`)",
+        default="SQLite file `hubscout.db` in the data dir"))
+    hub_endpoint: str = field(default=DEFAULT_ENDPOINT, metadata=_env(
+        "HF_ENDPOINT", meaning="Hub API endpoint (huggingface_hub's own, read at its import; the tests point "
+        "it at a local stand-in)", default="https://huggingface.co"))
+    hub_offline: bool = field(default=False, metadata=_env(
+        "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", meaning="`1`: never call the Hub; snapshot + local cache only",
+        default="unset"))
+    problems: tuple[str, ...] = ()
+    """Values that were ignored (with the default used instead), in words for the UI."""
+
+    # --- derived -------------------------------------------------------------------------------
+    @property
+    def store_url(self) -> str:
+        """The store's SQLAlchemy URL: ``HUBSCOUT_DATABASE_URL``, else a SQLite file in the data dir."""
+        return self.database_url or f"sqlite:///{self.data_dir / DATABASE_FILENAME}"
+
+    def __repr__(self) -> str:  # the database URL may carry a password: shown masked
+        parts = [f"{f.name}={_mask_url(self.database_url) if f.name == 'database_url' else getattr(self, f.name)!r}"
+                 for f in fields(self)]
+        return f"Settings({', '.join(parts)})"
+
+    __str__ = __repr__
+
+
+def _variables() -> tuple[Variable, ...]:
+    out = []
+    for f in fields(Settings):
+        for name in f.metadata.get("env", ()):
+            out.append(Variable(name, f.name, f.metadata["meaning"], f.metadata["default_text"]))
+    return tuple(out)
+
+
+#: Every environment variable Hub Scout reads, in README order. ``HF_TOKEN`` is read by
+#: huggingface_hub's ``get_token`` (through :func:`lib.hub.auth.token`), not by this module.
+TOKEN_FIELD = "lib.hub.auth.token()"
+VARIABLES: tuple[Variable, ...] = (
+    Variable("HF_TOKEN", TOKEN_FIELD, "Hub token (Space secret); used when set, never shown", "unset"),
+    *_variables(),
+)
+_READ = tuple(v.name for v in VARIABLES if v.field != TOKEN_FIELD)  # what get_settings() reads itself
+
+
+# ------------------------------------------------------------------------------- parsing
+_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3,
+          "T": 1024**4, "TB": 1024**4, "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
+
+
+def parse_bytes(text: str) -> int:
+    """``"4GB"`` / ``"512MiB"`` / ``"1000000"`` -> bytes. Raises ValueError on garbage."""
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", str(text))
+    if not m or m.group(2).upper() not in _UNITS:
+        raise ValueError(f"not a byte size: {text!r}")
+    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+
+
+def _mask_url(url: str | None) -> str | None:
+    """``scheme://user:secret@host/db`` -> ``scheme://user:***@host/db``."""
+    if not url:
+        return url
+    return re.sub(r"(://[^/:@]*):[^@/]*@", r"\1:***@", url)
+
+
+def _read(env: Mapping[str, str]) -> Settings:
+    problems: list[str] = []
+    kw: dict[str, Any] = {}
+
+    def raw(name: str) -> str:
+        return (env.get(name) or "").strip()
+
+    mode = raw("HUBSCOUT_CATALOG").lower()
+    if mode in CATALOG_MODES:
+        kw["catalog"] = mode
+    elif mode:
+        problems.append(f"HUBSCOUT_CATALOG={raw('HUBSCOUT_CATALOG')!r} is not one of auto, live, snapshot: "
+                        "using auto.")
+
+    if t := raw("HUBSCOUT_LIVE_TIMEOUT"):
+        try:
+            value = float(t)
+            if math.isnan(value):
+                raise ValueError
+        except ValueError:
+            problems.append(f"HUBSCOUT_LIVE_TIMEOUT={t!r} is not a number of seconds: using "
+                            f"{DEFAULT_LIVE_TIMEOUT:g} s.")
+        else:
+            lo, hi = LIVE_TIMEOUT_RANGE
+            kw["live_timeout"] = min(hi, max(lo, value))
+            if kw["live_timeout"] != value:
+                problems.append(f"HUBSCOUT_LIVE_TIMEOUT={t} is outside {lo:g}–{hi:g} s: using "
+                                f"{kw['live_timeout']:g} s.")
+
+    if path := raw("HUBSCOUT_SNAPSHOT_FILE"):
+        kw["snapshot_file"] = Path(path).expanduser()
+
+    if ttl := raw("HUBSCOUT_CACHE_TTL"):
+        try:
+            value = float(ttl)
+            if math.isnan(value):
+                raise ValueError
+            kw["cache_ttl"] = max(0, int(value))
+        except (ValueError, OverflowError):
+            problems.append(f"HUBSCOUT_CACHE_TTL={ttl!r} is not a number of seconds: using {DEFAULT_CACHE_TTL}.")
+
+    if budget := raw("HUBSCOUT_MODEL_MEMORY_BUDGET"):
+        try:
+            kw["model_memory_budget"] = parse_bytes(budget)
+        except ValueError:
+            problems.append(f"HUBSCOUT_MODEL_MEMORY_BUDGET={budget!r} is not a size like 4GB or 512MiB: "
+                            "using half of RAM.")
+
+    if data := raw("HUBSCOUT_DATA_DIR"):
+        kw["data_dir"] = Path(data).expanduser()
+
+    if url := raw("HUBSCOUT_DATABASE_URL"):
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", url):
+            kw["database_url"] = url
+        else:
+            problems.append("HUBSCOUT_DATABASE_URL is not a database URL (like sqlite:///path or "
+                            "postgresql+psycopg://user@host/db): using the SQLite file in the data dir.")
+
+    if endpoint := raw("HF_ENDPOINT"):
+        kw["hub_endpoint"] = endpoint.rstrip("/")
+
+    kw["hub_offline"] = any(raw(n).upper() in _TRUE for n in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+    return Settings(**kw, problems=tuple(problems))
+
+
+# ------------------------------------------------------------------------------- access
+_lock = threading.Lock()
+_cached: tuple[tuple[str | None, ...], Settings] | None = None
+_overrides: list[Settings] = []
+
+
+def _fingerprint() -> tuple[str | None, ...]:
+    return tuple(os.environ.get(n) for n in _READ)
+
+
+def get_settings() -> Settings:
+    """The current settings: read from the environment once, again only when a variable changed."""
+    global _cached
+    if _overrides:
+        return _overrides[-1]
+    fp = _fingerprint()
+    cached = _cached
+    if cached is not None and cached[0] == fp:
+        return cached[1]
+    with _lock:
+        if _cached is None or _cached[0] != fp:
+            _cached = (fp, _read(os.environ))
+        return _cached[1]
+
+
+def reload() -> Settings:
+    """Forget the cached settings and read the environment again."""
+    global _cached
+    with _lock:
+        _cached = None
+    return get_settings()
+
+
+@contextmanager
+def override(**changes: Any) -> Iterator[Settings]:
+    """Within the block, :func:`get_settings` returns the current settings with ``changes`` applied
+    (process-wide, so threads such as AppTest's script runner see them too)."""
+    pinned = replace(get_settings(), **changes)
+    with _lock:
+        _overrides.append(pinned)
+    try:
+        yield pinned
+    finally:
+        with _lock:
+            _overrides.remove(pinned)
+
+
+def child_process_env(**defaults: str) -> dict[str, str]:
+    """A copy of this process's environment for a child process, with ``defaults`` for unset names."""
+    env = dict(os.environ)
+    for k, v in defaults.items():
+        env.setdefault(k, v)
+    return env
