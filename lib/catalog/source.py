@@ -12,7 +12,6 @@ rerun, and its reason says so. ``live`` mode always tries again.
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import replace
@@ -24,6 +23,7 @@ from lib.catalog.result import SearchResult
 from lib.hub import offline as hub_offline_details
 from lib.hub import policy
 from lib.hub.errors import OFFLINE_MESSAGE, HubError
+from lib.settings import get_settings
 
 CatalogMode = Literal["auto", "live", "snapshot"]
 MODES: tuple[str, ...] = ("auto", "live", "snapshot")
@@ -34,9 +34,8 @@ _last_failure: tuple[float, HubError] | None = None
 
 
 def mode_from_env() -> CatalogMode:
-    """``HUBSCOUT_CATALOG`` (auto | live | snapshot); anything else means auto."""
-    v = (os.environ.get("HUBSCOUT_CATALOG") or "auto").strip().lower()
-    return v if v in MODES else "auto"  # type: ignore[return-value]
+    """``HUBSCOUT_CATALOG`` (auto | live | snapshot, through lib.settings); anything else means auto."""
+    return get_settings().catalog
 
 
 def live_timeout() -> float:
@@ -58,16 +57,14 @@ def current_snapshot():
     file (path, modification time, size), by one caller while others wait. A file that cannot be
     read leaves the embedded snapshot in use; :func:`snapshot_problem` then says why.
     """
-    from pathlib import Path
-
     from lib.catalog.snapshot import SnapshotCatalog
 
     global _user_snapshot, _snapshot_problem, _failed_key
-    path = (os.environ.get("HUBSCOUT_SNAPSHOT_FILE") or "").strip()
-    if not path:
+    p = get_settings().snapshot_file
+    if p is None:
         _snapshot_problem = None
         return SnapshotCatalog.embedded()
-    p = Path(path).expanduser()
+    path = str(p)
     try:
         stat = p.stat()
     except OSError as e:

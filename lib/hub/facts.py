@@ -15,7 +15,6 @@ button), ``forget()`` everything.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -25,28 +24,26 @@ from typing import Any, TypeVar
 from lib.hub.errors import HubError
 
 T = TypeVar("T")
-DEFAULT_TTL_S = 600.0
 ERROR_TTL_S = 10.0
 MAX_ENTRIES = 1024
 
 
 def cache_ttl() -> float:
-    """``HUBSCOUT_CACHE_TTL`` seconds (default 600; junk means the default; 0 disables the cache)."""
-    try:
-        return max(0.0, float(os.environ.get("HUBSCOUT_CACHE_TTL", DEFAULT_TTL_S)))
-    except ValueError:
-        return DEFAULT_TTL_S
+    """``HUBSCOUT_CACHE_TTL`` seconds (lib.settings; default 600; 0 disables the cache)."""
+    from lib.settings import get_settings
+
+    return float(get_settings().cache_ttl)
 
 
 def token_key(token: str | bool | None) -> str:
     """What keys the cache for a token: ``anon``, or a short hash of the token in use (None = the
-    token huggingface_hub would send: ``HF_TOKEN`` or the saved login)."""
+    token huggingface_hub would send: ``HF_TOKEN`` or the saved login, see :mod:`lib.hub.auth`)."""
+    from lib.hub import auth
+
     if token is False:
         return "anon"
     if token is None or token is True:
-        from huggingface_hub import get_token
-
-        token = get_token()
+        token = auth.token()
     if not token:
         return "anon"
     return hashlib.sha256(str(token).encode()).hexdigest()[:16]

@@ -8,7 +8,8 @@ never the reverse). So the catalog registers where offline records come from
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from lib.hub import gateway
 from lib.hub.details import ModelDetails, RepoFileInfo, as_tuple, config_summary, weight_formats

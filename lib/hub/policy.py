@@ -1,6 +1,7 @@
 """How every Hub call is made: one deadline/attempt policy, one offline switch, one request count.
 
-* :func:`is_offline` — the one offline switch (``HF_HUB_OFFLINE``, or ``TRANSFORMERS_OFFLINE``).
+* :func:`is_offline` — the one offline switch (``HF_HUB_OFFLINE``, or ``TRANSFORMERS_OFFLINE``, read by
+  :mod:`lib.settings`).
 * :class:`Policy` / :func:`current` — the deadlines: a Discover search (``HUBSCOUT_LIVE_TIMEOUT``,
   default 3 s), any other call that answers with metadata or a small file (model info, config.json,
   README, a safetensors header: 10 s), and the stall limit of a weights download. One attempt: a
@@ -15,12 +16,12 @@
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from lib.hub.errors import OFFLINE_MESSAGE, HubError, classify
 
@@ -48,26 +49,21 @@ class Policy:
     attempts: int = 1
 
 
-def _env_seconds(name: str, default: float) -> float:
-    try:
-        t = float(os.environ.get(name) or default)
-    except ValueError:
-        return default
-    return min(60.0, max(0.1, t)) if t == t else default
-
-
 def current() -> Policy:
-    """The policy in force (``HUBSCOUT_LIVE_TIMEOUT`` sets the search deadline, kept within 0.1–60 s;
-    junk means the default)."""
-    return Policy(list_timeout=_env_seconds("HUBSCOUT_LIVE_TIMEOUT", LIST_TIMEOUT_S))
+    """The policy in force (``HUBSCOUT_LIVE_TIMEOUT`` sets the search deadline, through lib.settings)."""
+    from lib.settings import get_settings
+
+    return Policy(list_timeout=get_settings().live_timeout)
 
 
 def is_offline() -> bool:
-    """True when HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set now or was at import of huggingface_hub."""
+    """True when HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set (lib.settings), or was at import of
+    huggingface_hub."""
     from huggingface_hub import constants
 
-    env = os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE") or ""
-    return constants.is_offline_mode() or env.strip().upper() in {"1", "ON", "YES", "TRUE"}
+    from lib.settings import get_settings
+
+    return get_settings().hub_offline or constants.is_offline_mode()
 
 
 # ---- request counting ---------------------------------------------------------------------------

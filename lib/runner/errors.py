@@ -56,7 +56,7 @@ class ModelUnavailable(RunnerError):
         self.kind = kind
 
     @classmethod
-    def from_hub(cls, err, prefix: str = "") -> "ModelUnavailable":
+    def from_hub(cls, err, prefix: str = "") -> ModelUnavailable:
         """From a :class:`lib.hub.errors.HubError`: its message (after ``prefix``) and kind."""
         return cls(f"{prefix}{err.message}", kind=err.kind)
 

@@ -7,9 +7,10 @@ torch / transformers / huggingface_hub are imported inside the functions, never 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .errors import LoadFailed, ModelUnavailable
 from .result import LoadProgress
