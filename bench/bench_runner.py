@@ -6,7 +6,7 @@ Targets: overhead <= 5 % or <= 2 ms per call; warm load of a cached model: no re
 
 Batched throughput through the job runner (lib.jobs): a MiniLM-size classifier (the real
 all-MiniLM-L6-v2 body with a fresh 2-label head) over 256 inputs of 6-40 words, as (a) one call per
-input (a job whose task has no ``run_batch``), (b) a job whose task batches (``run_batch``, batch_size
+input (a job with the task's ``run_batch`` switched off), (b) a job through the task's ``run_batch`` (batch_size
 16; the job sorts text inputs by length so that batches pad little) and (c) one direct
 ``pipeline(texts, batch_size=16)`` call, as given and in the job's length order. Targets: (b) >= 2x (a);
 (b) within 10 % of (c). Each figure by wall clock and by process CPU time (2 shared cores are noisy).
@@ -73,7 +73,7 @@ def batched(n_inputs: int = 256, batch_size: int = 16, repeats: int = 3) -> bool
     from lib.jobs import JobRunner
     from lib.runner import RunOptions
     from lib.runner.cache import ModelCache
-    from tests.support.batching import text_classification_batch, with_run_batch
+    from tests.support.batching import with_run_batch
 
     torch.set_num_threads(1)
     folder = str(minilm_classifier(Path(tempfile.mkdtemp(prefix="bench_runner_minilm_"))))
@@ -84,14 +84,14 @@ def batched(n_inputs: int = 256, batch_size: int = 16, repeats: int = 3) -> bool
     pipe = pipeline("text-classification", model=folder, device="cpu", dtype=torch.float32)
 
     def per_item() -> None:
-        job = runner.submit(folder, "text-classification", inputs, opts, record=False)
-        job.wait()
+        with with_run_batch("text-classification", None):
+            job = runner.submit(folder, "text-classification", inputs, opts, record=False)
+            job.wait()
         assert job.state == "done" and all(it.ok for it in job.items), job.error()
 
     def via_job() -> None:
-        with with_run_batch("text-classification", text_classification_batch):
-            job = runner.submit(folder, "text-classification", inputs, opts, record=False)
-            job.wait()
+        job = runner.submit(folder, "text-classification", inputs, opts, record=False)
+        job.wait()
         assert job.state == "done" and all(it.ok and it.batched for it in job.items), job.error()
 
     def direct() -> None:

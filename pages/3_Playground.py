@@ -1,7 +1,7 @@
 """Playground: test-drive any Hub model id or local model folder."""
 import streamlit as st
 
-from lib.ui import testdrive as td
+from lib.ui import test_drive as td
 from lib.ui.frame import page_frame
 
 frame = page_frame("Playground", ":material/play_circle:")

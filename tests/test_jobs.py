@@ -14,7 +14,7 @@ from lib.jobs import JobRunner
 from lib.runner import RunOptions, run
 from lib.runner.cache import ModelCache
 from lib.runner.result import LoadProgress
-from tests.support.batching import text_classification_batch, with_run_batch
+from tests.support.batching import text_classification_batch, with_run_batch, with_spec
 
 TEXTS = ["i love this movie", "this film is terrible and awful", "the weather is sunny", "paris is the capital",
          "the cat sat on the mat"]
@@ -43,8 +43,9 @@ def _texts(texts):
 
 
 def test_items_run_one_by_one_without_run_batch(runner, classifier, cache, tmp_path):
-    job = runner.submit(classifier, "text-classification", _texts(TEXTS), OPTS, store=MeasuredStore(tmp_path))
-    assert job.wait(120)
+    with with_run_batch("text-classification", None):
+        job = runner.submit(classifier, "text-classification", _texts(TEXTS), OPTS, store=MeasuredStore(tmp_path))
+        assert job.wait(120)
     p = job.progress()
     assert (p.state, p.items_done, p.items_total) == ("done", 5, 5)
     for text, item in zip(TEXTS, job.items):
@@ -59,11 +60,11 @@ def test_items_run_one_by_one_without_run_batch(runner, classifier, cache, tmp_p
 
 
 def test_items_run_in_batches_through_run_batch(runner, classifier):
-    with with_run_batch("text-classification", text_classification_batch):
-        job = runner.submit(classifier, "text-classification", _texts(TEXTS), OPTS, record=False)
-        assert job.wait(120)
-    one = runner.submit(classifier, "text-classification", _texts(TEXTS), OPTS, record=False)
-    assert one.wait(120)
+    job = runner.submit(classifier, "text-classification", _texts(TEXTS), OPTS, record=False)
+    assert job.wait(120)
+    with with_run_batch("text-classification", None):
+        one = runner.submit(classifier, "text-classification", _texts(TEXTS), OPTS, record=False)
+        assert one.wait(120)
     assert job.state == "done" and all(it.ok and it.batched for it in job.items)
     for batched, single in zip(job.items, one.items):
         assert batched.output["labels"] == single.output["labels"]
@@ -82,22 +83,21 @@ def test_a_bad_input_is_its_items_error_and_the_others_run(runner, classifier):
 
 
 def test_a_failing_batch_is_retried_item_by_item(runner, classifier, monkeypatch):
-    from lib.runner import tasks as runner_tasks
+    from lib import tasks as registry
 
     def batch(loaded, items, task, opts):
         if any("boom" in it["text"] for it in items):
             raise RuntimeError("batch went boom")
         return text_classification_batch(loaded, items, task, opts)
 
-    real = runner_tasks.RUNNERS["run_text_classification"]
+    real = registry.get("text-classification").run
 
     def single(loaded, item, task, opts):
         if "boom" in item["text"]:
             raise RuntimeError("this input went boom\n  File ...")
         return real(loaded, item, task, opts)
 
-    monkeypatch.setitem(runner_tasks.RUNNERS, "run_text_classification", single)
-    with with_run_batch("text-classification", batch):
+    with with_spec("text-classification", run=single, run_batch=batch):
         job = runner.submit(classifier, "text-classification", _texts(["a fine day", "boom", "a day", "b day"]),
                             OPTS, record=False)
         assert job.wait(120)

@@ -251,20 +251,10 @@ def _item_error(job: Job, i: int, title: str, message: str) -> None:
 
 
 def hood_function(task: str) -> Callable[..., Any] | None:
-    """The task's under-the-hood function ``fn(model, task, inputs, opts, cache=…)``, None when it has none."""
-    from lib import tasks as registry
+    """The under-the-hood view ``fn(model, task, inputs, opts, cache=…)`` for ``task``, None when it has none."""
+    from lib.runner.hood import has_hood, under_the_hood
 
-    spec = registry.get(task)
-    fn = getattr(spec, "hood", None) if spec is not None else None
-    if fn is not None:
-        return fn
-    try:
-        from lib import testdrive
-    except ImportError:
-        return None
-    if task in getattr(testdrive, "HOOD_TASKS", ()):
-        return testdrive.under_the_hood
-    return None
+    return under_the_hood if has_hood(task) else None
 
 
 def _hood(job: Job) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from . import checks, loader
 from . import inputs as inputs_mod
 from .cache import ModelCache, shared_cache
-from .errors import LoadRefused, NotRunnable, RunFailed, RunnerError
+from .errors import BadInput, LoadRefused, NotRunnable, RunFailed, RunnerError
 from .result import LoadProgress, RunOptions, RunResult
 
 
@@ -80,7 +80,7 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
     device, dtype, notices = resolve(opts.device, opts.dtype)
     facts = loader.inspect(model_id, opts.revision, opts.token, progress)
     notices += facts.notices
-    check = checks.check_model(facts.config, task, spec.runner, trust_remote_code=opts.trust_remote_code,
+    check = checks.check_model(facts.config, spec, trust_remote_code=opts.trust_remote_code,
                                tags=facts.tags, is_sentence_transformers=facts.is_sentence_transformers)
     notices += list(check.notices)
     ok, reason = allowed
@@ -206,12 +206,13 @@ def execute(prep: Prepared, task: str, clean: list[dict[str, Any]], opts: RunOpt
     function one by one. Raises RunnerError subclasses only: a
     failure of any input fails the call (a job then retries a failed batch item by item).
     """
-    from .tasks import RUNNERS
+    from lib import tasks as registry
 
     opts = opts or RunOptions()
     spec = _spec(task)
-    batch_fn = getattr(spec, "run_batch", None) if (len(clean) > 1 if batch is None else batch) else None
-    fn = RUNNERS[prep.runner]
+    own = prep.runner == spec.runner  # checks may pick another runner (e.g. a sentence-transformers model)
+    batch_fn = spec.run_batch if own and (len(clean) > 1 if batch is None else batch) else None
+    fn = spec.run if own else registry.run_functions()[prep.runner]
     loaded = prep.loaded
 
     import torch
@@ -230,8 +231,13 @@ def execute(prep: Prepared, task: str, clean: list[dict[str, Any]], opts: RunOpt
                 outputs = [fn(loaded, item, task, opts) for item in clean]
     except RunnerError:
         raise
+    except registry.TaskInputError as e:
+        raise BadInput(str(e)) from None
+    except registry.TaskRunError as e:
+        raise RunFailed(str(e)) from None
     except (torch.cuda.OutOfMemoryError, MemoryError):
-        raise RunFailed("Ran out of memory during the run: try a shorter input, a smaller dtype or another device.") from None
+        raise RunFailed("Ran out of memory during the run: try a shorter input, a smaller dtype or another "
+                        "device.") from None
     except (ValueError, KeyError, IndexError, TypeError, RuntimeError) as e:
         msg = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
         raise RunFailed(f"The model failed on this input: {type(e).__name__}: {msg}") from None

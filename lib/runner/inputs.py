@@ -135,19 +135,6 @@ def load_audio(raw: Any):
     return {"array": arr.astype(np.float32), "sampling_rate": sr}
 
 
-def resample(audio: dict, rate: int) -> dict:
-    """Linear-interpolation resampling to ``rate`` (enough for a test drive)."""
-    import numpy as np
-
-    sr = audio["sampling_rate"]
-    if not rate or sr == rate:
-        return audio
-    arr = audio["array"]
-    n = max(int(round(arr.size * rate / sr)), 1)
-    out = np.interp(np.linspace(0, arr.size - 1, n), np.arange(arr.size), arr).astype(np.float32)
-    return {"array": out, "sampling_rate": rate}
-
-
 def _table(raw: Any) -> dict[str, list[str]]:
     try:
         import pandas as pd

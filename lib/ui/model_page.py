@@ -370,7 +370,7 @@ def use_this_model(details: ModelDetails, hw: hardware.Hardware) -> None:
 
 def test_drive(details: ModelDetails, hw: hardware.Hardware | None = None, spec=None) -> None:
     """The Test-drive section; ``spec`` is the fit section's ModelSpec so both show one estimate."""
-    from lib.ui.testdrive import render_test_drive
+    from lib.ui.test_drive import render_test_drive
 
     st.subheader("Test-drive", anchor=False)
     with st.container(key=P + "testdrive"):

@@ -17,13 +17,14 @@ from typing import Any
 import streamlit as st
 
 from lib import format as fmt
+from lib import local_models
 from lib import tasks as registry
-from lib import testdrive
 from lib.fit.gate import FitGate, fit_gate
 from lib.jobs.warmup import warm_up_for
 from lib.runner.api import host_process_bytes
 from lib.runner.errors import RunnerError
 from lib.runner.result import RunOptions, RunResult
+from lib.tasks.hood import UnderTheHood
 from lib.ui import inputs as input_ui
 from lib.ui import outputs
 
@@ -45,7 +46,7 @@ class LastRun:
     task: str
     result: RunResult
     image: Any = None
-    hood: testdrive.UnderTheHood | None = None
+    hood: UnderTheHood | None = None
     hood_error: str | None = None
     estimate_bytes: int | None = None
 
@@ -62,7 +63,7 @@ class RunError:
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
 def _mask_token(model: str, allow_download: bool) -> str | None:
-    return testdrive.mask_token_of(model, allow_download=allow_download)
+    return local_models.mask_token_of(model, allow_download=allow_download)
 
 
 def _model_of(details_or_model_id: Any) -> tuple[str, Any]:
@@ -74,7 +75,7 @@ def _model_of(details_or_model_id: Any) -> tuple[str, Any]:
 def _needs_custom_code(model: str, details: Any) -> bool:
     if details is not None:
         return bool(getattr(details, "custom_code", False))
-    if testdrive.is_local_folder(model):
+    if local_models.is_local_folder(model):
         from lib.runner.checks import read_config
 
         return bool(read_config(model).get("auto_map"))
@@ -92,8 +93,8 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
         return
     if task is None and details is not None:
         task = details.pipeline_tag
-    if task is None and testdrive.is_local_folder(model):
-        task = testdrive.guess_task(model)
+    if task is None and local_models.is_local_folder(model):
+        task = local_models.guess_task(model)
     spec = registry.get(task)
     if spec is None:
         st.info("This model names no task (pipeline tag): pick one to run it." if not task
@@ -112,7 +113,7 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
     # On the model page (details known) only the local cache is read; the Playground, where the user
     # typed the id to run it, may fetch the small tokenizer config.
     mask = _mask_token(model, allow_download=details is None) if spec.input_kind == "masked_text" else None
-    example = testdrive.example_inputs(spec.tag, language or "en", mask)
+    example = registry.example_inputs(spec.tag, language or "en", mask)
     example["_mask_token"] = mask
     st.caption(f"**{spec.name}** · input: {registry.INPUT_KINDS.get(spec.input_kind, spec.input_kind)} · "
                "starts with an example: press Run.")
@@ -261,7 +262,7 @@ def _metrics(res: RunResult, estimate: int | None) -> None:
     st.caption(f"Ran on **{res.device}** in **{res.dtype}**.")
 
 
-def show_hood(h: testdrive.UnderTheHood) -> None:
+def show_hood(h: UnderTheHood) -> None:
     """Tokens and ids, the logits table with softmax probabilities, the label mapping, the code."""
     import pandas as pd
 
@@ -312,8 +313,8 @@ def resolve_model(text: str) -> ModelChoice:
     model = (text or "").strip()
     if not model:
         return ModelChoice("", problem="Enter a Hub model id (owner/name) or a local model folder.")
-    if testdrive.is_local_folder(model):
-        return ModelChoice(model, None, testdrive.guess_task(model), local=True)
+    if local_models.is_local_folder(model):
+        return ModelChoice(model, None, local_models.guess_task(model), local=True)
     if model.startswith(("/", "./", "../", "~")):
         return ModelChoice(model, problem=f"No folder {model} on this machine.")
     from lib.hub.client import ModelLookupError
