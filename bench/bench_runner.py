@@ -173,7 +173,8 @@ def main(n: int = 60) -> None:
     warm = time.perf_counter() - t
     print(f"cold first run (load + run): {cold * 1e3:.1f} ms, load {first.load_s * 1e3:.1f} ms")
     print(f"warm second run: {warm * 1e3:.1f} ms, load {second.load_s * 1e3:.1f} ms, cached={second.cached}, "
-          f"loader calls={cache.loads}  target: no reload -> {'OK' if second.cached and cache.loads == 1 else 'MISSED'}")
+          f"loader calls={cache.loads}  target: no reload -> "
+          f"{'OK' if second.cached and cache.loads == 1 else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -191,7 +191,8 @@ def _run_job(job: Job) -> None:
             share = ex.latency_s / len(chunk)
             for i, (output, notices) in zip(chunk, ex.outputs):
                 it = job.items[i]
-                it.output, it.notices, it.latency_s, it.batched, it.status = output, list(notices), share, ex.batched, "ok"
+                it.output, it.notices, it.latency_s = output, list(notices), share
+                it.batched, it.status = ex.batched, "ok"
             busy += ex.latency_s
             peak = _max_peak(peak, ex.peak_bytes, ex.memory_kind)
         done = sum(1 for it in job.items if it.status in ("ok", "error"))

@@ -160,9 +160,9 @@ def _files_here(model: str, local: bool) -> bool:
     if local:
         return True
     try:
-        from lib.runner import loader
+        from lib.hub.gateway import cached_snapshot
 
-        folder = loader._cached_snapshot(model, None)
-        return folder is not None and any(folder.glob("*.safetensors"))
+        folder = cached_snapshot(model)
+        return folder is not None and (folder / "config.json").is_file() and any(folder.glob("*.safetensors"))
     except Exception:  # noqa: BLE001
         return False

@@ -20,8 +20,19 @@ nothing: its caller does (``lib.jobs``, which also runs many inputs in batches:
 from __future__ import annotations
 
 from .api import Executed, Prepared, check_inputs, execute, prepare, result_for, run
-from .errors import (BadInput, DeviceUnavailable, LoadFailed, LoadRefused, LoadTimeout, ModelUnavailable,
-                     NotRunnable, RemoteCodeRefused, RunFailed, RunnerError, TaskMismatch)
+from .errors import (
+    BadInput,
+    DeviceUnavailable,
+    LoadFailed,
+    LoadRefused,
+    LoadTimeout,
+    ModelUnavailable,
+    NotRunnable,
+    RemoteCodeRefused,
+    RunFailed,
+    RunnerError,
+    TaskMismatch,
+)
 from .result import LoadProgress, Measurement, RunOptions, RunResult
 
 __all__ = ["BadInput", "DeviceUnavailable", "Executed", "LoadFailed", "LoadProgress", "LoadRefused", "LoadTimeout",
