@@ -137,8 +137,8 @@ class LiveCatalog:
 def _parse(items: Any) -> list[ModelRecord]:
     """Hub JSON list -> records; anything of the wrong shape is 'data Hub Scout could not read'."""
     if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in items):
-        raise HubError("Hub returned data Hub Scout could not read", kind="garbage")
+        raise HubError("Hub returned data Hub Scout could not read", kind="bad_answer")
     try:
         return [ModelRecord.from_api(i) for i in items]
     except (TypeError, ValueError, AttributeError) as e:
-        raise HubError("Hub returned data Hub Scout could not read", kind="garbage") from e
+        raise HubError("Hub returned data Hub Scout could not read", kind="bad_answer") from e

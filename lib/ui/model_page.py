@@ -89,7 +89,11 @@ _ERROR_TITLES = {
     "not_found": "Model not found",
     "gated": "Gated model",
     "auth": "Access refused",
-    "revision_not_found": "Revision not found",
+    "rate_limited": "The Hub is rate-limiting requests",
+    "server": "The Hub is failing",
+    "timeout": "The Hub is slow to answer",
+    "unreachable": "The Hub cannot be reached",
+    "bad_answer": "The Hub's answer could not be read",
 }
 
 
