@@ -9,7 +9,7 @@ import wave
 import numpy as np
 import pytest
 
-from lib.runner import (BadInput, LoadRefused, NotRunnable, RemoteCodeRefused, RunOptions, TaskMismatch, run)
+from lib.runner import BadInput, LoadRefused, NotRunnable, RemoteCodeRefused, RunOptions, TaskMismatch, run
 from lib.runner import code as code_mod
 from lib.runner.cache import ModelCache, parse_bytes
 from lib.runner.inputs import MAX_UPLOAD_BYTES, validate
