@@ -93,17 +93,17 @@ def mask_token_of(model: str, token: str | None = None, *, allow_download: bool 
     download of them (rendering a page must not cost Hub requests). None when unknown."""
     if is_local_folder(model):
         return mask_token_from_folder(model)
-    from huggingface_hub import hf_hub_download, try_to_load_from_cache
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled
+    from lib.hub import gateway
+    from lib.hub.errors import HubError
 
     for name in ("tokenizer_config.json", "special_tokens_map.json"):
-        path = try_to_load_from_cache(model, name)
-        if not isinstance(path, str) and allow_download:
+        path = gateway.cached_file(model, name)
+        if path is None and allow_download:
             try:
-                path = hf_hub_download(model, name, token=token)
-            except (HfHubHTTPError, LocalEntryNotFoundError, OfflineModeIsEnabled, OSError, ValueError):
-                path = None  # missing file, offline, gated: unknown
-        if isinstance(path, str):
+                path = gateway.download_file(model, name, token=token)
+            except HubError:
+                path = None  # missing file, offline, gated, bad id: unknown
+        if path is not None:
             tok = mask_token_from_folder(Path(path).parent)
             if tok:
                 return tok

@@ -115,14 +115,3 @@ def test_hub_down_or_offline_uses_cache_and_snapshot(hub_stub, repo, monkeypatch
     assert unknown.card is None and any("local cache" in m for m in unknown.missing)
 
 
-def test_old_names_still_import():
-    """The names other code imported before the gateway stay importable until the lead drops them."""
-    from lib.catalog.live import HubUnavailable
-    from lib.hub import client
-
-    assert client.ModelLookupError is HubError and HubUnavailable is HubError
-    assert client.fetch_model_details is fetch_model_details and client.validate_model_id is validate_model_id
-    assert client.ModelDetails.__module__ == "lib.hub.details"
-    with pytest.raises(client.ModelLookupError) as e:
-        client.validate_model_id("a b")
-    assert e.value.kind == "invalid_id"

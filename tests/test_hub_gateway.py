@@ -56,7 +56,7 @@ def test_every_failure_is_one_error_type_with_a_kind(hub_stub, repo, fast_policy
     assert e.value.kind == kind and e.value.kind in KINDS and words in e.value.message
     assert e.value.repo_id == RID and "Traceback" not in str(e.value)
     assert (e.value.retry_after == 7) == (kind == "rate_limited")
-    assert time.perf_counter() - t < 1.5
+    assert time.perf_counter() - t < 2.9  # under the stand-in's 3 s delay: the deadline, not the Hub, ended it
     assert len(hub_stub.requests) == 1  # one attempt: a failing Hub is reported, not hammered
 
 

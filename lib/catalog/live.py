@@ -3,7 +3,7 @@
 The request goes through the Hub gateway (:func:`lib.hub.listing.list_models_page`, which says why
 it is not ``HfApi.list_models`` itself: no timeout and 5 retries there); this module builds the exact
 query ``HfApi.list_models`` would send (documented below; a test compares both) and turns the answer
-into records. Every failure is a :class:`lib.hub.errors.HubError` (``HubUnavailable`` here is its old name).
+into records. Every failure is a :class:`lib.hub.errors.HubError`.
 
 Query mapping (huggingface_hub 2.4 ``list_models`` argument -> ``/api/models`` parameter):
 task -> ``pipeline_tag``; search -> ``search``; author -> ``author``; library / language /
@@ -38,8 +38,6 @@ MAX_PAGE = 1000  # the Hub's largest page
 
 
 # Old names, kept while callers move (the aliases go at the end of issue 7).
-HubUnavailable = HubError
-hub_offline = policy.is_offline
 
 
 def format_param_count(n: int) -> str:
@@ -139,8 +137,8 @@ class LiveCatalog:
 def _parse(items: Any) -> list[ModelRecord]:
     """Hub JSON list -> records; anything of the wrong shape is 'data Hub Scout could not read'."""
     if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in items):
-        raise HubUnavailable("Hub returned data Hub Scout could not read", kind="garbage")
+        raise HubError("Hub returned data Hub Scout could not read", kind="bad_answer")
     try:
         return [ModelRecord.from_api(i) for i in items]
     except (TypeError, ValueError, AttributeError) as e:
-        raise HubUnavailable("Hub returned data Hub Scout could not read", kind="garbage") from e
+        raise HubError("Hub returned data Hub Scout could not read", kind="bad_answer") from e

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lib.hub.records import DTYPE_BYTES, ModelRecord, languages_from_tags, parse_datetime
+from lib.hub import normalize
+from lib.hub.records import ModelRecord, parse_datetime
 
 CONFIG_SUMMARY_KEYS = ("architectures", "model_type", "auto_map")
 
@@ -81,32 +82,11 @@ class ModelDetails:
 
     @property
     def weights_bytes(self) -> int | None:
-        if self.params_by_dtype:
-            return int(sum(n * DTYPE_BYTES.get(d.upper(), 4) for d, n in self.params_by_dtype.items()))
-        return None
+        return normalize.weights_bytes(self.params_by_dtype) if self.params_by_dtype else None
 
     @property
     def hub_url(self) -> str:
         return f"https://huggingface.co/{self.id}"
-
-
-PICKLE_EXT = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
-
-
-def weight_formats(paths: list[str]) -> tuple[tuple[str, ...], bool]:
-    """(formats found among the file names, pickle_only)."""
-    found: list[str] = []
-    lower = [p.lower() for p in paths]
-    weights = [p for p in lower if not p.endswith(("training_args.bin",))]
-    if any(p.endswith(".safetensors") for p in weights):
-        found.append("safetensors")
-    if any(p.endswith(PICKLE_EXT) for p in weights):
-        found.append("pickle")
-    if any(p.endswith(".gguf") for p in weights):
-        found.append("gguf")
-    if any(p.endswith(".onnx") for p in weights):
-        found.append("onnx")
-    return tuple(found), found == ["pickle"]
 
 
 def as_tuple(v: Any) -> tuple[str, ...]:
@@ -130,22 +110,21 @@ def fields_from_info(info) -> dict[str, Any]:
     files = tuple(
         RepoFileInfo(s.rfilename, s.size, s.lfs is not None) for s in (info.siblings or [])
     )
-    formats, pickle_only = weight_formats([f.path for f in files])
-    lic = next((t.split(":", 1)[1] for t in tags if t.startswith("license:")), None) or (
-        card.get("license") if isinstance(card.get("license"), str) else None)
-    langs = as_tuple(card.get("language")) or languages_from_tags(tags)
+    formats = normalize.weight_formats(f.path for f in files)
+    lic = next(iter(normalize.licenses(tags, card.get("license"))), None)
+    langs = normalize.languages(tags, card.get("language"))
     datasets = as_tuple(card.get("datasets")) or tuple(t.split(":", 1)[1] for t in tags if t.startswith("dataset:"))
     base = as_tuple(card.get("base_model")) or tuple(
         t.split(":", 1)[1] for t in tags if t.startswith("base_model:") and t.count(":") == 1)
     st = info.safetensors
     by_dtype = {k.upper(): int(v) for k, v in (st.parameters or {}).items()} if st is not None else {}
-    gated = info.gated if info.gated not in (None, "false") else False
+    gated = normalize.gated_value(info.gated)
     return dict(
         id=info.id, author=info.author or (info.id.split("/")[0] if "/" in info.id else None),
         pipeline_tag=info.pipeline_tag, library_name=info.library_name, license=lic, gated=gated,
         downloads=info.downloads, likes=info.likes, created_at=parse_datetime(info.created_at),
         last_modified=parse_datetime(info.last_modified), languages=langs, datasets=datasets,
-        base_models=base, tags=tags, files=files, weight_formats=formats, pickle_only=pickle_only,
+        base_models=base, tags=tags, files=files, weight_formats=formats, pickle_only=normalize.pickle_only(formats),
         params_by_dtype=by_dtype, params_total=(st.total if st is not None else None),
         param_source="safetensors (Hub metadata)" if st is not None else None,
         config=config_summary(info.config or {}),

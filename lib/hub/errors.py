@@ -33,9 +33,6 @@ KINDS: tuple[str, ...] = ("offline", "unreachable", "timeout", "rate_limited", "
 # the kinds where the Hub (or the network) could not answer: a cached copy or the snapshot may stand in
 UNAVAILABLE_KINDS = frozenset({"offline", "unreachable", "timeout", "rate_limited", "server", "bad_answer",
                                "not_cached", "error"})
-# names used before the gateway (HubUnavailable / ModelLookupError), accepted by the constructor
-_LEGACY_KINDS = {"rate_limit": "rate_limited", "garbage": "bad_answer", "bad_request": "rejected",
-                 "revision_not_found": "not_found"}
 OFFLINE_MESSAGE = "Offline mode (HF_HUB_OFFLINE=1)"
 BAD_ANSWER_MESSAGE = "Hub returned data Hub Scout could not read"
 
@@ -55,7 +52,9 @@ class HubError(Exception):
                  retry_after: int | None = None, repo_id: str | None = None):
         super().__init__(message)
         self.message = message
-        self.kind = _LEGACY_KINDS.get(kind, kind)
+        if kind not in KINDS:
+            raise ValueError(f"unknown HubError kind {kind!r}")
+        self.kind = kind
         self.status = status
         self.retry_after = retry_after
         self.repo_id = repo_id

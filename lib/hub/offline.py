@@ -11,8 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from lib.hub import gateway
-from lib.hub.details import ModelDetails, RepoFileInfo, as_tuple, config_summary, weight_formats
+from lib.hub import gateway, normalize
+from lib.hub.details import ModelDetails, RepoFileInfo, as_tuple, config_summary
 from lib.hub.errors import OFFLINE_MESSAGE, HubError
 from lib.hub.facts import FACTS
 from lib.hub.ids import validate_model_id
@@ -86,7 +86,7 @@ def _offline_details(mid: str, reason: str, record: ModelRecord | None) -> Model
         missing.append("model card (not in the local cache)")
     if not config:
         missing.append("config (custom code unknown)")
-    formats, pickle_only = weight_formats([f.path for f in files])
+    formats = normalize.weight_formats(f.path for f in files)
     r = record or ModelRecord(id=mid, author=mid.split("/")[0] if "/" in mid else None)
     if not r.params_exact:
         missing.append("exact parameter count")
@@ -98,7 +98,7 @@ def _offline_details(mid: str, reason: str, record: ModelRecord | None) -> Model
         datasets=as_tuple(extra_card.get("datasets")) or tuple(
             t.split(":", 1)[1] for t in r.tags if t.startswith("dataset:")),
         base_models=as_tuple(extra_card.get("base_model")),
-        tags=r.tags, card=card, files=tuple(files), weight_formats=formats, pickle_only=pickle_only,
+        tags=r.tags, card=card, files=tuple(files), weight_formats=formats, pickle_only=normalize.pickle_only(formats),
         custom_code="custom_code" in r.tags or bool(config.get("auto_map")),
         params_by_dtype=dict(r.params_by_dtype) if r.params_exact else {},
         params_total=r.params_total, param_source=r.param_source, config=config, sha=sha,

@@ -4,8 +4,7 @@ Searches: ``st.cache_data`` with a TTL. Repeating a query within ``HUBSCOUT_CACH
 (default 600) answers from the cache and makes no new Hub request. Answers that fell back to the
 snapshot are not cached: the next rerun asks ``lib.catalog.source`` again, which remembers a Hub
 failure for a while and goes straight to the snapshot meanwhile (no live timeout on every filter
-change), then retries the Hub. ``live``-mode failures (:class:`~lib.hub.errors.HubError`, also
-known here as ``HubUnavailable``) propagate to the page and are never cached.
+change), then retries the Hub. ``live``-mode failures (:class:`~lib.hub.errors.HubError`) propagate to the page and are never cached.
 
 Model facts: not cached here. The Hub gateway keeps one per-process cache of them
 (:mod:`lib.hub.facts`, same TTL, failures kept only briefly) shared with the test-drive and the
@@ -21,9 +20,7 @@ from lib.catalog.result import SearchResult, SourceInfo
 from lib.hub import facts as hub_facts
 from lib.hub.errors import HubError
 
-HubUnavailable = HubError  # the name the pages catch
-
-__all__ = ["HubUnavailable", "HubError", "search", "facets", "snapshot_info", "snapshot_problem", "mode_from_env",
+__all__ = ["HubError", "search", "facets", "snapshot_info", "snapshot_problem", "mode_from_env",
            "clear", "forget_hub_down", "CACHE_TTL_S", "model_lookup", "forget_model", "config_param_count"]
 
 CACHE_TTL_S = int(hub_facts.cache_ttl())

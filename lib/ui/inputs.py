@@ -119,8 +119,8 @@ def generation_settings(k: str, sampling: bool = True) -> dict[str, Any]:
 def _upload_problem(up) -> str | None:
     size = getattr(up, "size", None)
     if size is not None and size > MAX_UPLOAD_BYTES:
-        return (f"The file {up.name} is {size / 1024 / 1024:.1f} MB; the limit is "
-                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        return (f"The file {up.name} is {size / 10**6:.1f} MB; the limit is "
+                f"{MAX_UPLOAD_BYTES // 10**6} MB.")
     return None
 
 

@@ -2,7 +2,7 @@
 memory beside the estimate, "Under the hood" and the code that reproduces the run.
 
 ``render_test_drive(details_or_model_id, task=None, *, key="td", hardware=None)`` is used at the
-bottom of the model page (with a :class:`lib.hub.client.ModelDetails`) and by the Playground (with a
+bottom of the model page (with a :class:`lib.hub.details.ModelDetails`) and by the Playground (with a
 Hub id or a local folder). Run submits a job (``lib.jobs``: the run, then the under-the-hood pass) and
 this script thread polls the job's progress into ``st.status`` / ``st.progress``; no thread is started
 here (Streamlit is never called from another thread).
@@ -286,9 +286,10 @@ def show_hood(h: UnderTheHood) -> None:
 
 
 # --------------------------------------------------------------------------- Playground helpers
-@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
 def _details(model_id: str):
-    from lib.hub.client import fetch_model_details
+    """The model's Hub facts; the gateway's facts cache makes reruns free (and keeps failures only
+    briefly, so a Hub hiccup is not remembered for minutes)."""
+    from lib.hub.lookup import fetch_model_details
 
     return fetch_model_details(model_id, with_card=False)
 
@@ -317,11 +318,11 @@ def resolve_model(text: str) -> ModelChoice:
         return ModelChoice(model, None, local_models.guess_task(model), local=True)
     if model.startswith(("/", "./", "../", "~")):
         return ModelChoice(model, problem=f"No folder {model} on this machine.")
-    from lib.hub.client import ModelLookupError
+    from lib.hub.errors import HubError
 
     try:
         details = _details(model)
-    except ModelLookupError as e:
+    except HubError as e:
         return ModelChoice(model, problem=str(e))
     except Exception as e:  # noqa: BLE001 - the Hub being odd must not break the page
         return ModelChoice(model, None, None, f"Could not look up {model}: {type(e).__name__}")
