@@ -90,7 +90,7 @@ def main() -> None:
         warm = sum(r["warm_at_run"] for r in rs)
         cached = sum(r["cached"] for r in rs)
         each = ", ".join(f"{r['first_run_s']:.2f}" for r in rs)
-        print(f"  {label:<22}{med[mode]:7.2f} s   (runtime warm at Run: {warm}/{len(rs)}, model already loaded: "
+        print(f"  {label:<26}{med[mode]:7.2f} s   (runtime warm at Run: {warm}/{len(rs)}, model already loaded: "
               f"{cached}/{len(rs)}; each: {each})")
     ok = med["warm"] <= 2.0
     print(f"  target: warm 5 s first run <= 2 s -> {'OK' if ok else 'MISSED'} "
