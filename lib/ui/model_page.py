@@ -14,9 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from lib import card as model_card
-from lib import model_facts
 from lib import format as fmt
-from lib import hardware, repo_files, tasks
+from lib import hardware, model_facts, repo_files, tasks
 from lib import usage_code as code
 from lib.fit import spec as fit_spec
 from lib.fit import table as fit_view
