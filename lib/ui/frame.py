@@ -32,13 +32,29 @@ class Frame:
 
     mode: the catalog mode chosen in the sidebar (``auto`` / ``live`` / ``snapshot``).
     hardware: this machine as detected now.
-    token_set: whether a Hub token is configured.
+    token_set: whether a Hub token is configured (asked on first use: it imports huggingface_hub).
     """
 
     mode: str
     hardware: hardware.Hardware
-    token_set: bool
     _status: object = field(default=None, repr=False)
+    _token_slot: object = field(default=None, repr=False)
+    _token: bool | None = field(default=None, repr=False)
+
+    @property
+    def token_set(self) -> bool:
+        if self._token is None:
+            self._token = token_is_set()
+        return self._token
+
+    def show_token(self) -> None:
+        """Fill the sidebar's Hub token line, if ``page_frame(token_later=True)`` left it empty.
+
+        Discover calls it once its table is out: the check imports huggingface_hub (0.1-0.3 s of a
+        cold start) and nothing before the table needs it."""
+        if self._token_slot is not None:
+            self._token_slot.markdown(token_line(self.token_set))
+            self._token_slot = None
 
     def show_source(self, result: SearchResult | None = None, error: str | None = None) -> None:
         """Fill the sidebar's "answered by" line once the page knows which catalog answered."""
@@ -58,6 +74,12 @@ def source_line(info: SourceInfo, fallback_reason: str | None = None) -> str:
     if fallback_reason:
         text += " (the Hub did not answer)"
     return text
+
+
+def token_line(token_set: bool) -> str:
+    """The sidebar's Hub token line (whether one is set; never the token)."""
+    return (":green[Set] (used, never shown)" if token_set else
+            "Not set: anonymous calls (the Hub allows about 500 per 5 minutes)")
 
 
 def token_is_set() -> bool:
@@ -99,8 +121,11 @@ def set_mode(mode: str) -> None:
         cached.forget_hub_down()
 
 
-def page_frame(title: str, icon: str) -> Frame:
-    """Set the page config and draw the sidebar; call first on every page."""
+def page_frame(title: str, icon: str, *, token_later: bool = False) -> Frame:
+    """Set the page config and draw the sidebar; call first on every page.
+
+    ``token_later``: leave the Hub token line empty for the page to fill with
+    :meth:`Frame.show_token` once its main content is drawn (Discover: after the table)."""
     st.set_page_config(page_title=f"{title} · Hub Scout", page_icon=icon, layout="wide")
     _init_mode()
     sb = st.sidebar
@@ -121,10 +146,12 @@ def page_frame(title: str, icon: str) -> Frame:
     status = sb.empty()
     snapshot_caption = sb.empty()
 
-    token = token_is_set()
     sb.markdown("### Hub token")
-    sb.markdown(":green[Set] (used, never shown)" if token else
-                "Not set: anonymous calls (the Hub allows about 500 per 5 minutes)")
+    token_slot = sb.empty()
+    token = None if token_later else token_is_set()
+    if token is not None:
+        token_slot.markdown(token_line(token))
+        token_slot = None
 
     hw = hardware.detect()
     sb.markdown("### This machine")
@@ -143,7 +170,7 @@ def page_frame(title: str, icon: str) -> Frame:
         sb.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
     for ignored in get_settings().problems:  # a bad environment value: the default is used, and said so
         sb.warning(ignored, icon=":material/settings:")
-    return Frame(mode=mode, hardware=hw, token_set=token, _status=status)
+    return Frame(mode=mode, hardware=hw, _status=status, _token_slot=token_slot, _token=token)
 
 
 NAV: tuple[tuple[str, str, str], ...] = (
