@@ -38,8 +38,9 @@ class Frame:
     mode: str
     hardware: hardware.Hardware
     _status: object = field(default=None, repr=False)
-    _token_slot: object = field(default=None, repr=False)
+    _later: dict = field(default_factory=dict, repr=False)  # sidebar slots finish() fills
     _token: bool | None = field(default=None, repr=False)
+    _source_shown: bool = field(default=False, repr=False)
 
     @property
     def token_set(self) -> bool:
@@ -47,19 +48,35 @@ class Frame:
             self._token = token_is_set()
         return self._token
 
-    def show_token(self) -> None:
-        """Fill the sidebar's Hub token line, if ``page_frame(token_later=True)`` left it empty.
-
-        Discover calls it once its table is out: the check imports huggingface_hub (0.1-0.3 s of a
-        cold start) and nothing before the table needs it."""
-        if self._token_slot is not None:
-            self._token_slot.markdown(token_line(self.token_set))
-            self._token_slot = None
+    def finish(self) -> None:
+        """Fill the sidebar lines ``page_frame(later=True)`` left empty: the Hub token line (the
+        check imports huggingface_hub) and the snapshot lines (they load the snapshot). Discover
+        calls it once its table is out; other pages get them from ``page_frame``. Idempotent."""
+        slots, self._later = self._later, {}
+        if not slots:
+            return
+        slots["token"].markdown(token_line(self.token_set))
+        info, n = cached.snapshot_info()
+        if not self._source_shown:
+            if self.mode == "snapshot":
+                self._status.markdown(source_line(info))
+            elif self.mode == "live":
+                self._status.markdown(":blue[●] The live Hub only")
+            else:
+                self._status.markdown(":blue[●] The live Hub, falling back to the snapshot")
+        slots["snapshot"].caption(f"Snapshot: {n:,} models, dated {info.date or 'unknown'}")
+        problem = cached.snapshot_problem()
+        sb = st.sidebar
+        if problem:
+            sb.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
+        for ignored in get_settings().problems:  # a bad environment value: the default is used, and said so
+            sb.warning(ignored, icon=":material/settings:")
 
     def show_source(self, result: SearchResult | None = None, error: str | None = None) -> None:
         """Fill the sidebar's "answered by" line once the page knows which catalog answered."""
         if self._status is None:
             return
+        self._source_shown = True
         if error:
             self._status.error(f"Hub unreachable: {error}", icon=":material/cloud_off:")
         elif result is not None:
@@ -121,11 +138,12 @@ def set_mode(mode: str) -> None:
         cached.forget_hub_down()
 
 
-def page_frame(title: str, icon: str, *, token_later: bool = False) -> Frame:
+def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     """Set the page config and draw the sidebar; call first on every page.
 
-    ``token_later``: leave the Hub token line empty for the page to fill with
-    :meth:`Frame.show_token` once its main content is drawn (Discover: after the table)."""
+    ``later``: leave the Hub token and snapshot lines empty for the page to fill with
+    :meth:`Frame.finish` once its main content is drawn (Discover: after the table, so that a cold
+    start imports neither huggingface_hub nor the snapshot engine before the page's first elements)."""
     st.set_page_config(page_title=f"{title} · Hub Scout", page_icon=icon, layout="wide")
     _init_mode()
     sb = st.sidebar
@@ -145,32 +163,17 @@ def page_frame(title: str, icon: str, *, token_later: bool = False) -> Frame:
 
     status = sb.empty()
     snapshot_caption = sb.empty()
-
     sb.markdown("### Hub token")
     token_slot = sb.empty()
-    token = None if token_later else token_is_set()
-    if token is not None:
-        token_slot.markdown(token_line(token))
-        token_slot = None
-
     hw = hardware.detect()
     sb.markdown("### This machine")
     sb.markdown(hardware_lines(hw))
     # The snapshot lines last: everything above reaches the browser before the snapshot loads.
-    info, n = cached.snapshot_info()
-    if mode == "snapshot":
-        status.markdown(source_line(info))
-    elif mode == "live":
-        status.markdown(":blue[●] The live Hub only")
-    else:
-        status.markdown(":blue[●] The live Hub, falling back to the snapshot")
-    snapshot_caption.caption(f"Snapshot: {n:,} models, dated {info.date or 'unknown'}")
-    problem = cached.snapshot_problem()
-    if problem:
-        sb.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
-    for ignored in get_settings().problems:  # a bad environment value: the default is used, and said so
-        sb.warning(ignored, icon=":material/settings:")
-    return Frame(mode=mode, hardware=hw, _status=status, _token_slot=token_slot, _token=token)
+    frame = Frame(mode=mode, hardware=hw, _status=status,
+                  _later={"token": token_slot, "snapshot": snapshot_caption})
+    if not later:
+        frame.finish()
+    return frame
 
 
 NAV: tuple[tuple[str, str, str], ...] = (
