@@ -38,8 +38,7 @@ TARGET_S, TARGET_OVER_HELLO_S = 3.0, 1.0
 
 
 PHASES: list[tuple[float, ...]] = []  # one tuple of PHASE_NAMES' moments per Discover run
-PHASE_NAMES = ("server healthy", "app shell", "page title", "sidebar frame", "first table canvas",
-               '"Results" heading')
+PHASE_NAMES = ("server healthy", "app shell", "page title", "sidebar frame", '"Results" heading')
 
 # Records, in epoch ms, the first animation frame at which each landmark is on screen.
 WATCH = """
@@ -51,14 +50,7 @@ window.__seen = {};
     if (shown(document.querySelector('[data-testid="stApp"]'))) mark('shell');
     const sb = document.querySelector('[data-testid="stSidebar"]');
     if (shown(sb) && sb.textContent.includes('This machine')) mark('sidebar');
-    // 'grid': the first table canvas (Discover's empty placeholder on a first visit); 'table': one with
-    // rows (the grid's accessible mirror counts the header row too)
-    const canvas = document.querySelector('[data-testid="stDataFrame"] canvas');
-    if (shown(canvas)) mark('grid');
-    for (const df of document.querySelectorAll('[data-testid="stDataFrame"]')) {
-      const g = df.querySelector('table[role="grid"]');
-      if (g && +g.getAttribute('aria-rowcount') > 1 && shown(df.querySelector('canvas'))) mark('table');
-    }
+    if (shown(document.querySelector('[data-testid="stDataFrame"] canvas'))) mark('table');
     for (const el of document.querySelectorAll('[data-testid="stMarkdownContainer"]')) {
       if (el.textContent.trim() === 'hello' && shown(el)) mark('hello');
     }
@@ -93,7 +85,7 @@ def time_discover(browser) -> float:
             page.goto(srv.url + DEEP_LINK)
             done = _seen(page, "table", launch)
             PHASES.append((srv.ready_at - srv.started_at, *(_seen(page, k, launch)
-                                                            for k in ("shell", "title", "sidebar", "grid", "results"))))
+                                                            for k in ("shell", "title", "sidebar", "results"))))
             return done
         finally:
             page.close()

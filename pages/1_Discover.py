@@ -8,41 +8,37 @@ from lib.ui.frame import page_frame
 
 frame = page_frame("Discover", ":material/search:", later=True)  # token + snapshot lines: frame.finish()
 st.title("Discover models")
-filter_area, notes = st.container(), st.container()
-results_area = ui.results_placeholder()  # an empty table on a first visit, while the catalog loads
 
-with filter_area:
-    filters = ui.filter_panel(cached.facets)  # facets loaded after the widgets that need none
-with notes:
-    for problem in filters.problems:
-        st.warning(problem, icon=":material/edit_note:")
+filters = ui.filter_panel(cached.facets)  # facets loaded after the widgets that need none
+for problem in filters.problems:
+    st.warning(problem, icon=":material/edit_note:")
 query = filters.query
 
-selected = None
-with results_area.container():
-    outcome = ui.run_search(query, frame.mode)
-    frame.show_source(outcome.result, outcome.error)
-    ui.show_status(outcome)
-    result = outcome.result
-    if result is not None:
-        st.subheader("Results")
-        if not result.records:
-            st.info("No model matches these filters. Widen the parameter range, lower the minimum "
-                    "downloads or likes, or clear the search text.", icon=":material/filter_alt_off:")
-        else:
-            fits = results.fit_badges(result.records, frame.hardware)
-            selected = ui.results_table(result, query, frame.mode, fits)
-    frame.finish()  # the sidebar's token and snapshot lines, once the table is out
+outcome = ui.run_search(query, frame.mode)
+frame.show_source(outcome.result, outcome.error)
+ui.show_status(outcome)
 
-    if result is not None:
-        caption, csv = st.columns([5, 1])
-        with caption:
-            ui.source_caption(result)
-        with csv:
-            ui.download(result, query)
-        if selected:
-            ui.selected_model(selected, frame.hardware)
-        if result.records:
-            ui.charts(result.records)
+selected = None
+result = outcome.result
+if result is not None:
+    st.subheader("Results")
+    if not result.records:
+        st.info("No model matches these filters. Widen the parameter range, lower the minimum "
+                "downloads or likes, or clear the search text.", icon=":material/filter_alt_off:")
+    else:
+        fits = results.fit_badges(result.records, frame.hardware)
+        selected = ui.results_table(result, query, frame.mode, fits)
+frame.finish()  # the sidebar's token and snapshot lines, once the table is out
+
+if result is not None:
+    caption, csv = st.columns([5, 1])
+    with caption:
+        ui.source_caption(result)
+    with csv:
+        ui.download(result, query)
+    if selected:
+        ui.selected_model(selected, frame.hardware)
+    if result.records:
+        ui.charts(result.records)
 
 ui.sync_url(query, selected.id if selected else None)

@@ -171,21 +171,6 @@ def _facet_select(col, label: str, facet: str, facets: dict) -> str | None:
 # ---- search ----------------------------------------------------------------------------------
 
 
-def results_placeholder():
-    """The place of the results, reserved before the filters load the catalog (``st.empty``: the
-    page then draws its ``.container()``).
-
-    On the page's first run in a session it holds an empty results table meanwhile: the browser
-    then fetches and parses the table's code (about 1.2 MB of JavaScript, loaded on a page's first
-    table) while the catalog loads, instead of after (cold start). Reruns show no placeholder, so a
-    filter change never blanks the table."""
-    area = st.empty()
-    if KEYS["task"] not in st.session_state:  # the filters' first run (see _init_from_url)
-        area.dataframe(results.results_table([], {}), hide_index=True, width="stretch")
-    return area
-
-
-
 @dataclass(frozen=True)
 class Outcome:
     """A search answer, or the reason there is none (live-only mode with the Hub down)."""
