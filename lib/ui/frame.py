@@ -38,9 +38,8 @@ class Frame:
     mode: str
     hardware: hardware.Hardware
     _status: object = field(default=None, repr=False)
-    _later: dict = field(default_factory=dict, repr=False)  # sidebar slots finish() fills
+    _token_slot: object = field(default=None, repr=False)  # the sidebar line finish() fills
     _token: bool | None = field(default=None, repr=False)
-    _source_shown: bool = field(default=False, repr=False)
 
     @property
     def token_set(self) -> bool:
@@ -49,34 +48,17 @@ class Frame:
         return self._token
 
     def finish(self) -> None:
-        """Fill the sidebar lines ``page_frame(later=True)`` left empty: the Hub token line (the
-        check imports huggingface_hub) and the snapshot lines (they load the snapshot). Discover
-        calls it once its table is out; other pages get them from ``page_frame``. Idempotent."""
-        slots, self._later = self._later, {}
-        if not slots:
-            return
-        slots["token"].markdown(token_line(self.token_set))
-        info, n = cached.snapshot_info()
-        if not self._source_shown:
-            if self.mode == "snapshot":
-                self._status.markdown(source_line(info))
-            elif self.mode == "live":
-                self._status.markdown(":blue[●] The live Hub only")
-            else:
-                self._status.markdown(":blue[●] The live Hub, falling back to the snapshot")
-        slots["snapshot"].caption(f"Snapshot: {n:,} models, dated {info.date or 'unknown'}")
-        problem = cached.snapshot_problem()
-        sb = st.sidebar
-        if problem:
-            sb.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
-        for ignored in get_settings().problems:  # a bad environment value: the default is used, and said so
-            sb.warning(ignored, icon=":material/settings:")
+        """Fill the sidebar line ``page_frame(later=True)`` left empty: whether a Hub token is set
+        (the check imports huggingface_hub, 0.1-0.3 s of a cold start). Discover calls it once its
+        table is out; other pages get it from ``page_frame``. Idempotent."""
+        slot, self._token_slot = self._token_slot, None
+        if slot is not None:
+            slot.markdown(token_line(self.token_set))
 
     def show_source(self, result: SearchResult | None = None, error: str | None = None) -> None:
         """Fill the sidebar's "answered by" line once the page knows which catalog answered."""
         if self._status is None:
             return
-        self._source_shown = True
         if error:
             self._status.error(f"Hub unreachable: {error}", icon=":material/cloud_off:")
         elif result is not None:
@@ -141,9 +123,9 @@ def set_mode(mode: str) -> None:
 def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     """Set the page config and draw the sidebar; call first on every page.
 
-    ``later``: leave the Hub token and snapshot lines empty for the page to fill with
-    :meth:`Frame.finish` once its main content is drawn (Discover: after the table, so that a cold
-    start imports neither huggingface_hub nor the snapshot engine before the page's first elements)."""
+    ``later``: leave the Hub token line empty for the page to fill with :meth:`Frame.finish` once
+    its main content is drawn (Discover: after the table, so that a cold start does not import
+    huggingface_hub before it)."""
     st.set_page_config(page_title=f"{title} · Hub Scout", page_icon=icon, layout="wide")
     _init_mode()
     sb = st.sidebar
@@ -169,8 +151,20 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     sb.markdown("### This machine")
     sb.markdown(hardware_lines(hw))
     # The snapshot lines last: everything above reaches the browser before the snapshot loads.
-    frame = Frame(mode=mode, hardware=hw, _status=status,
-                  _later={"token": token_slot, "snapshot": snapshot_caption})
+    info, n = cached.snapshot_info()
+    if mode == "snapshot":
+        status.markdown(source_line(info))
+    elif mode == "live":
+        status.markdown(":blue[●] The live Hub only")
+    else:
+        status.markdown(":blue[●] The live Hub, falling back to the snapshot")
+    snapshot_caption.caption(f"Snapshot: {n:,} models, dated {info.date or 'unknown'}")
+    problem = cached.snapshot_problem()
+    if problem:
+        sb.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
+    for ignored in get_settings().problems:  # a bad environment value: the default is used, and said so
+        sb.warning(ignored, icon=":material/settings:")
+    frame = Frame(mode=mode, hardware=hw, _status=status, _token_slot=token_slot)
     if not later:
         frame.finish()
     return frame
