@@ -1,6 +1,6 @@
 """The Model page's facts table, and where its details came from, as plain data.
 
-Pure functions over :class:`lib.hub.client.ModelDetails` (no Streamlit, no network). Values are
+Pure functions over :class:`lib.hub.details.ModelDetails` (no Streamlit, no network). Values are
 Markdown, already escaped (:func:`lib.format.md_escape`); unknown values are ``–``.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from lib import format as fmt
 from lib import tasks
 from lib.format import md_escape
-from lib.hub.client import ModelDetails
+from lib.hub.details import ModelDetails
 
 if TYPE_CHECKING:
     import pandas as pd

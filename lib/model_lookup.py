@@ -1,6 +1,6 @@
 """What the Model page loads for one model id: its details and config.json, or a message.
 
-The only Model-page code that reaches the Hub, through ``lib.hub.client``; ``lib.ui.cached``
+The only Model-page code that reaches the Hub, through the Hub gateway (``lib.hub.lookup``); ``lib.ui.cached``
 caches :func:`lookup` as a whole.
 """
 from __future__ import annotations
@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lib.hub.client import ModelDetails
+from lib.hub.details import ModelDetails
 
 
 @dataclass(frozen=True)
 class ModelLookup:
     """What the page loads for one model id (cached as a whole by ``lib.ui.cached``).
 
-    Exactly one of ``details`` / ``error`` is set. ``error_kind`` is ``ModelLookupError.kind``
+    Exactly one of ``details`` / ``error`` is set. ``error_kind`` is ``HubError.kind``
     (``invalid_id``, ``not_found``, ``gated``, ``auth`` …) or ``error`` for anything unexpected.
     ``config`` is the full config.json when available, else ``config_note`` says why not.
     """
@@ -30,12 +30,14 @@ class ModelLookup:
 
 def lookup(model_id: str, offline: bool = False) -> ModelLookup:
     """Details (+ config.json) for the page; ``offline`` never touches the network. Never raises."""
-    from lib.hub.client import ModelLookupError, fetch_config_json, fetch_model_details, offline_model_details
+    from lib.hub.errors import HubError
+    from lib.hub.lookup import fetch_config_json, fetch_model_details
+    from lib.hub.offline import offline_model_details
 
     try:
         details = offline_model_details(model_id, reason="Snapshot-only catalog mode") if offline \
             else fetch_model_details(model_id)
-    except ModelLookupError as e:
+    except HubError as e:
         return ModelLookup(model_id, error=e.message, error_kind=e.kind)
     except Exception as e:  # noqa: BLE001 - the page shows a message, never a traceback
         return ModelLookup(model_id, error=f"Could not load {model_id}: {type(e).__name__}: {e}", error_kind="error")

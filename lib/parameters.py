@@ -12,7 +12,7 @@ from typing import Any
 
 from lib import format as fmt
 from lib.fit.dtypes import BYTES_PER_PARAM, from_torch
-from lib.hub.client import ModelDetails
+from lib.hub.details import ModelDetails
 from lib.repo_files import weights_total
 
 #: typical bytes per parameter of a GGUF file (~4.8 bits: the common Q4_K_M level).

@@ -2,7 +2,7 @@
 the size of the main weights. Which files are weights, and of what kind, is the one rule of
 :func:`lib.hub.normalize.weight_file_kind`; this module only names them for people.
 
-Pure functions over :class:`lib.hub.client.ModelDetails` (no network).
+Pure functions over :class:`lib.hub.details.ModelDetails` (no network).
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from lib import format as fmt
 from lib.hub import normalize
-from lib.hub.client import ModelDetails, RepoFileInfo
+from lib.hub.details import ModelDetails, RepoFileInfo
 from lib.hub.normalize import PICKLE_SUFFIXES, weight_file_kind
 
 #: weight kind (lib.hub.normalize.weight_file_kind) -> what the files table calls such a file.

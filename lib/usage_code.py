@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from lib import tasks
 from lib.format import md_escape
-from lib.hub.client import ModelDetails
+from lib.hub.details import ModelDetails
 from lib.runner.device import default_device, default_dtype, torch_dtype_name
 
 CODE_DEVICES = ("cpu", "cuda", "mps")

@@ -1,7 +1,7 @@
 """lib.fit.gate: the test-drive's memory gate, and the one device/dtype rule it shares with the runner."""
 from lib.fit.gate import fit_gate, planned_device_dtype, spec_for
 from lib.hardware import GPU, Hardware
-from lib.hub.client import ModelDetails, RepoFileInfo
+from lib.hub.details import ModelDetails, RepoFileInfo
 from lib.hub.records import ModelRecord
 from lib.runner.device import FP16_ON_CPU, choose, default_device, default_dtype
 

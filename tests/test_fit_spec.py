@@ -8,7 +8,7 @@ from lib.fit.spec import (
     model_config,
     model_spec,
 )
-from lib.hub.client import ModelDetails, RepoFileInfo
+from lib.hub.details import ModelDetails, RepoFileInfo
 from lib.hub.records import ModelRecord
 from lib.model_lookup import ModelLookup
 from lib.parameters import ParamInfo

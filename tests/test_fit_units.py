@@ -8,7 +8,7 @@ from lib.fit import table as fit_view
 from lib.fit.spec import fit_config, model_spec
 from lib.fit.verdict import badge, fit_table, load_allowed, verdict
 from lib.hardware import GPU, PROFILES, Hardware
-from lib.hub.client import ModelDetails
+from lib.hub.details import ModelDetails
 from lib.hub.records import ModelRecord
 from lib.model_lookup import lookup
 from lib.parameters import parameter_info

@@ -413,6 +413,8 @@ import os, sys
 os.environ["HUBSCOUT_CATALOG"] = "snapshot"
 sys.path.insert(0, {str(ROOT)!r})
 from streamlit.testing.v1 import AppTest
+import lib.jobs.warmup
+lib.jobs.warmup.ENABLED = False  # the page itself needs no torch; the background warm-up imports it on purpose
 at = AppTest.from_file({APP!r}, default_timeout=60)
 at.query_params["model"] = {SNAPSHOT_ID!r}
 at.switch_page({PAGE!r}).run()

@@ -1,5 +1,5 @@
 """lib.parameters: exact, counted, estimated or unknown parameter counts for the Model page."""
-from lib.hub.client import ModelDetails, RepoFileInfo
+from lib.hub.details import ModelDetails, RepoFileInfo
 from lib.hub.records import ModelRecord
 from lib.parameters import count_from_config, needs_config_count, parameter_info
 

@@ -1,5 +1,5 @@
 """lib.repo_files: what each repo file is, the files table, weight formats and sizes."""
-from lib.hub.client import ModelDetails, RepoFileInfo
+from lib.hub.details import ModelDetails, RepoFileInfo
 from lib.repo_files import file_kind, file_rows, formats_text, weights_total
 
 

@@ -56,8 +56,7 @@ def spec_for(model: str, details: Any = None) -> ModelSpec | None:
     if details is not None:
         spec = model_spec(details, model_config(getattr(details, "config", None)))
         return spec if spec.size_known else None
-    # local folders: the test-drive's folder helpers (they move with lib/testdrive.py)
-    from lib.testdrive import guess_task, is_local_folder, safetensors_param_count
+    from lib.local_models import guess_task, is_local_folder, safetensors_param_count
 
     if is_local_folder(model):
         return folder_spec(model, safetensors_param_count(model), guess_task(model))

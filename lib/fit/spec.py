@@ -1,7 +1,7 @@
 """What the memory estimate knows about a model (:class:`ModelSpec`), and how it is built.
 
 - :meth:`ModelSpec.from_record` — from a catalog :class:`lib.hub.records.ModelRecord` (+ config, file sizes);
-- :func:`model_spec` — from the Model page's / test-drive's :class:`lib.hub.client.ModelDetails`,
+- :func:`model_spec` — from the Model page's / test-drive's :class:`lib.hub.details.ModelDetails`,
   with the architecture of :func:`fit_config` and the Model page's parameter count;
 - :func:`folder_spec` — from a local model folder;
 - :func:`fit_config` — config.json, or offline the catalog snapshot's architecture facts;
@@ -193,7 +193,7 @@ def fit_config(found: Any) -> FitConfig:
 # ---- specs ------------------------------------------------------------------------------------------
 
 def model_spec(details: Any, config: ModelConfig | None = None, params: Any = None) -> ModelSpec:
-    """The :class:`ModelSpec` of a Hub model from its :class:`lib.hub.client.ModelDetails`: the
+    """The :class:`ModelSpec` of a Hub model from its :class:`lib.hub.details.ModelDetails`: the
     catalog record with the details' task, gate, tags and file sizes, ``config`` (see
     :func:`fit_config`), and ``params`` (a :class:`lib.parameters.ParamInfo`) when the Hub gave no
     count. The same rule for the Model page and the test-drive."""

@@ -183,7 +183,7 @@ def run_search(query: CatalogQuery, mode: str) -> Outcome:
     with st.spinner("Searching the catalog…"):
         try:
             return Outcome(cached.search(query, mode))
-        except cached.HubUnavailable as exc:
+        except cached.HubError as exc:
             return Outcome(None, getattr(exc, "reason", None) or str(exc))
 
 

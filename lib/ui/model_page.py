@@ -21,7 +21,9 @@ from lib import usage_code as code
 from lib.fit import spec as fit_spec
 from lib.fit import table as fit_view
 from lib.format import md_escape
-from lib.hub.client import ModelDetails, ModelLookupError, validate_model_id
+from lib.hub.details import ModelDetails
+from lib.hub.errors import HubError
+from lib.hub.ids import validate_model_id
 from lib.model_lookup import ModelLookup
 from lib.parameters import ParamInfo, count_from_config, needs_config_count
 from lib.parameters import parameter_info as param_info
@@ -52,7 +54,7 @@ def model_id_input() -> str:
     mid = (text or "").strip()
     try:
         mid = validate_model_id(mid) if mid else ""
-    except ModelLookupError:
+    except HubError:
         pass  # shown by the page as a clear message
     ss[_LAST_ID] = mid
     if mid:
@@ -87,7 +89,11 @@ _ERROR_TITLES = {
     "not_found": "Model not found",
     "gated": "Gated model",
     "auth": "Access refused",
-    "revision_not_found": "Revision not found",
+    "rate_limited": "The Hub is rate-limiting requests",
+    "server": "The Hub is failing",
+    "timeout": "The Hub is slow to answer",
+    "unreachable": "The Hub cannot be reached",
+    "bad_answer": "The Hub's answer could not be read",
 }
 
 
@@ -370,7 +376,7 @@ def use_this_model(details: ModelDetails, hw: hardware.Hardware) -> None:
 
 def test_drive(details: ModelDetails, hw: hardware.Hardware | None = None, spec=None) -> None:
     """The Test-drive section; ``spec`` is the fit section's ModelSpec so both show one estimate."""
-    from lib.ui.testdrive import render_test_drive
+    from lib.ui.test_drive import render_test_drive
 
     st.subheader("Test-drive", anchor=False)
     with st.container(key=P + "testdrive"):
