@@ -1,12 +1,14 @@
 """Discover's results: the table rows (with the fit badges), the selected row, and the CSV export.
 
 Sizes are decimal (``lib.format.size_bytes``), as the Hub shows them and as the Model page's fit
-table does. pandas is imported when a table is built.
+table does. The page's table is an Arrow table built without pandas (a cold start needs neither
+pandas nor ``pa.array``, which imports it); the CSV export and :func:`results_frame` use pandas.
 """
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from lib import format as fmt
@@ -15,6 +17,7 @@ from lib.hub.records import ModelRecord
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 HUB = "https://huggingface.co/"
 
@@ -24,39 +27,95 @@ COLUMNS = ("Model", "Task", "Parameters", "Weights", "Downloads", "Likes", "Lice
 FIT_COLUMN = "Fits here"
 
 
-def results_frame(records: Iterable[ModelRecord], fit: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """One row per model, in the order given.
+def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | None = None) -> dict[str, list]:
+    """The table's columns (name -> one value per model, in the order given): the one rule for
+    what Discover's table shows.
 
     ``Model`` holds the Hub URL (the page shows the id as the link text); ``Parameters`` is
     text in human units with estimates marked ``~``; ``Weights`` is the size at the stored dtype
-    (see :func:`weights_label`);
-    ``fit`` (model id -> badge text), when given, adds a ``Fits here`` column.
+    (see :func:`weights_label`); ``Downloads`` / ``Likes`` are ints or None; ``Updated`` a
+    timezone-aware datetime or None. ``fit`` (model id -> badge text), when given, adds a
+    ``Fits here`` column beside ``Weights``.
     """
-    import pandas as pd
+    records = list(records)
+    cols = {
+        "Model": [HUB + r.id for r in records],
+        "Task": [tasks.display_name(r.pipeline_tag) if r.pipeline_tag else "–" for r in records],
+        "Parameters": [fmt.params(r.params_total, r.params_exact) for r in records],
+        "Weights": [weights_label(r) for r in records],
+        "Downloads": [r.downloads for r in records],
+        "Likes": [r.likes for r in records],
+        "License": [r.license or "–" for r in records],
+        "Updated": [r.last_modified or r.created_at for r in records],
+    }
+    if fit is None:
+        return cols
+    out = {}
+    for name, values in cols.items():
+        out[name] = values
+        if name == "Weights":  # beside the size it is about
+            out[FIT_COLUMN] = [fit.get(r.id, "–") for r in records]
+    return out
 
-    rows = []
-    for r in records:
-        row = {
-            "Model": HUB + r.id,
-            "Task": tasks.display_name(r.pipeline_tag) if r.pipeline_tag else "–",
-            "Parameters": fmt.params(r.params_total, r.params_exact),
-            "Weights": weights_label(r),
-            "Downloads": r.downloads,
-            "Likes": r.likes,
-            "License": r.license or "–",
-            "Updated": r.last_modified or r.created_at,
-        }
-        if fit is not None:
-            row[FIT_COLUMN] = fit.get(r.id, "–")
-        rows.append(row)
-    cols = list(COLUMNS)
-    if fit is not None:  # beside the size it is about
-        cols.insert(cols.index("Weights") + 1, FIT_COLUMN)
-    df = pd.DataFrame(rows, columns=cols)
-    for c in ("Downloads", "Likes"):
-        df[c] = pd.array(df[c], dtype="Int64")
-    df["Updated"] = pd.to_datetime(df["Updated"], utc=True)
-    return df
+
+def results_table(records: Iterable[ModelRecord], fit: Mapping[str, str] | None = None) -> pa.Table:
+    """:func:`results_columns` as an Arrow table (what the page hands ``st.dataframe``).
+
+    Built from raw buffers on purpose: pyarrow's ``pa.array`` imports pandas on first use, and
+    neither is otherwise needed before Discover's table is on screen (cold start)."""
+    import pyarrow as pa
+
+    cols = results_columns(records, fit)
+    arrays = []
+    for name, values in cols.items():
+        if name in ("Downloads", "Likes"):
+            arrays.append(_arrow_ints(values, pa.int64()))
+        elif name == "Updated":
+            arrays.append(_arrow_ints([_epoch_us(d) for d in values], pa.timestamp("us", tz="UTC")))
+        else:
+            arrays.append(_arrow_text(values))
+    return pa.Table.from_arrays(arrays, names=list(cols))
+
+
+def results_frame(records: Iterable[ModelRecord], fit: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """:func:`results_table` as a pandas DataFrame (nullable ``Int64`` counts, UTC datetimes)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    return results_table(records, fit).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+
+
+def _epoch_us(d: datetime | None) -> int | None:
+    if d is None:
+        return None
+    if d.tzinfo is None:  # naive: taken as UTC
+        d = d.replace(tzinfo=UTC)
+    return (d - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _arrow_text(values: Sequence[str]):
+    import numpy as np
+    import pyarrow as pa
+
+    data = [str(v).encode() for v in values]
+    offsets = np.zeros(len(data) + 1, np.int32)
+    np.cumsum([len(b) for b in data], out=offsets[1:])
+    return pa.StringArray.from_buffers(len(data), pa.py_buffer(offsets), pa.py_buffer(b"".join(data)))
+
+
+def _arrow_ints(values: Sequence[int | None], typ):
+    """64-bit values (ints or timestamps) with nulls for None."""
+    import numpy as np
+    import pyarrow as pa
+
+    valid = np.array([v is not None for v in values], bool)
+    data = np.array([0 if v is None else v for v in values], np.int64)
+    nulls = int(len(values) - valid.sum())
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    return pa.Array.from_buffers(typ, len(values), [bitmap, pa.py_buffer(data)], null_count=nulls)
 
 
 def weights_label(r: ModelRecord) -> str:
@@ -152,5 +211,5 @@ def csv_filename(params: Mapping[str, str]) -> str:
     return f"hubscout-{slug or 'models'}.csv"
 
 
-__all__ = ["HUB", "COLUMNS", "FIT_COLUMN", "results_frame", "weights_label", "fit_badges", "fit_tooltip",
-           "model_id_from_url", "row_of", "CSV_COLUMNS", "results_csv", "csv_filename"]
+__all__ = ["HUB", "COLUMNS", "FIT_COLUMN", "results_columns", "results_table", "results_frame", "weights_label",
+           "fit_badges", "fit_tooltip", "model_id_from_url", "row_of", "CSV_COLUMNS", "results_csv", "csv_filename"]

@@ -6,7 +6,7 @@ from lib.ui import cached
 from lib.ui import discover as ui
 from lib.ui.frame import page_frame
 
-frame = page_frame("Discover", ":material/search:")
+frame = page_frame("Discover", ":material/search:", later=True)  # the token line: frame.finish()
 st.title("Discover models")
 
 filters = ui.filter_panel(cached.facets)  # facets loaded after the widgets that need none
@@ -28,6 +28,9 @@ if result is not None:
     else:
         fits = results.fit_badges(result.records, frame.hardware)
         selected = ui.results_table(result, query, frame.mode, fits)
+frame.finish()  # the sidebar's Hub token line, once the table is out
+
+if result is not None:
     caption, csv = st.columns([5, 1])
     with caption:
         ui.source_caption(result)

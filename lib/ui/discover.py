@@ -223,7 +223,7 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
                   fit: dict[str, str] | None = None) -> ModelRecord | None:
     """The results table; returns the selected model (restored from ``model=`` in the URL)."""
     records = result.records
-    df = results.results_frame(records, fit)
+    table = results.results_table(records, fit)
     url_model = st.query_params.get("model")
     row = results.row_of(records, url_model)
     column_config = {
@@ -247,7 +247,7 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
             "machine's GPU memory, then RAM, at bf16, then int8, then int4. Select a row for details; "
             "the Model page has the full estimate.")
     state = st.dataframe(
-        df, key=_table_key(query, mode), hide_index=True, on_select="rerun",
+        table, key=_table_key(query, mode), hide_index=True, on_select="rerun",
         selection_mode="single-row", column_config=column_config, width="stretch", placeholder="–",
         selection_default={"selection": {"rows": [row]}} if row is not None else None,
     )

@@ -32,13 +32,28 @@ class Frame:
 
     mode: the catalog mode chosen in the sidebar (``auto`` / ``live`` / ``snapshot``).
     hardware: this machine as detected now.
-    token_set: whether a Hub token is configured.
+    token_set: whether a Hub token is configured (asked on first use: it imports huggingface_hub).
     """
 
     mode: str
     hardware: hardware.Hardware
-    token_set: bool
     _status: object = field(default=None, repr=False)
+    _token_slot: object = field(default=None, repr=False)  # the sidebar line finish() fills
+    _token: bool | None = field(default=None, repr=False)
+
+    @property
+    def token_set(self) -> bool:
+        if self._token is None:
+            self._token = token_is_set()
+        return self._token
+
+    def finish(self) -> None:
+        """Fill the sidebar line ``page_frame(later=True)`` left empty: whether a Hub token is set
+        (the check imports huggingface_hub, 0.1-0.3 s of a cold start). Discover calls it once its
+        table is out; other pages get it from ``page_frame``. Idempotent."""
+        slot, self._token_slot = self._token_slot, None
+        if slot is not None:
+            slot.markdown(token_line(self.token_set))
 
     def show_source(self, result: SearchResult | None = None, error: str | None = None) -> None:
         """Fill the sidebar's "answered by" line once the page knows which catalog answered."""
@@ -58,6 +73,12 @@ def source_line(info: SourceInfo, fallback_reason: str | None = None) -> str:
     if fallback_reason:
         text += " (the Hub did not answer)"
     return text
+
+
+def token_line(token_set: bool) -> str:
+    """The sidebar's Hub token line (whether one is set; never the token)."""
+    return (":green[Set] (used, never shown)" if token_set else
+            "Not set: anonymous calls (the Hub allows about 500 per 5 minutes)")
 
 
 def token_is_set() -> bool:
@@ -99,8 +120,12 @@ def set_mode(mode: str) -> None:
         cached.forget_hub_down()
 
 
-def page_frame(title: str, icon: str) -> Frame:
-    """Set the page config and draw the sidebar; call first on every page."""
+def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
+    """Set the page config and draw the sidebar; call first on every page.
+
+    ``later``: leave the Hub token line empty for the page to fill with :meth:`Frame.finish` once
+    its main content is drawn (Discover: after the table, so that a cold start does not import
+    huggingface_hub before it)."""
     st.set_page_config(page_title=f"{title} · Hub Scout", page_icon=icon, layout="wide")
     _init_mode()
     sb = st.sidebar
@@ -120,12 +145,8 @@ def page_frame(title: str, icon: str) -> Frame:
 
     status = sb.empty()
     snapshot_caption = sb.empty()
-
-    token = token_is_set()
     sb.markdown("### Hub token")
-    sb.markdown(":green[Set] (used, never shown)" if token else
-                "Not set: anonymous calls (the Hub allows about 500 per 5 minutes)")
-
+    token_slot = sb.empty()
     hw = hardware.detect()
     sb.markdown("### This machine")
     sb.markdown(hardware_lines(hw))
@@ -143,7 +164,10 @@ def page_frame(title: str, icon: str) -> Frame:
         sb.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
     for ignored in get_settings().problems:  # a bad environment value: the default is used, and said so
         sb.warning(ignored, icon=":material/settings:")
-    return Frame(mode=mode, hardware=hw, token_set=token, _status=status)
+    frame = Frame(mode=mode, hardware=hw, _status=status, _token_slot=token_slot)
+    if not later:
+        frame.finish()
+    return frame
 
 
 NAV: tuple[tuple[str, str, str], ...] = (
