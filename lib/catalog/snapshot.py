@@ -244,14 +244,17 @@ def _list_codes(arr: pa.ChunkedArray | pa.Array, n: int) -> tuple[np.ndarray, np
         if prev is None or not (d is prev or d.equals(prev)):
             lut = np.array([gidx.setdefault(str(v), len(gidx)) if v else -1 for v in d.to_pylist()] + [-1], np.int32)
             prev = d
-        code_parts.append(lut[_to_numpy(flat.indices, np.int64, -1)])
+        c = lut[_to_numpy(flat.indices, np.int64, -1)]
+        code_parts.append(c.astype(np.int16) if len(gidx) < 32767 else c)  # -1 stays -1 until the end
     lens = np.concatenate(lens_parts) if lens_parts else np.zeros(n, np.int64)
-    codes = np.concatenate(code_parts) if code_parts else np.zeros(0, np.int32)
-    bad = np.flatnonzero(codes < 0)
+    codes = np.concatenate(code_parts, dtype=np.uint16 if len(gidx) < 65535 else np.int32, casting="unsafe") \
+        if code_parts else np.zeros(0, np.int32)
+    del code_parts
+    bad = np.flatnonzero(codes == (65535 if codes.dtype == np.uint16 else -1))
     if len(bad):
         off = np.concatenate([[0], np.cumsum(lens)])
         lens = lens - np.bincount(np.searchsorted(off, bad, side="right") - 1, minlength=n)
-        codes = codes[codes >= 0]
+        codes = np.delete(codes, bad)
     return lens, codes, list(gidx)
 
 
@@ -628,6 +631,11 @@ class _Columns:
 
         return cls(names, fetch, pf.metadata.num_rows)
 
+    def close(self) -> None:
+        """Drop the source (the file's reader, the table) and the row order."""
+        self._fetch = None
+        self.order = None
+
     def get(self, c: str, *, decode: bool = True, ordered: bool = True):
         """Column ``c`` (None when absent). ``decode``: dictionary-encoded values as plain ones."""
         src = self.names.get(c)
@@ -805,7 +813,7 @@ class SnapshotCatalog:
         if tags is not None and (pa.types.is_list(tags.type) or pa.types.is_large_list(tags.type)):
             lens, tcode, tag_vals = _list_codes(tags, n)
             del tags
-            small = tcode.astype(np.uint16 if len(tag_vals) < 65535 else np.int32)
+            small = tcode
             del tcode
             if cols.order is not None:
                 off = np.zeros(n + 1, np.int64)
@@ -816,7 +824,8 @@ class SnapshotCatalog:
                 del off, small
                 la = la.take(pa.array(cols.order))
                 lo = la.offsets.to_numpy()
-                small = la.values.to_numpy()[lo[0]:lo[-1]].copy()
+                small = la.values.to_numpy()
+                small = small[lo[0]:lo[-1]] if lo[0] == 0 and lo[-1] == len(small) else small[lo[0]:lo[-1]].copy()
                 self.tag_offsets = _fit_int(lo - lo[0])
                 del la, lo
             else:
@@ -950,6 +959,7 @@ class SnapshotCatalog:
         self._dtype_rows = np.zeros(0, np.int32)
         self._dtype_code = np.zeros(0, np.int16)
         self._dtype_count = np.zeros(0, np.int64)
+        by_dtype_total = tot = has = None
         st = col("safetensors")
         if st is not None and pa.types.is_struct(st.type):
             st = st.combine_chunks()
@@ -1008,6 +1018,8 @@ class SnapshotCatalog:
         self._known["downloads"] = int((self.downloads >= 0).sum())
 
         # ---- rare-trigram index for substring search --------------------------------------------
+        cols.close()  # every column is read
+        del lic_code, by_dtype_total, tot, has, values, tr
         release_memory()  # the columns' temporaries, before the n-gram pass
         self._build_trigrams()
 
@@ -1201,8 +1213,12 @@ class SnapshotCatalog:
             keep = np.empty(len(key), bool)
             keep[0] = True
             np.not_equal(key[1:], key[:-1], out=keep[1:])
-            if not keep.all():
-                key = key[keep]
+            w = 0
+            for j in range(0, len(key), 1 << 20):  # compacted in place (no second copy)
+                v = key[j:j + (1 << 20)][keep[j:j + (1 << 20)]]
+                key[w:w + len(v)] = v
+                w += len(v)
+            key = key[:w]
             del keep
         m = max(n, 1)
         self._tri_rows = np.empty(len(key), np.int32)
