@@ -1339,77 +1339,136 @@ class SnapshotCatalog:
         return None if r is None else self.record(r)
 
     def record(self, row: int) -> ModelRecord:
-        row = int(row)
-        t0, t1 = self.tag_offsets[row], self.tag_offsets[row + 1]
-        tv = self.tag_values
-        tcodes = self.tag_code[t0:t1].tolist()
-        tags = tuple([tv[c] for c in tcodes])
-        dt = {}
-        if len(self._dtype_rows):
-            # a scalar of the array's own dtype: a Python list would convert the whole array per call
-            dr = self._dtype_rows
-            a = int(dr.searchsorted(dr.dtype.type(row)))
-            b = a
-            while b < len(dr) and dr[b] == row:
-                b += 1
-            dt = {self._dtype_names[c]: int(v) for c, v in zip(self._dtype_code[a:b].tolist(), self._dtype_count[a:b].tolist())}
-        p = int(self.params[row])
-        ps = self._param_source_code[row]
-        param_source = self._param_source_vals[ps] if ps >= 0 else (
-            nz.PARAM_SOURCE_SAFETENSORS if self.params_exact[row] else nz.PARAM_SOURCE_ESTIMATE)
-        lc = int(self.license_code[row])
-        lics = self._license_more.get(row) or ((lc,) if lc >= 0 else ())
-        lics = tuple(self.licenses.values[c] for c in lics)
-        lv = self.languages.values
-        i = int(self._xl_rows.searchsorted(self._xl_rows.dtype.type(row))) if len(self._xl_rows) else 0
-        if i < len(self._xl_rows) and self._xl_rows[i] == row:
-            langs = dict.fromkeys(lv[c] for c in self._xl_code[self._xl_off[i]:self._xl_off[i + 1]].tolist())
-        else:
-            langs = {}
-        il = self._tag_is_lang
-        for c in tcodes:
-            if il[c]:
-                langs.setdefault(tv[c])
-        g = int(self._gated[row])
-        ac = self._author_display_odd.get(row)
-        if ac is None:
-            ac = int(self._author_first_display[self.author_code[row]])
-        extra: dict[str, Any] = {}
-        if self._source_index is not None and self._source_index[row] >= 0:
-            si = int(self._source_index[row])
-            if si < len(self.row_sources):
-                extra["snapshot_source"] = self.row_sources[si]
-            if si < len(self.row_dates):
-                extra["downloads_as_of"] = self.row_dates[si]
-        if g == GATED_UNKNOWN:
-            extra["gated_unknown"] = True
-        if self._config_facts is not None:
-            cfg = self._config_facts.config(row)
-            if cfg is not None:
-                extra["config"] = cfg
-                extra["config_source"] = self.config_source
-        tr = float(self.trending[row])
-        return ModelRecord(
-            id=self.model_id(row),
-            author=self._author_display_vals[ac] if ac >= 0 else None,
-            pipeline_tag=self.tasks.values[self.task_code[row]] if self.task_code[row] >= 0 else None,
-            library_name=self.library_values[self.library_code[row]] if self.library_code[row] >= 0 else None,
-            params_total=p if p > 0 else None,
-            params_by_dtype=dt,
-            params_exact=bool(self.params_exact[row]) and p > 0,
-            param_source=param_source if p > 0 else None,
-            downloads=int(self.downloads[row]) if self.downloads[row] >= 0 else None,
-            likes=int(self.likes[row]) if self.likes[row] >= 0 else None,
-            trending_score=None if math.isnan(tr) else tr,
-            license=lics[0] if lics else None,
-            licenses=lics,
-            languages=tuple(langs),
-            created_at=_dt(self.created[row]),
-            last_modified=_dt(self.modified[row]),
-            gated=_GATED_VALUES.get(g, False),
-            tags=tags,
-            extra=extra,
-        )
+        return self.records([row])[0]
+
+    def records(self, rows: Iterable[int] | np.ndarray) -> list[ModelRecord]:
+        """The :class:`ModelRecord` of each row (a result page): every column is gathered for all
+        the rows at once, then each record is assembled from plain Python values."""
+        rows = np.asarray(rows if isinstance(rows, np.ndarray) else list(rows), dtype=np.int64).reshape(-1)
+        k = len(rows)
+        if not k:
+            return []
+        ids = self._ids(rows)
+        # tags: every row's codes in one gather
+        t0 = self.tag_offsets[rows].astype(np.int64)
+        tlen = self.tag_offsets[rows + 1].astype(np.int64) - t0
+        tstart = np.zeros(k + 1, np.int64)
+        np.cumsum(tlen, out=tstart[1:])
+        tidx = np.repeat(t0 - tstart[:-1], tlen) + np.arange(int(tstart[-1]), dtype=np.int64)
+        tall = self.tag_code[tidx].tolist()
+        tstart = tstart.tolist()
+        # parameters per dtype (sparse, rows ascending)
+        dr = self._dtype_rows
+        if len(dr):
+            r = rows.astype(dr.dtype)  # the haystack's dtype: a mixed one converts the whole array
+            da = np.searchsorted(dr, r, side="left").tolist()
+            db = np.searchsorted(dr, r, side="right").tolist()
+        # card languages (sparse, rows ascending)
+        xr = self._xl_rows
+        if len(xr):
+            xi = np.minimum(np.searchsorted(xr, rows.astype(xr.dtype)), len(xr) - 1)
+            xhit = (xr[xi] == rows).tolist()
+            xi = xi.tolist()
+        params = self.params[rows].tolist()
+        exact = self.params_exact[rows].tolist()
+        psrc = self._param_source_code[rows].tolist()
+        lcode = self.license_code[rows].tolist()
+        task = self.task_code[rows].tolist()
+        libc = self.library_code[rows].tolist()
+        dls = self.downloads[rows].tolist()
+        likes = self.likes[rows].tolist()
+        trend = self.trending[rows].tolist()
+        created = self.created[rows].tolist()
+        modified = self.modified[rows].tolist()
+        gated = self._gated[rows].tolist()
+        author = self._author_first_display[self.author_code[rows]].tolist()
+        src_index = self._source_index[rows].tolist() if self._source_index is not None else None
+        tv, il = self.tag_values, self._tag_is_lang
+        lv, licv = self.languages.values, self.licenses.values
+        out = []
+        for j, row in enumerate(rows.tolist()):
+            tcodes = tall[tstart[j]:tstart[j + 1]]
+            dt = {}
+            if len(dr) and db[j] > da[j]:
+                dt = {self._dtype_names[c]: int(v) for c, v in
+                      zip(self._dtype_code[da[j]:db[j]].tolist(), self._dtype_count[da[j]:db[j]].tolist())}
+            p = params[j]
+            ps = psrc[j]
+            param_source = self._param_source_vals[ps] if ps >= 0 else (
+                nz.PARAM_SOURCE_SAFETENSORS if exact[j] else nz.PARAM_SOURCE_ESTIMATE)
+            lc = lcode[j]
+            lics = self._license_more.get(row) or ((lc,) if lc >= 0 else ())
+            lics = tuple(licv[c] for c in lics)
+            if len(xr) and xhit[j]:
+                i = xi[j]
+                langs = dict.fromkeys(lv[c] for c in self._xl_code[self._xl_off[i]:self._xl_off[i + 1]].tolist())
+            else:
+                langs = {}
+            for c in tcodes:
+                if il[c]:
+                    langs.setdefault(tv[c])
+            g = gated[j]
+            ac = self._author_display_odd.get(row)
+            if ac is None:
+                ac = author[j]
+            extra: dict[str, Any] = {}
+            if src_index is not None and src_index[j] >= 0:
+                si = src_index[j]
+                if si < len(self.row_sources):
+                    extra["snapshot_source"] = self.row_sources[si]
+                if si < len(self.row_dates):
+                    extra["downloads_as_of"] = self.row_dates[si]
+            if g == GATED_UNKNOWN:
+                extra["gated_unknown"] = True
+            if self._config_facts is not None:
+                cfg = self._config_facts.config(row)
+                if cfg is not None:
+                    extra["config"] = cfg
+                    extra["config_source"] = self.config_source
+            tr = trend[j]
+            out.append(ModelRecord(
+                id=ids[j],
+                author=self._author_display_vals[ac] if ac >= 0 else None,
+                pipeline_tag=self.tasks.values[task[j]] if task[j] >= 0 else None,
+                library_name=self.library_values[libc[j]] if libc[j] >= 0 else None,
+                params_total=p if p > 0 else None,
+                params_by_dtype=dt,
+                params_exact=bool(exact[j]) and p > 0,
+                param_source=param_source if p > 0 else None,
+                downloads=dls[j] if dls[j] >= 0 else None,
+                likes=likes[j] if likes[j] >= 0 else None,
+                trending_score=None if math.isnan(tr) else tr,
+                license=lics[0] if lics else None,
+                licenses=lics,
+                languages=tuple(langs),
+                created_at=_dt(created[j]),
+                last_modified=_dt(modified[j]),
+                gated=_GATED_VALUES.get(g, False),
+                tags=tuple([tv[c] for c in tcodes]),
+                extra=extra,
+            ))
+        return out
+
+    def _ids(self, rows: np.ndarray) -> list[str]:
+        """Model ids of ``rows`` (original case), by one gather over the id buffer."""
+        off = self.id_offsets
+        a = off[rows].astype(np.int64)
+        b = off[rows + 1].astype(np.int64)
+        lo = self.id_lower
+        parts = [lo[x:y] for x, y in zip(a.tolist(), b.tolist())]
+        if self._has_upper:
+            lens = b - a
+            starts = np.zeros(len(rows) + 1, np.int64)
+            np.cumsum(lens, out=starts[1:])
+            pos = np.repeat(a - starts[:-1], lens) + np.arange(int(starts[-1]), dtype=np.int64)
+            up = ((self._upper_bits[pos >> 3] >> (7 - (pos & 7)).astype(np.uint8)) & 1).astype(bool)
+            if up.any():
+                buf = np.frombuffer(b"".join(parts), np.uint8).copy()
+                buf[up] -= 32
+                text = buf.tobytes()
+                st = starts.tolist()
+                return [text[st[j]:st[j + 1]].decode() for j in range(len(rows))]
+        return [p.decode() for p in parts]
 
     def tag_rows(self, tag: str) -> np.ndarray:
         """Rows (ascending) carrying ``tag``, by one pass over the tag codes."""
@@ -1458,7 +1517,7 @@ class SnapshotCatalog:
         self.last_plan = plan
         has_more = len(rows) > q.limit
         rows = rows[:q.limit]
-        records = [self.record(r) for r in rows.tolist()]
+        records = self.records(rows)
         return SearchResult(records=records, source=self.info, elapsed_s=time.perf_counter() - t0,
                             has_more=has_more, requests=0, notes=tuple(notes))
 
@@ -1470,7 +1529,8 @@ class SnapshotCatalog:
         return rows
 
     def ids_of(self, rows: Iterable[int]) -> list[str]:
-        return [self.model_id(int(r)) for r in rows]
+        rows = np.asarray(rows if isinstance(rows, np.ndarray) else list(rows), dtype=np.int64).reshape(-1)
+        return self._ids(rows) if len(rows) else []
 
     # ---- engine ---------------------------------------------------------------------------------
     def _execute(self, q: CatalogQuery, sort: str) -> tuple[np.ndarray, _Plan]:
