@@ -726,6 +726,14 @@ class SnapshotCatalog:
         self.downloads = _fit_int(downloads)
         del downloads
 
+        # author: the author field, else the id's owner part
+        author_col = col("author", decode=False)
+        if author_col is not None:
+            display_vals, display_code = _dict_codes(author_col)
+        else:
+            display_vals, display_code = [], np.full(n, -1, np.int32)
+        del author_col
+
         # ---- ids: validation ------------------------------------------------------------------
         ids = col("id")
         if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
@@ -736,42 +744,6 @@ class SnapshotCatalog:
         if ids.null_count:
             raise ValueError(f"{name}: {ids.null_count} rows have no model id")
 
-        # ---- id buffer: lowercase bytes + offsets, case bits -----------------------------------
-        bufs = ids.buffers()
-        large = pa.types.is_large_string(ids.type)
-        offsets = np.frombuffer(bufs[1], dtype=np.int64 if large else np.int32, count=n + 1,
-                                offset=ids.offset * (8 if large else 4)).astype(np.int64)
-        raw = bytes(memoryview(bufs[2])[offsets[0]:offsets[-1]]) if n and bufs[2] is not None else b""
-        offsets -= offsets[0]
-        if not raw.isascii():
-            raise ValueError(f"{name}: model ids must be ASCII (Hub repo ids are)")
-        lower = raw.lower()
-        self.id_lower = lower
-        if raw != lower:
-            self._upper_bits = np.packbits(np.frombuffer(raw, np.uint8) != np.frombuffer(lower, np.uint8))
-        else:
-            self._upper_bits = np.zeros((len(raw) + 7) // 8, np.uint8)
-        self._has_upper = bool(raw != lower)
-        del raw
-        self.id_offsets = offsets.astype(np.int32) if offsets[-1] < np.iinfo(np.int32).max else offsets
-        self._lower_arrow = self._arrow_ids()
-        del offsets
-
-        # ---- categorical columns -------------------------------------------------------------
-        task = col("pipeline_tag", decode=False)
-        task_vals, task_code = _dict_codes(task) if task is not None else ([], np.full(n, -1, np.int32))
-        del task
-        self.tasks = _Postings.build(task_vals, task_code)
-        self.task_code = _small_codes(task_code, len(task_vals))
-        del task_code
-
-        # author: the author field, else the id's owner part
-        author_col = col("author", decode=False)
-        if author_col is not None:
-            display_vals, display_code = _dict_codes(author_col)
-        else:
-            display_vals, display_code = [], np.full(n, -1, np.int32)
-        del author_col
         missing = np.flatnonzero(display_code < 0)
         if len(missing):
             sub = ids.take(pa.array(missing))
@@ -785,7 +757,42 @@ class SnapshotCatalog:
             display_code[missing] = lut[dc]
             display_vals, display_code = _first_seen(list(gidx), display_code)
             del sub, derived, dc
-        del missing, ids
+        del missing
+
+        # ---- id buffer: lowercase bytes + offsets, case bits -----------------------------------
+        bufs = ids.buffers()
+        large = pa.types.is_large_string(ids.type)
+        offsets = np.frombuffer(bufs[1], dtype=np.int64 if large else np.int32, count=n + 1,
+                                offset=ids.offset * (8 if large else 4)).astype(np.int64)
+        raw = bytes(memoryview(bufs[2])[offsets[0]:offsets[-1]]) if n and bufs[2] is not None else b""
+        del bufs, ids  # the column's own buffers, before the lowercase copy
+        offsets -= offsets[0]
+        if not raw.isascii():
+            raise ValueError(f"{name}: model ids must be ASCII (Hub repo ids are)")
+        lower = raw.lower()
+        self.id_lower = lower
+        self._has_upper = raw != lower
+        self._upper_bits = np.zeros((len(raw) + 7) // 8, np.uint8)
+        if self._has_upper:
+            rb, lb = np.frombuffer(raw, np.uint8), np.frombuffer(lower, np.uint8)
+            step = 1 << 22  # bytes per block (a multiple of 8): no id-sized boolean array
+            for i in range(0, len(raw), step):
+                self._upper_bits[i // 8:(i + step) // 8 + 1][:(min(step, len(raw) - i) + 7) // 8] = \
+                    np.packbits(rb[i:i + step] != lb[i:i + step])
+            del rb, lb
+        del raw
+        self.id_offsets = offsets.astype(np.int32) if offsets[-1] < np.iinfo(np.int32).max else offsets
+        self._lower_arrow = self._arrow_ids()
+        del offsets
+
+        # ---- categorical columns -------------------------------------------------------------
+        task = col("pipeline_tag", decode=False)
+        task_vals, task_code = _dict_codes(task) if task is not None else ([], np.full(n, -1, np.int32))
+        del task
+        self.tasks = _Postings.build(task_vals, task_code)
+        self.task_code = _small_codes(task_code, len(task_vals))
+        del task_code
+
         low_vals = []
         for v in display_vals:  # reuse the str object when it is already lowercase
             lv = v.lower()
@@ -803,6 +810,7 @@ class SnapshotCatalog:
         odd = np.flatnonzero(first_display[self.author_code] != display_code)
         self._author_display_odd = {int(r): int(display_code[r]) for r in odd}
         del display_code, remap, low_vals, uniq
+
 
         lib = col("library_name", decode=False)
         lib_vals, lib_code = _dict_codes(lib) if lib is not None else ([], np.full(n, -1, np.int32))
@@ -844,12 +852,12 @@ class SnapshotCatalog:
         tcode32 = self.tag_code  # uint16 (or int32) codes: indexes the per-value lookup tables below
         tag_off = self.tag_offsets
 
+        tag_row = np.repeat(np.arange(n, dtype=np.int32), np.diff(tag_off))  # each tag's row
+
         def tag_pos(mask_by_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             """Positions in the tag codes whose value is flagged, and their rows."""
-            pos = np.flatnonzero(mask_by_value[tcode32]).astype(tag_off.dtype)
-            rows = np.searchsorted(tag_off, pos, side="right").astype(np.int32)
-            rows -= 1
-            return pos, rows
+            pos = np.flatnonzero(mask_by_value[tcode32])
+            return pos, tag_row[pos]
 
         release_memory()  # the ids' and tags' read buffers
         tag_vals = self.tag_values
@@ -937,7 +945,7 @@ class SnapshotCatalog:
             lib_src.append((rws, tcode32[pos], tag_vals))
             del pos, rws
         self.libraries, _, _ = _multi_index(lib_src, n)
-        del tcode32, lib_code, lib_src
+        del tcode32, lib_code, lib_src, tag_row
 
         # ---- numbers ---------------------------------------------------------------------------
         a = col("likes")
@@ -1134,10 +1142,10 @@ class SnapshotCatalog:
         lut8 = lut.astype(np.uint8)
         one = np.uint64(1)
 
-        def codes(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        def codes(r0: int, r1: int) -> tuple[np.ndarray, ...]:
             """Symbols (uint8), bigram codes (uint16, without _BIGRAM0) and trigram codes (uint32)
-            at every byte of rows r0..r1 (0 where the n-gram would cross an id end), and the rows'
-            starts within the chunk."""
+            at every byte of rows r0..r1 (0 where the n-gram would cross an id end), the rows'
+            starts within the chunk, and the positions of their last and second-to-last bytes."""
             a, b = int(off[r0]), int(off[r1])
             sym = lut8[buf[a:b]]
             bi = np.zeros(b - a, np.uint16)
@@ -1204,10 +1212,10 @@ class SnapshotCatalog:
         key = np.empty(sum(len(k) for k in keys), np.int64)
         i = 0
         while keys:
-            k = keys.pop(0)
-            key[i:i + len(k)] = k
-            i += len(k)
-        del k
+            part = keys.pop(0)
+            key[i:i + len(part)] = part
+            i += len(part)
+            del part
         key.sort()
         if len(key) > 1:
             keep = np.empty(len(key), bool)
@@ -1638,7 +1646,7 @@ class SnapshotCatalog:
             return rows, plan
 
         perm = self._perm[sort]
-        if size <= max(20000, n // 50):
+        if size <= max(20000, n // 20):
             plan.mode = "evaluate-driver"
             rows = evaluate(np.arange(size, dtype=np.int32) if drows is None else drows)
             return self._top_by_key(rows, sort, k), plan
