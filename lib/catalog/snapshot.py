@@ -149,9 +149,42 @@ def _to_numpy(arr: pa.ChunkedArray | pa.Array, dtype, fill) -> np.ndarray:
         arr = pc.cast(arr, pa.float64())
     elif np.dtype(dtype).kind in "iu" and pa.types.is_floating(arr.type):
         arr = pc.cast(pc.if_else(pc.is_nan(arr), pa.scalar(None, arr.type), arr), pa.int64(), safe=False)
+    view = _primitive_view(arr)
+    if view is not None:
+        if not arr.null_count:
+            return view.astype(dtype, copy=False)
+        out = view.astype(dtype, copy=True)
+        valid = np.unpackbits(np.frombuffer(arr.buffers()[0], np.uint8), bitorder="little")
+        out[~valid[arr.offset:arr.offset + len(arr)].astype(bool)] = fill
+        return out
     if arr.null_count:
         arr = pc.fill_null(arr, fill)
     return arr.to_numpy(zero_copy_only=False).astype(dtype, copy=False)
+
+
+def _arrow_ints(a: np.ndarray) -> pa.Array:
+    """A numpy integer array as an Arrow array over the same memory (``pa.array`` would first
+    import pandas to check for pandas objects)."""
+    a = np.ascontiguousarray(a)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), len(a), [None, pa.py_buffer(a)])
+
+
+def _primitive_view(arr: pa.Array) -> np.ndarray | None:
+    """An integer / float / timestamp array's value buffer as a numpy view (null slots hold
+    anything), without ``to_numpy``'s first-call import of pandas; None for other types."""
+    t = arr.type
+    if pa.types.is_integer(t):
+        dt = np.dtype(f"{'i' if pa.types.is_signed_integer(t) else 'u'}{t.bit_width // 8}")
+    elif pa.types.is_floating(t) and t.bit_width in (32, 64):
+        dt = np.dtype(f"f{t.bit_width // 8}")
+    elif pa.types.is_timestamp(t) or pa.types.is_date64(t) or pa.types.is_duration(t):
+        dt = np.dtype(np.int64)
+    else:
+        return None
+    buf = arr.buffers()[1]
+    if buf is None:
+        return np.zeros(len(arr), dt)
+    return np.frombuffer(buf, dt, count=len(arr), offset=arr.offset * dt.itemsize)
 
 
 def _small_codes(codes: np.ndarray, n_values: int) -> np.ndarray:
@@ -182,11 +215,13 @@ def release_memory() -> None:
         pass
 
 
-def _dict_codes(arr: pa.ChunkedArray | pa.Array) -> tuple[list[str], np.ndarray]:
-    """Distinct values (in order of first appearance) and int32 codes (-1 for null / empty).
+def _dict_codes(arr: pa.ChunkedArray | pa.Array, order: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
+    """Distinct values (in order of first appearance) and int32 codes (-1 for null / empty), of
+    the rows in ``order`` when given.
 
     A dictionary-encoded column (as parquet delivers a column it stores with a dictionary) is
-    translated chunk by chunk through its dictionaries: no string is materialised per row."""
+    translated chunk by chunk through its dictionaries, then its codes are reordered: no string
+    is materialised or moved per row."""
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
     if chunks and all(pa.types.is_dictionary(c.type) for c in chunks):
         gidx: dict[str, int] = {}
@@ -199,7 +234,11 @@ def _dict_codes(arr: pa.ChunkedArray | pa.Array) -> tuple[list[str], np.ndarray]
                 prev = d
             parts.append(lut[_to_numpy(ch.indices, np.int64, -1)])
         codes = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+        if order is not None:
+            codes = codes[order]
         return _first_seen(list(gidx), codes)
+    if order is not None:
+        arr = arr.take(_arrow_ints(order))
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     arr = pc.cast(arr, pa.large_string()) if arr.type != pa.large_string() else arr
@@ -645,7 +684,7 @@ class _Columns:
         if decode:
             arr = _decode_dictionary(arr)
         if ordered and self.order is not None:
-            arr = arr.take(pa.array(self.order))
+            arr = arr.take(_arrow_ints(self.order))
         return arr
 
 
@@ -727,9 +766,9 @@ class SnapshotCatalog:
         del downloads
 
         # author: the author field, else the id's owner part
-        author_col = col("author", decode=False)
+        author_col = cols.get("author", decode=False, ordered=False)
         if author_col is not None:
-            display_vals, display_code = _dict_codes(author_col)
+            display_vals, display_code = _dict_codes(author_col, cols.order)
         else:
             display_vals, display_code = [], np.full(n, -1, np.int32)
         del author_col
@@ -746,7 +785,7 @@ class SnapshotCatalog:
 
         missing = np.flatnonzero(display_code < 0)
         if len(missing):
-            sub = ids.take(pa.array(missing))
+            sub = ids.take(_arrow_ints(missing))
             derived = pc.if_else(pc.match_substring(sub, "/"),
                                  pc.list_element(pc.split_pattern(sub, "/", max_splits=1), 0),
                                  pa.scalar(None, sub.type))
@@ -786,8 +825,8 @@ class SnapshotCatalog:
         del offsets
 
         # ---- categorical columns -------------------------------------------------------------
-        task = col("pipeline_tag", decode=False)
-        task_vals, task_code = _dict_codes(task) if task is not None else ([], np.full(n, -1, np.int32))
+        task = cols.get("pipeline_tag", decode=False, ordered=False)
+        task_vals, task_code = _dict_codes(task, cols.order) if task is not None else ([], np.full(n, -1, np.int32))
         del task
         self.tasks = _Postings.build(task_vals, task_code)
         self.task_code = _small_codes(task_code, len(task_vals))
@@ -812,8 +851,8 @@ class SnapshotCatalog:
         del display_code, remap, low_vals, uniq
 
 
-        lib = col("library_name", decode=False)
-        lib_vals, lib_code = _dict_codes(lib) if lib is not None else ([], np.full(n, -1, np.int32))
+        lib = cols.get("library_name", decode=False, ordered=False)
+        lib_vals, lib_code = _dict_codes(lib, cols.order) if lib is not None else ([], np.full(n, -1, np.int32))
         del lib
 
         # ---- tags: CSR of codes ----------------------------------------------------------------
@@ -828,11 +867,11 @@ class SnapshotCatalog:
                 np.cumsum(lens, out=off[1:])
                 big = off[-1] >= np.iinfo(np.int32).max
                 la = (pa.LargeListArray if big else pa.ListArray).from_arrays(
-                    pa.array(off if big else off.astype(np.int32)), pa.array(small))
+                    _arrow_ints(off if big else off.astype(np.int32)), _arrow_ints(small))
                 del off, small
-                la = la.take(pa.array(cols.order))
-                lo = la.offsets.to_numpy()
-                small = la.values.to_numpy()
+                la = la.take(_arrow_ints(cols.order))
+                lo = _primitive_view(la.offsets)
+                small = _primitive_view(la.values)
                 small = small[lo[0]:lo[-1]] if lo[0] == 0 and lo[-1] == len(small) else small[lo[0]:lo[-1]].copy()
                 self.tag_offsets = _fit_int(lo - lo[0])
                 del la, lo
@@ -1759,7 +1798,7 @@ class SnapshotCatalog:
         if len(rows) <= 64:
             lo, off = self.id_lower, self.id_offsets
             return np.fromiter((needle in lo[off[r]:off[r + 1]] for r in rows), bool, len(rows))
-        sub = self._lower_arrow.take(pa.array(rows))
+        sub = self._lower_arrow.take(_arrow_ints(rows))
         return pc.match_substring(sub, needle.decode("utf-8", "ignore")).to_numpy(zero_copy_only=False)
 
     def _trigrams(self, needle: bytes) -> np.ndarray:
