@@ -215,7 +215,8 @@ def release_memory() -> None:
         pass
 
 
-def _dict_codes(arr: pa.ChunkedArray | pa.Array, order: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
+def _dict_codes(arr: pa.ChunkedArray | pa.Array,
+                order: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
     """Distinct values (in order of first appearance) and int32 codes (-1 for null / empty), of
     the rows in ``order`` when given.
 
@@ -984,7 +985,8 @@ class SnapshotCatalog:
             lib_src.append((rws, tcode32[pos], tag_vals))
             del pos, rws
         self.libraries, _, _ = _multi_index(lib_src, n)
-        del tcode32, lib_code, lib_src, tag_row
+        tcode32 = tag_row = None  # (tag_pos's lookups)
+        del lib_code, lib_src
 
         # ---- numbers ---------------------------------------------------------------------------
         a = col("likes")
@@ -1053,7 +1055,7 @@ class SnapshotCatalog:
             return fetched[c]
 
         self._config_facts = _ConfigFacts.build(config_col, n)
-        del fetched
+        fetched.clear()
 
         # ---- sort permutations (downloads: the row order itself) ----------------------------------
         self._perm: dict[str, np.ndarray] = {}
@@ -1084,7 +1086,6 @@ class SnapshotCatalog:
             cs = {"name": name, "date": date, "label": label}
         self.config_source: dict[str, Any] = dict(cs)
         self.load_seconds = time.perf_counter() - t0
-        del cols
         release_memory()  # hand the reorder/parse temporaries back to the OS
 
     # ---- construction helpers -------------------------------------------------------------------
