@@ -19,8 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.fit.estimate import ModelSpec, estimate_memory  # noqa: E402
+from lib.fit.estimate import estimate_memory  # noqa: E402
 from lib.fit.probe import probe_import_baseline, probe_load  # noqa: E402
+from lib.fit.spec import ModelSpec  # noqa: E402
 from lib.modelconfig import ModelConfig  # noqa: E402
 
 MiB = 1024**2

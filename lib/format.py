@@ -1,4 +1,8 @@
-"""Human units for the UI: parameter counts (22.7M, ~7B), byte sizes, compact counts, dates.
+"""Human units for the UI: parameter counts (22.7M, ~7B), byte sizes, compact counts, dates, and
+text shown literally in Markdown.
+
+Sizes are decimal everywhere, as the Hub shows them: 1 GB = 10^9 bytes (:data:`GB`). Every size
+the UI prints goes through :func:`size_bytes` (or :func:`gb` for a number in a GB column).
 
 Pure functions, no Streamlit. Parsing accepts what people type (``500M``, ``1.5B``, ``7e9``,
 ``1,000``) and returns None for anything else, never raising.
@@ -7,7 +11,10 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+
+#: one gigabyte, decimal (as the Hub shows sizes).
+GB = 10**9
 
 _SUFFIXES = (("T", 10**12), ("B", 10**9), ("M", 10**6), ("k", 10**3))
 
@@ -51,6 +58,19 @@ def size_bytes(n: int | float | None) -> str:
     return f"{int(n)} B"
 
 
+def gb(n: int | float | None) -> float | None:
+    """Bytes as a number of decimal GB (for a table column headed GB); None stays None."""
+    return None if n is None else n / GB
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#|~$!])")
+
+
+def md_escape(text: object) -> str:
+    """Text shown literally inside Streamlit markdown (no emphasis, links, HTML or LaTeX)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
 _COUNT_RE = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?(?:e[0-9]+)?)\s*([kKmMbBtT]?)\s*$")
 _MULT = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
 
@@ -78,7 +98,7 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     """Rough age in words: ``today``, ``3 days ago``, ``5 months ago``, ``2 years ago``."""
     if value is None:
         return "–"
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     days = (now - value).days
     if days < 1:
         return "today"

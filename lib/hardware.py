@@ -3,6 +3,8 @@
 RAM comes from psutil; NVIDIA GPUs from ``nvidia-smi`` (present wherever the driver is); Apple
 MPS from the platform. Loading a model later may refine this with torch (``torch.cuda.mem_get_info``),
 but Discover and the sidebar never pay for importing torch.
+
+Memory is kept in bytes and shown in decimal GB (``lib.format.size_bytes``), as the Hub shows sizes.
 """
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ from functools import lru_cache
 
 import psutil
 
-GiB = 1024**3
+from lib.format import size_bytes
+
+MiB = 1024**2  # nvidia-smi reports memory in MiB
 
 
 @dataclass(frozen=True)
@@ -47,15 +51,29 @@ class Hardware:
         return any(g.kind == "mps" for g in self.gpus)
 
     def summary(self) -> str:
-        ram = f"{self.ram_total_bytes / GiB:.0f} GB RAM"
+        """``25.8 GB RAM (12.3 GB free), NVIDIA L4 (24.2 GB)`` — decimal GB."""
+        ram = f"{size_bytes(self.ram_total_bytes)} RAM"
         if self.ram_available_bytes is not None and not self.is_profile:
-            ram = f"{self.ram_total_bytes / GiB:.0f} GB RAM ({self.ram_available_bytes / GiB:.1f} GB free)"
+            ram += f" ({size_bytes(self.ram_available_bytes)} free)"
         if not self.gpus:
             return f"{ram}, no GPU"
         g = self.gpus[0]
-        vram = f"{g.total_bytes / GiB:.0f} GB" if g.kind == "cuda" else "shared memory"
+        vram = size_bytes(g.total_bytes) if g.kind == "cuda" else "shared memory"
         more = f" ×{len(self.gpus)}" if len(self.gpus) > 1 else ""
         return f"{ram}, {g.name}{more} ({vram})"
+
+    def lines(self) -> str:
+        """RAM, CPU threads, then each GPU with its memory, as markdown list lines (decimal GB)."""
+        out = [f"- RAM: **{size_bytes(self.ram_total_bytes)}**"
+               + (f" ({size_bytes(self.ram_available_bytes)} free)" if self.ram_available_bytes else "")]
+        if self.cpu_count:
+            out.append(f"- CPU: {self.cpu_count} threads")
+        if not self.gpus:
+            out.append("- GPU: none detected")
+        for g in self.gpus:
+            mem = f"{size_bytes(g.total_bytes)} VRAM" if g.kind == "cuda" else "shares RAM"
+            out.append(f"- GPU: **{g.name}**, {mem}")
+        return "\n".join(out)
 
 
 def parse_nvidia_smi(out: str) -> tuple[GPU, ...]:
@@ -69,8 +87,8 @@ def parse_nvidia_smi(out: str) -> tuple[GPU, ...]:
         if len(parts) < 3:
             continue
         try:
-            total = int(float(parts[1])) * 1024**2
-            free = int(float(parts[2])) * 1024**2
+            total = int(float(parts[1])) * MiB
+            free = int(float(parts[2])) * MiB
         except ValueError:
             continue
         cc = None
@@ -160,17 +178,20 @@ def refresh_gpus() -> None:
     _gpus.cache_clear()
 
 
-# Hosts to check against besides this machine.
+# Hosts to check against besides this machine. GPU memory is what ``nvidia-smi --query-gpu=memory.total``
+# reports on each card (in MiB; the CUDA context is part of the estimate, not taken off here): a
+# "16 GB" T4 exposes 15,360 MiB = 16.1 GB, an "80 GB" H100 81,559 MiB = 85.5 GB. RAM is the Space
+# hardware's figure, in decimal GB as Hugging Face lists it.
 PROFILES: tuple[Hardware, ...] = (
     Hardware("Space cpu-basic", 16 * 10**9, 16 * 10**9, 2, (), True),
     Hardware("NVIDIA T4 16 GB", 16 * 10**9, None, 4,
-             (GPU("Tesla T4", 16 * GiB - 1 * GiB // 2, compute_capability=(7, 5)),), True),
+             (GPU("Tesla T4", 15_360 * MiB, compute_capability=(7, 5)),), True),
     Hardware("NVIDIA L4 24 GB", 30 * 10**9, None, 8,
-             (GPU("NVIDIA L4", 24 * GiB - 1 * GiB // 2, compute_capability=(8, 9)),), True),
+             (GPU("NVIDIA L4", 23_034 * MiB, compute_capability=(8, 9)),), True),
     Hardware("NVIDIA A10G 24 GB", 30 * 10**9, None, 8,
-             (GPU("NVIDIA A10G", 24 * GiB - 1 * GiB // 2, compute_capability=(8, 6)),), True),
+             (GPU("NVIDIA A10G", 23_028 * MiB, compute_capability=(8, 6)),), True),
     Hardware("NVIDIA A100 80 GB", 140 * 10**9, None, 12,
-             (GPU("NVIDIA A100 80GB", 80 * GiB - 1 * GiB // 2, compute_capability=(8, 0)),), True),
+             (GPU("NVIDIA A100 80GB", 81_920 * MiB, compute_capability=(8, 0)),), True),
     Hardware("NVIDIA H100 80 GB", 200 * 10**9, None, 16,
-             (GPU("NVIDIA H100 80GB", 80 * GiB - 1 * GiB // 2, compute_capability=(9, 0)),), True),
+             (GPU("NVIDIA H100 80GB", 81_559 * MiB, compute_capability=(9, 0)),), True),
 )

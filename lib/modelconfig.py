@@ -13,9 +13,10 @@ is only meant for the model page when the Hub has no safetensors metadata.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 # Model types whose config class defaults to untied input/output embeddings (transformers'
 # save_pretrained omits values equal to the class default, so a missing key means the default).
@@ -147,7 +148,7 @@ class ModelConfig:
 
     # ---- construction ------------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ModelConfig":
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelConfig:
         """Read a parsed ``config.json``; never raises on odd values (they become None)."""
         if not isinstance(data, Mapping):
             raise ValueError("config.json must hold a JSON object")
@@ -182,7 +183,8 @@ class ModelConfig:
         q = top.get("quantization_config") or d.get("quantization_config")
         quant = None
         if isinstance(q, Mapping):
-            method = str(q.get("quant_method") or ("bitsandbytes" if q.get("load_in_4bit") or q.get("load_in_8bit") else "unknown"))
+            bnb = q.get("load_in_4bit") or q.get("load_in_8bit")
+            method = str(q.get("quant_method") or ("bitsandbytes" if bnb else "unknown"))
             bits = _pos_int(q.get("bits") or q.get("w_bit"))
             if bits is None and q.get("load_in_4bit"):
                 bits = 4
@@ -205,7 +207,8 @@ class ModelConfig:
             head_dim=head_dim,
             vocab_size=_pos_int(d.get("vocab_size")),
             sliding_window=window,
-            max_positions=_pos_int(_first(d, "max_position_embeddings", "n_positions", "n_ctx", "max_seq_len", "seq_length")),
+            max_positions=_pos_int(_first(d, "max_position_embeddings", "n_positions", "n_ctx", "max_seq_len",
+                                          "seq_length")),
             hidden_act=str(_first(d, "hidden_act", "activation_function", "hidden_activation") or "") or None,
             tie_word_embeddings=bool(tie),
             dtype=str(_first(top, "dtype", "torch_dtype") or "") or None,
@@ -215,7 +218,7 @@ class ModelConfig:
         )
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "ModelConfig":
+    def from_file(cls, path: str | Path) -> ModelConfig:
         """Read ``config.json`` (a file, or a folder holding one). Raises ValueError with a reason."""
         p = Path(path)
         if p.is_dir():

@@ -126,12 +126,14 @@ _READ = tuple(v.name for v in VARIABLES if v.field != TOKEN_FIELD)  # what get_s
 
 
 # ------------------------------------------------------------------------------- parsing
-_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "M": 1024**2, "MB": 1024**2, "G": 1024**3, "GB": 1024**3,
-          "T": 1024**4, "TB": 1024**4, "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
+# Decimal units as the Hub (and the whole UI) shows sizes; binary ones only when spelled KiB/MiB/GiB/TiB.
+_UNITS = {"": 1, "B": 1, "K": 10**3, "KB": 10**3, "M": 10**6, "MB": 10**6, "G": 10**9, "GB": 10**9,
+          "T": 10**12, "TB": 10**12, "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
 
 
 def parse_bytes(text: str) -> int:
-    """``"4GB"`` / ``"512MiB"`` / ``"1000000"`` -> bytes. Raises ValueError on garbage."""
+    """``"4GB"`` (4 x 10^9, decimal as the Hub) / ``"512MiB"`` (binary) / ``"1000000"`` -> bytes. Raises
+    ValueError on garbage."""
     m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", str(text))
     if not m or m.group(2).upper() not in _UNITS:
         raise ValueError(f"not a byte size: {text!r}")

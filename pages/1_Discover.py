@@ -1,7 +1,7 @@
 """Discover: find models by task, size and popularity."""
 import streamlit as st
 
-from lib import discover
+from lib import results
 from lib.ui import cached
 from lib.ui import discover as ui
 from lib.ui.frame import page_frame
@@ -26,7 +26,7 @@ if result is not None:
         st.info("No model matches these filters. Widen the parameter range, lower the minimum "
                 "downloads or likes, or clear the search text.", icon=":material/filter_alt_off:")
     else:
-        fits = discover.fit_badges(result.records, frame.hardware)
+        fits = results.fit_badges(result.records, frame.hardware)
         selected = ui.results_table(result, query, frame.mode, fits)
     caption, csv = st.columns([5, 1])
     with caption:

@@ -1,7 +1,7 @@
 """Model: facts, files, exact parameters, memory fit and "use this model" code for one Hub id (?model=)."""
 import streamlit as st
 
-from lib import model_page as mp
+from lib.fit.spec import fit_config, model_spec
 from lib.ui import model_page as ui
 from lib.ui.frame import page_frame
 
@@ -32,9 +32,9 @@ with right:
     ui.files(details)
 
 st.subheader("Memory and fit", anchor=False)
-fit_config = mp.fit_config(found)
-ui.config_origin(fit_config)
-spec = mp.model_spec(details, fit_config.config, params)
+architecture = fit_config(found)
+ui.config_origin(architecture)
+spec = model_spec(details, architecture.config, params)
 context = ui.context_slider(details, spec)
 view = ui.compute_fit(spec, frame.hardware, context, frame.token_set)
 ui.fit_section(details, spec, view, frame.hardware, measured=ui.measured_for(details))

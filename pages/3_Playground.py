@@ -1,10 +1,12 @@
 """Playground: test-drive any Hub model id or local model folder."""
 import streamlit as st
 
-from lib.ui import testdrive as td
+from lib.jobs import warm_up
+from lib.ui import test_drive as td
 from lib.ui.frame import page_frame
 
 frame = page_frame("Playground", ":material/play_circle:")
+warm_up()  # torch & transformers load in the background while a model is chosen
 st.title("Playground")
 st.caption("Run any model from the Hub, or a model folder on this machine, in place — with the task's "
            "own inputs and an example to start from.")

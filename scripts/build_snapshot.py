@@ -49,6 +49,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from lib.hub import normalize as nz  # noqa: E402 - the one reading of Hub fields
+
 DEFAULT_SRC = ROOT.parent / "shared" / "data" / "hub"
 DEFAULT_OUT = ROOT / "lib" / "data" / "catalog_snapshot.parquet"
 

@@ -11,8 +11,7 @@ import re
 
 import pytest
 
-from tests.support.browser import (StreamlitServer, chromium, chromium_available, element_by_key,
-                                   select_row)
+from tests.support.browser import StreamlitServer, chromium, chromium_available, element_by_key, select_row
 
 pytestmark = [
     pytest.mark.browser,

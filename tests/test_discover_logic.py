@@ -1,8 +1,9 @@
-"""lib.discover: presets, table rows, chart data, CSV (no Streamlit)."""
+"""Discover's logic (no Streamlit): lib.filter_choices (presets), lib.results (table rows, CSV), lib.charts."""
 import csv
 import io
 
-from lib import discover
+from lib import charts, results
+from lib import filter_choices as filters
 from lib.hub.records import ModelRecord
 
 
@@ -11,59 +12,59 @@ def rec(**kw) -> ModelRecord:
 
 
 def test_presets_round_trip_and_custom():
-    for p in discover.PARAM_PRESETS:
-        assert discover.preset_for(p.min, p.max) == p.label
-        assert discover.preset_range(p.label) == (p.min, p.max)
-    assert discover.preset_for(None, 500_000_000) == discover.CUSTOM
-    assert discover.preset_range(discover.CUSTOM) is None
+    for p in filters.PARAM_PRESETS:
+        assert filters.preset_for(p.min, p.max) == p.label
+        assert filters.preset_range(p.label) == (p.min, p.max)
+    assert filters.preset_for(None, 500_000_000) == filters.CUSTOM
+    assert filters.preset_range(filters.CUSTOM) is None
 
 
 def test_results_frame_units_and_marks():
     exact = rec(pipeline_tag="text-classification", downloads=1_234_567, likes=3,
                 safetensors={"parameters": {"BF16": 7_615_616_512}, "total": 7_615_616_512})
     guessed = ModelRecord(id="org/guess", params_total=7_000_000_000, params_exact=False)
-    df = discover.results_frame([exact, guessed])
-    assert list(df.columns) == list(discover.COLUMNS)
+    df = results.results_frame([exact, guessed])
+    assert list(df.columns) == list(results.COLUMNS)
     assert df.loc[0, "Model"] == "https://huggingface.co/org/m"
     assert df.loc[0, "Task"] == "Text Classification"
     assert df.loc[0, "Parameters"] == "7.6B"
     assert df.loc[0, "Weights"] == "15.2 GB"  # BF16: 2 bytes a parameter
     assert df.loc[1, "Parameters"] == "~7B"
     assert df.loc[1, "Weights"].startswith("~")  # dtype unknown: float32 assumed, marked
-    assert discover.FIT_COLUMN not in df
-    with_fit = discover.results_frame([exact], fit={"org/m": "✅ fits"})
-    assert with_fit.loc[0, discover.FIT_COLUMN] == "✅ fits"
+    assert results.FIT_COLUMN not in df
+    with_fit = results.results_frame([exact], fit={"org/m": "✅ fits"})
+    assert with_fit.loc[0, results.FIT_COLUMN] == "✅ fits"
 
 
 def test_scatter_skips_rows_log_axes_cannot_show():
     rows = [rec(downloads=10, safetensors={"parameters": {"F32": 5}, "total": 5}),
             rec(downloads=0, safetensors={"parameters": {"F32": 5}, "total": 5}),
             rec(downloads=10)]
-    assert len(discover.scatter_frame(rows)) == 1
+    assert len(charts.scatter_frame(rows)) == 1
 
 
 def test_counts_by_task_and_library():
     rows = [rec(pipeline_tag="fill-mask", library_name="transformers"),
             rec(pipeline_tag="fill-mask", library_name="transformers"),
             rec(pipeline_tag=None, library_name=None)]
-    by_task = discover.counts_frame(rows, "task")
+    by_task = charts.counts_frame(rows, "task")
     assert by_task.iloc[0].tolist() == ["Fill-Mask", 2]
     assert "Unknown task" in set(by_task["task"])
-    assert set(discover.counts_frame(rows, "library")["library"]) == {"transformers", "unknown"}
+    assert set(charts.counts_frame(rows, "library")["library"]) == {"transformers", "unknown"}
 
 
 def test_csv_has_raw_numbers():
     r = rec(downloads=1_234_567, safetensors={"parameters": {"F16": 100}, "total": 100})
-    rows = list(csv.DictReader(io.StringIO(discover.results_csv([r]).decode())))
+    rows = list(csv.DictReader(io.StringIO(results.results_csv([r]).decode())))
     assert rows[0]["id"] == "org/m" and rows[0]["downloads"] == "1234567"
     assert rows[0]["weights_bytes"] == "200" and rows[0]["params_exact"] == "True"
-    assert discover.csv_filename({"task": "fill-mask"}) == "hubscout-fill-mask.csv"
+    assert results.csv_filename({"task": "fill-mask"}) == "hubscout-fill-mask.csv"
 
 
 def test_task_options_cover_the_registry_grouped():
     from lib import tasks
 
-    opts = discover.task_options()
+    opts = filters.task_options()
     assert opts[0] == "" and set(opts[1:]) == set(tasks.registry())
-    assert discover.task_label("image-classification") == "Vision › Image Classification"
-    assert discover.task_label("", None) == "Any task"
+    assert filters.task_label("image-classification") == "Vision › Image Classification"
+    assert filters.task_label("", None) == "Any task"

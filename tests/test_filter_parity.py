@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -34,7 +34,7 @@ def hub_models(n: int = 60, seed: int = 5) -> list[dict]:
     """Hub API objects (``/api/models`` with expand): realistic tags (card languages and licences are
     tags too, as the Hub makes them), distinct sort values so both sources have one right order."""
     rng = random.Random(seed)
-    base = datetime(2023, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2023, 1, 1, tzinfo=UTC)
     downloads = rng.sample(range(0, 5_000_000), n)
     likes = rng.sample(range(0, 10_000), n)
     trending = rng.sample(range(1, 1000), n)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from lib.fit.estimate import CUBLAS_WORKSPACE_BYTES, ModelSpec, estimate_memory
+from lib.fit.estimate import CUBLAS_WORKSPACE_BYTES, estimate_memory
+from lib.fit.spec import ModelSpec
 from lib.modelconfig import ModelConfig
 
 MiB = 1024**2

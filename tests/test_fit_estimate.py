@@ -1,10 +1,16 @@
 """Memory estimates against hand computations, and against real CPU loads in fresh processes."""
 import pytest
 
+from lib.fit.dtypes import normalize_dtype
 from lib.fit.estimate import (
-    CPU_IMPORT_BYTES, CPU_LOAD_MACHINERY_BYTES, CPU_FORWARD_FIXED_BYTES, ModelSpec, estimate_all,
-    estimate_memory, kv_cache_bytes, normalize_dtype,
+    CPU_FORWARD_FIXED_BYTES,
+    CPU_IMPORT_BYTES,
+    CPU_LOAD_MACHINERY_BYTES,
+    estimate_all,
+    estimate_memory,
+    kv_cache_bytes,
 )
+from lib.fit.spec import ModelSpec
 from lib.modelconfig import ModelConfig
 
 KiB, MiB, GiB = 1024, 1024**2, 1024**3

@@ -3,9 +3,17 @@ import subprocess
 import sys
 import time
 
-from lib.fit.estimate import ModelSpec, estimate_memory
+from lib.fit.estimate import estimate_memory
+from lib.fit.spec import ModelSpec
 from lib.fit.verdict import (
-    TIGHT_MARGIN, FitKind, Severity, badge, fit_table, load_allowed, load_warnings, verdict,
+    TIGHT_MARGIN,
+    FitKind,
+    Severity,
+    badge,
+    fit_table,
+    load_allowed,
+    load_warnings,
+    verdict,
 )
 from lib.hardware import GPU, PROFILES, Hardware
 from lib.hub.records import ModelRecord

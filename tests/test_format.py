@@ -1,5 +1,5 @@
 """lib.format: human units both ways."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -40,7 +40,7 @@ def test_round_trip_of_compact_for_url_values():
 
 
 def test_ago():
-    now = datetime(2026, 5, 10, tzinfo=timezone.utc)
+    now = datetime(2026, 5, 10, tzinfo=UTC)
     assert fmt.ago(now - timedelta(days=400), now) == "1 year ago"
     assert fmt.ago(now - timedelta(days=3), now) == "3 days ago"
     assert fmt.ago(None) == "–"

@@ -64,7 +64,8 @@ def test_refine_with_torch_only_when_already_imported(monkeypatch):
 def test_profiles():
     names = [p.name for p in PROFILES]
     assert names[0] == "Space cpu-basic" and PROFILES[0].gpus == () and PROFILES[0].cpu_count == 2
-    assert {"NVIDIA T4 16 GB", "NVIDIA L4 24 GB", "NVIDIA A10G 24 GB", "NVIDIA A100 80 GB", "NVIDIA H100 80 GB"} <= set(names)
+    assert {"NVIDIA T4 16 GB", "NVIDIA L4 24 GB", "NVIDIA A10G 24 GB", "NVIDIA A100 80 GB",
+            "NVIDIA H100 80 GB"} <= set(names)
     assert all(p.is_profile for p in PROFILES)
 
 

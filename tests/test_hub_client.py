@@ -1,11 +1,15 @@
-"""Model-page Hub client: few requests, every fact, clear errors, offline details."""
+"""Model-page lookups through the Hub gateway: few requests, every fact, clear errors, offline details."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from lib.hub.client import ModelLookupError, fetch_model_details, offline_model_details, validate_model_id
+from lib.hub.errors import HubError
+from lib.hub.facts import forget
+from lib.hub.ids import validate_model_id
+from lib.hub.lookup import fetch_model_details
+from lib.hub.offline import offline_model_details
 from tests.test_hub_stub import write_safetensors
 
 
@@ -34,7 +38,9 @@ def test_details_from_one_info_call_plus_card(hub_stub, repo):
     assert sizes["config.json"] == (repo / "config.json").stat().st_size and d.total_size == sum(sizes.values())
     info_calls = hub_stub.requests_to("/api/models/org/tiny")
     assert len(info_calls) == 1 and info_calls[0].query == {"blobs": ["true"]}
-    assert d.requests == len(hub_stub.requests) == 3  # info + HEAD/GET README
+    # info + README: one HEAD first (a file not cached yet is asked for once, without huggingface_hub's
+    # retries), then hf_hub_download's HEAD + GET
+    assert d.requests == len(hub_stub.requests) == 4
     assert d.record.id == "org/tiny" and d.record.params_total == 36 and d.missing == ()
 
 
@@ -61,11 +67,11 @@ def test_pickle_only_and_no_safetensors(hub_stub, tmp_path):
 
 
 def test_errors_are_typed_and_clear(hub_stub, repo):
-    with pytest.raises(ModelLookupError) as e:
+    with pytest.raises(HubError) as e:
         fetch_model_details("nobody/nothing")
     assert e.value.kind == "not_found" and "nobody/nothing" in e.value.message
     for bad in ("", "a b/c", "../etc/passwd", "org/na--me", "x" * 200, "a/b/c"):
-        with pytest.raises(ModelLookupError) as e:
+        with pytest.raises(HubError) as e:
             fetch_model_details(bad)
         assert e.value.kind == "invalid_id"
     assert validate_model_id(" https://huggingface.co/org/tiny/ ") == "org/tiny"
@@ -78,7 +84,8 @@ def test_gated_model_without_token(hub_stub, repo):
     assert d.gated == "manual" and d.params_total == 36  # metadata is public
     assert d.card is None and any("gated" in m for m in d.missing)
     hub_stub.set_fault(403, "/api/models/org/gated")
-    with pytest.raises(ModelLookupError) as e:
+    forget("org/gated")  # the answer above is cached for the TTL ("Refresh" drops it)
+    with pytest.raises(HubError) as e:
         fetch_model_details("org/gated")
     assert e.value.kind == "auth" and "HF_TOKEN" in e.value.message
 
@@ -93,6 +100,7 @@ def test_hub_down_or_offline_uses_cache_and_snapshot(hub_stub, repo, monkeypatch
                                          "safetensors": {"parameters": {"BF16": 32, "F32": 4}, "total": 36}})
     monkeypatch.setattr(source, "current_snapshot", lambda: Snap())
     fetch_model_details("org/tiny")  # fills huggingface_hub's cache with README.md
+    forget("org/tiny")  # as after the TTL
     hub_stub.set_fault(503, "/api/models")
     d = fetch_model_details("org/tiny")
     assert d.source == "offline" and d.missing[0] == "Hub not used: Hub server error (503)"
@@ -105,3 +113,5 @@ def test_hub_down_or_offline_uses_cache_and_snapshot(hub_stub, repo, monkeypatch
     assert d.missing[0] == "Hub not used: Offline mode (HF_HUB_OFFLINE=1)"
     unknown = offline_model_details("org/never-seen")
     assert unknown.card is None and any("local cache" in m for m in unknown.missing)
+
+

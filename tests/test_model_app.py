@@ -328,9 +328,9 @@ def test_offline_env_shows_what_the_snapshot_knows(hub_stub, monkeypatch):
     ctx = at.select_slider(key="m_ctx")
     assert ctx.value == 2048 and _options(at)[-1] == 32768  # max_position_embeddings from the snapshot
     parts = _parts(at)
-    kv_bf16 = 2 * 24 * 2 * 64 * 2048 * 2  # 2 × layers × kv heads × head dim × tokens × 2 B = 24 MiB
-    assert parts.loc["KV cache", "bf16 / fp16"] == pytest.approx(kv_bf16 / 2**30)
-    assert parts.loc["KV cache", "fp32"] == pytest.approx(2 * kv_bf16 / 2**30)
+    kv_bf16 = 2 * 24 * 2 * 64 * 2048 * 2  # 2 × layers × kv heads × head dim × tokens × 2 B (25.2 MB)
+    assert parts.loc["KV cache", "bf16 / fp16"] == pytest.approx(kv_bf16 / 10**9)
+    assert parts.loc["KV cache", "fp32"] == pytest.approx(2 * kv_bf16 / 10**9)
     assert "approximate" in parts.loc["Activations", "Note"]
     assert len(at.code) == 2  # the code needs no Hub
 
@@ -347,7 +347,7 @@ def test_online_config_json_wins_over_the_snapshot(hub_stub, long_repo, tmp_path
     cfg = ModelConfig.from_file(folder)
     ctx = at.select_slider(key="m_ctx").value
     assert _options(at)[-1] == cfg.max_positions != 32768
-    assert _parts(at).loc["KV cache", "fp32"] == pytest.approx(cfg.kv_bytes_per_token(4) * ctx / 2**30)
+    assert _parts(at).loc["KV cache", "fp32"] == pytest.approx(cfg.kv_bytes_per_token(4) * ctx / 10**9)
 
 
 def test_snapshot_mode_never_asks_the_hub(hub_stub, monkeypatch, tiny_repo):
@@ -413,6 +413,8 @@ import os, sys
 os.environ["HUBSCOUT_CATALOG"] = "snapshot"
 sys.path.insert(0, {str(ROOT)!r})
 from streamlit.testing.v1 import AppTest
+import lib.jobs.warmup
+lib.jobs.warmup.ENABLED = False  # the page itself needs no torch; the background warm-up imports it on purpose
 at = AppTest.from_file({APP!r}, default_timeout=60)
 at.query_params["model"] = {SNAPSHOT_ID!r}
 at.switch_page({PAGE!r}).run()
@@ -427,56 +429,6 @@ print("HEAVY:", ",".join(heavy) or "none")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "HEAVY: none" in out.stdout, out.stdout
-
-
-# ---- pure logic (lib/model_page.py) --------------------------------------------------------------------
-
-def test_clean_card_removes_html_and_front_matter_but_keeps_code():
-    from lib.model_page import card_has_html, clean_card
-
-    raw = ("---\nlicense: mit\n---\n# Title\n<div align=center><img src='x.png' alt='Logo'/></div>\n"
-           "<!-- hidden -->Text<br>more <a href='https://e.org'>link</a>\n<style>p{}</style>"
-           "![chart](https://e.org/c.png)\n`<b>inline</b>`\n```\n<script>kept()</script>\n```\n")
-    out = clean_card(raw)
-    assert out.startswith("### Title") and "license" not in out
-    assert "<div" not in out and "<img" not in out and "hidden" not in out and "p{}" not in out
-    assert "[image: Logo]" in out and "[link](https://e.org)" in out and "Text\nmore" in out
-    assert "[image: chart](https://e.org/c.png)" in out
-    assert "`<b>inline</b>`" in out and "<script>kept()</script>" in out
-    assert card_has_html(raw) and not card_has_html("# plain\n```\n<b>x</b>\n```")
-    assert clean_card(None) is None and clean_card("---\na: 1\n---\n") is None
-    assert clean_card("x" * 100 + "\n" + "y" * 100, max_chars=150).endswith("read the rest on the Hub)*")
-
-
-def test_parameter_info_falls_back_from_exact_to_counted_to_estimated():
-    from lib.hub.client import ModelDetails, RepoFileInfo
-    from lib.hub.records import ModelRecord
-    from lib.model_page import parameter_info
-
-    exact = ModelDetails("o/a", params_by_dtype={"BF16": 10, "F32": 2}, params_total=12)
-    info = parameter_info(exact)
-    assert info.kind == "exact" and info.total == 12 and info.by_dtype == (("BF16", 10), ("F32", 2))
-    bare = ModelDetails("o/b", files=(RepoFileInfo("pytorch_model.bin", 4000),))
-    assert parameter_info(bare, counted=999).kind == "counted"
-    est = parameter_info(bare, config={"torch_dtype": "float16"}, count_note="custom code")
-    assert est.kind == "estimated" and est.total == 2000 and "float16" in est.source and "custom code" in est.source
-    assert est.headline == "~2k (estimated)"
-    named = ModelDetails("o/c", record=ModelRecord("o/c", params_total=7 * 10**9, param_source="model name"))
-    assert parameter_info(named).kind == "estimated" and "model name" in parameter_info(named).source
-    assert parameter_info(ModelDetails("o/d")).kind == "unknown"
-
-
-def test_file_kinds_and_context_choices():
-    from lib.model_page import context_choices, default_context, file_kind
-
-    assert file_kind("model-00001-of-00002.safetensors") == "weights (safetensors)"
-    assert file_kind("model.safetensors.index.json") == "weights index"
-    assert file_kind("pytorch_model.bin") == "weights (pickle)" and file_kind("training_args.bin").startswith("training")
-    assert file_kind("q4_k_m.gguf") == "weights (GGUF)" and file_kind("onnx/model.onnx") == "weights (ONNX)"
-    assert file_kind("tokenizer.json") == "tokenizer" and file_kind("modeling_x.py") == "code"
-    assert context_choices(4096) == [128, 256, 512, 1024, 2048, 4096]
-    assert context_choices(1000)[-1] == 1000 and context_choices(None)[-1] == 32_768
-    assert default_context(context_choices(131_072)) == 2048 and default_context([128]) == 128
 
 
 def test_test_drive_on_the_model_page_downloads_runs_and_records(hub_stub, tiny_repo, monkeypatch, tmp_path):

@@ -3,7 +3,7 @@ ModelInfo and from dumps; CatalogQuery's URL form survives bad input."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ def test_expand_listing_gives_every_column():
     assert gpt2.params_total == 137_022_720 and dict(gpt2.params_by_dtype) == {"F32": 137_022_720}
     assert gpt2.params_exact and gpt2.weights_bytes == 137_022_720 * 4
     assert gpt2.license == "mit" and gpt2.languages == ("en",)
-    assert gpt2.created_at == datetime(2022, 3, 2, 23, 29, 4, tzinfo=timezone.utc)
+    assert gpt2.created_at == datetime(2022, 3, 2, 23, 29, 4, tzinfo=UTC)
     assert gpt2.gated is False and not gpt2.is_gated
     assert qwen.main_dtype == "BF16" and qwen.weights_bytes == 494_032_768 * 2
     assert qwen.license == "apache-2.0"

@@ -9,7 +9,7 @@ import wave
 import numpy as np
 import pytest
 
-from lib.runner import (BadInput, LoadRefused, NotRunnable, RemoteCodeRefused, RunOptions, TaskMismatch, run)
+from lib.runner import BadInput, LoadRefused, NotRunnable, RemoteCodeRefused, RunOptions, TaskMismatch, run
 from lib.runner import code as code_mod
 from lib.runner.cache import ModelCache, parse_bytes
 from lib.runner.inputs import MAX_UPLOAD_BYTES, validate
@@ -145,9 +145,9 @@ def test_load_timeout_is_typed():
 
 
 def test_budget_parsing(monkeypatch):
-    assert parse_bytes("4GB") == 4 * 1024**3 and parse_bytes("1000") == 1000
+    assert parse_bytes("4GB") == 4 * 10**9 and parse_bytes("4GiB") == 4 * 1024**3 and parse_bytes("1000") == 1000
     monkeypatch.setenv("HUBSCOUT_MODEL_MEMORY_BUDGET", "2GB")
-    assert ModelCache().budget_bytes == 2 * 1024**3
+    assert ModelCache().budget_bytes == 2 * 10**9
 
 
 # ------------------------------------------------------------------ generated code runs

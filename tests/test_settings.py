@@ -37,7 +37,7 @@ def test_values_are_parsed_and_typed(monkeypatch, tmp_path):
     s = get_settings()
     assert s.catalog == "snapshot" and s.live_timeout == 1.5 and s.cache_ttl == 30
     assert s.snapshot_file == Path.home() / "dump.parquet"
-    assert s.model_memory_budget == 2 * 1024**3
+    assert s.model_memory_budget == 2 * 10**9
     assert s.data_dir == tmp_path
     assert s.store_url == "postgresql+psycopg://scout@db.example/hubscout"
     assert s.hub_endpoint == "http://127.0.0.1:9" and s.hub_offline is True

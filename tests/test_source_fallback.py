@@ -6,9 +6,9 @@ import time
 import pytest
 
 from lib.catalog import source
-from lib.catalog.live import HubUnavailable
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
+from lib.hub.errors import HubError
 from lib.hub.records import ModelRecord
 from tests.support.hub_stub import closed_port_url
 
@@ -63,7 +63,7 @@ def test_auto_falls_back_fast_with_reason(hub_stub, snap, fault, reason):
 @pytest.mark.parametrize("fault,reason", FAULTS)
 def test_live_mode_raises_with_reason(hub_stub, snap, fault, reason):
     hub_stub.set_fault(fault, "/api/models", delay=3)
-    with pytest.raises(HubUnavailable) as e:
+    with pytest.raises(HubError) as e:
         source.search(CatalogQuery(), mode="live")
     assert e.value.reason.startswith(reason) and not snap.queries
 
@@ -72,7 +72,7 @@ def test_offline_and_connection_refused(hub_stub, snap, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     r = source.search(CatalogQuery(), mode="auto")
     assert r.fallback_reason == "Offline mode (HF_HUB_OFFLINE=1)" and hub_stub.requests == []
-    with pytest.raises(HubUnavailable, match="Offline mode"):
+    with pytest.raises(HubError, match="Offline mode"):
         source.search(CatalogQuery(), mode="live")
     monkeypatch.delenv("HF_HUB_OFFLINE")
     import huggingface_hub.constants as c
@@ -80,7 +80,7 @@ def test_offline_and_connection_refused(hub_stub, snap, monkeypatch):
     t = time.perf_counter()
     r = source.search(CatalogQuery(), mode="auto")
     assert r.fallback_reason == "Hub unreachable (connection refused)" and time.perf_counter() - t < 1.0
-    with pytest.raises(HubUnavailable, match=r"Hub unreachable \(connection refused\)"):
+    with pytest.raises(HubError, match=r"Hub unreachable \(connection refused\)"):
         source.search(CatalogQuery(), mode="live")
 
 
@@ -99,7 +99,7 @@ def test_rate_limit_is_remembered_for_retry_after(hub_stub, snap):
     hub_stub.set_fault(429, "/api/models", retry_after=120, times=1)
     source.search(CatalogQuery(), mode="auto")
     err, left = source.remembered_failure()
-    assert err.kind == "rate_limit" and 100 < left <= 120
+    assert err.kind == "rate_limited" and err.retry_after == 120 and 100 < left <= 120
 
 
 def test_snapshot_mode_never_touches_the_network(hub_stub, snap):

@@ -1,5 +1,6 @@
 """The test-drive section under AppTest: refusals (wrong task, custom code, too large), bad inputs,
-under the hood, state kept across reruns and errors; plus its pure logic in lib.testdrive."""
+under the hood, state kept across reruns and errors; plus its pure logic (examples, local folders, pictures,
+under the hood, the memory gate)."""
 from __future__ import annotations
 
 import io
@@ -10,8 +11,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib import local_models, pictures
 from lib import tasks as registry
-from lib import testdrive
+from lib.runner.hood import under_the_hood
 from lib.runner.inputs import MAX_UPLOAD_BYTES, validate
 
 
@@ -20,7 +22,7 @@ def section(model: str, task: str | None, ram_bytes: int | None = None) -> AppTe
 
     def app(model, task, ram_bytes):
         from lib.hardware import Hardware
-        from lib.ui.testdrive import render_test_drive
+        from lib.ui.test_drive import render_test_drive
 
         hw = Hardware("test host", ram_total_bytes=ram_bytes, ram_available_bytes=ram_bytes) if ram_bytes else None
         render_test_drive(model, task, key="t", hardware=hw)
@@ -165,21 +167,21 @@ RUNNABLE = sorted(t for t, s in registry.registry().items() if s.runnable)
 @pytest.mark.parametrize("task", RUNNABLE)
 def test_every_example_is_valid_input(task):
     spec = registry.get(task)
-    clean, notices = validate(spec.input_kind, testdrive.example_inputs(task, mask_token="[MASK]"))
+    clean, notices = validate(spec.input_kind, registry.example_inputs(task, mask_token="[MASK]"))
     assert clean and notices == []
 
 
 def test_examples_use_the_hub_widget_inputs_and_the_mask_token():
-    assert testdrive.example_inputs("text-classification") == {"text": "I like you. I love you"}
-    assert testdrive.example_inputs("fill-mask", mask_token="[MASK]") == {"text": "Paris is the [MASK] of France."}
-    assert testdrive.example_inputs("fill-mask", mask_token="<mask>") == {"text": "Paris is the <mask> of France."}
-    zs = testdrive.example_inputs("zero-shot-classification")
+    assert registry.example_inputs("text-classification") == {"text": "I like you. I love you"}
+    assert registry.example_inputs("fill-mask", mask_token="[MASK]") == {"text": "Paris is the [MASK] of France."}
+    assert registry.example_inputs("fill-mask", mask_token="<mask>") == {"text": "Paris is the <mask> of France."}
+    zs = registry.example_inputs("zero-shot-classification")
     assert zs["labels"].startswith("urgent") and zs["multi_label"] is True
-    assert testdrive.example_inputs("question-answering")["context"].startswith("My name is Wolfgang")
+    assert registry.example_inputs("question-answering")["context"].startswith("My name is Wolfgang")
 
 
 def test_mask_token_and_task_guess_from_folders(tiny_model, tmp_path):
-    assert testdrive.mask_token_of(str(tiny_model("fill-mask"))) == "[MASK]"
+    assert local_models.mask_token_of(str(tiny_model("fill-mask"))) == "[MASK]"
     expected = {"text-classification": "text-classification", "token-classification": "token-classification",
                 "fill-mask": "fill-mask", "question-answering": "question-answering",
                 "text-generation": "text-generation", "image-classification": "image-classification",
@@ -189,8 +191,8 @@ def test_mask_token_and_task_guess_from_folders(tiny_model, tmp_path):
                 "zero-shot-image-classification": "zero-shot-image-classification", "image-to-text": "image-to-text",
                 "feature-extraction": "feature-extraction", "translation": "text2text-generation"}
     for task, guess in expected.items():
-        assert testdrive.guess_task(tiny_model(task)) == guess, task
-    assert testdrive.guess_task(tmp_path) is None
+        assert local_models.guess_task(tiny_model(task)) == guess, task
+    assert local_models.guess_task(tmp_path) is None
 
 
 def test_safetensors_count_matches_torch(tiny_model):
@@ -198,12 +200,12 @@ def test_safetensors_count_matches_torch(tiny_model):
 
     folder = tiny_model("text-classification")
     model = transformers.AutoModelForSequenceClassification.from_pretrained(folder)
-    assert testdrive.safetensors_param_count(folder) == sum(p.numel() for p in model.parameters())
+    assert local_models.safetensors_param_count(folder) == sum(p.numel() for p in model.parameters())
 
 
 def test_under_the_hood_text_classification_probabilities(tiny_model):
     folder = str(tiny_model("text-classification"))
-    h = testdrive.under_the_hood(folder, "text-classification", {"text": "i love this movie"})
+    h = under_the_hood(folder, "text-classification", {"text": "i love this movie"})
     assert h.tokens[0] == "[CLS]" and h.tokens[-1] == "[SEP]" and len(h.ids) == len(h.tokens)
     assert h.id2label == {0: "NEGATIVE", 1: "POSITIVE"}
     assert abs(sum(r["probability"] for r in h.rows) - 1) < 1e-5
@@ -224,7 +226,7 @@ def test_under_the_hood_text_classification_probabilities(tiny_model):
     ("translation", {"text": "the cat sat"}),
 ])
 def test_under_the_hood_other_text_tasks(tiny_model, task, inputs):
-    h = testdrive.under_the_hood(str(tiny_model(task)), task, inputs)
+    h = under_the_hood(str(tiny_model(task)), task, inputs)
     assert h.tokens and h.rows and h.code.startswith("import torch")
 
 
@@ -232,26 +234,13 @@ def test_pictures():
     from PIL import Image
 
     img = Image.new("RGB", (64, 48), "white")
-    boxed = testdrive.draw_boxes(img, [{"label": "cat", "score": 0.9, "xmin": 5, "ymin": 20, "xmax": 30, "ymax": 40}])
+    boxed = pictures.draw_boxes(img, [{"label": "cat", "score": 0.9, "xmin": 5, "ymin": 20, "xmax": 30, "ymax": 40}])
     assert boxed.size == img.size and boxed.getpixel((5, 30)) != (255, 255, 255)
     mask = np.zeros((48, 64), bool)
     mask[:10] = True
-    over = testdrive.overlay_masks(img, [{"label": "sky", "score": None, "mask": mask}])
+    over = pictures.overlay_masks(img, [{"label": "sky", "score": None, "mask": mask}])
     assert over.getpixel((0, 0)) != (255, 255, 255) and over.getpixel((0, 40)) == (255, 255, 255)
-    depth = testdrive.colorize_depth(np.linspace(0, 1, 48 * 64).reshape(48, 64))
+    depth = pictures.colorize_depth(np.linspace(0, 1, 48 * 64).reshape(48, 64))
     assert depth.size == (64, 48) and depth.getpixel((0, 0)) != depth.getpixel((63, 47))
-    html_ = testdrive.highlight_spans("a <b> c", [{"start": 2, "end": 5, "label": "X"}])
+    html_ = pictures.highlight_spans("a <b> c", [{"start": 2, "end": 5, "label": "X"}])
     assert "&lt;b&gt;" in html_ and "<mark" in html_
-
-
-def test_fit_gate_blocks_big_loads_on_small_hosts(tiny_model):
-    from lib.hardware import Hardware
-
-    folder = str(tiny_model("text-classification"))
-    small = Hardware("small", ram_total_bytes=32 * 1024**2, ram_available_bytes=32 * 1024**2)
-    big = Hardware("big", ram_total_bytes=64 * 1024**3, ram_available_bytes=64 * 1024**3)
-    gate = testdrive.fit_gate(folder, None, "auto", "auto", small)
-    assert not gate.allowed and gate.blocked and gate.estimate_bytes > 32 * 1024**2
-    assert testdrive.fit_gate(folder, None, "auto", "auto", small, override=True).allowed
-    ok = testdrive.fit_gate(folder, None, "cpu", "fp32", big)
-    assert ok.allowed and not ok.blocked and ok.dtype == "fp32" and ok.device == "cpu"

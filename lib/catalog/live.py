@@ -1,14 +1,9 @@
 """The live catalog: one Hub ``/api/models`` request per search, every shown column in it.
 
-Why not ``HfApi.list_models`` itself: in huggingface_hub 2.4 it takes no timeout (it waits
-forever on a stalled Hub) and goes through ``http_backoff``, which retries 5 times on connection
-errors, timeouts, 429 and 5xx with 1-2-4-8-8 s sleeps (``Retry-After`` + 1 s on 429): a dead Hub
-would cost ~23 s and a rate-limited one would be hammered again. So this module sends the exact
-request ``list_models`` sends (same parameters, same encoding, documented below) through
-huggingface_hub's own HTTP session (``get_session``), headers (``build_hf_headers``: user agent,
-``HF_TOKEN`` / saved token) and error parsing (``hf_raise_for_status``), with one attempt, a
-client timeout and a deadline for the whole call. It also keeps the ``Link`` header that
-``list_models`` throws away, so ``has_more`` is exact.
+The request goes through the Hub gateway (:func:`lib.hub.listing.list_models_page`, which says why
+it is not ``HfApi.list_models`` itself: no timeout and 5 retries there); this module builds the exact
+query ``HfApi.list_models`` would send (documented below; a test compares both) and turns the answer
+into records. Every failure is a :class:`lib.hub.errors.HubError`.
 
 Query mapping (huggingface_hub 2.4 ``list_models`` argument -> ``/api/models`` parameter):
 task -> ``pipeline_tag``; search -> ``search``; author -> ``author``; library / language /
@@ -21,18 +16,17 @@ the page the Hub returned (a note says so).
 """
 from __future__ import annotations
 
-import json
-import os
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from lib.catalog.query import HUB_SORT, CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
+from lib.hub import listing, policy
+from lib.hub.errors import HubError
 from lib.hub.records import ModelRecord
 
-DEFAULT_TIMEOUT = 3.0
+DEFAULT_TIMEOUT = policy.LIST_TIMEOUT_S
 # What one row of Discover shows; ``expand`` returns only these (plus id / _id).
 EXPAND: tuple[str, ...] = (
     "author", "pipeline_tag", "library_name", "downloads", "likes", "trendingScore", "createdAt",
@@ -43,35 +37,7 @@ _API_SORT = {"trending_score": "trendingScore", "created_at": "createdAt", "last
 MAX_PAGE = 1000  # the Hub's largest page
 
 
-class HubUnavailable(Exception):
-    """The Hub could not answer a catalog or model request.
-
-    Attributes:
-        reason: human words for the UI ("Hub answered slower than 3 s").
-        kind: ``offline``, ``unreachable``, ``timeout``, ``rate_limit``, ``server``, ``not_found``,
-            ``auth``, ``bad_request``, ``garbage`` or ``error``.
-        status: the HTTP status when there was one.
-        retry_after: seconds the Hub asked to wait (429), when known.
-    """
-
-    def __init__(self, reason: str, *, kind: str = "error", status: int | None = None,
-                 retry_after: int | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.kind = kind
-        self.status = status
-        self.retry_after = retry_after
-
-    def __str__(self) -> str:
-        return self.reason
-
-
-def hub_offline() -> bool:
-    """True when HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set now or was at import of huggingface_hub."""
-    from huggingface_hub import constants
-
-    env = os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE") or ""
-    return constants.is_offline_mode() or env.strip().upper() in {"1", "ON", "YES", "TRUE"}
+# Old names, kept while callers move (the aliases go at the end of issue 7).
 
 
 def format_param_count(n: int) -> str:
@@ -83,100 +49,12 @@ def format_param_count(n: int) -> str:
     return str(n)
 
 
-def _seconds(t: float) -> str:
-    return f"{t:g} s"
-
-
-def classify_error(err: BaseException, timeout: float) -> HubUnavailable:
-    """Map any exception of a Hub call to a :class:`HubUnavailable` with human words."""
-    import httpx2
-    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
-
-    if isinstance(err, HubUnavailable):
-        return err
-    if isinstance(err, OfflineModeIsEnabled):
-        return HubUnavailable("Offline mode (HF_HUB_OFFLINE=1)", kind="offline")
-    if isinstance(err, httpx2.TimeoutException) and not isinstance(err, httpx2.ConnectTimeout):
-        return HubUnavailable(f"Hub answered slower than {_seconds(timeout)}", kind="timeout")
-    if isinstance(err, httpx2.ConnectTimeout):
-        return HubUnavailable(f"Hub unreachable (no connection within {_seconds(timeout)})", kind="unreachable")
-    if isinstance(err, httpx2.ConnectError):
-        text = str(err).lower()
-        why = ("connection refused" if "refused" in text else
-               "name not resolved" if "name" in text or "resolve" in text else "no connection")
-        return HubUnavailable(f"Hub unreachable ({why})", kind="unreachable")
-    if isinstance(err, (httpx2.RemoteProtocolError, httpx2.ReadError, httpx2.WriteError)):
-        return HubUnavailable("Hub unreachable (connection closed without an answer)", kind="unreachable")
-    if isinstance(err, httpx2.TransportError):
-        return HubUnavailable(f"Hub unreachable ({type(err).__name__})", kind="unreachable")
-    if isinstance(err, HfHubHTTPError) and err.response is not None:
-        status = err.response.status_code
-        if status == 429:
-            retry = _retry_after(err.response.headers)
-            wait = f" — retry in {retry} s" if retry is not None else " — retry later"
-            return HubUnavailable(f"Hub rate limit reached (429){wait}", kind="rate_limit", status=429,
-                                  retry_after=retry)
-        if status >= 500:
-            return HubUnavailable(f"Hub server error ({status})", kind="server", status=status)
-        msg = (getattr(err, "server_message", None) or "").strip().rstrip(".")
-        if status in (401, 403):
-            return HubUnavailable(f"Hub refused access ({status}){': ' + msg if msg else ''} — check HF_TOKEN",
-                                  kind="auth", status=status)
-        if status == 404:
-            return HubUnavailable(f"Hub answered not found (404){': ' + msg if msg else ''}", kind="not_found",
-                                  status=404)
-        return HubUnavailable(f"Hub rejected the request ({status}){': ' + msg if msg else ''}",
-                              kind="bad_request", status=status)
-    if isinstance(err, (ValueError, TypeError, KeyError, json.JSONDecodeError)):
-        return HubUnavailable("Hub returned data Hub Scout could not read", kind="garbage")
-    return HubUnavailable(f"Hub request failed ({type(err).__name__})", kind="error")
-
-
-def _retry_after(headers: Any) -> int | None:
-    raw = headers.get("Retry-After")
-    if raw is not None:
-        try:
-            return max(0, int(float(raw)))
-        except ValueError:
-            pass
-    try:
-        from huggingface_hub.utils import parse_ratelimit_headers
-        info = parse_ratelimit_headers(headers)
-        return None if info is None else int(info.reset_in_seconds)
-    except Exception:
-        return None
-
-
-def run_with_deadline(fn, timeout: float):
-    """Run ``fn()`` in a daemon thread; raise HubUnavailable(timeout) if it takes longer than ``timeout``.
-
-    Exceptions raised by ``fn`` are re-raised here. The thread is left to finish on its own (each
-    Hub call also carries a client timeout, so it does not linger).
-    """
-    box: dict[str, Any] = {}
-
-    def target():
-        try:
-            box["value"] = fn()
-        except BaseException as e:  # noqa: BLE001 - re-raised in the caller
-            box["error"] = e
-
-    t = threading.Thread(target=target, name="hub-call", daemon=True)
-    t.start()
-    t.join(timeout)
-    if t.is_alive():
-        raise HubUnavailable(f"Hub answered slower than {_seconds(timeout)}", kind="timeout")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
 @dataclass
 class LiveCatalog:
     """The Hub's model list, one request per search.
 
     token: a Hub token; None lets huggingface_hub use ``HF_TOKEN`` or the saved login, False sends none.
-    timeout: seconds for the whole call (connection, answer and parsing).
+    timeout: seconds for the whole request (connection and answer).
     endpoint: Hub URL; None = huggingface_hub's ``HF_ENDPOINT``.
     """
 
@@ -189,8 +67,7 @@ class LiveCatalog:
         return SourceInfo(kind="live", label="Hugging Face Hub (live)", sources=(self._endpoint(),))
 
     def _endpoint(self) -> str:
-        from huggingface_hub import constants
-        return (self.endpoint or constants.ENDPOINT).rstrip("/")
+        return listing.endpoint(self.endpoint)
 
     def fetch_limit(self, q: CatalogQuery) -> int:
         """How many rows to ask for: the limit, or more when client-side minimums will drop rows.
@@ -233,17 +110,13 @@ class LiveCatalog:
         return params
 
     def search(self, q: CatalogQuery) -> SearchResult:
-        """One page of the Hub's answer to ``q``; raises :class:`HubUnavailable` on any failure."""
+        """One page of the Hub's answer to ``q``; raises :class:`HubError` on any failure."""
         q = q.normalized()
-        if hub_offline():
-            raise HubUnavailable("Offline mode (HF_HUB_OFFLINE=1)", kind="offline")
         start = time.perf_counter()
-        params = self.build_params(q)
-        try:
-            items, has_next, n_requests = run_with_deadline(lambda: self._get(params), self.timeout)
-        except Exception as e:  # noqa: BLE001 - every failure becomes a reason for the UI
-            raise classify_error(e, self.timeout) from e
-        records = _parse(items)
+        page = listing.list_models_page(self.build_params(q), token=self.token, endpoint_url=self.endpoint,
+                                        timeout=self.timeout)
+        records = _parse(page.items)
+        has_next, n_requests = page.has_next, page.requests
         notes: list[str] = []
         kept = records
         if q.min_downloads:
@@ -260,26 +133,12 @@ class LiveCatalog:
             has_more=has_more, requests=n_requests, notes=tuple(notes),
         )
 
-    def _get(self, params: list[tuple[str, str]]) -> tuple[Any, bool, int]:
-        import httpx2
-        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
-
-        from lib.hub.client import count_requests
-
-        headers = build_hf_headers(token=self.token)
-        with count_requests() as counter:
-            r = get_session().get(f"{self._endpoint()}/api/models", params=params, headers=headers,
-                                  timeout=httpx2.Timeout(self.timeout))
-            hf_raise_for_status(r)
-            items = r.json()
-        return items, bool(r.links.get("next")), counter.count
-
 
 def _parse(items: Any) -> list[ModelRecord]:
     """Hub JSON list -> records; anything of the wrong shape is 'data Hub Scout could not read'."""
     if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in items):
-        raise HubUnavailable("Hub returned data Hub Scout could not read", kind="garbage")
+        raise HubError("Hub returned data Hub Scout could not read", kind="bad_answer")
     try:
         return [ModelRecord.from_api(i) for i in items]
     except (TypeError, ValueError, AttributeError) as e:
-        raise HubUnavailable("Hub returned data Hub Scout could not read", kind="garbage") from e
+        raise HubError("Hub returned data Hub Scout could not read", kind="bad_answer") from e

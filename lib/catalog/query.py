@@ -1,8 +1,9 @@
 """The one query type every catalog source answers, and its URL form."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Literal, Mapping
+from typing import Literal
 
 from lib.hub.normalize import license_value
 
@@ -48,7 +49,7 @@ class CatalogQuery:
     sort: Sort = "downloads"
     limit: int = 100
 
-    def normalized(self) -> "CatalogQuery":
+    def normalized(self) -> CatalogQuery:
         """Strip blanks, lowercase tag filters (a license without its ``license:`` prefix), clamp the
         limit, reject unknown sorts."""
         def s(v):
@@ -78,7 +79,7 @@ class CatalogQuery:
         return out
 
     @classmethod
-    def from_params(cls, params: Mapping[str, str]) -> "CatalogQuery":
+    def from_params(cls, params: Mapping[str, str]) -> CatalogQuery:
         """Parse URL parameters leniently: a malformed value is ignored, never raised."""
         kw: dict = {}
         for f in fields(cls):

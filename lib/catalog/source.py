@@ -4,7 +4,7 @@ Modes (``HUBSCOUT_CATALOG``): ``auto`` (default) asks the Hub and falls back to 
 with ``SearchResult.fallback_reason`` set, when the Hub is unreachable, slower than
 ``HUBSCOUT_LIVE_TIMEOUT`` seconds (default 3), rate-limited (429), failing (5xx), answering
 something unreadable, or when ``HF_HUB_OFFLINE=1``; ``live`` raises
-:class:`~lib.catalog.live.HubUnavailable` for the UI to show; ``snapshot`` never touches the network.
+:class:`~lib.hub.errors.HubError` for the UI to show; ``snapshot`` never touches the network.
 
 A failure is remembered for :data:`FAILURE_MEMORY_S` seconds (or the Hub's ``Retry-After`` when
 longer): auto mode then goes straight to the snapshot instead of waiting on a dead Hub at every
@@ -12,37 +12,36 @@ rerun, and its reason says so. ``live`` mode always tries again.
 """
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import replace
 from typing import Literal
 
-from lib.catalog.live import DEFAULT_TIMEOUT, HubUnavailable, LiveCatalog, hub_offline
+from lib.catalog.live import LiveCatalog
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult
+from lib.hub import offline as hub_offline_details
+from lib.hub import policy
+from lib.hub.errors import OFFLINE_MESSAGE, HubError
+from lib.settings import get_settings
 
 CatalogMode = Literal["auto", "live", "snapshot"]
 MODES: tuple[str, ...] = ("auto", "live", "snapshot")
 FAILURE_MEMORY_S = 30.0
 
 _lock = threading.Lock()
-_last_failure: tuple[float, HubUnavailable] | None = None
+_last_failure: tuple[float, HubError] | None = None
 
 
 def mode_from_env() -> CatalogMode:
-    """``HUBSCOUT_CATALOG`` (auto | live | snapshot); anything else means auto."""
-    v = (os.environ.get("HUBSCOUT_CATALOG") or "auto").strip().lower()
-    return v if v in MODES else "auto"  # type: ignore[return-value]
+    """``HUBSCOUT_CATALOG`` (auto | live | snapshot, through lib.settings); anything else means auto."""
+    return get_settings().catalog
 
 
 def live_timeout() -> float:
-    """``HUBSCOUT_LIVE_TIMEOUT`` seconds (default 3, kept within 0.1–60; junk means the default)."""
-    try:
-        t = float(os.environ.get("HUBSCOUT_LIVE_TIMEOUT") or DEFAULT_TIMEOUT)
-    except ValueError:
-        return DEFAULT_TIMEOUT
-    return min(60.0, max(0.1, t)) if t == t else DEFAULT_TIMEOUT
+    """The search deadline of the Hub policy: ``HUBSCOUT_LIVE_TIMEOUT`` seconds (default 3, kept
+    within 0.1–60; junk means the default)."""
+    return policy.current().list_timeout
 
 
 _snapshot_lock = threading.Lock()
@@ -58,16 +57,14 @@ def current_snapshot():
     file (path, modification time, size), by one caller while others wait. A file that cannot be
     read leaves the embedded snapshot in use; :func:`snapshot_problem` then says why.
     """
-    from pathlib import Path
-
     from lib.catalog.snapshot import SnapshotCatalog
 
     global _user_snapshot, _snapshot_problem, _failed_key
-    path = (os.environ.get("HUBSCOUT_SNAPSHOT_FILE") or "").strip()
-    if not path:
+    p = get_settings().snapshot_file
+    if p is None:
         _snapshot_problem = None
         return SnapshotCatalog.embedded()
-    p = Path(path).expanduser()
+    path = str(p)
     try:
         stat = p.stat()
     except OSError as e:
@@ -100,7 +97,7 @@ def forget_hub_failure() -> None:
         _last_failure = None
 
 
-def remembered_failure(now: float | None = None) -> tuple[HubUnavailable, float] | None:
+def remembered_failure(now: float | None = None) -> tuple[HubError, float] | None:
     """The remembered failure and seconds until the Hub is tried again, if still fresh."""
     now = time.monotonic() if now is None else now
     with _lock:
@@ -112,7 +109,7 @@ def remembered_failure(now: float | None = None) -> tuple[HubUnavailable, float]
     return (err, left) if left > 0 else None
 
 
-def _remember(err: HubUnavailable | None) -> None:
+def _remember(err: HubError | None) -> None:
     global _last_failure
     with _lock:
         _last_failure = None if err is None or err.kind == "offline" else (time.monotonic(), err)
@@ -129,23 +126,23 @@ def search(q: CatalogQuery, mode: CatalogMode | None = None, token: str | bool |
     if mode == "live":
         try:
             result = LiveCatalog(token=token, timeout=live_timeout()).search(q)
-        except HubUnavailable as e:
+        except HubError as e:
             _remember(e)
             raise
         _remember(None)
         return result
     # auto
-    if hub_offline():
-        return _fallback(q, "Offline mode (HF_HUB_OFFLINE=1)", start)
+    if policy.is_offline():
+        return _fallback(q, OFFLINE_MESSAGE, start)
     held = remembered_failure()
     if held is not None:
         err, left = held
-        return _fallback(q, f"{err.reason} (Hub not asked again for {left:.0f} s)", start)
+        return _fallback(q, f"{err.message} (Hub not asked again for {left:.0f} s)", start)
     try:
         result = LiveCatalog(token=token, timeout=live_timeout()).search(q)
-    except HubUnavailable as e:
+    except HubError as e:
         _remember(e)
-        return _fallback(q, e.reason, start)
+        return _fallback(q, e.message, start)
     _remember(None)
     return result
 
@@ -153,3 +150,12 @@ def search(q: CatalogQuery, mode: CatalogMode | None = None, token: str | bool |
 def _fallback(q: CatalogQuery, reason: str, start: float) -> SearchResult:
     result = current_snapshot().search(q)
     return replace(result, fallback_reason=reason, elapsed_s=time.perf_counter() - start)
+
+
+def snapshot_record(model_id: str):
+    """The current snapshot's record of ``model_id`` (None when it has none): what the Hub layer's
+    offline details use (registered below, so that lib.hub never imports the catalog)."""
+    return current_snapshot().get(model_id)
+
+
+hub_offline_details.use_offline_records(snapshot_record)

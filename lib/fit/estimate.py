@@ -64,28 +64,17 @@ they are estimated at their stored format only (dtype ``"stored"``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
+from lib.fit.dtypes import BYTES_PER_PARAM, DTYPE_LABELS, DTYPES, FLOAT_DTYPES, from_hub, hub_bytes, normalize_dtype
+from lib.fit.spec import DEFAULT_CONTEXT_TOKENS, ModelSpec
 from lib.modelconfig import ModelConfig
 
-MiB = 1024**2
-GiB = 1024**3
-
-#: dtype choices the UI offers; fp16 is accepted as an alias of bf16 (same size).
-DTYPES: tuple[str, ...] = ("fp32", "bf16", "int8", "int4")
-DTYPE_LABELS: dict[str, str] = {
-    "fp32": "fp32", "bf16": "bf16 / fp16", "fp16": "fp16", "int8": "int8", "int4": "int4",
-    "stored": "as stored",
-}
-BYTES_PER_PARAM: dict[str, float] = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "int8": 1.0, "int4": 0.5}
+MiB = 1024**2  # calibration constants are measured in MiB (sizes shown to people are decimal: lib.format)
 # bitsandbytes NF4 stores one fp32 absmax per 64 weights (0.0625 B), double-quantised to ~0.016 B.
 _QUANT_META_PER_PARAM: dict[str, float] = {"int8": 4 / 4096, "int4": 0.0163}
-# Hub safetensors dtype names -> our dtype keys.
-_HUB_DTYPE: dict[str, str] = {"F32": "fp32", "F64": "fp32", "BF16": "bf16", "F16": "fp16",
-                              "I8": "int8", "U8": "int8", "F8_E4M3": "int8", "F8_E5M2": "int8"}
-_TORCH_DTYPE: dict[str, str] = {"float32": "fp32", "float": "fp32", "bfloat16": "bf16", "float16": "fp16",
-                                "half": "fp16", "int8": "int8"}
 
 # ---- CUDA constants (calibration file, see module docstring) --------------------------------------
 CUDA_CONTEXT_BYTES = 686 * MiB
@@ -107,121 +96,6 @@ MLP_COPIES_GATED = 4.0
 MLP_COPIES_COMPOSITE_GELU = 5.5
 MLP_COPIES_FUSED = 2.0
 _COMPOSITE_ACTS = frozenset({"gelu_new", "gelu_fast", "quick_gelu", "gelu_10", "gelu_accurate"})
-
-DEFAULT_CONTEXT_TOKENS = 2048
-#: pipeline tags whose models generate with a KV cache.
-GENERATIVE_TAGS = frozenset({"text-generation", "image-text-to-text", "text2text-generation",
-                             "translation", "summarization", "automatic-speech-recognition",
-                             "image-to-text", "visual-question-answering"})
-
-
-def normalize_dtype(dtype: str) -> str:
-    """``"bfloat16"``, ``"BF16"``, ``"torch.float16"`` … -> ``bf16`` / ``fp16`` / ``fp32`` / ``int8`` / ``int4``.
-
-    Raises ValueError naming the accepted values.
-    """
-    key = str(dtype).strip().lower().replace("torch.", "")
-    key = _TORCH_DTYPE.get(key, key)
-    key = _HUB_DTYPE.get(key.upper(), key)
-    if key in BYTES_PER_PARAM or key == "stored":
-        return key
-    raise ValueError(f"unknown dtype {dtype!r}: use one of {', '.join(DTYPES)} (fp16 also accepted)")
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """What the estimator needs to know about a model (all optional but a size).
-
-    Attributes:
-        model_id: for messages.
-        params_total: parameter count (exact from safetensors, or counted from the config).
-        params_by_dtype: safetensors counts per Hub dtype name (``{"BF16": 494032768}``).
-        params_exact: True when the count is exact.
-        config: architecture facts (enables KV cache, activations and tied-embedding terms).
-        pipeline_tag: the Hub task (text-generation models get a KV cache).
-        quantized_bytes: total weight-file bytes of an already-quantized checkpoint.
-        quant_method: ``gguf`` / ``awq`` / ``gptq`` / ``bitsandbytes`` … when quantized.
-        gated: the Hub's gated flag (False, "auto", "manual").
-        requires_custom_code: the repo needs ``trust_remote_code``.
-        pickle_weights: weights only as pickle (``pytorch_model.bin`` / ``.pt`` / ``.ckpt``).
-    """
-
-    model_id: str = ""
-    params_total: int | None = None
-    params_by_dtype: Mapping[str, int] = field(default_factory=dict)
-    params_exact: bool = False
-    config: ModelConfig | None = None
-    pipeline_tag: str | None = None
-    quantized_bytes: int | None = None
-    quant_method: str | None = None
-    gated: bool | str = False
-    requires_custom_code: bool = False
-    pickle_weights: bool = False
-
-    @property
-    def checkpoint_dtype(self) -> str | None:
-        """dtype the weights are stored in (most parameters), e.g. ``bf16``; None when unknown."""
-        if self.params_by_dtype:
-            main = max(self.params_by_dtype.items(), key=lambda kv: kv[1])[0]
-            return _HUB_DTYPE.get(str(main).upper())
-        if self.config is not None and self.config.dtype:
-            return _TORCH_DTYPE.get(self.config.dtype.lower().replace("torch.", ""))
-        return None
-
-    @property
-    def is_quantized(self) -> bool:
-        return bool(self.quantized_bytes) or (self.config is not None and self.config.quantization is not None)
-
-    @property
-    def is_generative(self) -> bool:
-        if self.pipeline_tag:
-            return self.pipeline_tag in GENERATIVE_TAGS
-        return self.config is not None and self.config.is_decoder
-
-    @classmethod
-    def from_record(cls, record: Any, config: ModelConfig | None = None, *,
-                    file_sizes: Mapping[str, int] | None = None) -> "ModelSpec":
-        """From a :class:`lib.hub.records.ModelRecord` (+ optional config and ``{filename: bytes}``).
-
-        ``file_sizes`` lets quantized repos (``.gguf`` files, AWQ/GPTQ/bnb safetensors) use their
-        real sizes, and flags repos whose weights exist only as pickle files.
-        """
-        quant_bytes = None
-        quant_method = None
-        pickle = False
-        tags = set(getattr(record, "tags", ()) or ())
-        if file_sizes:
-            names = list(file_sizes)
-            gguf = [n for n in names if n.lower().endswith(".gguf")]
-            st = [n for n in names if n.endswith(".safetensors")]
-            pickles = [n for n in names if n.endswith((".bin", ".pt", ".pth", ".ckpt")) and "training_args" not in n]
-            pickle = bool(pickles) and not st and not gguf
-            if gguf:
-                # GGUF repos usually offer several quantisation levels side by side, one file each:
-                # the estimate is for the smallest one (the user picks which file to load).
-                quant_bytes = min(file_sizes[n] for n in gguf if file_sizes[n])
-                quant_method = "gguf"
-            elif config is not None and config.quantization is not None and st:
-                quant_bytes = sum(file_sizes[n] for n in st)
-                quant_method = config.quantization.method
-        if quant_method is None and config is not None and config.quantization is not None:
-            quant_method = config.quantization.method
-        if quant_method is None and "gguf" in tags and not getattr(record, "params_by_dtype", None):
-            quant_method = "gguf"
-        custom = bool(config is not None and config.requires_custom_code) or "custom_code" in tags
-        return cls(
-            model_id=str(getattr(record, "id", "")),
-            params_total=getattr(record, "params_total", None),
-            params_by_dtype=dict(getattr(record, "params_by_dtype", {}) or {}),
-            params_exact=bool(getattr(record, "params_exact", False)),
-            config=config,
-            pipeline_tag=getattr(record, "pipeline_tag", None),
-            quantized_bytes=quant_bytes,
-            quant_method=quant_method,
-            gated=getattr(record, "gated", False),
-            requires_custom_code=custom,
-            pickle_weights=pickle,
-        )
 
 
 @dataclass(frozen=True)
@@ -387,8 +261,7 @@ def weights_bytes(spec: ModelSpec, dtype: str) -> int | None:
         return int(spec.quantized_bytes)
     if dtype == "stored":
         if spec.params_by_dtype:
-            return int(sum(n * BYTES_PER_PARAM.get(_HUB_DTYPE.get(d.upper(), "fp32"), 4.0)
-                           for d, n in spec.params_by_dtype.items()))
+            return int(sum(n * hub_bytes(d) for d, n in spec.params_by_dtype.items()))
         ck = spec.checkpoint_dtype or "fp32"
         return int(spec.params_total * BYTES_PER_PARAM[ck]) if spec.params_total else None
     if not spec.params_total:
@@ -399,8 +272,7 @@ def weights_bytes(spec: ModelSpec, dtype: str) -> int | None:
         # Integer / already-8-bit tensors (position ids, quant scales) keep their size.
         total = 0.0
         for d, n in spec.params_by_dtype.items():
-            key = _HUB_DTYPE.get(str(d).upper())
-            total += n * (BYTES_PER_PARAM[dtype] if key in ("fp32", "bf16", "fp16") else BYTES_PER_PARAM.get(key or "fp32", 4.0))
+            total += n * (BYTES_PER_PARAM[dtype] if from_hub(d) in FLOAT_DTYPES else hub_bytes(d))
         rest = spec.params_total - sum(spec.params_by_dtype.values())
         return int(total + max(rest, 0) * BYTES_PER_PARAM[dtype])
     return int(spec.params_total * BYTES_PER_PARAM[dtype])
@@ -516,7 +388,6 @@ def estimate_all(spec: ModelSpec, device: str = "cpu", dtypes: Iterable[str] = D
 
 
 __all__ = [
-    "DTYPES", "DTYPE_LABELS", "BYTES_PER_PARAM", "ModelSpec", "MemoryPart", "MemoryEstimate",
-    "estimate_memory", "estimate_all", "kv_cache_bytes", "activation_bytes", "ActivationTerms", "attention_materialised",
-    "weights_bytes", "normalize_dtype",
+    "MemoryPart", "MemoryEstimate", "estimate_memory", "estimate_all", "kv_cache_bytes", "activation_bytes",
+    "ActivationTerms", "attention_materialised", "weights_bytes",
 ]

@@ -10,17 +10,24 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Iterable, Sequence
+from typing import Any
 
+from lib import format as fmt
+from lib.fit.dtypes import DTYPES, hub_bytes, normalize_dtype
 from lib.fit.estimate import (
-    CPU_IMPORT_BYTES, CPU_LOAD_MACHINERY_BYTES, CUDA_CONTEXT_BYTES, CUBLAS_WORKSPACE_BYTES,
-    DTYPES, MemoryEstimate, ModelSpec, estimate_memory, normalize_dtype,
+    CPU_IMPORT_BYTES,
+    CPU_LOAD_MACHINERY_BYTES,
+    CUBLAS_WORKSPACE_BYTES,
+    CUDA_CONTEXT_BYTES,
+    MemoryEstimate,
+    estimate_memory,
 )
+from lib.fit.spec import ModelSpec
 from lib.hardware import GPU, PROFILES, Hardware
 
-GiB = 1024**3
 #: an estimate above (1 - TIGHT_MARGIN) × limit is "tight".
 TIGHT_MARGIN = 0.15
 #: on CPU, models above this many parameters run, but slowly.
@@ -102,11 +109,12 @@ class Verdict:
 
 
 def _gb(n: int | float) -> str:
-    return f"{n / GiB:.1f} GB"
+    """A size in the reasons: decimal units, as the Hub and every other size in the UI."""
+    return fmt.size_bytes(n)
 
 
 def _gb_or_none(n: int | None) -> float | None:
-    return None if n is None else round(n / GiB, 2)
+    return None if n is None else round(fmt.gb(n), 2)
 
 
 def _limits(hw: Hardware) -> tuple[GPU | None, int | None, int]:
@@ -136,7 +144,8 @@ def verdict_from_estimates(cpu: MemoryEstimate | None, cuda: MemoryEstimate | No
     gpu_note = ""
     if gpu is not None and cuda is not None and vram:
         state = _classify(cuda.total, vram)
-        where = f"{_gb(cuda.total)} of {_gb(vram)} {'free ' if not hw.is_profile and gpu.free_bytes is not None else ''}VRAM"
+        free = "free " if not hw.is_profile and gpu.free_bytes is not None else ""
+        where = f"{_gb(cuda.total)} of {_gb(vram)} {free}VRAM"
         if state == "ok":
             return Verdict(FitKind.FITS_GPU, hw.name, dtype, "cuda", cuda.total, vram,
                            f"needs {where} on {gpu.name}", estimate=cuda)
@@ -220,8 +229,6 @@ class Badge:
     dtype: str | None = None
 
 
-_HUB_BYTES = {"F64": 8, "F32": 4, "BF16": 2, "F16": 2, "I8": 1, "U8": 1, "F8_E4M3": 1, "F8_E5M2": 1,
-              "I32": 4, "I64": 8, "U32": 4, "BOOL": 1, "I16": 2, "U16": 2, "F4": 0.5}
 # What the runner would load at: on a GPU bf16 first (its auto dtype there), then quantized; on the CPU
 # fp32 first (the runner's auto dtype on CPU: bf16 matmuls are slow on most CPUs), then smaller.
 _BADGE_GPU_DTYPES = (("bf16", 2.0), ("int8", 1.0), ("int4", 0.5))
@@ -243,7 +250,7 @@ def badge(record: Any, hw: Hardware) -> Badge:
         return Badge(FitKind.UNKNOWN, "size ?", "parameter count unknown")
     approx = "" if getattr(record, "params_exact", False) else " (size estimated)"
     gpu, vram, ram = _limits(hw)
-    stored = sum(c * _HUB_BYTES.get(str(d).upper(), 4) for d, c in by.items()) if by else None
+    stored = sum(c * hub_bytes(d) for d, c in by.items()) if by else None
     cpu_base = CPU_IMPORT_BYTES + CPU_LOAD_MACHINERY_BYTES
     gpu_base = CUDA_CONTEXT_BYTES + CUBLAS_WORKSPACE_BYTES
 
@@ -328,7 +335,8 @@ def load_warnings(spec: ModelSpec, hw: Hardware, estimate: MemoryEstimate | None
         out.append(FitWarning(Severity.WARNING, "custom_code", msg))
     if spec.pickle_weights:
         out.append(FitWarning(Severity.WARNING, "pickle",
-                              "Weights are pickle files (.bin/.pt): loading them can execute code. Prefer safetensors."))
+                              "Weights are pickle files (.bin/.pt): loading them can execute code. "
+                              "Prefer safetensors."))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(out, key=lambda w: order[w.severity])
 

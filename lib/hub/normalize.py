@@ -26,11 +26,12 @@ Pure Python, no imports from the rest of ``lib``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 # ---------------------------------------------------------------------------------------------
 # Languages
@@ -41,11 +42,7 @@ _ISO_FILE = Path(__file__).resolve().parents[1] / "data" / "iso639.txt"
 DEPRECATED_ISO639_1 = frozenset({"iw", "in", "ji", "jw", "mo", "sh", "bh"})
 # ISO 639-3 codes that on the Hub are (almost always) something else: frameworks, model families,
 # tasks, methods, file formats. As tags they are not languages; in a card's ``language:`` they are.
-ML_TAGS_NOT_LANGUAGES = frozenset("""
-api app asr aud bge bio bit bpe cfg cli cot cpu crf csv ctc dac dev dna doc ema emb env esm gan git gnn
-hub int jax knn kto law lcm lda llm log max med mel mit mlp mlx moe mpt ner nli nlu opt pos ppo pro
-ptq rag ram rnn sam sdk seg ser snr ssd stt sts svm tag tpu trl tsv tts url vae vid vit wav xml
-""".split())
+ML_TAGS_NOT_LANGUAGES = frozenset(["api", "app", "asr", "aud", "bge", "bio", "bit", "bpe", "cfg", "cli", "cot", "cpu", "crf", "csv", "ctc", "dac", "dev", "dna", "doc", "ema", "emb", "env", "esm", "gan", "git", "gnn", "hub", "int", "jax", "knn", "kto", "law", "lcm", "lda", "llm", "log", "max", "med", "mel", "mit", "mlp", "mlx", "moe", "mpt", "ner", "nli", "nlu", "opt", "pos", "ppo", "pro", "ptq", "rag", "ram", "rnn", "sam", "sdk", "seg", "ser", "snr", "ssd", "stt", "sts", "svm", "tag", "tpu", "trl", "tsv", "tts", "url", "vae", "vid", "vit", "wav", "xml"])
 MULTILINGUAL = "multilingual"
 
 
@@ -345,9 +342,9 @@ def parse_datetime(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     try:
         parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -6,9 +6,10 @@ by the live Hub listing, the embedded snapshot and a user-supplied dump of the H
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from lib.hub import normalize
 from lib.hub.normalize import DTYPE_BYTES, parse_datetime  # noqa: F401 - re-exported (older imports)
@@ -96,7 +97,7 @@ class ModelRecord:
 
     # ---- construction ------------------------------------------------------------------------
     @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> "ModelRecord":
+    def from_api(cls, data: Mapping[str, Any]) -> ModelRecord:
         """Build from a Hub API JSON object (``/api/models`` item or ``/api/models/{id}``).
 
         Accepts both the API's camelCase keys and huggingface_hub's snake_case attribute names,

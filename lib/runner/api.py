@@ -4,10 +4,12 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from . import checks, inputs as inputs_mod, loader
+from . import checks, loader
+from . import inputs as inputs_mod
 from .cache import ModelCache, shared_cache
 from .errors import BadInput, LoadRefused, NotRunnable, RunFailed, RunnerError
 from .result import LoadProgress, RunOptions, RunResult
@@ -78,7 +80,7 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
     device, dtype, notices = resolve(opts.device, opts.dtype)
     facts = loader.inspect(model_id, opts.revision, opts.token, progress)
     notices += facts.notices
-    check = checks.check_model(facts.config, task, spec.runner, trust_remote_code=opts.trust_remote_code,
+    check = checks.check_model(facts.config, spec, trust_remote_code=opts.trust_remote_code,
                                tags=facts.tags, is_sentence_transformers=facts.is_sentence_transformers)
     notices += list(check.notices)
     ok, reason = allowed
@@ -172,50 +174,46 @@ class _PeakRSS:
         self.peak = max(self.peak, psutil.Process().memory_info().rss)
 
 
-_RECORDED: dict[tuple[str, str, str, str], int] = {}
+def check_inputs(task: str, raw_inputs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Validate and normalise one input for ``task``: ``(clean, notices)``; raises BadInput/NotRunnable."""
+    return inputs_mod.validate(_spec(task).input_kind, raw_inputs)
 
 
-def _record_measured(model_id: str, dtype: str, device: str, peak: int, kind: str) -> None:
-    """Record the run's measured peak for the fit check's "measured" column (lib.fit.measured).
+@dataclass
+class Executed:
+    """What :func:`execute` produced for a list of clean inputs.
 
-    On CPU the peak is the process's, so what the host app held before torch was imported is taken
-    off (lib.fit estimates a fresh process). A repeated run with about the same peak (within 2 %) is not written again: the store is a file,
-    and a test-drive rerun must not pay for rewriting it. A store that cannot be written (read-only
-    home, full disk) must not fail the run itself.
+    Attributes:
+        outputs: one ``(output, notices)`` per input, in order.
+        latency_s: wall time of the whole call (model already loaded).
+        peak_bytes / memory_kind: see :class:`~lib.runner.result.Measurement`.
+        batched: the task's ``run_batch`` ran the inputs together.
     """
-    from lib.fit.measured import MeasuredStore
 
-    family = "cuda" if str(device).startswith("cuda") else ("mps" if device == "mps" else "cpu")
-    host = host_process_bytes()
-    if kind == "process_rss_peak" and host and peak > host:
-        # comparable with lib.fit's fresh-process estimate: without what the host app held before torch
-        peak, kind = peak - host, "process_rss_peak_minus_host_app"
-    store = MeasuredStore()
-    key = (str(store.path), model_id, dtype, family)
-    last = _RECORDED.get(key)
-    if last is not None and abs(peak - last) <= 0.02 * last:
-        return
-    try:
-        store.record(model_id, dtype, family, peak, note=kind)
-        _RECORDED[key] = peak
-    except (OSError, ValueError):
-        pass
+    outputs: list[tuple[dict[str, Any], list[str]]]
+    latency_s: float
+    peak_bytes: int
+    memory_kind: str
+    batched: bool
 
 
-def run(model_id: str, task: str, raw_inputs: dict[str, Any], opts: RunOptions | None = None, *,
-        progress: Callable[[LoadProgress], None] | None = None,
-        allowed: tuple[bool, str | None] = (True, None), cache: ModelCache | None = None) -> RunResult:
-    """Run ``model_id`` on ``raw_inputs`` for ``task``. Raises RunnerError subclasses only."""
-    from . import code as code_mod
-    from .tasks import RUNNERS
+def execute(prep: Prepared, task: str, clean: list[dict[str, Any]], opts: RunOptions | None = None, *,
+            batch: bool | None = None) -> Executed:
+    """Run the loaded model on already validated inputs (see :func:`check_inputs`).
+
+    With ``batch`` (default: when there are two or more inputs) the inputs go through the task's
+    ``run_batch`` when it has one (one pipeline call for the batch), else through its per-item run
+    function one by one. Raises RunnerError subclasses only: a
+    failure of any input fails the call (a job then retries a failed batch item by item).
+    """
+    from lib import tasks as registry
 
     opts = opts or RunOptions()
     spec = _spec(task)
-    clean, notices = inputs_mod.validate(spec.input_kind, raw_inputs)
-    prep = prepare(model_id, task, opts, progress=progress, allowed=allowed, cache=cache)
-    notices += prep.notices
+    own = prep.runner == spec.runner  # checks may pick another runner (e.g. a sentence-transformers model)
+    batch_fn = spec.run_batch if own and (len(clean) > 1 if batch is None else batch) else None
+    fn = spec.run if own else registry.run_functions()[prep.runner]
     loaded = prep.loaded
-    fn = RUNNERS[prep.runner]
 
     import torch
 
@@ -225,11 +223,21 @@ def run(model_id: str, task: str, raw_inputs: dict[str, Any], opts: RunOptions |
     t0 = time.perf_counter()
     try:
         with _PeakRSS() as rss, torch.inference_mode():
-            output, run_notices = fn(loaded, clean, task, opts)
+            if batch_fn is not None:
+                outputs = list(batch_fn(loaded, clean, task, opts))
+                if len(outputs) != len(clean):
+                    raise RunFailed(f"The batch gave {len(outputs)} outputs for {len(clean)} inputs.")
+            else:
+                outputs = [fn(loaded, item, task, opts) for item in clean]
     except RunnerError:
         raise
+    except registry.TaskInputError as e:
+        raise BadInput(str(e)) from None
+    except registry.TaskRunError as e:
+        raise RunFailed(str(e)) from None
     except (torch.cuda.OutOfMemoryError, MemoryError):
-        raise RunFailed("Ran out of memory during the run: try a shorter input, a smaller dtype or another device.") from None
+        raise RunFailed("Ran out of memory during the run: try a shorter input, a smaller dtype or another "
+                        "device.") from None
     except (ValueError, KeyError, IndexError, TypeError, RuntimeError) as e:
         msg = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
         raise RunFailed(f"The model failed on this input: {type(e).__name__}: {msg}") from None
@@ -238,9 +246,36 @@ def run(model_id: str, task: str, raw_inputs: dict[str, Any], opts: RunOptions |
         peak, kind = int(torch.cuda.max_memory_allocated()), "cuda_max_allocated"
     else:
         peak, kind = int(rss.peak), "process_rss_peak"
-    _record_measured(model_id, loaded.dtype, loaded.device, peak, kind)
-    code = code_mod.run_code(model_id, task, loaded.device, loaded.dtype, clean, prep.config, opts,
+    return Executed(outputs, latency, peak, kind, batch_fn is not None)
+
+
+def result_for(prep: Prepared, task: str, clean: dict[str, Any], output: dict[str, Any], notices: list[str],
+               latency_s: float, peak_bytes: int, memory_kind: str, opts: RunOptions | None = None) -> RunResult:
+    """The RunResult of one input (with the code that reproduces it)."""
+    from . import code as code_mod
+
+    opts = opts or RunOptions()
+    loaded = prep.loaded
+    code = code_mod.run_code(prep.model_id, task, loaded.device, loaded.dtype, clean, prep.config, opts,
                              sentence_transformers=loaded.kind == "sentence_transformers")
-    return RunResult(model_id=model_id, task=task, output=output, renderer=spec.renderer, latency_s=latency,
-                     load_s=prep.load_s, cached=prep.cached, peak_memory_bytes=peak, memory_kind=kind,
-                     device=loaded.device, dtype=loaded.dtype, notices=notices + run_notices, code=code)
+    return RunResult(model_id=prep.model_id, task=task, output=output, renderer=_spec(task).renderer,
+                     latency_s=latency_s, load_s=prep.load_s, cached=prep.cached, peak_memory_bytes=peak_bytes,
+                     memory_kind=memory_kind, device=loaded.device, dtype=loaded.dtype, notices=notices,
+                     code=code, host_bytes=host_process_bytes())
+
+
+def run(model_id: str, task: str, raw_inputs: dict[str, Any], opts: RunOptions | None = None, *,
+        progress: Callable[[LoadProgress], None] | None = None,
+        allowed: tuple[bool, str | None] = (True, None), cache: ModelCache | None = None) -> RunResult:
+    """Run ``model_id`` on ``raw_inputs`` for ``task``. Raises RunnerError subclasses only.
+
+    The result carries the run's measurement (``RunResult.measurement``: peak memory, kind, latency,
+    device, dtype); the runner records nothing: its caller (a ``lib.jobs`` job) does.
+    """
+    opts = opts or RunOptions()
+    clean, notices = check_inputs(task, raw_inputs)
+    prep = prepare(model_id, task, opts, progress=progress, allowed=allowed, cache=cache)
+    done = execute(prep, task, [clean], opts)
+    output, run_notices = done.outputs[0]
+    return result_for(prep, task, clean, output, notices + prep.notices + run_notices, done.latency_s,
+                      done.peak_bytes, done.memory_kind, opts)

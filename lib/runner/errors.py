@@ -43,9 +43,22 @@ class LoadTimeout(RunnerError):
 
 
 class ModelUnavailable(RunnerError):
-    """The model could not be found or downloaded (wrong id, gated, offline)."""
+    """The model could not be found or downloaded (wrong id, gated, offline).
+
+    Built from the Hub gateway's error (:meth:`from_hub`): ``kind`` is its
+    :attr:`lib.hub.errors.HubError.kind` (``not_found``, ``gated``, ``offline`` …), None otherwise.
+    """
 
     title = "Model not available"
+
+    def __init__(self, message: str, kind: str | None = None):
+        super().__init__(message)
+        self.kind = kind
+
+    @classmethod
+    def from_hub(cls, err, prefix: str = "") -> ModelUnavailable:
+        """From a :class:`lib.hub.errors.HubError`: its message (after ``prefix``) and kind."""
+        return cls(f"{prefix}{err.message}", kind=err.kind)
 
 
 class LoadFailed(RunnerError):

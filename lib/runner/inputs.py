@@ -13,7 +13,7 @@ from typing import Any
 from .errors import BadInput
 
 MAX_TEXT_CHARS = 20_000
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 20 * 10**6  # 20 MB, decimal like every size in the UI
 MAX_LABELS = 32
 MAX_SENTENCES = 32
 MAX_AUDIO_SECONDS = 60
@@ -54,15 +54,15 @@ def _bytes_of(raw: Any, what: str) -> bytes | None:
         data = bytes(raw)
     elif isinstance(raw, (str, Path)) and Path(raw).is_file():
         if Path(raw).stat().st_size > MAX_UPLOAD_BYTES:
-            raise BadInput(f"The {what} file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+            raise BadInput(f"The {what} file is larger than {MAX_UPLOAD_BYTES // 10**6} MB.")
         data = Path(raw).read_bytes()
     elif hasattr(raw, "read"):  # Streamlit UploadedFile, open files
         data = raw.read()
     else:
         return None
     if len(data) > MAX_UPLOAD_BYTES:
-        raise BadInput(f"The {what} file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
-                       f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        raise BadInput(f"The {what} file is {len(data) / 10**6:.1f} MB; the limit is "
+                       f"{MAX_UPLOAD_BYTES // 10**6} MB.")
     if not data:
         raise BadInput(f"The {what} file is empty.")
     return data
@@ -133,19 +133,6 @@ def load_audio(raw: Any):
     if arr.size / sr > MAX_AUDIO_SECONDS:
         raise BadInput(f"The clip is {arr.size / sr:.0f} s long; the limit is {MAX_AUDIO_SECONDS} s.")
     return {"array": arr.astype(np.float32), "sampling_rate": sr}
-
-
-def resample(audio: dict, rate: int) -> dict:
-    """Linear-interpolation resampling to ``rate`` (enough for a test drive)."""
-    import numpy as np
-
-    sr = audio["sampling_rate"]
-    if not rate or sr == rate:
-        return audio
-    arr = audio["array"]
-    n = max(int(round(arr.size * rate / sr)), 1)
-    out = np.interp(np.linspace(0, arr.size - 1, n), np.arange(arr.size), arr).astype(np.float32)
-    return {"array": out, "sampling_rate": rate}
 
 
 def _table(raw: Any) -> dict[str, list[str]]:

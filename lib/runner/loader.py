@@ -1,14 +1,16 @@
 """Find a model's files (local folder or Hub download with byte progress) and load it for a runner.
 
+The Hub is asked only through the gateway (:mod:`lib.hub.gateway`): its facts cache means a model the
+Model page already looked up costs no ``model_info`` or config.json request here, and a rerun none at
+all; a Hub failure arrives as a :class:`~lib.hub.errors.HubError` and becomes :class:`ModelUnavailable`.
 torch / transformers / huggingface_hub are imported inside the functions, never at module import.
 """
 from __future__ import annotations
 
-import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .errors import LoadFailed, ModelUnavailable
 from .result import LoadProgress
@@ -34,6 +36,7 @@ class RepoFacts:
         tags: Hub tags (``custom_code`` …), empty for local folders.
         revision: commit / revision asked for.
         notices: what the user should know about where the files come from.
+        sha: the commit the Hub resolved ``revision`` to (downloads then skip resolving it again).
     """
 
     source: str
@@ -44,6 +47,7 @@ class RepoFacts:
     tags: list[str] = field(default_factory=list)
     revision: str | None = None
     notices: list[str] = field(default_factory=list)
+    sha: str | None = None
 
     @property
     def has_safetensors(self) -> bool:
@@ -64,75 +68,64 @@ def _notify(progress: ProgressFn | None, p: LoadProgress) -> None:
 
 def inspect(model: str, revision: str | None = None, token: str | None = None,
             progress: ProgressFn | None = None) -> RepoFacts:
-    """Read config.json and the file list without downloading weights."""
-    import json
-
+    """Read config.json and the file list without downloading weights (Hub facts come from the
+    gateway's per-process cache when the model was looked up recently)."""
     path = Path(model).expanduser()
     if path.is_dir():
         return _folder_facts(path)
-    key = (model, revision, bool(token))
-    with _FACTS_LOCK:
-        hit = _FACTS.get(key)
-    if hit is not None and time.monotonic() - hit[0] < FACTS_TTL_S:
-        return hit[1]  # a rerun of a loaded model asks the Hub nothing
-    facts = _hub_facts(model, revision, token, progress)
-    if not facts.is_local:  # a cache fallback is not remembered: the Hub may be back next time
-        with _FACTS_LOCK:
-            _FACTS[key] = (time.monotonic(), facts)
-    return facts
-
-
-FACTS_TTL_S = 600.0
-_FACTS: dict[tuple, tuple[float, RepoFacts]] = {}
-_FACTS_LOCK = threading.Lock()
+    return _hub_facts(model, revision, token, progress)
 
 
 def forget_hub_facts() -> None:
     """Drop the remembered Hub facts (tests; a "refresh" that must ask the Hub again)."""
-    with _FACTS_LOCK:
-        _FACTS.clear()
+    from lib.hub.facts import forget
+
+    forget()
 
 
 def _hub_facts(model: str, revision: str | None, token: str | None, progress: ProgressFn | None) -> RepoFacts:
-    """One model_info (file list, sizes, tags) + config.json from the Hub; the local cache when it is down."""
-    import json
+    """The model's info (file list, sizes, tags) + config.json through the gateway; the local cache
+    when the Hub cannot answer."""
+    from lib.hub import gateway
+    from lib.hub.errors import HubError
 
     _notify(progress, LoadProgress("resolve", f"Looking up {model} on the Hub"))
-    from huggingface_hub import HfApi, hf_hub_download
-    from huggingface_hub.errors import (EntryNotFoundError, GatedRepoError, HfHubHTTPError,
-                                        RepositoryNotFoundError, RevisionNotFoundError)
-
     try:
-        info = HfApi(token=token).model_info(model, revision=revision, files_metadata=True, timeout=HUB_TIMEOUT_S)
+        info = gateway.model_info(model, revision=revision, token=token)
         files = [s.rfilename for s in (info.siblings or [])]
         sizes = {s.rfilename: (s.size or 0) for s in (info.siblings or [])}
         tags = list(info.tags or [])
-        try:
-            cfg_path = hf_hub_download(model, "config.json", revision=revision, token=token)
-            config = json.loads(Path(cfg_path).read_text(encoding="utf-8"))
-        except EntryNotFoundError:
-            config = {}
-    except GatedRepoError:
-        raise ModelUnavailable(f"{model} is gated: accept its terms on the Hub and set HF_TOKEN.") from None
-    except RepositoryNotFoundError:
-        raise ModelUnavailable(f"No model called {model!r} on the Hub (or it is private).") from None
-    except RevisionNotFoundError:
-        raise ModelUnavailable(f"{model} has no revision {revision!r}.") from None
-    except Exception as e:  # noqa: BLE001 - HTTP errors, and the HTTP client's own connection errors
-        # (httpx's are not OSErrors): unreachable Hub, offline mode, timeouts, garbage answers.
+        config = _hub_config(model, revision, token, files)
+    except HubError as e:
+        if not e.unavailable:
+            raise ModelUnavailable.from_hub(e) from None
         cached = _cached_snapshot(model, revision)
         if cached is None:
-            raise ModelUnavailable(f"Could not reach the Hub for {model} ({_short(e)}), and it is not in the "
-                                   "local cache.") from None
+            raise ModelUnavailable(f"Could not reach the Hub for {model} ({e.message}), and it is not in the "
+                                   "local cache.", kind=e.kind) from None
         facts = _folder_facts(cached)
-        facts.notices.append(f"The Hub did not answer ({_short(e)}): using the copy of {model} in the local cache.")
+        facts.notices.append(f"The Hub did not answer ({e.message}): using the copy of {model} in the local cache.")
         return facts
-    facts = RepoFacts(model, False, config, files, 0, tags, revision)
+    facts = RepoFacts(model, False, config, files, 0, tags, revision, sha=info.sha)
     facts.total_bytes = sum(sizes.get(f, 0) for f in _wanted(files, facts.has_safetensors))
     return facts
 
 
-HUB_TIMEOUT_S = 10.0
+def _hub_config(model: str, revision: str | None, token: str | None, files: list[str]) -> dict:
+    """config.json ({} when the repo has none); a config that is not a JSON object is the model's fault."""
+    from lib.hub import gateway
+    from lib.hub.errors import HubError
+
+    if "config.json" not in files:
+        return {}
+    try:
+        return gateway.model_config(model, revision=revision, token=token)
+    except HubError as e:
+        if e.kind == "not_found":
+            return {}
+        if e.kind == "bad_answer":
+            raise ModelUnavailable.from_hub(e, prefix=f"{model}: ") from None
+        raise
 
 
 def _folder_facts(path: Path) -> RepoFacts:
@@ -143,14 +136,11 @@ def _folder_facts(path: Path) -> RepoFacts:
 
 
 def _cached_snapshot(model: str, revision: str | None) -> Path | None:
-    """The complete local-cache snapshot of ``model`` (no network), or None."""
-    from huggingface_hub import snapshot_download
+    """The complete local-cache snapshot of ``model`` with a config.json (no network), or None."""
+    from lib.hub import gateway
 
-    try:
-        folder = Path(snapshot_download(model, revision=revision, local_files_only=True))
-    except Exception:  # noqa: BLE001 - not cached (LocalEntryNotFoundError) or an unreadable cache
-        return None
-    return folder if (folder / "config.json").is_file() else None
+    folder = gateway.cached_snapshot(model, revision)
+    return folder if folder is not None and (folder / "config.json").is_file() else None
 
 
 def _wanted(files: list[str], has_safetensors: bool) -> list[str]:
@@ -169,8 +159,10 @@ def download(facts: RepoFacts, token: str | None = None, progress: ProgressFn | 
     """Local folder for ``facts`` (downloads from the Hub with byte progress when needed)."""
     if facts.is_local:
         return facts.source
-    from huggingface_hub import snapshot_download
     from tqdm.auto import tqdm as base_tqdm
+
+    from lib.hub import gateway
+    from lib.hub.errors import HubError
 
     total = facts.total_bytes
     state = {"done": 0}
@@ -190,11 +182,11 @@ def download(facts: RepoFacts, token: str | None = None, progress: ProgressFn | 
 
     _notify(progress, LoadProgress("download", f"Downloading {facts.source}", 0, total))
     ignore = IGNORE_ALWAYS + (PICKLE_WEIGHTS if facts.has_safetensors else [])
-    try:
-        folder = snapshot_download(facts.source, revision=facts.revision, token=token, ignore_patterns=ignore,
-                                   tqdm_class=_Progress)
-    except Exception as e:  # network / disk errors
-        raise ModelUnavailable(f"Downloading {facts.source} failed: {_short(e)}") from None
+    try:  # the resolved commit: no second model_info request, cached files cost none
+        folder = gateway.download_snapshot(facts.source, revision=facts.sha or facts.revision, token=token,
+                                           ignore_patterns=ignore, tqdm_class=_Progress)
+    except HubError as e:  # network / disk errors
+        raise ModelUnavailable.from_hub(e, prefix=f"Downloading {facts.source} failed: ") from None
     _notify(progress, LoadProgress("download", f"Downloaded {facts.source}", total, total))
     return folder
 

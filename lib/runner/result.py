@@ -19,6 +19,7 @@ class RunOptions:
         max_new_tokens / temperature / top_p / do_sample: generation settings.
         system_prompt: optional system message for chat models.
         threshold: minimum score for object-detection boxes.
+        batch_size: inputs per batch when a job runs many inputs through a task's ``run_batch``.
     """
 
     device: str = "auto"
@@ -33,6 +34,7 @@ class RunOptions:
     do_sample: bool = False
     system_prompt: str | None = None
     threshold: float = 0.5
+    batch_size: int = 16
 
 
 @dataclass
@@ -47,6 +49,29 @@ class LoadProgress:
     @property
     def fraction(self) -> float | None:
         return (self.done_bytes / self.total_bytes) if self.total_bytes else None
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a run measured; the runner returns it and its caller records it (``lib.jobs.measured``).
+
+    Attributes:
+        model_id: the model (Hub id or folder) that ran.
+        device / dtype: where and how it ran (``cpu`` / ``cuda:0`` …, ``fp32`` …).
+        peak_bytes: CUDA max allocated during the run on CUDA, else the process RSS peak.
+        kind: ``cuda_max_allocated`` or ``process_rss_peak``.
+        latency_s: wall time of the measured call (model already loaded).
+        host_bytes: on CPU, what this process held just before the runner first imported torch (the host
+            app); None when unknown.
+    """
+
+    model_id: str
+    device: str
+    dtype: str
+    peak_bytes: int
+    kind: str
+    latency_s: float
+    host_bytes: int | None = None
 
 
 @dataclass
@@ -65,6 +90,7 @@ class RunResult:
         device / dtype: where and how it ran (``cpu`` / ``fp32`` …).
         notices: things the user should know (truncation, dtype fallback …).
         code: Python that reproduces this run with transformers (with its inputs).
+        host_bytes: see :class:`Measurement`.
     """
 
     model_id: str
@@ -80,3 +106,10 @@ class RunResult:
     dtype: str
     notices: list[str] = field(default_factory=list)
     code: str = ""
+    host_bytes: int | None = None
+
+    @property
+    def measurement(self) -> Measurement:
+        """The run's measurement, for its caller to record (the runner stores nothing)."""
+        return Measurement(self.model_id, self.device, self.dtype, self.peak_memory_bytes, self.memory_kind,
+                           self.latency_s, self.host_bytes)

@@ -1,34 +1,29 @@
-"""Cached access to the catalog for the pages (st.cache_data with a TTL).
+"""Cached access to the catalog and the Hub for the pages.
 
-Repeating a query within ``HUBSCOUT_CACHE_TTL`` seconds (default 600) answers from the cache and
-makes no new Hub request. Answers that fell back to the snapshot are not cached: the next rerun
-asks ``lib.catalog.source`` again, which remembers a Hub failure for a while and goes straight to
-the snapshot meanwhile (no live timeout on every filter change), then retries the Hub.
-``live``-mode failures (``HubUnavailable``) propagate to the page and are never cached.
+Searches: ``st.cache_data`` with a TTL. Repeating a query within ``HUBSCOUT_CACHE_TTL`` seconds
+(default 600) answers from the cache and makes no new Hub request. Answers that fell back to the
+snapshot are not cached: the next rerun asks ``lib.catalog.source`` again, which remembers a Hub
+failure for a while and goes straight to the snapshot meanwhile (no live timeout on every filter
+change), then retries the Hub. ``live``-mode failures (:class:`~lib.hub.errors.HubError`) propagate to the page and are never cached.
+
+Model facts: not cached here. The Hub gateway keeps one per-process cache of them
+(:mod:`lib.hub.facts`, same TTL, failures kept only briefly) shared with the test-drive and the
+runner, so a model the Model page looked up is not fetched again when it is run.
 """
 from __future__ import annotations
-
-import os
 
 import streamlit as st
 
 from lib.catalog import source
-from lib.catalog.live import HubUnavailable
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
+from lib.hub import facts as hub_facts
+from lib.hub.errors import HubError
 
-__all__ = ["HubUnavailable", "search", "facets", "snapshot_info", "snapshot_problem", "mode_from_env", "clear",
-           "forget_hub_down", "CACHE_TTL_S", "model_lookup", "config_param_count"]
+__all__ = ["HubError", "search", "facets", "snapshot_info", "snapshot_problem", "mode_from_env",
+           "clear", "forget_hub_down", "CACHE_TTL_S", "model_lookup", "forget_model", "config_param_count"]
 
-
-def _ttl() -> int:
-    try:
-        return max(0, int(float(os.environ.get("HUBSCOUT_CACHE_TTL", "600"))))
-    except ValueError:
-        return 600
-
-
-CACHE_TTL_S = _ttl()
+CACHE_TTL_S = int(hub_facts.cache_ttl())
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=512, show_spinner=False)
@@ -65,7 +60,7 @@ def clear() -> None:
     """Drop cached answers (tests, "refresh" buttons)."""
     _search.clear()
     _facets.clear()
-    _model_lookup.clear()
+    hub_facts.forget()
     forget_hub_down()
 
 
@@ -95,23 +90,24 @@ def mode_from_env() -> str:
 
 
 # ---- model page -----------------------------------------------------------------------------------
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
-def _model_lookup(model_id: str, offline: bool, token_set: bool):
-    from lib import model_page
-
-    return model_page.lookup(model_id, offline=offline)
-
-
 def model_lookup(model_id: str, offline: bool, token_set: bool = False):
-    """``lib.model_page.lookup`` cached for ``HUBSCOUT_CACHE_TTL`` seconds: the Model page's Hub
-    requests (details, card, config.json) happen once per model; reruns (a slider moved) make none.
-    ``token_set`` only keys the cache (a token changes what a gated repo answers)."""
-    return _model_lookup(model_id, offline, token_set)
+    """``lib.model_lookup.lookup``: the Model page's Hub requests (details, card, config.json) happen once
+    per model per ``HUBSCOUT_CACHE_TTL`` seconds, in the gateway's facts cache that the test-drive and
+    the runner share; reruns (a slider moved) make none. ``token_set`` is kept for callers: the
+    gateway keys its cache by the token in use."""
+    from lib import model_lookup
+
+    return model_lookup.lookup(model_id, offline=offline)
 
 
-def forget_model(model_id: str, offline: bool, token_set: bool = False) -> None:
-    """Drop one model's cached answer (a "refresh" button)."""
-    _model_lookup.clear(model_id, offline, token_set)
+def forget_model(model_id: str, offline: bool = False, token_set: bool = False) -> None:
+    """Drop one model's cached facts (a "Refresh" button): the next lookup asks the Hub again."""
+    from lib.hub.ids import validate_model_id
+
+    try:
+        hub_facts.forget(validate_model_id(model_id))
+    except HubError:
+        pass  # not a model id: nothing was cached for it
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -8,13 +8,15 @@ the selected row and ``source=`` (kept by the frame).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import streamlit as st
 
-from lib import discover
+from lib import charts as chart_data
+from lib import filter_choices as filters
 from lib import format as fmt
+from lib import results
 from lib.catalog.query import SORTS, CatalogQuery
 from lib.catalog.result import SearchResult
 from lib.hub.records import ModelRecord
@@ -51,7 +53,7 @@ def _init_from_url() -> None:
     ss[KEYS["library"]] = q.library or ""
     ss[KEYS["language"]] = q.language or ""
     ss[KEYS["license"]] = q.license or ""
-    ss[KEYS["size"]] = discover.preset_for(q.params_min, q.params_max)
+    ss[KEYS["size"]] = filters.preset_for(q.params_min, q.params_max)
     ss[KEYS["params_min"]] = fmt.count_text(q.params_min)
     ss[KEYS["params_max"]] = fmt.count_text(q.params_max)
     ss[KEYS["min_downloads"]] = q.min_downloads or 0
@@ -104,8 +106,8 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
     author = row2[0].text_input("Author", key=KEYS["author"], placeholder="e.g. google, Qwen")
 
     c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
-    size = c1.selectbox("Parameters", discover.preset_labels(), key=KEYS["size"], on_change=_on_size_change)
-    rng = discover.preset_range(size)
+    size = c1.selectbox("Parameters", filters.preset_labels(), key=KEYS["size"], on_change=_on_size_change)
+    rng = filters.preset_range(size)
     if rng is None:
         lo_text = c2.text_input("Min parameters", key=KEYS["params_min"], placeholder="e.g. 100M")
         hi_text = c3.text_input("Max parameters", key=KEYS["params_max"], placeholder="e.g. 1.5B")
@@ -127,11 +129,11 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
     if callable(facets):
         facets = facets()
     task_counts = dict(facets.get("task", []))
-    task_opts = discover.task_options()
+    task_opts = filters.task_options()
     if ss[KEYS["task"]] not in task_opts:  # an unknown tag from a URL: keep it, labelled as is
         task_opts.insert(1, ss[KEYS["task"]])
     task = row1[0].selectbox("Task", task_opts, key=KEYS["task"],
-                             format_func=lambda t: discover.task_label(t, task_counts))
+                             format_func=lambda t: filters.task_label(t, task_counts))
     library = _facet_select(row2[1], "Library", "library", facets)
     language = _facet_select(row2[2], "Language", "language", facets)
     license_ = _facet_select(row2[3], "License", "license", facets)
@@ -149,7 +151,7 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
 def _on_size_change() -> None:
     """Switching to "Custom range" starts from the range that was in use."""
     ss = st.session_state
-    if ss.get(KEYS["size"]) == discover.CUSTOM:
+    if ss.get(KEYS["size"]) == filters.CUSTOM:
         lo, hi = ss.get(_LAST_RANGE, (None, None))
         ss[KEYS["params_min"]] = fmt.count_text(lo)
         ss[KEYS["params_max"]] = fmt.count_text(hi)
@@ -158,10 +160,10 @@ def _on_size_change() -> None:
 def _facet_select(col, label: str, facet: str, facets: dict) -> str | None:
     key = KEYS[facet]
     current = st.session_state.get(key) or ""
-    opts = discover.facet_options(facets.get(facet), current)
+    opts = filters.facet_options(facets.get(facet), current)
     counts = dict(facets.get(facet, []))
     value = col.selectbox(label, opts, key=key, accept_new_options=True,
-                          format_func=lambda v: discover.facet_label(v, counts, "Any"),
+                          format_func=lambda v: filters.facet_label(v, counts, "Any"),
                           help="Pick one or type any Hub tag")
     return (value or "").strip() or None
 
@@ -181,7 +183,7 @@ def run_search(query: CatalogQuery, mode: str) -> Outcome:
     with st.spinner("Searching the catalog…"):
         try:
             return Outcome(cached.search(query, mode))
-        except cached.HubUnavailable as exc:
+        except cached.HubError as exc:
             return Outcome(None, getattr(exc, "reason", None) or str(exc))
 
 
@@ -221,9 +223,9 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
                   fit: dict[str, str] | None = None) -> ModelRecord | None:
     """The results table; returns the selected model (restored from ``model=`` in the URL)."""
     records = result.records
-    df = discover.results_frame(records, fit)
+    df = results.results_frame(records, fit)
     url_model = st.query_params.get("model")
-    row = discover.row_of(records, url_model)
+    row = results.row_of(records, url_model)
     column_config = {
         "Model": st.column_config.LinkColumn(
             "Model", display_text=r"https://huggingface\.co/(.*)", width=300,
@@ -240,8 +242,8 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
         "Updated": st.column_config.DateColumn("Updated", format="distance"),
     }
     if fit is not None:
-        column_config[discover.FIT_COLUMN] = st.column_config.TextColumn(
-            discover.FIT_COLUMN, help="Rough check of the weights (+20 % for runtime) against this "
+        column_config[results.FIT_COLUMN] = st.column_config.TextColumn(
+            results.FIT_COLUMN, help="Rough check of the weights (+20 % for runtime) against this "
             "machine's GPU memory, then RAM, at bf16, then int8, then int4. Select a row for details; "
             "the Model page has the full estimate.")
     state = st.dataframe(
@@ -280,11 +282,11 @@ def selected_model(record: ModelRecord, hw=None) -> None:
     with st.container(border=True, key=P + "selected"):
         st.markdown(
             f"**Selected: {record.id}** · {fmt.params(record.params_total, record.params_exact)} parameters"
-            f" · {discover.weights_label(record)} of weights"
+            f" · {results.weights_label(record)} of weights"
             + (f" ({record.main_dtype})" if record.main_dtype else "")
         )
         if hw is not None:
-            st.caption(f"On this machine — {discover.fit_tooltip(record, hw)}")
+            st.caption(f"On this machine — {results.fit_tooltip(record, hw)}")
         links.open_model_link(record.id, record.hub_url)
 
 
@@ -296,11 +298,11 @@ def charts(records: list[ModelRecord]) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Downloads vs parameters**")
-        data = discover.scatter_frame(records)
+        data = chart_data.scatter_frame(records)
         if data.empty:
             st.info("None of these results has both a parameter count and downloads to plot.")
         else:
-            st.altair_chart(discover.scatter_chart(data), width="stretch", height=520, key=P + "scatter")
+            st.altair_chart(chart_data.scatter_chart(data), width="stretch", height=520, key=P + "scatter")
             missing = len(records) - len(data)
             if missing:
                 st.caption(f"{missing} of {len(records)} results lack a parameter count or downloads "
@@ -308,13 +310,13 @@ def charts(records: list[ModelRecord]) -> None:
     with right:
         by = st.segmented_control("Count by", ["task", "library"], key=P + "count_by", default="task",
                                   format_func=str.capitalize) or "task"
-        counts = discover.counts_frame(records, by).head(20)
-        st.altair_chart(discover.counts_chart(counts, by), width="stretch")
+        counts = chart_data.counts_frame(records, by).head(20)
+        st.altair_chart(chart_data.counts_chart(counts, by), width="stretch")
 
 
 def download(result: SearchResult, query: CatalogQuery) -> None:
     st.download_button(
-        "Download CSV", data=discover.results_csv(result.records),
-        file_name=discover.csv_filename(query.to_params()), mime="text/csv",
+        "Download CSV", data=results.results_csv(result.records),
+        file_name=results.csv_filename(query.to_params()), mime="text/csv",
         icon=":material/download:", key=P + "csv",
     )

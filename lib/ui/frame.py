@@ -165,18 +165,8 @@ def _nav() -> None:
 
 
 def hardware_lines(hw: hardware.Hardware) -> str:
-    """RAM, then each GPU with its memory, as markdown lines."""
-    gib = hardware.GiB
-    lines = [f"- RAM: **{hw.ram_total_bytes / gib:.0f} GB**"
-             + (f" ({hw.ram_available_bytes / gib:.1f} GB free)" if hw.ram_available_bytes else "")]
-    if hw.cpu_count:
-        lines.append(f"- CPU: {hw.cpu_count} threads")
-    if not hw.gpus:
-        lines.append("- GPU: none detected")
-    for g in hw.gpus:
-        mem = f"{g.total_bytes / gib:.0f} GB VRAM" if g.kind == "cuda" else "shares RAM"
-        lines.append(f"- GPU: **{g.name}**, {mem}")
-    return "\n".join(lines)
+    """RAM, then each GPU with its memory, as markdown lines (decimal GB: ``Hardware.lines``)."""
+    return hw.lines()
 
 
 def page_exists(path: str) -> bool:

@@ -2,21 +2,22 @@
 
 ``input_widgets(spec, key, example) -> Inputs``: the raw inputs in ``lib.runner.inputs.validate`` keys
 plus the run settings the task needs (generation settings, detection threshold). Every widget
-starts from ``example`` (lib.testdrive.example_inputs) so that one click on Run shows the model
+starts from ``example`` (the task module's example: lib.tasks.example_inputs) so that one click on Run shows the model
 working; uploads replace the example image / clip. Widget keys carry the task, so each task keeps
 its own inputs across reruns, errors and model switches.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import streamlit as st
 
-from lib import testdrive
 from lib.runner.errors import BadInput
 from lib.runner.inputs import AUDIO_FORMATS, MAX_UPLOAD_BYTES, load_audio, load_image
+from lib.tasks.common import EXAMPLE_NOTES
 
 IMAGE_TYPES = ["png", "jpg", "jpeg", "webp", "gif", "bmp"]
 
@@ -118,8 +119,8 @@ def generation_settings(k: str, sampling: bool = True) -> dict[str, Any]:
 def _upload_problem(up) -> str | None:
     size = getattr(up, "size", None)
     if size is not None and size > MAX_UPLOAD_BYTES:
-        return (f"The file {up.name} is {size / 1024 / 1024:.1f} MB; the limit is "
-                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        return (f"The file {up.name} is {size / 10**6:.1f} MB; the limit is "
+                f"{MAX_UPLOAD_BYTES // 10**6} MB.")
     return None
 
 
@@ -148,7 +149,7 @@ def image_input(k: str, example_path: str | None) -> tuple[Any, str | None]:
     if up is None:
         if not example_path:
             return None, None
-        st.image(example_path, width=280, caption=testdrive.EXAMPLE_NOTES.get(Path(example_path).name, "Example"))
+        st.image(example_path, width=280, caption=EXAMPLE_NOTES.get(Path(example_path).name, "Example"))
         return example_path, None
     return _read_upload(up, load_image,
                         lambda data, img: st.image(img, width=280, caption=f"{up.name} · {img.width}×{img.height}"),
@@ -162,7 +163,7 @@ def audio_input(k: str, example_path: str | None) -> tuple[Any, str | None]:
         if not example_path:
             return None, None
         st.audio(example_path)
-        st.caption(testdrive.EXAMPLE_NOTES.get(Path(example_path).name, "Example clip"))
+        st.caption(EXAMPLE_NOTES.get(Path(example_path).name, "Example clip"))
         return example_path, None
 
     def preview(data: bytes, clip: dict) -> None:

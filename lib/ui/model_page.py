@@ -1,9 +1,10 @@
 """Streamlit glue for the Model page: the id input <-> URL, and one function per section.
 
-The page (``pages/2_Model.py``) calls these in order. Everything shown comes from
-:mod:`lib.model_page` (facts, files, parameters, code) and :mod:`lib.fit` (estimates, verdicts,
-warnings); the Hub is asked only through :func:`lib.ui.cached.model_lookup`, once per model per
-cache TTL, so moving a slider or switching a selector makes no Hub request.
+The page (``pages/2_Model.py``) calls these in order. Everything shown comes from plain modules:
+:mod:`lib.facts`, :mod:`lib.card`, :mod:`lib.repo_files`, :mod:`lib.parameters`, :mod:`lib.usage_code`
+and :mod:`lib.fit` (spec, estimates, verdicts, the fit table, warnings); the Hub is asked only
+through :func:`lib.ui.cached.model_lookup`, once per model per cache TTL, so moving a slider or
+switching a selector makes no Hub request.
 """
 from __future__ import annotations
 
@@ -12,11 +13,20 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from lib import card as model_card
+from lib import facts as model_facts
 from lib import format as fmt
-from lib import hardware
-from lib import model_page as mp
-from lib import tasks
-from lib.hub.client import ModelDetails, ModelLookupError, validate_model_id
+from lib import hardware, repo_files, tasks
+from lib import usage_code as code
+from lib.fit import spec as fit_spec
+from lib.fit import table as fit_view
+from lib.format import md_escape
+from lib.hub.details import ModelDetails
+from lib.hub.errors import HubError
+from lib.hub.ids import validate_model_id
+from lib.model_lookup import ModelLookup
+from lib.parameters import ParamInfo, count_from_config, needs_config_count
+from lib.parameters import parameter_info as param_info
 from lib.ui import cached
 
 P = "m_"  # widget key prefix
@@ -44,7 +54,7 @@ def model_id_input() -> str:
     mid = (text or "").strip()
     try:
         mid = validate_model_id(mid) if mid else ""
-    except ModelLookupError:
+    except HubError:
         pass  # shown by the page as a clear message
     ss[_LAST_ID] = mid
     if mid:
@@ -67,7 +77,7 @@ def empty_state() -> None:
 
 # ---- loading ----------------------------------------------------------------------------------------
 
-def load(model_id: str, mode: str, token_set: bool) -> mp.ModelLookup:
+def load(model_id: str, mode: str, token_set: bool) -> ModelLookup:
     """The cached lookup; snapshot mode never touches the network."""
     offline = mode == "snapshot"
     with st.spinner(f"Asking the Hub about {model_id}…" if not offline else f"Reading what is known about {model_id}…"):
@@ -79,16 +89,20 @@ _ERROR_TITLES = {
     "not_found": "Model not found",
     "gated": "Gated model",
     "auth": "Access refused",
-    "revision_not_found": "Revision not found",
+    "rate_limited": "The Hub is rate-limiting requests",
+    "server": "The Hub is failing",
+    "timeout": "The Hub is slow to answer",
+    "unreachable": "The Hub cannot be reached",
+    "bad_answer": "The Hub's answer could not be read",
 }
 
 
-def show_error(found: mp.ModelLookup) -> None:
+def show_error(found: ModelLookup) -> None:
     title = _ERROR_TITLES.get(found.error_kind or "", "Could not load this model")
     icon = ":material/edit_note:" if found.error_kind == "invalid_id" else (
         ":material/lock:" if found.error_kind in ("gated", "auth") else ":material/error:")
     box = st.warning if found.error_kind == "invalid_id" else st.error
-    box(f"**{title}.** {mp.md_escape(found.error)}", icon=icon)
+    box(f"**{title}.** {md_escape(found.error)}", icon=icon)
     if found.error_kind in ("not_found", "invalid_id"):
         st.caption("Check the spelling (ids are `owner/name`, case matters), or find the model in Discover.")
 
@@ -99,10 +113,10 @@ def header(details: ModelDetails, mode: str) -> None:
     left, right = st.columns([5, 1], vertical_alignment="bottom")
     with left:
         st.header(details.id, anchor=False)
-        bits = [f":blue-badge[{mp.md_escape(tasks.display_name(details.pipeline_tag))}]"
+        bits = [f":blue-badge[{md_escape(tasks.display_name(details.pipeline_tag))}]"
                 if details.pipeline_tag else ":gray-badge[task unknown]"]
         if details.library_name:
-            bits.append(f":gray-badge[{mp.md_escape(details.library_name)}]")
+            bits.append(f":gray-badge[{md_escape(details.library_name)}]")
         if details.gated and str(details.gated).lower() != "false":
             bits.append(":orange-badge[:material/lock: gated]")
         if details.custom_code:
@@ -123,15 +137,15 @@ def source_notes(details: ModelDetails, config_note: str | None, mode: str, toke
         missing.append(f"config.json: {config_note}")
     with st.container(key=P + "source"):
         if details.source == "offline":
-            st.info(f"**Offline view.** {mp.source_note(details)}. {mp.md_escape(missing[0] if missing else '')}",
+            st.info(f"**Offline view.** {model_facts.source_note(details)}. {md_escape(missing[0] if missing else '')}",
                     icon=":material/cloud_off:")
             if len(missing) > 1:
-                st.markdown("Not known offline: " + "; ".join(mp.md_escape(m) for m in missing[1:]) + ".")
+                st.markdown("Not known offline: " + "; ".join(md_escape(m) for m in missing[1:]) + ".")
         else:
             left, right = st.columns([6, 1], vertical_alignment="center")
-            left.caption(mp.source_note(details) + " · cached for "
+            left.caption(model_facts.source_note(details) + " · cached for "
                          f"{cached.CACHE_TTL_S // 60} min" + (" · not available: " + "; ".join(
-                             mp.md_escape(m) for m in missing) if missing else ""))
+                             md_escape(m) for m in missing) if missing else ""))
             if right.button("Refresh", icon=":material/refresh:", key=P + "refresh",
                             help="Ask the Hub again (drops this model's cached answer)"):
                 cached.forget_model(*refresh_key)
@@ -155,12 +169,12 @@ def warnings(items) -> None:
 def facts(details: ModelDetails) -> None:
     st.subheader("Facts", anchor=False)
     with st.container(key=P + "facts"):
-        st.table(mp.facts_frame(mp.facts(details)), hide_header=True)
-    card = mp.clean_card(details.card)
+        st.table(model_facts.facts_frame(model_facts.facts(details)), hide_header=True)
+    card = model_card.clean_card(details.card)
     label = "Model card" if card else "Model card (not available)"
     with st.expander(label, expanded=False, icon=":material/description:"):
         if card:
-            if mp.card_has_html(details.card):
+            if model_card.card_has_html(details.card):
                 st.caption("HTML in the card was removed; links and text are kept.")
             st.markdown(card, unsafe_allow_html=False)
         else:
@@ -172,14 +186,14 @@ def facts(details: ModelDetails) -> None:
 
 def files(details: ModelDetails) -> None:
     st.subheader("Files", anchor=False)
-    rows = mp.file_rows(details)
-    line = f"**Weights format:** {mp.formats_text(details)}"
+    rows = repo_files.file_rows(details)
+    line = f"**Weights format:** {repo_files.formats_text(details)}"
     if details.pickle_only:
         line += " — :red[pickle only]"
     st.markdown(line)
     if details.custom_code:
         auto_map = details.config.get("auto_map") if details.config else None
-        where = (" (`auto_map`: " + ", ".join(f"{mp.md_escape(k)} → {mp.md_escape(v)}" for k, v in auto_map.items())
+        where = (" (`auto_map`: " + ", ".join(f"{md_escape(k)} → {md_escape(v)}" for k, v in auto_map.items())
                  + ")" if isinstance(auto_map, dict) and auto_map else " (tagged `custom_code`)")
         st.markdown(f":orange[:material/code: **Custom code:**] the repo ships Python code that "
                     f"`trust_remote_code=True` would run{where}.")
@@ -199,18 +213,18 @@ def files(details: ModelDetails) -> None:
 
 # ---- parameters -------------------------------------------------------------------------------------
 
-def parameter_info(found: mp.ModelLookup) -> mp.ParamInfo:
+def parameter_info(found: ModelLookup) -> ParamInfo:
     """Exact counts from the Hub; else counted from config.json on the meta device (cached; the
     only place this page may import torch + transformers); else an estimate."""
     details = found.details
     counted, note = None, None
-    if mp.needs_config_count(details):
+    if needs_config_count(details):
         with st.spinner("Counting parameters from config.json (meta device)…"):
-            counted, note = mp.count_from_config(found.config, found.config_note, cached.config_param_count)
-    return mp.parameter_info(details, counted, found.config, note)
+            counted, note = count_from_config(found.config, found.config_note, cached.config_param_count)
+    return param_info(details, counted, found.config, note)
 
 
-def parameters(info: mp.ParamInfo) -> None:
+def parameters(info: ParamInfo) -> None:
     st.subheader("Parameters", anchor=False)
     with st.container(key=P + "params"):
         label = {"exact": "exact", "counted": "exact, counted from config", "estimated": "estimated",
@@ -236,10 +250,10 @@ class FitView:
     warnings: tuple
 
 
-def config_origin(fit_config: mp.FitConfig) -> None:
+def config_origin(fit_config: fit_spec.FitConfig) -> None:
     """Where the estimate's architecture facts come from, when not the repo's config.json."""
     if fit_config.note:
-        st.caption(f":material/info: {mp.md_escape(fit_config.note)}")
+        st.caption(f":material/info: {md_escape(fit_config.note)}")
 
 
 def context_slider(details: ModelDetails, spec) -> int | None:
@@ -247,12 +261,12 @@ def context_slider(details: ModelDetails, spec) -> int | None:
     if not spec.is_generative:
         return None
     max_pos = spec.config.max_positions if spec.config is not None else None
-    choices = mp.context_choices(max_pos)
+    choices = fit_spec.context_choices(max_pos)
     if len(choices) == 1:
         st.caption(f"Context: {choices[0]:,} tokens (the model's maximum).")
         return choices[0]
     if st.session_state.get(KEYS["ctx"]) not in choices:
-        st.session_state[KEYS["ctx"]] = mp.default_context(choices)
+        st.session_state[KEYS["ctx"]] = fit_spec.default_context(choices)
     return st.select_slider(
         "Context length (prompt + generated tokens)", options=choices, key=KEYS["ctx"],
         format_func=lambda n: f"{n:,}",
@@ -282,7 +296,7 @@ def fit_section(details: ModelDetails, spec, view: FitView, hw: hardware.Hardwar
         st.warning("The model's size is unknown (no parameter count, no weight sizes): memory cannot be "
                    "estimated.", icon=":material/help:")
         return
-    df = mp.fit_matrix(table, hw.name, hw.summary())
+    df = fit_view.fit_matrix(table, hw.name, hw.summary())
     with st.container(key=P + "fit"):
         st.table(df)
     if measured:
@@ -296,19 +310,19 @@ def parts(spec, view: FitView, hw: hardware.Hardware) -> None:
     left, right = st.columns([2, 3], vertical_alignment="bottom")
     with left:
         host = st.selectbox("Breakdown for", table.hosts, key=KEYS["parts_host"])
-    rows = mp.parts_rows(table, host)
+    rows = fit_view.parts_rows(table, host)
     if not rows:
         return
     with right:
         devices = {r["dtype"]: r["Device"] for r in rows}
         st.caption(f"Where it runs on {host}: " + ", ".join(f"{d} on {dev}" for d, dev in devices.items()))
     data = pd.DataFrame([r for r in rows if r["Counted"] and r["GB"] > 0])
-    st.vega_lite_chart(data, mp.parts_spec(list(devices)), width="stretch", key=P + "parts_chart")
-    wide = mp.parts_table(table, host)
+    st.vega_lite_chart(data, fit_view.parts_spec(list(devices)), width="stretch", key=P + "parts_chart")
+    wide = fit_view.parts_table(table, host)
     st.dataframe(wide, key=P + "parts", width="stretch",
                  column_config={c: st.column_config.NumberColumn(c, format="%.3f GB") for c in devices})
-    for n in mp.estimate_notes(table, host):
-        st.caption(f":material/info: {mp.md_escape(n)}")
+    for n in fit_view.estimate_notes(table, host):
+        st.caption(f":material/info: {md_escape(n)}")
 
 
 def measured_for(details: ModelDetails) -> list:
@@ -323,7 +337,7 @@ def measured_for(details: ModelDetails) -> list:
 
 def measured_peak(spec, measurements, context: int | None) -> None:
     """Measured peaks beside the estimate for the same dtype, device and context."""
-    rows = mp.measured_rows(spec, measurements, context)
+    rows = fit_view.measured_rows(spec, measurements, context)
     if not rows:
         return
     st.markdown("**Measured when this model ran here before**")
@@ -334,17 +348,17 @@ def measured_peak(spec, measurements, context: int | None) -> None:
 
 def use_this_model(details: ModelDetails, hw: hardware.Hardware) -> None:
     st.subheader("Use this model", anchor=False)
-    dev_default = mp.default_device(hw.has_cuda, hw.has_mps)
+    dev_default = code.default_device(hw.has_cuda, hw.has_mps)
     if KEYS["device"] not in st.session_state:
         st.session_state[KEYS["device"]] = dev_default
     left, right, _ = st.columns([1, 1, 2])
     with left:
-        device = st.selectbox("Device", mp.CODE_DEVICES, key=KEYS["device"], format_func=mp.DEVICE_LABELS.get)
-    if st.session_state.get(KEYS["dtype"]) not in mp.CODE_DTYPES:
-        st.session_state[KEYS["dtype"]] = mp.default_dtype(device)
+        device = st.selectbox("Device", code.CODE_DEVICES, key=KEYS["device"], format_func=code.DEVICE_LABELS.get)
+    if st.session_state.get(KEYS["dtype"]) not in code.CODE_DTYPES:
+        st.session_state[KEYS["dtype"]] = code.default_dtype(device)
     with right:
-        dtype = st.selectbox("dtype", mp.CODE_DTYPES, key=KEYS["dtype"])
-    choice = mp.use_code(details, device, dtype)
+        dtype = st.selectbox("dtype", code.CODE_DTYPES, key=KEYS["dtype"])
+    choice = code.use_code(details, device, dtype)
     for note in choice.notes:
         st.caption(note)
     if choice.library:
@@ -362,7 +376,7 @@ def use_this_model(details: ModelDetails, hw: hardware.Hardware) -> None:
 
 def test_drive(details: ModelDetails, hw: hardware.Hardware | None = None, spec=None) -> None:
     """The Test-drive section; ``spec`` is the fit section's ModelSpec so both show one estimate."""
-    from lib.ui.testdrive import render_test_drive
+    from lib.ui.test_drive import render_test_drive
 
     st.subheader("Test-drive", anchor=False)
     with st.container(key=P + "testdrive"):

@@ -1,4 +1,4 @@
-"""Output renderers, one per ``lib.tasks`` renderer name (shapes: lib/runner/tasks.py docstring).
+"""Output renderers, one per ``lib.tasks`` renderer name (shapes: lib/tasks/common.py docstring).
 
 ``render(result, image=None)`` draws a RunResult's output; ``image`` is the input picture for
 renderers that draw on it (boxes, masks, depth).
@@ -6,13 +6,14 @@ renderers that draw on it (boxes, masks, depth).
 from __future__ import annotations
 
 import html
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib import testdrive
+from lib import pictures
 
 
 def scores(out: dict, task: str, image: Any = None) -> None:
@@ -47,7 +48,7 @@ def entities(out: dict, task: str, image: Any = None) -> None:
         st.info("No entities found in this text.")
         st.text(out.get("text", ""))
         return
-    st.markdown(f'<div style="line-height: 2.1">{testdrive.highlight_spans(out["text"], ents)}</div>',
+    st.markdown(f'<div style="line-height: 2.1">{pictures.highlight_spans(out["text"], ents)}</div>',
                 unsafe_allow_html=True)
     st.dataframe(pd.DataFrame(ents)[["word", "label", "score", "start", "end"]], hide_index=True, width="stretch",
                  column_config={"score": st.column_config.ProgressColumn("score", min_value=0, max_value=1,
@@ -58,7 +59,7 @@ def boxes(out: dict, task: str, image: Any = None) -> None:
     """Boxes drawn on the input image, and a table of them."""
     rows = out.get("boxes") or []
     if image is not None:
-        st.image(testdrive.draw_boxes(image, rows), caption=f"{len(rows)} box(es)", width="content")
+        st.image(pictures.draw_boxes(image, rows), caption=f"{len(rows)} box(es)", width="content")
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
@@ -67,10 +68,10 @@ def masks(out: dict, task: str, image: Any = None) -> None:
     """Each mask tinted over the input image, with a legend."""
     ms = out.get("masks") or []
     if image is not None:
-        st.image(testdrive.overlay_masks(image, ms), caption=f"{len(ms)} segment(s)", width="content")
+        st.image(pictures.overlay_masks(image, ms), caption=f"{len(ms)} segment(s)", width="content")
     labels = list(dict.fromkeys(m["label"] for m in ms))
     legend = " ".join(
-        f'<span style="background:{testdrive.hex_color(testdrive.label_color(m["label"], labels))};color:white;'
+        f'<span style="background:{pictures.hex_color(pictures.label_color(m["label"], labels))};color:white;'
         f'padding:1px 6px;border-radius:4px;margin-right:4px">{html.escape(m["label"])}'
         + (f' {m["score"]:.2f}' if m.get("score") is not None else "")
         + f' · {int(m["mask"].sum()) / max(m["mask"].size, 1):.0%}</span>' for m in ms)
@@ -144,7 +145,7 @@ def similarity(out: dict, task: str, image: Any = None) -> None:
 
 def depth(out: dict, task: str, image: Any = None) -> None:
     """The input and its relative depth map (bright = near)."""
-    pic = testdrive.colorize_depth(out["depth"])
+    pic = pictures.colorize_depth(out["depth"])
     if image is not None:
         pic = pic.resize(image.size)
         c1, c2 = st.columns(2)
@@ -161,7 +162,7 @@ def answer(out: dict, task: str, image: Any = None) -> None:
         return
     st.markdown(f"**Answer:** {html.escape(out['answer'])}  \nscore {out.get('score', 0):.3f}")
     span = [{"start": out["start"], "end": out["end"], "label": "answer"}]
-    st.markdown(f'<div style="line-height: 2.1">{testdrive.highlight_spans(out["context"], span)}</div>',
+    st.markdown(f'<div style="line-height: 2.1">{pictures.highlight_spans(out["context"], span)}</div>',
                 unsafe_allow_html=True)
 
 

@@ -20,9 +20,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_PATH = os.environ.get("HUBSCOUT_CHROMIUM", "/usr/bin/chromium")
@@ -69,7 +69,7 @@ class StreamlitServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "StreamlitServer":
+    def start(self) -> StreamlitServer:
         self.port = self.port or free_port()
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
         cmd = [sys.executable, "-m", "streamlit", "run", self.script,
@@ -120,7 +120,7 @@ class StreamlitServer:
             self._log.close()
             self._log = None
 
-    def __enter__(self) -> "StreamlitServer":
+    def __enter__(self) -> StreamlitServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -128,7 +128,7 @@ class StreamlitServer:
 
 
 @contextlib.contextmanager
-def chromium(headless: bool = True) -> Iterator["object"]:
+def chromium(headless: bool = True) -> Iterator[object]:
     """A Playwright Chromium browser (system binary); closed on exit."""
     from playwright.sync_api import sync_playwright
 

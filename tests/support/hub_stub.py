@@ -33,12 +33,13 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 FIXTURE = Path(__file__).with_name("hub_models.json")
@@ -140,7 +141,7 @@ class StubRepo:
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def _object_id(repo_id: str) -> str:
@@ -205,7 +206,7 @@ class HubStub:
         self._thread: threading.Thread | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------------
-    def start(self) -> "HubStub":
+    def start(self) -> HubStub:
         handler = type("Handler", (_Handler,), {"stub": self})
         self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True

@@ -18,17 +18,7 @@ from pathlib import Path
 
 import pytest
 
-WORDS = """the a an and or of to in on at for with by from is are was were be been it this that
-these those i you he she we they me him her us them my your his our their what which who when where why
-how not no yes all any some many much more most other new old good bad great small big large little long
-short high low first last next best right left man woman child people person dog cat bird fish car house
-home city country world day night time year week today tomorrow morning evening food water coffee tea
-bread apple fruit book paper music movie film game play player team ball sport love like hate happy sad
-angry good nice terrible awful wonderful amazing weather rain sun sunny cold hot warm paris london berlin
-france germany england john mary microsoft google company work job money bank market price buy sell
-question answer what capital river mountain sea red blue green black white cat sat mat runs quickly
-slowly eat eats ate drink drinks go goes went see saw make made know think say said get got take took
-come came give gave find found tell told translate english german summarize text sentence word model""".split()
+WORDS = ["the", "a", "an", "and", "or", "of", "to", "in", "on", "at", "for", "with", "by", "from", "is", "are", "was", "were", "be", "been", "it", "this", "that", "these", "those", "i", "you", "he", "she", "we", "they", "me", "him", "her", "us", "them", "my", "your", "his", "our", "their", "what", "which", "who", "when", "where", "why", "how", "not", "no", "yes", "all", "any", "some", "many", "much", "more", "most", "other", "new", "old", "good", "bad", "great", "small", "big", "large", "little", "long", "short", "high", "low", "first", "last", "next", "best", "right", "left", "man", "woman", "child", "people", "person", "dog", "cat", "bird", "fish", "car", "house", "home", "city", "country", "world", "day", "night", "time", "year", "week", "today", "tomorrow", "morning", "evening", "food", "water", "coffee", "tea", "bread", "apple", "fruit", "book", "paper", "music", "movie", "film", "game", "play", "player", "team", "ball", "sport", "love", "like", "hate", "happy", "sad", "angry", "good", "nice", "terrible", "awful", "wonderful", "amazing", "weather", "rain", "sun", "sunny", "cold", "hot", "warm", "paris", "london", "berlin", "france", "germany", "england", "john", "mary", "microsoft", "google", "company", "work", "job", "money", "bank", "market", "price", "buy", "sell", "question", "answer", "what", "capital", "river", "mountain", "sea", "red", "blue", "green", "black", "white", "cat", "sat", "mat", "runs", "quickly", "slowly", "eat", "eats", "ate", "drink", "drinks", "go", "goes", "went", "see", "saw", "make", "made", "know", "think", "say", "said", "get", "got", "take", "took", "come", "came", "give", "gave", "find", "found", "tell", "told", "translate", "english", "german", "summarize", "text", "sentence", "word", "model"]
 
 SENTENCES = [
     "the cat sat on the mat", "the dog runs quickly in the park", "i love this movie it is wonderful",
@@ -252,7 +242,7 @@ def build_clip(out: Path) -> Path:
 
 
 def build_vision_encoder_decoder(out: Path) -> Path:
-    from transformers import (GPT2Config, ViTConfig, VisionEncoderDecoderConfig, VisionEncoderDecoderModel)
+    from transformers import GPT2Config, VisionEncoderDecoderConfig, VisionEncoderDecoderModel, ViTConfig
 
     tok = bpe_tokenizer({"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
                          "pad_token": "<|endoftext|>", "unk_token": "<|endoftext|>"})
@@ -284,8 +274,14 @@ def build_donut(out: Path, close_answer: bool = True) -> Path:
     the last token (``forced_eos_token_id``): every run yields a well-formed (random-word) answer, as a
     trained Donut does. ``close_answer=False`` leaves generation unconstrained (no answer is found).
     """
-    from transformers import (DonutImageProcessorPil, DonutProcessor, DonutSwinConfig, MBartConfig,
-                              VisionEncoderDecoderConfig, VisionEncoderDecoderModel)
+    from transformers import (
+        DonutImageProcessorPil,
+        DonutProcessor,
+        DonutSwinConfig,
+        MBartConfig,
+        VisionEncoderDecoderConfig,
+        VisionEncoderDecoderModel,
+    )
 
     tok = bpe_tokenizer({"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"})
     tok.add_special_tokens({"additional_special_tokens": DOCVQA_TOKENS})

@@ -2,28 +2,29 @@
 memory beside the estimate, "Under the hood" and the code that reproduces the run.
 
 ``render_test_drive(details_or_model_id, task=None, *, key="td", hardware=None)`` is used at the
-bottom of the model page (with a :class:`lib.hub.client.ModelDetails`) and by the Playground (with a
-Hub id or a local folder). The model runs through ``lib.runner.run`` in a worker thread; the
-runner's progress callback only stores values, and this script thread polls them into
-``st.status`` / ``st.progress`` (Streamlit is never called from another thread).
+bottom of the model page (with a :class:`lib.hub.details.ModelDetails`) and by the Playground (with a
+Hub id or a local folder). Run submits a job (``lib.jobs``: the run, then the under-the-hood pass) and
+this script thread polls the job's progress into ``st.status`` / ``st.progress``; no thread is started
+here (Streamlit is never called from another thread).
 Outputs and errors are kept in ``st.session_state`` (per ``key``), so reruns do not lose them, and
 inputs live in keyed widgets, so an error never clears them.
 """
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from lib import format as fmt
+from lib import local_models
 from lib import tasks as registry
-from lib import testdrive
+from lib.fit.gate import FitGate, fit_gate
+from lib.jobs.warmup import warm_up_for
 from lib.runner.api import host_process_bytes
-from lib.runner.errors import RunFailed, RunnerError
-from lib.runner.result import LoadProgress, RunOptions, RunResult
+from lib.runner.errors import RunnerError
+from lib.runner.result import RunOptions, RunResult
+from lib.tasks.hood import UnderTheHood
 from lib.ui import inputs as input_ui
 from lib.ui import outputs
 
@@ -45,7 +46,7 @@ class LastRun:
     task: str
     result: RunResult
     image: Any = None
-    hood: testdrive.UnderTheHood | None = None
+    hood: UnderTheHood | None = None
     hood_error: str | None = None
     estimate_bytes: int | None = None
 
@@ -60,21 +61,9 @@ class RunError:
     message: str
 
 
-@dataclass
-class _Worker:
-    """Shared between the script thread and the run thread: plain values only."""
-
-    progress: LoadProgress | None = None
-    result: RunResult | None = None
-    hood: testdrive.UnderTheHood | None = None
-    hood_error: str | None = None
-    error: RunnerError | None = None
-    events: list[str] = field(default_factory=list)
-
-
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
 def _mask_token(model: str, allow_download: bool) -> str | None:
-    return testdrive.mask_token_of(model, allow_download=allow_download)
+    return local_models.mask_token_of(model, allow_download=allow_download)
 
 
 def _model_of(details_or_model_id: Any) -> tuple[str, Any]:
@@ -86,7 +75,7 @@ def _model_of(details_or_model_id: Any) -> tuple[str, Any]:
 def _needs_custom_code(model: str, details: Any) -> bool:
     if details is not None:
         return bool(getattr(details, "custom_code", False))
-    if testdrive.is_local_folder(model):
+    if local_models.is_local_folder(model):
         from lib.runner.checks import read_config
 
         return bool(read_config(model).get("auto_map"))
@@ -104,8 +93,8 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
         return
     if task is None and details is not None:
         task = details.pipeline_tag
-    if task is None and testdrive.is_local_folder(model):
-        task = testdrive.guess_task(model)
+    if task is None and local_models.is_local_folder(model):
+        task = local_models.guess_task(model)
     spec = registry.get(task)
     if spec is None:
         st.info("This model names no task (pipeline tag): pick one to run it." if not task
@@ -124,7 +113,7 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
     # On the model page (details known) only the local cache is read; the Playground, where the user
     # typed the id to run it, may fetch the small tokenizer config.
     mask = _mask_token(model, allow_download=details is None) if spec.input_kind == "masked_text" else None
-    example = testdrive.example_inputs(spec.tag, language or "en", mask)
+    example = registry.example_inputs(spec.tag, language or "en", mask)
     example["_mask_token"] = mask
     st.caption(f"**{spec.name}** · input: {registry.INPUT_KINDS.get(spec.input_kind, spec.input_kind)} · "
                "starts with an example: press Run.")
@@ -145,7 +134,7 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
             st.caption(":orange[This model needs its own code to run: tick the box only if you trust it.]")
 
     override = bool(st.session_state.get(f"{key}_override", False))
-    gate = testdrive.fit_gate(model, details, device, dtype, hardware, override, spec=fit_spec)
+    gate = fit_gate(model, details, device, dtype, hardware, override, spec=fit_spec)
     if gate.blocked:
         st.warning(f"**Memory check:** {gate.reason}", icon=":material/memory:")
         st.checkbox("Load anyway (may exhaust memory and slow or crash this app)", key=f"{key}_override")
@@ -154,6 +143,7 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
     else:
         st.caption(gate.reason)
 
+    warm_up_for(model, spec.tag, details=details, gate=gate, opts=RunOptions(device=device, dtype=dtype))
     clicked = st.button("Run", type="primary", key=f"{key}_run", icon=":material/play_arrow:")
     if clicked:
         if ins.problem:
@@ -168,62 +158,41 @@ def _store_error(key: str, model: str, task: str, title: str, message: str) -> N
     st.session_state[f"{key}_error"] = RunError(model, task, title, message)
 
 
-def _progress_text(p: LoadProgress) -> str:
+def _progress_text(p: Any) -> str:
     if p.total_bytes:
         return f"{p.message} · {fmt.size_bytes(p.done_bytes)} of {fmt.size_bytes(p.total_bytes)}"
     return p.message
 
 
-def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, gate: testdrive.FitGate) -> None:
-    """Run in a worker thread while this thread shows the load progress; store the outcome."""
-    from lib.runner import run
+def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, gate: FitGate) -> None:
+    """Submit the run as a job and show its progress until it ends; store the outcome."""
+    from lib import jobs
     from lib.runner.inputs import load_image
 
-    w = _Worker()
-
-    def on_progress(p: LoadProgress) -> None:  # called from the loading thread: store only
-        w.progress = p
-
-    def work() -> None:
-        try:
-            w.result = run(model, task, raw, opts, progress=on_progress, allowed=(gate.allowed, gate.reason))
-        except RunnerError as e:
-            w.error = e
-            return
-        except Exception as e:  # noqa: BLE001 - never a traceback in the UI
-            w.error = RunFailed(f"Unexpected error: {type(e).__name__}: {str(e)[:300]}")
-            return
-        if task in testdrive.HOOD_TASKS:
-            try:
-                w.hood = testdrive.under_the_hood(model, task, raw_for_hood(raw), opts)
-            except RunnerError as e:
-                w.hood_error = str(e)
-            except Exception as e:  # noqa: BLE001 - the view is optional
-                w.hood_error = f"{type(e).__name__}: {str(e)[:200]}"
-
-    thread = threading.Thread(target=work, name="hubscout-testdrive", daemon=True)
-    t0 = time.perf_counter()
-    thread.start()
+    job = jobs.submit(model, task, [raw], opts, allowed=(gate.allowed, gate.reason), hood=True,
+                      hood_inputs=raw_for_hood(raw))
     with st.status(f"Running {model}…", expanded=True) as status:
         bar = st.progress(0.0, text="Checking the model")
-        shown: LoadProgress | None = None
-        while thread.is_alive():
-            thread.join(0.1)
-            p = w.progress
-            if p is not None and p is not shown:
+        shown = None
+        while not job.wait(0.1):
+            p = job.progress()
+            if p != shown:
                 shown = p
-                frac = p.fraction
-                if p.stage == "ready":
-                    frac = 1.0
-                bar.progress(min(max(frac if frac is not None else 0.0, 0.0), 1.0), text=_progress_text(p))
-        elapsed = time.perf_counter() - t0
-        if w.error is not None:
-            status.update(label=f"{w.error.title} ({elapsed:.1f} s)", state="error", expanded=False)
+                frac = 1.0 if p.state == jobs.RUNNING else p.fraction
+                text = f"Waiting for {p.queue_position - 1} run(s) ahead" if p.queue_position and \
+                    p.queue_position > 1 else _progress_text(p)
+                bar.progress(min(max(frac if frac is not None else 0.0, 0.0), 1.0), text=text)
+        elapsed = job.progress().elapsed_s
+        result = job.result(0)
+        error = job.error(0) or (None if result is not None else
+                                 ("The run stopped", "The run was cancelled before it finished."))
+        if error is not None:
+            status.update(label=f"{error[0]} ({elapsed:.1f} s)", state="error", expanded=False)
         else:
             bar.progress(1.0, text="Done")
             status.update(label=f"Done in {elapsed:.1f} s", state="complete", expanded=False)
-    if w.error is not None:
-        _store_error(key, model, task, w.error.title, str(w.error))
+    if error is not None:
+        _store_error(key, model, task, *error)
         return
     image = None
     if "image" in raw:
@@ -232,7 +201,8 @@ def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, gate: tes
         except RunnerError:
             image = None
     st.session_state.pop(f"{key}_error", None)
-    st.session_state[f"{key}_last"] = LastRun(model, task, w.result, image, w.hood, w.hood_error, gate.estimate_bytes)
+    st.session_state[f"{key}_last"] = LastRun(model, task, result, image, job.hood, job.hood_error,
+                                              gate.estimate_bytes)
 
 
 def raw_for_hood(raw: dict) -> dict:
@@ -292,7 +262,7 @@ def _metrics(res: RunResult, estimate: int | None) -> None:
     st.caption(f"Ran on **{res.device}** in **{res.dtype}**.")
 
 
-def show_hood(h: testdrive.UnderTheHood) -> None:
+def show_hood(h: UnderTheHood) -> None:
     """Tokens and ids, the logits table with softmax probabilities, the label mapping, the code."""
     import pandas as pd
 
@@ -316,9 +286,10 @@ def show_hood(h: testdrive.UnderTheHood) -> None:
 
 
 # --------------------------------------------------------------------------- Playground helpers
-@st.cache_data(ttl=600, show_spinner=False, max_entries=64)
 def _details(model_id: str):
-    from lib.hub.client import fetch_model_details
+    """The model's Hub facts; the gateway's facts cache makes reruns free (and keeps failures only
+    briefly, so a Hub hiccup is not remembered for minutes)."""
+    from lib.hub.lookup import fetch_model_details
 
     return fetch_model_details(model_id, with_card=False)
 
@@ -343,15 +314,15 @@ def resolve_model(text: str) -> ModelChoice:
     model = (text or "").strip()
     if not model:
         return ModelChoice("", problem="Enter a Hub model id (owner/name) or a local model folder.")
-    if testdrive.is_local_folder(model):
-        return ModelChoice(model, None, testdrive.guess_task(model), local=True)
+    if local_models.is_local_folder(model):
+        return ModelChoice(model, None, local_models.guess_task(model), local=True)
     if model.startswith(("/", "./", "../", "~")):
         return ModelChoice(model, problem=f"No folder {model} on this machine.")
-    from lib.hub.client import ModelLookupError
+    from lib.hub.errors import HubError
 
     try:
         details = _details(model)
-    except ModelLookupError as e:
+    except HubError as e:
         return ModelChoice(model, problem=str(e))
     except Exception as e:  # noqa: BLE001 - the Hub being odd must not break the page
         return ModelChoice(model, None, None, f"Could not look up {model}: {type(e).__name__}")

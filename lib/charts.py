@@ -1,0 +1,94 @@
+"""Discover's charts: downloads vs parameters, and models per task or library (data frames and
+Altair charts; Altair is imported only when a chart is drawn, off the start-up path).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from lib import format as fmt
+from lib import tasks
+from lib.hub.records import ModelRecord
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# ---- charts ----------------------------------------------------------------------------------
+
+
+def scatter_frame(records: Iterable[ModelRecord]) -> pd.DataFrame:
+    """Models with both a parameter count and downloads > 0 (log axes cannot show zero)."""
+    import pandas as pd
+
+    rows = [
+        {
+            "id": r.id,
+            "task": tasks.display_name(r.pipeline_tag) if r.pipeline_tag else "Unknown task",
+            "parameters": r.params_total,
+            "params_label": fmt.params(r.params_total, r.params_exact),
+            "downloads": r.downloads,
+            "likes": r.likes or 0,
+        }
+        for r in records
+        if r.params_total and r.downloads
+    ]
+    return pd.DataFrame(rows, columns=["id", "task", "parameters", "params_label", "downloads", "likes"])
+
+
+def counts_frame(records: Iterable[ModelRecord], by: str = "task") -> pd.DataFrame:
+    """How many of the results per task (display name) or per library, most first."""
+    import pandas as pd
+
+    if by not in ("task", "library"):
+        raise ValueError("by must be 'task' or 'library'")
+    if by == "task":
+        keys = [tasks.display_name(r.pipeline_tag) if r.pipeline_tag else "Unknown task" for r in records]
+    else:
+        keys = [r.library_name or "unknown" for r in records]
+    s = pd.Series(keys, dtype="object").value_counts()
+    return pd.DataFrame({by: s.index.astype(str), "models": s.to_numpy()})
+
+
+# ---- charts (Altair, imported only when a chart is drawn: after the table, off the start-up path) ----
+
+
+def scatter_chart(data):
+    """Downloads vs parameters, log–log, coloured by task, the id in the tooltip; zoom and pan."""
+    import altair as alt
+
+    si = "replace(datum.label, 'G', 'B')"  # SI "G" reads as billions of parameters / downloads
+    return (
+        alt.Chart(data)
+        .mark_circle(size=70, opacity=0.75)
+        .encode(
+            x=alt.X("parameters:Q", title="Parameters", scale=alt.Scale(type="log"),
+                    axis=alt.Axis(format="~s", labelExpr=si)),
+            y=alt.Y("downloads:Q", title="Downloads (30 days)", scale=alt.Scale(type="log"),
+                    axis=alt.Axis(format="~s", labelExpr=si)),
+            color=alt.Color("task:N", title="Task", legend=alt.Legend(orient="bottom", columns=2, labelLimit=180)),
+            tooltip=[alt.Tooltip("id:N", title="Model"), alt.Tooltip("task:N", title="Task"),
+                     alt.Tooltip("params_label:N", title="Parameters"),
+                     alt.Tooltip("downloads:Q", title="Downloads", format=",")],
+        )
+        .properties(height=320)
+        .interactive()
+    )
+
+
+def counts_chart(counts, by: str):
+    """Horizontal bars: models per task / library, most first."""
+    import altair as alt
+
+    return (
+        alt.Chart(counts)
+        .mark_bar()
+        .encode(
+            x=alt.X("models:Q", title="Models"),
+            y=alt.Y(f"{by}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200)),
+            tooltip=[alt.Tooltip(f"{by}:N", title=by.capitalize()), alt.Tooltip("models:Q", title="Models")],
+        )
+        .properties(height=alt.Step(22))
+    )
+
+
+__all__ = ["scatter_frame", "counts_frame", "scatter_chart", "counts_chart"]

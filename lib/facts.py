@@ -1,0 +1,110 @@
+"""The Model page's facts table, and where its details came from, as plain data.
+
+Pure functions over :class:`lib.hub.details.ModelDetails` (no Streamlit, no network). Values are
+Markdown, already escaped (:func:`lib.format.md_escape`); unknown values are ``–``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lib import format as fmt
+from lib import tasks
+from lib.format import md_escape
+from lib.hub.details import ModelDetails
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One row of the facts table: ``label`` and ``value`` (markdown, already escaped)."""
+
+    label: str
+    value: str
+
+
+_HIDDEN_TAG_PREFIXES = ("license:", "dataset:", "base_model:", "region:", "arxiv:", "doi:")
+
+
+def gated_text(details: ModelDetails) -> str:
+    """``No`` / ``Yes (manual approval)`` / ``Yes (automatic approval)`` / ``Unknown (…)``."""
+    unknown = bool(details.record is not None and (details.record.extra or {}).get("gated_unknown"))
+    g = details.gated
+    if g and str(g).lower() != "false":
+        kind = {"manual": "manual approval", "auto": "automatic approval"}.get(str(g).lower())
+        return f"Yes ({kind})" if kind else "Yes"
+    if unknown and details.source == "offline":
+        return "Unknown (the snapshot does not record it)"
+    return "No"
+
+
+def base_models(details: ModelDetails) -> tuple[str, ...]:
+    """The card's base model(s), else the Hub's ``base_model:<id>`` tags."""
+    if details.base_models:
+        return details.base_models
+    return tuple(t.split(":", 1)[1] for t in details.tags if t.startswith("base_model:") and t.count(":") == 1)
+
+
+def shown_tags(details: ModelDetails) -> tuple[str, ...]:
+    """Tags worth listing: those the other facts do not already say (license, datasets, …)."""
+    skip = {details.pipeline_tag, details.library_name, *details.languages}
+    return tuple(t for t in details.tags if t and t not in skip and not t.startswith(_HIDDEN_TAG_PREFIXES))
+
+
+def _join(values: Sequence[str], limit: int = 12) -> str:
+    if not values:
+        return "–"
+    shown = ", ".join(md_escape(v) for v in values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def facts(details: ModelDetails) -> list[Fact]:
+    """The facts table rows, in the order the page shows them. Unknown values are ``–``."""
+    task = details.pipeline_tag
+    task_text = (f"{md_escape(tasks.display_name(task))} (`{task}`)" if task
+                 else "– (the Hub lists no task for this model)")
+    downloads = fmt.compact(details.downloads)
+    if details.downloads is not None:
+        as_of = (details.record.extra or {}).get("downloads_as_of") if details.record is not None else None
+        downloads += f" (last 30 days, as of {as_of})" if as_of and details.source == "offline" else " (last 30 days)"
+    created = fmt.date(details.created_at)
+    modified = fmt.date(details.last_modified)
+    if details.last_modified is not None:
+        modified += f" ({fmt.ago(details.last_modified)})"
+    return [
+        Fact("Task", task_text),
+        Fact("Library", md_escape(details.library_name) if details.library_name else "–"),
+        Fact("License", md_escape(details.license) if details.license else "–"),
+        Fact("Gated", gated_text(details)),
+        Fact("Downloads", downloads),
+        Fact("Likes", fmt.compact(details.likes)),
+        Fact("Created", created),
+        Fact("Last modified", modified),
+        Fact("Languages", _join(details.languages, 20)),
+        Fact("Datasets", _join(details.datasets)),
+        Fact("Base model", _join(base_models(details))),
+        Fact("Tags", " ".join(f"`{t.replace('`', '').replace('|', '/')}`" for t in shown_tags(details)[:40]) or "–"),
+        Fact("On the Hub", f"[{md_escape(details.id)}]({details.hub_url})"),
+    ]
+
+
+def facts_frame(rows: Sequence[Fact]) -> pd.DataFrame:
+    """The facts as a one-column table indexed by label (cells are markdown, for ``st.table``)."""
+    import pandas as pd
+
+    df = pd.DataFrame({"Value": [r.value for r in rows]}, index=[f"**{r.label}**" for r in rows])
+    df.index.name = "Fact"
+    return df
+
+
+def source_note(details: ModelDetails) -> str:
+    """One line: where these details came from."""
+    if details.source == "live":
+        return f"Live from the Hub ({details.requests} request{'s' if details.requests != 1 else ''})"
+    return "From the catalog snapshot and the local cache (the Hub was not asked)"
+
+
+__all__ = ["Fact", "facts", "facts_frame", "gated_text", "base_models", "shown_tags", "source_note"]

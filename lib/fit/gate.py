@@ -1,0 +1,86 @@
+"""The memory gate before a test-drive load: the estimate for the run's device and dtype, and
+whether :func:`lib.fit.verdict.load_allowed` lets it start.
+
+The spec is the Model page's (:func:`lib.fit.spec.model_spec`) when the page passes it, else built
+here by the same rule for a Hub model's details or a local folder.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lib.fit.estimate import estimate_memory
+from lib.fit.spec import ModelSpec, folder_spec, model_config, model_spec
+from lib.fit.verdict import load_allowed
+from lib.runner.device import choose
+
+
+@dataclass(frozen=True)
+class FitGate:
+    """Whether a load may start, per ``lib.fit``.
+
+    Attributes:
+        allowed: the load may start (fits, tight, overridden, or no estimate available).
+        reason: the verdict in words (shown beside the Run button).
+        estimate: the :class:`lib.fit.MemoryEstimate` used, None when unknown.
+        device / dtype: what the estimate assumed (``cpu``/``cuda``; ``fp32``/``bf16``/``fp16``).
+        blocked: the estimate exceeds the memory available (``allowed`` then depends on the override).
+        overridden: the user explicitly chose to load anyway.
+    """
+
+    allowed: bool
+    reason: str
+    estimate: Any = None
+    device: str = "cpu"
+    dtype: str = "fp32"
+    blocked: bool = False
+    overridden: bool = False
+
+    @property
+    def estimate_bytes(self) -> int | None:
+        return int(self.estimate.total) if self.estimate is not None else None
+
+
+def planned_device_dtype(device: str, dtype: str, hardware: Any) -> tuple[str, str]:
+    """The (estimate device, dtype) a run with ``device``/``dtype`` (``auto`` allowed) will use,
+    decided from the detected hardware without importing torch (the runner's rule,
+    :func:`lib.runner.device.choose`)."""
+    gpus = tuple(getattr(hardware, "gpus", ()) or ())
+    dev, dt, _ = choose(device, dtype, has_cuda=any(getattr(g, "kind", "") == "cuda" for g in gpus),
+                        has_mps=any(getattr(g, "kind", "") == "mps" for g in gpus))
+    return ("cuda" if dev.startswith("cuda") else "cpu"), dt
+
+
+def spec_for(model: str, details: Any = None) -> ModelSpec | None:
+    """The spec of a Hub model (its ModelDetails) or a local folder; None when its size is unknown."""
+    if details is not None:
+        spec = model_spec(details, model_config(getattr(details, "config", None)))
+        return spec if spec.size_known else None
+    from lib.local_models import guess_task, is_local_folder, safetensors_param_count
+
+    if is_local_folder(model):
+        return folder_spec(model, safetensors_param_count(model), guess_task(model))
+    return None
+
+
+def fit_gate(model: str, details: Any, device: str, dtype: str, hardware: Any, override: bool = False,
+             *, spec: ModelSpec | None = None) -> FitGate:
+    """Estimate the load's memory and ask ``lib.fit.load_allowed``; unknown sizes are allowed."""
+    est_device, est_dtype = planned_device_dtype(device, dtype, hardware)
+    try:
+        spec = spec if spec is not None else spec_for(model, details)
+    except Exception:  # noqa: BLE001 - an estimate must never break the test drive
+        spec = None
+    if spec is None:
+        return FitGate(True, "Model size unknown: no memory estimate, the load is not checked.", None,
+                       est_device, est_dtype)
+    try:
+        est = estimate_memory(spec, est_dtype, est_device)
+        decision = load_allowed(est, hardware, override)
+    except (ValueError, TypeError, KeyError) as e:
+        return FitGate(True, f"No memory estimate: {e}", None, est_device, est_dtype)
+    blocked = (not decision.allowed) or decision.overridden
+    return FitGate(decision.allowed, decision.reason, est, est_device, est_dtype, blocked, decision.overridden)
+
+
+__all__ = ["FitGate", "planned_device_dtype", "spec_for", "fit_gate"]

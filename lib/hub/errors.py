@@ -1,0 +1,193 @@
+"""The one error of the Hub gateway: :class:`HubError`, with a ``kind`` for code and a message for people.
+
+Every failure of a Hub call (listing, model info, a file, a snapshot) reaches the rest of Hub Scout
+as a ``HubError``; :func:`classify` maps huggingface_hub's and the HTTP client's exceptions to it.
+
+Kinds (``HubError.kind``):
+
+==============  ====================================================================================
+``offline``     HF_HUB_OFFLINE is set: the Hub is not asked.
+``unreachable`` no connection (refused, name not resolved, connection closed without an answer).
+``timeout``     the Hub did not answer within the deadline (:mod:`lib.hub.policy`).
+``rate_limited`` 429; ``retry_after`` holds the seconds the Hub asked to wait, when it said.
+``not_found``   no such model, revision or file (404); or the repo is private and the token has no access.
+``gated``       the repo is gated and the token (or its absence) has no access.
+``auth``        the Hub refused the token (401/403 on a repo that is not gated).
+``server``      5xx.
+``bad_answer``  the Hub answered something that cannot be read (not JSON, wrong shape, a bad config.json).
+``invalid_id``  the model id is not a Hub id; nothing was sent.
+``not_cached``  a local-only read (offline, or a fallback) found nothing in huggingface_hub's cache.
+``rejected``    any other 4xx: the Hub rejected the request.
+``error``       anything else (a disk error while saving a download …).
+==============  ====================================================================================
+
+Messages never carry a token, a server path or a Python traceback: the type name at most.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+KINDS: tuple[str, ...] = ("offline", "unreachable", "timeout", "rate_limited", "not_found", "gated", "auth",
+                          "server", "bad_answer", "invalid_id", "not_cached", "rejected", "error")
+# the kinds where the Hub (or the network) could not answer: a cached copy or the snapshot may stand in
+UNAVAILABLE_KINDS = frozenset({"offline", "unreachable", "timeout", "rate_limited", "server", "bad_answer",
+                               "not_cached", "error"})
+OFFLINE_MESSAGE = "Offline mode (HF_HUB_OFFLINE=1)"
+BAD_ANSWER_MESSAGE = "Hub returned data Hub Scout could not read"
+
+
+class HubError(Exception):
+    """A Hub call that could not be answered.
+
+    Attributes:
+        kind: one of :data:`KINDS` (see the module doc).
+        message: words for people, shown as is ("Hub answered slower than 3 s").
+        status: the HTTP status when there was one.
+        retry_after: seconds the Hub asked to wait (429), when known.
+        repo_id: the model the call was about, when it was about one.
+    """
+
+    def __init__(self, message: str, kind: str = "error", *, status: int | None = None,
+                 retry_after: int | None = None, repo_id: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if kind not in KINDS:
+            raise ValueError(f"unknown HubError kind {kind!r}")
+        self.kind = kind
+        self.status = status
+        self.retry_after = retry_after
+        self.repo_id = repo_id
+
+    @property
+    def reason(self) -> str:
+        """The message (the name the catalog's banners used)."""
+        return self.message
+
+    @property
+    def unavailable(self) -> bool:
+        """The Hub could not answer (as opposed to answering "no"): a cached copy may stand in."""
+        return self.kind in UNAVAILABLE_KINDS
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"HubError({self.message!r}, kind={self.kind!r})"
+
+
+def _seconds(t: float | None) -> str:
+    return f"{t:g} s" if t is not None else "the deadline"
+
+
+def retry_after_seconds(headers: Any) -> int | None:
+    """Seconds to wait from a 429's ``Retry-After`` (or the Hub's ``RateLimit`` headers), if given."""
+    raw = headers.get("Retry-After")
+    if raw is not None:
+        try:
+            return max(0, int(float(raw)))
+        except ValueError:
+            pass
+    try:
+        from huggingface_hub.utils import parse_ratelimit_headers
+
+        info = parse_ratelimit_headers(headers)
+        return None if info is None else int(info.reset_in_seconds)
+    except Exception:  # noqa: BLE001 - headers of an unexpected shape: no hint
+        return None
+
+
+def _hub_url(repo_id: str) -> str:
+    return f"https://huggingface.co/{repo_id}"
+
+
+def classify(err: BaseException, *, timeout: float | None = None, repo_id: str | None = None,
+             filename: str | None = None, revision: str | None = None) -> HubError:
+    """Map any exception of a Hub call to a :class:`HubError` with words for people.
+
+    ``repo_id`` / ``filename`` / ``revision`` say what the call was about, for the message.
+    """
+    import httpx2
+    from huggingface_hub.errors import (
+        FileMetadataError,
+        GatedRepoError,
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+        RemoteEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    what = dict(repo_id=repo_id)
+    if isinstance(err, HubError):
+        return err
+    if isinstance(err, OfflineModeIsEnabled):
+        return HubError(OFFLINE_MESSAGE, "offline", **what)
+    if isinstance(err, LocalEntryNotFoundError):
+        # hf_hub_download: the Hub failed and the file is not cached; the cause says why the Hub failed
+        cause = err.__cause__ or err.__context__
+        if cause is not None and cause is not err:
+            return classify(cause, timeout=timeout, repo_id=repo_id, filename=filename, revision=revision)
+        thing = f"{filename} of {repo_id}" if filename and repo_id else (repo_id or "the file")
+        return HubError(f"{thing} is not in the local cache", "not_cached", **what)
+    # repo-level answers first (they are HfHubHTTPErrors too)
+    if isinstance(err, GatedRepoError):
+        rid = repo_id or "This model"
+        return HubError(f"{rid} is gated: accept its conditions on {_hub_url(rid)} and set HF_TOKEN to a "
+                        "token with access.", "gated", status=_status(err), **what)
+    if isinstance(err, RevisionNotFoundError):
+        rev = f"no revision {revision!r}" if revision else "no such revision"
+        return HubError(f"{repo_id or 'The model'} has {rev}.", "not_found", status=404, **what)
+    if isinstance(err, RepositoryNotFoundError):
+        return HubError(f"No model {repo_id} on the Hub (or it is private and HF_TOKEN has no access)."
+                        if repo_id else "Hub answered not found (404)", "not_found", status=404, **what)
+    if isinstance(err, RemoteEntryNotFoundError):
+        return HubError(f"{repo_id} has no {filename or 'such file'}." if repo_id else
+                        "Hub answered not found (404)", "not_found", status=404, **what)
+    if isinstance(err, httpx2.TimeoutException) and not isinstance(err, httpx2.ConnectTimeout):
+        return HubError(f"Hub answered slower than {_seconds(timeout)}", "timeout", **what)
+    if isinstance(err, httpx2.ConnectTimeout):
+        return HubError(f"Hub unreachable (no connection within {_seconds(timeout)})", "unreachable", **what)
+    if isinstance(err, httpx2.ConnectError):
+        text = str(err).lower()
+        why = ("connection refused" if "refused" in text else
+               "name not resolved" if "name" in text or "resolve" in text else "no connection")
+        return HubError(f"Hub unreachable ({why})", "unreachable", **what)
+    if isinstance(err, (httpx2.RemoteProtocolError, httpx2.ReadError, httpx2.WriteError)):
+        return HubError("Hub unreachable (connection closed without an answer)", "unreachable", **what)
+    if isinstance(err, httpx2.TransportError):
+        return HubError(f"Hub unreachable ({type(err).__name__})", "unreachable", **what)
+    if isinstance(err, HfHubHTTPError) and err.response is not None:
+        return _from_status(err, repo_id)
+    if isinstance(err, (FileMetadataError, ValueError, TypeError, KeyError, json.JSONDecodeError)):
+        return HubError(BAD_ANSWER_MESSAGE, "bad_answer", **what)
+    return HubError(f"Hub request failed ({type(err).__name__})", "error", **what)
+
+
+def _status(err: Any) -> int | None:
+    resp = getattr(err, "response", None)
+    return getattr(resp, "status_code", None)
+
+
+def _from_status(err: Any, repo_id: str | None) -> HubError:
+    status = err.response.status_code
+    what = dict(status=status, repo_id=repo_id)
+    if status == 429:
+        retry = retry_after_seconds(err.response.headers)
+        wait = f" — retry in {retry} s" if retry is not None else " — retry later"
+        return HubError(f"Hub rate limit reached (429){wait}", "rate_limited", retry_after=retry, **what)
+    if status >= 500:
+        return HubError(f"Hub server error ({status})", "server", **what)
+    msg = (getattr(err, "server_message", None) or "").strip().rstrip(".")
+    detail = f": {msg}" if msg and not repo_id else ""
+    if status in (401, 403):
+        if repo_id:
+            return HubError(f"The Hub refused access to {repo_id} ({status}): check HF_TOKEN.", "auth", **what)
+        return HubError(f"Hub refused access ({status}){detail} — check HF_TOKEN", "auth", **what)
+    if status == 404:
+        if repo_id:
+            return HubError(f"No model {repo_id} on the Hub (or it is private and HF_TOKEN has no access).",
+                            "not_found", **what)
+        return HubError(f"Hub answered not found (404){detail}", "not_found", **what)
+    return HubError(f"Hub rejected the request ({status}){detail}", "rejected", **what)

@@ -1,0 +1,237 @@
+"""The Hub gateway: the only code in Hub Scout that asks huggingface_hub for Hub data.
+
+Every function validates the id, honours the offline switch, runs under the deadline/attempt
+policy (:mod:`lib.hub.policy`) and raises :class:`~lib.hub.errors.HubError` on any failure. Model
+facts are cached per process for the TTL (:mod:`lib.hub.facts`); files are cached on disk by
+huggingface_hub (``HF_HOME``), and the ``local_only`` / ``cached_*`` functions read only that.
+
+Model facts (cached): :func:`model_info`, :func:`model_config`, :func:`model_card`,
+:func:`safetensors_counts`. Files: :func:`download_file`, :func:`cached_file`,
+:func:`download_snapshot`, :func:`cached_snapshot`, :func:`cached_repo`. The model list:
+:func:`lib.hub.listing.list_models_page`.
+
+torch / transformers are never imported here; huggingface_hub only inside the functions.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lib.hub import policy
+from lib.hub.errors import OFFLINE_MESSAGE, HubError
+from lib.hub.facts import FACTS, forget, token_key
+from lib.hub.ids import validate_model_id
+
+__all__ = ["model_info", "model_config", "model_card", "card_text", "safetensors_counts", "download_file",
+           "cached_file", "download_snapshot", "cached_snapshot", "cached_repo", "CachedRepo", "forget",
+           "is_offline"]
+
+is_offline = policy.is_offline
+_MAIN = "main"
+
+
+def _online(repo_id: str) -> None:
+    if policy.is_offline():
+        raise HubError(OFFLINE_MESSAGE, "offline", repo_id=repo_id)
+
+
+def _key(what: str, mid: str, revision: str | None, token: str | bool | None, *extra: Any) -> tuple:
+    return (what, mid, revision or _MAIN, token_key(token), *extra)
+
+
+# ---- model facts (cached) -----------------------------------------------------------------------
+def model_info(repo_id: str, *, revision: str | None = None, token: str | bool | None = None):
+    """huggingface_hub's ``ModelInfo`` with the files' sizes (``files_metadata=True``: one
+    ``GET /api/models/{id}?blobs=true``, whose default fields already hold task, library, tags, gated,
+    downloads, likes, dates, cardData, ``config`` (with ``auto_map``) and ``safetensors``). Cached."""
+    mid = validate_model_id(repo_id)
+    _online(mid)
+
+    def fetch():
+        from huggingface_hub import HfApi
+
+        p = policy.current()
+        return policy.call(lambda: HfApi(token=token).model_info(mid, revision=revision, files_metadata=True,
+                                                                timeout=p.call_timeout),
+                           deadline=p.call_timeout, repo_id=mid, revision=revision)
+
+    return FACTS.fetch(_key("info", mid, revision, token), fetch)
+
+
+def model_config(repo_id: str, *, revision: str | None = None, token: str | bool | None = None) -> dict:
+    """The model's whole config.json (cached). HubError ``not_found`` when the repo has none,
+    ``bad_answer`` when it is not a JSON object."""
+    mid = validate_model_id(repo_id)
+    _online(mid)
+
+    def fetch() -> dict:
+        return read_config_file(download_file(mid, "config.json", revision=revision, token=token), mid)
+
+    return FACTS.fetch(_key("config", mid, revision, token), fetch)
+
+
+def read_config_file(path: str | Path, repo_id: str | None = None) -> dict:
+    """A config.json file parsed; HubError ``bad_answer`` when it is not JSON or not an object."""
+    try:
+        cfg = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise HubError("config.json is not valid JSON", "bad_answer", repo_id=repo_id) from None
+    if not isinstance(cfg, dict):
+        raise HubError("config.json does not hold a JSON object", "bad_answer", repo_id=repo_id)
+    return cfg
+
+
+def card_text(text: str) -> str:
+    """A README's Markdown body: huggingface_hub's ``ModelCard`` drops the YAML front matter (a block
+    that is not valid YAML is cut with the same pattern ModelCard uses)."""
+    from huggingface_hub import ModelCard
+    from huggingface_hub.repocard import REGEX_YAML_BLOCK
+
+    text = text.lstrip("\ufeff")
+    try:
+        body = ModelCard(text, ignore_metadata_errors=True).text
+    except Exception:  # noqa: BLE001 - YAML errors: keep the body, drop the broken block
+        match = REGEX_YAML_BLOCK.search(text)
+        body = text[match.end():] if match else text
+    return body.lstrip("\r\n")
+
+
+def model_card(repo_id: str, *, revision: str | None = None, token: str | bool | None = None,
+               local_only: bool = False) -> str:
+    """The model card's Markdown body (README.md without front matter). Cached unless ``local_only``
+    (which reads only the local cache). HubError ``not_found`` when the repo has no README."""
+    mid = validate_model_id(repo_id)
+
+    def fetch() -> str:
+        path = download_file(mid, "README.md", revision=revision, token=token, local_only=local_only)
+        try:
+            return card_text(Path(path).read_text(encoding="utf-8", errors="replace"))
+        except OSError as e:
+            raise HubError("The model card could not be read from the local cache", "error", repo_id=mid) from e
+
+    if local_only:
+        return fetch()
+    _online(mid)
+    return FACTS.fetch(_key("card", mid, revision, token), fetch)
+
+
+def safetensors_counts(repo_id: str, files: Iterable[str], *, revision: str | None = None,
+                       token: str | bool | None = None) -> dict[str, int]:
+    """Exact parameter counts per dtype from the safetensors headers (cached): one Range GET of
+    ``model.safetensors``'s header, or the Hub's one-request sharded metadata when there is an
+    index; ``{}`` when the repo has neither."""
+    mid = validate_model_id(repo_id)
+    names = set(files)
+    _online(mid)
+
+    def fetch() -> dict[str, int]:
+        from huggingface_hub import HfApi
+
+        p = policy.current()
+        api = HfApi(token=token)
+        if "model.safetensors" in names:
+            get = lambda: api.parse_safetensors_file_metadata(  # noqa: E731
+                mid, "model.safetensors", revision=revision, token=token, timeout=p.call_timeout)
+        elif "model.safetensors.index.json" in names:
+            get = lambda: api.get_sharded_safetensors_metadata(  # noqa: E731
+                mid, revision=revision, token=token, timeout=p.call_timeout)
+        else:
+            return {}
+        meta = policy.call(get, deadline=p.call_timeout, repo_id=mid, revision=revision)
+        return {k.upper(): int(v) for k, v in dict(meta.parameter_count).items()}
+
+    return FACTS.fetch(_key("safetensors", mid, revision, token), fetch)
+
+
+# ---- files ----------------------------------------------------------------------------------------
+def cached_file(repo_id: str, filename: str, *, revision: str | None = None) -> str | None:
+    """The path of ``filename`` in huggingface_hub's local cache, or None (never the network)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        path = try_to_load_from_cache(repo_id, filename, revision=revision)
+    except Exception:  # noqa: BLE001 - an unreadable cache or an odd id: not cached
+        return None
+    return path if isinstance(path, str) else None
+
+
+def download_file(repo_id: str, filename: str, *, revision: str | None = None, token: str | bool | None = None,
+                  local_only: bool = False) -> str:
+    """Local path of one (small) file of a model, under the call deadline; ``local_only``: only
+    huggingface_hub's cache (HubError ``not_cached`` when it is not there). Not for weights: see
+    :func:`download_snapshot`.
+
+    A file already cached costs ``hf_hub_download``'s one HEAD (when the Hub fails, the cached copy is
+    used, without retries). A file not cached yet is first asked for once with ``get_hf_file_metadata``:
+    on a failed HEAD, ``hf_hub_download`` would retry 5 times with 1-2-4-8-8 s sleeps (waiting out a
+    429 too) — 23 s for a 500 on config.json, and more requests to a Hub in trouble. That costs one
+    HEAD more on a first download; a failure costs one request and is reported as it is.
+    """
+    mid = validate_model_id(repo_id)
+    if local_only:
+        path = cached_file(mid, filename, revision=revision)
+        if path is None:
+            raise HubError(f"{filename} of {mid} is not in the local cache", "not_cached", repo_id=mid)
+        return path
+    from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
+
+    p = policy.current()
+
+    def fetch() -> str:
+        if cached_file(mid, filename, revision=revision) is None:
+            get_hf_file_metadata(hf_hub_url(mid, filename, revision=revision), token=token, timeout=p.call_timeout)
+        return hf_hub_download(mid, filename, revision=revision, token=token, etag_timeout=p.call_timeout)
+
+    return policy.call(fetch, deadline=p.call_timeout, repo_id=mid, filename=filename, revision=revision)
+
+
+def download_snapshot(repo_id: str, *, revision: str | None = None, token: str | bool | None = None,
+                      ignore_patterns: list[str] | None = None, tqdm_class: Any = None) -> str:
+    """Local folder with the model's files (``snapshot_download``). Pass the commit sha from
+    :func:`model_info` as ``revision``: huggingface_hub then skips its own ``repo_info`` request and
+    cached files cost no request. No overall deadline (the size is known beforehand; the runner's load
+    timeout bounds it); each metadata request has the stall limit."""
+    mid = validate_model_id(repo_id)
+    from huggingface_hub import snapshot_download
+
+    p = policy.current()
+    return policy.call(lambda: snapshot_download(mid, revision=revision, token=token, ignore_patterns=ignore_patterns,
+                                                 tqdm_class=tqdm_class, etag_timeout=p.stall_timeout),
+                       deadline=None, repo_id=mid, revision=revision)
+
+
+def cached_snapshot(repo_id: str, revision: str | None = None) -> Path | None:
+    """The complete local-cache snapshot folder of ``repo_id`` (no network), or None."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(repo_id, revision=revision, local_files_only=True))
+    except Exception:  # noqa: BLE001 - not cached (LocalEntryNotFoundError) or an unreadable cache
+        return None
+
+
+@dataclass(frozen=True)
+class CachedRepo:
+    """What huggingface_hub's local cache holds of a model: its newest cached commit and files."""
+
+    sha: str
+    files: tuple[tuple[str, int], ...]  # (path in the repo, bytes on disk)
+
+
+def cached_repo(repo_id: str) -> CachedRepo | None:
+    """The newest cached revision of ``repo_id`` (``scan_cache_dir``), or None (never the network)."""
+    from huggingface_hub import scan_cache_dir
+
+    try:
+        repo = next((r for r in scan_cache_dir().repos if r.repo_type == "model" and r.repo_id == repo_id), None)
+        if repo is None or not repo.revisions:
+            return None
+        rev = max(repo.revisions, key=lambda r: r.last_modified)
+        return CachedRepo(rev.commit_hash, tuple((f.file_path.relative_to(rev.snapshot_path).as_posix(),
+                                                  f.size_on_disk) for f in rev.files))
+    except Exception:  # noqa: BLE001 - an unreadable cache is an empty one
+        return None
+

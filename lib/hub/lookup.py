@@ -1,0 +1,128 @@
+"""Looking up one model for the Model page and the test-drive, in the fewest Hub requests.
+
+``fetch_model_details(id)`` costs, through the gateway (:mod:`lib.hub.gateway`, all cached per process):
+1. ``model_info(id)``: one ``GET /api/models/{id}?blobs=true`` whose default fields already hold the
+   facts (task, library, tags, gated, downloads, likes, dates, cardData: license / languages /
+   datasets / base model), ``config`` (with ``auto_map``), ``safetensors`` (parameters per dtype)
+   and the siblings *with sizes* (``expand`` cannot be combined with ``files_metadata`` in 2.4, and
+   ``expand=siblings`` has no sizes, so this is the one call that has everything);
+2. the model card (README.md, HEAD + GET, cached by huggingface_hub; front matter dropped by ``ModelCard``);
+3. only when the info lacks ``safetensors`` but the repo has safetensors weights: one Range GET of
+   the header or, when sharded, the Hub's one-request sharded metadata;
+4. only when the info lacks ``config``: config.json (for ``auto_map``).
+
+Offline (HF_HUB_OFFLINE=1) or when the Hub cannot answer, details come from
+:func:`lib.hub.offline.offline_model_details` (catalog record + huggingface_hub's local cache),
+with ``missing`` saying what is unknown. A model that does not exist, is gated for this token or has
+an invalid id raises :class:`~lib.hub.errors.HubError`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from lib.hub import gateway
+from lib.hub.details import ModelDetails, config_summary, fields_from_info, record_dict
+from lib.hub.errors import OFFLINE_MESSAGE, HubError
+from lib.hub.facts import FACTS, token_key
+from lib.hub.ids import validate_model_id
+from lib.hub.offline import offline_model_details
+from lib.hub.policy import count_requests, is_offline
+from lib.hub.records import ModelRecord
+
+
+def fetch_model_details(model_id: str, token: str | bool | None = None, *, with_card: bool = True) -> ModelDetails:
+    """Details for the Model page (cached per process, see :mod:`lib.hub.facts`).
+
+    Raises :class:`HubError` for an invalid id, a model the Hub says does not exist, and gated or
+    refused access; falls back to :func:`lib.hub.offline.offline_model_details` when offline or when
+    the Hub cannot answer (its reason first in ``missing``).
+    """
+    mid = validate_model_id(model_id)
+    if is_offline():
+        return offline_model_details(mid, reason=OFFLINE_MESSAGE)
+    key = ("details", mid, "main", token_key(token), with_card)
+    try:
+        details, _ = FACTS.fetch(key, lambda: _live_details(mid, token, with_card),
+                                 degraded=lambda v: v[1])
+    except HubError as e:
+        if not e.unavailable:
+            raise
+        return offline_model_details(mid, reason=e.message)
+    return details
+
+
+def _live_details(mid: str, token: str | bool | None, with_card: bool) -> tuple[ModelDetails, bool]:
+    """(details, degraded): degraded when a part failed only because the Hub could not answer it
+    then (kept briefly in the cache, so the next view asks again)."""
+    degraded = False
+    with count_requests() as counter:
+        info = gateway.model_info(mid, token=token)
+        missing: list[str] = []
+        data = fields_from_info(info)
+        sibs = [s.rfilename for s in (info.siblings or [])]
+        if not data["params_by_dtype"] and any(s.endswith(".safetensors") for s in sibs):
+            try:
+                counts = gateway.safetensors_counts(mid, sibs, token=token)
+            except HubError as e:
+                degraded |= e.unavailable
+                missing.append(f"parameter count (safetensors header unreadable: {e.message})")
+            else:
+                if counts:
+                    data.update(params_by_dtype=counts, params_total=sum(counts.values()),
+                                param_source="safetensors header")
+        if data["params_total"] is None:
+            missing.append("exact parameter count (no safetensors weights)")
+        # custom code needs auto_map: the info's config has it; fetch config.json only without it
+        if not data["config"] and "config.json" in sibs:
+            try:
+                data["config"] = config_summary(gateway.model_config(mid, token=token))
+            except HubError as e:
+                degraded |= e.unavailable
+                missing.append("config (auto_map unknown)")
+        data["custom_code"] = "custom_code" in data["tags"] or bool(data["config"].get("auto_map"))
+        card = None
+        if with_card and "README.md" in sibs:
+            try:
+                card = gateway.model_card(mid, token=token)
+            except HubError as e:
+                degraded |= e.unavailable
+                missing.append("model card (gated: needs a token with access)" if e.kind == "gated"
+                               else "model card (download failed)")
+        elif with_card:
+            missing.append("model card (the repo has no README.md)")
+    details = ModelDetails(**data, card=card, source="live", requests=counter.count, missing=tuple(missing),
+                           record=ModelRecord.from_api(record_dict(info)))
+    return details, degraded
+
+
+def config_problem(err: HubError) -> str:
+    """Why config.json is not available, in words (the real reason, not always "no config.json")."""
+    if err.kind == "not_found":
+        return "the repo has no config.json"
+    if err.kind in ("gated", "auth"):
+        return "config.json needs a token with access (gated model)"
+    if err.kind == "bad_answer":
+        return err.message
+    if err.kind == "not_cached":
+        return "config.json could not be downloaded and is not in the local cache"
+    return f"config.json could not be downloaded ({err.message})"
+
+
+def fetch_config_json(model_id: str, token: str | bool | None = None, *, offline: bool = False,
+                      revision: str | None = None) -> tuple[dict[str, Any] | None, str | None]:
+    """The full ``config.json`` of a model (the memory estimate and the parameter count need it).
+
+    ``(config, None)`` on success, ``(None, reason)`` otherwise. Live: :func:`lib.hub.gateway.model_config`
+    (cached per process; the same answer the runner uses). ``offline`` (or HF_HUB_OFFLINE): only
+    huggingface_hub's local cache is read, never the network.
+    """
+    mid = validate_model_id(model_id)
+    try:
+        if offline or is_offline():
+            path = gateway.cached_file(mid, "config.json", revision=revision)
+            if path is None:
+                return None, "config.json is not in the local cache"
+            return gateway.read_config_file(path, mid), None
+        return gateway.model_config(mid, token=token, revision=revision), None
+    except HubError as e:
+        return None, config_problem(e)

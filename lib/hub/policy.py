@@ -1,0 +1,161 @@
+"""How every Hub call is made: one deadline/attempt policy, one offline switch, one request count.
+
+* :func:`is_offline` — the one offline switch (``HF_HUB_OFFLINE``, or ``TRANSFORMERS_OFFLINE``, read by
+  :mod:`lib.settings`).
+* :class:`Policy` / :func:`current` — the deadlines: a Discover search (``HUBSCOUT_LIVE_TIMEOUT``,
+  default 3 s), any other call that answers with metadata or a small file (model info, config.json,
+  README, a safetensors header: 10 s), and the stall limit of a weights download. One attempt: a
+  failing Hub is reported, not hammered (huggingface_hub's own backoff would retry 5 times with
+  1-2-4-8-8 s sleeps); ``attempts`` > 1 retries only unreachable / timeout / 5xx, within the deadline.
+* :func:`call` — runs one Hub call under the policy: offline check, the deadline (the call runs in a
+  daemon thread and the caller stops waiting at the deadline, whatever the HTTP client's own
+  per-operation timeouts do: a config.json that trickles in for 30 s costs the deadline, not 105 s),
+  retries, and every failure mapped to a :class:`~lib.hub.errors.HubError`.
+* :func:`count_requests` — the HTTP requests huggingface_hub sends on behalf of this thread (calls
+  made by :func:`call`'s worker thread are counted for the caller).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from lib.hub.errors import OFFLINE_MESSAGE, HubError, classify
+
+T = TypeVar("T")
+LIST_TIMEOUT_S = 3.0
+CALL_TIMEOUT_S = 10.0
+STALL_TIMEOUT_S = 10.0
+_RETRYABLE = frozenset({"unreachable", "timeout", "server"})
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Deadlines (seconds) and attempts for Hub calls.
+
+    list_timeout: a Discover search (one ``/api/models`` request), whole call.
+    call_timeout: any other metadata call or small-file download, whole call.
+    stall_timeout: a weights download: the longest wait for the next bytes (the whole download has
+        no deadline: its size is known and shown; the runner's load timeout bounds it).
+    attempts: tries per call (1 = no retry).
+    """
+
+    list_timeout: float = LIST_TIMEOUT_S
+    call_timeout: float = CALL_TIMEOUT_S
+    stall_timeout: float = STALL_TIMEOUT_S
+    attempts: int = 1
+
+
+def current() -> Policy:
+    """The policy in force (``HUBSCOUT_LIVE_TIMEOUT`` sets the search deadline, through lib.settings)."""
+    from lib.settings import get_settings
+
+    return Policy(list_timeout=get_settings().live_timeout)
+
+
+def is_offline() -> bool:
+    """True when HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set (lib.settings), or was at import of
+    huggingface_hub."""
+    from huggingface_hub import constants
+
+    from lib.settings import get_settings
+
+    return get_settings().hub_offline or constants.is_offline_mode()
+
+
+# ---- request counting ---------------------------------------------------------------------------
+class RequestCounter:
+    """HTTP requests sent by huggingface_hub's shared session for this thread while active."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+_local = threading.local()
+
+
+def _count_hook(request) -> None:
+    for c in list(getattr(_local, "counters", ())):
+        c.count += 1
+
+
+def _install_hook() -> None:
+    from huggingface_hub.utils import get_session
+
+    hooks = get_session().event_hooks["request"]
+    if _count_hook not in hooks:
+        hooks.append(_count_hook)
+
+
+@contextmanager
+def count_requests() -> Iterator[RequestCounter]:
+    """Count the HTTP requests huggingface_hub makes for this thread (redirects included)."""
+    _install_hook()
+    counter = RequestCounter()
+    stack = _local.__dict__.setdefault("counters", [])
+    stack.append(counter)
+    try:
+        yield counter
+    finally:
+        stack.remove(counter)
+
+
+# ---- one call under the policy ------------------------------------------------------------------
+def run_with_deadline(fn: Callable[[], T], timeout: float | None) -> T:
+    """Run ``fn()`` in a daemon thread; raise HubError(timeout) if it takes longer than ``timeout``.
+
+    Exceptions raised by ``fn`` are re-raised here. The thread is left to finish on its own (each Hub
+    call also carries a client timeout, so it does not linger). ``timeout`` None: no deadline.
+    """
+    counters = getattr(_local, "counters", None)
+    box: dict[str, Any] = {}
+
+    def target():
+        if counters is not None:
+            _local.counters = counters  # the caller's counters count this thread's requests
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = e
+
+    t = threading.Thread(target=target, name="hub-call", daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise HubError(f"Hub answered slower than {timeout:g} s", "timeout")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def call(fn: Callable[[], T], *, deadline: float | None, attempts: int | None = None, repo_id: str | None = None,
+         filename: str | None = None, revision: str | None = None, offline_ok: bool = False) -> T:
+    """Run one Hub call under the policy; every failure is raised as a :class:`HubError`.
+
+    deadline: seconds for the whole call (all attempts), None for none. attempts: default
+    :attr:`Policy.attempts`. offline_ok: the call only reads huggingface_hub's local cache, so offline
+    mode does not stop it. repo_id / filename / revision: what the call is about (for the message).
+    """
+    if not offline_ok and is_offline():
+        raise HubError(OFFLINE_MESSAGE, "offline", repo_id=repo_id)
+    _install_hook()
+    tries = max(1, attempts if attempts is not None else current().attempts)
+    end = None if deadline is None else time.monotonic() + deadline
+    while True:
+        tries -= 1
+        left = None if end is None else max(0.0, end - time.monotonic())
+        try:
+            return run_with_deadline(fn, left)
+        except Exception as e:  # noqa: BLE001 - every failure becomes a HubError
+            err = classify(e, timeout=deadline, repo_id=repo_id, filename=filename, revision=revision)
+            if err.kind == "timeout" and deadline is not None:
+                err = HubError(f"Hub answered slower than {deadline:g} s", "timeout", repo_id=repo_id)
+            out_of_time = end is not None and end - time.monotonic() < 0.05
+            if tries <= 0 or err.kind not in _RETRYABLE or out_of_time:
+                if err is e:
+                    raise
+                raise err from e
+            time.sleep(min(0.5, max(0.0, (end - time.monotonic()) / 4)) if end is not None else 0.5)

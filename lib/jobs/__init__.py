@@ -1,0 +1,33 @@
+"""Hub Scout's job runner: model × task × a list of inputs, run in the background (no streamlit).
+
+Public API::
+
+    from lib.jobs import submit, submit_many, Job, JobProgress, warm_up
+    job = submit("distilbert/…-sst-2-english", "text-classification",
+                 [{"text": "I love it"}, {"text": "Awful"}], RunOptions(batch_size=16),
+                 allowed=(gate.allowed, gate.reason))
+    p = job.progress()        # state, message, bytes downloaded/total, items done/total, queue position
+    job.cancel()              # between batches; a queued or loading job stops at once
+    job.wait(timeout)         # True once done / failed / cancelled
+    job.items[i]              # ItemResult: output or error (title + message), latency
+    job.result(i)             # the lib.runner.RunResult of one input (with its code)
+
+States: ``queued`` → ``loading`` (download bytes, load) → ``running`` (items done of total) →
+``done`` / ``failed`` (the load: ``job.error()``) / ``cancelled``. A bad input is that item's error;
+the others still run. Items of one model run in batches of ``RunOptions.batch_size`` when the task has
+a ``run_batch`` (``lib.tasks.TaskSpec``), one by one otherwise; a batch that fails is retried item by
+item so that each input gets its own result or error. The runner measures; the job records its peak
+into ``lib.fit.measured`` (``lib.jobs.measured.record``). ``submit_many(models, task, inputs)`` submits
+one job per model over the same inputs (evaluation sessions). ``warm_up()`` imports the runtime in the
+background when a page that can run models opens.
+
+Threads: this package is the one place that starts threads for model work (``JobRunner``'s pool).
+"""
+from __future__ import annotations
+
+from .job import CANCELLED, DONE, FAILED, FINAL, LOADING, QUEUED, RUNNING, STATES, ItemResult, Job, JobProgress
+from .runner import JobRunner, default_runner, hood_function, submit, submit_many
+from .warmup import warm_up
+
+__all__ = ["CANCELLED", "DONE", "FAILED", "FINAL", "LOADING", "QUEUED", "RUNNING", "STATES", "ItemResult", "Job",
+           "JobProgress", "JobRunner", "default_runner", "hood_function", "submit", "submit_many", "warm_up"]

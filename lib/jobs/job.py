@@ -1,0 +1,223 @@
+"""A job: one model × one task × a list of inputs, with progress, cancel and per-item results.
+
+A :class:`Job` is shared between the worker thread that runs it and whoever polls it (a page's
+script thread): the worker writes under the job's lock, readers take snapshots (:meth:`Job.progress`)
+and never call into the worker. No streamlit here.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from lib.runner.result import Measurement, RunOptions, RunResult
+
+QUEUED, LOADING, RUNNING, DONE, FAILED, CANCELLED = "queued", "loading", "running", "done", "failed", "cancelled"
+STATES = (QUEUED, LOADING, RUNNING, DONE, FAILED, CANCELLED)
+FINAL = frozenset({DONE, FAILED, CANCELLED})
+
+_IDS = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """A snapshot of a job, safe to read from any thread.
+
+    Attributes:
+        state: ``queued`` / ``loading`` / ``running`` / ``done`` / ``failed`` / ``cancelled``.
+        message: what is happening, for people ("Downloading …", "Running 12 of 256").
+        stage: the load stage while loading (``resolve`` / ``download`` / ``load`` / ``ready``), else "".
+        done_bytes / total_bytes: download progress (0 when unknown or not downloading).
+        items_done / items_total: inputs finished (with a result or an error) / submitted.
+        queue_position: 1 for the next job to start, while queued; else None.
+        elapsed_s: seconds since the job was submitted.
+    """
+
+    state: str
+    message: str
+    stage: str = ""
+    done_bytes: int = 0
+    total_bytes: int = 0
+    items_done: int = 0
+    items_total: int = 0
+    queue_position: int | None = None
+    elapsed_s: float = 0.0
+
+    @property
+    def fraction(self) -> float | None:
+        """Download fraction while loading, items fraction while running, None when unknown."""
+        if self.state == LOADING:
+            if self.stage == "ready":
+                return 1.0
+            return self.done_bytes / self.total_bytes if self.total_bytes else None
+        if self.state == RUNNING:
+            return self.items_done / self.items_total if self.items_total else None
+        return 1.0 if self.state in FINAL else 0.0
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINAL
+
+
+@dataclass
+class ItemResult:
+    """The outcome of one input.
+
+    Attributes:
+        index: position in the submitted list.
+        status: ``pending`` / ``ok`` / ``error`` / ``skipped`` (the job failed or was cancelled first).
+        output: the task's normalised output (``lib.runner.tasks`` docstring), when ``ok``.
+        notices: what the user should know about this input (truncation, resampling …).
+        latency_s: this input's share of the run: its own call, or its batch's time divided by the
+            batch size when it ran in a batch (``batched``).
+        error_title / error_message: a RunnerError's title and message, never a traceback.
+    """
+
+    index: int
+    status: str = "pending"
+    output: dict[str, Any] | None = None
+    notices: list[str] = field(default_factory=list)
+    latency_s: float | None = None
+    batched: bool = False
+    error_title: str | None = None
+    error_message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class Job:
+    """One model × task × inputs. Made by :meth:`lib.jobs.JobRunner.submit`; read it, cancel it, wait for it.
+
+    Attributes (read-only for callers):
+        id, model, task, inputs (the raw inputs as submitted), opts, allowed (the fit gate's verdict).
+        items: one :class:`ItemResult` per input.
+        error_title / error_message: why the whole job failed (load refused, model unavailable …).
+        load_s / cached / device / dtype / load_notices: the load, once it happened.
+        measurement: the peak over the job's calls (recorded into lib.fit.measured by the job).
+        hood / hood_error: the under-the-hood view of the first input, when asked (``hood=True``).
+    """
+
+    def __init__(self, model: str, task: str, inputs: list[dict[str, Any]], opts: RunOptions | None = None, *,
+                 allowed: tuple[bool, str | None] = (True, None), hood: bool = False,
+                 hood_inputs: dict[str, Any] | None = None, cache: Any = None, store: Any = None,
+                 record: bool = True):
+        self.id = next(_IDS)
+        self.model = model
+        self.task = task
+        self.inputs = list(inputs)
+        self.opts = opts or RunOptions()
+        self.allowed = allowed
+        self.hood_wanted = hood
+        self.hood_inputs = hood_inputs
+        self.cache = cache
+        self.store = store
+        self.record = record
+        self.items = [ItemResult(i) for i in range(len(self.inputs))]
+        self.error_title: str | None = None
+        self.error_message: str | None = None
+        self.load_s = 0.0
+        self.cached = False
+        self.device: str | None = None
+        self.dtype: str | None = None
+        self.load_notices: list[str] = []
+        self.measurement: Measurement | None = None
+        self.hood: Any = None
+        self.hood_error: str | None = None
+        self.submitted_at = time.monotonic()
+        self.finished_at: float | None = None
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._cancel = threading.Event()
+        self._progress = JobProgress(QUEUED, "Waiting for a free worker", items_total=len(self.inputs))
+        self._clean: list[dict[str, Any] | None] = [None] * len(self.inputs)
+        self._input_notices: list[list[str]] = [[] for _ in self.inputs]
+        self._prepared: Any = None
+        self._peak: tuple[int, str] | None = None
+        self._position = None  # set by the runner: () -> queue position
+
+    # -- reading
+    @property
+    def state(self) -> str:
+        return self._progress.state
+
+    def progress(self) -> JobProgress:
+        """A snapshot of the job's state and counters."""
+        with self._lock:
+            p = self._progress
+        pos = self._position() if (p.state == QUEUED and self._position is not None) else None
+        end = self.finished_at if self.finished_at is not None else time.monotonic()
+        return replace(p, queue_position=pos, elapsed_s=end - self.submitted_at)
+
+    @property
+    def finished(self) -> bool:
+        return self._done.is_set()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job is finished (or ``timeout`` s passed); True when finished."""
+        return self._done.wait(timeout)
+
+    def result(self, index: int = 0) -> RunResult | None:
+        """The :class:`~lib.runner.RunResult` of one input that ran (with the code that reproduces it),
+        as ``lib.runner.run`` returns for a single input; None when that input has no output."""
+        item = self.items[index]
+        if not item.ok or self._prepared is None:
+            return None
+        from lib.runner.api import result_for
+
+        peak, kind = self._peak or (0, "process_rss_peak")
+        return result_for(self._prepared, self.task, self._clean[index], item.output,
+                          self._input_notices[index] + self.load_notices + item.notices,
+                          item.latency_s or 0.0, peak, kind, self.opts)
+
+    def error(self, index: int | None = None) -> tuple[str, str] | None:
+        """(title, message) of the job's failure (``index`` None) or of one input's; None when fine."""
+        if index is None:
+            return (self.error_title, self.error_message) if self.error_title else None
+        item = self.items[index]
+        if item.status == "error":
+            return item.error_title or "Run failed", item.error_message or ""
+        if item.status in ("skipped", "pending") and self.error_title:
+            return self.error_title, self.error_message or ""
+        return None
+
+    # -- control
+    def cancel(self) -> None:
+        """Stop the job: a queued or loading job is cancelled at once (a load already under way goes on
+        in the background and lands in the model cache); a running one stops after the current batch."""
+        self._cancel.set()
+        with self._lock:
+            state = self._progress.state
+        if state in (QUEUED, LOADING):
+            self._finish(CANCELLED, "Cancelled")
+
+    # -- written by the worker
+    def _set(self, **changes: Any) -> None:
+        with self._lock:
+            if self._progress.state in FINAL:
+                return
+            self._progress = replace(self._progress, **changes)
+
+    def _finish(self, state: str, message: str) -> bool:
+        with self._lock:
+            if self._progress.state in FINAL:
+                return False
+            done = sum(1 for it in self.items if it.status in ("ok", "error"))
+            for it in self.items:
+                if it.status == "pending":
+                    it.status = "skipped"
+            self._progress = replace(self._progress, state=state, message=message, items_done=done)
+            self.finished_at = time.monotonic()
+        self._done.set()
+        return True
+
+    def __repr__(self) -> str:
+        p = self._progress
+        return f"<Job {self.id} {self.model} {self.task} {p.state} {p.items_done}/{p.items_total}>"

@@ -1,0 +1,303 @@
+"""The job runner: a small thread pool that runs :class:`~lib.jobs.job.Job` objects.
+
+This module is the one place in Hub Scout that starts threads for model work (jobs and the
+runtime warm-up); pages submit jobs and poll them, ``lib/ui`` starts none. Model loads are shared and
+de-duplicated by the runner's model cache (``lib.runner.cache``); a job only waits for them.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from lib.runner.result import Measurement, RunOptions
+
+from . import measured
+from .job import CANCELLED, DONE, FAILED, LOADING, RUNNING, Job
+
+Allowed = tuple[bool, "str | None"]
+
+
+class JobRunner:
+    """Runs jobs on ``max_workers`` threads, oldest first.
+
+    ``cache``: the model cache the jobs load into (None: the process-wide ``shared_cache()``).
+    """
+
+    def __init__(self, max_workers: int = 4, cache: Any = None):
+        self.max_workers = max_workers
+        self.cache = cache
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="hubscout-job")
+        self._lock = threading.Lock()
+        self._queued: list[Job] = []
+
+    # -- submitting
+    def submit(self, model: str, task: str, inputs: Iterable[Mapping[str, Any]], opts: RunOptions | None = None, *,
+               allowed: Allowed = (True, None), hood: bool = False, hood_inputs: Mapping[str, Any] | None = None,
+               store: Any = None, record: bool = True) -> Job:
+        """Queue ``model`` × ``task`` × ``inputs`` (raw input dicts, as ``lib.runner.run`` takes them).
+
+        ``allowed``: the fit gate's ``(allowed, reason)``; a refused load fails the job with the reason.
+        ``hood``: after the run, compute the task's under-the-hood view of ``hood_inputs`` (default: the
+        first input). ``store``/``record``: where the job records its measured peak (default
+        ``lib.fit.measured.MeasuredStore()``; ``record=False`` records nothing). An empty ``inputs`` list
+        only loads the model into the cache (a warm-up).
+        """
+        job = Job(model, task, [dict(i) for i in inputs], opts, allowed=allowed, hood=hood,
+                  hood_inputs=dict(hood_inputs) if hood_inputs is not None else None, cache=self.cache,
+                  store=store, record=record)
+        job._position = lambda j=job: self._position_of(j)
+        with self._lock:
+            self._queued.append(job)
+        self._pool.submit(self._work, job)
+        return job
+
+    def submit_many(self, models: Iterable[str], task: str, inputs: Iterable[Mapping[str, Any]],
+                    opts: RunOptions | None = None, *,
+                    allowed: Allowed | Mapping[str, Allowed] | Callable[[str], Allowed] = (True, None),
+                    **kwargs: Any) -> list[Job]:
+        """One job per model over the same ``inputs`` (how an evaluation session runs several models).
+
+        ``allowed`` is one verdict for all, a ``{model: verdict}`` mapping, or ``fn(model) -> verdict``.
+        """
+        inputs = [dict(i) for i in inputs]
+        jobs = []
+        for model in models:
+            verdict = allowed(model) if callable(allowed) else (
+                allowed.get(model, (True, None)) if isinstance(allowed, Mapping) else allowed)
+            jobs.append(self.submit(model, task, inputs, opts, allowed=verdict, **kwargs))
+        return jobs
+
+    def background(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """Run a side task (the runtime warm-up) on the runner's threads."""
+        return self._pool.submit(fn, *args)
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Cancel what is queued and stop the threads (tests, benchmarks)."""
+        with self._lock:
+            queued = list(self._queued)
+        for job in queued:
+            job.cancel()
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    # -- internals
+    def _position_of(self, job: Job) -> int | None:
+        with self._lock:
+            try:
+                return self._queued.index(job) + 1
+            except ValueError:
+                return None
+
+    def _work(self, job: Job) -> None:
+        with self._lock:
+            if job in self._queued:
+                self._queued.remove(job)
+        if job.finished:  # cancelled while queued
+            return
+        try:
+            _run_job(job)
+        except Exception as e:  # noqa: BLE001 - a job never dies with a traceback
+            job.error_title, job.error_message = "Run failed", f"Unexpected error: {type(e).__name__}: {str(e)[:300]}"
+            job._finish(FAILED, job.error_title)
+
+
+def _short(e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
+def _chunks(seq: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(seq), size):
+        yield seq[start:start + size]
+
+
+def _run_job(job: Job) -> None:
+    from lib.runner import api
+    from lib.runner.errors import RunnerError
+
+    n = len(job.inputs)
+    try:
+        spec = api._spec(job.task)
+    except RunnerError as e:
+        job.error_title, job.error_message = e.title, str(e)
+        job._finish(FAILED, e.title)
+        return
+
+    # 1. the inputs: a bad one is that item's error, the others still run
+    valid: list[int] = []
+    for i, raw in enumerate(job.inputs):
+        try:
+            job._clean[i], job._input_notices[i] = api.check_inputs(job.task, raw)
+            valid.append(i)
+        except RunnerError as e:
+            _item_error(job, i, e.title, str(e))
+        except Exception as e:  # noqa: BLE001 - an odd input must not stop the others
+            _item_error(job, i, "Check the input", _short(e))
+    if n and not valid:
+        job._finish(DONE, f"None of the {n} inputs could be run")
+        return
+
+    # 2. the model (loads once per process; a rerun finds it in the cache)
+    if job.cancel_requested:
+        job._finish(CANCELLED, "Cancelled")
+        return
+    job._set(state=LOADING, stage="resolve", message=f"Checking {job.model}")
+
+    def on_progress(p) -> None:
+        job._set(stage=p.stage, message=p.message, done_bytes=p.done_bytes, total_bytes=p.total_bytes)
+
+    try:
+        prep = api.prepare(job.model, job.task, job.opts, progress=on_progress, allowed=job.allowed, cache=job.cache)
+    except RunnerError as e:
+        job.error_title, job.error_message = e.title, str(e)
+        job._finish(FAILED, e.title)
+        return
+    if job.cancel_requested:
+        job._finish(CANCELLED, "Cancelled")
+        return
+    job._prepared = prep
+    job.load_s, job.cached, job.load_notices = prep.load_s, prep.cached, list(prep.notices)
+    job.device, job.dtype = prep.loaded.device, prep.loaded.dtype
+    if not n:
+        job._finish(DONE, f"{job.model} is loaded")
+        return
+
+    # 3. the inputs, in batches where the task can batch
+    size = max(1, int(job.opts.batch_size or 1)) if getattr(spec, "run_batch", None) else 1
+    if size > 1:
+        valid = _by_length(job, valid)
+    done = n - len(valid)
+    job._set(state=RUNNING, stage="", message=f"Running {job.model}", done_bytes=0, total_bytes=0, items_done=done)
+    peak: tuple[int, str] | None = None
+    busy = 0.0
+    for chunk in _chunks(valid, size):
+        if job.cancel_requested:
+            break
+        try:
+            ex = api.execute(prep, job.task, [job._clean[i] for i in chunk], job.opts, batch=size > 1)
+        except RunnerError as e:
+            if len(chunk) == 1 and size == 1:
+                _item_error(job, chunk[0], e.title, str(e))
+            else:  # find the input that failed: the others still get their result
+                for i in chunk:
+                    if job.cancel_requested:
+                        break
+                    peak, busy = _one(job, prep, i, peak, busy)
+        except Exception as e:  # noqa: BLE001 - never a traceback
+            for i in chunk:
+                _item_error(job, i, "Run failed", f"Unexpected error: {_short(e)}")
+        else:
+            share = ex.latency_s / len(chunk)
+            for i, (output, notices) in zip(chunk, ex.outputs):
+                it = job.items[i]
+                it.output, it.notices, it.latency_s = output, list(notices), share
+                it.batched, it.status = ex.batched, "ok"
+            busy += ex.latency_s
+            peak = _max_peak(peak, ex.peak_bytes, ex.memory_kind)
+        done = sum(1 for it in job.items if it.status in ("ok", "error"))
+        job._set(items_done=done, message=f"Ran {done} of {n}")
+
+    # 4. the measurement: the runner measured, the job records
+    job._peak = peak
+    if peak is not None:
+        job.measurement = Measurement(job.model, prep.loaded.device, prep.loaded.dtype, peak[0], peak[1], busy,
+                                      api.host_process_bytes())
+        if job.record:
+            measured.record(job.measurement, job.store)
+
+    # 5. the under-the-hood view of the first input
+    if job.hood_wanted and not job.cancel_requested and any(it.ok for it in job.items):
+        _hood(job)
+
+    if job.cancel_requested and any(it.status == "pending" for it in job.items):
+        job._finish(CANCELLED, f"Cancelled after {done} of {n}")
+    else:
+        job._finish(DONE, f"Ran {done} of {n}")
+
+
+def _one(job: Job, prep: Any, i: int, peak, busy: float):
+    from lib.runner import api
+    from lib.runner.errors import RunnerError
+
+    try:
+        ex = api.execute(prep, job.task, [job._clean[i]], job.opts, batch=False)
+    except RunnerError as e:
+        _item_error(job, i, e.title, str(e))
+        return peak, busy
+    except Exception as e:  # noqa: BLE001
+        _item_error(job, i, "Run failed", f"Unexpected error: {_short(e)}")
+        return peak, busy
+    it = job.items[i]
+    (it.output, notices), it.latency_s, it.status = ex.outputs[0], ex.latency_s, "ok"
+    it.notices = list(notices)
+    return _max_peak(peak, ex.peak_bytes, ex.memory_kind), busy + ex.latency_s
+
+
+def _by_length(job: Job, order: list[int]) -> list[int]:
+    """Text inputs sorted by length, so that a batch pads little (each result keeps its own index)."""
+    texts = [job._clean[i].get("text") for i in order]
+    if not all(isinstance(t, str) for t in texts):
+        return order
+    return [i for _, i in sorted(zip((len(t) for t in texts), order))]
+
+
+def _max_peak(peak, value: int, kind: str):
+    return (value, kind) if peak is None or value > peak[0] else peak
+
+
+def _item_error(job: Job, i: int, title: str, message: str) -> None:
+    it = job.items[i]
+    it.status, it.error_title, it.error_message = "error", title, message
+
+
+def hood_function(task: str) -> Callable[..., Any] | None:
+    """The under-the-hood view ``fn(model, task, inputs, opts, cache=…)`` for ``task``, None when it has none."""
+    from lib.runner.hood import has_hood, under_the_hood
+
+    return under_the_hood if has_hood(task) else None
+
+
+def _hood(job: Job) -> None:
+    from lib.runner.errors import RunnerError
+
+    fn = hood_function(job.task)
+    if fn is None:
+        return
+    first = next(i for i, it in enumerate(job.items) if it.ok)
+    inputs = job.hood_inputs if job.hood_inputs is not None else job.inputs[first]
+    job._set(message="Looking under the hood")
+    try:
+        job.hood = fn(job.model, job.task, inputs, job.opts, cache=job.cache)
+    except RunnerError as e:
+        job.hood_error = str(e)
+    except Exception as e:  # noqa: BLE001 - the view is optional
+        job.hood_error = _short(e)[:250]
+
+
+_DEFAULT: JobRunner | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_runner() -> JobRunner:
+    """The process-wide job runner (created on first use), shared by every session."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = JobRunner()
+        return _DEFAULT
+
+
+def submit(model: str, task: str, inputs: Iterable[Mapping[str, Any]], opts: RunOptions | None = None,
+           **kwargs: Any) -> Job:
+    """:meth:`JobRunner.submit` on the process-wide runner."""
+    return default_runner().submit(model, task, inputs, opts, **kwargs)
+
+
+def submit_many(models: Iterable[str], task: str, inputs: Iterable[Mapping[str, Any]],
+                opts: RunOptions | None = None, **kwargs: Any) -> list[Job]:
+    """:meth:`JobRunner.submit_many` on the process-wide runner."""
+    return default_runner().submit_many(models, task, inputs, opts, **kwargs)
+
+
+__all__ = ["JobRunner", "default_runner", "hood_function", "submit", "submit_many"]

@@ -1,0 +1,110 @@
+"""Model folders on this machine, and a model's mask token without loading the model.
+
+* :func:`is_local_folder` — a Hub id or a folder?
+* :func:`guess_task` — a folder's pipeline tag from its ``config.json`` (transformers' auto mappings,
+  through ``lib.tasks.archs``) or its sentence-transformers files.
+* :func:`safetensors_param_count` — exact parameter count from the ``*.safetensors`` headers.
+* :func:`mask_token_from_folder` / :func:`mask_token_of` — the model's own mask token for fill-mask.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from lib import tasks as registry
+from lib.tasks.archs import task_for_config
+
+
+def is_local_folder(model: str | None) -> bool:
+    """Whether ``model`` names an existing folder (rather than a Hub id)."""
+    if not model:
+        return False
+    try:
+        p = Path(model).expanduser()
+        return p.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def guess_task(folder: str | Path) -> str | None:
+    """A pipeline tag guessed from a local model folder (config.json ``pipeline_tag``, else the task whose
+    transformers auto mapping holds its ``architectures``; sentence-transformers files mean
+    sentence-similarity). None when nothing fits."""
+    folder = Path(folder)
+    if (folder / "modules.json").exists() or (folder / "sentence_bert_config.json").exists():
+        return "sentence-similarity"
+    cfg = read_json(folder / "config.json")
+    if not cfg:
+        return None
+    return task_for_config(cfg, registry.registry().values())
+
+
+def safetensors_param_count(folder: str | Path) -> int | None:
+    """Exact parameter count from the headers of a folder's ``*.safetensors`` files (read with the
+    ``safetensors`` package: headers only, no weights). None when there are none or one is unreadable."""
+    from safetensors import SafetensorError, safe_open
+
+    files = sorted(Path(folder).glob("*.safetensors"))
+    if not files:
+        return None
+    total = 0
+    try:
+        for f in files:
+            with safe_open(str(f), framework="numpy") as fh:
+                for name in fh.keys():  # noqa: SIM118 - a safetensors file handle, not a dict
+                    count = 1
+                    for d in fh.get_slice(name).get_shape():
+                        count *= int(d)
+                    total += count
+    except (OSError, ValueError, SafetensorError):
+        return None
+    return total
+
+
+def _token_text(v: Any) -> str | None:
+    if isinstance(v, str):
+        return v or None
+    if isinstance(v, dict):
+        return v.get("content") or None
+    return None
+
+
+def mask_token_from_folder(folder: str | Path) -> str | None:
+    """The mask token named in a model folder's tokenizer_config.json / special_tokens_map.json."""
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        tok = _token_text(read_json(Path(folder) / name).get("mask_token"))
+        if tok:
+            return tok
+    return None
+
+
+def mask_token_of(model: str, token: str | None = None, *, allow_download: bool = False) -> str | None:
+    """The model's own mask token without loading the model: a local folder's files, else the
+    tokenizer files already in the local Hub cache; only with ``allow_download`` one small
+    download of them (rendering a page must not cost Hub requests). None when unknown."""
+    if is_local_folder(model):
+        return mask_token_from_folder(model)
+    from lib.hub import gateway
+    from lib.hub.errors import HubError
+
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        path = gateway.cached_file(model, name)
+        if path is None and allow_download:
+            try:
+                path = gateway.download_file(model, name, token=token)
+            except HubError:
+                path = None  # missing file, offline, gated, bad id: unknown
+        if path is not None:
+            tok = mask_token_from_folder(Path(path).parent)
+            if tok:
+                return tok
+    return None

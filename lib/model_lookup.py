@@ -1,0 +1,54 @@
+"""What the Model page loads for one model id: its details and config.json, or a message.
+
+The only Model-page code that reaches the Hub, through the Hub gateway (``lib.hub.lookup``); ``lib.ui.cached``
+caches :func:`lookup` as a whole.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lib.hub.details import ModelDetails
+
+
+@dataclass(frozen=True)
+class ModelLookup:
+    """What the page loads for one model id (cached as a whole by ``lib.ui.cached``).
+
+    Exactly one of ``details`` / ``error`` is set. ``error_kind`` is ``HubError.kind``
+    (``invalid_id``, ``not_found``, ``gated``, ``auth`` …) or ``error`` for anything unexpected.
+    ``config`` is the full config.json when available, else ``config_note`` says why not.
+    """
+
+    model_id: str
+    details: ModelDetails | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    config: dict[str, Any] | None = None
+    config_note: str | None = None
+
+
+def lookup(model_id: str, offline: bool = False) -> ModelLookup:
+    """Details (+ config.json) for the page; ``offline`` never touches the network. Never raises."""
+    from lib.hub.errors import HubError
+    from lib.hub.lookup import fetch_config_json, fetch_model_details
+    from lib.hub.offline import offline_model_details
+
+    try:
+        details = offline_model_details(model_id, reason="Snapshot-only catalog mode") if offline \
+            else fetch_model_details(model_id)
+    except HubError as e:
+        return ModelLookup(model_id, error=e.message, error_kind=e.kind)
+    except Exception as e:  # noqa: BLE001 - the page shows a message, never a traceback
+        return ModelLookup(model_id, error=f"Could not load {model_id}: {type(e).__name__}: {e}", error_kind="error")
+    config, note = None, None
+    has_config = any(f.path == "config.json" for f in details.files)
+    if has_config or details.source == "offline":
+        config, note = fetch_config_json(details.id, offline=offline or details.source == "offline",
+                                         revision=details.sha if details.source == "offline" else None)
+    else:
+        note = "the repo has no config.json"
+    return ModelLookup(details.id, details=details, config=config, config_note=note)
+
+
+__all__ = ["ModelLookup", "lookup"]

@@ -1,0 +1,116 @@
+"""A model's parameter count for the Model page, and how sure it is.
+
+Exact from safetensors metadata (the Hub's, or the catalog snapshot's); else counted from
+config.json on the meta device (:func:`count_from_config` with ``lib.modelconfig.count_parameters``);
+else an estimate — the catalog's, or the weight files' bytes ÷ bytes per parameter — labelled so.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lib import format as fmt
+from lib.fit.dtypes import BYTES_PER_PARAM, from_torch
+from lib.hub.details import ModelDetails
+from lib.repo_files import weights_total
+
+#: typical bytes per parameter of a GGUF file (~4.8 bits: the common Q4_K_M level).
+GGUF_BYTES_PER_PARAM = 0.6
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    """The parameter section.
+
+    Attributes:
+        total: the count, or None when unknown.
+        by_dtype: ``(dtype, count)`` rows from safetensors metadata (exact counts only).
+        kind: ``exact`` (safetensors metadata), ``counted`` (config.json built on the meta device),
+            ``estimated`` (labelled so), ``unknown``.
+        source: where the number comes from, in words.
+    """
+
+    total: int | None
+    by_dtype: tuple[tuple[str, int], ...]
+    kind: str
+    source: str
+
+    @property
+    def exact(self) -> bool:
+        return self.kind in ("exact", "counted")
+
+    @property
+    def headline(self) -> str:
+        """``494,032,768 (494M)`` / ``~7B (estimated)`` / ``unknown``."""
+        if self.total is None:
+            return "unknown"
+        if self.exact:
+            return f"{self.total:,} ({fmt.params(self.total)})"
+        return f"{fmt.params(self.total, exact=False)} (estimated)"
+
+
+def needs_config_count(details: ModelDetails) -> bool:
+    """True when the Hub gave no exact count, so the page counts parameters from config.json."""
+    return not details.params_total and not (details.record is not None and details.record.params_exact
+                                             and details.record.params_total)
+
+
+def count_from_config(config: Mapping[str, Any] | None, config_note: str | None,
+                      counter: Callable[[dict], int | None]) -> tuple[int | None, str | None]:
+    """``(count, None)`` from ``counter(config)`` (lib.modelconfig.count_parameters, maybe cached),
+    or ``(None, why not)``. Custom-code configs are never built (that would run the repo's code)."""
+    if not config:
+        return None, f"not counted from config: {config_note or 'no config.json'}"
+    if config.get("auto_map"):
+        return None, "not counted from config: it needs the repo's custom code"
+    try:
+        n = counter(dict(config))
+    except Exception as e:  # noqa: BLE001 - counting is best effort
+        return None, f"counting from config failed ({type(e).__name__})"
+    if not n:
+        return None, "transformers cannot build this config"
+    return int(n), None
+
+
+def parameter_info(details: ModelDetails, counted: int | None = None, config: Mapping[str, Any] | None = None,
+                   count_note: str | None = None) -> ParamInfo:
+    """Exact from safetensors metadata; else ``counted`` (from config.json on the meta device); else
+    an estimate (the catalog's, or weight-file bytes ÷ bytes per parameter), labelled so."""
+    if details.params_total:
+        rows = tuple(sorted(details.params_by_dtype.items(), key=lambda kv: -kv[1]))
+        return ParamInfo(details.params_total, rows, "exact",
+                         f"exact, from {details.param_source or 'safetensors metadata'}")
+    rec = details.record
+    if rec is not None and rec.params_exact and rec.params_total:
+        rows = tuple(sorted(rec.params_by_dtype.items(), key=lambda kv: -kv[1]))
+        return ParamInfo(rec.params_total, rows, "exact",
+                         f"exact, from {rec.param_source or 'safetensors metadata'} (catalog snapshot)")
+    if counted:
+        return ParamInfo(counted, (), "counted", "counted exactly from config.json (model built on the meta "
+                                                  "device, no weights downloaded)")
+    why = f" ({count_note})" if count_note else ""
+    if rec is not None and rec.params_total:
+        return ParamInfo(rec.params_total, (), "estimated",
+                         f"estimated by the catalog ({rec.param_source or 'from the model name'}){why}")
+    size = weights_total(details)
+    if size:
+        bpp, dtype_word = _bytes_per_param(details, config)
+        return ParamInfo(int(size / bpp), (), "estimated",
+                         f"estimated from {fmt.size_bytes(size)} of weight files at {dtype_word}{why}")
+    return ParamInfo(None, (), "unknown", "no safetensors metadata, no countable config and no weight sizes" + why)
+
+
+def _bytes_per_param(details: ModelDetails, config: Mapping[str, Any] | None) -> tuple[float, str]:
+    """Bytes per parameter of the weight files: the config's declared dtype, else GGUF's typical
+    level, else float32."""
+    declared = str((config or {}).get("torch_dtype") or (config or {}).get("dtype") or "").replace("torch.", "")
+    key = from_torch(declared)
+    if key in ("fp32", "bf16", "fp16") and declared in ("float32", "bfloat16", "float16"):
+        return BYTES_PER_PARAM[key], f"{declared} (config.json)"
+    if any(f.path.lower().endswith(".gguf") for f in details.files):
+        return GGUF_BYTES_PER_PARAM, "~4.8 bits per parameter (typical GGUF)"
+    return BYTES_PER_PARAM["fp32"], "4 bytes per parameter (float32 assumed)"
+
+
+__all__ = ["ParamInfo", "needs_config_count", "count_from_config", "parameter_info"]

@@ -1,0 +1,168 @@
+"""Helpers the task modules share: token limits and truncation, output normalisation, generation
+settings, and the example inputs (the Hub's widget inputs, Hub Scout's example files).
+
+Output shapes per renderer (what a run function returns, what ``lib.ui.outputs`` draws):
+
+* ``scores``: ``{"labels": [str], "scores": [float]}`` best first (fill-mask adds ``sequences``)
+* ``entities``: ``{"text": str, "entities": [{"label", "score", "word", "start", "end"}]}``
+* ``boxes``: ``{"image_size": (w, h), "boxes": [{"label", "score", "xmin", "ymin", "xmax", "ymax"}]}``
+* ``masks``: ``{"image_size": (w, h), "masks": [{"label", "score" (or None), "mask": bool ndarray HxW}]}``
+* ``text``: ``{"text": str}`` (+ ``aggregator``/``cells`` for tables, ``score`` (None for Donut) for documents)
+* ``audio``: ``{"audio": float32 ndarray, "sampling_rate": int}``
+* ``depth``: ``{"depth": float ndarray HxW (relative), "image": PIL grey image}``
+* ``answer``: ``{"answer", "score", "start", "end", "context"}``
+* ``embedding``: ``{"dim", "norm", "vector": [float], "pooling"}``
+* ``similarity``: ``{"source", "sentences", "scores": [float], "matrix": [[float]], "labels": [str]}``
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+Output = tuple[dict[str, Any], list[str]]
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+EXAMPLES = DATA / "examples"
+EXAMPLE_IMAGE = EXAMPLES / "scene.png"
+EXAMPLE_DOCUMENT = EXAMPLES / "document.png"
+EXAMPLE_AUDIO = EXAMPLES / "chirp.wav"
+EXAMPLE_NOTES = {
+    EXAMPLE_IMAGE.name: "Example image: a street scene drawn with PIL shapes (house, tree, sun, road, red car).",
+    EXAMPLE_DOCUMENT.name: "Example document: an invoice drawn with PIL (total $42.00).",
+    EXAMPLE_AUDIO.name: "Example clip: 2 s synthesised audio, a 440 Hz tone then a rising chirp (not speech).",
+}
+
+
+# --------------------------------------------------------------------------- examples
+@lru_cache(maxsize=1)
+def _widget_inputs() -> dict[str, dict[str, list]]:
+    try:
+        return json.loads((DATA / "default_widget_inputs.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def widget_example(task: str, language: str) -> Any:
+    """The Hub's first widget input for ``task`` in ``language`` (else English); None when it has none."""
+    data = _widget_inputs()
+    for lang in (language, "en"):
+        rows = (data.get(lang) or {}).get(task)
+        if rows:
+            return rows[0]
+    return None
+
+
+def text_example(task: str, default: str):
+    """An ``example`` function: the Hub's widget text for ``task``, else ``default``."""
+
+    def example(language: str, mask_token: str | None = None) -> dict[str, Any]:
+        ex = widget_example(task, language)
+        return {"text": ex if isinstance(ex, str) else default}
+
+    return example
+
+
+# --------------------------------------------------------------------------- token limits
+def max_tokens(tokenizer: Any, config: dict) -> int:
+    """The model's maximum input length in tokens."""
+    limits = []
+    mml = getattr(tokenizer, "model_max_length", None)
+    if isinstance(mml, int) and 0 < mml < 1_000_000:
+        limits.append(mml)
+    cfg = config or {}
+    for key in ("max_position_embeddings", "n_positions", "max_seq_length"):
+        v = cfg.get(key) or (cfg.get("text_config") or {}).get(key)
+        if isinstance(v, int) and v > 0:
+            # RoBERTa-style models offset positions by padding_idx + 1
+            limits.append(v - 2 if cfg.get("model_type") in ("roberta", "xlm-roberta", "camembert") else v)
+            break
+    return min(limits) if limits else 512
+
+
+def truncate_text(tokenizer: Any, text: str, limit: int, what: str = "text",
+                  keep: str = "start") -> tuple[str, str | None]:
+    """Cut ``text`` so that it encodes to at most ``limit`` tokens (specials included). Returns (text, notice)."""
+    if tokenizer is None or not text:
+        return text, None
+    try:
+        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    except Exception:
+        enc = tokenizer(text, add_special_tokens=False)
+    ids = enc["input_ids"]
+    n_special = 0
+    try:
+        n_special = tokenizer.num_special_tokens_to_add(pair=False)
+    except Exception:
+        pass
+    room = max(limit - n_special, 1)
+    if len(ids) <= room:
+        return text, None
+    offsets = enc.get("offset_mapping") if hasattr(enc, "get") else None
+    if offsets:
+        cut = text[: offsets[room - 1][1]] if keep == "start" else text[offsets[len(ids) - room][0]:]
+    else:
+        cut = tokenizer.decode(ids[:room] if keep == "start" else ids[-room:], skip_special_tokens=True)
+    part = "first" if keep == "start" else "last"
+    return cut, (f"The {what} is {len(ids):,} tokens long; the model reads at most {limit:,}: "
+                 f"only the {part} {room:,} tokens were used.")
+
+
+def pipe_text_limit(loaded: Any, text: str, notices: list[str], what: str = "text", keep: str = "start") -> str:
+    """``text`` cut to what the loaded model reads (a notice added when cut)."""
+    tok = getattr(loaded.pipe, "tokenizer", None) if loaded.pipe is not None else loaded.tokenizer
+    limit = max_tokens(tok, loaded.config)
+    text, notice = truncate_text(tok, text, limit, what, keep)
+    if notice:
+        notices.append(notice)
+    return text
+
+
+def decoder_limit(tokenizer: Any, config: dict) -> int:
+    """Positions the generating decoder has (the text/decoder sub-config for multimodal models)."""
+    cfg = config or {}
+    sub = cfg.get("text_config") or cfg.get("decoder") or {}
+    return max_tokens(tokenizer, {**cfg, **sub} if sub else cfg)
+
+
+# --------------------------------------------------------------------------- outputs
+def f(x: Any) -> float | None:
+    """numpy / torch scalars -> float (None stays None)."""
+    return float(x) if x is not None else None
+
+
+def scores(rows: list[dict], label_key: str = "label") -> dict:
+    """Pipeline rows -> the ``scores`` output, best first."""
+    rows = sorted(rows, key=lambda r: -float(r["score"]))
+    return {"labels": [str(r[label_key]) for r in rows], "scores": [f(r["score"]) for r in rows]}
+
+
+def image_out_size(img) -> tuple[int, int]:
+    return (int(img.width), int(img.height))
+
+
+# --------------------------------------------------------------------------- generation
+def cap_new_tokens(opts: Any, limit: int, notices: list[str]) -> int:
+    """max_new_tokens, capped so that generation stays within the model's positions."""
+    want = int(opts.max_new_tokens)
+    if want <= limit - 8:
+        return want
+    capped = max(limit // 2, 1)
+    notices.append(f"This model handles {limit} positions in all: max new tokens was lowered from {want} "
+                   f"to {capped} to leave room for the prompt.")
+    return capped
+
+
+def gen_kwargs(opts: Any, max_new: int | None = None) -> dict:
+    kw: dict[str, Any] = {"max_new_tokens": int(max_new if max_new is not None else opts.max_new_tokens)}
+    if opts.do_sample:
+        kw.update(do_sample=True, temperature=float(opts.temperature), top_p=float(opts.top_p))
+    else:
+        kw["do_sample"] = False
+    return kw
+
+
+def has_chat_template(tokenizer_or_processor: Any) -> bool:
+    return bool(getattr(tokenizer_or_processor, "chat_template", None))
+
