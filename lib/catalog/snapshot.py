@@ -1800,7 +1800,9 @@ class SnapshotCatalog:
             lo, off = self.id_lower, self.id_offsets
             return np.fromiter((needle in lo[off[r]:off[r + 1]] for r in rows), bool, len(rows))
         sub = self._lower_arrow.take(_arrow_ints(rows))
-        return pc.match_substring(sub, needle.decode("utf-8", "ignore")).to_numpy(zero_copy_only=False)
+        hit = pc.match_substring(sub, needle.decode("utf-8", "ignore"))  # no nulls: the ids have none
+        return np.unpackbits(np.frombuffer(hit.buffers()[1], np.uint8), count=len(hit) + hit.offset,
+                             bitorder="little")[hit.offset:].astype(bool)
 
     def _trigrams(self, needle: bytes) -> np.ndarray:
         """The needle's n-gram codes: its trigrams, or its bigram / symbol when shorter."""
