@@ -81,22 +81,29 @@ def max_tokens(tokenizer: Any, config: dict) -> int:
     return min(limits) if limits else 512
 
 
+def _specials(tokenizer: Any) -> int:
+    try:
+        return int(tokenizer.num_special_tokens_to_add(pair=False))
+    except Exception:  # noqa: BLE001 - a tokenizer without the method: assume the usual two
+        return 2
+
+
 def truncate_text(tokenizer: Any, text: str, limit: int, what: str = "text",
                   keep: str = "start") -> tuple[str, str | None]:
     """Cut ``text`` so that it encodes to at most ``limit`` tokens (specials included). Returns (text, notice)."""
     if tokenizer is None or not text:
+        return text, None
+    # Fast path: no tokenizer makes more tokens than a text has UTF-8 bytes (byte-level BPE and
+    # byte-fallback SentencePiece are the worst case), plus a possible word-start piece; a text that
+    # short always fits, and batches of short inputs skip one tokenisation per item.
+    if len(text.encode("utf-8")) + 1 + _specials(tokenizer) <= limit:
         return text, None
     try:
         enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     except Exception:
         enc = tokenizer(text, add_special_tokens=False)
     ids = enc["input_ids"]
-    n_special = 0
-    try:
-        n_special = tokenizer.num_special_tokens_to_add(pair=False)
-    except Exception:
-        pass
-    room = max(limit - n_special, 1)
+    room = max(limit - _specials(tokenizer), 1)
     if len(ids) <= room:
         return text, None
     offsets = enc.get("offset_mapping") if hasattr(enc, "get") else None

@@ -1,7 +1,7 @@
 """Streamlit glue for the Model page: the id input <-> URL, and one function per section.
 
 The page (``pages/2_Model.py``) calls these in order. Everything shown comes from plain modules:
-:mod:`lib.facts`, :mod:`lib.card`, :mod:`lib.repo_files`, :mod:`lib.parameters`, :mod:`lib.usage_code`
+:mod:`lib.model_facts`, :mod:`lib.card`, :mod:`lib.repo_files`, :mod:`lib.parameters`, :mod:`lib.usage_code`
 and :mod:`lib.fit` (spec, estimates, verdicts, the fit table, warnings); the Hub is asked only
 through :func:`lib.ui.cached.model_lookup`, once per model per cache TTL, so moving a slider or
 switching a selector makes no Hub request.
@@ -14,9 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from lib import card as model_card
-from lib import facts as model_facts
 from lib import format as fmt
-from lib import hardware, repo_files, tasks
+from lib import hardware, model_facts, repo_files, tasks
 from lib import usage_code as code
 from lib.fit import spec as fit_spec
 from lib.fit import table as fit_view
