@@ -111,7 +111,7 @@ class _Postings:
             rows = np.arange(len(codes), dtype=np.int32)
         keep = codes >= 0
         codes, rows = codes[keep], rows[keep]
-        order = np.argsort(codes, kind="stable")
+        order = _stable_argsort(codes)
         counts = np.bincount(codes, minlength=len(values)) if len(codes) else np.zeros(len(values), np.int64)
         offsets = np.zeros(len(values) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
@@ -149,9 +149,42 @@ def _to_numpy(arr: pa.ChunkedArray | pa.Array, dtype, fill) -> np.ndarray:
         arr = pc.cast(arr, pa.float64())
     elif np.dtype(dtype).kind in "iu" and pa.types.is_floating(arr.type):
         arr = pc.cast(pc.if_else(pc.is_nan(arr), pa.scalar(None, arr.type), arr), pa.int64(), safe=False)
+    view = _primitive_view(arr)
+    if view is not None:
+        if not arr.null_count:
+            return view.astype(dtype, copy=False)
+        out = view.astype(dtype, copy=True)
+        valid = np.unpackbits(np.frombuffer(arr.buffers()[0], np.uint8), bitorder="little")
+        out[~valid[arr.offset:arr.offset + len(arr)].astype(bool)] = fill
+        return out
     if arr.null_count:
         arr = pc.fill_null(arr, fill)
     return arr.to_numpy(zero_copy_only=False).astype(dtype, copy=False)
+
+
+def _arrow_ints(a: np.ndarray) -> pa.Array:
+    """A numpy integer array as an Arrow array over the same memory (``pa.array`` would first
+    import pandas to check for pandas objects)."""
+    a = np.ascontiguousarray(a)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(a.dtype), len(a), [None, pa.py_buffer(a)])
+
+
+def _primitive_view(arr: pa.Array) -> np.ndarray | None:
+    """An integer / float / timestamp array's value buffer as a numpy view (null slots hold
+    anything), without ``to_numpy``'s first-call import of pandas; None for other types."""
+    t = arr.type
+    if pa.types.is_integer(t):
+        dt = np.dtype(f"{'i' if pa.types.is_signed_integer(t) else 'u'}{t.bit_width // 8}")
+    elif pa.types.is_floating(t) and t.bit_width in (32, 64):
+        dt = np.dtype(f"f{t.bit_width // 8}")
+    elif pa.types.is_timestamp(t) or pa.types.is_date64(t) or pa.types.is_duration(t):
+        dt = np.dtype(np.int64)
+    else:
+        return None
+    buf = arr.buffers()[1]
+    if buf is None:
+        return np.zeros(len(arr), dt)
+    return np.frombuffer(buf, dt, count=len(arr), offset=arr.offset * dt.itemsize)
 
 
 def _small_codes(codes: np.ndarray, n_values: int) -> np.ndarray:
@@ -182,8 +215,31 @@ def release_memory() -> None:
         pass
 
 
-def _dict_codes(arr: pa.ChunkedArray | pa.Array) -> tuple[list[str], np.ndarray]:
-    """Distinct values and int32 codes (-1 for null / empty)."""
+def _dict_codes(arr: pa.ChunkedArray | pa.Array,
+                order: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
+    """Distinct values (in order of first appearance) and int32 codes (-1 for null / empty), of
+    the rows in ``order`` when given.
+
+    A dictionary-encoded column (as parquet delivers a column it stores with a dictionary) is
+    translated chunk by chunk through its dictionaries, then its codes are reordered: no string
+    is materialised or moved per row."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    if chunks and all(pa.types.is_dictionary(c.type) for c in chunks):
+        gidx: dict[str, int] = {}
+        parts, prev, lut = [], None, None
+        for ch in chunks:
+            d = ch.dictionary
+            if prev is None or not (d is prev or d.equals(prev)):
+                lut = np.array([gidx.setdefault(str(v), len(gidx)) if v else -1 for v in d.to_pylist()] + [-1],
+                               np.int32)
+                prev = d
+            parts.append(lut[_to_numpy(ch.indices, np.int64, -1)])
+        codes = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+        if order is not None:
+            codes = codes[order]
+        return _first_seen(list(gidx), codes)
+    if order is not None:
+        arr = arr.take(_arrow_ints(order))
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     arr = pc.cast(arr, pa.large_string()) if arr.type != pa.large_string() else arr
@@ -192,6 +248,78 @@ def _dict_codes(arr: pa.ChunkedArray | pa.Array) -> tuple[list[str], np.ndarray]
     values = [str(v) for v in enc.dictionary.to_pylist()]
     codes = _to_numpy(enc.indices, np.int32, -1)
     return values, codes
+
+
+def _first_seen(values: list[str], codes: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Renumber ``values`` in order of first appearance in ``codes`` (dropping unused ones), as
+    ``pc.dictionary_encode`` numbers them."""
+    m = len(values)
+    if not m:
+        return values, codes
+    first = np.full(m + 1, len(codes), np.int64)
+    if len(codes):
+        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write (= lowest row) wins
+    first = first[:m]
+    used = np.flatnonzero(first < len(codes))
+    used = used[np.argsort(first[used], kind="stable")]
+    lut = np.full(m + 1, -1, np.int32)
+    lut[used] = np.arange(len(used), dtype=np.int32)
+    return [values[i] for i in used.tolist()], lut[codes]
+
+
+def _list_codes(arr: pa.ChunkedArray | pa.Array, n: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A list-of-strings column -> (per-row lengths, flat int32 codes, values). Null lists are empty;
+    null and empty strings are dropped. Dictionary-encoded elements are translated through their
+    dictionaries."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    gidx: dict[str, int] = {}
+    lens_parts, code_parts = [], []
+    prev, lut = None, None
+    for ch in chunks:
+        lens_parts.append(_to_numpy(pc.list_value_length(ch), np.int64, 0))
+        flat = ch.flatten()
+        if not pa.types.is_dictionary(flat.type):
+            flat = pc.dictionary_encode(pc.cast(flat, pa.large_string()))
+        d = flat.dictionary
+        if prev is None or not (d is prev or d.equals(prev)):
+            lut = np.array([gidx.setdefault(str(v), len(gidx)) if v else -1 for v in d.to_pylist()] + [-1], np.int32)
+            prev = d
+        c = lut[_to_numpy(flat.indices, np.int64, -1)]
+        code_parts.append(c.astype(np.int16) if len(gidx) < 32767 else c)  # -1 stays -1 until the end
+    lens = np.concatenate(lens_parts) if lens_parts else np.zeros(n, np.int64)
+    codes = np.concatenate(code_parts, dtype=np.uint16 if len(gidx) < 65535 else np.int32, casting="unsafe") \
+        if code_parts else np.zeros(0, np.int32)
+    del code_parts
+    bad = np.flatnonzero(codes == (65535 if codes.dtype == np.uint16 else -1))
+    if len(bad):
+        off = np.concatenate([[0], np.cumsum(lens)])
+        lens = lens - np.bincount(np.searchsorted(off, bad, side="right") - 1, minlength=n)
+        codes = np.delete(codes, bad)
+    return lens, codes, list(gidx)
+
+
+def _stable_argsort(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` (int32 for < 2**31 rows), several times faster: one
+    unstable sort of ``rank << b | index`` (numpy's SIMD sort), the rank being the key itself
+    when its range fits, else its dense rank."""
+    n = len(keys)
+    if n < 2:
+        return np.arange(n, dtype=np.int32)
+    bits = max(1, int(n - 1).bit_length())
+    if bits > 31:
+        return np.argsort(keys, kind="stable")
+    if keys.dtype.kind in "iub":
+        lo, hi = int(keys.min()), int(keys.max())
+        rank = keys.astype(np.int64) - lo if hi - lo < (1 << (63 - bits)) else None
+    else:
+        rank = None
+    if rank is None:
+        rank = np.searchsorted(np.unique(keys), keys).astype(np.int64)
+    rank <<= bits
+    rank |= np.arange(n, dtype=np.int64)
+    rank.sort()
+    rank &= (1 << bits) - 1
+    return rank.astype(np.int32)
 
 
 def _ts_seconds(arr: pa.ChunkedArray) -> np.ndarray:
@@ -315,14 +443,14 @@ def _multi_index(sources: list[tuple[np.ndarray, np.ndarray, list]], n: int, mor
     for rows, codes, values in sources:
         if not len(rows):
             continue
-        remap = np.full(len(values) + 1, -1, np.int64)
+        remap = np.full(len(values) + 1, -1, np.int32)
         for c in np.unique(codes).tolist():
             v = values[c]
             if v is not None:
                 remap[c] = gvals.setdefault(v, len(gvals))
         g = remap[codes]
         ok = g >= 0
-        rparts.append(rows[ok].astype(np.int64))
+        rparts.append(rows[ok].astype(np.int32, copy=False))
         cparts.append(g[ok])
     values = list(gvals)
     first = np.full(n, -1, np.int32)
@@ -330,12 +458,30 @@ def _multi_index(sources: list[tuple[np.ndarray, np.ndarray, list]], n: int, mor
         return _Postings.build(values, np.zeros(0, np.int32)), first, {}
     rows = np.concatenate(rparts)
     codes = np.concatenate(cparts)
+    del rparts, cparts
     first[rows[::-1]] = codes[::-1]  # the earliest source (and position) wins
-    key = _sorted_unique(codes * (n + 1) + rows)
-    post = _Postings.build(values, (key // (n + 1)).astype(np.int32), (key % (n + 1)).astype(np.int32))
+    # (code, row) pairs, sorted and deduplicated in place: the posting lists in one pass
+    key = codes.astype(np.int64)
+    key *= n + 1
+    key += rows
+    if not more:
+        del rows, codes
+    key.sort()
+    if len(key) > 1:
+        keep = np.empty(len(key), bool)
+        keep[0] = True
+        np.not_equal(key[1:], key[:-1], out=keep[1:])
+        key = key[keep]
+        del keep
+    prow = (key % (n + 1)).astype(np.int32)
+    key //= n + 1
+    offsets = np.zeros(len(values) + 1, np.int64)
+    np.cumsum(np.bincount(key, minlength=len(values)), out=offsets[1:])
+    del key
+    post = _Postings(values, {v: i for i, v in enumerate(values)}, prow, offsets)
     extra: dict[int, tuple[int, ...]] = {}
-    if more and len(key):
-        cnt = np.bincount((key % (n + 1)).astype(np.int64), minlength=n)
+    if more and len(prow):
+        cnt = np.bincount(prow, minlength=n)
         sel = np.flatnonzero(cnt[rows] > 1)
         for r, c in zip(rows[sel].tolist(), codes[sel].tolist()):
             t = extra.get(r, ())
@@ -347,8 +493,9 @@ def _multi_index(sources: list[tuple[np.ndarray, np.ndarray, list]], n: int, mor
 # ---------------------------------------------------------------------------------------------
 # Reading files
 # ---------------------------------------------------------------------------------------------
-def _read_table(path: Path) -> tuple[pa.Table, dict]:
-    """Parquet, JSON lines (optionally .gz) or a JSON array -> (table, snapshot metadata or {})."""
+def _read_table(path: Path) -> tuple["pa.Table | _Columns", dict]:
+    """Parquet, JSON lines (optionally .gz) or a JSON array -> (table, snapshot metadata or {}).
+    A parquet file comes back as its :class:`_Columns`, read column by column as they are needed."""
     if not path.exists():
         raise ValueError(f"snapshot file not found: {path}")
     if path.is_dir():
@@ -359,9 +506,9 @@ def _read_table(path: Path) -> tuple[pa.Table, dict]:
         import pyarrow.parquet as pq
         try:
             pf = pq.ParquetFile(path)
-            table = pf.read()
         except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for corrupt files
             raise ValueError(f"{path.name}: not a readable parquet file ({exc})") from exc
+        table = _Columns.of_parquet(path, pf, path.name)
         meta = {}
         raw = (pf.schema_arrow.metadata or {}).get(META_KEY)
         if raw:
@@ -472,18 +619,103 @@ def _card_dict(v):
             "language": [str(x) for x in lang if x is not None] if isinstance(lang, list) else None}
 
 
-def _canonical(table: pa.Table, name: str) -> pa.Table:
-    """Rename Hub / snake_case fields to our column names, drop the rest."""
-    renamed: dict[str, pa.ChunkedArray] = {}
-    for col_name in table.column_names:
+class _Columns:
+    """The input's columns under our names (:data:`_ALIASES`), each fetched when first asked for
+    and delivered in the catalog's row order (``order``, set once the downloads are sorted).
+
+    A parquet dump is read column by column (dictionary-encoded where the values repeat), so the
+    load never holds the whole file's table, nor a reordered copy of it."""
+
+    # columns whose strings repeat: read dictionary-encoded from parquet (codes, not strings)
+    DICTIONARY = ("author", "pipeline_tag", "library_name", "gated", "tags")
+
+    def __init__(self, names: Mapping[str, str], fetch: Callable[[str], Any], n: int):
+        self.names = dict(names)  # our name -> the source's column name
+        self._fetch = fetch
+        self.n = n
+        self.order: np.ndarray | None = None
+
+    @classmethod
+    def of_table(cls, table: pa.Table) -> "_Columns":
+        return cls({c: c for c in table.column_names}, table.column, table.num_rows)
+
+    @classmethod
+    def of_parquet(cls, path: Path, pf, name: str) -> "_Columns":
+        import pyarrow.parquet as pq
+
+        names = _canonical_names(pf.schema_arrow.names, name)
+        src_of = {v: k for k, v in names.items()}
+        leaves: dict[str, list[str]] = {}
+        for i in range(len(pf.schema)):
+            leaf = pf.schema.column(i)
+            top = leaf.path.split(".")[0]
+            if src_of.get(top) in cls.DICTIONARY and leaf.physical_type == "BYTE_ARRAY":
+                leaves.setdefault(top, []).append(leaf.path)
+
+        def fetch(src: str):
+            try:
+                rd = leaves.get(src)
+                if not rd:
+                    return pf.read(columns=[src]).column(0)
+                f = pq.ParquetFile(path, read_dictionary=rd)
+                if f.num_row_groups == 0:
+                    return f.read(columns=[src]).column(0)
+                try:  # row group by row group: pyarrow cannot deliver nested dictionaries in one go
+                    chunks = [c for i in range(f.num_row_groups)
+                              for c in f.read_row_group(i, columns=[src]).column(0).chunks]
+                    return pa.chunked_array(chunks)
+                except pa.ArrowNotImplementedError:  # a dictionary that changes inside a row group
+                    return pq.read_table(path, columns=[src], read_dictionary=rd).column(0)
+            except (OSError, pa.ArrowException) as exc:
+                raise ValueError(f"{name}: not a readable parquet file ({exc})") from exc
+
+        return cls(names, fetch, pf.metadata.num_rows)
+
+    def close(self) -> None:
+        """Drop the source (the file's reader, the table) and the row order."""
+        self._fetch = None
+        self.order = None
+
+    def get(self, c: str, *, decode: bool = True, ordered: bool = True):
+        """Column ``c`` (None when absent). ``decode``: dictionary-encoded values as plain ones."""
+        src = self.names.get(c)
+        if src is None:
+            return None
+        arr = self._fetch(src)
+        if decode:
+            arr = _decode_dictionary(arr)
+        if ordered and self.order is not None:
+            arr = arr.take(_arrow_ints(self.order))
+        return arr
+
+
+def _decode_dictionary(arr):
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        return arr.cast(t.value_type)
+    if (pa.types.is_list(t) or pa.types.is_large_list(t)) and pa.types.is_dictionary(t.value_type):
+        return arr.cast((pa.large_list if pa.types.is_large_list(t) else pa.list_)(t.value_type.value_type))
+    return arr
+
+
+def _canonical_names(columns: list[str], name: str) -> dict[str, str]:
+    """Our column name -> the source column (Hub / snake_case field names; others are ignored)."""
+    out: dict[str, str] = {}
+    for col_name in columns:
         c = _ALIASES.get(col_name) or _ALIASES.get(col_name.strip())
-        if c and c not in renamed:
-            renamed[c] = table.column(col_name)
-    if "id" not in renamed:
+        if c and c not in out:
+            out[c] = col_name
+    if "id" not in out:
         raise ValueError(
             f"{name}: no model id column (expected 'id' or 'modelId' as in the Hub API; "
-            f"found {', '.join(table.column_names[:12]) or 'no columns'})")
-    return pa.table(renamed)
+            f"found {', '.join(columns[:12]) or 'no columns'})")
+    return out
+
+
+def _canonical(table: pa.Table, name: str) -> pa.Table:
+    """Rename Hub / snake_case fields to our column names, drop the rest."""
+    names = _canonical_names(table.column_names, name)
+    return pa.table({c: table.column(src) for c, src in names.items()})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -507,18 +739,40 @@ class SnapshotCatalog:
     CHUNK0 = 4096
     CHUNK_MAX = 1 << 18
 
-    def __init__(self, table: pa.Table, meta: Mapping[str, Any] | None = None, *, name: str = "snapshot",
-                 label: str | None = None):
+    def __init__(self, table: pa.Table | "_Columns", meta: Mapping[str, Any] | None = None, *,
+                 name: str = "snapshot", label: str | None = None):
         t0 = time.perf_counter()
         meta = dict(meta or {})
         self.meta = meta
-        table = _canonical(table, name)
-        n = table.num_rows
+        cols = table if isinstance(table, _Columns) else _Columns.of_table(_canonical(table, name))
+        del table
+        n = cols.n
         self._n = n
-        cols = table.column_names
 
-        def col(c):
-            return table.column(c) if c in cols else None
+        def col(c, decode=True):
+            return cols.get(c, decode=decode)
+
+        # ---- physical order: downloads desc, unknown last, ties in input order ------------------
+        # Computed first from the downloads alone; every other column is then delivered in this
+        # order one at a time (the whole table is never reordered or held twice).
+        dl = col("downloads")
+        downloads = _to_numpy(dl, np.int64, -1) if dl is not None else np.full(n, -1, np.int64)
+        del dl
+        order = _stable_argsort(-downloads)
+        if n and not np.all(order[1:] > order[:-1]):
+            cols.order = order
+            downloads = downloads[order]
+        del order
+        self.downloads = _fit_int(downloads)
+        del downloads
+
+        # author: the author field, else the id's owner part
+        author_col = cols.get("author", decode=False, ordered=False)
+        if author_col is not None:
+            display_vals, display_code = _dict_codes(author_col, cols.order)
+        else:
+            display_vals, display_code = [], np.full(n, -1, np.int32)
+        del author_col
 
         # ---- ids: validation ------------------------------------------------------------------
         ids = col("id")
@@ -526,54 +780,59 @@ class SnapshotCatalog:
             if pa.types.is_null(ids.type):
                 raise ValueError(f"{name}: the id column is empty")
             ids = pc.cast(ids, pa.large_string())
-        ids = pc.cast(ids.combine_chunks(), pa.large_string())
+        ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         if ids.null_count:
             raise ValueError(f"{name}: {ids.null_count} rows have no model id")
 
-        # ---- physical order: downloads desc, unknown last, ties in input order ------------------
-        downloads = _to_numpy(col("downloads"), np.int64, -1) if col("downloads") is not None else np.full(n, -1, np.int64)
-        order = np.argsort(-downloads, kind="stable")
-        if n and not np.all(order[1:] > order[:-1]):
-            table = table.take(pa.array(order))
-            ids = ids.take(pa.array(order))
-            downloads = downloads[order]
-        cols = table.column_names
-        self.downloads = _fit_int(downloads)
-        del downloads
+        missing = np.flatnonzero(display_code < 0)
+        if len(missing):
+            sub = ids.take(_arrow_ints(missing))
+            derived = pc.if_else(pc.match_substring(sub, "/"),
+                                 pc.list_element(pc.split_pattern(sub, "/", max_splits=1), 0),
+                                 pa.scalar(None, sub.type))
+            dv, dc = _dict_codes(derived)
+            gidx = {v: i for i, v in enumerate(display_vals)}
+            lut = np.array([gidx.setdefault(v, len(gidx)) for v in dv] + [-1], np.int32)
+            display_code = display_code.copy()
+            display_code[missing] = lut[dc]
+            display_vals, display_code = _first_seen(list(gidx), display_code)
+            del sub, derived, dc
+        del missing
 
         # ---- id buffer: lowercase bytes + offsets, case bits -----------------------------------
         bufs = ids.buffers()
-        offsets = np.frombuffer(bufs[1], dtype=np.int64, count=n + 1, offset=ids.offset * 8).copy()
-        raw = bytes(bufs[2])[offsets[0]:offsets[-1]] if n else b""
+        large = pa.types.is_large_string(ids.type)
+        offsets = np.frombuffer(bufs[1], dtype=np.int64 if large else np.int32, count=n + 1,
+                                offset=ids.offset * (8 if large else 4)).astype(np.int64)
+        raw = bytes(memoryview(bufs[2])[offsets[0]:offsets[-1]]) if n and bufs[2] is not None else b""
+        del bufs, ids  # the column's own buffers, before the lowercase copy
         offsets -= offsets[0]
-        try:
-            raw.decode("ascii")
-        except UnicodeDecodeError:
-            raise ValueError(f"{name}: model ids must be ASCII (Hub repo ids are)") from None
+        if not raw.isascii():
+            raise ValueError(f"{name}: model ids must be ASCII (Hub repo ids are)")
         lower = raw.lower()
         self.id_lower = lower
-        self._upper_bits = np.packbits(np.frombuffer(raw, np.uint8) != np.frombuffer(lower, np.uint8)) if raw else np.zeros(0, np.uint8)
-        self._has_upper = bool(raw != lower)
+        self._has_upper = raw != lower
+        self._upper_bits = np.zeros((len(raw) + 7) // 8, np.uint8)
+        if self._has_upper:
+            rb, lb = np.frombuffer(raw, np.uint8), np.frombuffer(lower, np.uint8)
+            step = 1 << 22  # bytes per block (a multiple of 8): no id-sized boolean array
+            for i in range(0, len(raw), step):
+                self._upper_bits[i // 8:(i + step) // 8 + 1][:(min(step, len(raw) - i) + 7) // 8] = \
+                    np.packbits(rb[i:i + step] != lb[i:i + step])
+            del rb, lb
         del raw
         self.id_offsets = offsets.astype(np.int32) if offsets[-1] < np.iinfo(np.int32).max else offsets
         self._lower_arrow = self._arrow_ids()
         del offsets
 
         # ---- categorical columns -------------------------------------------------------------
-        task_vals, task_code = _dict_codes(col("pipeline_tag")) if col("pipeline_tag") is not None else ([], np.full(n, -1, np.int32))
+        task = cols.get("pipeline_tag", decode=False, ordered=False)
+        task_vals, task_code = _dict_codes(task, cols.order) if task is not None else ([], np.full(n, -1, np.int32))
+        del task
         self.tasks = _Postings.build(task_vals, task_code)
         self.task_code = _small_codes(task_code, len(task_vals))
         del task_code
 
-        author_col = col("author")
-        derived = pc.if_else(pc.match_substring(ids, "/"),
-                             pc.list_element(pc.split_pattern(ids, "/", max_splits=1), 0),
-                             pa.scalar(None, pa.large_string()))
-        if author_col is not None:
-            a = pc.cast(author_col.combine_chunks(), pa.large_string())
-            derived = pc.coalesce(pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.large_string()), a), derived)
-        display_vals, display_code = _dict_codes(derived)
-        del derived
         low_vals = []
         for v in display_vals:  # reuse the str object when it is already lowercase
             lv = v.lower()
@@ -592,28 +851,55 @@ class SnapshotCatalog:
         self._author_display_odd = {int(r): int(display_code[r]) for r in odd}
         del display_code, remap, low_vals, uniq
 
-        lib_vals, lib_code = _dict_codes(col("library_name")) if col("library_name") is not None else ([], np.full(n, -1, np.int32))
+
+        lib = cols.get("library_name", decode=False, ordered=False)
+        lib_vals, lib_code = _dict_codes(lib, cols.order) if lib is not None else ([], np.full(n, -1, np.int32))
+        del lib
 
         # ---- tags: CSR of codes ----------------------------------------------------------------
-        tags = col("tags")
+        tags = cols.get("tags", decode=False, ordered=False)  # reordered below as codes, not strings
         if tags is not None and (pa.types.is_list(tags.type) or pa.types.is_large_list(tags.type)):
-            tl = pc.cast(tags.combine_chunks(), pa.large_list(pa.large_string()))
-            tl = pc.fill_null(tl, pa.scalar([], pa.large_list(pa.large_string())))
-            self.tag_offsets = _fit_int(tl.offsets.to_numpy() - tl.offsets[0].as_py())
-            flat = tl.flatten()
-            del tl
-            tag_vals, tcode = _dict_codes(flat)
-            del flat
+            lens, tcode, tag_vals = _list_codes(tags, n)
+            del tags
+            small = tcode
+            del tcode
+            if cols.order is not None:
+                off = np.zeros(n + 1, np.int64)
+                np.cumsum(lens, out=off[1:])
+                big = off[-1] >= np.iinfo(np.int32).max
+                la = (pa.LargeListArray if big else pa.ListArray).from_arrays(
+                    _arrow_ints(off if big else off.astype(np.int32)), _arrow_ints(small))
+                del off, small
+                la = la.take(_arrow_ints(cols.order))
+                lo = _primitive_view(la.offsets)
+                small = _primitive_view(la.values)
+                small = small[lo[0]:lo[-1]] if lo[0] == 0 and lo[-1] == len(small) else small[lo[0]:lo[-1]].copy()
+                self.tag_offsets = _fit_int(lo - lo[0])
+                del la, lo
+            else:
+                off = np.zeros(n + 1, np.int64)
+                np.cumsum(lens, out=off[1:])
+                self.tag_offsets = _fit_int(off)
+            del lens
             self.tag_values = tag_vals
-            self.tag_code = tcode.astype(np.uint16 if len(tag_vals) < 65535 else np.int32)
+            self.tag_code = small
         elif tags is None or pa.types.is_null(tags.type):
             self.tag_offsets = np.zeros(n + 1, np.int32)
             self.tag_values, self.tag_code = [], np.zeros(0, np.uint16)
         else:
             raise ValueError(f"{name}: 'tags' must be a list of strings per model, got {tags.type}")
         self._tag_index = {v: i for i, v in enumerate(self.tag_values)}
-        tag_rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(self.tag_offsets))
-        tcode32 = self.tag_code.astype(np.int32)
+        tcode32 = self.tag_code  # uint16 (or int32) codes: indexes the per-value lookup tables below
+        tag_off = self.tag_offsets
+
+        tag_row = np.repeat(np.arange(n, dtype=np.int32), np.diff(tag_off))  # each tag's row
+
+        def tag_pos(mask_by_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """Positions in the tag codes whose value is flagged, and their rows."""
+            pos = np.flatnonzero(mask_by_value[tcode32])
+            return pos, tag_row[pos]
+
+        release_memory()  # the ids' and tags' read buffers
         tag_vals = self.tag_values
         card = col("card_data")
         card = card.combine_chunks() if card is not None and pa.types.is_struct(card.type) else None
@@ -627,8 +913,9 @@ class SnapshotCatalog:
         lic_src: list[tuple[np.ndarray, np.ndarray, list]] = []  # (rows, codes, values), priority order
         if len(tcode32):
             tag_license = [nz.license_value(v) if v[:8].lower() == nz.LICENSE_PREFIX else None for v in tag_vals]
-            pos = np.flatnonzero(np.array([v is not None for v in tag_license] + [False], bool)[tcode32])
-            lic_src.append((tag_rows[pos], tcode32[pos], tag_license))
+            pos, rws = tag_pos(np.array([v is not None for v in tag_license] + [False], bool))
+            lic_src.append((rws, tcode32[pos], tag_license))
+            del pos, rws
         for src in (card_field("license"), col("license")):
             if src is not None:
                 lic_src.append(_string_pairs(src, n, nz.license_value))
@@ -648,9 +935,11 @@ class SnapshotCatalog:
                 lang_src.append((rws[keep], codes[keep], vals))
         explicit = _multi_index(lang_src, n, more=True) if lang_src else None
         if len(tcode32):
-            pos = np.flatnonzero(tag_is_lang[tcode32])
-            lang_src.append((tag_rows[pos], tcode32[pos], tag_vals))
+            pos, rws = tag_pos(tag_is_lang)
+            lang_src.append((rws, tcode32[pos], tag_vals))
+            del pos, rws
         self.languages, _, _ = _multi_index(lang_src, n)
+        del lang_src
         # card languages per row, sparse: rows ascending, CSR of codes into languages.values
         self._xl_rows, self._xl_off, self._xl_code = np.zeros(0, np.int32), np.zeros(1, np.int64), np.zeros(0, np.int32)
         if explicit is not None:
@@ -671,8 +960,7 @@ class SnapshotCatalog:
         # ---- library: library_name, else the first library tag (normalize.library) ---------------
         strong = np.array([nz.is_library_tag(v) and v not in nz.WEAK_LIBRARY_TAGS for v in tag_vals] + [False], bool)
         if len(tcode32) and strong.any():
-            pos = np.flatnonzero(strong[tcode32])
-            rws = tag_rows[pos]
+            pos, rws = tag_pos(strong)
             first = np.ones(len(rws), bool)
             first[1:] = rws[1:] != rws[:-1]
             pos, rws = pos[first], rws[first]
@@ -693,18 +981,25 @@ class SnapshotCatalog:
         if len(tcode32):
             names = set(lib_low)
             is_lib = np.array([nz.is_library_tag(v) or v in names for v in tag_vals] + [False], bool)
-            pos = np.flatnonzero(is_lib[tcode32])
-            lib_src.append((tag_rows[pos], tcode32[pos], tag_vals))
+            pos, rws = tag_pos(is_lib)
+            lib_src.append((rws, tcode32[pos], tag_vals))
+            del pos, rws
         self.libraries, _, _ = _multi_index(lib_src, n)
-        del tag_rows, tcode32, lib_code
+        tcode32 = tag_row = None  # (tag_pos's lookups)
+        del lib_code, lib_src
 
         # ---- numbers ---------------------------------------------------------------------------
-        self.likes = _fit_int(_to_numpy(col("likes"), np.int64, -1)) if col("likes") is not None else np.full(n, -1, np.int32)
-        self.trending = _to_numpy(col("trending_score"), np.float64, np.nan) if col("trending_score") is not None else np.full(n, np.nan)
+        a = col("likes")
+        self.likes = _fit_int(_to_numpy(a, np.int64, -1)) if a is not None else np.full(n, -1, np.int32)
+        a = col("trending_score")
+        self.trending = _to_numpy(a, np.float64, np.nan) if a is not None else np.full(n, np.nan)
         # epoch seconds as uint32 (exact until 2106), 0 when unknown
-        self.created = _u32(_ts_seconds(col("created_at"))) if col("created_at") is not None else np.zeros(n, np.uint32)
-        self.modified = _u32(_ts_seconds(col("last_modified"))) if col("last_modified") is not None else np.zeros(n, np.uint32)
-        self._gated = self._gated_codes(col("gated"), n)
+        a = col("created_at")
+        self.created = _u32(_ts_seconds(a)) if a is not None else np.zeros(n, np.uint32)
+        a = col("last_modified")
+        self.modified = _u32(_ts_seconds(a)) if a is not None else np.zeros(n, np.uint32)
+        self._gated = self._gated_codes(col("gated", decode=False), n)
+        del a
         self._gated_has_unknown = bool((self._gated == GATED_UNKNOWN).any())
 
         params = np.full(n, -1, np.int64)
@@ -713,6 +1008,7 @@ class SnapshotCatalog:
         self._dtype_rows = np.zeros(0, np.int32)
         self._dtype_code = np.zeros(0, np.int16)
         self._dtype_count = np.zeros(0, np.int64)
+        by_dtype_total = tot = has = None
         st = col("safetensors")
         if st is not None and pa.types.is_struct(st.type):
             st = st.combine_chunks()
@@ -731,20 +1027,35 @@ class SnapshotCatalog:
                 exact[fill] = True
         elif st is not None and not pa.types.is_null(st.type):
             raise ValueError(f"{name}: 'safetensors' must be an object {{parameters, total}}, got {st.type}")
-        if col("params_total") is not None:
-            pt = _to_numpy(col("params_total"), np.int64, -1)
+        del st
+        pt = col("params_total")
+        if pt is not None:
+            pt = _to_numpy(pt, np.int64, -1)
             fill = (params < 0) & (pt > 0)
             params[fill] = pt[fill]
-            if col("params_exact") is not None:
-                pe = _to_numpy(col("params_exact"), bool, False)
+            pe = col("params_exact")
+            if pe is not None:
+                pe = _to_numpy(pe, bool, False)
                 exact[fill] = pe[fill]
+            del pt, pe, fill
         self.params = params
         self.params_exact = exact
-        ps_vals, self._param_source_code = _dict_codes(col("param_source")) if col("param_source") is not None else ([], np.full(n, -1, np.int32))
+        a = col("param_source")
+        ps_vals, self._param_source_code = _dict_codes(a) if a is not None else ([], np.full(n, -1, np.int32))
         self._param_source_vals = ps_vals
         self._param_source_code = _small_codes(self._param_source_code, len(ps_vals))
-        self._source_index = _to_numpy(col("source_index"), np.int16, -1) if col("source_index") is not None else None
-        self._config_facts = _ConfigFacts.build(col, n)
+        a = col("source_index")
+        self._source_index = _to_numpy(a, np.int16, -1) if a is not None else None
+        del a
+        fetched: dict[str, Any] = {}
+
+        def config_col(c):
+            if c not in fetched:
+                fetched[c] = col(c)
+            return fetched[c]
+
+        self._config_facts = _ConfigFacts.build(config_col, n)
+        fetched.clear()
 
         # ---- sort permutations (downloads: the row order itself) ----------------------------------
         self._perm: dict[str, np.ndarray] = {}
@@ -756,6 +1067,9 @@ class SnapshotCatalog:
         self._known["downloads"] = int((self.downloads >= 0).sum())
 
         # ---- rare-trigram index for substring search --------------------------------------------
+        cols.close()  # every column is read
+        del lic_code, by_dtype_total, tot, has, values, tr
+        release_memory()  # the columns' temporaries, before the n-gram pass
         self._build_trigrams()
 
         # ---- source info -----------------------------------------------------------------------
@@ -772,7 +1086,6 @@ class SnapshotCatalog:
             cs = {"name": name, "date": date, "label": label}
         self.config_source: dict[str, Any] = dict(cs)
         self.load_seconds = time.perf_counter() - t0
-        del table, ids
         release_memory()  # hand the reorder/parse temporaries back to the OS
 
     # ---- construction helpers -------------------------------------------------------------------
@@ -785,17 +1098,15 @@ class SnapshotCatalog:
     def _gated_codes(arr, n) -> np.ndarray:
         if arr is None:
             return np.full(n, GATED_UNKNOWN, np.int8)
-        arr = arr.combine_chunks()
         if pa.types.is_boolean(arr.type):
             v = _to_numpy(pc.cast(arr, pa.int8()), np.int8, GATED_UNKNOWN)
             return v
         if pa.types.is_null(arr.type):
             return np.full(n, GATED_UNKNOWN, np.int8)
-        s = pc.utf8_lower(pc.cast(arr, pa.large_string()))
-        vals, codes = _dict_codes(s)
+        vals, codes = _dict_codes(arr)
         m = {"false": GATED_OPEN, "0": GATED_OPEN, "true": GATED_TRUE, "1": GATED_TRUE,
              "auto": GATED_AUTO, "manual": GATED_MANUAL}
-        lut = np.array([m.get(v, GATED_TRUE) for v in vals] + [GATED_UNKNOWN], dtype=np.int8)
+        lut = np.array([m.get(v.lower(), GATED_TRUE) for v in vals] + [GATED_UNKNOWN], dtype=np.int8)
         return lut[codes]
 
     def _read_dtypes(self, arr: pa.Array, n: int) -> np.ndarray | None:
@@ -823,14 +1134,14 @@ class SnapshotCatalog:
         if not rows:
             return None
         r = np.concatenate(rows).astype(np.int32)
-        o = np.argsort(r, kind="stable")
+        o = _stable_argsort(r)
         self._dtype_rows, self._dtype_code, self._dtype_count = r[o], np.concatenate(codes)[o], np.concatenate(counts)[o]
         self._dtype_names = list(names)
         return np.bincount(self._dtype_rows, weights=self._dtype_count, minlength=n).astype(np.int64)
 
     def _add_sort(self, key: str, neg_values: np.ndarray, known: np.ndarray) -> None:
         """``neg_values``: ascending is the sort order (ties: row order, i.e. by downloads)."""
-        self._perm[key] = np.argsort(neg_values, kind="stable").astype(np.int32)
+        self._perm[key] = _stable_argsort(neg_values)
         self._known[key] = int(known.sum())
 
     def _sort_key(self, sort: str, rows: np.ndarray) -> np.ndarray:
@@ -862,60 +1173,109 @@ class SnapshotCatalog:
         self._tri_lut = lut
         buf = np.frombuffer(self.id_lower, np.uint8)
         off = self.id_offsets
-        self._sig = np.zeros(n, np.uint64)
-        # row-aligned chunks of about 8 MB of id bytes
+        sig = np.zeros(n, np.uint64)
+        # row-aligned chunks of about 1 MB of id bytes (their temporaries stay in the CPU's caches)
         bounds = [0]
         if n:
-            step = max(1, int(n * (1 << 22) / max(int(off[-1]), 1)))
+            step = max(1, int(n * (1 << 20) / max(int(off[-1]), 1)))
             bounds = list(range(0, n, step)) + [n]
-
-        def codes(r0: int, r1: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            """Trigram, bigram and symbol codes at every byte of rows r0..r1 (0 where the n-gram
-            would cross an id end)."""
-            a, b = int(off[r0]), int(off[r1])
-            sym = lut[buf[a:b]]
-            tri = np.zeros(b - a, np.uint32)
-            bi = np.zeros(b - a, np.uint32)
-            if b - a >= 3:
-                tri[:-2] = (sym[:-2] << 12) | (sym[1:-1] << 6) | sym[2:]
-            if b - a >= 2:
-                bi[:-1] = ((sym[:-1] << 6) | sym[1:]) + _BIGRAM0
-            ends = off[r0 + 1:r1 + 1].astype(np.int64) - a
-            tri[np.maximum(ends - 1, 0)] = 0
-            tri[np.maximum(ends - 2, 0)] = 0
-            bi[np.maximum(ends - 1, 0)] = 0
-            return tri, bi, sym + _UNIGRAM0
-
-        counts = np.zeros(_TRIGRAM_SPACE, np.int64)
+        lut8 = lut.astype(np.uint8)
         one = np.uint64(1)
+
+        def codes(r0: int, r1: int) -> tuple[np.ndarray, ...]:
+            """Symbols (uint8), bigram codes (uint16, without _BIGRAM0) and trigram codes (uint32)
+            at every byte of rows r0..r1 (0 where the n-gram would cross an id end), the rows'
+            starts within the chunk, and the positions of their last and second-to-last bytes."""
+            a, b = int(off[r0]), int(off[r1])
+            sym = lut8[buf[a:b]]
+            bi = np.zeros(b - a, np.uint16)
+            tri = np.zeros(b - a, np.uint32)
+            if b - a >= 2:
+                np.left_shift(sym[:-1], 6, out=bi[:-1], dtype=np.uint16)
+                bi[:-1] |= sym[1:]
+            if b - a >= 3:
+                np.left_shift(bi[:-2], 6, out=tri[:-2], dtype=np.uint32)
+                tri[:-2] |= sym[2:]
+            starts = off[r0:r1 + 1].astype(np.int64) - a
+            ends, lens = starts[1:], np.diff(starts)
+            last1, last2 = ends[lens >= 1] - 1, ends[lens >= 2] - 2
+            tri[last1] = 0
+            tri[last2] = 0
+            bi[last1] = 0
+            return sym, bi, tri, starts, last1, last2
+
+        # Occurrence counts. Only the trigrams are counted position by position: a bigram is the
+        # head of the trigrams that start with it, or an id's last two bytes; a symbol likewise.
+        tri_n = np.zeros(1 << 18, np.int64)
+        bi_tail = np.zeros(1 << 12, np.int64)
+        uni_tail = np.zeros(64, np.int64)
         for r0, r1 in zip(bounds[:-1], bounds[1:]):
-            tri, bi, uni = codes(r0, r1)
-            for g in (tri, bi, uni):
-                counts += np.bincount(g, minlength=_TRIGRAM_SPACE)
-            del bi, uni
+            sym, bi, tri, starts, last1, last2 = codes(r0, r1)
+            tri_n += np.bincount(tri, minlength=1 << 18)
+            bi_tail += np.bincount(bi[last2], minlength=1 << 12)
+            uni_tail += np.bincount(sym[last1], minlength=64)
             if len(tri):
-                bits = np.left_shift(one, _sig_bit(tri).astype(np.uint64))
+                h = tri * np.uint32(0x9E3779B1)  # _sig_bit, inline
+                h >>= np.uint32(26)
+                bits = np.left_shift(one, h.astype(np.uint8), dtype=np.uint64)
                 bits[tri == 0] = 0
-                starts = off[r0:r1].astype(np.int64) - int(off[r0])
-                lens = np.diff(off[r0:r1 + 1])
-                sig = np.bitwise_or.reduceat(bits, np.minimum(starts, len(bits) - 1))
-                sig[lens < 3] = 0
-                self._sig[r0:r1] = sig
-        counts[0] = 0
+                s = np.bitwise_or.reduceat(bits, np.minimum(starts[:-1], len(tri) - 1))
+                s[np.diff(starts) < 3] = 0
+                sig[r0:r1] = s
+        self._sig = sig
+        tri_n[0] = 0
+        bi_n = tri_n.reshape(1 << 12, 64).sum(axis=1) + bi_tail
+        bi_n[0] = 0
+        uni_n = bi_n.reshape(64, 64).sum(axis=1) + uni_tail
+        counts = np.concatenate([tri_n, bi_n, uni_n])
+        counts[0] = counts[_BIGRAM0] = 0
         self._tri_df = counts.astype(np.int32)
         rare = (counts > 0) & (counts <= self._tri_cap)
+        rare_tri, rare_bi, rare_uni = rare[:_BIGRAM0], rare[_BIGRAM0:_UNIGRAM0], rare[_UNIGRAM0:]
+        any_bi, any_uni = bool(rare_bi.any()), bool(rare_uni.any())
         keys = []
         for r0, r1 in zip(bounds[:-1], bounds[1:]):
-            starts = off[r0:r1 + 1].astype(np.int64) - int(off[r0])
-            for g in codes(r0, r1):
-                pos = np.flatnonzero(rare[g])
-                rows = np.searchsorted(starts, pos, side="right") - 1 + r0
-                keys.append(g[pos].astype(np.int64) * max(n, 1) + rows)
-        key = _sorted_unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
-        tri = key // max(n, 1)
-        self._tri_rows = (key % max(n, 1)).astype(np.int32)
+            sym, bi, tri, starts, _, _ = codes(r0, r1)
+            for g, table, base, on in ((tri, rare_tri, 0, True), (bi, rare_bi, _BIGRAM0, any_bi),
+                                       (sym, rare_uni, _UNIGRAM0, any_uni)):
+                if not on:
+                    continue
+                pos = np.flatnonzero(table[g])
+                if len(pos):
+                    rows = np.searchsorted(starts, pos, side="right") - 1 + r0
+                    k = g[pos].astype(np.int64) + base
+                    k *= max(n, 1)
+                    k += rows
+                    keys.append(_sorted_unique(k))  # an n-gram seen twice in one id counts once
+        # every (n-gram, row) pair, sorted in place: the posting lists (kept memory: 8 bytes a pair,
+        # twice at most)
+        key = np.empty(sum(len(k) for k in keys), np.int64)
+        i = 0
+        while keys:
+            part = keys.pop(0)
+            key[i:i + len(part)] = part
+            i += len(part)
+            del part
+        key.sort()
+        if len(key) > 1:
+            keep = np.empty(len(key), bool)
+            keep[0] = True
+            np.not_equal(key[1:], key[:-1], out=keep[1:])
+            w = 0
+            for j in range(0, len(key), 1 << 20):  # compacted in place (no second copy)
+                v = key[j:j + (1 << 20)][keep[j:j + (1 << 20)]]
+                key[w:w + len(v)] = v
+                w += len(v)
+            key = key[:w]
+            del keep
+        m = max(n, 1)
+        self._tri_rows = np.empty(len(key), np.int32)
+        step = 1 << 20
+        for j in range(0, len(key), step):
+            self._tri_rows[j:j + step] = key[j:j + step] % m
+        bounds = np.arange(_TRIGRAM_SPACE + 1, dtype=np.int64) * m
+        self._tri_offsets = _fit_int(np.searchsorted(key, bounds))
         del key
-        self._tri_offsets = _fit_int(np.concatenate([[0], np.cumsum(np.bincount(tri, minlength=_TRIGRAM_SPACE))]))
 
     # ---- public constructors -----------------------------------------------------------------
     @classmethod
@@ -1038,77 +1398,136 @@ class SnapshotCatalog:
         return None if r is None else self.record(r)
 
     def record(self, row: int) -> ModelRecord:
-        row = int(row)
-        t0, t1 = self.tag_offsets[row], self.tag_offsets[row + 1]
-        tv = self.tag_values
-        tcodes = self.tag_code[t0:t1].tolist()
-        tags = tuple([tv[c] for c in tcodes])
-        dt = {}
-        if len(self._dtype_rows):
-            # a scalar of the array's own dtype: a Python list would convert the whole array per call
-            dr = self._dtype_rows
-            a = int(dr.searchsorted(dr.dtype.type(row)))
-            b = a
-            while b < len(dr) and dr[b] == row:
-                b += 1
-            dt = {self._dtype_names[c]: int(v) for c, v in zip(self._dtype_code[a:b].tolist(), self._dtype_count[a:b].tolist())}
-        p = int(self.params[row])
-        ps = self._param_source_code[row]
-        param_source = self._param_source_vals[ps] if ps >= 0 else (
-            nz.PARAM_SOURCE_SAFETENSORS if self.params_exact[row] else nz.PARAM_SOURCE_ESTIMATE)
-        lc = int(self.license_code[row])
-        lics = self._license_more.get(row) or ((lc,) if lc >= 0 else ())
-        lics = tuple(self.licenses.values[c] for c in lics)
-        lv = self.languages.values
-        i = int(self._xl_rows.searchsorted(self._xl_rows.dtype.type(row))) if len(self._xl_rows) else 0
-        if i < len(self._xl_rows) and self._xl_rows[i] == row:
-            langs = dict.fromkeys(lv[c] for c in self._xl_code[self._xl_off[i]:self._xl_off[i + 1]].tolist())
-        else:
-            langs = {}
-        il = self._tag_is_lang
-        for c in tcodes:
-            if il[c]:
-                langs.setdefault(tv[c])
-        g = int(self._gated[row])
-        ac = self._author_display_odd.get(row)
-        if ac is None:
-            ac = int(self._author_first_display[self.author_code[row]])
-        extra: dict[str, Any] = {}
-        if self._source_index is not None and self._source_index[row] >= 0:
-            si = int(self._source_index[row])
-            if si < len(self.row_sources):
-                extra["snapshot_source"] = self.row_sources[si]
-            if si < len(self.row_dates):
-                extra["downloads_as_of"] = self.row_dates[si]
-        if g == GATED_UNKNOWN:
-            extra["gated_unknown"] = True
-        if self._config_facts is not None:
-            cfg = self._config_facts.config(row)
-            if cfg is not None:
-                extra["config"] = cfg
-                extra["config_source"] = self.config_source
-        tr = float(self.trending[row])
-        return ModelRecord(
-            id=self.model_id(row),
-            author=self._author_display_vals[ac] if ac >= 0 else None,
-            pipeline_tag=self.tasks.values[self.task_code[row]] if self.task_code[row] >= 0 else None,
-            library_name=self.library_values[self.library_code[row]] if self.library_code[row] >= 0 else None,
-            params_total=p if p > 0 else None,
-            params_by_dtype=dt,
-            params_exact=bool(self.params_exact[row]) and p > 0,
-            param_source=param_source if p > 0 else None,
-            downloads=int(self.downloads[row]) if self.downloads[row] >= 0 else None,
-            likes=int(self.likes[row]) if self.likes[row] >= 0 else None,
-            trending_score=None if math.isnan(tr) else tr,
-            license=lics[0] if lics else None,
-            licenses=lics,
-            languages=tuple(langs),
-            created_at=_dt(self.created[row]),
-            last_modified=_dt(self.modified[row]),
-            gated=_GATED_VALUES.get(g, False),
-            tags=tags,
-            extra=extra,
-        )
+        return self.records([row])[0]
+
+    def records(self, rows: Iterable[int] | np.ndarray) -> list[ModelRecord]:
+        """The :class:`ModelRecord` of each row (a result page): every column is gathered for all
+        the rows at once, then each record is assembled from plain Python values."""
+        rows = np.asarray(rows if isinstance(rows, np.ndarray) else list(rows), dtype=np.int64).reshape(-1)
+        k = len(rows)
+        if not k:
+            return []
+        ids = self._ids(rows)
+        # tags: every row's codes in one gather
+        t0 = self.tag_offsets[rows].astype(np.int64)
+        tlen = self.tag_offsets[rows + 1].astype(np.int64) - t0
+        tstart = np.zeros(k + 1, np.int64)
+        np.cumsum(tlen, out=tstart[1:])
+        tidx = np.repeat(t0 - tstart[:-1], tlen) + np.arange(int(tstart[-1]), dtype=np.int64)
+        tall = self.tag_code[tidx].tolist()
+        tstart = tstart.tolist()
+        # parameters per dtype (sparse, rows ascending)
+        dr = self._dtype_rows
+        if len(dr):
+            r = rows.astype(dr.dtype)  # the haystack's dtype: a mixed one converts the whole array
+            da = np.searchsorted(dr, r, side="left").tolist()
+            db = np.searchsorted(dr, r, side="right").tolist()
+        # card languages (sparse, rows ascending)
+        xr = self._xl_rows
+        if len(xr):
+            xi = np.minimum(np.searchsorted(xr, rows.astype(xr.dtype)), len(xr) - 1)
+            xhit = (xr[xi] == rows).tolist()
+            xi = xi.tolist()
+        params = self.params[rows].tolist()
+        exact = self.params_exact[rows].tolist()
+        psrc = self._param_source_code[rows].tolist()
+        lcode = self.license_code[rows].tolist()
+        task = self.task_code[rows].tolist()
+        libc = self.library_code[rows].tolist()
+        dls = self.downloads[rows].tolist()
+        likes = self.likes[rows].tolist()
+        trend = self.trending[rows].tolist()
+        created = self.created[rows].tolist()
+        modified = self.modified[rows].tolist()
+        gated = self._gated[rows].tolist()
+        author = self._author_first_display[self.author_code[rows]].tolist()
+        src_index = self._source_index[rows].tolist() if self._source_index is not None else None
+        tv, il = self.tag_values, self._tag_is_lang
+        lv, licv = self.languages.values, self.licenses.values
+        out = []
+        for j, row in enumerate(rows.tolist()):
+            tcodes = tall[tstart[j]:tstart[j + 1]]
+            dt = {}
+            if len(dr) and db[j] > da[j]:
+                dt = {self._dtype_names[c]: int(v) for c, v in
+                      zip(self._dtype_code[da[j]:db[j]].tolist(), self._dtype_count[da[j]:db[j]].tolist())}
+            p = params[j]
+            ps = psrc[j]
+            param_source = self._param_source_vals[ps] if ps >= 0 else (
+                nz.PARAM_SOURCE_SAFETENSORS if exact[j] else nz.PARAM_SOURCE_ESTIMATE)
+            lc = lcode[j]
+            lics = self._license_more.get(row) or ((lc,) if lc >= 0 else ())
+            lics = tuple(licv[c] for c in lics)
+            if len(xr) and xhit[j]:
+                i = xi[j]
+                langs = dict.fromkeys(lv[c] for c in self._xl_code[self._xl_off[i]:self._xl_off[i + 1]].tolist())
+            else:
+                langs = {}
+            for c in tcodes:
+                if il[c]:
+                    langs.setdefault(tv[c])
+            g = gated[j]
+            ac = self._author_display_odd.get(row)
+            if ac is None:
+                ac = author[j]
+            extra: dict[str, Any] = {}
+            if src_index is not None and src_index[j] >= 0:
+                si = src_index[j]
+                if si < len(self.row_sources):
+                    extra["snapshot_source"] = self.row_sources[si]
+                if si < len(self.row_dates):
+                    extra["downloads_as_of"] = self.row_dates[si]
+            if g == GATED_UNKNOWN:
+                extra["gated_unknown"] = True
+            if self._config_facts is not None:
+                cfg = self._config_facts.config(row)
+                if cfg is not None:
+                    extra["config"] = cfg
+                    extra["config_source"] = self.config_source
+            tr = trend[j]
+            out.append(ModelRecord(
+                id=ids[j],
+                author=self._author_display_vals[ac] if ac >= 0 else None,
+                pipeline_tag=self.tasks.values[task[j]] if task[j] >= 0 else None,
+                library_name=self.library_values[libc[j]] if libc[j] >= 0 else None,
+                params_total=p if p > 0 else None,
+                params_by_dtype=dt,
+                params_exact=bool(exact[j]) and p > 0,
+                param_source=param_source if p > 0 else None,
+                downloads=dls[j] if dls[j] >= 0 else None,
+                likes=likes[j] if likes[j] >= 0 else None,
+                trending_score=None if math.isnan(tr) else tr,
+                license=lics[0] if lics else None,
+                licenses=lics,
+                languages=tuple(langs),
+                created_at=_dt(created[j]),
+                last_modified=_dt(modified[j]),
+                gated=_GATED_VALUES.get(g, False),
+                tags=tuple([tv[c] for c in tcodes]),
+                extra=extra,
+            ))
+        return out
+
+    def _ids(self, rows: np.ndarray) -> list[str]:
+        """Model ids of ``rows`` (original case), by one gather over the id buffer."""
+        off = self.id_offsets
+        a = off[rows].astype(np.int64)
+        b = off[rows + 1].astype(np.int64)
+        lo = self.id_lower
+        parts = [lo[x:y] for x, y in zip(a.tolist(), b.tolist())]
+        if self._has_upper:
+            lens = b - a
+            starts = np.zeros(len(rows) + 1, np.int64)
+            np.cumsum(lens, out=starts[1:])
+            pos = np.repeat(a - starts[:-1], lens) + np.arange(int(starts[-1]), dtype=np.int64)
+            up = ((self._upper_bits[pos >> 3] >> (7 - (pos & 7)).astype(np.uint8)) & 1).astype(bool)
+            if up.any():
+                buf = np.frombuffer(b"".join(parts), np.uint8).copy()
+                buf[up] -= 32
+                text = buf.tobytes()
+                st = starts.tolist()
+                return [text[st[j]:st[j + 1]].decode() for j in range(len(rows))]
+        return [p.decode() for p in parts]
 
     def tag_rows(self, tag: str) -> np.ndarray:
         """Rows (ascending) carrying ``tag``, by one pass over the tag codes."""
@@ -1157,7 +1576,7 @@ class SnapshotCatalog:
         self.last_plan = plan
         has_more = len(rows) > q.limit
         rows = rows[:q.limit]
-        records = [self.record(r) for r in rows.tolist()]
+        records = self.records(rows)
         return SearchResult(records=records, source=self.info, elapsed_s=time.perf_counter() - t0,
                             has_more=has_more, requests=0, notes=tuple(notes))
 
@@ -1169,7 +1588,8 @@ class SnapshotCatalog:
         return rows
 
     def ids_of(self, rows: Iterable[int]) -> list[str]:
-        return [self.model_id(int(r)) for r in rows]
+        rows = np.asarray(rows if isinstance(rows, np.ndarray) else list(rows), dtype=np.int64).reshape(-1)
+        return self._ids(rows) if len(rows) else []
 
     # ---- engine ---------------------------------------------------------------------------------
     def _execute(self, q: CatalogQuery, sort: str) -> tuple[np.ndarray, _Plan]:
@@ -1277,7 +1697,7 @@ class SnapshotCatalog:
             return rows, plan
 
         perm = self._perm[sort]
-        if size <= max(20000, n // 50):
+        if size <= max(20000, n // 20):
             plan.mode = "evaluate-driver"
             rows = evaluate(np.arange(size, dtype=np.int32) if drows is None else drows)
             return self._top_by_key(rows, sort, k), plan
@@ -1390,8 +1810,10 @@ class SnapshotCatalog:
         if len(rows) <= 64:
             lo, off = self.id_lower, self.id_offsets
             return np.fromiter((needle in lo[off[r]:off[r + 1]] for r in rows), bool, len(rows))
-        sub = self._lower_arrow.take(pa.array(rows))
-        return pc.match_substring(sub, needle.decode("utf-8", "ignore")).to_numpy(zero_copy_only=False)
+        sub = self._lower_arrow.take(_arrow_ints(rows))
+        hit = pc.match_substring(sub, needle.decode("utf-8", "ignore"))  # no nulls: the ids have none
+        return np.unpackbits(np.frombuffer(hit.buffers()[1], np.uint8), count=len(hit) + hit.offset,
+                             bitorder="little")[hit.offset:].astype(bool)
 
     def _trigrams(self, needle: bytes) -> np.ndarray:
         """The needle's n-gram codes: its trigrams, or its bigram / symbol when shorter."""
