@@ -127,11 +127,19 @@ class StreamlitServer:
         self.stop()
 
 
+EXPECT_TIMEOUT_MS = 20_000
+
+
 @contextlib.contextmanager
 def chromium(headless: bool = True) -> Iterator[object]:
     """A Playwright Chromium browser (system binary); closed on exit."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Expect-based waits, as Streamlit's own e2e tests: an assertion waits for the page up to this long.
+    # Playwright's 5 s default is too short for a first render while 2 shared cores also run the
+    # server (a deep link's first run imports the app's modules): these tests check behaviour, and
+    # timings live in bench/.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM_PATH, headless=headless, args=CHROMIUM_ARGS)
         try:
