@@ -2061,5 +2061,8 @@ class IndexCache:
         attrs = {k: enc(v) for k, v in vars(cat).items() if k not in _CACHE_SKIP and k != "_mmap"}
         info = {"kind": cat.info.kind, "label": cat.info.label, "date": cat.info.date, "sources": list(cat.info.sources)}
         header = json.dumps({"key": self.key(), "attrs": attrs, "info": info}).encode()
+        # blanks after the JSON put the blobs on aligned file offsets: numpy copies a misaligned
+        # array before most operations (a search would copy whole columns)
+        header += b" " * (-(len(_CACHE_MAGIC) + 8 + len(header)) % _CACHE_ALIGN)
         # blob offsets are relative to the end of the header
         return header, blobs
