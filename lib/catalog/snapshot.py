@@ -1174,6 +1174,7 @@ class SnapshotCatalog:
         buf = np.frombuffer(self.id_lower, np.uint8)
         off = self.id_offsets
         sig = np.zeros(n, np.uint64)
+        sig2 = np.zeros(n, np.uint64)
         # row-aligned chunks of about 1 MB of id bytes (their temporaries stay in the CPU's caches)
         bounds = [0]
         if n:
@@ -1215,14 +1216,18 @@ class SnapshotCatalog:
             bi_tail += np.bincount(bi[last2], minlength=1 << 12)
             uni_tail += np.bincount(sym[last1], minlength=64)
             if len(tri):
-                h = tri * np.uint32(0x9E3779B1)  # _sig_bit, inline
-                h >>= np.uint32(26)
-                bits = np.left_shift(one, h.astype(np.uint8), dtype=np.uint64)
-                bits[tri == 0] = 0
-                s = np.bitwise_or.reduceat(bits, np.minimum(starts[:-1], len(tri) - 1))
-                s[np.diff(starts) < 3] = 0
-                sig[r0:r1] = s
-        self._sig = sig
+                none = tri == 0
+                short = np.diff(starts) < 3
+                at = np.minimum(starts[:-1], len(tri) - 1)
+                for out, mul in ((sig, _SIG_MUL[0]), (sig2, _SIG_MUL[1])):
+                    h = tri * mul  # _sig_bit, inline
+                    h >>= np.uint32(26)
+                    bits = np.left_shift(one, h.astype(np.uint8), dtype=np.uint64)
+                    bits[none] = 0
+                    s = np.bitwise_or.reduceat(bits, at)
+                    s[short] = 0
+                    out[r0:r1] = s
+        self._sig, self._sig2 = sig, sig2
         tri_n[0] = 0
         bi_n = tri_n.reshape(1 << 12, 64).sum(axis=1) + bi_tail
         bi_n[0] = 0
@@ -1663,7 +1668,7 @@ class SnapshotCatalog:
                 sig_mask = self._sig_mask(needle)
                 if sig_mask is not None:
                     # 8 bytes per row rule out almost every non-match before the text test
-                    preds.append(lambda r, m=sig_mask: (self._sig[r] & m) == m)
+                    preds.append(lambda r, m=sig_mask: self._sig_test(r, m))
                 preds.append(lambda r: self._contains(r, needle))
 
         # Smallest driver; others stay as predicates (cheap per-row tests).
@@ -1721,10 +1726,10 @@ class SnapshotCatalog:
             projected = pos * k / max(nfound, 0.5)
             if pos >= 2 * self.CHUNK0 and projected > 0.35 * n:
                 plan.mode = "evaluate-driver(fallback)"
-                if sig_mask is not None and drows is None:
-                    # one vectorised pass over the signatures picks the candidates
-                    sig = self._sig[:limit_rows]
-                    srows = np.flatnonzero((sig & sig_mask) == sig_mask).astype(np.int32)
+                if sig_mask is not None and (drows is None or len(drows) > limit_rows // 16):
+                    # one vectorised pass over the signatures picks the candidates (sequential
+                    # reads: faster than gathering a large driver's signatures)
+                    srows = self._sig_rows(0, limit_rows, sig_mask)
                     rows = evaluate(srows)
                 elif needle is not None and name != "search" and drows is None:
                     # one pass over the id buffer beats per-row tests for a sparse substring
@@ -1740,7 +1745,7 @@ class SnapshotCatalog:
         return out[:k], plan
 
     def _scan(self, drows: np.ndarray | None, size: int, evaluate, k: int,
-              sig_mask: np.uint64 | None = None) -> np.ndarray:
+              sig_mask: tuple[np.uint64, np.uint64] | None = None) -> np.ndarray:
         """First ``k`` matches along ``drows`` (or rows 0..size), chunk by chunk. With a substring
         signature and sparse hits, the rest of the range is filtered in one pass over the signatures."""
         found: list[np.ndarray] = []
@@ -1749,9 +1754,7 @@ class SnapshotCatalog:
         self._scan_fell_back = False
         while pos < size and nfound < k:
             if sig_mask is not None and pos >= 2 * self.CHUNK0 and pos * k / max(nfound, 0.5) > 0.1 * size:
-                sig = self._sig[pos:size]
-                cand = np.flatnonzero((sig & sig_mask) == sig_mask).astype(np.int32)
-                cand += pos
+                cand = self._sig_rows(pos, size, sig_mask)
                 found.append(evaluate(cand))
                 self._scan_fell_back = True
                 break
@@ -1796,12 +1799,43 @@ class SnapshotCatalog:
                 hi = mid
         return lo
 
-    def _sig_mask(self, needle: bytes) -> np.uint64 | None:
-        """The signature bits every id containing ``needle`` has (None for needles under 3 bytes)."""
+    def _sig_mask(self, needle: bytes) -> tuple[np.uint64, np.uint64] | None:
+        """The bits of both signatures every id containing ``needle`` has (None for needles under
+        3 bytes)."""
         if len(needle) < 3:
             return None
-        bits = np.unique(_sig_bit(self._trigrams(needle)))
-        return np.uint64(np.bitwise_or.reduce(np.left_shift(np.uint64(1), bits.astype(np.uint64))))
+        tris = self._trigrams(needle)
+        return tuple(np.uint64(np.bitwise_or.reduce(np.left_shift(np.uint64(1), _sig_bit(tris, w).astype(np.uint64))))
+                     for w in (0, 1))
+
+    def _sig_test(self, rows: np.ndarray, masks: tuple[np.uint64, np.uint64]) -> np.ndarray:
+        """Boolean mask: which ``rows`` have every bit of both signature masks."""
+        m1, m2 = masks
+        ok = (self._sig[rows] & m1) == m1
+        idx = np.flatnonzero(ok)
+        if len(idx):
+            ok[idx] = (self._sig2[rows[idx]] & m2) == m2
+        return ok
+
+    def _sig_rows(self, lo: int, hi: int, masks: tuple[np.uint64, np.uint64]) -> np.ndarray:
+        """Rows in ``lo..hi`` (ascending, int32) that have every bit of both signature masks: one
+        pass over the first signature in cache-sized blocks, the second one read for its hits."""
+        m1, m2 = masks
+        step = 1 << 16
+        buf = np.empty(step, np.uint64)
+        ok = np.empty(step, bool)
+        parts = []
+        for a in range(lo, hi, step):
+            b = min(hi, a + step)
+            w = b - a
+            np.bitwise_and(self._sig[a:b], m1, out=buf[:w])
+            np.equal(buf[:w], m1, out=ok[:w])
+            r = np.flatnonzero(ok[:w])
+            if len(r):
+                r += a
+                parts.append(r)
+        rows = np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, np.int32)
+        return rows[(self._sig2[rows] & m2) == m2]
 
     # ---- substring search ----------------------------------------------------------------------
     def _contains(self, rows: np.ndarray, needle: bytes) -> np.ndarray:
@@ -1854,9 +1888,13 @@ class SnapshotCatalog:
         return _sorted_unique(rows[ok]).astype(np.int32)
 
 
-def _sig_bit(tri: np.ndarray) -> np.ndarray:
-    """Signature bit (0..63) of trigram codes: the top 6 bits of a multiplicative hash."""
-    return (tri.astype(np.uint32) * np.uint32(0x9E3779B1)) >> np.uint32(26)
+_SIG_MUL = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77))
+
+
+def _sig_bit(tri: np.ndarray, which: int = 0) -> np.ndarray:
+    """Signature bit (0..63) of trigram codes in signature ``which`` (0 or 1): the top 6 bits of
+    a multiplicative hash (two independent hashes: two 64-bit Bloom filters per id)."""
+    return (tri.astype(np.uint32) * _SIG_MUL[which]) >> np.uint32(26)
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:
