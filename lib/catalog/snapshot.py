@@ -1181,7 +1181,12 @@ class SnapshotCatalog:
             step = max(1, int(n * (1 << 20) / max(int(off[-1]), 1)))
             bounds = list(range(0, n, step)) + [n]
         lut8 = lut.astype(np.uint8)
-        one = np.uint64(1)
+        # each trigram code's bit in either signature (code 0: no trigram, no bit)
+        all_tri = np.arange(1 << 18, dtype=np.uint32)
+        sig_bit1 = np.left_shift(np.uint64(1), _sig_bit(all_tri, 0).astype(np.uint64))
+        sig_bit2 = np.left_shift(np.uint64(1), _sig_bit(all_tri, 1).astype(np.uint64))
+        sig_bit1[0] = sig_bit2[0] = 0
+        del all_tri
 
         def codes(r0: int, r1: int) -> tuple[np.ndarray, ...]:
             """Symbols (uint8), bigram codes (uint16, without _BIGRAM0) and trigram codes (uint32)
@@ -1216,15 +1221,10 @@ class SnapshotCatalog:
             bi_tail += np.bincount(bi[last2], minlength=1 << 12)
             uni_tail += np.bincount(sym[last1], minlength=64)
             if len(tri):
-                none = tri == 0
                 short = np.diff(starts) < 3
                 at = np.minimum(starts[:-1], len(tri) - 1)
-                for out, mul in ((sig, _SIG_MUL[0]), (sig2, _SIG_MUL[1])):
-                    h = tri * mul  # _sig_bit, inline
-                    h >>= np.uint32(26)
-                    bits = np.left_shift(one, h.astype(np.uint8), dtype=np.uint64)
-                    bits[none] = 0
-                    s = np.bitwise_or.reduceat(bits, at)
+                for out, bit_of in ((sig, sig_bit1), (sig2, sig_bit2)):
+                    s = np.bitwise_or.reduceat(bit_of[tri], at)
                     s[short] = 0
                     out[r0:r1] = s
         self._sig, self._sig2 = sig, sig2
@@ -1238,7 +1238,10 @@ class SnapshotCatalog:
         rare = (counts > 0) & (counts <= self._tri_cap)
         rare_tri, rare_bi, rare_uni = rare[:_BIGRAM0], rare[_BIGRAM0:_UNIGRAM0], rare[_UNIGRAM0:]
         any_bi, any_uni = bool(rare_bi.any()), bool(rare_uni.any())
-        keys = []
+        # (n-gram, row) pairs per chunk, sorted by n-gram then row; rows grow from chunk to chunk,
+        # so the posting lists are the chunks' pairs placed by a counting sort (no global sort)
+        parts: list[tuple[np.ndarray, ...]] = []
+        total = np.zeros(_TRIGRAM_SPACE, np.int64)
         for r0, r1 in zip(bounds[:-1], bounds[1:]):
             sym, bi, tri, starts, _, _ = codes(r0, r1)
             for g, table, base, on in ((tri, rare_tri, 0, True), (bi, rare_bi, _BIGRAM0, any_bi),
@@ -1247,40 +1250,34 @@ class SnapshotCatalog:
                     continue
                 pos = np.flatnonzero(table[g])
                 if len(pos):
-                    rows = np.searchsorted(starts, pos, side="right") - 1 + r0
-                    k = g[pos].astype(np.int64) + base
-                    k *= max(n, 1)
-                    k += rows
-                    keys.append(_sorted_unique(k))  # an n-gram seen twice in one id counts once
-        # every (n-gram, row) pair, sorted in place: the posting lists (kept memory: 8 bytes a pair,
-        # twice at most)
-        key = np.empty(sum(len(k) for k in keys), np.int64)
-        i = 0
-        while keys:
-            part = keys.pop(0)
-            key[i:i + len(part)] = part
-            i += len(part)
-            del part
-        key.sort()
-        if len(key) > 1:
-            keep = np.empty(len(key), bool)
-            keep[0] = True
-            np.not_equal(key[1:], key[:-1], out=keep[1:])
-            w = 0
-            for j in range(0, len(key), 1 << 20):  # compacted in place (no second copy)
-                v = key[j:j + (1 << 20)][keep[j:j + (1 << 20)]]
-                key[w:w + len(v)] = v
-                w += len(v)
-            key = key[:w]
-            del keep
-        m = max(n, 1)
-        self._tri_rows = np.empty(len(key), np.int32)
-        step = 1 << 20
-        for j in range(0, len(key), step):
-            self._tri_rows[j:j + step] = key[j:j + step] % m
-        bounds = np.arange(_TRIGRAM_SPACE + 1, dtype=np.int64) * m
-        self._tri_offsets = _fit_int(np.searchsorted(key, bounds))
-        del key
+                    rows = np.searchsorted(starts, pos, side="right") - 1
+                    k = g[pos].astype(np.int64) << 32
+                    k |= rows
+                    k = _sorted_unique(k)  # an n-gram seen twice in one id counts once
+                    gk = (k >> 32).astype(np.int32) + base
+                    rk = (k & 0xFFFFFFFF).astype(np.int32) + r0
+                    del k
+                    first = np.empty(len(gk), bool)
+                    first[0] = True
+                    np.not_equal(gk[1:], gk[:-1], out=first[1:])
+                    st = np.flatnonzero(first)  # each n-gram's first pair (gk ascending)
+                    lens = np.diff(np.append(st, len(gk)))
+                    total[gk[st]] += lens
+                    parts.append((gk, rk, st, lens))
+        offsets = np.zeros(_TRIGRAM_SPACE + 1, np.int64)
+        np.cumsum(total, out=offsets[1:])
+        cursor = offsets[:-1].copy()
+        tri_rows = np.empty(int(offsets[-1]), np.int32)
+        while parts:
+            gk, rk, st, lens = parts.pop(0)
+            pos = cursor[gk]
+            pos += np.arange(len(gk), dtype=np.int64)
+            pos -= np.repeat(st, lens)
+            tri_rows[pos] = rk
+            cursor[gk[st]] += lens
+            del gk, rk, pos
+        self._tri_rows = tri_rows
+        self._tri_offsets = _fit_int(offsets)
 
     # ---- public constructors -----------------------------------------------------------------
     @classmethod
@@ -1888,13 +1885,13 @@ class SnapshotCatalog:
         return _sorted_unique(rows[ok]).astype(np.int32)
 
 
-_SIG_MUL = (np.uint32(0x9E3779B1), np.uint32(0x85EBCA77))
+_SIG_MUL = np.uint32(0x9E3779B1)
 
 
 def _sig_bit(tri: np.ndarray, which: int = 0) -> np.ndarray:
-    """Signature bit (0..63) of trigram codes in signature ``which`` (0 or 1): the top 6 bits of
-    a multiplicative hash (two independent hashes: two 64-bit Bloom filters per id)."""
-    return (tri.astype(np.uint32) * _SIG_MUL[which]) >> np.uint32(26)
+    """Signature bit (0..63) of trigram codes in signature ``which`` (0 or 1): bits 26..31 or
+    20..25 of a multiplicative hash (two 64-bit Bloom filters per id)."""
+    return ((tri.astype(np.uint32) * _SIG_MUL) >> np.uint32(26 - 6 * which)) & np.uint32(63)
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:
