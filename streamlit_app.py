@@ -1,9 +1,8 @@
 """Hub Scout home page (and the entry script: `streamlit run streamlit_app.py`)."""
 import streamlit as st
 
-from lib.ui import links
+from lib.ui import cached, links
 from lib.ui.frame import hardware_lines, page_frame
-from lib.ui import cached
 
 frame = page_frame("Home", ":material/travel_explore:")
 

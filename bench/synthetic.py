@@ -116,5 +116,6 @@ def generate(n: int, seed: int = 0) -> pa.Table:
         "gated": pa.array(gated.tolist(), pa.string()),
         "safetensors": st,
         # estimated counts (no safetensors) kept the way the embedded snapshot stores them
-        "params_total": pa.array(np.where((params > 0) & ~exact, params, 0), mask=~((params > 0) & ~exact), type=pa.int64()),
+        "params_total": pa.array(np.where((params > 0) & ~exact, params, 0), mask=~((params > 0) & ~exact),
+                                 type=pa.int64()),
     })

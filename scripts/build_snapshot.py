@@ -206,7 +206,8 @@ def llmfit_rows(src: Path) -> dict[str, dict]:
             "languages": [],
             "params_total": p,
             "params_exact": exact,
-            "param_source": ("safetensors.total (llmfit)" if exact else "estimate (llmfit, round number)") if p else None,
+            "param_source": (("safetensors.total (llmfit)" if exact else "estimate (llmfit, round number)")
+                             if p else None),
             "source_index": 1,
             **config_facts(rec),
         }
@@ -215,22 +216,22 @@ def llmfit_rows(src: Path) -> dict[str, dict]:
 
 def merge(exg: dict[str, dict], llm: dict[str, dict]) -> list[dict]:
     out = dict(exg)
-    for mid, l in llm.items():
+    for mid, lrec in llm.items():
         e = out.get(mid)
         if e is None:
-            out[mid] = l
+            out[mid] = lrec
             continue
         m = dict(e)
         m["source_index"] = 2
-        m["downloads"] = l["downloads"] if l["downloads"] is not None else e["downloads"]
-        m["likes"] = l["likes"]
-        m["pipeline_tag"] = l["pipeline_tag"] or e["pipeline_tag"]
-        if l["params_total"] and (l["params_exact"] or not e["params_exact"]):
+        m["downloads"] = lrec["downloads"] if lrec["downloads"] is not None else e["downloads"]
+        m["likes"] = lrec["likes"]
+        m["pipeline_tag"] = lrec["pipeline_tag"] or e["pipeline_tag"]
+        if lrec["params_total"] and (lrec["params_exact"] or not e["params_exact"]):
             for k in ("params_total", "params_exact", "param_source"):
-                m[k] = l[k]
-        m["createdAt"] = e["createdAt"] or l["createdAt"]
+                m[k] = lrec[k]
+        m["createdAt"] = e["createdAt"] or lrec["createdAt"]
         for k in ("architecture", *CONFIG_INT_FIELDS):
-            m[k] = l[k]
+            m[k] = lrec[k]
         out[mid] = m
     return list(out.values())
 

@@ -234,5 +234,5 @@ def test_selected_model_can_be_opened_on_the_model_page_when_it_exists(snapshot_
     at = open_discover({"task": "fill-mask", "model": target})
     links = at.get("page_link")
     if (ROOT / "pages" / "2_Model.py").is_file():
-        assert any(l.proto.page == "Model" and target in l.proto.label for l in links), links
+        assert any(link.proto.page == "Model" and target in link.proto.label for link in links), links
     assert at.get("link_button")  # the Hub link is always there

@@ -18,14 +18,16 @@ def sent(hub_stub) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("query,expected", [
-    (CatalogQuery(task="text-generation"), [("pipeline_tag", "text-generation"), ("sort", "downloads"), ("limit", "100")]),
+    (CatalogQuery(task="text-generation"),
+     [("pipeline_tag", "text-generation"), ("sort", "downloads"), ("limit", "100")]),
     (CatalogQuery(search="MiniLM"), [("search", "MiniLM"), ("sort", "downloads"), ("limit", "100")]),
     (CatalogQuery(author="Qwen"), [("author", "Qwen"), ("sort", "downloads"), ("limit", "100")]),
     (CatalogQuery(library="Transformers"), [("filter", "transformers"), ("sort", "downloads"), ("limit", "100")]),
     (CatalogQuery(language="en"), [("filter", "en"), ("sort", "downloads"), ("limit", "100")]),
     (CatalogQuery(license="apache-2.0"), [("filter", "license:apache-2.0"), ("sort", "downloads"), ("limit", "100")]),
     (CatalogQuery(library="transformers", language="es", license="mit"),
-     [("filter", "transformers"), ("filter", "es"), ("filter", "license:mit"), ("sort", "downloads"), ("limit", "100")]),
+     [("filter", "transformers"), ("filter", "es"), ("filter", "license:mit"),
+      ("sort", "downloads"), ("limit", "100")]),
     (CatalogQuery(params_min=100_000_000, params_max=1_500_000_000),
      [("num_parameters", "min:100M,max:1500M"), ("sort", "downloads"), ("limit", "100")]),
     (CatalogQuery(params_max=7_000_000_000), [("num_parameters", "max:7B"), ("sort", "downloads"), ("limit", "100")]),

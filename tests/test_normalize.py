@@ -40,7 +40,8 @@ def test_licenses_every_tag_then_card_and_filter_values():
 
 def test_library_name_first_then_a_library_tag_never_a_framework_tag():
     assert nz.library("diffusers", ("transformers",)) == "diffusers"
-    assert nz.library(None, ("pytorch", "safetensors", "sentence-transformers", "transformers")) == "sentence-transformers"
+    assert (nz.library(None, ("pytorch", "safetensors", "sentence-transformers", "transformers"))
+            == "sentence-transformers")
     assert nz.library("", ("pytorch", "tf", "jax")) is None
     assert nz.library_tags("Transformers", ("pytorch", "gguf", "en")) == ("transformers", "pytorch", "gguf")
 

@@ -179,7 +179,8 @@ def test_removed_pipelines_get_auto_code_only():
     assert s.pipeline is None and "AutoModelForSeq2SeqLM" in s.auto and "torch.bfloat16" in s.auto
 
 
-@pytest.mark.parametrize("fmt,subtype", [("WAV", "FLOAT"), ("FLAC", "PCM_16"), ("OGG", "VORBIS"), ("MP3", "MPEG_LAYER_III")])
+@pytest.mark.parametrize("fmt,subtype",
+                         [("WAV", "FLOAT"), ("FLAC", "PCM_16"), ("OGG", "VORBIS"), ("MP3", "MPEG_LAYER_III")])
 def test_common_audio_formats_decode_to_mono_float(fmt, subtype):
     """Users upload FLAC, OGG and MP3 as often as WAV: all decode (libsndfile, no ffmpeg)."""
     import io

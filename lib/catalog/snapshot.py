@@ -30,10 +30,11 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -104,7 +105,7 @@ class _Postings:
     offsets: np.ndarray
 
     @classmethod
-    def build(cls, values: list[str], codes: np.ndarray, rows: np.ndarray | None = None) -> "_Postings":
+    def build(cls, values: list[str], codes: np.ndarray, rows: np.ndarray | None = None) -> _Postings:
         """``codes[i]`` is the value of row ``rows[i]`` (``rows`` ascending; default ``arange``).
         Negative codes are skipped."""
         if rows is None:
@@ -370,7 +371,7 @@ class _ConfigFacts:
     arch_code: np.ndarray
 
     @classmethod
-    def build(cls, col: Callable[[str], Any], n: int) -> "_ConfigFacts | None":
+    def build(cls, col: Callable[[str], Any], n: int) -> _ConfigFacts | None:
         def numeric(c: str) -> bool:  # other types (null, strings, lists) are ignored, not guessed at
             a = col(c)
             return a is not None and (pa.types.is_integer(a.type) or pa.types.is_floating(a.type))
@@ -435,7 +436,7 @@ def _string_pairs(arr, n: int, fn: Callable[[Any], str | None]) -> tuple[np.ndar
 
 
 def _multi_index(sources: list[tuple[np.ndarray, np.ndarray, list]], n: int, more: bool = False
-                 ) -> tuple["_Postings", np.ndarray, dict[int, tuple[int, ...]]]:
+                 ) -> tuple[_Postings, np.ndarray, dict[int, tuple[int, ...]]]:
     """A multi-valued field from several sources, in priority order: its posting lists, each row's
     first value code (-1 = none) and, with ``more``, the ordered codes of rows with several values."""
     gvals: dict[str, int] = {}
@@ -493,7 +494,7 @@ def _multi_index(sources: list[tuple[np.ndarray, np.ndarray, list]], n: int, mor
 # ---------------------------------------------------------------------------------------------
 # Reading files
 # ---------------------------------------------------------------------------------------------
-def _read_table(path: Path) -> tuple["pa.Table | _Columns", dict]:
+def _read_table(path: Path) -> tuple[pa.Table | _Columns, dict]:
     """Parquet, JSON lines (optionally .gz) or a JSON array -> (table, snapshot metadata or {}).
     A parquet file comes back as its :class:`_Columns`, read column by column as they are needed."""
     if not path.exists():
@@ -605,7 +606,8 @@ def _st_dict(v):
     if not isinstance(v, Mapping):
         return None
     params = v.get("parameters")
-    params = [(str(k), int(n)) for k, n in params.items() if _num(n, int) is not None] if isinstance(params, Mapping) else None
+    params = ([(str(k), int(n)) for k, n in params.items() if _num(n, int) is not None]
+              if isinstance(params, Mapping) else None)
     return {"parameters": params, "total": _num(v.get("total"), int)}
 
 
@@ -636,11 +638,11 @@ class _Columns:
         self.order: np.ndarray | None = None
 
     @classmethod
-    def of_table(cls, table: pa.Table) -> "_Columns":
+    def of_table(cls, table: pa.Table) -> _Columns:
         return cls({c: c for c in table.column_names}, table.column, table.num_rows)
 
     @classmethod
-    def of_parquet(cls, path: Path, pf, name: str) -> "_Columns":
+    def of_parquet(cls, path: Path, pf, name: str) -> _Columns:
         import pyarrow.parquet as pq
 
         names = _canonical_names(pf.schema_arrow.names, name)
@@ -733,13 +735,13 @@ class _Plan:
 class SnapshotCatalog:
     """A local, read-only Hub model catalog with the live Hub's query semantics."""
 
-    _embedded: "SnapshotCatalog | None" = None
+    _embedded: SnapshotCatalog | None = None
     _embedded_lock = threading.Lock()
 
     CHUNK0 = 4096
     CHUNK_MAX = 1 << 18
 
-    def __init__(self, table: pa.Table | "_Columns", meta: Mapping[str, Any] | None = None, *,
+    def __init__(self, table: pa.Table | _Columns, meta: Mapping[str, Any] | None = None, *,
                  name: str = "snapshot", label: str | None = None):
         t0 = time.perf_counter()
         meta = dict(meta or {})
@@ -966,7 +968,8 @@ class SnapshotCatalog:
             pos, rws = pos[first], rws[first]
             need = lib_code[rws] < 0
             if need.any():
-                lib_vals = lib_vals + sorted({tag_vals[c] for c in np.unique(tcode32[pos[need]]).tolist()} - set(lib_vals))
+                lib_vals = lib_vals + sorted({tag_vals[c] for c in np.unique(tcode32[pos[need]]).tolist()}
+                                             - set(lib_vals))
                 lut = np.full(len(tag_vals) + 1, -1, np.int32)
                 for i, v in enumerate(lib_vals):
                     if v in self._tag_index:
@@ -1119,7 +1122,9 @@ class SnapshotCatalog:
                 r = np.flatnonzero(v > 0)
                 if len(r):
                     c = names.setdefault(arr.type.field(i).name.upper(), len(names))
-                    rows.append(r); codes.append(np.full(len(r), c, np.int16)); counts.append(v[r])
+                    rows.append(r)
+                    codes.append(np.full(len(r), c, np.int16))
+                    counts.append(v[r])
         elif pa.types.is_map(arr.type):
             off = arr.offsets.to_numpy().astype(np.int64)
             lens = np.diff(off)
@@ -1128,14 +1133,17 @@ class SnapshotCatalog:
             r = np.repeat(np.arange(n), lens)
             c = np.array([names.setdefault(k, len(names)) for k in keys], dtype=np.int16)
             ok = vals > 0
-            rows.append(r[ok]); codes.append(c[ok]); counts.append(vals[ok])
+            rows.append(r[ok])
+            codes.append(c[ok])
+            counts.append(vals[ok])
         else:
             return None
         if not rows:
             return None
         r = np.concatenate(rows).astype(np.int32)
         o = _stable_argsort(r)
-        self._dtype_rows, self._dtype_code, self._dtype_count = r[o], np.concatenate(codes)[o], np.concatenate(counts)[o]
+        self._dtype_rows, self._dtype_code, self._dtype_count = (
+            r[o], np.concatenate(codes)[o], np.concatenate(counts)[o])
         self._dtype_names = list(names)
         return np.bincount(self._dtype_rows, weights=self._dtype_count, minlength=n).astype(np.int64)
 
@@ -1281,7 +1289,7 @@ class SnapshotCatalog:
 
     # ---- public constructors -----------------------------------------------------------------
     @classmethod
-    def embedded(cls) -> "SnapshotCatalog":
+    def embedded(cls) -> SnapshotCatalog:
         """The snapshot committed in lib/data (loaded once per process).
 
         Its built index is cached like a dump's (:class:`IndexCache`), in the per-user cache dir
@@ -1305,7 +1313,7 @@ class SnapshotCatalog:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike, *, cache: bool = True,
-                  cache_dir: str | os.PathLike | None = None) -> "SnapshotCatalog":
+                  cache_dir: str | os.PathLike | None = None) -> SnapshotCatalog:
         """Load a dump of the Hub's model list: parquet, JSON lines (``.gz`` ok) or a JSON array,
         one object per model with the Hub API's field names. Raises ValueError on a bad file.
 
@@ -1325,10 +1333,10 @@ class SnapshotCatalog:
         return cat
 
     @classmethod
-    def _build_from_file(cls, p: Path) -> "SnapshotCatalog":
+    def _build_from_file(cls, p: Path) -> SnapshotCatalog:
         table, meta = _read_table(p)
         if not meta.get("date"):
-            meta["date"] = datetime.fromtimestamp(p.stat().st_mtime, timezone.utc).date().isoformat()
+            meta["date"] = datetime.fromtimestamp(p.stat().st_mtime, UTC).date().isoformat()
             meta.setdefault("sources", [f"User-supplied file {p.name} (modified {meta['date']})"])
         try:
             cat = cls(table, meta, name=p.name)
@@ -1341,7 +1349,7 @@ class SnapshotCatalog:
 
     @classmethod
     def from_records(cls, rows: Iterable[Mapping[str, Any]], meta: Mapping[str, Any] | None = None,
-                     name: str = "records") -> "SnapshotCatalog":
+                     name: str = "records") -> SnapshotCatalog:
         """Build from Hub-style dicts in memory (tests, tools)."""
         return cls(_table_from_rows(list(rows), name), meta or {}, name=name)
 
@@ -1357,9 +1365,7 @@ class SnapshotCatalog:
         """Bytes held by the catalog's arrays and buffers."""
         total = len(self.id_lower) + self._upper_bits.nbytes
         for v in vars(self).values():
-            if isinstance(v, np.ndarray):
-                total += v.nbytes
-            elif isinstance(v, (_Postings, _ConfigFacts)):
+            if isinstance(v, (np.ndarray, _Postings, _ConfigFacts)):
                 total += v.nbytes
             elif isinstance(v, dict):
                 total += sum(a.nbytes for a in v.values() if isinstance(a, np.ndarray))
@@ -1906,7 +1912,7 @@ def _sorted_unique(a: np.ndarray) -> np.ndarray:
 
 
 def _dt(v: int) -> datetime | None:
-    return datetime.fromtimestamp(int(v), timezone.utc) if v > 0 else None
+    return datetime.fromtimestamp(int(v), UTC) if v > 0 else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1961,7 +1967,7 @@ class IndexCache:
         return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "tail": tail, "engine": _engine_version()}
 
     # ---- load -------------------------------------------------------------------------------
-    def load(self, cls: type["SnapshotCatalog"]) -> "SnapshotCatalog | None":
+    def load(self, cls: type[SnapshotCatalog]) -> SnapshotCatalog | None:
         try:
             key = self.key()
         except OSError:
@@ -1976,7 +1982,7 @@ class IndexCache:
                 return cat
         return None
 
-    def _read(self, path: Path, key: dict, cls) -> "SnapshotCatalog | None":
+    def _read(self, path: Path, key: dict, cls) -> SnapshotCatalog | None:
         import mmap
         if not path.is_file():
             return None
@@ -2030,7 +2036,7 @@ class IndexCache:
         return cat
 
     # ---- save -------------------------------------------------------------------------------
-    def save(self, cat: "SnapshotCatalog") -> Path | None:
+    def save(self, cat: SnapshotCatalog) -> Path | None:
         """Write the cache to the first writable location; None (and no error) when none is."""
         try:
             header, blobs = self._encode(cat)
@@ -2059,7 +2065,7 @@ class IndexCache:
                     pass
         return None
 
-    def _encode(self, cat: "SnapshotCatalog") -> tuple[bytes, list[tuple[int, Any]]]:
+    def _encode(self, cat: SnapshotCatalog) -> tuple[bytes, list[tuple[int, Any]]]:
         blobs: list[tuple[int, Any]] = []
         end = 0
 
@@ -2094,7 +2100,8 @@ class IndexCache:
             return ["json", v]
 
         attrs = {k: enc(v) for k, v in vars(cat).items() if k not in _CACHE_SKIP and k != "_mmap"}
-        info = {"kind": cat.info.kind, "label": cat.info.label, "date": cat.info.date, "sources": list(cat.info.sources)}
+        info = {"kind": cat.info.kind, "label": cat.info.label, "date": cat.info.date,
+                "sources": list(cat.info.sources)}
         header = json.dumps({"key": self.key(), "attrs": attrs, "info": info}).encode()
         # blanks after the JSON put the blobs on aligned file offsets: numpy copies a misaligned
         # array before most operations (a search would copy whole columns)

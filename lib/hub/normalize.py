@@ -42,7 +42,7 @@ _ISO_FILE = Path(__file__).resolve().parents[1] / "data" / "iso639.txt"
 DEPRECATED_ISO639_1 = frozenset({"iw", "in", "ji", "jw", "mo", "sh", "bh"})
 # ISO 639-3 codes that on the Hub are (almost always) something else: frameworks, model families,
 # tasks, methods, file formats. As tags they are not languages; in a card's ``language:`` they are.
-ML_TAGS_NOT_LANGUAGES = frozenset(["api", "app", "asr", "aud", "bge", "bio", "bit", "bpe", "cfg", "cli", "cot", "cpu", "crf", "csv", "ctc", "dac", "dev", "dna", "doc", "ema", "emb", "env", "esm", "gan", "git", "gnn", "hub", "int", "jax", "knn", "kto", "law", "lcm", "lda", "llm", "log", "max", "med", "mel", "mit", "mlp", "mlx", "moe", "mpt", "ner", "nli", "nlu", "opt", "pos", "ppo", "pro", "ptq", "rag", "ram", "rnn", "sam", "sdk", "seg", "ser", "snr", "ssd", "stt", "sts", "svm", "tag", "tpu", "trl", "tsv", "tts", "url", "vae", "vid", "vit", "wav", "xml"])
+ML_TAGS_NOT_LANGUAGES = frozenset(["api", "app", "asr", "aud", "bge", "bio", "bit", "bpe", "cfg", "cli", "cot", "cpu", "crf", "csv", "ctc", "dac", "dev", "dna", "doc", "ema", "emb", "env", "esm", "gan", "git", "gnn", "hub", "int", "jax", "knn", "kto", "law", "lcm", "lda", "llm", "log", "max", "med", "mel", "mit", "mlp", "mlx", "moe", "mpt", "ner", "nli", "nlu", "opt", "pos", "ppo", "pro", "ptq", "rag", "ram", "rnn", "sam", "sdk", "seg", "ser", "snr", "ssd", "stt", "sts", "svm", "tag", "tpu", "trl", "tsv", "tts", "url", "vae", "vid", "vit", "wav", "xml"])  # noqa: E501  (data: one literal of codes)
 MULTILINGUAL = "multilingual"
 
 

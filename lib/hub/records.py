@@ -123,7 +123,8 @@ class ModelRecord:
             "library_name": normalize.library(d.pop("library_name", None) or d.pop("libraryName", None), tags),
             "downloads": _int(d.pop("downloads", None)),
             "likes": _int(d.pop("likes", None)),
-            "trending_score": _float(d.pop("trendingScore", None) if "trendingScore" in d else d.pop("trending_score", None)),
+            "trending_score": _float(d.pop("trendingScore", None) if "trendingScore" in d
+                                     else d.pop("trending_score", None)),
             "created_at": parse_datetime(d.pop("createdAt", None) or d.pop("created_at", None)),
             "last_modified": parse_datetime(d.pop("lastModified", None) or d.pop("last_modified", None)),
         }

@@ -10,10 +10,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable
+from typing import Any
 
 from lib.settings import get_settings, parse_bytes  # noqa: F401  (parse_bytes: re-exported)
 

@@ -4,7 +4,8 @@ Searches: ``st.cache_data`` with a TTL. Repeating a query within ``HUBSCOUT_CACH
 (default 600) answers from the cache and makes no new Hub request. Answers that fell back to the
 snapshot are not cached: the next rerun asks ``lib.catalog.source`` again, which remembers a Hub
 failure for a while and goes straight to the snapshot meanwhile (no live timeout on every filter
-change), then retries the Hub. ``live``-mode failures (:class:`~lib.hub.errors.HubError`) propagate to the page and are never cached.
+change), then retries the Hub. ``live``-mode failures (:class:`~lib.hub.errors.HubError`) propagate to
+the page and are never cached.
 
 Model facts: not cached here. The Hub gateway keeps one per-process cache of them
 (:mod:`lib.hub.facts`, same TTL, failures kept only briefly) shared with the test-drive and the

@@ -93,7 +93,8 @@ def text(out: dict, task: str, image: Any = None) -> None:
             st.caption("(the model produced empty text)")
     if out.get("cells"):
         agg = out.get("aggregator")
-        st.caption("Cells used: " + ", ".join(out["cells"]) + (f" · aggregation: {agg}" if agg and agg != "NONE" else ""))
+        st.caption("Cells used: " + ", ".join(out["cells"])
+                   + (f" · aggregation: {agg}" if agg and agg != "NONE" else ""))
     if out.get("score") is not None:
         st.caption(f"score {out['score']:.3f}")
 
@@ -129,7 +130,8 @@ def similarity(out: dict, task: str, image: Any = None) -> None:
     order = list(df.sort_values("similarity", ascending=False)["sentence"])
     bars = alt.Chart(df).mark_bar(cornerRadiusEnd=3, color="#ff9d00").encode(
         x=alt.X("similarity:Q", scale=alt.Scale(domain=[min(0.0, float(df["similarity"].min())), 1.0])),
-        y=alt.Y("sentence:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)), tooltip=["sentence", alt.Tooltip("similarity:Q", format=".3f")])
+        y=alt.Y("sentence:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+        tooltip=["sentence", alt.Tooltip("similarity:Q", format=".3f")])
     h = max(90, 34 * len(df))
     st.altair_chart(bars.properties(height=h, title="Similarity to the source"), width="stretch", height=h + 120)
     labels = [f"{i}: {s[:40]}" for i, s in enumerate(out["labels"])]

@@ -78,7 +78,8 @@ class StreamlitServer:
                "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
         import tempfile
 
-        self._log = tempfile.TemporaryFile()
+        # stays open for the server's lifetime (its stdout/stderr); closed in stop()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115
         self.started_at = time.perf_counter()
         self.proc = subprocess.Popen(cmd, cwd=self.cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)

@@ -34,7 +34,8 @@ def main() -> int:
     rows = []
     for r in df.itertuples():
         tags = ast.literal_eval(r.tags) if isinstance(r.tags, str) else []
-        created = pd.Timestamp(r.created_at).strftime("%Y-%m-%dT%H:%M:%S.000Z") if isinstance(r.created_at, str) else None
+        created = (pd.Timestamp(r.created_at).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                   if isinstance(r.created_at, str) else None)
         lib = next((t for t in tags if t in LIBRARIES), None)
         row = {
             "id": r.model_id, "author": r.model_id.split("/")[0] if "/" in r.model_id else None,

@@ -691,7 +691,8 @@ class _Handler(BaseHTTPRequestHandler):
             for i in range(1, len(parts)):
                 d = prefix + "/".join(parts[:i])
                 if recursive or i == 1:
-                    dirs.setdefault(d, {"type": "directory", "oid": hashlib.sha1(d.encode()).hexdigest(), "size": 0, "path": d})
+                    dirs.setdefault(d, {"type": "directory", "oid": hashlib.sha1(d.encode()).hexdigest(),
+                                        "size": 0, "path": d})
             if recursive or len(parts) == 1:
                 out.append(f.tree_json())
         if prefix and not out and not dirs:
