@@ -37,9 +37,6 @@ _API_SORT = {"trending_score": "trendingScore", "created_at": "createdAt", "last
 MAX_PAGE = 1000  # the Hub's largest page
 
 
-# Old names, kept while callers move (the aliases go at the end of issue 7).
-
-
 def format_param_count(n: int) -> str:
     """``num_parameters`` bound: the shortest exact ``K``/``M``/``B``/``T`` form, else the integer."""
     n = int(n)
