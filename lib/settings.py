@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 __all__ = ["Settings", "Variable", "VARIABLES", "get_settings", "reload", "override", "child_process_env",
-           "parse_bytes", "CATALOG_MODES", "DEFAULT_LIVE_TIMEOUT", "DEFAULT_CACHE_TTL", "DEFAULT_ENDPOINT"]
+           "parse_bytes", "CATALOG_MODES", "DEFAULT_LIVE_TIMEOUT", "DEFAULT_CACHE_TTL", "DEFAULT_ENDPOINT",
+           "DEFAULT_VISITOR_RUNS_PER_HOUR"]
 
 CatalogMode = Literal["auto", "live", "snapshot"]
 CATALOG_MODES: tuple[str, ...] = ("auto", "live", "snapshot")
@@ -43,8 +44,10 @@ DEFAULT_LIVE_TIMEOUT = 3.0
 LIVE_TIMEOUT_RANGE = (0.1, 60.0)
 DEFAULT_CACHE_TTL = 600
 DEFAULT_ENDPOINT = "https://huggingface.co"
+DEFAULT_VISITOR_RUNS_PER_HOUR = 30
 DATABASE_FILENAME = "hubscout.db"
 _TRUE = frozenset({"1", "ON", "YES", "TRUE"})
+_FALSE = frozenset({"0", "OFF", "NO", "FALSE"})
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,20 @@ class Settings:
     hub_offline: bool = field(default=False, metadata=_env(
         "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", meaning="`1`: never call the Hub; snapshot + local cache only",
         default="unset"))
+    public: bool = field(default=False, metadata=_env(
+        "HUBSCOUT_PUBLIC", "SPACE_ID", meaning="public-instance mode: no model code, no \"Load anyway\", Hub ids "
+        "only (no server folders), capped downloads, no private repos, runs limited per visitor. On when "
+        "`HUBSCOUT_PUBLIC=1` or on a Space (`SPACE_ID`, set by the Hub); `HUBSCOUT_PUBLIC=0` turns it off",
+        default="off (on a Space: on)"))
+    admins: frozenset[str] = field(default=frozenset(), metadata=_env(
+        "HUBSCOUT_ADMINS", meaning="comma-separated Hugging Face user names who, signed in, may lift the "
+        "public-instance limits", default="none"))
+    max_download_gb: float | None = field(default=None, metadata=_env(
+        "HUBSCOUT_MAX_DOWNLOAD_GB", meaning="largest model download in decimal GB (applies everywhere when set)",
+        default="public instance: sized for the host (free disk, RAM); local: no cap"))
+    visitor_runs_per_hour: int = field(default=DEFAULT_VISITOR_RUNS_PER_HOUR, metadata=_env(
+        "HUBSCOUT_VISITOR_RUNS_PER_HOUR", meaning="runs one visitor may start per hour on a public instance "
+        "(0: no limit)", default=f"`{DEFAULT_VISITOR_RUNS_PER_HOUR}`"))
     problems: tuple[str, ...] = ()
     """Values that were ignored (with the default used instead), in words for the UI."""
 
@@ -207,6 +224,39 @@ def _read(env: Mapping[str, str]) -> Settings:
 
     if endpoint := raw("HF_ENDPOINT"):
         kw["hub_endpoint"] = endpoint.rstrip("/")
+
+    public = raw("HUBSCOUT_PUBLIC").upper()
+    if public in _TRUE:
+        kw["public"] = True
+    elif public in _FALSE:
+        kw["public"] = False
+    else:
+        if public:
+            problems.append(f"HUBSCOUT_PUBLIC={raw('HUBSCOUT_PUBLIC')!r} is neither 1 nor 0: "
+                            + ("public (this is a Space)." if raw("SPACE_ID") else "not public."))
+        kw["public"] = bool(raw("SPACE_ID"))
+
+    if admins := raw("HUBSCOUT_ADMINS"):
+        kw["admins"] = frozenset(a.strip().lstrip("@").lower() for a in admins.split(",") if a.strip())
+
+    if gb := raw("HUBSCOUT_MAX_DOWNLOAD_GB"):
+        try:
+            value = float(gb)
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError
+            kw["max_download_gb"] = value
+        except ValueError:
+            problems.append(f"HUBSCOUT_MAX_DOWNLOAD_GB={gb!r} is not a positive number of GB: using the default.")
+
+    if runs := raw("HUBSCOUT_VISITOR_RUNS_PER_HOUR"):
+        try:
+            value = float(runs)
+            if not math.isfinite(value) or value < 0:
+                raise ValueError
+            kw["visitor_runs_per_hour"] = int(value)
+        except ValueError:
+            problems.append(f"HUBSCOUT_VISITOR_RUNS_PER_HOUR={runs!r} is not a whole number: using "
+                            f"{DEFAULT_VISITOR_RUNS_PER_HOUR}.")
 
     kw["hub_offline"] = any(raw(n).upper() in _TRUE for n in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
     return Settings(**kw, problems=tuple(problems))

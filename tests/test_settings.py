@@ -52,12 +52,38 @@ def test_values_are_parsed_and_typed(monkeypatch, tmp_path):
     ("HUBSCOUT_CACHE_TTL", "ten minutes", "cache_ttl", 600, "not a number"),
     ("HUBSCOUT_MODEL_MEMORY_BUDGET", "lots", "model_memory_budget", None, "not a size"),
     ("HUBSCOUT_DATABASE_URL", "my database", "database_url", None, "not a database URL"),
+    ("HUBSCOUT_PUBLIC", "maybe", "public", False, "neither 1 nor 0"),
+    ("HUBSCOUT_MAX_DOWNLOAD_GB", "1e400", "max_download_gb", None, "not a positive number"),
+    ("HUBSCOUT_MAX_DOWNLOAD_GB", "-3", "max_download_gb", None, "not a positive number"),
+    ("HUBSCOUT_VISITOR_RUNS_PER_HOUR", "many", "visitor_runs_per_hour", 30, "not a whole number"),
 ])
 def test_a_bad_value_gives_the_default_and_a_message(monkeypatch, name, value, field, default, words):
     monkeypatch.setenv(name, value)
     s = get_settings()
     assert getattr(s, field) == default
     assert len(s.problems) == 1 and name in s.problems[0] and words in s.problems[0]
+
+
+@pytest.mark.parametrize("public,space,expected", [
+    (None, None, False), ("1", None, True), ("true", None, True), (None, "team/hub-scout", True),
+    ("0", "team/hub-scout", False), ("off", None, False), ("maybe", "team/hub-scout", True),
+])
+def test_public_instance_mode(monkeypatch, public, space, expected):
+    for name, value in (("HUBSCOUT_PUBLIC", public), ("SPACE_ID", space)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert get_settings().public is expected
+
+
+def test_public_instance_limits_are_parsed(monkeypatch):
+    monkeypatch.setenv("HUBSCOUT_ADMINS", " Alice, @bob ,,")
+    monkeypatch.setenv("HUBSCOUT_MAX_DOWNLOAD_GB", "2.5")
+    monkeypatch.setenv("HUBSCOUT_VISITOR_RUNS_PER_HOUR", "0")
+    s = get_settings()
+    assert s.admins == frozenset({"alice", "bob"}) and s.max_download_gb == 2.5
+    assert s.visitor_runs_per_hour == 0 and s.problems == ()
 
 
 def test_read_once_and_again_only_when_the_environment_changes(monkeypatch):
