@@ -27,7 +27,7 @@ from lib.hub.ids import validate_model_id
 
 __all__ = ["model_info", "model_config", "model_card", "card_text", "safetensors_counts", "download_file",
            "cached_file", "download_snapshot", "cached_snapshot", "cached_repo", "CachedRepo", "forget",
-           "is_offline"]
+           "is_offline", "cache_folder"]
 
 is_offline = policy.is_offline
 _MAIN = "main"
@@ -147,6 +147,13 @@ def safetensors_counts(repo_id: str, files: Iterable[str], *, revision: str | No
 
 
 # ---- files ----------------------------------------------------------------------------------------
+def cache_folder() -> Path:
+    """huggingface_hub's model cache folder (``HF_HUB_CACHE``, under ``HF_HOME``); it may not exist yet."""
+    from huggingface_hub import constants
+
+    return Path(constants.HF_HUB_CACHE)
+
+
 def cached_file(repo_id: str, filename: str, *, revision: str | None = None) -> str | None:
     """The path of ``filename`` in huggingface_hub's local cache, or None (never the network)."""
     from huggingface_hub import try_to_load_from_cache

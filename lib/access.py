@@ -1,0 +1,135 @@
+"""What a visitor may do here: the public-instance policy, in one place.
+
+A *public instance* (``HUBSCOUT_PUBLIC=1``, or a Space: ``SPACE_ID``; see :mod:`lib.settings`) serves
+strangers with the server's Hub token and machine, so it withholds what would hand them either:
+
+* a model's own code (``trust_remote_code``) — it would run with the server's rights and environment;
+* "Load anyway" past the memory check;
+* server folders in the Playground (Hub ids only);
+* repos that only the server's token opens (private repos); gated repos the token has accepted stay;
+* downloads over a cap (``HUBSCOUT_MAX_DOWNLOAD_GB``; default: the smaller of the free disk under the
+  Hub cache and the RAM, decimal GB);
+* more than ``HUBSCOUT_VISITOR_RUNS_PER_HOUR`` runs per visitor and hour (enforced by :mod:`lib.jobs`).
+
+A signed-in admin (``HUBSCOUT_ADMINS``; the name comes from ``st.user``, which only :mod:`lib.ui` reads
+and passes in) has the limits lifted. Off a public instance everything stays allowed, as before; only an
+explicit ``HUBSCOUT_MAX_DOWNLOAD_GB`` caps downloads everywhere.
+
+The page uses :class:`Access` to draw less (no checkbox, no "Load anyway"); the runner gets the same
+verdict in its :class:`~lib.runner.result.RunOptions` and refuses on its own, so a page that forgot a
+check cannot open a door. No Streamlit here.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+from lib.format import size_bytes
+from lib.settings import get_settings
+
+__all__ = ["Access", "access_for", "LOCAL", "host_download_cap", "download_refusal", "REMOTE_CODE_OFF",
+           "LOAD_ANYWAY_OFF", "HUB_IDS_ONLY", "normalise_user"]
+
+#: Shown instead of the "Allow this model's own code" checkbox, and by the runner when it refuses.
+REMOTE_CODE_OFF = ("This public instance never runs a model's own code (trust_remote_code): it would run with "
+                   "the server's rights. Run the model on your own machine to try it.")
+#: Shown instead of the "Load anyway" checkbox.
+LOAD_ANYWAY_OFF = "This public instance does not load models past the memory check."
+#: The Playground's one answer to anything that is not a Hub id (the same whatever path is typed).
+HUB_IDS_ONLY = ("This public instance takes Hub model ids only (owner/name), not folders on the server.")
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the current visitor may do (see the module docstring).
+
+    Attributes:
+        public: this is a public instance.
+        admin: the visitor is a signed-in admin (limits lifted).
+        remote_code: may tick "Allow this model's own code".
+        load_anyway: may override the fit gate.
+        local_folders: may type a server folder in the Playground.
+        private_repos: may see/run repos only the server's token opens.
+        max_download_bytes: the largest download a run may start; None = no cap.
+        runs_per_hour: runs per visitor and hour; None = no limit.
+    """
+
+    public: bool
+    admin: bool
+    remote_code: bool
+    load_anyway: bool
+    local_folders: bool
+    private_repos: bool
+    max_download_bytes: int | None
+    runs_per_hour: int | None
+
+    def limits(self) -> list[str]:
+        """What is withheld from this visitor, in words (the sidebar lists them); [] when nothing is."""
+        out = []
+        if not self.remote_code:
+            out.append("no model code (trust_remote_code)")
+        if not self.load_anyway:
+            out.append("no loading past the memory check")
+        if not self.local_folders:
+            out.append("Hub ids only, no server folders")
+        if not self.private_repos:
+            out.append("public and gated repos only")
+        if self.max_download_bytes is not None:
+            out.append(f"downloads up to {size_bytes(self.max_download_bytes)}")
+        if self.runs_per_hour is not None:
+            out.append(f"{self.runs_per_hour} runs per hour")
+        return out
+
+
+#: Local use: everything allowed, no cap (the runner's default when no Access is given).
+LOCAL = Access(public=False, admin=False, remote_code=True, load_anyway=True, local_folders=True,
+               private_repos=True, max_download_bytes=None, runs_per_hour=None)
+
+
+def normalise_user(name: str | None) -> str | None:
+    """A user name as ``HUBSCOUT_ADMINS`` holds it (lower case, no ``@``); None when empty."""
+    text = (name or "").strip().lstrip("@").lower()
+    return text or None
+
+
+def host_download_cap() -> int:
+    """The public default download cap, in bytes: the smaller of the free disk under the Hub cache and
+    the total RAM (a model larger than the RAM cannot run here anyway)."""
+    import psutil
+
+    ram = int(psutil.virtual_memory().total)
+    try:
+        from lib.hub.gateway import cache_folder
+
+        folder = cache_folder()
+        while not folder.exists() and folder != folder.parent:  # the cache may not exist yet
+            folder = folder.parent
+        free = int(shutil.disk_usage(folder).free)
+    except OSError:
+        return ram
+    return min(free, ram)
+
+
+def access_for(user_name: str | None = None) -> Access:
+    """The current visitor's access, from :func:`lib.settings.get_settings` and the signed-in
+    ``user_name`` (None: not signed in)."""
+    s = get_settings()
+    user = normalise_user(user_name)
+    admin = user is not None and user in s.admins
+    explicit_cap = int(s.max_download_gb * 10**9) if s.max_download_gb else None
+    if not s.public or admin:
+        return Access(public=s.public, admin=admin, remote_code=True, load_anyway=True, local_folders=True,
+                      private_repos=True, max_download_bytes=explicit_cap, runs_per_hour=None)
+    return Access(public=True, admin=False, remote_code=False, load_anyway=False, local_folders=False,
+                  private_repos=False,
+                  max_download_bytes=explicit_cap if explicit_cap is not None else host_download_cap(),
+                  runs_per_hour=s.visitor_runs_per_hour or None)
+
+
+def download_refusal(need_bytes: int | None, cap: int | None) -> str | None:
+    """Why a download of ``need_bytes`` may not start under ``cap`` (None when it may)."""
+    if cap is None or need_bytes is None or need_bytes <= cap:
+        return None
+    where = "on this public instance" if get_settings().public else "here (HUBSCOUT_MAX_DOWNLOAD_GB)"
+    return (f"This model needs a {size_bytes(need_bytes)} download; downloads are capped at "
+            f"{size_bytes(cap)} {where}.")
