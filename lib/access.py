@@ -127,9 +127,13 @@ def access_for(user_name: str | None = None) -> Access:
 
 
 def download_refusal(need_bytes: int | None, cap: int | None) -> str | None:
-    """Why a download of ``need_bytes`` may not start under ``cap`` (None when it may)."""
-    if cap is None or need_bytes is None or need_bytes <= cap:
+    """Why a download of ``need_bytes`` (None: unknown) may not start under ``cap`` (None when it may).
+    Under a cap, an unknown size is refused too: the cap must hold before the download starts."""
+    if cap is None or (need_bytes is not None and need_bytes <= cap):
         return None
     where = "on this public instance" if get_settings().public else "here (HUBSCOUT_MAX_DOWNLOAD_GB)"
+    if need_bytes is None:
+        return (f"The Hub gives no file sizes for this model, and downloads are capped at {size_bytes(cap)} "
+                f"{where}: it is not downloaded.")
     return (f"This model needs a {size_bytes(need_bytes)} download; downloads are capped at "
             f"{size_bytes(cap)} {where}.")

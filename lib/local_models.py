@@ -1,6 +1,10 @@
 """Model folders on this machine, and a model's mask token without loading the model.
 
-* :func:`is_local_folder` — a Hub id or a folder?
+* :func:`is_local_folder` — a Hub id or a model folder? (a folder with ``config.json`` or ``modules.json``
+  at its top; anything else is "not a model folder", whether it exists or not: no existence oracle);
+* :func:`looks_like_path` — text that names a place on disk rather than a Hub id;
+* :func:`folder_files` — a model folder's files, bounded (a huge tree such as ``~`` or ``/usr`` is never
+  walked; unreadable entries are skipped), :class:`FolderProblem` when it is not a model folder;
 * :func:`guess_task` — a folder's pipeline tag from its ``config.json`` (transformers' auto mappings,
   through ``lib.tasks.archs``) or its sentence-transformers files.
 * :func:`safetensors_param_count` — exact parameter count from the ``*.safetensors`` headers.
@@ -9,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +21,67 @@ from lib import tasks as registry
 from lib.tasks.archs import task_for_config
 
 
+#: A model folder holds one of these at its top.
+MODEL_FILES = ("config.json", "modules.json")
+#: The most files (and depth) a model folder may have: a model is a few dozen files, a few levels deep.
+MAX_FOLDER_FILES = 2000
+MAX_FOLDER_DEPTH = 4
+NOT_A_MODEL_FOLDER = ("Not a model folder on this machine: enter a Hub id (owner/name) or a folder that holds "
+                      "a model's config.json.")
+
+
+class FolderProblem(ValueError):
+    """A folder that cannot be used as a model folder (the message says why, without server paths)."""
+
+
+def looks_like_path(text: str | None) -> bool:
+    """Whether ``text`` names a place on disk (``/…``, ``~…``, ``./…``, ``../…``, ``C:\\…``, backslashes)
+    rather than a Hub id."""
+    t = (text or "").strip()
+    return bool(t) and (t.startswith(("/", "~", ".", "\\")) or "\\" in t or (len(t) > 1 and t[1] == ":"))
+
+
 def is_local_folder(model: str | None) -> bool:
-    """Whether ``model`` names an existing folder (rather than a Hub id)."""
+    """Whether ``model`` names a model folder on this machine (``config.json`` or ``modules.json`` at its
+    top). Any other path — missing, unreadable, or a folder without a model — is not one, alike."""
     if not model:
         return False
     try:
         p = Path(model).expanduser()
-        return p.is_dir()
-    except (OSError, ValueError):
+        return any((p / name).is_file() for name in MODEL_FILES)
+    except (OSError, ValueError, RuntimeError):  # unreadable, NUL in the name, ~user unknown
         return False
+
+
+def folder_files(folder: str | Path, *, limit: int = MAX_FOLDER_FILES, depth: int = MAX_FOLDER_DEPTH) -> list[str]:
+    """The files of a model folder, relative and ``/``-separated, walked at most ``depth`` levels deep
+    without following links to folders; unreadable entries are skipped. Raises :class:`FolderProblem` when
+    ``folder`` is not a model folder or holds more than ``limit`` files (never walks a whole tree)."""
+    root = Path(folder).expanduser()
+    if not is_local_folder(str(root)):
+        raise FolderProblem(NOT_A_MODEL_FOLDER)
+    out: list[str] = []
+    stack: list[tuple[str, int]] = [("", 0)]
+    while stack:
+        rel, level = stack.pop()
+        try:
+            with os.scandir(root / rel if rel else root) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for e in entries:
+            name = f"{rel}/{e.name}" if rel else e.name
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    if level + 1 < depth and e.name not in (".git", ".cache"):
+                        stack.append((name, level + 1))
+                elif e.is_file():
+                    out.append(name)
+            except OSError:
+                continue
+            if len(out) > limit:
+                raise FolderProblem(f"This folder holds more than {limit:,} files: not a model folder.")
+    return sorted(out)
 
 
 def read_json(path: Path) -> dict:

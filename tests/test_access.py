@@ -93,7 +93,8 @@ def test_anyone_else_is_a_visitor(clean_env, name):
 
 def test_download_refusal_names_need_and_cap(clean_env):
     assert download_refusal(10, None) is None
-    assert download_refusal(None, 10) is None
+    assert download_refusal(None, None) is None
+    assert "no file sizes" in download_refusal(None, 10)  # unknown under a cap: refused
     assert download_refusal(5 * 10**9, 5 * 10**9) is None
     msg = download_refusal(812 * 10**9, 20 * 10**9)
     assert "812 GB" in msg and "20 GB" in msg

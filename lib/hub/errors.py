@@ -76,6 +76,13 @@ class HubError(Exception):
         return f"HubError({self.message!r}, kind={self.kind!r})"
 
 
+def repo_not_found(repo_id: str) -> HubError:
+    """The answer for a repo that does not exist, and the same one for a repo a visitor may not see
+    (a private repo on a public instance): the two cannot be told apart."""
+    return HubError(f"No model {repo_id} on the Hub (or it is private and HF_TOKEN has no access).",
+                    "not_found", status=404, repo_id=repo_id)
+
+
 def _seconds(t: float | None) -> str:
     return f"{t:g} s" if t is not None else "the deadline"
 
@@ -140,8 +147,8 @@ def classify(err: BaseException, *, timeout: float | None = None, repo_id: str |
         rev = f"no revision {revision!r}" if revision else "no such revision"
         return HubError(f"{repo_id or 'The model'} has {rev}.", "not_found", status=404, **what)
     if isinstance(err, RepositoryNotFoundError):
-        return HubError(f"No model {repo_id} on the Hub (or it is private and HF_TOKEN has no access)."
-                        if repo_id else "Hub answered not found (404)", "not_found", status=404, **what)
+        return repo_not_found(repo_id) if repo_id else HubError("Hub answered not found (404)", "not_found",
+                                                                status=404, **what)
     if isinstance(err, RemoteEntryNotFoundError):
         return HubError(f"{repo_id} has no {filename or 'such file'}." if repo_id else
                         "Hub answered not found (404)", "not_found", status=404, **what)
@@ -187,7 +194,6 @@ def _from_status(err: Any, repo_id: str | None) -> HubError:
         return HubError(f"Hub refused access ({status}){detail} — check HF_TOKEN", "auth", **what)
     if status == 404:
         if repo_id:
-            return HubError(f"No model {repo_id} on the Hub (or it is private and HF_TOKEN has no access).",
-                            "not_found", **what)
+            return repo_not_found(repo_id)
         return HubError(f"Hub answered not found (404){detail}", "not_found", **what)
     return HubError(f"Hub rejected the request ({status}){detail}", "rejected", **what)

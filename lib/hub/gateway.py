@@ -15,19 +15,21 @@ torch / transformers are never imported here; huggingface_hub only inside the fu
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lib.hub import policy
-from lib.hub.errors import OFFLINE_MESSAGE, HubError
+from lib.hub.errors import OFFLINE_MESSAGE, HubError, repo_not_found
 from lib.hub.facts import FACTS, forget, token_key
 from lib.hub.ids import validate_model_id
 
 __all__ = ["model_info", "model_config", "model_card", "card_text", "safetensors_counts", "download_file",
            "cached_file", "download_snapshot", "cached_snapshot", "cached_repo", "CachedRepo", "forget",
-           "is_offline", "cache_folder"]
+           "is_offline", "cache_folder", "private_repos", "allow_private_repos", "private_repos_allowed"]
 
 is_offline = policy.is_offline
 _MAIN = "main"
@@ -42,11 +44,45 @@ def _key(what: str, mid: str, revision: str | None, token: str | bool | None, *e
     return (what, mid, revision or _MAIN, token_key(token), *extra)
 
 
+# ---- private repos -------------------------------------------------------------------------------
+# The server's token may open private repos; on a public instance a visitor must not see them (lib.access).
+# Unset: allowed unless this is a public instance. lib.ui sets it for each script run (admins: True);
+# the runner sets it around its own lookups from the run's access.
+_PRIVATE: ContextVar[bool | None] = ContextVar("hubscout_private_repos", default=None)
+
+
+def private_repos_allowed() -> bool:
+    """Whether Hub answers about private repos may be shown / run in this context."""
+    allowed = _PRIVATE.get()
+    if allowed is not None:
+        return allowed
+    from lib.settings import get_settings
+
+    return not get_settings().public
+
+
+def allow_private_repos(allowed: bool) -> None:
+    """Set :func:`private_repos_allowed` for the rest of this thread's work (a Streamlit script run)."""
+    _PRIVATE.set(bool(allowed))
+
+
+@contextmanager
+def private_repos(allowed: bool) -> Iterator[None]:
+    """Within the block, :func:`private_repos_allowed` is ``allowed``."""
+    reset = _PRIVATE.set(bool(allowed))
+    try:
+        yield
+    finally:
+        _PRIVATE.reset(reset)
+
+
 # ---- model facts (cached) -----------------------------------------------------------------------
 def model_info(repo_id: str, *, revision: str | None = None, token: str | bool | None = None):
     """huggingface_hub's ``ModelInfo`` with the files' sizes (``files_metadata=True``: one
     ``GET /api/models/{id}?blobs=true``, whose default fields already hold task, library, tags, gated,
-    downloads, likes, dates, cardData, ``config`` (with ``auto_map``) and ``safetensors``). Cached."""
+    downloads, likes, dates, cardData, ``config`` (with ``auto_map``) and ``safetensors``). Cached.
+    A private repo is "not found" where :func:`private_repos_allowed` says no (a visitor of a public
+    instance: the server's token must not open it)."""
     mid = validate_model_id(repo_id)
     _online(mid)
 
@@ -58,7 +94,10 @@ def model_info(repo_id: str, *, revision: str | None = None, token: str | bool |
                                                                 timeout=p.call_timeout),
                            deadline=p.call_timeout, repo_id=mid, revision=revision)
 
-    return FACTS.fetch(_key("info", mid, revision, token), fetch)
+    info = FACTS.fetch(_key("info", mid, revision, token), fetch)
+    if getattr(info, "private", False) and not private_repos_allowed():
+        raise repo_not_found(mid)  # the same answer as a missing repo: no oracle of private names
+    return info
 
 
 def model_config(repo_id: str, *, revision: str | None = None, token: str | bool | None = None) -> dict:

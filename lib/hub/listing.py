@@ -60,4 +60,10 @@ def list_models_page(params: list[tuple[str, str]], *, token: str | bool | None 
             items = r.json()
         return ModelPage(items, bool(r.links.get("next")), counter.count)
 
-    return policy.call(get, deadline=timeout, attempts=1)
+    page = policy.call(get, deadline=timeout, attempts=1)
+    from lib.settings import get_settings
+
+    if get_settings().public and isinstance(page.items, list):  # the server's token lists its private repos too
+        page = ModelPage([m for m in page.items if not (isinstance(m, dict) and m.get("private"))],
+                         page.has_next, page.requests)
+    return page

@@ -40,7 +40,7 @@ def fetch_model_details(model_id: str, token: str | bool | None = None, *, with_
     mid = validate_model_id(model_id)
     if is_offline():
         return offline_model_details(mid, reason=OFFLINE_MESSAGE)
-    key = ("details", mid, "main", token_key(token), with_card)
+    key = ("details", mid, "main", token_key(token), with_card, gateway.private_repos_allowed())
     try:
         details, _ = FACTS.fetch(key, lambda: _live_details(mid, token, with_card),
                                  degraded=lambda v: v[1])

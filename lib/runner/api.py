@@ -11,7 +11,7 @@ from typing import Any
 from . import checks, loader
 from . import inputs as inputs_mod
 from .cache import ModelCache, shared_cache
-from .errors import BadInput, LoadRefused, NotRunnable, RunFailed, RunnerError
+from .errors import BadInput, LoadRefused, ModelUnavailable, NotRunnable, RemoteCodeRefused, RunFailed, RunnerError
 from .result import LoadProgress, RunOptions, RunResult
 
 
@@ -70,16 +70,34 @@ def _spec(task: str):
 def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
             progress: Callable[[LoadProgress], None] | None = None,
             allowed: tuple[bool, str | None] = (True, None), cache: ModelCache | None = None) -> Prepared:
-    """Check, download and load ``model_id`` for ``task`` (cached process-wide)."""
+    """Check, download and load ``model_id`` for ``task`` (cached process-wide).
+
+    What the run's access (``opts.access``, see :mod:`lib.access`) withholds is refused here, before
+    any download: model code, a fit override, a server folder, a private repo, a download over the cap.
+    """
     _note_host_rss()
+    from lib.access import access_for
+    from lib.hub import gateway
+
     from .device import resolve
 
     opts = opts or RunOptions()
+    access = opts.access if opts.access is not None else access_for()
+    _refuse_withheld(model_id, opts, access)
     spec = _spec(task)
     cache = shared_cache() if cache is None else cache
     device, dtype, notices = resolve(opts.device, opts.dtype)
-    facts = loader.inspect(model_id, opts.revision, opts.token, progress)
+    with gateway.private_repos(access.private_repos):
+        facts = loader.inspect(model_id, opts.revision, opts.token, progress, folders=access.local_folders)
     notices += facts.notices
+    if not facts.is_local:  # the cap holds before any download (and before the fit verdict)
+        from lib.access import download_refusal
+
+        weights = any(f.endswith(_WEIGHT_FILES) for f in facts.files)
+        too_big = download_refusal(facts.total_bytes if facts.total_bytes or not weights else None,
+                                   access.max_download_bytes)
+        if too_big:
+            raise LoadRefused(too_big)
     check = checks.check_model(facts.config, spec, trust_remote_code=opts.trust_remote_code,
                                tags=facts.tags, is_sentence_transformers=facts.is_sentence_transformers)
     notices += list(check.notices)
@@ -107,6 +125,22 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
         progress(LoadProgress("ready", f"{model_id} is ready"))
     return Prepared(model_id, task, check.runner, entry.value, cached, 0.0 if cached else time.perf_counter() - t0,
                     notices, facts.config)
+
+
+_WEIGHT_FILES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
+
+
+def _refuse_withheld(model_id: str, opts: RunOptions, access) -> None:
+    """Raise for what ``access`` withholds from this run (before anything is looked up)."""
+    from lib import access as policy
+    from lib.local_models import looks_like_path
+
+    if opts.trust_remote_code and not access.remote_code:
+        raise RemoteCodeRefused(policy.REMOTE_CODE_OFF)
+    if opts.fit_override and not access.load_anyway:
+        raise LoadRefused(policy.LOAD_ANYWAY_OFF)
+    if not access.local_folders and looks_like_path(model_id):
+        raise ModelUnavailable(policy.HUB_IDS_ONLY, kind="invalid_id")
 
 
 _STATUS = "/proc/self/status"

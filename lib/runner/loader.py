@@ -67,12 +67,16 @@ def _notify(progress: ProgressFn | None, p: LoadProgress) -> None:
 
 
 def inspect(model: str, revision: str | None = None, token: str | None = None,
-            progress: ProgressFn | None = None) -> RepoFacts:
+            progress: ProgressFn | None = None, *, folders: bool = True) -> RepoFacts:
     """Read config.json and the file list without downloading weights (Hub facts come from the
-    gateway's per-process cache when the model was looked up recently)."""
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return _folder_facts(path)
+    gateway's per-process cache when the model was looked up recently). ``folders``: a model folder on
+    this machine may be named (else ``model`` is always a Hub id)."""
+    from lib import local_models
+
+    if folders and local_models.is_local_folder(model):
+        return _folder_facts(Path(model).expanduser())
+    if folders and local_models.looks_like_path(model):
+        raise ModelUnavailable(local_models.NOT_A_MODEL_FOLDER, kind="not_found")
     return _hub_facts(model, revision, token, progress)
 
 
@@ -129,10 +133,21 @@ def _hub_config(model: str, revision: str | None, token: str | None, files: list
 
 
 def _folder_facts(path: Path) -> RepoFacts:
+    from lib import local_models
+
     from .checks import read_config
 
-    files = [str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()]
-    return RepoFacts(str(path), True, read_config(path), files, sum((path / f).stat().st_size for f in files))
+    try:
+        files = local_models.folder_files(path)  # bounded: never walks a huge tree
+    except local_models.FolderProblem as e:
+        raise ModelUnavailable(str(e), kind="not_found") from None
+    sizes = 0
+    for f in files:
+        try:
+            sizes += (path / f).stat().st_size
+        except OSError:
+            pass
+    return RepoFacts(str(path), True, read_config(path), files, sizes)
 
 
 def _cached_snapshot(model: str, revision: str | None) -> Path | None:

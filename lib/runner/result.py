@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lib.access import Access
 
 
 @dataclass
@@ -20,6 +23,10 @@ class RunOptions:
         system_prompt: optional system message for chat models.
         threshold: minimum score for object-detection boxes.
         batch_size: inputs per batch when a job runs many inputs through a task's ``run_batch``.
+        access: what the visitor may do (:class:`lib.access.Access`); None: the instance's policy for an
+            anonymous visitor (``lib.access.access_for()``). The runner refuses model code, fit overrides,
+            server folders, private repos and downloads over the cap that it does not allow.
+        fit_override: the caller's fit verdict was an explicit "Load anyway" past the memory check.
     """
 
     device: str = "auto"
@@ -35,6 +42,8 @@ class RunOptions:
     system_prompt: str | None = None
     threshold: float = 0.5
     batch_size: int = 16
+    access: Access | None = None
+    fit_override: bool = False
 
 
 @dataclass
