@@ -8,14 +8,15 @@ from lib.ui.frame import page_frame
 frame = page_frame("Playground", ":material/play_circle:")
 warm_up()  # torch & transformers load in the background while a model is chosen
 st.title("Playground")
-st.caption("Run any model from the Hub, or a model folder on this machine, in place — with the task's "
-           "own inputs and an example to start from.")
+folders = frame.access.local_folders  # a public instance takes Hub ids only
+st.caption("Run any model from the Hub" + (", or a model folder on this machine," if folders else "")
+           + " in place — with the task's own inputs and an example to start from.")
 
 if "pg_model" not in st.session_state:
     st.session_state["pg_model"] = st.query_params.get("model", "")
-model_text = st.text_input("Model: a Hub id (owner/name) or a local folder", key="pg_model",
-                           placeholder="distilbert/distilbert-base-uncased-finetuned-sst-2-english")
-choice = td.resolve_model(model_text)
+model_text = st.text_input("Model: a Hub id (owner/name)" + (" or a local folder" if folders else ""),
+                           key="pg_model", placeholder="distilbert/distilbert-base-uncased-finetuned-sst-2-english")
+choice = td.resolve_model(model_text, frame.access)
 if choice.problem:
     if choice.model:
         st.error(choice.problem, icon=":material/error:")

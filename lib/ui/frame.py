@@ -2,7 +2,12 @@
 
 It sets the page config and renders the sidebar: the catalog source (a control to switch
 auto / live only / snapshot only, kept in the URL as ``source=`` and in session state), whether a
-Hub token is set (never the token), and the detected hardware (no torch import).
+Hub token is set (never the token), and the detected hardware (no torch import). On a public
+instance it says so and lists what is limited (or that a signed-in admin has the limits lifted).
+
+The visitor's :class:`lib.access.Access` comes from :func:`visitor_access` (``st.user``: the signed-in
+name, only here in lib/ui); ``page_frame`` also tells the Hub gateway, for this script run, whether
+private repos may be shown.
 """
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from lib import hardware
+from lib.access import Access, access_for
 from lib.catalog.result import SearchResult, SourceInfo
 from lib.settings import get_settings
 from lib.ui import cached
@@ -32,11 +38,13 @@ class Frame:
 
     mode: the catalog mode chosen in the sidebar (``auto`` / ``live`` / ``snapshot``).
     hardware: this machine as detected now.
+    access: what this visitor may do (:func:`visitor_access`).
     token_set: whether a Hub token is configured (asked on first use: it imports huggingface_hub).
     """
 
     mode: str
     hardware: hardware.Hardware
+    access: Access | None = None
     _status: object = field(default=None, repr=False)
     _token_slot: object = field(default=None, repr=False)  # the sidebar line finish() fills
     _token: bool | None = field(default=None, repr=False)
@@ -88,6 +96,32 @@ def token_is_set() -> bool:
     return auth.has_token()
 
 
+def visitor_name() -> str | None:
+    """The signed-in visitor's Hugging Face user name (``st.user.preferred_username``, the claim the Hub's
+    OAuth gives), or None when nobody is signed in. A display name (``name``) is not used: anyone can
+    choose theirs."""
+    try:
+        info = st.user.to_dict()
+    except Exception:  # noqa: BLE001 - no script context / auth not configured: nobody signed in
+        return None
+    if not info.get("is_logged_in"):
+        return None
+    name = info.get("preferred_username")
+    return str(name) if isinstance(name, str) and name.strip() else None
+
+
+def visitor_access() -> Access:
+    """What the current visitor may do (:func:`lib.access.access_for` with the signed-in name)."""
+    return access_for(visitor_name())
+
+
+def access_lines(access: Access) -> str:
+    """The sidebar's public-instance section, as markdown."""
+    if access.admin:
+        return ":green-badge[:material/shield_person: Admin] signed in: the public-instance limits are lifted."
+    return "Limited for visitors:\n" + "\n".join(f"- {line}" for line in access.limits())
+
+
 def _init_mode() -> None:
     """Seed the sidebar control: URL ``source=`` first, then this session's choice, then the env.
 
@@ -128,6 +162,10 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     huggingface_hub before it)."""
     st.set_page_config(page_title=f"{title} · Hub Scout", page_icon=icon, layout="wide")
     _init_mode()
+    access = visitor_access()
+    from lib.hub import gateway
+
+    gateway.allow_private_repos(access.private_repos)  # for this script run
     sb = st.sidebar
     with sb:
         _nav()
@@ -145,6 +183,9 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
 
     status = sb.empty()
     snapshot_caption = sb.empty()
+    if access.public:
+        sb.markdown("### Public instance")
+        sb.markdown(access_lines(access))
     sb.markdown("### Hub token")
     token_slot = sb.empty()
     hw = hardware.detect()
@@ -164,7 +205,7 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
         sb.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
     for ignored in get_settings().problems:  # a bad environment value: the default is used, and said so
         sb.warning(ignored, icon=":material/settings:")
-    frame = Frame(mode=mode, hardware=hw, _status=status, _token_slot=token_slot)
+    frame = Frame(mode=mode, hardware=hw, access=access, _status=status, _token_slot=token_slot)
     if not later:
         frame.finish()
     return frame

@@ -16,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from lib import access as policy
 from lib import format as fmt
 from lib import local_models
 from lib import tasks as registry
@@ -27,6 +28,7 @@ from lib.runner.result import RunOptions, RunResult
 from lib.tasks.hood import UnderTheHood
 from lib.ui import inputs as input_ui
 from lib.ui import outputs
+from lib.ui.frame import visitor_access
 
 DEVICES = {"auto": "Auto (GPU if any)", "cpu": "CPU", "cuda": "CUDA GPU", "mps": "Apple MPS"}
 DTYPE_LABELS = {"auto": "Auto", "fp32": "fp32", "bf16": "bf16", "fp16": "fp16"}
@@ -123,21 +125,29 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
     device = c1.selectbox("Device", list(DEVICES), format_func=DEVICES.__getitem__, key=f"{key}_device")
     dtype = c2.selectbox("Precision", list(DTYPE_LABELS), format_func=DTYPE_LABELS.__getitem__, key=f"{key}_dtype",
                          help="Auto: fp32 on CPU, bf16 (or fp16) on a GPU.")
+    access = visitor_access()
     with c3:
         needs_code = _needs_custom_code(model, details)
-        trust = st.checkbox("Allow this model's own code (trust_remote_code)", key=f"{key}_trust",
-                            help="Some models ship Python code in their repository; it runs with your rights.")
-        if trust:
+        trust = access.remote_code and st.checkbox(
+            "Allow this model's own code (trust_remote_code)", key=f"{key}_trust",
+            help="Some models ship Python code in their repository; it runs with your rights.")
+        if not access.remote_code:
+            st.caption((":orange[This model needs its own code to run.] " if needs_code else "")
+                       + policy.REMOTE_CODE_OFF)
+        elif trust:
             st.warning("Remote code from the model repository will run on this machine. Read it first.",
                        icon=":material/warning:")
         elif needs_code:
             st.caption(":orange[This model needs its own code to run: tick the box only if you trust it.]")
 
-    override = bool(st.session_state.get(f"{key}_override", False))
+    override = access.load_anyway and bool(st.session_state.get(f"{key}_override", False))
     gate = fit_gate(model, details, device, dtype, hardware, override, spec=fit_spec)
     if gate.blocked:
         st.warning(f"**Memory check:** {gate.reason}", icon=":material/memory:")
-        st.checkbox("Load anyway (may exhaust memory and slow or crash this app)", key=f"{key}_override")
+        if access.load_anyway:
+            st.checkbox("Load anyway (may exhaust memory and slow or crash this app)", key=f"{key}_override")
+        else:
+            st.caption(policy.LOAD_ANYWAY_OFF)
     elif gate.estimate is not None:
         st.caption(f"Memory check: {gate.reason}")
     else:
@@ -149,7 +159,8 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
         if ins.problem:
             _store_error(key, model, spec.tag, "Check the input", ins.problem)
         else:
-            opts = RunOptions(device=device, dtype=dtype, trust_remote_code=trust, **ins.settings)
+            opts = RunOptions(device=device, dtype=dtype, trust_remote_code=trust, **ins.settings,
+                              access=access, fit_override=gate.overridden)
             _run(key, model, spec.tag, ins.raw, opts, gate)
     _show_last(key, model, spec.tag)
 
@@ -309,15 +320,22 @@ class ModelChoice:
     local: bool = False
 
 
-def resolve_model(text: str) -> ModelChoice:
-    """A Hub id or a local folder -> ModelChoice (Hub facts are cached for 10 minutes)."""
+def resolve_model(text: str, access: policy.Access | None = None) -> ModelChoice:
+    """A Hub id or a local model folder -> ModelChoice (Hub facts are cached for 10 minutes). Where
+    ``access`` (default: this visitor's) allows no server folders, any path gets one and the same
+    answer, and the disk is never looked at."""
+    access = access if access is not None else visitor_access()
     model = (text or "").strip()
     if not model:
-        return ModelChoice("", problem="Enter a Hub model id (owner/name) or a local model folder.")
-    if local_models.is_local_folder(model):
+        return ModelChoice("", problem="Enter a Hub model id (owner/name)" + (
+            " or a local model folder." if access.local_folders else "."))
+    if not access.local_folders:
+        if local_models.looks_like_path(model):
+            return ModelChoice(model, problem=policy.HUB_IDS_ONLY)
+    elif local_models.is_local_folder(model):
         return ModelChoice(model, None, local_models.guess_task(model), local=True)
-    if model.startswith(("/", "./", "../", "~")):
-        return ModelChoice(model, problem=f"No folder {model} on this machine.")
+    elif local_models.looks_like_path(model):
+        return ModelChoice(model, problem=local_models.NOT_A_MODEL_FOLDER)
     from lib.hub.errors import HubError
 
     try:
