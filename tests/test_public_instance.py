@@ -287,6 +287,16 @@ def test_defect2_listing_keeps_the_token_but_drops_private_repos(public, hub_stu
     assert any(a and SERVER_TOKEN in a for a in auth), "listing still uses the server's token"
 
 
+def test_defect2_discover_lists_no_private_repo_publicly(public, hub_stub, private_repo, tiny_model):
+    hub_stub.add_repo("hubscout-test/public-sentiment", tiny_model("bert-sequence"),
+                      info={"pipeline_tag": "text-classification"})
+    public.setenv("HUBSCOUT_CATALOG", "live")
+    at = open_page("pages/1_Discover.py", {"search": "sentiment"})
+    assert not at.exception
+    listed = "\n".join(str(v) for v in at.dataframe[0].value["Model"])
+    assert "hubscout-test/public-sentiment" in listed and private_repo not in listed
+
+
 def test_local_use_still_opens_private_repos_with_the_token(local, hub_stub, private_repo):
     local.setenv("HF_TOKEN", SERVER_TOKEN)
     at = open_page("pages/2_Model.py", {"model": private_repo})

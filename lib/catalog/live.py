@@ -31,6 +31,7 @@ DEFAULT_TIMEOUT = policy.LIST_TIMEOUT_S
 EXPAND: tuple[str, ...] = (
     "author", "pipeline_tag", "library_name", "downloads", "likes", "trendingScore", "createdAt",
     "lastModified", "tags", "safetensors", "gated", "cardData",
+    "private",  # the server's token lists its private repos too: a public instance drops them (lib.hub.listing)
 )
 # huggingface_hub 2.4's ModelSort_T -> the API's sort key (what list_models sends).
 _API_SORT = {"trending_score": "trendingScore", "created_at": "createdAt", "last_modified": "lastModified"}
