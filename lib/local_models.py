@@ -20,7 +20,6 @@ from typing import Any
 from lib import tasks as registry
 from lib.tasks.archs import task_for_config
 
-
 #: A model folder holds one of these at its top.
 MODEL_FILES = ("config.json", "modules.json")
 #: The most files (and depth) a model folder may have: a model is a few dozen files, a few levels deep.

@@ -98,6 +98,10 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
                                    access.max_download_bytes)
         if too_big:
             raise LoadRefused(too_big)
+    if not access.remote_code and (facts.config.get("auto_map") or "custom_code" in facts.tags):
+        from lib.access import REMOTE_CODE_OFF
+
+        raise RemoteCodeRefused(REMOTE_CODE_OFF)  # not "allow remote code": this visitor cannot
     check = checks.check_model(facts.config, spec, trust_remote_code=opts.trust_remote_code,
                                tags=facts.tags, is_sentence_transformers=facts.is_sentence_transformers)
     notices += list(check.notices)
