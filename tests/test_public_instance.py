@@ -119,6 +119,20 @@ def test_the_sidebar_says_public_and_what_is_limited(public):
     assert "Admin" in side and "lifted" in side
 
 
+def test_sign_in_and_out_buttons_when_sign_in_is_configured(public):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "id", "client_secret": "secret",
+                          "server_metadata_url": "https://huggingface.co/.well-known/openid-configuration"}
+    at.switch_page("pages/3_Playground.py").run()
+    assert not at.exception
+    assert [b.label for b in at.sidebar.button] == ["Sign in (admins)"]
+    at = open_page("pages/3_Playground.py", {}, user=ALICE)
+    assert [b.label for b in at.sidebar.button] == ["Sign out"]
+    at = open_page("pages/3_Playground.py", {})  # no sign-in configured: no button
+    assert not at.sidebar.button
+
+
 def test_local_use_shows_no_public_section(local):
     at = open_page("pages/3_Playground.py", {})
     assert not at.exception

@@ -122,6 +122,22 @@ def access_lines(access: Access) -> str:
     return "Limited for visitors:\n" + "\n".join(f"- {line}" for line in access.limits())
 
 
+def _auth_configured() -> bool:
+    """Whether Streamlit's sign-in (``st.login``: an ``[auth]`` section in secrets.toml) is set up."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all
+        return False
+
+
+def _sign_in_out(sb) -> None:
+    """Sign-in / sign-out buttons on a public instance whose sign-in is configured (admins lift limits)."""
+    if visitor_name() is not None:
+        sb.button("Sign out", key="frame_sign_out", on_click=st.logout, icon=":material/logout:")
+    elif _auth_configured():
+        sb.button("Sign in (admins)", key="frame_sign_in", on_click=st.login, icon=":material/login:")
+
+
 def _init_mode() -> None:
     """Seed the sidebar control: URL ``source=`` first, then this session's choice, then the env.
 
@@ -186,6 +202,7 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     if access.public:
         sb.markdown("### Public instance")
         sb.markdown(access_lines(access))
+        _sign_in_out(sb)
     sb.markdown("### Hub token")
     token_slot = sb.empty()
     hw = hardware.detect()
