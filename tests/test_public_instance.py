@@ -273,6 +273,20 @@ def test_defect2_the_runner_refuses_a_private_repo(public, private_repo):
     assert "No model" in str(err.value)
 
 
+def test_defect2_the_local_copy_of_a_private_repo_stays_private_when_the_hub_fails(local, hub_stub, private_repo):
+    from lib.hub.facts import forget
+
+    local.setenv("HF_TOKEN", SERVER_TOKEN)
+    api.run(private_repo, "text-classification", {"text": "hi"}, RunOptions(device="cpu", dtype="fp32"),
+            cache=ModelCache(budget_bytes=10**9))  # local use: downloaded into the Hub cache
+    local.setenv("HUBSCOUT_PUBLIC", "1")
+    forget()
+    hub_stub.set_fault(500, f"/api/models/{private_repo}")
+    with pytest.raises(ModelUnavailable) as err:
+        api.prepare(private_repo, "text-classification", RunOptions(), cache=ModelCache(budget_bytes=10**9))
+    assert err.value.kind == "not_found"
+
+
 def test_defect2_a_gated_repo_the_token_accepted_still_works(public, hub_stub, tiny_model):
     hub_stub.add_repo("hubscout-test/gated-ok", tiny_model("bert-sequence"),
                       info={"pipeline_tag": "text-classification", "gated": "manual"})

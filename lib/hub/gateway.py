@@ -29,7 +29,8 @@ from lib.hub.ids import validate_model_id
 
 __all__ = ["model_info", "model_config", "model_card", "card_text", "safetensors_counts", "download_file",
            "cached_file", "download_snapshot", "cached_snapshot", "cached_repo", "CachedRepo", "forget",
-           "is_offline", "cache_folder", "private_repos", "allow_private_repos", "private_repos_allowed"]
+           "is_offline", "cache_folder", "private_repos", "allow_private_repos", "private_repos_allowed",
+           "refuse_seen_private"]
 
 is_offline = policy.is_offline
 _MAIN = "main"
@@ -49,6 +50,7 @@ def _key(what: str, mid: str, revision: str | None, token: str | bool | None, *e
 # Unset: allowed unless this is a public instance. lib.ui sets it for each script run (admins: True);
 # the runner sets it around its own lookups from the run's access.
 _PRIVATE: ContextVar[bool | None] = ContextVar("hubscout_private_repos", default=None)
+_SEEN_PRIVATE: set[str] = set()  # repos the Hub said are private (their local copies stay private too)
 
 
 def private_repos_allowed() -> bool:
@@ -95,9 +97,18 @@ def model_info(repo_id: str, *, revision: str | None = None, token: str | bool |
                            deadline=p.call_timeout, repo_id=mid, revision=revision)
 
     info = FACTS.fetch(_key("info", mid, revision, token), fetch)
-    if getattr(info, "private", False) and not private_repos_allowed():
-        raise repo_not_found(mid)  # the same answer as a missing repo: no oracle of private names
+    if getattr(info, "private", False):
+        _SEEN_PRIVATE.add(mid)
+        if not private_repos_allowed():
+            raise repo_not_found(mid)  # the same answer as a missing repo: no oracle of private names
     return info
+
+
+def refuse_seen_private(repo_id: str) -> None:
+    """Raise "not found" for a repo the Hub said is private, where private repos are not allowed (for a
+    local-cache copy used while the Hub does not answer)."""
+    if repo_id in _SEEN_PRIVATE and not private_repos_allowed():
+        raise repo_not_found(repo_id)
 
 
 def model_config(repo_id: str, *, revision: str | None = None, token: str | bool | None = None) -> dict:

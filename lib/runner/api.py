@@ -78,6 +78,7 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
     _note_host_rss()
     from lib.access import access_for
     from lib.hub import gateway
+    from lib.hub.errors import HubError
 
     from .device import resolve
 
@@ -89,6 +90,11 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
     device, dtype, notices = resolve(opts.device, opts.dtype)
     with gateway.private_repos(access.private_repos):
         facts = loader.inspect(model_id, opts.revision, opts.token, progress, folders=access.local_folders)
+        if facts.is_local and facts.source != model_id:  # the Hub did not answer: its local-cache copy
+            try:
+                gateway.refuse_seen_private(model_id)
+            except HubError as e:
+                raise ModelUnavailable.from_hub(e) from None
     notices += facts.notices
     if not facts.is_local:  # the cap holds before any download (and before the fit verdict)
         from lib.access import download_refusal
