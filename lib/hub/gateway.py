@@ -97,10 +97,12 @@ def model_info(repo_id: str, *, revision: str | None = None, token: str | bool |
                            deadline=p.call_timeout, repo_id=mid, revision=revision)
 
     info = FACTS.fetch(_key("info", mid, revision, token), fetch)
-    if getattr(info, "private", False):
-        _SEEN_PRIVATE.add(mid)
-        if not private_repos_allowed():
-            raise repo_not_found(mid)  # the same answer as a missing repo: no oracle of private names
+    if not getattr(info, "private", False):
+        _SEEN_PRIVATE.discard(mid)
+        return info
+    _SEEN_PRIVATE.add(mid)
+    if not private_repos_allowed():
+        raise repo_not_found(mid)  # the same answer as a missing repo: no oracle of private names
     return info
 
 

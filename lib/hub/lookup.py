@@ -39,6 +39,7 @@ def fetch_model_details(model_id: str, token: str | bool | None = None, *, with_
     """
     mid = validate_model_id(model_id)
     if is_offline():
+        gateway.refuse_seen_private(mid)
         return offline_model_details(mid, reason=OFFLINE_MESSAGE)
     key = ("details", mid, "main", token_key(token), with_card, gateway.private_repos_allowed())
     try:
@@ -47,6 +48,7 @@ def fetch_model_details(model_id: str, token: str | bool | None = None, *, with_
     except HubError as e:
         if not e.unavailable:
             raise
+        gateway.refuse_seen_private(mid)  # a private repo's local copy stays private
         return offline_model_details(mid, reason=e.message)
     return details
 
