@@ -10,7 +10,7 @@ from typing import Any
 
 from . import checks, loader
 from . import inputs as inputs_mod
-from .cache import ModelCache, shared_cache
+from .cache import ModelCache, place_message, shared_cache
 from .errors import BadInput, LoadRefused, NotRunnable, RunFailed, RunnerError
 from .result import LoadProgress, RunOptions, RunResult
 
@@ -101,11 +101,15 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
                            trust_remote_code=opts.trust_remote_code, use_safetensors=facts.has_safetensors or None,
                            sentence_transformers=facts.is_sentence_transformers)
 
-    t0 = time.perf_counter()
-    entry, cached = cache.get_or_load(key, load, timeout_s=opts.load_timeout_s)
+    def waiting(place: int) -> None:  # one load at a time: this one's place in line
+        if progress:
+            progress(LoadProgress("queue", place_message(place), place=place))
+
+    entry, cached = cache.get_or_load(key, load, timeout_s=opts.load_timeout_s, on_wait=waiting)
     if progress:
         progress(LoadProgress("ready", f"{model_id} is ready"))
-    return Prepared(model_id, task, check.runner, entry.value, cached, 0.0 if cached else time.perf_counter() - t0,
+    # the load's own time (download + build), not the wait for its turn
+    return Prepared(model_id, task, check.runner, entry.value, cached, 0.0 if cached else entry.load_s,
                     notices, facts.config)
 
 

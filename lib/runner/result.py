@@ -39,12 +39,14 @@ class RunOptions:
 
 @dataclass
 class LoadProgress:
-    """One progress report. ``stage``: ``resolve`` / ``download`` / ``load`` / ``ready``."""
+    """One progress report. ``stage``: ``resolve`` / ``queue`` (waiting for its turn to load: ``place`` in
+    line, 1 = next) / ``download`` / ``load`` / ``ready``."""
 
     stage: str
     message: str
     done_bytes: int = 0
     total_bytes: int = 0
+    place: int | None = None
 
     @property
     def fraction(self) -> float | None:
