@@ -274,3 +274,64 @@ def test_lib_ui_starts_no_threads():
     for path in ui.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "threading" not in text and "ThreadPoolExecutor" not in text, path.name
+
+
+# ------------------------------------------------------------------ runs per visitor and hour (issue 8)
+class _Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_the_limiter_counts_runs_per_visitor_over_a_sliding_hour():
+    from lib.jobs.limits import RunLimiter
+
+    clock = _Clock()
+    limiter = RunLimiter(clock=clock)
+    assert [limiter.take("ann", 3) for _ in range(3)] == [None, None, None]
+    clock.now += 600
+    refusal = limiter.take("ann", 3)
+    assert refusal == "3 runs per hour on this public instance; next run possible in 50 min."
+    assert limiter.left("ann", 3) == 0 and limiter.take("bob", 3) is None  # visitors are counted apart
+    clock.now += 50 * 60 + 1  # the first three runs left the hour
+    assert limiter.take("ann", 3) is None and limiter.left("ann", 3) == 2
+    assert all(limiter.take("ann", None) is None for _ in range(100))  # None: no limit
+    assert limiter.take("cid", 1) is None
+    assert limiter.take("cid", 1).startswith("1 run per hour")
+
+
+def test_submit_refuses_a_visitor_over_the_limit_at_once(classifier, cache):
+    from types import SimpleNamespace
+
+    from lib.jobs.limits import RunLimiter
+
+    runner = JobRunner(max_workers=1, cache=cache, limiter=RunLimiter())
+    public = SimpleNamespace(runs_per_hour=2)  # an Access-like object
+    try:
+        ok = [runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), OPTS, record=False,
+                            visitor="session-a", access=public) for _ in range(2)]
+        refused = runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), OPTS, record=False,
+                                visitor="session-a", access=public)
+        assert refused.finished and refused.state == "failed"
+        title, message = refused.error(0)
+        assert title == "Run limit reached"
+        assert message.startswith("2 runs per hour on this public instance; next run possible in ")
+        assert message.endswith(" min.") and "Traceback" not in message
+        other = runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), OPTS, record=False,
+                              visitor="session-b", access=public)
+        admin = runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), OPTS, record=False,
+                              visitor="session-a", access=SimpleNamespace(runs_per_hour=None))
+        for job in ok + [other, admin]:
+            assert job.wait(120) and job.state == "done" and job.items[0].ok
+    finally:
+        runner.shutdown()
+
+
+def test_the_limit_comes_from_lib_access():
+    from lib.jobs.limits import runs_per_hour
+
+    access = pytest.importorskip("lib.access")
+    assert runs_per_hour(access.LOCAL) is None
+    assert runs_per_hour(None) is None
