@@ -55,13 +55,15 @@ class JobRunner:
         first input). ``store``/``record``: where the job records its measured peak (default
         ``lib.fit.measured.MeasuredStore()``; ``record=False`` records nothing). An empty ``inputs`` list
         only loads the model into the cache (a warm-up).
-        ``visitor`` / ``access``: who runs it and their :class:`lib.access.Access`; with a
+        ``visitor`` / ``access``: who runs it and their :class:`lib.access.Access` (default: ``opts.access``); with a
         ``runs_per_hour`` limit a visitor over it gets the job back failed at once (title
         ``Run limit reached``, the message says when the next run is possible) and nothing runs.
         """
         job = Job(model, task, [dict(i) for i in inputs], opts, allowed=allowed, hood=hood,
                   hood_inputs=dict(hood_inputs) if hood_inputs is not None else None, cache=self.cache,
                   store=store, record=record)
+        if access is None:  # the run's own access (RunOptions.access), when the caller set it there
+            access = getattr(job.opts, "access", None)
         refusal = self.limiter.take(visitor or "anonymous", runs_per_hour(access))
         if refusal is not None:
             job.error_title, job.error_message = LIMIT_TITLE, refusal
