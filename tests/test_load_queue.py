@@ -173,6 +173,35 @@ def test_a_failed_load_is_not_cached_and_frees_the_line():
     assert entry.value == "fixed" and not cached
 
 
+def test_a_load_everyone_gave_up_on_leaves_the_line_and_never_runs():
+    from lib.runner.cache import LoadCancelled
+
+    cache = ModelCache(budget_bytes=10**9)
+    blocker = Gate("first")
+    t1, _ = _in_thread(cache.get_or_load, "first", blocker)
+    assert blocker.started.wait(10)
+    ran = []
+    give_up = threading.Event()
+    t2, out2 = _in_thread(cache.get_or_load, "unwanted", lambda: (ran.append(1), 1), cancelled=give_up.is_set)
+    shared_gate = threading.Event()
+    t3, out3 = _in_thread(cache.get_or_load, "shared", lambda: ("shared", 1), cancelled=shared_gate.is_set)
+    t4, out4 = _in_thread(cache.get_or_load, "shared", lambda: ("twice", 1))  # waits for the same load
+    assert _until(lambda: LOAD_QUEUE.waiting() == 2)
+    give_up.set()
+    shared_gate.set()  # one of the two requests for "shared" gives up: the other still wants it
+    t2.join(10)
+    t3.join(10)
+    assert isinstance(out2.get("error"), LoadCancelled) and isinstance(out3.get("error"), LoadCancelled)
+    assert LOAD_QUEUE.waiting() == 1
+    blocker.release.set()
+    t1.join(10)
+    t4.join(10)
+    assert out4["value"][0].value == "shared"
+    assert not ran and "unwanted" not in cache
+    entry, cached = cache.get_or_load("unwanted", lambda: ("now", 1))  # asked again later: it loads
+    assert entry.value == "now" and not cached
+
+
 # ------------------------------------------------------------------ jobs show their place
 def test_a_job_waiting_for_a_load_shows_its_place_and_a_cached_model_runs_meanwhile(tiny_model):
     cache = ModelCache(budget_bytes=2 * 1024**3)
@@ -204,6 +233,29 @@ def test_a_job_waiting_for_a_load_shows_its_place_and_a_cached_model_runs_meanwh
     finally:
         blocker.release.set()
         t.join(10)
+        runner.shutdown()
+
+
+def test_cancelling_a_job_in_line_takes_its_load_out_of_the_line(tiny_model):
+    cache = ModelCache(budget_bytes=2 * 1024**3)
+    runner = JobRunner(max_workers=2, cache=cache)
+    blocker = Gate()
+    other = ModelCache(budget_bytes=10**9)
+    t, _ = _in_thread(other.get_or_load, "someone else's model", blocker)
+    try:
+        assert blocker.started.wait(10)
+        job = runner.submit(str(tiny_model("text-classification")), "text-classification", [{"text": "hi"}],
+                            OPTS, record=False)
+        assert _until(lambda: job.progress().load_place == 1)
+        job.cancel()
+        assert job.finished and job.state == "cancelled" and job.error(0) is None
+        assert _until(lambda: LOAD_QUEUE.waiting() == 0)
+        blocker.release.set()
+        t.join(10)
+        time.sleep(0.3)
+        assert len(cache) == 0 and cache.loads == 0  # the load never ran
+    finally:
+        blocker.release.set()
         runner.shutdown()
 
 

@@ -195,7 +195,8 @@ class Job:
     # -- control
     def cancel(self) -> None:
         """Stop the job: a queued or loading job is cancelled at once (a load already under way goes on
-        in the background and lands in the model cache); a running one stops after the current batch."""
+        in the background and lands in the model cache; one still waiting for its turn leaves the line
+        unless another job waits for it too); a running one stops after the current batch."""
         self._cancel.set()
         with self._lock:
             state = self._progress.state

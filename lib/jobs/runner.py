@@ -171,8 +171,12 @@ def _run_job(job: Job) -> None:
                  load_place=getattr(p, "place", None) if p.stage == "queue" else None)
 
     try:
-        prep = api.prepare(job.model, job.task, job.opts, progress=on_progress, allowed=job.allowed, cache=job.cache)
+        prep = api.prepare(job.model, job.task, job.opts, progress=on_progress, allowed=job.allowed, cache=job.cache,
+                           cancelled=lambda: job.cancel_requested)
     except RunnerError as e:
+        if job.cancel_requested:  # cancelled while it waited: it has no error of its own
+            job._finish(CANCELLED, "Cancelled")
+            return
         job.error_title, job.error_message = e.title, str(e)
         job._finish(FAILED, e.title)
         return

@@ -69,8 +69,10 @@ def _spec(task: str):
 
 def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
             progress: Callable[[LoadProgress], None] | None = None,
-            allowed: tuple[bool, str | None] = (True, None), cache: ModelCache | None = None) -> Prepared:
-    """Check, download and load ``model_id`` for ``task`` (cached process-wide)."""
+            allowed: tuple[bool, str | None] = (True, None), cache: ModelCache | None = None,
+            cancelled: Callable[[], bool] | None = None) -> Prepared:
+    """Check, download and load ``model_id`` for ``task`` (cached process-wide). ``cancelled() -> True``
+    while the load waits for its turn: stop waiting (``LoadCancelled``; see ``ModelCache.get_or_load``)."""
     _note_host_rss()
     from .device import resolve
 
@@ -105,7 +107,8 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
         if progress:
             progress(LoadProgress("queue", place_message(place), place=place))
 
-    entry, cached = cache.get_or_load(key, load, timeout_s=opts.load_timeout_s, on_wait=waiting)
+    entry, cached = cache.get_or_load(key, load, timeout_s=opts.load_timeout_s, on_wait=waiting,
+                                      cancelled=cancelled)
     if progress:
         progress(LoadProgress("ready", f"{model_id} is ready"))
     # the load's own time (download + build), not the wait for its turn

@@ -8,6 +8,7 @@
   threads mix their parameters' dtypes and can leave the default changed for good), and a public
   instance must not be made to download or build several models at once. Waiting requests learn their
   place in line (``on_wait``); the load timeout counts from the load's own turn, not the wait;
+* a load whose every requester gave up (``cancelled``) before its turn leaves the line and never runs;
 * a load that fails is never cached; :meth:`ModelCache.evict_value` drops a model that turned out
   broken at run time (:func:`looks_like_dtype_mismatch` recognises torch's dtype-mismatch errors);
 * entries are evicted least-recently-used when the budget (``HUBSCOUT_MODEL_MEMORY_BUDGET``, bytes or
@@ -28,10 +29,16 @@ from typing import Any
 
 from lib.settings import get_settings, parse_bytes  # noqa: F401  (parse_bytes: re-exported)
 
-from .errors import LoadTimeout
+from .errors import LoadTimeout, RunnerError
 
 # how often a waiting request looks at its place in line (it wakes at once when its load finishes)
 _POLL_S = 0.1
+
+
+class LoadCancelled(RunnerError):
+    """Everyone who asked for a load gave up before its turn came: it left the line without running."""
+
+    title = "Cancelled"
 
 
 class LoadQueue:
@@ -40,7 +47,8 @@ class LoadQueue:
 
     ``ticket()`` joins the line; ``turn(ticket)`` (a context manager) blocks until it is that ticket's
     turn and holds the one load slot while the load runs; ``place(ticket)`` is 1 for the next load to
-    start, 2 behind it …, and 0 once the ticket's load is running or over.
+    start, 2 behind it …, and 0 once the ticket's load is running or over. ``leave(ticket)`` takes a
+    ticket out of the line: its ``turn`` raises :class:`LoadCancelled` instead of waiting.
     """
 
     def __init__(self) -> None:
@@ -72,12 +80,15 @@ class LoadQueue:
         with self._cond:
             return self._current is not None
 
-    def leave(self, ticket: int) -> None:
-        """Take a ticket whose load will never run out of the line."""
+    def leave(self, ticket: int) -> bool:
+        """Take ``ticket`` out of the line (a thread waiting in its ``turn`` raises LoadCancelled); False
+        when it is not in the line (its load runs or ran)."""
         with self._cond:
-            if ticket in self._waiting:
-                self._waiting.remove(ticket)
-                self._cond.notify_all()
+            if ticket not in self._waiting:
+                return False
+            self._waiting.remove(ticket)
+            self._cond.notify_all()
+            return True
 
     class _Turn:
         def __init__(self, queue: LoadQueue, ticket: int):
@@ -87,8 +98,8 @@ class LoadQueue:
             q = self.queue
             with q._cond:
                 while q._current is not None or not q._waiting or q._waiting[0] != self.ticket:
-                    if self.ticket not in q._waiting:  # left the line meanwhile: join at the end
-                        q._waiting.append(self.ticket)
+                    if self.ticket not in q._waiting:  # it left the line
+                        raise LoadCancelled("Cancelled before its turn to load.")
                     q._cond.wait()
                 q._waiting.pop(0)
                 q._current = self.ticket
@@ -157,6 +168,15 @@ class CacheEntry:
     hits: int = 0
 
 
+@dataclass(eq=False)
+class _Inflight:
+    """A load asked for and not finished: its future, its ticket in the load line, who waits for it."""
+
+    future: Future
+    ticket: int
+    waiters: int = 0
+
+
 class ModelCache:
     """LRU cache of loaded models keyed by any hashable key.
 
@@ -168,7 +188,7 @@ class ModelCache:
         self.queue = queue if queue is not None else LOAD_QUEUE
         self._entries: OrderedDict[Hashable, CacheEntry] = OrderedDict()
         self._lock = threading.RLock()
-        self._inflight: dict[Hashable, tuple[Future, int]] = {}
+        self._inflight: dict[Hashable, _Inflight] = {}
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="hubscout-load")
         self.loads = 0  # how many times a loader actually ran
         self.evictions: list[Hashable] = []
@@ -237,7 +257,8 @@ class ModelCache:
             self.evict(k)
 
     def get_or_load(self, key: Hashable, loader: Callable[[], tuple[Any, int]], timeout_s: float | None = None,
-                    on_wait: Callable[[int], None] | None = None) -> tuple[CacheEntry, bool]:
+                    on_wait: Callable[[int], None] | None = None,
+                    cancelled: Callable[[], bool] | None = None) -> tuple[CacheEntry, bool]:
         """Return (entry, was_cached). ``loader() -> (value, size_bytes)`` runs at most once per key at a time,
         when its turn in the load queue comes.
 
@@ -245,6 +266,8 @@ class ModelCache:
         is called with each new place in line (1 = the next load to start). ``timeout_s`` counts from the
         start of the load itself: on timeout raises LoadTimeout; the load goes on in the background and
         lands in the cache. A load that raises is not cached; the error reaches every waiting request.
+        ``cancelled() -> True`` before the load's turn: this request stops waiting (LoadCancelled), and
+        when no other request waits for that load it leaves the line and never runs.
         """
         entry = self.get(key)
         if entry is not None:
@@ -261,17 +284,34 @@ class ModelCache:
                 except BaseException:
                     self.queue.leave(ticket)
                     raise
-                inflight = self._inflight[key] = (future, ticket)
-                future.add_done_callback(lambda _f, k=key, mine=inflight: self._done(k, mine))
-        return self._wait(*inflight, timeout_s, on_wait), False
+                inflight = self._inflight[key] = _Inflight(future, ticket)
+                future.add_done_callback(lambda _f, k=key, mine=inflight: self._forget(k, mine))
+            inflight.waiters += 1
+        try:
+            return self._wait(key, inflight, timeout_s, on_wait, cancelled), False
+        finally:
+            with self._lock:
+                inflight.waiters -= 1
 
-    def _done(self, key: Hashable, inflight: tuple[Future, int]) -> None:
+    def _forget(self, key: Hashable, inflight: _Inflight) -> None:
         with self._lock:
             if self._inflight.get(key) is inflight:
                 del self._inflight[key]
 
-    def _wait(self, future: Future, ticket: int, timeout_s: float | None,
-              on_wait: Callable[[int], None] | None) -> CacheEntry:
+    def _withdraw(self, key: Hashable, inflight: _Inflight) -> None:
+        """The request gave up before the load's turn: the load leaves the line if nobody else waits."""
+        with self._lock:
+            if inflight.waiters > 1:
+                return
+            if not self.queue.leave(inflight.ticket):
+                return  # its turn came meanwhile: the load goes on and lands in the cache
+            inflight.future.cancel()  # not started yet: never runs; else its turn() raises LoadCancelled
+            if self._inflight.get(key) is inflight:
+                del self._inflight[key]
+
+    def _wait(self, key: Hashable, inflight: _Inflight, timeout_s: float | None,
+              on_wait: Callable[[int], None] | None, cancelled: Callable[[], bool] | None) -> CacheEntry:
+        future, ticket = inflight.future, inflight.ticket
         shown = 0
         started: float | None = None
         while True:
@@ -280,6 +320,9 @@ class ModelCache:
                 return future.result()
             place = self.queue.place(ticket)
             if place:
+                if cancelled is not None and cancelled():
+                    self._withdraw(key, inflight)
+                    raise LoadCancelled("Cancelled before its turn to load.")
                 if on_wait is not None and place != shown and (place > 1 or self.queue.busy()):
                     shown = place
                     try:
