@@ -16,7 +16,7 @@ from lib.jobs import JobRunner
 from lib.jobs.job import JobProgress
 from lib.runner import LoadFailed, RunOptions, run
 from lib.runner import loader as loader_mod
-from lib.runner.cache import LOAD_QUEUE, LoadQueue, ModelCache, looks_like_dtype_mismatch, ordinal, place_message
+from lib.runner.cache import LOAD_QUEUE, LoadQueue, ModelCache, looks_like_broken_model, ordinal, place_message
 
 OPTS = RunOptions(device="cpu", dtype="fp32", batch_size=1)
 
@@ -311,6 +311,7 @@ def test_dtype_problem_allows_what_a_model_keeps_in_fp32_on_purpose():
     assert "fp32" in loader_mod.dtype_problem(m, torch.bfloat16)
     assert loader_mod.dtype_problem(Tiny(), torch.float32) is None
     assert "bf16" in loader_mod.dtype_problem(Tiny().to(torch.bfloat16), torch.float32)
+    assert "meta device" in loader_mod.dtype_problem(Tiny().to("meta"), torch.float32)
 
 
 def test_a_load_puts_torchs_default_dtype_back_to_fp32(tiny_model):
@@ -335,10 +336,11 @@ def test_dtype_mismatch_errors_are_recognised():
     for text in ("The model failed on this input: RuntimeError: mixed dtype (CPU): expect parameter to have "
                  "scalar type of Float", "RuntimeError: mat1 and mat2 must have the same dtype, but got BFloat16 "
                  "and Float", "self and mat2 must have the same dtype", "expected scalar type Float but found "
-                 "BFloat16", "Input type (c10::BFloat16) and bias type (float) should be the same"):
-        assert looks_like_dtype_mismatch(text), text
+                 "BFloat16", "Input type (c10::BFloat16) and bias type (float) should be the same",
+                 "RuntimeError: Tensor on device meta is not on the expected device cpu!"):
+        assert looks_like_broken_model(text), text
     for text in ("index out of range in self", "CUDA out of memory", "Check the input", ""):
-        assert not looks_like_dtype_mismatch(text)
+        assert not looks_like_broken_model(text)
 
 
 def test_a_run_failing_on_mixed_dtypes_drops_the_model_from_the_cache(tiny_model):

@@ -267,9 +267,9 @@ def _drop_if_broken(job: Job, prep: Any, message: str) -> str:
     """A run error saying tensors of different dtypes met means the cached model is broken (its weights
     are not all of one precision): drop it from the cache so the next run loads it afresh. Returns the
     message to show (it says so when the model was dropped)."""
-    from lib.runner.cache import looks_like_dtype_mismatch, shared_cache
+    from lib.runner.cache import looks_like_broken_model, shared_cache
 
-    if not looks_like_dtype_mismatch(message):
+    if not looks_like_broken_model(message):
         return message
     cache = job.cache if job.cache is not None else shared_cache()
     if cache.evict_value(prep.loaded):

@@ -10,7 +10,8 @@
   place in line (``on_wait``); the load timeout counts from the load's own turn, not the wait;
 * a load whose every requester gave up (``cancelled``) before its turn leaves the line and never runs;
 * a load that fails is never cached; :meth:`ModelCache.evict_value` drops a model that turned out
-  broken at run time (:func:`looks_like_dtype_mismatch` recognises torch's dtype-mismatch errors);
+  broken at run time (:func:`looks_like_broken_model` recognises torch's dtype-mismatch and
+  meta-tensor errors);
 * entries are evicted least-recently-used when the budget (``HUBSCOUT_MODEL_MEMORY_BUDGET``, bytes or
   ``4GB``; default half of RAM) would be exceeded. A single model larger than the budget is kept alone.
 """
@@ -131,17 +132,18 @@ def place_message(place: int) -> str:
     return f"{ordinal(place)} in line for a model load (one model loads at a time)"
 
 
-_DTYPE_MISMATCH = re.compile(
+_BROKEN_MODEL = re.compile(
     r"mixed dtype|must have the same dtype|expected scalar type|expected both inputs to have same dtype"
-    r"|scalar type of (Float|BFloat16|Half)|Input type \([^)]*\) and (weight|bias) type|dtype mismatch",
+    r"|scalar type of (Float|BFloat16|Half)|Input type \([^)]*\) and (weight|bias) type|dtype mismatch"
+    r"|on device meta|meta tensor",
     re.IGNORECASE)
 
 
-def looks_like_dtype_mismatch(text: str) -> bool:
+def looks_like_broken_model(text: str) -> bool:
     """True for torch's errors about tensors of different dtypes meeting (``mixed dtype (CPU)``,
-    ``mat1 and mat2 must have the same dtype`` …): the sign of a model whose parameters are not all of
-    one precision, which must not stay cached."""
-    return bool(_DTYPE_MISMATCH.search(text or ""))
+    ``mat1 and mat2 must have the same dtype`` …) or weights never filled in (``Tensor on device meta``):
+    the signs of a model whose load went wrong, which must not stay cached."""
+    return bool(_BROKEN_MODEL.search(text or ""))
 
 
 def default_budget() -> int:

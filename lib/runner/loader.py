@@ -249,7 +249,7 @@ def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype
     target.eval()
     problem = dtype_problem(target, tdtype)
     if problem:
-        raise LoadFailed(f"The model came out of loading with {problem} instead of {dtype}, so it was not kept. "
+        raise LoadFailed(f"The model came out of loading broken ({problem}), so it was not kept. "
                          "Run again to load it afresh.")
     return loaded, model_bytes(target)
 
@@ -275,7 +275,8 @@ def _default_dtype_kept():
 
 
 def dtype_problem(model: Any, tdtype: Any) -> str | None:
-    """Why ``model``'s floating-point parameters are not all of ``tdtype`` (None when they are).
+    """Why ``model``'s floating-point parameters are not all of ``tdtype``, or some were never filled in
+    (left on the meta device); None when the model is whole.
 
     The modules a model keeps in float32 on purpose at half precision (transformers'
     ``_keep_in_fp32_modules`` / ``_keep_in_fp32_modules_strict``) are allowed to stay float32.
@@ -290,6 +291,8 @@ def dtype_problem(model: Any, tdtype: Any) -> str | None:
     total = 0
     wrong: dict[str, int] = {}
     for name, p in model.named_parameters():
+        if p.device.type == "meta":
+            return "weights never filled in: left on the meta device"
         if not p.is_floating_point():
             continue
         total += p.numel()
@@ -301,7 +304,9 @@ def dtype_problem(model: Any, tdtype: Any) -> str | None:
         return None
     found = max(wrong, key=wrong.__getitem__)
     share = max(1, round(100 * sum(wrong.values()) / max(total, 1)))
-    return f"{share}% of its weights in {_DTYPE_NAMES.get(found, found)}"
+    want = str(tdtype).removeprefix("torch.")
+    return (f"{share}% of its weights in {_DTYPE_NAMES.get(found, found)} instead of "
+            f"{_DTYPE_NAMES.get(want, want)}")
 
 
 _DTYPE_NAMES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
