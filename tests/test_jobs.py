@@ -335,3 +335,29 @@ def test_the_limit_comes_from_lib_access():
     access = pytest.importorskip("lib.access")
     assert runs_per_hour(access.LOCAL) is None
     assert runs_per_hour(None) is None
+
+
+def test_the_test_drive_counts_runs_per_visitor(tiny_model, monkeypatch, tmp_path):
+    """Run twice in one browser session over a limit of 1 per hour: the second says why; another
+    session still runs."""
+    from lib.jobs import runner as jobs_runner
+    from tests.test_testdrive_app import errors, section
+
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(jobs_runner, "runs_per_hour", lambda access: 1)  # a public instance, 1 run per hour
+    fresh = JobRunner(max_workers=2)
+    monkeypatch.setattr(jobs_runner, "_DEFAULT", fresh)
+    folder = str(tiny_model("text-classification"))
+    try:
+        at = section(folder, "text-classification")
+        at.button(key="t_run").click().run()
+        assert errors(at) == []
+        at.button(key="t_run").click().run()
+        errs = errors(at)
+        assert len(errs) == 1 and errs[0].startswith("**Run limit reached**")
+        assert "1 run per hour on this public instance; next run possible in 60 min." in errs[0]
+        other = section(folder, "text-classification")  # another visitor
+        other.button(key="t_run").click().run()
+        assert errors(other) == []
+    finally:
+        fresh.shutdown()
