@@ -15,7 +15,7 @@ class RunOptions:
         trust_remote_code: allow code from the model repository (explicit opt-in).
         revision: Hub revision (branch, tag or commit), None for the default branch.
         token: Hub token, None to use ``HF_TOKEN`` / the local login.
-        load_timeout_s: limit for download + load.
+        load_timeout_s: limit for download + load (from the load's turn: the wait in the load line is not counted).
         max_new_tokens / temperature / top_p / do_sample: generation settings.
         system_prompt: optional system message for chat models.
         threshold: minimum score for object-detection boxes.
