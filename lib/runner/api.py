@@ -10,7 +10,7 @@ from typing import Any
 
 from . import checks, loader
 from . import inputs as inputs_mod
-from .cache import ModelCache, place_message, shared_cache
+from .cache import ModelCache, shared_cache
 from .errors import BadInput, LoadRefused, NotRunnable, RunFailed, RunnerError
 from .result import LoadProgress, RunOptions, RunResult
 
@@ -104,6 +104,8 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
                            sentence_transformers=facts.is_sentence_transformers)
 
     def waiting(place: int) -> None:  # one load at a time: this one's place in line
+        from .cache import place_message
+
         if progress:
             progress(LoadProgress("queue", place_message(place), place=place))
 
