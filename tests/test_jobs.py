@@ -329,12 +329,21 @@ def test_submit_refuses_a_visitor_over_the_limit_at_once(classifier, cache):
         runner.shutdown()
 
 
-def test_the_limit_comes_from_lib_access():
-    from lib.jobs.limits import runs_per_hour
+def test_the_limit_also_comes_from_the_runs_own_access(classifier, cache):
+    """The test-drive puts the visitor's Access into RunOptions.access; submit reads the limit there."""
+    import dataclasses
+    from types import SimpleNamespace
 
-    access = pytest.importorskip("lib.access")
-    assert runs_per_hour(access.LOCAL) is None
-    assert runs_per_hour(None) is None
+    runner = JobRunner(max_workers=1, cache=cache)
+    opts = dataclasses.replace(OPTS)
+    opts.access = SimpleNamespace(runs_per_hour=1)  # RunOptions.access (lib.access.Access)
+    try:
+        first = runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), opts, record=False, visitor="v")
+        second = runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), opts, record=False, visitor="v")
+        assert second.state == "failed" and second.error(0)[0] == "Run limit reached"
+        assert first.wait(120) and first.state == "done"
+    finally:
+        runner.shutdown()
 
 
 def test_the_test_drive_counts_runs_per_visitor(tiny_model, monkeypatch, tmp_path):
