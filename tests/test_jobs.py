@@ -274,3 +274,99 @@ def test_lib_ui_starts_no_threads():
     for path in ui.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "threading" not in text and "ThreadPoolExecutor" not in text, path.name
+
+
+# ------------------------------------------------------------------ runs per visitor and hour (issue 8)
+class _Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_the_limiter_counts_runs_per_visitor_over_a_sliding_hour():
+    from lib.jobs.limits import RunLimiter
+
+    clock = _Clock()
+    limiter = RunLimiter(clock=clock)
+    assert [limiter.take("ann", 3) for _ in range(3)] == [None, None, None]
+    clock.now += 600
+    refusal = limiter.take("ann", 3)
+    assert refusal == "3 runs per hour on this public instance; next run possible in 50 min."
+    assert limiter.left("ann", 3) == 0 and limiter.take("bob", 3) is None  # visitors are counted apart
+    clock.now += 50 * 60 + 1  # the first three runs left the hour
+    assert limiter.take("ann", 3) is None and limiter.left("ann", 3) == 2
+    assert all(limiter.take("ann", None) is None for _ in range(100))  # None: no limit
+    assert limiter.take("cid", 1) is None
+    assert limiter.take("cid", 1).startswith("1 run per hour")
+
+
+def test_submit_refuses_a_visitor_over_the_limit_at_once(classifier, cache):
+    from types import SimpleNamespace
+
+    from lib.jobs.limits import RunLimiter
+
+    runner = JobRunner(max_workers=1, cache=cache, limiter=RunLimiter())
+    public = SimpleNamespace(runs_per_hour=2)  # an Access-like object
+    try:
+        ok = [runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), OPTS, record=False,
+                            visitor="session-a", access=public) for _ in range(2)]
+        refused = runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), OPTS, record=False,
+                                visitor="session-a", access=public)
+        assert refused.finished and refused.state == "failed"
+        title, message = refused.error(0)
+        assert title == "Run limit reached"
+        assert message.startswith("2 runs per hour on this public instance; next run possible in ")
+        assert message.endswith(" min.") and "Traceback" not in message
+        other = runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), OPTS, record=False,
+                              visitor="session-b", access=public)
+        admin = runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), OPTS, record=False,
+                              visitor="session-a", access=SimpleNamespace(runs_per_hour=None))
+        for job in ok + [other, admin]:
+            assert job.wait(120) and job.state == "done" and job.items[0].ok
+    finally:
+        runner.shutdown()
+
+
+def test_the_limit_also_comes_from_the_runs_own_access(classifier, cache):
+    """The test-drive puts the visitor's Access into RunOptions.access; submit reads the limit there."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    runner = JobRunner(max_workers=1, cache=cache)
+    opts = dataclasses.replace(OPTS)
+    opts.access = SimpleNamespace(runs_per_hour=1)  # RunOptions.access (lib.access.Access)
+    try:
+        first = runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), opts, record=False, visitor="v")
+        second = runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), opts, record=False, visitor="v")
+        assert second.state == "failed" and second.error(0)[0] == "Run limit reached"
+        assert first.wait(120) and first.state == "done"
+    finally:
+        runner.shutdown()
+
+
+def test_the_test_drive_counts_runs_per_visitor(tiny_model, monkeypatch, tmp_path):
+    """Run twice in one browser session over a limit of 1 per hour: the second says why; another
+    session still runs."""
+    from lib.jobs import runner as jobs_runner
+    from tests.test_testdrive_app import errors, section
+
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(jobs_runner, "runs_per_hour", lambda access: 1)  # a public instance, 1 run per hour
+    fresh = JobRunner(max_workers=2)
+    monkeypatch.setattr(jobs_runner, "_DEFAULT", fresh)
+    folder = str(tiny_model("text-classification"))
+    try:
+        at = section(folder, "text-classification")
+        at.button(key="t_run").click().run()
+        assert errors(at) == []
+        at.button(key="t_run").click().run()
+        errs = errors(at)
+        assert len(errs) == 1 and errs[0].startswith("**Run limit reached**")
+        assert "1 run per hour on this public instance; next run possible in 60 min." in errs[0]
+        other = section(folder, "text-classification")  # another visitor
+        other.button(key="t_run").click().run()
+        assert errors(other) == []
+    finally:
+        fresh.shutdown()

@@ -32,6 +32,9 @@ class JobProgress:
         done_bytes / total_bytes: download progress (0 when unknown or not downloading).
         items_done / items_total: inputs finished (with a result or an error) / submitted.
         queue_position: 1 for the next job to start, while queued; else None.
+        load_place: while the job waits for its model load's turn (one load at a time, ``stage``
+            ``queue``): 1 for the next load to start, 2 behind it …; else None. ``message`` says it in
+            words ("2nd in line for a model load …").
         elapsed_s: seconds since the job was submitted.
     """
 
@@ -44,6 +47,7 @@ class JobProgress:
     items_total: int = 0
     queue_position: int | None = None
     elapsed_s: float = 0.0
+    load_place: int | None = None
 
     @property
     def fraction(self) -> float | None:
@@ -191,7 +195,8 @@ class Job:
     # -- control
     def cancel(self) -> None:
         """Stop the job: a queued or loading job is cancelled at once (a load already under way goes on
-        in the background and lands in the model cache); a running one stops after the current batch."""
+        in the background and lands in the model cache; one still waiting for its turn leaves the line
+        unless another job waits for it too); a running one stops after the current batch."""
         self._cancel.set()
         with self._lock:
             state = self._progress.state

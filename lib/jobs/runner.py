@@ -1,8 +1,14 @@
 """The job runner: a small thread pool that runs :class:`~lib.jobs.job.Job` objects.
 
 This module is the one place in Hub Scout that starts threads for model work (jobs and the
-runtime warm-up); pages submit jobs and poll them, ``lib/ui`` starts none. Model loads are shared and
-de-duplicated by the runner's model cache (``lib.runner.cache``); a job only waits for them.
+runtime warm-up); pages submit jobs and poll them, ``lib/ui`` starts none. Model loads are shared,
+de-duplicated and run one at a time by the runner's model cache (``lib.runner.cache``); a job only
+waits for its load, and shows its place in line meanwhile (``JobProgress.load_place``). A job whose
+model is already cached waits for no load. A run that fails because the cached model mixes dtypes
+drops that model from the cache, so the next run loads it afresh.
+
+On a public instance each visitor has a number of runs per hour (``submit(…, visitor=, access=)``,
+:mod:`lib.jobs.limits`): over it, the job comes back failed at once, saying when the next run is possible.
 """
 from __future__ import annotations
 
@@ -15,6 +21,8 @@ from lib.runner.result import Measurement, RunOptions
 
 from . import measured
 from .job import CANCELLED, DONE, FAILED, LOADING, RUNNING, Job
+from .limits import TITLE as LIMIT_TITLE
+from .limits import RunLimiter, runs_per_hour
 
 Allowed = tuple[bool, "str | None"]
 
@@ -23,11 +31,15 @@ class JobRunner:
     """Runs jobs on ``max_workers`` threads, oldest first.
 
     ``cache``: the model cache the jobs load into (None: the process-wide ``shared_cache()``).
+    Jobs waiting for their model load hold a thread while they wait (loads run one at a time), so there
+    are threads enough for a model that is already cached to run meanwhile.
+    ``limiter``: counts runs per visitor (default: one per runner, so per process for the shared runner).
     """
 
-    def __init__(self, max_workers: int = 4, cache: Any = None):
+    def __init__(self, max_workers: int = 8, cache: Any = None, limiter: RunLimiter | None = None):
         self.max_workers = max_workers
         self.cache = cache
+        self.limiter = limiter or RunLimiter()
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="hubscout-job")
         self._lock = threading.Lock()
         self._queued: list[Job] = []
@@ -35,7 +47,7 @@ class JobRunner:
     # -- submitting
     def submit(self, model: str, task: str, inputs: Iterable[Mapping[str, Any]], opts: RunOptions | None = None, *,
                allowed: Allowed = (True, None), hood: bool = False, hood_inputs: Mapping[str, Any] | None = None,
-               store: Any = None, record: bool = True) -> Job:
+               store: Any = None, record: bool = True, visitor: str | None = None, access: Any = None) -> Job:
         """Queue ``model`` × ``task`` × ``inputs`` (raw input dicts, as ``lib.runner.run`` takes them).
 
         ``allowed``: the fit gate's ``(allowed, reason)``; a refused load fails the job with the reason.
@@ -43,10 +55,20 @@ class JobRunner:
         first input). ``store``/``record``: where the job records its measured peak (default
         ``lib.fit.measured.MeasuredStore()``; ``record=False`` records nothing). An empty ``inputs`` list
         only loads the model into the cache (a warm-up).
+        ``visitor`` / ``access``: who runs it and their :class:`lib.access.Access` (default: ``opts.access``); with a
+        ``runs_per_hour`` limit a visitor over it gets the job back failed at once (title
+        ``Run limit reached``, the message says when the next run is possible) and nothing runs.
         """
         job = Job(model, task, [dict(i) for i in inputs], opts, allowed=allowed, hood=hood,
                   hood_inputs=dict(hood_inputs) if hood_inputs is not None else None, cache=self.cache,
                   store=store, record=record)
+        if access is None:  # the run's own access (RunOptions.access), when the caller set it there
+            access = getattr(job.opts, "access", None)
+        refusal = self.limiter.take(visitor or "anonymous", runs_per_hour(access))
+        if refusal is not None:
+            job.error_title, job.error_message = LIMIT_TITLE, refusal
+            job._finish(FAILED, LIMIT_TITLE)
+            return job
         job._position = lambda j=job: self._position_of(j)
         with self._lock:
             self._queued.append(job)
@@ -145,11 +167,16 @@ def _run_job(job: Job) -> None:
     job._set(state=LOADING, stage="resolve", message=f"Checking {job.model}")
 
     def on_progress(p) -> None:
-        job._set(stage=p.stage, message=p.message, done_bytes=p.done_bytes, total_bytes=p.total_bytes)
+        job._set(stage=p.stage, message=p.message, done_bytes=p.done_bytes, total_bytes=p.total_bytes,
+                 load_place=getattr(p, "place", None) if p.stage == "queue" else None)
 
     try:
-        prep = api.prepare(job.model, job.task, job.opts, progress=on_progress, allowed=job.allowed, cache=job.cache)
+        prep = api.prepare(job.model, job.task, job.opts, progress=on_progress, allowed=job.allowed, cache=job.cache,
+                           cancelled=lambda: job.cancel_requested)
     except RunnerError as e:
+        if job.cancel_requested:  # cancelled while it waited: it has no error of its own
+            job._finish(CANCELLED, "Cancelled")
+            return
         job.error_title, job.error_message = e.title, str(e)
         job._finish(FAILED, e.title)
         return
@@ -168,7 +195,8 @@ def _run_job(job: Job) -> None:
     if size > 1:
         valid = _by_length(job, valid)
     done = n - len(valid)
-    job._set(state=RUNNING, stage="", message=f"Running {job.model}", done_bytes=0, total_bytes=0, items_done=done)
+    job._set(state=RUNNING, stage="", message=f"Running {job.model}", done_bytes=0, total_bytes=0, items_done=done,
+             load_place=None)
     peak: tuple[int, str] | None = None
     busy = 0.0
     for chunk in _chunks(valid, size):
@@ -178,15 +206,16 @@ def _run_job(job: Job) -> None:
             ex = api.execute(prep, job.task, [job._clean[i] for i in chunk], job.opts, batch=size > 1)
         except RunnerError as e:
             if len(chunk) == 1 and size == 1:
-                _item_error(job, chunk[0], e.title, str(e))
+                _item_error(job, chunk[0], e.title, _drop_if_broken(job, prep, str(e)))
             else:  # find the input that failed: the others still get their result
                 for i in chunk:
                     if job.cancel_requested:
                         break
                     peak, busy = _one(job, prep, i, peak, busy)
         except Exception as e:  # noqa: BLE001 - never a traceback
+            message = _drop_if_broken(job, prep, f"Unexpected error: {_short(e)}")
             for i in chunk:
-                _item_error(job, i, "Run failed", f"Unexpected error: {_short(e)}")
+                _item_error(job, i, "Run failed", message)
         else:
             share = ex.latency_s / len(chunk)
             for i, (output, notices) in zip(chunk, ex.outputs):
@@ -223,15 +252,29 @@ def _one(job: Job, prep: Any, i: int, peak, busy: float):
     try:
         ex = api.execute(prep, job.task, [job._clean[i]], job.opts, batch=False)
     except RunnerError as e:
-        _item_error(job, i, e.title, str(e))
+        _item_error(job, i, e.title, _drop_if_broken(job, prep, str(e)))
         return peak, busy
     except Exception as e:  # noqa: BLE001
-        _item_error(job, i, "Run failed", f"Unexpected error: {_short(e)}")
+        _item_error(job, i, "Run failed", _drop_if_broken(job, prep, f"Unexpected error: {_short(e)}"))
         return peak, busy
     it = job.items[i]
     (it.output, notices), it.latency_s, it.status = ex.outputs[0], ex.latency_s, "ok"
     it.notices = list(notices)
     return _max_peak(peak, ex.peak_bytes, ex.memory_kind), busy + ex.latency_s
+
+
+def _drop_if_broken(job: Job, prep: Any, message: str) -> str:
+    """A run error saying tensors of different dtypes met means the cached model is broken (its weights
+    are not all of one precision): drop it from the cache so the next run loads it afresh. Returns the
+    message to show (it says so when the model was dropped)."""
+    from lib.runner.cache import looks_like_broken_model, shared_cache
+
+    if not looks_like_broken_model(message):
+        return message
+    cache = job.cache if job.cache is not None else shared_cache()
+    if cache.evict_value(prep.loaded):
+        message += " The model was dropped from memory: the next run loads it afresh."
+    return message
 
 
 def _by_length(job: Job, order: list[int]) -> list[int]:

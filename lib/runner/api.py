@@ -69,11 +69,14 @@ def _spec(task: str):
 
 def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
             progress: Callable[[LoadProgress], None] | None = None,
-            allowed: tuple[bool, str | None] = (True, None), cache: ModelCache | None = None) -> Prepared:
+            allowed: tuple[bool, str | None] = (True, None), cache: ModelCache | None = None,
+            cancelled: Callable[[], bool] | None = None) -> Prepared:
     """Check, download and load ``model_id`` for ``task`` (cached process-wide).
 
     What the run's access (``opts.access``, see :mod:`lib.access`) withholds is refused here, before
     any download: model code, a fit override, a server folder, a private repo, a download over the cap.
+    ``cancelled() -> True`` while the load waits for its turn: stop waiting (``LoadCancelled``; see
+    ``ModelCache.get_or_load``).
     """
     _note_host_rss()
     from lib.access import access_for
@@ -129,11 +132,18 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
                            trust_remote_code=opts.trust_remote_code, use_safetensors=facts.has_safetensors or None,
                            sentence_transformers=facts.is_sentence_transformers)
 
-    t0 = time.perf_counter()
-    entry, cached = cache.get_or_load(key, load, timeout_s=opts.load_timeout_s)
+    def waiting(place: int) -> None:  # one load at a time: this one's place in line
+        from .cache import place_message
+
+        if progress:
+            progress(LoadProgress("queue", place_message(place), place=place))
+
+    entry, cached = cache.get_or_load(key, load, timeout_s=opts.load_timeout_s, on_wait=waiting,
+                                      cancelled=cancelled)
     if progress:
         progress(LoadProgress("ready", f"{model_id} is ready"))
-    return Prepared(model_id, task, check.runner, entry.value, cached, 0.0 if cached else time.perf_counter() - t0,
+    # the load's own time (download + build), not the wait for its turn
+    return Prepared(model_id, task, check.runner, entry.value, cached, 0.0 if cached else entry.load_s,
                     notices, facts.config)
 
 

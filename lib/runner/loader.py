@@ -8,6 +8,7 @@ torch / transformers / huggingface_hub are imported inside the functions, never 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -251,7 +252,7 @@ def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype
     if use_safetensors:
         mk["use_safetensors"] = True
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _default_dtype_kept():
             warnings.simplefilter("ignore")
             loaded = _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, sentence_transformers)
     except (LoadFailed, MemoryError):
@@ -261,7 +262,69 @@ def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype
                          f"{type(e).__name__}: {_short(e)}") from None
     target = loaded.pipe.model if loaded.pipe is not None else loaded.model
     target.eval()
+    problem = dtype_problem(target, tdtype)
+    if problem:
+        raise LoadFailed(f"The model came out of loading broken ({problem}), so it was not kept. "
+                         "Run again to load it afresh.")
     return loaded, model_bytes(target)
+
+
+@contextmanager
+def _default_dtype_kept():
+    """torch's process-wide default dtype is float32 before and after a load.
+
+    transformers sets the default dtype while it builds a model (``local_torch_dtype``) and restores what
+    it found; two loads overlapping in threads would each "restore" the other's precision and leave
+    the process on bf16. Loads are serialised by the cache's load queue; this also repairs a default
+    that anything else left changed (Hub Scout itself never changes it).
+    """
+    import torch
+
+    if torch.get_default_dtype() != torch.float32:
+        torch.set_default_dtype(torch.float32)
+    try:
+        yield
+    finally:
+        if torch.get_default_dtype() != torch.float32:
+            torch.set_default_dtype(torch.float32)
+
+
+def dtype_problem(model: Any, tdtype: Any) -> str | None:
+    """Why ``model``'s floating-point parameters are not all of ``tdtype``, or some were never filled in
+    (left on the meta device); None when the model is whole.
+
+    The modules a model keeps in float32 on purpose at half precision (transformers'
+    ``_keep_in_fp32_modules`` / ``_keep_in_fp32_modules_strict``) are allowed to stay float32.
+    """
+    import torch
+
+    keep: set[str] = set()
+    if tdtype in (torch.float16, torch.bfloat16):
+        for module in model.modules():
+            for attr in ("_keep_in_fp32_modules", "_keep_in_fp32_modules_strict"):
+                keep.update(getattr(module, attr, None) or ())
+    total = 0
+    wrong: dict[str, int] = {}
+    for name, p in model.named_parameters():
+        if p.device.type == "meta":
+            return "weights never filled in: left on the meta device"
+        if not p.is_floating_point():
+            continue
+        total += p.numel()
+        if p.dtype == tdtype or (p.dtype == torch.float32 and any(k in name for k in keep)):
+            continue
+        found = str(p.dtype).removeprefix("torch.")
+        wrong[found] = wrong.get(found, 0) + p.numel()
+    if not wrong:
+        return None
+    found = max(wrong, key=wrong.__getitem__)
+    share = max(1, round(100 * sum(wrong.values()) / max(total, 1)))
+    want = str(tdtype).removeprefix("torch.")
+    return (f"{share}% of its weights in {_DTYPE_NAMES.get(found, found)} instead of "
+            f"{_DTYPE_NAMES.get(want, want)}")
+
+
+_DTYPE_NAMES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
 
 
 def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) -> Loaded:

@@ -18,7 +18,7 @@ class RunOptions:
         trust_remote_code: allow code from the model repository (explicit opt-in).
         revision: Hub revision (branch, tag or commit), None for the default branch.
         token: Hub token, None to use ``HF_TOKEN`` / the local login.
-        load_timeout_s: limit for download + load.
+        load_timeout_s: limit for download + load (from the load's turn: the wait in the load line is not counted).
         max_new_tokens / temperature / top_p / do_sample: generation settings.
         system_prompt: optional system message for chat models.
         threshold: minimum score for object-detection boxes.
@@ -48,12 +48,14 @@ class RunOptions:
 
 @dataclass
 class LoadProgress:
-    """One progress report. ``stage``: ``resolve`` / ``download`` / ``load`` / ``ready``."""
+    """One progress report. ``stage``: ``resolve`` / ``queue`` (waiting for its turn to load: ``place`` in
+    line, 1 = next) / ``download`` / ``load`` / ``ready``."""
 
     stage: str
     message: str
     done_bytes: int = 0
     total_bytes: int = 0
+    place: int | None = None
 
     @property
     def fraction(self) -> float | None:

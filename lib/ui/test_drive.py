@@ -179,9 +179,11 @@ def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, gate: Fit
     """Submit the run as a job and show its progress until it ends; store the outcome."""
     from lib import jobs
     from lib.runner.inputs import load_image
+    from lib.ui.frame import visitor_name
+    from lib.ui.visitor import visitor_id
 
     job = jobs.submit(model, task, [raw], opts, allowed=(gate.allowed, gate.reason), hood=True,
-                      hood_inputs=raw_for_hood(raw))
+                      hood_inputs=raw_for_hood(raw), visitor=visitor_id(visitor_name()))
     with st.status(f"Running {model}…", expanded=True) as status:
         bar = st.progress(0.0, text="Checking the model")
         shown = None
