@@ -162,14 +162,18 @@ def _model_page_spec(details: Any) -> Any:
     that a model the Model page blocks (a 405B pickle-only repo) is blocked here too. None when the
     lookup fails (the gate then builds what it can from the details)."""
     from lib.fit.spec import fit_config, model_spec
+    from lib.parameters import count_from_config, needs_config_count, parameter_info
     from lib.ui import cached
-    from lib.ui.model_page import parameter_info
 
     try:
         found = cached.model_lookup(details.id, offline=details.source == "offline")
         if found.details is None:
             return None
-        return model_spec(details, fit_config(found).config, parameter_info(found))
+        counted, note = None, None
+        if needs_config_count(found.details):  # as lib.ui.model_page.parameter_info (same cache)
+            counted, note = count_from_config(found.config, found.config_note, cached.config_param_count)
+        params = parameter_info(found.details, counted, found.config, note)
+        return model_spec(details, fit_config(found).config, params)
     except Exception:  # noqa: BLE001 - an estimate must never break the test drive
         return None
 
