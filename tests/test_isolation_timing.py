@@ -99,7 +99,8 @@ def test_a_hostile_model_page_cannot_hold_another_visitors_discover(kind, hub_st
         hostile.join(HOSTILE_TIMEOUT_S + 30)
         assert not hostile.is_alive(), (f"the hostile {kind} page was still running after {HOSTILE_TIMEOUT_S + 30} s "
                                         f"(Discover meanwhile: {loaded[-1]:.2f} s, idle {idle:.2f} s)")
-        assert not outcome["exception"], outcome["exception"]
+        assert not outcome["exception"], (outcome["exception"], f"Discover meanwhile: {loaded[-1]:.2f} s, "
+                                                                f"idle {idle:.2f} s")
         hostile_s.append(outcome["seconds"])
 
     held = statistics.median(loaded) - idle
