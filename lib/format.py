@@ -76,17 +76,18 @@ _MULT = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
 
 
 def parse_count(text: str | None) -> int | None:
-    """``500M`` -> 500_000_000, ``1.5B``, ``7e9``, ``1,000``, ``20k``; blank or garbage -> None."""
+    """``500M`` -> 500_000_000, ``1.5B``, ``7e9``, ``1,000``, ``20k``; blank, garbage or beyond a
+    float (``1e400``) -> None."""
     if text is None:
         return None
     m = _COUNT_RE.match(str(text).replace(" ", ""))
     if not m:
         return None
     try:
-        value = float(m.group(1).replace(",", "").replace("_", ""))
+        value = float(m.group(1).replace(",", "").replace("_", "")) * _MULT[m.group(2).lower()]
     except ValueError:
         return None
-    return int(round(value * _MULT[m.group(2).lower()]))
+    return int(round(value)) if math.isfinite(value) else None  # 1e400 is garbage, not infinity
 
 
 def date(value: datetime | None) -> str:

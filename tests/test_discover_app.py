@@ -236,3 +236,39 @@ def test_selected_model_can_be_opened_on_the_model_page_when_it_exists(snapshot_
     if (ROOT / "pages" / "2_Model.py").is_file():
         assert any(link.proto.page == "Model" and target in link.proto.label for link in links), links
     assert at.get("link_button")  # the Hub link is always there
+
+
+# ---- hostile numbers (issue 8, defect 7): a clear message, never a traceback, the page keeps working ----
+
+
+def answered(at: AppTest) -> bool:
+    return bool(at.dataframe) or any("No model matches" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("params", [
+    {"min_downloads": "1e309"}, {"limit": "1e309"}, {"params_max": "1e400"}, {"min_likes": "nan"},
+    {"params_min": "abc"}, {"min_downloads": "-1"}, {"min_downloads": "1e20", "params_min": "-inf"},
+])
+def test_huge_or_garbage_numbers_in_the_url_give_a_message_and_a_working_page(snapshot_mode, params):
+    at = open_discover({"task": "text-classification", **params})
+    assert not at.exception, [e.value for e in at.exception]
+    said = " ".join(w.value for w in at.warning)
+    assert all(name in said for name in params), said
+    assert answered(at)  # the page answers (a table, or "no model matches")
+    at.run()  # the next rerun works, from the URL the page rewrote
+    assert not at.exception and answered(at)
+    for name in params:
+        value = at.query_params.get(name)
+        assert value is None or 0 <= int(value) <= 10**15
+
+
+@pytest.mark.parametrize("typed", ["1e400", "1e300", "-5", "nan"])
+def test_huge_or_garbage_parameter_counts_typed_give_a_message(snapshot_mode, typed):
+    at = open_discover()
+    at.selectbox(key="d_size").set_value("Custom range").run()
+    at.text_input(key="d_params_max").set_value(typed).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("maximum parameter count" in w.value for w in at.warning)
+    assert answered(at)
+    at.text_input(key="d_params_max").set_value("1B").run()  # and it recovers
+    assert not at.exception and not at.warning and at.query_params["params_max"] == str(10**9)

@@ -2,8 +2,12 @@
 import csv
 import io
 
+import pytest
+
 from lib import charts, results
 from lib import filter_choices as filters
+from lib import format as fmt
+from lib.catalog.query import MAX_COUNT, MAX_LIMIT, CatalogQuery
 from lib.hub.records import ModelRecord
 
 
@@ -68,3 +72,32 @@ def test_task_options_cover_the_registry_grouped():
     assert opts[0] == "" and set(opts[1:]) == set(tasks.registry())
     assert filters.task_label("image-classification") == "Vision › Image Classification"
     assert filters.task_label("", None) == "Any task"
+
+
+# ---- hostile numbers in a link (issue 8, defect 7) ---------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["params_min", "params_max", "min_downloads", "min_likes", "limit"])
+@pytest.mark.parametrize("raw", ["1e309", "1e400", "-1", "nan", "abc", "inf", "-inf", "1e20", "", "9" * 400])
+def test_hostile_numbers_in_a_link_never_raise_and_are_said(name, raw):
+    query, problems = CatalogQuery.parse_params({name: raw})
+    value = getattr(query, name)
+    top = MAX_LIMIT if name == "limit" else MAX_COUNT
+    assert value is None or 0 <= value <= top
+    assert problems, f"{name}={raw!r} was used silently"
+    assert len(problems) == 1 and name in problems[0] and len(problems[0]) < 120
+    assert CatalogQuery.from_params({name: raw}) == query  # the lenient form agrees
+
+
+def test_numbers_in_range_are_kept_and_too_large_ones_clamped():
+    query, problems = CatalogQuery.parse_params({"min_downloads": "1000", "params_max": "7e9", "limit": "50"})
+    assert (query.min_downloads, query.params_max, query.limit, problems) == (1000, 7 * 10**9, 50, ())
+    query, problems = CatalogQuery.parse_params({"min_downloads": "1e309", "limit": "1e309"})
+    assert (query.min_downloads, query.limit) == (MAX_COUNT, MAX_LIMIT) and len(problems) == 2
+    # counts built by the widgets are clamped the same way
+    assert CatalogQuery(params_max=10**300, min_likes=-3).normalized() == CatalogQuery(params_max=MAX_COUNT)
+
+
+def test_parse_count_turns_overflow_into_garbage():
+    assert fmt.parse_count("1e400") is None and fmt.parse_count("1e300T") is None
+    assert fmt.parse_count("1e300") == int(1e300)

@@ -1,5 +1,8 @@
 """lib.fit.gate: the test-drive's memory gate, and the one device/dtype rule it shares with the runner."""
+from pathlib import Path
+
 from lib.fit.gate import fit_gate, planned_device_dtype, spec_for
+from lib.fit.spec import model_spec
 from lib.hardware import GPU, Hardware
 from lib.hub.details import ModelDetails, RepoFileInfo
 from lib.hub.records import ModelRecord
@@ -48,3 +51,58 @@ def test_hub_models_are_gated_with_the_model_page_spec():
     assert spec_for("o/none", unknown) is None
     assert fit_gate("o/none", unknown, "auto", "auto", CPU_BOX).allowed
     assert spec_for("not/a-folder-or-details") is None
+
+
+# ---- one gate on every page (issue 8, defect 6) ------------------------------------------------------
+
+LLAMA_405B = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 128256,
+              "hidden_size": 16384, "intermediate_size": 53248, "num_hidden_layers": 126,
+              "num_attention_heads": 128, "num_key_value_heads": 8, "max_position_embeddings": 131072,
+              "torch_dtype": "bfloat16"}
+
+
+def test_the_playground_blocks_a_405b_pickle_only_repo_like_the_model_page(hub_stub, tmp_path, monkeypatch):
+    """No safetensors metadata: the Playground used to say "Model size unknown … the load is not
+    checked" and Run started an 812 GB download. It now gates with the Model page's estimate
+    (parameters counted from config.json) and Run downloads nothing."""
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path / "data"))
+    folder = tmp_path / "llama-405b"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(LLAMA_405B))
+    (folder / "pytorch_model.bin").write_bytes(b"\x80\x02not a real pickle" * 100)
+    repo = "hubscout-test/llama-405b-pickle"
+    hub_stub.add_repo(repo, folder, info={"pipeline_tag": "text-generation"})
+
+    root = Path(__file__).resolve().parents[1]
+    at = AppTest.from_file(str(root / "streamlit_app.py"), default_timeout=180)
+    at.query_params.update({"model": repo})
+    at.switch_page("pages/3_Playground.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = " ".join(w.value for w in at.warning) + " ".join(c.value for c in at.caption)
+    assert "Model size unknown" not in said
+    assert any(w.value.startswith("**Memory check:**") and "GB" in w.value for w in at.warning), said
+    at.button(key="pg_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not hub_stub.requests_to(f"/{repo}/resolve/main/pytorch_model.bin")
+    assert not [r for r in hub_stub.requests_to(f"/{repo}/") if "pytorch_model.bin" in r.path]
+
+
+def test_the_gate_estimates_a_pickle_only_repo_from_its_weight_files():
+    """Without a count or a config, the weight files' sizes give the estimate (the Model page's
+    rule, lib.parameters): 812 GB of pickle files are never "size unknown"."""
+    from lib.parameters import parameter_info
+
+    files = tuple(RepoFileInfo(f"pytorch_model-{i:05d}-of-00191.bin", 4_250_000_000) for i in range(191))
+    details = ModelDetails("o/huge", record=ModelRecord("o/huge"), files=files, pipeline_tag="text-generation",
+                           pickle_only=True)
+    params = parameter_info(details)
+    assert params.kind == "estimated" and params.total > 100 * 10**9
+    spec = spec_for("o/huge", details)
+    assert spec is None  # the details alone do not know the size …
+    gate = fit_gate("o/huge", details, "auto", "auto", CPU_BOX, spec=model_spec(details, None, params))
+    assert gate.blocked and not gate.allowed and "GB" in gate.reason  # … the page's parameter rule does

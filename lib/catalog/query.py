@@ -1,6 +1,7 @@
 """The one query type every catalog source answers, and its URL form."""
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
@@ -24,6 +25,22 @@ HUB_SORT: dict[str, str] = {
     "modified": "last_modified",
 }
 MAX_LIMIT = 1000
+MAX_COUNT = 10**15
+"""The largest count a filter takes (parameters, downloads, likes): above any model, and exact in a
+browser's numbers (below 2**53), so a number input can show it."""
+_COUNTS = ("params_min", "params_max", "min_downloads", "min_likes")
+
+
+def _count(value: int | None) -> int | None:
+    """A count filter in [0, MAX_COUNT]; a negative one is no constraint."""
+    if value is None or value < 0:
+        return None
+    return min(int(value), MAX_COUNT)
+
+
+def _shown(raw: str) -> str:
+    """A value from a link as a message shows it: quoted, at most 30 characters."""
+    return repr(raw if len(raw) <= 30 else raw[:30] + "…")
 
 
 @dataclass(frozen=True)
@@ -51,7 +68,8 @@ class CatalogQuery:
 
     def normalized(self) -> CatalogQuery:
         """Strip blanks, lowercase tag filters (a license without its ``license:`` prefix), clamp the
-        limit, reject unknown sorts."""
+        limit to [1, MAX_LIMIT] and counts to [0, MAX_COUNT] (a negative count is no constraint),
+        reject unknown sorts."""
         def s(v):
             v = (v or "").strip()
             return v or None
@@ -63,6 +81,7 @@ class CatalogQuery:
             library=(s(self.library) or None) and s(self.library).lower(),
             language=(s(self.language) or None) and s(self.language).lower(),
             license=license_value(s(self.license)),
+            **{name: _count(getattr(self, name)) for name in _COUNTS},
             sort=sort, limit=limit,
         )
 
@@ -81,7 +100,15 @@ class CatalogQuery:
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> CatalogQuery:
         """Parse URL parameters leniently: a malformed value is ignored, never raised."""
+        return cls.parse_params(params)[0]
+
+    @classmethod
+    def parse_params(cls, params: Mapping[str, str]) -> tuple[CatalogQuery, tuple[str, ...]]:
+        """The query a link describes, and a sentence for each value it could not use as written:
+        a number that is not one (``abc``, ``nan``) or is negative is ignored; one too large
+        (``1e309``, ``1e400`` …) is clamped to the largest allowed. Never raises."""
         kw: dict = {}
+        problems: list[str] = []
         for f in fields(cls):
             if f.name not in params:
                 continue
@@ -89,16 +116,26 @@ class CatalogQuery:
             if isinstance(raw, list):
                 raw = raw[-1] if raw else ""
             raw = str(raw)
-            if f.name in ("params_min", "params_max", "min_downloads", "min_likes", "limit"):
+            if f.name in (*_COUNTS, "limit"):
+                top = MAX_LIMIT if f.name == "limit" else MAX_COUNT
                 try:
-                    kw[f.name] = int(float(raw))
+                    value = float(raw.strip())
                 except ValueError:
-                    continue
+                    value = math.nan
+                if math.isnan(value):
+                    problems.append(f"Ignored {f.name}={_shown(raw)} in the link: not a number.")
+                elif value < 0:
+                    problems.append(f"Ignored {f.name}={_shown(raw)} in the link: it cannot be negative.")
+                elif value > top:
+                    problems.append(f"{f.name}={_shown(raw)} in the link is too large: used {top:,}.")
+                    kw[f.name] = top
+                else:
+                    kw[f.name] = int(value)
             elif f.name == "gated":
                 kw[f.name] = {"1": True, "true": True, "0": False, "false": False}.get(raw.lower())
             else:
                 kw[f.name] = raw
-        return cls(**kw).normalized()
+        return cls(**kw).normalized(), tuple(problems)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -21,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .core import TaskInputError
+
 Output = tuple[dict[str, Any], list[str]]
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -168,6 +170,57 @@ def gen_kwargs(opts: Any, max_new: int | None = None) -> dict:
     else:
         kw["do_sample"] = False
     return kw
+
+
+def chat_tokens(tokenizer: Any, messages: list[dict]) -> int:
+    """How many tokens the chat template makes of ``messages``, as the text-generation pipeline
+    feeds them (with the assistant's generation prompt, or continuing a final assistant message)."""
+    final = messages[-1].get("role") == "assistant"
+    enc = tokenizer.apply_chat_template(messages, add_generation_prompt=not final, continue_final_message=final,
+                                        tokenize=True, return_dict=True)
+    ids = enc["input_ids"]
+    return len(ids[0]) if ids and isinstance(ids[0], list) else len(ids)
+
+
+def fit_chat(tokenizer: Any, messages: list[dict], limit: int, notices: list[str],
+             positions: int | None = None) -> list[dict]:
+    """``messages`` whose prompt, once the chat template is applied, takes at most ``limit`` tokens
+    (the model's positions minus the new tokens): the template's own tokens, the system prompt and
+    the earlier messages count, and the last message is cut (its end kept) to the room they leave,
+    with a notice. Raises :class:`TaskInputError` when they alone leave no room."""
+    last = messages[-1].get("content")
+    if not isinstance(last, str):
+        return messages
+    try:
+        total = chat_tokens(tokenizer, messages)
+    except Exception:  # noqa: BLE001 - a template that cannot be applied here: the pipeline will say so
+        cut, notice = truncate_text(tokenizer, last, limit, "prompt", keep="end")
+        if notice:
+            notices.append(notice)
+        return [*messages[:-1], {**messages[-1], "content": cut}]
+    if total <= limit:
+        return messages
+    overhead = chat_tokens(tokenizer, [*messages[:-1], {**messages[-1], "content": ""}])
+    where = f"the model's {positions:,} positions minus the new tokens" if positions else "the prompt's budget"
+    if overhead >= limit:
+        extra = " and the system prompt or earlier messages" if len(messages) > 1 else ""
+        raise TaskInputError(f"The chat template{extra} already take {overhead:,} tokens of the {limit:,} "
+                             f"left for the prompt ({where}): shorten the system prompt or lower max new tokens.")
+    room = limit - overhead
+    cut = last
+    for _ in range(4):  # a cut can tokenise differently at the seam: check, and cut more if needed
+        cut, _ = truncate_text(tokenizer, last, room + _specials(tokenizer), "prompt", keep="end")
+        fitted = [*messages[:-1], {**messages[-1], "content": cut}]
+        over = chat_tokens(tokenizer, fitted) - limit
+        if over <= 0:
+            notices.append(f"The prompt is {total:,} tokens with the chat template; the model has room for "
+                           f"{limit:,} ({where}): only the end of your message was used.")
+            return fitted
+        room -= over
+        if room < 1:
+            break
+    raise TaskInputError(f"The prompt does not fit in {limit:,} tokens ({where}) even when cut: "
+                         "shorten it or lower max new tokens.")
 
 
 def has_chat_template(tokenizer_or_processor: Any) -> bool:

@@ -10,6 +10,7 @@ from .archs import SEQ2SEQ, is_seq2seq
 from .common import (
     Output,
     cap_new_tokens,
+    fit_chat,
     gen_kwargs,
     has_chat_template,
     max_tokens,
@@ -46,11 +47,8 @@ def run_text_generation(loaded, inputs: dict, task: str, opts) -> Output:
         messages = list(inputs.get("messages") or [{"role": "user", "content": inputs["text"]}])
         if opts.system_prompt and not any(m["role"] == "system" for m in messages):
             messages.insert(0, {"role": "system", "content": opts.system_prompt})
-        last = messages[-1]["content"]
-        last, notice = truncate_text(tok, last, limit, "prompt", keep="end")
-        if notice:
-            notices.append(notice)
-        messages[-1] = {**messages[-1], "content": last}
+        # the budget counts what the chat template adds (roles, markers, system prompt, history)
+        messages = fit_chat(tok, messages, limit, notices, positions=total)
         res = pipe(messages, **kw)
         gen = res[0]["generated_text"]
         text = gen[-1]["content"] if isinstance(gen, list) else str(gen)

@@ -17,7 +17,7 @@ from lib import charts as chart_data
 from lib import filter_choices as filters
 from lib import format as fmt
 from lib import results
-from lib.catalog.query import SORTS, CatalogQuery
+from lib.catalog.query import MAX_COUNT, SORTS, CatalogQuery
 from lib.catalog.result import SearchResult
 from lib.hub.records import ModelRecord
 from lib.ui import cached
@@ -34,19 +34,22 @@ LIMITS = [25, 50, 100, 250, 500, 1000]
 _LAST_QUERY = "_discover_last_params"  # survives page switches (widget state does not)
 URL_KEYS = {"source", "model"}
 _LAST_RANGE = "_discover_last_range"
+_URL_PROBLEMS = "_discover_url_problems"  # what the link asked for that the filters could not use
 
 
 # ---- state <-> URL ---------------------------------------------------------------------------
 
 
 def _init_from_url() -> None:
-    """Fill the filter widgets from the URL (or the last query) on the page's first run."""
+    """Fill the filter widgets from the URL (or the last query) on the page's first run; what the
+    URL asked for that could not be used (``min_downloads=1e309``, ``limit=abc``) is said once."""
     if KEYS["task"] in st.session_state:
         return
     url = {k: v for k, v in st.query_params.to_dict().items() if k not in URL_KEYS}
     params = url if url else st.session_state.get(_LAST_QUERY, {})
-    q = CatalogQuery.from_params(params)
+    q, problems = CatalogQuery.parse_params(params)
     ss = st.session_state
+    ss[_URL_PROBLEMS] = problems
     ss[KEYS["task"]] = q.task or ""
     ss[KEYS["search"]] = q.search or ""
     ss[KEYS["author"]] = q.author or ""
@@ -95,7 +98,7 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
     """
     _init_from_url()
     ss = st.session_state
-    problems: list[str] = []
+    problems: list[str] = list(ss.pop(_URL_PROBLEMS, ()))
 
     row1 = st.columns([3, 3, 2, 1])
     search = row1[1].text_input("Search model names", key=KEYS["search"], placeholder="e.g. bert, llama, whisper")
@@ -114,7 +117,11 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
         lo, hi = fmt.parse_count(lo_text), fmt.parse_count(hi_text)
         for text, val, name in ((lo_text, lo, "minimum"), (hi_text, hi, "maximum")):
             if text.strip() and val is None:
-                problems.append(f"Ignored the {name} parameter count {text!r}: write it like 500M, 1.5B or 7e9.")
+                problems.append(f"Ignored the {name} parameter count {text[:30]!r}: write it like 500M, 1.5B or 7e9.")
+            elif val is not None and val > MAX_COUNT:
+                problems.append(f"The {name} parameter count {text[:30]!r} is too large: "
+                                f"used {fmt.count_text(MAX_COUNT)}.")
+        lo, hi = (min(v, MAX_COUNT) if v is not None else None for v in (lo, hi))
         if lo is not None and hi is not None and lo > hi:
             problems.append("The minimum parameter count is above the maximum: swapped them.")
             lo, hi = hi, lo
@@ -122,8 +129,9 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
         lo, hi = rng
         c2.empty()
         c3.empty()
-    min_downloads = c4.number_input("Min downloads", min_value=0, step=1000, key=KEYS["min_downloads"])
-    min_likes = c5.number_input("Min likes", min_value=0, step=10, key=KEYS["min_likes"])
+    min_downloads = c4.number_input("Min downloads", min_value=0, max_value=MAX_COUNT, step=1000,
+                                    key=KEYS["min_downloads"])
+    min_likes = c5.number_input("Min likes", min_value=0, max_value=MAX_COUNT, step=10, key=KEYS["min_likes"])
 
     # Then the four choices labelled with counts from the snapshot (loads it on a cold start).
     if callable(facets):

@@ -141,6 +141,8 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
             st.caption(":orange[This model needs its own code to run: tick the box only if you trust it.]")
 
     override = access.load_anyway and bool(st.session_state.get(f"{key}_override", False))
+    if fit_spec is None and details is not None:  # the Playground: the Model page's estimate, same gate
+        fit_spec = _model_page_spec(details)
     gate = fit_gate(model, details, device, dtype, hardware, override, spec=fit_spec)
     if gate.blocked:
         st.warning(f"**Memory check:** {gate.reason}", icon=":material/memory:")
@@ -163,6 +165,28 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
                               access=access, fit_override=gate.overridden)
             _run(key, model, spec.tag, ins.raw, opts, gate)
     _show_last(key, model, spec.tag)
+
+
+def _model_page_spec(details: Any) -> Any:
+    """The Model page's memory-estimate spec for a Hub model (its lookup with config.json, its
+    parameter rule: exact, else counted from config.json, else estimated from the weight files), so
+    that a model the Model page blocks (a 405B pickle-only repo) is blocked here too. None when the
+    lookup fails (the gate then builds what it can from the details)."""
+    from lib.fit.spec import fit_config, model_spec
+    from lib.parameters import count_from_config, needs_config_count, parameter_info
+    from lib.ui import cached
+
+    try:
+        found = cached.model_lookup(details.id, offline=details.source == "offline")
+        if found.details is None:
+            return None
+        counted, note = None, None
+        if needs_config_count(found.details):  # as lib.ui.model_page.parameter_info (same cache)
+            counted, note = count_from_config(found.config, found.config_note, cached.config_param_count)
+        params = parameter_info(found.details, counted, found.config, note)
+        return model_spec(details, fit_config(found).config, params)
+    except Exception:  # noqa: BLE001 - an estimate must never break the test drive
+        return None
 
 
 def _store_error(key: str, model: str, task: str, title: str, message: str) -> None:
