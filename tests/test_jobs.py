@@ -332,11 +332,12 @@ def test_submit_refuses_a_visitor_over_the_limit_at_once(classifier, cache):
 def test_the_limit_also_comes_from_the_runs_own_access(classifier, cache):
     """The test-drive puts the visitor's Access into RunOptions.access; submit reads the limit there."""
     import dataclasses
-    from types import SimpleNamespace
+
+    from lib.access import LOCAL
 
     runner = JobRunner(max_workers=1, cache=cache)
     opts = dataclasses.replace(OPTS)
-    opts.access = SimpleNamespace(runs_per_hour=1)  # RunOptions.access (lib.access.Access)
+    opts.access = dataclasses.replace(LOCAL, runs_per_hour=1)  # RunOptions.access: local freedoms, 1 run an hour
     try:
         first = runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), opts, record=False, visitor="v")
         second = runner.submit(classifier, "text-classification", _texts(TEXTS[:1]), opts, record=False, visitor="v")
