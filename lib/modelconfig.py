@@ -8,7 +8,9 @@ configs that nest the language model under ``text_config`` are read from there.
 
 :func:`count_parameters` counts the parameters a config builds, exactly, by instantiating the model
 on PyTorch's ``meta`` device (no memory is allocated). It imports torch and transformers lazily and
-is only meant for the model page when the Hub has no safetensors metadata.
+is only meant for the model page when the Hub has no safetensors metadata; a config whose sizes are
+beyond reason (:func:`build_problem`: 50,000 layers, an infinite vocabulary) is never built, and
+:func:`estimate_parameters` gives a rough count from its shape instead.
 """
 from __future__ import annotations
 
@@ -52,12 +54,33 @@ def _first(d: Mapping[str, Any], *keys: str) -> Any:
     return None
 
 
-def _pos_int(v: Any) -> int | None:
-    try:
-        i = int(v)
-    except (TypeError, ValueError):
+#: the largest number a config may hold for a size (beyond it the value is nonsense, and floats lose it).
+MAX_CONFIG_INT = 2 ** 53
+
+
+def _number(v: Any) -> float | None:
+    """Any JSON number (or numeric string) as a float — ``inf`` / ``nan`` included; else None."""
+    if isinstance(v, bool):
         return None
-    return i if i > 0 else None
+    if isinstance(v, int):
+        return float(v) if abs(v) < 1e308 else float("inf") * (1 if v > 0 else -1)
+    try:
+        return float(v)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _pos_int(v: Any) -> int | None:
+    """A positive size from a config value; None for anything else (text, negative, non-finite such
+    as ``1e400`` read as infinity, or beyond :data:`MAX_CONFIG_INT`)."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v if 0 < v <= MAX_CONFIG_INT else None
+    f = _number(v)
+    if f is None or f != f or not 0 < f <= MAX_CONFIG_INT:  # f != f: nan
+        return None
+    return int(f)
 
 
 @dataclass(frozen=True)
@@ -78,6 +101,8 @@ class ModelConfig:
         auto_map: the config's ``auto_map`` (non-empty means the repo ships custom code).
         num_layers, hidden_size, intermediate_size, num_heads, num_kv_heads, head_dim, vocab_size:
             the transformer's sizes (``num_kv_heads`` < ``num_heads`` is grouped-query attention).
+        num_experts, expert_intermediate_size: a mixture of experts' routed experts per layer and
+            their MLP size (None for a dense model).
         sliding_window: attention window in tokens when the model uses one (Mistral: 4096), else None.
         max_positions: longest context the position scheme supports.
         hidden_act: activation name (``silu``, ``gelu_new`` …).
@@ -98,6 +123,8 @@ class ModelConfig:
     num_kv_heads: int | None = None
     head_dim: int | None = None
     vocab_size: int | None = None
+    num_experts: int | None = None
+    expert_intermediate_size: int | None = None
     sliding_window: int | None = None
     max_positions: int | None = None
     hidden_act: str | None = None
@@ -206,6 +233,8 @@ class ModelConfig:
             num_kv_heads=kv,
             head_dim=head_dim,
             vocab_size=_pos_int(d.get("vocab_size")),
+            num_experts=_pos_int(_first(d, *_EXPERT_KEYS)),
+            expert_intermediate_size=_pos_int(d.get("moe_intermediate_size")),
             sliding_window=window,
             max_positions=_pos_int(_first(d, "max_position_embeddings", "n_positions", "n_ctx", "max_seq_len",
                                           "seq_length")),
@@ -232,6 +261,81 @@ class ModelConfig:
         return cls.from_dict(data)
 
 
+# ---- configs too large to build --------------------------------------------------------------------
+_EXPERT_KEYS = ("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts")
+#: the most layers :func:`count_parameters` builds (all of a config's stacks together): each layer costs
+#: ~2 ms of one core holding the interpreter on the meta device, so 50,000 layers took 86 s and 2.9 GiB.
+MAX_BUILD_LAYERS = 512
+#: the largest size of each kind a config may ask for and still be built (the largest real models
+#: stay far below: ~200 layers, hidden 32k, vocabulary 1M, 512 experts).
+BUILD_LIMITS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "layers": (MAX_BUILD_LAYERS, ("num_hidden_layers", "n_layer", "num_layers", "n_layers", "encoder_layers",
+                                  "decoder_layers", "num_encoder_layers", "num_decoder_layers")),
+    "hidden size": (131_072, ("hidden_size", "n_embd", "d_model", "dim", "model_dim")),
+    "intermediate size": (1_048_576, ("intermediate_size", "n_inner", "ffn_dim", "d_ff", "encoder_ffn_dim",
+                                      "decoder_ffn_dim", "moe_intermediate_size")),
+    "vocabulary": (8_388_608, ("vocab_size",)),
+    "attention heads": (8_192, ("num_attention_heads", "n_head", "num_heads", "n_heads", "num_key_value_heads",
+                                "encoder_attention_heads", "decoder_attention_heads")),
+    "experts": (8_192, _EXPERT_KEYS),
+    "positions": (16_777_216, ("max_position_embeddings", "n_positions")),
+}
+_LIMIT_OF = {key: (what, cap) for what, (cap, keys) in BUILD_LIMITS.items() for key in keys}
+
+
+def _sizes(d: Mapping[str, Any], depth: int = 0):
+    """``(key, number)`` for every size key of ``d`` and of the configs nested in it (text_config …)."""
+    for k, v in list(d.items())[:2000]:
+        if isinstance(v, Mapping) and depth < 4:
+            yield from _sizes(v, depth + 1)
+        elif k in _LIMIT_OF:
+            n = _number(v)
+            if n is not None:
+                yield k, n
+
+
+def build_problem(config: Mapping[str, Any] | ModelConfig) -> str | None:
+    """Why :func:`count_parameters` will not build this config on the meta device, in words, or None.
+
+    Any size beyond :data:`BUILD_LIMITS` (or not a finite number: ``1e400`` reads as infinity), or more
+    than :data:`MAX_BUILD_LAYERS` layers in all, is refused before torch is even imported."""
+    raw = config.raw if isinstance(config, ModelConfig) else config
+    if not isinstance(raw, Mapping):
+        return "config.json does not hold a JSON object"
+    layers = 0.0
+    for key, n in _sizes(raw):
+        what, cap = _LIMIT_OF[key]
+        if n != n or n in (float("inf"), float("-inf")):
+            return f"its {key} is not a finite number"
+        if n > cap:
+            return f"it asks for {n:,.0f} {what} ({key}); at most {cap:,} can be built"
+        if what == "layers" and n > 0:
+            layers += n
+    if layers > MAX_BUILD_LAYERS:
+        return f"it asks for {layers:,.0f} layers in all; at most {MAX_BUILD_LAYERS:,} can be built"
+    return None
+
+
+def estimate_parameters(config: Mapping[str, Any] | ModelConfig) -> int | None:
+    """A rough parameter count from the config's shape alone (no torch): embeddings + layers × (attention
+    + MLP, or experts × expert MLP). For configs too large to build; None without layers and hidden size."""
+    c = config if isinstance(config, ModelConfig) else ModelConfig.from_dict(config)
+    h, layers = c.hidden_size, c.num_layers
+    if not h or not layers:
+        return None
+    q_dim = (c.num_heads or 0) * (c.head_dim or 0) or h
+    kv_dim = (c.num_kv_heads or 0) * (c.head_dim or 0) or q_dim
+    attention = 2 * h * q_dim + 2 * h * kv_dim
+    mats = 3 if c.gated_mlp else 2
+    if c.num_experts:
+        mlp = c.num_experts * (mats * h * (c.expert_intermediate_size or c.intermediate_size or 4 * h) + h)
+    else:
+        mlp = mats * h * (c.intermediate_size or 4 * h)
+    stacks = 2 if c.is_encoder_decoder else 1
+    embeddings = (c.vocab_size or 0) * h * (1 if c.tie_word_embeddings else 2)
+    return int(stacks * layers * (attention + mlp) + embeddings)
+
+
 def count_parameters(config: Mapping[str, Any] | ModelConfig) -> int | None:
     """Exact parameter count of the model a config describes, built on the ``meta`` device.
 
@@ -241,7 +345,7 @@ def count_parameters(config: Mapping[str, Any] | ModelConfig) -> int | None:
     cannot build.
     """
     raw = config.raw if isinstance(config, ModelConfig) else dict(config)
-    if raw.get("auto_map"):
+    if raw.get("auto_map") or build_problem(raw) is not None:
         return None
     try:
         import torch
@@ -250,7 +354,7 @@ def count_parameters(config: Mapping[str, Any] | ModelConfig) -> int | None:
         return None
     try:
         cfg = transformers.AutoConfig.for_model(**raw) if "model_type" in raw else None
-    except (ValueError, KeyError, TypeError):
+    except Exception:  # noqa: BLE001 - a config transformers cannot read means "unknown"
         cfg = None
     if cfg is None:
         return None

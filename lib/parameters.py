@@ -2,7 +2,8 @@
 
 Exact from safetensors metadata (the Hub's, or the catalog snapshot's); else counted from
 config.json on the meta device (:func:`count_from_config` with ``lib.modelconfig.count_parameters``);
-else an estimate — the catalog's, or the weight files' bytes ÷ bytes per parameter — labelled so.
+else an estimate — the catalog's, the config's shape when it is too large to build (50,000 layers:
+``lib.modelconfig.build_problem``), or the weight files' bytes ÷ bytes per parameter — labelled so.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from lib import format as fmt
 from lib.fit.dtypes import BYTES_PER_PARAM, from_torch
 from lib.hub.details import ModelDetails
+from lib.modelconfig import build_problem, estimate_parameters
 from lib.repo_files import weights_total
 
 #: typical bytes per parameter of a GGUF file (~4.8 bits: the common Q4_K_M level).
@@ -64,6 +66,9 @@ def count_from_config(config: Mapping[str, Any] | None, config_note: str | None,
         return None, f"not counted from config: {config_note or 'no config.json'}"
     if config.get("auto_map"):
         return None, "not counted from config: it needs the repo's custom code"
+    problem = build_problem(config)  # checked before any build: a hostile config must cost nothing
+    if problem is not None:
+        return None, f"not counted from config.json: {problem}"
     try:
         n = counter(dict(config))
     except Exception as e:  # noqa: BLE001 - counting is best effort
@@ -93,6 +98,10 @@ def parameter_info(details: ModelDetails, counted: int | None = None, config: Ma
     if rec is not None and rec.params_total:
         return ParamInfo(rec.params_total, (), "estimated",
                          f"estimated by the catalog ({rec.param_source or 'from the model name'}){why}")
+    shaped = estimate_parameters(config) if config and build_problem(config) is not None else None
+    if shaped:
+        return ParamInfo(shaped, (), "estimated", f"estimated from config.json's shape (layers, hidden size, "
+                                                  f"vocabulary){why}")
     size = weights_total(details)
     if size:
         bpp, dtype_word = _bytes_per_param(details, config)
