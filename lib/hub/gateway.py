@@ -27,7 +27,8 @@ from lib.hub.errors import OFFLINE_MESSAGE, HubError, repo_not_found
 from lib.hub.facts import FACTS, forget, token_key
 from lib.hub.ids import validate_model_id
 
-__all__ = ["model_info", "model_config", "model_card", "card_text", "safetensors_counts", "download_file",
+__all__ = ["model_info", "model_config", "model_card", "card_text", "card_metadata", "safetensors_counts",
+           "download_file",
            "cached_file", "download_snapshot", "cached_snapshot", "cached_repo", "CachedRepo", "forget",
            "is_offline", "cache_folder", "private_repos", "allow_private_repos", "private_repos_allowed",
            "refuse_seen_private"]
@@ -120,7 +121,14 @@ def model_config(repo_id: str, *, revision: str | None = None, token: str | bool
     _online(mid)
 
     def fetch() -> dict:
-        return read_config_file(download_file(mid, "config.json", revision=revision, token=token), mid)
+        cached = cached_file(mid, "config.json", revision=revision) is not None
+        try:
+            return read_config_file(download_file(mid, "config.json", revision=revision, token=token), mid)
+        except HubError as e:
+            if e.kind != "bad_answer" or not cached:
+                raise
+        # the local cache's copy is unreadable (a disk fault, an interrupted write): fetch it again
+        return read_config_file(download_file(mid, "config.json", revision=revision, token=token, force=True), mid)
 
     return FACTS.fetch(_key("config", mid, revision, token), fetch)
 
@@ -149,6 +157,18 @@ def card_text(text: str) -> str:
         match = REGEX_YAML_BLOCK.search(text)
         body = text[match.end():] if match else text
     return body.lstrip("\r\n")
+
+
+def card_metadata(text: str) -> dict[str, Any]:
+    """A README's YAML front matter as a dict (``pipeline_tag``, ``license`` …), read by huggingface_hub's
+    ``ModelCard``; ``{}`` when there is none or it is not valid YAML."""
+    from huggingface_hub import ModelCard
+
+    try:
+        data = ModelCard(text.lstrip("\ufeff"), ignore_metadata_errors=True).data.to_dict()
+    except Exception:  # noqa: BLE001 - a broken front matter tells nothing
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def model_card(repo_id: str, *, revision: str | None = None, token: str | bool | None = None,
@@ -218,7 +238,7 @@ def cached_file(repo_id: str, filename: str, *, revision: str | None = None) -> 
 
 
 def download_file(repo_id: str, filename: str, *, revision: str | None = None, token: str | bool | None = None,
-                  local_only: bool = False) -> str:
+                  local_only: bool = False, force: bool = False) -> str:
     """Local path of one (small) file of a model, under the call deadline; ``local_only``: only
     huggingface_hub's cache (HubError ``not_cached`` when it is not there). Not for weights: see
     :func:`download_snapshot`.
@@ -227,7 +247,8 @@ def download_file(repo_id: str, filename: str, *, revision: str | None = None, t
     used, without retries). A file not cached yet is first asked for once with ``get_hf_file_metadata``:
     on a failed HEAD, ``hf_hub_download`` would retry 5 times with 1-2-4-8-8 s sleeps (waiting out a
     429 too) — 23 s for a 500 on config.json, and more requests to a Hub in trouble. That costs one
-    HEAD more on a first download; a failure costs one request and is reported as it is.
+    HEAD more on a first download; a failure costs one request and is reported as it is. ``force``:
+    download again even when cached (a cached copy that cannot be read).
     """
     mid = validate_model_id(repo_id)
     if local_only:
@@ -242,7 +263,8 @@ def download_file(repo_id: str, filename: str, *, revision: str | None = None, t
     def fetch() -> str:
         if cached_file(mid, filename, revision=revision) is None:
             get_hf_file_metadata(hf_hub_url(mid, filename, revision=revision), token=token, timeout=p.call_timeout)
-        return hf_hub_download(mid, filename, revision=revision, token=token, etag_timeout=p.call_timeout)
+        return hf_hub_download(mid, filename, revision=revision, token=token, etag_timeout=p.call_timeout,
+                               force_download=force)
 
     return policy.call(fetch, deadline=p.call_timeout, repo_id=mid, filename=filename, revision=revision)
 

@@ -101,8 +101,10 @@ def config_problem(err: HubError) -> str:
     """Why config.json is not available, in words (the real reason, not always "no config.json")."""
     if err.kind == "not_found":
         return "the repo has no config.json"
-    if err.kind in ("gated", "auth"):
+    if err.kind == "gated":
         return "config.json needs a token with access (gated model)"
+    if err.kind == "auth":
+        return f"config.json was refused{f' ({err.status})' if err.status else ''}: HF_TOKEN has no access to it"
     if err.kind == "bad_answer":
         return err.message
     if err.kind == "not_cached":
@@ -124,7 +126,11 @@ def fetch_config_json(model_id: str, token: str | bool | None = None, *, offline
             path = gateway.cached_file(mid, "config.json", revision=revision)
             if path is None:
                 return None, "config.json is not in the local cache"
-            return gateway.read_config_file(path, mid), None
+            try:
+                return gateway.read_config_file(path, mid), None
+            except HubError as e:
+                why = "not valid JSON" if "valid JSON" in e.message else "not a JSON object"
+                return None, f"the local cache's copy of config.json is corrupt ({why})"
         return gateway.model_config(mid, token=token, revision=revision), None
     except HubError as e:
         return None, config_problem(e)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from lib.hub import gateway, normalize
@@ -56,6 +57,26 @@ def offline_model_details(model_id: str, reason: str = OFFLINE_MESSAGE,
                        degraded=lambda _: True)
 
 
+def cached_task(model_id: str, revision: str | None = None, config: dict[str, Any] | None = None) -> str | None:
+    """The model's task from huggingface_hub's local cache (no network): the cached README's
+    ``pipeline_tag``, else the task ``config`` (the cached config.json) names or its architecture serves."""
+    path = gateway.cached_file(model_id, "README.md", revision=revision)
+    if path is not None:
+        try:
+            tag = gateway.card_metadata(Path(path).read_text(encoding="utf-8", errors="replace")).get("pipeline_tag")
+        except OSError:
+            tag = None
+        if isinstance(tag, str) and tag.strip():
+            return tag.strip()
+    if not config:
+        return None
+    from lib import tasks
+    from lib.tasks.archs import task_for_config
+
+    tag = task_for_config(config, tasks.registry().values())
+    return tag if isinstance(tag, str) and tag else None
+
+
 def _offline_details(mid: str, reason: str, record: ModelRecord | None) -> ModelDetails:
     missing: list[str] = [f"Hub not used: {reason}"]
     files: list[RepoFileInfo] = []
@@ -70,12 +91,14 @@ def _offline_details(mid: str, reason: str, record: ModelRecord | None) -> Model
         card = gateway.model_card(mid, revision=sha, local_only=True)
     except HubError:
         card = None
+    full_config: dict[str, Any] = {}
     path = gateway.cached_file(mid, "config.json", revision=sha)
     if path is not None:
         try:
-            config = config_summary(gateway.read_config_file(path, mid))
+            full_config = gateway.read_config_file(path, mid)
         except HubError:
-            config = {}
+            full_config = {}
+        config = config_summary(full_config)
     if record is None:
         missing.append("facts (model not in the catalog snapshot)")
     if not files:
@@ -88,11 +111,14 @@ def _offline_details(mid: str, reason: str, record: ModelRecord | None) -> Model
         missing.append("config (custom code unknown)")
     formats = normalize.weight_formats(f.path for f in files)
     r = record or ModelRecord(id=mid, author=mid.split("/")[0] if "/" in mid else None)
+    task = r.pipeline_tag or cached_task(mid, sha, full_config)
+    if task is None:
+        missing.append("task (pipeline tag)")
     if not r.params_exact:
         missing.append("exact parameter count")
     extra_card = dict(r.extra.get("cardData") or {}) if r.extra else {}
     return ModelDetails(
-        id=mid, author=r.author, pipeline_tag=r.pipeline_tag, library_name=r.library_name, license=r.license,
+        id=mid, author=r.author, pipeline_tag=task, library_name=r.library_name, license=r.license,
         gated=r.gated, downloads=r.downloads, likes=r.likes, created_at=r.created_at,
         last_modified=r.last_modified, languages=r.languages,
         datasets=as_tuple(extra_card.get("datasets")) or tuple(

@@ -108,7 +108,7 @@ def _hub_facts(model: str, revision: str | None, token: str | None, progress: Pr
         if cached is None:
             raise ModelUnavailable(f"Could not reach the Hub for {model} ({e.message}), and it is not in the "
                                    "local cache.", kind=e.kind) from None
-        facts = _folder_facts(cached)
+        facts = _folder_facts(cached, f"The local cache's copy of {model}")
         facts.notices.append(f"The Hub did not answer ({e.message}): using the copy of {model} in the local cache.")
         return facts
     facts = RepoFacts(model, False, config, files, 0, tags, revision, sha=info.sha)
@@ -133,8 +133,11 @@ def _hub_config(model: str, revision: str | None, token: str | None, files: list
         raise
 
 
-def _folder_facts(path: Path) -> RepoFacts:
+def _folder_facts(path: Path, what: str | None = None) -> RepoFacts:
+    """``what``: the folder in words for a message (default: its path)."""
     from lib import local_models
+    from lib.hub import gateway
+    from lib.hub.errors import HubError
 
     from .checks import read_config
 
@@ -142,6 +145,12 @@ def _folder_facts(path: Path) -> RepoFacts:
         files = local_models.folder_files(path)  # bounded: never walks a huge tree
     except local_models.FolderProblem as e:
         raise ModelUnavailable(str(e), kind="not_found") from None
+    if (path / "config.json").is_file():  # there but unreadable: say so, not "no config.json"
+        try:
+            gateway.read_config_file(path / "config.json")
+        except HubError as e:
+            raise ModelUnavailable(f"{what or path}: its {e.message} (the file is corrupt).",
+                                   kind="bad_answer") from None
     sizes = 0
     for f in files:
         try:

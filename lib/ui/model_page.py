@@ -23,6 +23,7 @@ from lib.format import md_escape
 from lib.hub.details import ModelDetails
 from lib.hub.errors import HubError
 from lib.hub.ids import validate_model_id
+from lib.hub.policy import is_offline
 from lib.model_lookup import ModelLookup
 from lib.parameters import ParamInfo, count_from_config, needs_config_count
 from lib.parameters import parameter_info as param_info
@@ -140,6 +141,12 @@ def source_notes(details: ModelDetails, config_note: str | None, mode: str, toke
                     icon=":material/cloud_off:")
             if len(missing) > 1:
                 st.markdown("Not known offline: " + "; ".join(md_escape(m) for m in missing[1:]) + ".")
+            hub_failed = mode != "snapshot" and not is_offline()  # the Hub may answer again
+            if hub_failed and st.button("Refresh", icon=":material/refresh:", key=P + "refresh",
+                                        help="Ask the Hub again (an offline view is kept only seconds: a "
+                                             "Hub that is back answers the next view)"):
+                cached.forget_model(*refresh_key)
+                st.rerun()
         else:
             left, right = st.columns([6, 1], vertical_alignment="center")
             left.caption(model_facts.source_note(details) + " · cached for "

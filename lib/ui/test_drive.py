@@ -27,8 +27,8 @@ from lib.runner.errors import RunnerError
 from lib.runner.result import RunOptions, RunResult
 from lib.tasks.hood import UnderTheHood
 from lib.ui import inputs as input_ui
-from lib.ui import outputs
-from lib.ui.frame import visitor_access
+from lib.ui import links, outputs
+from lib.ui.frame import page_exists, visitor_access
 
 DEVICES = {"auto": "Auto (GPU if any)", "cpu": "CPU", "cuda": "CUDA GPU", "mps": "Apple MPS"}
 DTYPE_LABELS = {"auto": "Auto", "fp32": "fp32", "bf16": "bf16", "fp16": "fp16"}
@@ -98,10 +98,11 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
     if task is None and local_models.is_local_folder(model):
         task = local_models.guess_task(model)
     spec = registry.get(task)
-    if spec is None:
-        st.info("This model names no task (pipeline tag): pick one to run it." if not task
-                else f"Unknown task {task!r}.", icon=":material/help:")
-        return
+    if spec is None:  # no (known) task: choose one here, or take the model to the Playground
+        task = _choose_task(model, task, key)
+        spec = registry.get(task)
+        if spec is None:
+            return
     if not spec.runnable:
         st.info(f"**{spec.name} is not runnable here.** {spec.reason}", icon=":material/block:")
         return
@@ -165,6 +166,21 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
                               access=access, fit_override=gate.overridden)
             _run(key, model, spec.tag, ins.raw, opts, gate)
     _show_last(key, model, spec.tag)
+
+
+def _choose_task(model: str, named: str | None, key: str) -> str | None:
+    """A task picker for a model that names no task (or one Hub Scout does not know), with a link to
+    the Playground holding the model (and the chosen task). Returns the chosen task, or None."""
+    st.info(("This model names no task (pipeline tag)" if not named
+             else f"This model's task {named!r} is not one Hub Scout knows")
+            + ": choose a task below to run it here, or open it in the Playground.", icon=":material/help:")
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    task = left.selectbox("Task to run", runnable_tasks(), index=None, placeholder="Choose a task…",
+                          key=f"{key}_task", format_func=registry.display_name)
+    if page_exists(links.PLAYGROUND):
+        right.page_link(links.PLAYGROUND, label="Open in the Playground", icon=":material/play_circle:",
+                        query_params=links.carried_params(model=model, task=task))
+    return task
 
 
 def _model_page_spec(details: Any) -> Any:

@@ -1,0 +1,126 @@
+"""Issue 8, defects 5, 9, 10, 11 and 14: hostile configs, slow or failing Hub files, degraded answers,
+config.json problems in words, and a way forward when a model names no task.
+
+Each test fails on the code before the fix (the comment above it says how).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.hub import facts, gateway, policy
+from lib.hub.errors import HubError
+from lib.hub.policy import Policy
+from lib.runner import ModelUnavailable, RunOptions, TaskMismatch
+from lib.runner.api import prepare
+from lib.runner.cache import ModelCache
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "pages/2_Model.py"
+SMALL_BERT = {"architectures": ["BertForMaskedLM"], "model_type": "bert", "vocab_size": 120, "hidden_size": 32,
+              "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 37,
+              "max_position_embeddings": 64}
+
+
+@pytest.fixture
+def fast_policy(monkeypatch):
+    """A 0.5 s call deadline and a 0.5 s stall limit, so that slow-Hub cases stay quick."""
+    monkeypatch.setattr(policy, "current", lambda: Policy(list_timeout=0.5, call_timeout=0.5, stall_timeout=0.5))
+
+
+def add_repo(hub_stub, tmp_path: Path, rid: str, config: str | dict | None, readme: str | None = "# card\n",
+             info: dict | None = None) -> Path:
+    folder = tmp_path / rid.replace("/", "--")
+    folder.mkdir(parents=True)
+    if config is not None:
+        (folder / "config.json").write_text(config if isinstance(config, str) else json.dumps(config))
+    if readme is not None:
+        (folder / "README.md").write_text(readme)
+    (folder / "pytorch_model.bin").write_bytes(b"\x80\x02not a real pickle" * 10)
+    hub_stub.add_repo(rid, folder, info=info)
+    return folder
+
+
+def open_model(params: dict[str, str], timeout: float = 120) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params.update(params)
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def page_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [a.value for a in (*at.error, *at.warning, *at.info)]
+    return "\n".join(parts).replace("\\", "")
+
+
+def run_error(model: str, task: str = "text-classification") -> Exception:
+    with pytest.raises(Exception) as e:
+        prepare(model, task, RunOptions(), cache=ModelCache(budget_bytes=10**9))
+    return e.value
+
+
+# ---- defect 11: every config.json problem in its own words ------------------------------------------
+def test_config_problems_on_the_model_page_name_the_real_reason(hub_stub, tmp_path):
+    """Before: a 403 on config.json read "needs a token with access (gated model)" for a repo that is not
+    gated; a corrupt copy in the local cache read like a bad Hub answer."""
+    from lib.hub.lookup import fetch_config_json
+
+    add_repo(hub_stub, tmp_path, "faults/forbidden", SMALL_BERT)
+    hub_stub.set_fault(403, "/faults/forbidden/resolve")
+    assert fetch_config_json("faults/forbidden")[1] == \
+        "config.json was refused (403): HF_TOKEN has no access to it"
+    add_repo(hub_stub, tmp_path, "faults/gated", SMALL_BERT, info={"gated": "manual"})
+    assert fetch_config_json("faults/gated")[1] == "config.json needs a token with access (gated model)"
+    add_repo(hub_stub, tmp_path, "faults/garbage", "{not json")
+    assert fetch_config_json("faults/garbage")[1] == "config.json is not valid JSON"
+    add_repo(hub_stub, tmp_path, "faults/list", "[1, 2]")
+    assert fetch_config_json("faults/list")[1] == "config.json does not hold a JSON object"
+    add_repo(hub_stub, tmp_path, "faults/down", SMALL_BERT)
+    hub_stub.set_fault(500, "/faults/down/resolve")
+    assert fetch_config_json("faults/down")[1] == "config.json could not be downloaded (Hub server error (500))"
+    add_repo(hub_stub, tmp_path, "faults/none", None)
+    assert fetch_config_json("faults/none")[1] == "the repo has no config.json"
+    # a copy in the local cache that went bad
+    add_repo(hub_stub, tmp_path, "faults/corrupt", SMALL_BERT)
+    path = Path(gateway.download_file("faults/corrupt", "config.json"))
+    path.unlink()
+    path.write_text("{\"model_type\": \"be")
+    assert fetch_config_json("faults/corrupt", offline=True)[1] == \
+        "the local cache's copy of config.json is corrupt (not valid JSON)"
+
+
+def test_config_problems_when_running_name_the_real_reason(hub_stub, tmp_path, tiny_model):
+    """Before: a local model folder (or the local cache's copy) whose config.json is corrupt was refused
+    with "This repository has no config.json, so it is not a transformers model"."""
+    folder = tmp_path / "corrupt-folder"
+    shutil.copytree(tiny_model("bert-sequence"), folder)
+    (folder / "config.json").write_text("{\"architectures\": [")
+    err = run_error(str(folder))
+    assert isinstance(err, ModelUnavailable) and "no config.json" not in str(err)
+    assert "config.json" in str(err) and "not valid JSON" in str(err)
+    (folder / "config.json").write_text("[1, 2]")
+    err = run_error(str(folder))
+    assert "does not hold a JSON object" in str(err) and "no config.json" not in str(err)
+    # a folder without one still says so
+    (folder / "config.json").unlink()
+    (folder / "modules.json").unlink(missing_ok=True)
+    err = run_error(str(folder))
+    assert isinstance(err, (TaskMismatch, ModelUnavailable))
+
+    add_repo(hub_stub, tmp_path, "faults/run-garbage", "{not json")
+    assert "config.json is not valid JSON" in str(run_error("faults/run-garbage"))
+    add_repo(hub_stub, tmp_path, "faults/run-forbidden", SMALL_BERT)
+    hub_stub.set_fault(403, "/faults/run-forbidden/resolve")
+    err = str(run_error("faults/run-forbidden"))
+    assert "403" in err and "no config.json" not in err
+    add_repo(hub_stub, tmp_path, "faults/run-down", SMALL_BERT)
+    hub_stub.set_fault(500, "/faults/run-down/resolve")
+    err = str(run_error("faults/run-down"))
+    assert "Hub server error (500)" in err and "no config.json" not in err
