@@ -124,3 +124,74 @@ def test_config_problems_when_running_name_the_real_reason(hub_stub, tmp_path, t
     hub_stub.set_fault(500, "/faults/run-down/resolve")
     err = str(run_error("faults/run-down"))
     assert "Hub server error (500)" in err and "no config.json" not in err
+
+
+# ---- defect 9: every Hub call under the one policy; weights downloads have a stall limit -------------
+def test_a_slow_or_failing_config_json_costs_the_deadline_on_the_page_and_when_run(hub_stub, tmp_path, fast_policy,
+                                                                                  monkeypatch):
+    """A config.json that takes 30 s cost the Model page 105 s and Run another 105 s; a 500 cost 23 s a
+    view (huggingface_hub's five retries)."""
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path / "data"))
+    add_repo(hub_stub, tmp_path, "faults/slow-config", SMALL_BERT, info={"pipeline_tag": "fill-mask"})
+    hub_stub.set_fault("slow", "/faults/slow-config/resolve/main/config.json", delay=30)
+    start = time.perf_counter()
+    at = open_model({"model": "faults/slow-config"})
+    took = time.perf_counter() - start
+    assert not at.exception and [h.value for h in at.header] == ["faults/slow-config"]
+    assert "config.json could not be downloaded (Hub answered slower than 0.5 s)" in page_text(at)
+    assert took < 15, took  # the page's own work; the Hub's part is bounded by the 0.5 s deadline
+    from lib.jobs import warm_up
+
+    warm_up().result(timeout=120)  # the run's own imports (torch) are not the Hub's time
+
+    start = time.perf_counter()
+    err = run_error("faults/slow-config", "fill-mask")
+    assert isinstance(err, ModelUnavailable) and "slower than 0.5 s" in str(err)
+    assert time.perf_counter() - start < 3
+
+    add_repo(hub_stub, tmp_path, "faults/failing-config", SMALL_BERT)
+    hub_stub.set_fault(500, "/faults/failing-config/resolve/main/config.json")
+    start = time.perf_counter()
+    with pytest.raises(HubError) as e:
+        gateway.model_config("faults/failing-config")
+    assert e.value.kind == "server" and time.perf_counter() - start < 2
+    assert len(hub_stub.requests_to("/faults/failing-config/resolve")) == 1  # one attempt, no backoff
+
+
+def test_every_small_file_and_header_is_under_the_deadline(hub_stub, tmp_path, fast_policy):
+    from tests.test_hub_stub import write_safetensors
+
+    folder = add_repo(hub_stub, tmp_path, "faults/slow-files", SMALL_BERT, readme="# card\n")
+    write_safetensors(folder / "model.safetensors", {"w": ("F32", [4, 4])})
+    hub_stub.add_repo("faults/slow-files", folder)
+    for path, call in (("/faults/slow-files/resolve/main/README.md", lambda: gateway.model_card("faults/slow-files")),
+                       ("/faults/slow-files/resolve/main/model.safetensors",
+                        lambda: gateway.safetensors_counts("faults/slow-files", ["model.safetensors"])),
+                       ("/faults/slow-files/resolve/main/tokenizer_config.json",
+                        lambda: gateway.download_file("faults/slow-files", "tokenizer_config.json"))):
+        hub_stub.set_fault("slow", path, delay=5)
+        start = time.perf_counter()
+        with pytest.raises(HubError) as e:
+            call()
+        assert e.value.kind == "timeout" and time.perf_counter() - start < 2, path
+
+
+def test_a_stalled_weights_download_fails_at_the_stall_limit(hub_stub, tmp_path, fast_policy, tiny_model):
+    """Before: a weights download that stopped sending had no limit of ours (huggingface_hub waits 10 s per
+    read and resumes 5 times); now no bytes for the stall limit fail it, with words for people."""
+    rid = "faults/stalling-weights"
+    folder = tmp_path / "stalling"
+    shutil.copytree(tiny_model("bert-sequence"), folder)
+    hub_stub.add_repo(rid, folder, info={"pipeline_tag": "text-classification"})
+    weights = next(p.name for p in folder.iterdir() if p.suffix in (".safetensors", ".bin"))
+    sha = hub_stub.model(rid)["sha"]
+    hub_stub.set_fault("stall", f"/{rid}/resolve/{sha}/{weights}", method="GET", delay=4)
+    start = time.perf_counter()
+    with pytest.raises(HubError) as e:
+        gateway.download_snapshot(rid, revision=sha)
+    took = time.perf_counter() - start
+    assert e.value.kind == "timeout" and e.value.message == "Download stalled: the Hub sent no data for 0.5 s"
+    assert took < 3.5, took  # under the stand-in's 4 s pause: the stall limit ended it
+    hub_stub.clear_faults()
+    time.sleep(4)  # the abandoned download finishes in its thread
+    assert Path(gateway.download_snapshot(rid, revision=sha), weights).is_file()  # a healthy download is not cut

@@ -274,14 +274,38 @@ def download_snapshot(repo_id: str, *, revision: str | None = None, token: str |
     """Local folder with the model's files (``snapshot_download``). Pass the commit sha from
     :func:`model_info` as ``revision``: huggingface_hub then skips its own ``repo_info`` request and
     cached files cost no request. No overall deadline (the size is known beforehand; the runner's load
-    timeout bounds it); each metadata request has the stall limit."""
+    timeout bounds it) but a stall limit (:attr:`lib.hub.policy.Policy.stall_timeout`): each metadata
+    request must answer within it, and the download fails (HubError ``timeout``, "Download stalled …")
+    when no bytes arrive for that long — huggingface_hub alone would wait 10 s per read and resume 5
+    times."""
     mid = validate_model_id(repo_id)
     from huggingface_hub import snapshot_download
 
     p = policy.current()
+    heartbeat = policy.Heartbeat()
+    bars = _beating(tqdm_class, heartbeat)
     return policy.call(lambda: snapshot_download(mid, revision=revision, token=token, ignore_patterns=ignore_patterns,
-                                                 tqdm_class=tqdm_class, etag_timeout=p.stall_timeout),
-                       deadline=None, repo_id=mid, revision=revision)
+                                                 tqdm_class=bars, etag_timeout=p.stall_timeout),
+                       deadline=None, repo_id=mid, revision=revision, stall=p.stall_timeout, heartbeat=heartbeat)
+
+
+def _beating(tqdm_class: Any, heartbeat: policy.Heartbeat) -> Any:
+    """``tqdm_class`` (default: huggingface_hub's tqdm) that beats ``heartbeat`` on every update: the
+    bytes of a download arriving."""
+    from huggingface_hub.utils import tqdm as hf_tqdm
+
+    base = tqdm_class or hf_tqdm
+
+    class Beating(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs):
+            heartbeat.beat()
+            super().__init__(*args, **kwargs)
+
+        def update(self, n=1):
+            heartbeat.beat()
+            return super().update(n)
+
+    return Beating
 
 
 def cached_snapshot(repo_id: str, revision: str | None = None) -> Path | None:

@@ -104,8 +104,29 @@ def count_requests() -> Iterator[RequestCounter]:
 
 
 # ---- one call under the policy ------------------------------------------------------------------
-def run_with_deadline(fn: Callable[[], T], timeout: float | None) -> T:
-    """Run ``fn()`` in a daemon thread; raise HubError(timeout) if it takes longer than ``timeout``.
+class Heartbeat:
+    """Signs of life of a long call (a download's bytes arriving): :func:`call` with ``stall=`` fails the
+    call when none came for that long. ``beat()`` from any thread."""
+
+    def __init__(self) -> None:
+        self._last = time.monotonic()
+
+    def beat(self) -> None:
+        self._last = time.monotonic()
+
+    def idle(self) -> float:
+        """Seconds since the last sign of life (or since it was made)."""
+        return time.monotonic() - self._last
+
+
+def stalled_message(stall: float) -> str:
+    return f"Download stalled: the Hub sent no data for {stall:g} s"
+
+
+def run_with_deadline(fn: Callable[[], T], timeout: float | None, *, stall: float | None = None,
+                      heartbeat: Heartbeat | None = None) -> T:
+    """Run ``fn()`` in a daemon thread; raise HubError(timeout) if it takes longer than ``timeout``, or
+    (with ``stall`` and ``heartbeat``) when ``heartbeat`` saw no sign of life for ``stall`` seconds.
 
     Exceptions raised by ``fn`` are re-raised here. The thread is left to finish on its own (each Hub
     call also carries a client timeout, so it does not linger). ``timeout`` None: no deadline.
@@ -123,21 +144,34 @@ def run_with_deadline(fn: Callable[[], T], timeout: float | None) -> T:
 
     t = threading.Thread(target=target, name="hub-call", daemon=True)
     t.start()
-    t.join(timeout)
-    if t.is_alive():
-        raise HubError(f"Hub answered slower than {timeout:g} s", "timeout")
+    if stall is None or heartbeat is None:
+        t.join(timeout)
+        if t.is_alive():
+            raise HubError(f"Hub answered slower than {timeout:g} s", "timeout")
+    else:
+        end = None if timeout is None else time.monotonic() + timeout
+        while t.is_alive():
+            left = None if end is None else end - time.monotonic()
+            if left is not None and left <= 0:
+                raise HubError(f"Hub answered slower than {timeout:g} s", "timeout")
+            t.join(min(0.1, max(0.01, stall / 10), left if left is not None else 0.1))
+            if t.is_alive() and heartbeat.idle() > stall:
+                raise HubError(stalled_message(stall), "timeout")
     if "error" in box:
         raise box["error"]
     return box["value"]
 
 
 def call(fn: Callable[[], T], *, deadline: float | None, attempts: int | None = None, repo_id: str | None = None,
-         filename: str | None = None, revision: str | None = None, offline_ok: bool = False) -> T:
+         filename: str | None = None, revision: str | None = None, offline_ok: bool = False,
+         stall: float | None = None, heartbeat: Heartbeat | None = None) -> T:
     """Run one Hub call under the policy; every failure is raised as a :class:`HubError`.
 
     deadline: seconds for the whole call (all attempts), None for none. attempts: default
     :attr:`Policy.attempts`. offline_ok: the call only reads huggingface_hub's local cache, so offline
     mode does not stop it. repo_id / filename / revision: what the call is about (for the message).
+    stall / heartbeat: fail the call (kind ``timeout``) when ``heartbeat`` saw no sign of life for
+    ``stall`` seconds (a weights download: :attr:`Policy.stall_timeout`).
     """
     if not offline_ok and is_offline():
         raise HubError(OFFLINE_MESSAGE, "offline", repo_id=repo_id)
@@ -148,10 +182,12 @@ def call(fn: Callable[[], T], *, deadline: float | None, attempts: int | None = 
         tries -= 1
         left = None if end is None else max(0.0, end - time.monotonic())
         try:
-            return run_with_deadline(fn, left)
+            return run_with_deadline(fn, left, stall=stall, heartbeat=heartbeat)
         except Exception as e:  # noqa: BLE001 - every failure becomes a HubError
             err = classify(e, timeout=deadline, repo_id=repo_id, filename=filename, revision=revision)
-            if err.kind == "timeout" and deadline is not None:
+            if err.kind == "timeout" and stall is not None and (deadline is None or err.message.startswith("Download")):
+                err = HubError(stalled_message(stall), "timeout", repo_id=repo_id)
+            elif err.kind == "timeout" and deadline is not None:
                 err = HubError(f"Hub answered slower than {deadline:g} s", "timeout", repo_id=repo_id)
             out_of_time = end is not None and end - time.monotonic() < 0.05
             if tries <= 0 or err.kind not in _RETRYABLE or out_of_time:

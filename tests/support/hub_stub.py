@@ -71,7 +71,7 @@ _ROUTE_WORDS = {"revision", "tree", "paths-info", "safetensors-metadata", "refs"
 LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".gguf", ".onnx", ".h5", ".msgpack",
                 ".model", ".npz", ".pkl", ".tflite", ".ot")
 LFS_MIN_SIZE = 10 * 1024 * 1024
-FAULT_KINDS = ("slow", "garbage", "garbage_shape", "reset")
+FAULT_KINDS = ("slow", "garbage", "garbage_shape", "reset", "stall")
 DTYPE_SIZES = {"F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2,
                "I16": 2, "U16": 2, "I8": 1, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
 
@@ -357,7 +357,8 @@ class HubStub:
         kind: an HTTP status (404, 429 with ``Retry-After: retry_after``, 500, 503, 401, 403, …,
         as int or str), ``"slow"`` (sleep ``delay`` — default ``slow_s`` — then answer normally),
         ``"garbage"`` (200 with a non-JSON body), ``"garbage_shape"`` (200 with JSON of the wrong
-        shape), ``"reset"`` (close the connection without answering). path_prefix: only paths
+        shape), ``"reset"`` (close the connection without answering), ``"stall"`` (answer, but stop
+        for ``delay`` seconds halfway through the body: a download that stalls). path_prefix: only paths
         starting with it (``/api/models``, ``/org/name/resolve``); times: only the next N matches.
         """
         if isinstance(kind, str) and kind.isdigit():
@@ -467,6 +468,8 @@ class _Handler(BaseHTTPRequestHandler):
             req.fault = str(fault.kind)
             if fault.kind == "slow":
                 time.sleep(fault.delay)
+            elif fault.kind == "stall":
+                self._stall_s = fault.delay  # _send stops halfway through the body
             elif fault.kind == "reset":
                 self.close_connection = True
                 try:
@@ -506,7 +509,14 @@ class _Handler(BaseHTTPRequestHandler):
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
             self.end_headers()
-            if not head:
+            stall = getattr(self, "_stall_s", None)
+            if not head and stall and len(body) > 1:
+                self._stall_s = None
+                self.wfile.write(body[:len(body) // 2])
+                self.wfile.flush()
+                time.sleep(stall)
+                self.wfile.write(body[len(body) // 2:])
+            elif not head:
                 self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
