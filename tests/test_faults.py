@@ -195,3 +195,162 @@ def test_a_stalled_weights_download_fails_at_the_stall_limit(hub_stub, tmp_path,
     hub_stub.clear_faults()
     time.sleep(4)  # the abandoned download finishes in its thread
     assert Path(gateway.download_snapshot(rid, revision=sha), weights).is_file()  # a healthy download is not cut
+
+
+# ---- defect 5: a config too large to build is never built -------------------------------------------
+def test_absurd_sizes_are_refused_before_building_and_any_number_is_read():
+    from lib.modelconfig import ModelConfig, build_problem, count_parameters
+
+    deep = dict(SMALL_BERT, num_hidden_layers=50_000)
+    assert build_problem(deep) == "it asks for 50,000 layers (num_hidden_layers); at most 512 can be built"
+    start = time.perf_counter()
+    assert count_parameters(deep) is None  # was 86 s and 2.9 GiB on the meta device
+    assert time.perf_counter() - start < 0.5
+    infinite = json.loads('{"model_type": "bert", "vocab_size": 1e400, "hidden_size": 32, "num_hidden_layers": 2}')
+    assert ModelConfig.from_dict(infinite).vocab_size is None  # was OverflowError: cannot convert float infinity
+    assert build_problem(infinite) == "its vocab_size is not a finite number"
+    for odd in (float("nan"), -1e400, 10**400, "1e400", True, [3], {"a": 1}, "12"):
+        c = ModelConfig.from_dict({"model_type": "llama", "hidden_size": odd, "num_hidden_layers": odd})
+        assert c.hidden_size in (None, 12) and c.num_layers in (None, 12)
+    nested = {"model_type": "llava", "text_config": {"num_hidden_layers": 400}, "vision_config": {"num_layers": 400}}
+    assert build_problem(nested) == "it asks for 800 layers in all; at most 512 can be built"
+    assert build_problem(dict(SMALL_BERT, num_local_experts=10**6)).startswith("it asks for 1,000,000 experts")
+    assert build_problem(SMALL_BERT) is None
+    assert build_problem({"model_type": "qwen3", "num_hidden_layers": 94, "hidden_size": 8192,
+                          "vocab_size": 151_936, "num_experts": 512}) is None  # real sizes stay buildable
+
+
+def test_an_absurd_config_gets_a_shape_estimate_labelled_estimated_and_nothing_is_built():
+    from lib.hub.details import ModelDetails
+    from lib.modelconfig import count_parameters, estimate_parameters
+    from lib.parameters import count_from_config, parameter_info
+
+    def never(config):
+        raise AssertionError("a config too large to build was handed to the counter")
+
+    deep = dict(SMALL_BERT, num_hidden_layers=50_000)
+    counted, note = count_from_config(deep, None, never)
+    assert counted is None and note == ("not counted from config.json: it asks for 50,000 layers "
+                                        "(num_hidden_layers); at most 512 can be built")
+    info = parameter_info(ModelDetails(id="o/deep"), counted, deep, note)
+    assert info.kind == "estimated" and info.total == estimate_parameters(deep)
+    assert info.headline.endswith("(estimated)") and "config.json's shape" in info.source
+    # the shape estimate is near the exact count where both exist
+    for cfg in (dict(SMALL_BERT, num_hidden_layers=24, hidden_size=256, intermediate_size=1024, vocab_size=30_000,
+                     num_attention_heads=4),
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 256,
+                 "intermediate_size": 688, "num_hidden_layers": 8, "num_attention_heads": 8,
+                 "num_key_value_heads": 2, "vocab_size": 32_000, "tie_word_embeddings": False}):
+        exact = count_parameters(cfg)
+        assert exact and abs(estimate_parameters(cfg) - exact) / exact < 0.1, (cfg["model_type"], exact)
+
+
+def test_the_model_page_of_a_hostile_config_answers_quickly_without_a_traceback(hub_stub, tmp_path, monkeypatch):
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path / "data"))
+    add_repo(hub_stub, tmp_path, "faults/deep", dict(SMALL_BERT, num_hidden_layers=50_000),
+             info={"pipeline_tag": "fill-mask"})
+    start = time.perf_counter()
+    at = open_model({"model": "faults/deep"}, timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    assert time.perf_counter() - start < 30
+    assert at.metric[0].label == "Parameters (estimated)"
+    assert "50,000 layers" in page_text(at)
+    # vocab_size 1e400 in the JSON (infinity once parsed): the page used to end in OverflowError
+    add_repo(hub_stub, tmp_path, "faults/infinite", json.dumps(SMALL_BERT).replace('"vocab_size": 120',
+                                                                                   '"vocab_size": 1e400'),
+             info={"pipeline_tag": "fill-mask"})
+    at = open_model({"model": "faults/infinite"}, timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    assert "vocab_size is not a finite number" in page_text(at)
+
+
+# ---- defect 10: a degraded answer is not kept, an offline view can be refreshed, and it knows the task --
+@pytest.fixture
+def cached_sentiment(hub_stub, tmp_path, tiny_model, monkeypatch):
+    """A text-classification model the local cache holds (it ran here before), not in the snapshot."""
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(facts, "ERROR_TTL_S", 0.3)
+    rid = "faults/cached-sentiment"
+    folder = tmp_path / "sentiment"
+    shutil.copytree(tiny_model("text-classification"), folder)
+    (folder / "README.md").write_text("---\nlicense: mit\npipeline_tag: text-classification\n---\n# Sentiment\n")
+    hub_stub.add_repo(rid, folder, info={"pipeline_tag": "text-classification"})
+    gateway.download_snapshot(rid, revision=hub_stub.model(rid)["sha"])
+    facts.forget()
+    return rid
+
+
+def test_an_offline_view_after_a_500_has_a_refresh_that_asks_the_hub_again(hub_stub, cached_sentiment):
+    """Before: "Offline view … Hub server error (500)" had no Refresh (the live view's button only), and the
+    fallback had no task ("task unknown")."""
+    from lib.ui import cached
+
+    cached.clear()
+    hub_stub.set_fault(500, f"/api/models/{cached_sentiment}", times=1)
+    at = open_model({"model": cached_sentiment})
+    assert not at.exception
+    assert any("Offline view" in i.value and "Hub server error (500)" in i.value.replace("\\", "") for i in at.info)
+    assert "Text Classification" in page_text(at) and "task unknown" not in page_text(at)
+    refresh = at.button(key="m_refresh")
+    asked = len(hub_stub.requests_to(f"/api/models/{cached_sentiment}"))
+    refresh.click().run()  # within the brief error TTL: Refresh drops it and really asks again
+    assert not at.exception
+    assert len(hub_stub.requests_to(f"/api/models/{cached_sentiment}")) > asked
+    assert not any("Offline view" in i.value for i in at.info)
+    assert ":green-badge[live]" in "\n".join(m.value for m in at.markdown)
+
+
+def test_a_new_visitor_gets_the_live_view_once_the_hub_is_back(hub_stub, cached_sentiment):
+    hub_stub.set_fault(500, f"/api/models/{cached_sentiment}", times=1)
+    assert any("Offline view" in i.value for i in open_model({"model": cached_sentiment}).info)
+    time.sleep(0.35)
+    at = open_model({"model": cached_sentiment})
+    assert not any("Offline view" in i.value for i in at.info)
+
+
+def test_the_playground_runs_the_offline_fallback_with_its_task(hub_stub, cached_sentiment):
+    """Before: the fallback had no task tag, so the Playground defaulted to the first task (Feature
+    Extraction) and Run failed; the local cache's README / config.json name it."""
+    hub_stub.set_fault(500, f"/api/models/{cached_sentiment}")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["model"] = cached_sentiment
+    at.switch_page("pages/3_Playground.py").run()
+    assert not at.exception
+    assert at.selectbox(key="pg_task").value == "text-classification"
+
+
+def test_the_offline_task_comes_from_the_cached_readme_else_config(hub_stub, cached_sentiment):
+    from lib.hub.offline import cached_task
+
+    assert cached_task(cached_sentiment) == "text-classification"  # README's pipeline_tag
+    config = {"architectures": ["BertForTokenClassification"], "model_type": "bert"}
+    assert cached_task("faults/not-cached", None, config) == "token-classification"
+    assert cached_task("faults/not-cached") is None
+
+
+# ---- defect 14: a model that names no task has a way forward on its Model page --------------------------
+def test_a_model_without_a_task_offers_a_task_picker_and_the_playground(hub_stub, tmp_path, tiny_model, monkeypatch):
+    """Before: "This model names no task (pipeline tag): pick one to run it." — on a page with no picker."""
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path / "data"))
+    rid = "faults/no-task"
+    folder = tmp_path / "no-task"
+    shutil.copytree(tiny_model("text-classification"), folder)
+    (folder / "README.md").write_text("# A model that names no task\n")
+    hub_stub.add_repo(rid, folder)
+    at = open_model({"model": rid})
+    assert not at.exception
+    assert any("names no task" in i.value and "choose a task below" in i.value for i in at.info)
+
+    def playground_link() -> str:
+        links = [p.proto for p in at.get("page_link") if p.proto.label == "Open in the Playground"]
+        assert len(links) == 1 and links[0].page == "Playground"
+        return links[0].query_string
+
+    assert playground_link() == "model=faults%2Fno-task"
+    assert "td_run" not in [b.key for b in at.button]  # nothing to run until a task is chosen
+    at.selectbox(key="td_task").set_value("text-classification").run()
+    assert not at.exception
+    assert playground_link() == "model=faults%2Fno-task&task=text-classification"
+    assert at.button(key="td_run")  # the test-drive is there, for the chosen task
+    at.button(key="td_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
