@@ -354,3 +354,15 @@ def test_a_model_without_a_task_offers_a_task_picker_and_the_playground(hub_stub
     assert at.button(key="td_run")  # the test-drive is there, for the chosen task
     at.button(key="td_run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+
+
+def test_running_an_absurd_config_is_refused_before_any_download(hub_stub, tmp_path):
+    """The Model page no longer builds it, and neither does Run (transformers would build 50,000 layers)."""
+    from lib.runner import LoadRefused
+
+    add_repo(hub_stub, tmp_path, "faults/run-deep", dict(SMALL_BERT, num_hidden_layers=50_000),
+             info={"pipeline_tag": "fill-mask"})
+    err = run_error("faults/run-deep", "fill-mask")
+    assert isinstance(err, LoadRefused) and "50,000 layers" in str(err)
+    fetched = {r.path.rsplit("/", 1)[-1] for r in hub_stub.requests_to("/faults/run-deep/resolve", "GET")}
+    assert fetched <= {"config.json"}  # no weights downloaded

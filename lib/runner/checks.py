@@ -15,7 +15,7 @@ from pathlib import Path
 from lib.tasks import TaskSpec
 from lib.tasks.archs import is_seq2seq, serves
 
-from .errors import RemoteCodeRefused, TaskMismatch
+from .errors import LoadRefused, RemoteCodeRefused, TaskMismatch
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,11 @@ def check_model(config: dict, spec: TaskSpec, *, trust_remote_code: bool = False
             return ModelCheck(runner, archs, model_type, remote)
         raise TaskMismatch("This repository has no config.json, so it is not a transformers model; "
                            "use the library named on its model card.")
+    from lib.modelconfig import build_problem
+
+    absurd = build_problem(config)  # 50,000 layers: building it would hold this process for minutes
+    if absurd is not None:
+        raise LoadRefused(f"This config.json cannot be loaded here: {absurd}.")
     routed = spec.route(config) if spec.route is not None else None
     if routed is not None:
         return ModelCheck(routed[0], archs, model_type, remote, (routed[1],))
