@@ -121,7 +121,7 @@ def test_config_problems_say_what_went_wrong(hub_stub, tmp_path):
         "config.json could not be downloaded (Hub server error (500))"
     hub_stub.set_fault(403, "/gw/forbidden/resolve")
     hub_stub.add_repo("gw/forbidden", tmp_path / "list")
-    assert fetch_config_json("gw/forbidden")[1] == "config.json needs a token with access (gated model)"
+    assert fetch_config_json("gw/forbidden")[1] == "config.json was refused (403): HF_TOKEN has no access to it"
     assert fetch_config_json("gw/garbage", offline=True) == (None, "config.json is not valid JSON")
 
 
