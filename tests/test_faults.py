@@ -90,10 +90,16 @@ def test_config_problems_on_the_model_page_name_the_real_reason(hub_stub, tmp_pa
     # a copy in the local cache that went bad
     add_repo(hub_stub, tmp_path, "faults/corrupt", SMALL_BERT)
     path = Path(gateway.download_file("faults/corrupt", "config.json"))
-    path.unlink()
-    path.write_text("{\"model_type\": \"be")
+    assert gateway.cached_copy_intact(path) is True
+    path.resolve().write_text("{\"model_type\": \"be")  # the blob itself, cut short
+    assert gateway.cached_copy_intact(path) is False
     assert fetch_config_json("faults/corrupt", offline=True)[1] == \
         "the local cache's copy of config.json is corrupt (not valid JSON)"
+    assert gateway.model_config("faults/corrupt") == SMALL_BERT  # live: the bad copy is fetched again
+    assert gateway.cached_copy_intact(path) is True
+    # a faithful copy of a repo's garbage config.json is the repo's fault, not the cache's
+    gateway.download_file("faults/garbage", "config.json")
+    assert fetch_config_json("faults/garbage", offline=True)[1] == "config.json is not valid JSON"
 
 
 def test_config_problems_when_running_name_the_real_reason(hub_stub, tmp_path, tiny_model):

@@ -28,7 +28,7 @@ from lib.hub.facts import FACTS, forget, token_key
 from lib.hub.ids import validate_model_id
 
 __all__ = ["model_info", "model_config", "model_card", "card_text", "card_metadata", "safetensors_counts",
-           "download_file",
+           "download_file", "cached_copy_intact",
            "cached_file", "download_snapshot", "cached_snapshot", "cached_repo", "CachedRepo", "forget",
            "is_offline", "cache_folder", "private_repos", "allow_private_repos", "private_repos_allowed",
            "refuse_seen_private"]
@@ -121,13 +121,13 @@ def model_config(repo_id: str, *, revision: str | None = None, token: str | bool
     _online(mid)
 
     def fetch() -> dict:
-        cached = cached_file(mid, "config.json", revision=revision) is not None
+        path = download_file(mid, "config.json", revision=revision, token=token)
         try:
-            return read_config_file(download_file(mid, "config.json", revision=revision, token=token), mid)
+            return read_config_file(path, mid)
         except HubError as e:
-            if e.kind != "bad_answer" or not cached:
+            if e.kind != "bad_answer" or cached_copy_intact(path) is not False:
                 raise
-        # the local cache's copy is unreadable (a disk fault, an interrupted write): fetch it again
+        # the local cache's copy went bad (a disk fault, an interrupted write): fetch it again
         return read_config_file(download_file(mid, "config.json", revision=revision, token=token, force=True), mid)
 
     return FACTS.fetch(_key("config", mid, revision, token), fetch)
@@ -235,6 +235,25 @@ def cached_file(repo_id: str, filename: str, *, revision: str | None = None) -> 
     except Exception:  # noqa: BLE001 - an unreadable cache or an odd id: not cached
         return None
     return path if isinstance(path, str) else None
+
+
+def cached_copy_intact(path: str | Path) -> bool | None:
+    """Whether a file of huggingface_hub's cache still holds what the Hub sent: its blob is named by the
+    file's ETag (the git blob sha1, or the sha256 of an LFS file), checked here. None when that cannot be
+    told (not a cache path, unreadable)."""
+    import hashlib
+
+    try:
+        blob = Path(path).resolve()
+        name = blob.name
+        if blob.parent.name != "blobs" or len(name) not in (40, 64):
+            return None
+        data = blob.read_bytes()
+    except OSError:
+        return None
+    if len(name) == 64:
+        return hashlib.sha256(data).hexdigest() == name
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest() == name
 
 
 def download_file(repo_id: str, filename: str, *, revision: str | None = None, token: str | bool | None = None,

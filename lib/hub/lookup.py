@@ -129,6 +129,8 @@ def fetch_config_json(model_id: str, token: str | bool | None = None, *, offline
             try:
                 return gateway.read_config_file(path, mid), None
             except HubError as e:
+                if gateway.cached_copy_intact(path) is not False:
+                    return None, e.message  # the repo's own config.json is bad
                 why = "not valid JSON" if "valid JSON" in e.message else "not a JSON object"
                 return None, f"the local cache's copy of config.json is corrupt ({why})"
         return gateway.model_config(mid, token=token, revision=revision), None

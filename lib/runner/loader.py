@@ -149,7 +149,7 @@ def _folder_facts(path: Path, what: str | None = None) -> RepoFacts:
         try:
             gateway.read_config_file(path / "config.json")
         except HubError as e:
-            raise ModelUnavailable(f"{what or path}: its {e.message} (the file is corrupt).",
+            raise ModelUnavailable(f"{what or path}: its {e.message}.",
                                    kind="bad_answer") from None
     sizes = 0
     for f in files:
