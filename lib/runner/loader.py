@@ -243,9 +243,11 @@ def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype
     """Load ``folder`` for ``runner``; returns (Loaded, size in bytes). Raises LoadFailed."""
     import warnings
 
-    import torch
+    from lib import runtime
 
     from .device import torch_dtype_name
+
+    torch = runtime.torch()
 
     tdtype = getattr(torch, torch_dtype_name(dtype))
     mk: dict[str, Any] = {"dtype": tdtype, "trust_remote_code": trust_remote_code}
@@ -328,11 +330,14 @@ _DTYPE_NAMES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
 
 
 def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) -> Loaded:
-    import transformers as T
+    from lib import runtime
+
+    T = runtime.transformers()
 
     trc = mk["trust_remote_code"]
     if runner in ("run_feature_extraction", "run_sentence_similarity"):
         if st:
+            runtime.sentence_transformers()
             from sentence_transformers import SentenceTransformer
 
             m = SentenceTransformer(folder, device=device, trust_remote_code=trc,
