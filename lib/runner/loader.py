@@ -55,6 +55,15 @@ class RepoFacts:
         return any(f.endswith(".safetensors") for f in self.files)
 
     @property
+    def download_bytes(self) -> int | None:
+        """What a load downloads, in bytes; None when unknown (no sizes, but weight files)."""
+        from lib.hub.normalize import weight_file_kind
+
+        if self.total_bytes or not any(weight_file_kind(f) for f in self.files):
+            return self.total_bytes
+        return None
+
+    @property
     def is_sentence_transformers(self) -> bool:
         return "modules.json" in self.files or "sentence-transformers" in self.tags
 
@@ -112,8 +121,23 @@ def _hub_facts(model: str, revision: str | None, token: str | None, progress: Pr
         facts.notices.append(f"The Hub did not answer ({e.message}): using the copy of {model} in the local cache.")
         return facts
     facts = RepoFacts(model, False, config, files, 0, tags, revision, sha=info.sha)
-    facts.total_bytes = sum(sizes.get(f, 0) for f in _wanted(files, facts.has_safetensors))
+    facts.total_bytes = planned_download(sizes) or 0
     return facts
+
+
+def planned_download(sizes: dict[str, int | None]) -> int | None:
+    """Bytes a load of a Hub repo downloads, from its files' sizes (``path → bytes``): only the files the
+    loader fetches (no ONNX / TF / GGUF copies; no pickle weights beside safetensors). None when unknown:
+    the Hub gave no sizes for the repo's weight files. The test-drive shows the download cap with it
+    before Run; the runner enforces the same figure."""
+    files = list(sizes)
+    wanted = _wanted(files, any(f.endswith(".safetensors") for f in files))
+    total = sum(sizes.get(f) or 0 for f in wanted)
+    from lib.hub.normalize import weight_file_kind
+
+    if not total and any(weight_file_kind(f) for f in wanted):
+        return None
+    return total
 
 
 def _hub_config(model: str, revision: str | None, token: str | None, files: list[str]) -> dict:
