@@ -4,8 +4,8 @@ When two threads import modules that import each other at the same moment, Pytho
 *partially initialised* module instead of waiting ("concurrent circular import"). A Run on one thread and
 the background warm-up on another then saw a ``transformers`` without its ``pipeline`` ("module
 'transformers' has no attribute 'pipeline'"). Every first import of the runtime goes through here: the
-lock makes the imports happen one after the other, and :func:`transformers` resolves the lazily-imported
-names the runner uses before it returns, so the module it hands out is complete.
+lock makes the imports happen one after the other, and :func:`transformers` / :func:`pipelines` resolve the
+lazily-imported names the runner uses before they return, so the module it hands out is complete.
 
 Nothing here is imported at module import time: Discover never pays for the runtime.
 """
@@ -17,8 +17,8 @@ from types import ModuleType
 _LOCK = threading.RLock()
 _READY: set[str] = set()
 
-# transformers' lazily-imported names that the runner, the checks and the warm-up use
-_TRANSFORMERS_NAMES = ("AutoConfig", "AutoTokenizer", "AutoModel", "pipeline")
+# transformers' lazily-imported names that the runner, the checks and the parameter count use
+_TRANSFORMERS_NAMES = ("AutoConfig", "AutoTokenizer", "AutoModel")
 
 
 def torch() -> ModuleType:
@@ -45,6 +45,19 @@ def transformers() -> ModuleType:
             from transformers.models.auto import modeling_auto  # noqa: F401 - the task checks' mappings
 
             _READY.add("transformers")
+    import transformers as t
+
+    return t
+
+
+def pipelines() -> ModuleType:
+    """:func:`transformers` with ``transformers.pipeline`` imported too (all of transformers.pipelines:
+    seconds more, so only for a run that uses a pipeline and for the warm-up), under the lock."""
+    if "pipelines" not in _READY:
+        with _LOCK:
+            t = transformers()
+            t.pipeline  # noqa: B018 - imports transformers.pipelines
+            _READY.add("pipelines")
     import transformers as t
 
     return t

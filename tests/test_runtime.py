@@ -30,7 +30,7 @@ def st():
     runtime.sentence_transformers().SentenceTransformer
 
 def pipe():
-    runtime.transformers().pipeline
+    runtime.pipelines().pipeline
 
 def auto():
     runtime.torch().ones(1)

@@ -49,7 +49,7 @@ def _sentence_transformers() -> None:
 def _pipelines() -> None:
     from lib import runtime
 
-    runtime.transformers()  # transformers.pipelines and the Auto classes, under the runtime's import lock
+    runtime.pipelines()  # transformers.pipelines and the Auto classes, under the runtime's import lock
     import torch
 
     with torch.inference_mode():  # torch's first kernels (thread pool, oneDNN) start once

@@ -382,6 +382,7 @@ def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) 
             and not Path(folder, "preprocessor_config.json").exists():
         raise LoadFailed("This image-to-text model ships no image processor, so it cannot be run.")
     model_kwargs = {k: v for k, v in mk.items() if k not in ("dtype", "trust_remote_code")}
+    runtime.pipelines()
     try:
         pipe = T.pipeline(pipeline_task, model=folder, device=device, dtype=tdtype, trust_remote_code=trc,
                           model_kwargs=model_kwargs)
