@@ -278,7 +278,6 @@ BUILD_LIMITS: dict[str, tuple[int, tuple[str, ...]]] = {
     "attention heads": (8_192, ("num_attention_heads", "n_head", "num_heads", "n_heads", "num_key_value_heads",
                                 "encoder_attention_heads", "decoder_attention_heads")),
     "experts": (8_192, _EXPERT_KEYS),
-    "positions": (16_777_216, ("max_position_embeddings", "n_positions")),
 }
 _LIMIT_OF = {key: (what, cap) for what, (cap, keys) in BUILD_LIMITS.items() for key in keys}
 
