@@ -11,7 +11,17 @@ from typing import Any
 from . import checks, loader
 from . import inputs as inputs_mod
 from .cache import ModelCache, shared_cache
-from .errors import BadInput, LoadRefused, ModelUnavailable, NotRunnable, RemoteCodeRefused, RunFailed, RunnerError
+from .errors import (
+    BadInput,
+    LoadFailed,
+    LoadRefused,
+    ModelUnavailable,
+    NotRunnable,
+    RemoteCodeRefused,
+    RunFailed,
+    RunnerError,
+    described,
+)
 from .result import LoadProgress, RunOptions, RunResult
 
 
@@ -102,7 +112,7 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
     if not facts.is_local:  # the cap holds before any download (and before the fit verdict)
         from lib.access import download_refusal
 
-        weights = any(f.endswith(_WEIGHT_FILES) for f in facts.files)
+        weights = any(f.endswith(checks.TORCH_WEIGHTS) for f in facts.files)
         too_big = download_refusal(facts.total_bytes if facts.total_bytes or not weights else None,
                                    access.max_download_bytes)
         if too_big:
@@ -111,6 +121,10 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
         from lib.access import REMOTE_CODE_OFF
 
         raise RemoteCodeRefused(REMOTE_CODE_OFF)  # not "allow remote code": this visitor cannot
+    no_weights = checks.weights_problem(facts.files, "This folder" if facts.source == model_id and facts.is_local
+                                        else model_id)
+    if no_weights:
+        raise LoadFailed(no_weights)  # before any download: the load could only fail
     check = checks.check_model(facts.config, spec, trust_remote_code=opts.trust_remote_code,
                                tags=facts.tags, is_sentence_transformers=facts.is_sentence_transformers)
     notices += list(check.notices)
@@ -145,9 +159,6 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
     # the load's own time (download + build), not the wait for its turn
     return Prepared(model_id, task, check.runner, entry.value, cached, 0.0 if cached else entry.load_s,
                     notices, facts.config)
-
-
-_WEIGHT_FILES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
 
 
 def _refuse_withheld(model_id: str, opts: RunOptions, access) -> None:
@@ -293,8 +304,8 @@ def execute(prep: Prepared, task: str, clean: list[dict[str, Any]], opts: RunOpt
         raise RunFailed("Ran out of memory during the run: try a shorter input, a smaller dtype or another "
                         "device.") from None
     except (ValueError, KeyError, IndexError, TypeError, RuntimeError) as e:
-        msg = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
-        raise RunFailed(f"The model failed on this input: {type(e).__name__}: {msg}") from None
+        why = described(e, f"running {prep.model_id} for {task}")
+        raise RunFailed(f"The model failed on this input: {why}") from None
     latency = time.perf_counter() - t0
     if on_cuda:
         peak, kind = int(torch.cuda.max_memory_allocated()), "cuda_max_allocated"

@@ -369,7 +369,10 @@ def resolve_model(text: str, access: policy.Access | None = None) -> ModelChoice
     except HubError as e:
         return ModelChoice(model, problem=str(e))
     except Exception as e:  # noqa: BLE001 - the Hub being odd must not break the page
-        return ModelChoice(model, None, None, f"Could not look up {model}: {type(e).__name__}")
+        from lib.logs import for_people, log_failure
+
+        log_failure(e, f"test-drive lookup of {model}")
+        return ModelChoice(model, None, None, f"Could not look up {for_people(model, 200)}.")
     return ModelChoice(model, details, details.pipeline_tag)
 
 
