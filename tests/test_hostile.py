@@ -48,7 +48,6 @@ def hostile_env(monkeypatch, hub_stub, tmp_path):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
     monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path / "data"))
-    hub_stub.allow_token(FAKE_TOKEN)
     cached.clear()
     yield monkeypatch
     cached.clear()
@@ -103,6 +102,8 @@ def clean(at: AppTest, *words: str) -> str:
     for bad in NEVER:
         assert bad not in text, f"{bad!r} on the page"
     assert not _HASH.search(said(at)), "a snapshot hash in a message"
+    for e in (*at.error, *at.warning, *at.info):
+        assert "](javascript:" not in e.value.lower(), f"a live link in {e.value[:200]!r}"
     words_said = said(at)
     for w in words:
         assert w.lower() in words_said, f"{w!r} not said; the page said: {words_said[:1500]}"
@@ -208,4 +209,108 @@ def test_public_playground_takes_no_server_path(public, params):
 
     at = open_page(PLAYGROUND, params)
     clean(at, HUB_IDS_ONLY)
+    discover_still_works()
+
+
+# ---- model ids the Hub knows something about ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def sentiment_folder(tiny_model):
+    return tiny_model("bert-sequence")
+
+
+@pytest.fixture
+def repos(hub_stub, sentiment_folder):
+    """A plain, a gated and a private copy of a tiny sentiment model on the Hub stand-in."""
+    info = {"pipeline_tag": "text-classification"}
+    hub_stub.add_repo("hubscout-test/hostile-open", sentiment_folder, info=info)
+    hub_stub.add_repo("hubscout-test/hostile-gated", sentiment_folder, info={**info, "gated": "manual"})
+    hub_stub.add_repo("hubscout-test/hostile-private", sentiment_folder, info={**info, "private": True})
+    return hub_stub
+
+
+@pytest.mark.parametrize("page", [MODEL, PLAYGROUND])
+@pytest.mark.parametrize("model,words", [
+    ("nobody/does-not-exist", ["no model nobody/does-not-exist"]),
+    ("hubscout-test/hostile-private", ["no model hubscout-test/hostile-private"]),
+])
+def test_missing_and_private_repos_on_a_public_instance(public, repos, page, model, words):
+    at = open_page(page, {"model": model})
+    clean(at, *words)
+    discover_still_works()
+
+
+@pytest.mark.parametrize("page", [MODEL, PLAYGROUND])
+def test_gated_repo_says_so_and_never_shows_the_token(repos, page):
+    at = open_page(page, {"model": "hubscout-test/hostile-gated"})
+    if page == MODEL:
+        clean(at, "gated", "token with access")
+    else:  # the Playground says so when Run asks for the files
+        clean(at)
+        at.button(key="pg_run").click().run()  # the page waits for the run's job
+        clean(at, "gated", "hf_token")
+    discover_still_works()
+
+
+# ---- Hub faults (the stand-in's fault layer) ------------------------------------------------------------
+FAULTS = [
+    (500, ["server error (500)"]),
+    (503, ["server error (503)"]),
+    (429, ["rate limit", "retry in 7 s"]),
+    (401, ["hf_token"]),
+    ("garbage", ["could not read"]),
+    ("garbage_shape", ["could not read"]),
+    ("reset", ["hub unreachable"]),
+]
+
+
+@pytest.mark.parametrize("fault,words", FAULTS, ids=lambda v: str(v) if not isinstance(v, list) else None)
+def test_model_page_when_the_hub_fails(repos, fault, words):
+    repos.set_fault(fault, "/api/models/hubscout-test/hostile-open")
+    at = open_page(MODEL, {"model": "hubscout-test/hostile-open"})
+    clean(at, *words)
+    repos.clear_faults()
+    discover_still_works()
+
+
+def test_model_page_when_the_hub_is_slow(repos, monkeypatch):
+    from lib.hub import policy
+
+    monkeypatch.setattr(policy, "current", lambda: policy.Policy(list_timeout=0.3, call_timeout=0.5))
+    repos.set_fault("slow", "/api/models/hubscout-test/hostile-open", delay=2.0)
+    at = open_page(MODEL, {"model": "hubscout-test/hostile-open"})
+    clean(at, "slower than")
+    repos.clear_faults()
+    discover_still_works()
+
+
+@pytest.mark.parametrize("fault,words", [*FAULTS, ("slow", ["slower than"])],
+                         ids=lambda v: str(v) if not isinstance(v, list) else None)
+def test_discover_live_only_when_the_hub_fails(hub_stub, hostile_env, fault, words):
+    hostile_env.setenv("HUBSCOUT_CATALOG", "live")
+    hostile_env.setenv("HUBSCOUT_LIVE_TIMEOUT", "0.3")
+    hub_stub.set_fault(fault, "/api/models", delay=1.5)
+    at = open_page(DISCOVER, {"task": "text-classification"})
+    clean(at, *words)
+    hub_stub.clear_faults()
+    discover_still_works()
+
+
+@pytest.mark.parametrize("fault", [500, 429, "garbage", "reset"], ids=str)
+def test_discover_auto_falls_back_to_the_snapshot(hub_stub, hostile_env, fault):
+    hostile_env.setenv("HUBSCOUT_LIVE_TIMEOUT", "0.3")
+    hub_stub.set_fault(fault, "/api/models")
+    at = open_page(DISCOVER, {"task": "text-classification"})
+    clean(at, "snapshot")
+    assert at.dataframe, "auto mode shows the snapshot's answer"
+    hub_stub.clear_faults()
+    discover_still_works()
+
+
+@pytest.mark.parametrize("fault,words", [(500, ["server error (500)"]), (429, ["rate limit"]),
+                                         ("garbage", ["could not read"])], ids=lambda v: None)
+def test_playground_when_the_hub_fails(repos, fault, words):
+    repos.set_fault(fault, "/api/models/hubscout-test/hostile-open")
+    at = open_page(PLAYGROUND, {"model": "hubscout-test/hostile-open"})
+    clean(at, *words)
+    repos.clear_faults()
     discover_still_works()

@@ -366,8 +366,8 @@ def resolve_model(text: str, access: policy.Access | None = None) -> ModelChoice
 
     try:
         details = _details(model)
-    except HubError as e:
-        return ModelChoice(model, problem=str(e))
+    except HubError as e:  # shown as markdown: the typed id must not become a link or emphasis
+        return ModelChoice(model, problem=fmt.md_escape(str(e)))
     except Exception as e:  # noqa: BLE001 - the Hub being odd must not break the page
         from lib.logs import for_people, log_failure
 
@@ -403,6 +403,10 @@ def task_picker(choice: ModelChoice) -> str:
     elif choice.details is not None:
         st.caption(f"Hub model · pipeline tag: {registry.display_name(choice.details.pipeline_tag)}"
                    if choice.details.pipeline_tag else "Hub model · no pipeline tag")
+        missing = getattr(choice.details, "missing", None) or []
+        if getattr(choice.details, "source", "live") == "offline" and missing:  # say why facts are missing
+            st.warning(f"{fmt.md_escape(missing[0])}: the task and size come from what is known without the "
+                       "Hub; pick the task yourself if it is wrong.", icon=":material/cloud_off:")
 
     st.query_params["model"] = choice.model
     st.query_params["task"] = task
