@@ -38,13 +38,30 @@ class ModelCheck:
 
 
 def read_config(folder: str | Path) -> dict:
+    """A folder's config.json as a dict; {} when it is missing, unreadable or not a JSON object
+    (:func:`config_problem` says which)."""
     p = Path(folder) / "config.json"
     if not p.exists():
         return {}
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
+
+
+def config_problem(folder: str | Path) -> str | None:
+    """Why a folder's config.json cannot be used (not readable, not JSON, not a JSON object), or None."""
+    p = Path(folder) / "config.json"
+    if not p.exists():
+        return None
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return "config.json cannot be read"
+    except ValueError:
+        return "config.json is not valid JSON"
+    return None if isinstance(data, dict) else "config.json does not hold a JSON object"
 
 
 def check_model(config: dict, spec: TaskSpec, *, trust_remote_code: bool = False,

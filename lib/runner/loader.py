@@ -136,12 +136,15 @@ def _hub_config(model: str, revision: str | None, token: str | None, files: list
 def _folder_facts(path: Path) -> RepoFacts:
     from lib import local_models
 
-    from .checks import read_config
+    from .checks import config_problem, read_config
 
     try:
         files = local_models.folder_files(path)  # bounded: never walks a huge tree
     except local_models.FolderProblem as e:
         raise ModelUnavailable(str(e), kind="not_found") from None
+    problem = config_problem(path)
+    if problem:
+        raise LoadFailed(f"This folder's {problem}, so the model cannot be loaded.")
     sizes = 0
     for f in files:
         try:
