@@ -504,3 +504,171 @@ def test_streamlit_error_details_are_off_on_a_public_instance(hostile_env):
     hostile_env.setenv("HUBSCOUT_PUBLIC", "0")
     clean(open_page(DISCOVER, {"task": "text-classification"}))
     assert config.get_option("client.showErrorDetails") == before != "none"
+
+
+# ---- secrets -------------------------------------------------------------------------------------------
+@pytest.fixture
+def leaky_repo(hub_stub, sentiment_folder, tmp_path):
+    """A repo whose own code raises an error carrying the server's HF_TOKEN (defect 1's attack)."""
+    folder = tmp_path / "leaky"
+    shutil.copytree(sentiment_folder, folder)
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg["auto_map"] = {"AutoModelForSequenceClassification": "modeling_leak.Leak",
+                       "AutoConfig": "modeling_leak.LeakConfig"}
+    (folder / "config.json").write_text(json.dumps(cfg))
+    (folder / "modeling_leak.py").write_text(
+        "import os\nraise RuntimeError('token=' + str(os.environ.get('HF_TOKEN')) + ' at /root/.cache/x')\n")
+    hub_stub.add_repo("hubscout-test/hostile-leaky", folder, info={"pipeline_tag": "text-classification"})
+    return "hubscout-test/hostile-leaky"
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+
+@pytest.mark.parametrize("server_token", [FAKE_TOKEN, "correct horse battery staple 42"],
+                         ids=["hf-shaped", "any-shape"])
+def test_model_code_that_raises_the_token_never_shows_it(hostile_env, hub_stub, leaky_repo, server_token):
+    """Defect 1, the secret half: even locally, with the model's code allowed, neither the page nor the
+    server log carries HF_TOKEN (whatever its shape); the log keeps the detail, redacted."""
+    from lib.logs import logger
+
+    hostile_env.setenv("HF_TOKEN", server_token)
+    records = _Records()
+    logger().addHandler(records)
+    try:
+        at = open_page(PLAYGROUND, {"model": leaky_repo, "task": "text-classification"})
+        clean(at)
+        at.checkbox(key="pg_trust").check().run()
+        at.button(key="pg_run").click().run()
+        text = clean(at, "model failed to load")
+    finally:
+        logger().removeHandler(records)
+    assert server_token not in page_text(at) and server_token.lower() not in text
+    log = "\n".join(records.lines)
+    assert "RuntimeError" in log and "Traceback" in log, "the server log keeps the full detail"
+    assert server_token not in log and "[redacted]" in log
+    discover_still_works()
+
+
+def test_the_redacting_handler_scrubs_messages_arguments_and_tracebacks(hostile_env, capsys):
+    from lib import logs
+
+    logs.configure()
+    handler = logs._HANDLER
+    stream = handler.setStream(__import__("io").StringIO())
+    try:
+        try:
+            raise ValueError(f"boom with {FAKE_TOKEN}")
+        except ValueError:
+            logs.logger("test").exception("failed for %s with Bearer %s", FAKE_TOKEN, "abcdefgh12345678")
+        out = handler.stream.getvalue()
+    finally:
+        handler.setStream(stream)
+    assert "failed for [redacted] with Bearer [redacted]" in out
+    assert "ValueError: boom with [redacted]" in out and FAKE_TOKEN not in out
+
+
+# ---- card rendering ----------------------------------------------------------------------------------
+CARDS = {
+    "script": f"# Card\n\n{SCRIPT}\n\ntext after",
+    "iframe": '<iframe src="https://evil.example/"></iframe>\n\n<object data="x.swf"></object>',
+    "js_link": "[click me](javascript:alert(1)) and [again](  JaVaScRiPt:alert(2))",
+    "js_autolink": "<javascript:alert(1)> and <a href=\"javascript:alert(3)\">x</a>",
+    "entity_js": "[x](jav&#x61;script:alert(1)) [y](&#106;avascript:alert(1))",
+    "data_uri": "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==) ![i](data:image/svg+xml,<svg onload=alert(1)>)",
+    "handlers": '<img src=x onerror="alert(1)"> <div onmouseover="alert(2)">hover</div>',
+    "nested": "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    "huge": ("A" * 1000 + "\n") * 1200 + SCRIPT,
+}
+
+
+@pytest.mark.parametrize("kind", list(CARDS))
+def test_hostile_model_cards_render_as_text(hub_stub, sentiment_folder, tmp_path, kind):
+    folder = tmp_path / "card"
+    shutil.copytree(sentiment_folder, folder)
+    (folder / "README.md").write_text("---\nlicense: mit\n---\n" + CARDS[kind])
+    hub_stub.add_repo("hubscout-test/hostile-card", folder, info={"pipeline_tag": "text-classification"})
+    at = open_page(MODEL, {"model": "hubscout-test/hostile-card"})
+    clean(at)
+    card = next(e for e in at.expander if e.label.startswith("Model card"))
+    body = "\n".join(m.value for m in card.markdown)
+    assert all(not m.proto.allow_html for m in card.markdown)
+    lowered = body.lower().replace("\\", "")
+    for bad in ("<script", "<iframe", "<object", "javascript:", "jav&#x61;script", "&#106;avascript",
+                "data:text/html", "onerror=", "onload=", "onmouseover="):
+        assert bad not in lowered, f"{bad!r} in the card: {body[:500]!r}"
+    discover_still_works()
+
+
+# ---- what a message for people may carry (lib.logs.for_people, lib.hub.auth.redact) --------------------
+@pytest.mark.parametrize("raw,kept,gone", [
+    ("ValueError: Could not load model /root/.cache/huggingface/hub/models--org--name/snapshots/"
+     "9ae3c0ffee0123456789abcdef0123456789abcd with any of the following classes: (<class "
+     "'transformers.models.auto.modeling_auto.AutoModelForSequenceClassification'>,)",
+     ["Could not load model org/name", "AutoModelForSequenceClassification"],
+     ["ValueError", "/root", "snapshots", "9ae3c0ffee0123456789", "<class"]),
+    ("OSError: [Errno 13] Permission denied: '/home/alice/models/bert/config.json'",
+     ["Permission denied", "config.json"], ["Errno", "/home/alice", "OSError"]),
+    ("C:\\Users\\bob\\models\\x.bin is broken", ["x.bin is broken"], ["C:\\", "Users"]),
+    ("failed at <lib.Thing object at 0x7f12deadbeef> with token=hf_abcdefghijklmnop1234",
+     ["failed", "Thing", "[redacted]"], ["0x7f12", "hf_abcdefghijklmnop1234"]),
+    ("Traceback (most recent call last):\n  File \"/x/y.py\", line 1\nRuntimeError: boom",
+     ["internal error"], ["Traceback", "/x/y.py"]),
+    ("see https://huggingface.co/docs/x and a/b and 3/4", ["https://huggingface.co/docs/x", "a/b", "3/4"], []),
+])
+def test_for_people_keeps_the_meaning_and_drops_the_internals(raw, kept, gone):
+    from lib.logs import for_people
+
+    out = for_people(raw)
+    for k in kept:
+        assert k in out, (k, out)
+    for g in gone:
+        assert g not in out, (g, out)
+
+
+@pytest.mark.parametrize("raw,secret", [
+    ("token hf_AbCdEfGhIjKlMnOpQrStUv0123 leaked", "hf_AbCdEfGhIjKlMnOpQrStUv0123"),
+    ("org token api_org_AbCdEfGhIjKlMnOp", "api_org_AbCdEfGhIjKlMnOp"),
+    ("Authorization: Bearer abc.def-ghijklmnop", "abc.def-ghijklmnop"),
+    ('{"password": "hunter2hunter2"}', "hunter2hunter2"),
+    ("url?access_token=zzzzzzzzzzzz&x=1", "zzzzzzzzzzzz"),
+    ("github ghp_0123456789abcdefABCDEF0123", "ghp_0123456789abcdefABCDEF0123"),
+    ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+     "eyJhbGciOiJIUzI1NiJ9"),
+    (f"the server's own {FAKE_TOKEN}", FAKE_TOKEN),
+])
+def test_redact_removes_token_shaped_strings(raw, secret):
+    from lib.hub.auth import REDACTED, redact
+
+    out = redact(raw)
+    assert secret not in out and REDACTED in out
+
+
+def test_redact_keeps_commit_hashes_and_model_ids():
+    from lib.hub.auth import redact
+
+    text = "commit 9ae3c0ffee0123456789abcdef0123456789abcd of Qwen/Qwen2.5-0.5B-Instruct, 512 tokens"
+    assert redact(text) == text
+
+
+def test_the_runner_refuses_a_repo_without_weights_before_downloading(hub_stub, tmp_path, sentiment_folder):
+    """Defect 13 at the runner: a clear reason, no download of the rest, nothing internal in it."""
+    from lib.runner import api
+    from lib.runner.cache import ModelCache
+    from lib.runner.errors import LoadFailed
+    from lib.runner.result import RunOptions
+
+    folder = _folder("no_weights", tmp_path, sentiment_folder)
+    hub_stub.add_repo("hubscout-test/no-weights-api", folder, info={"pipeline_tag": "text-classification"})
+    with pytest.raises(LoadFailed) as err:
+        api.prepare("hubscout-test/no-weights-api", "text-classification", RunOptions(),
+                    cache=ModelCache(budget_bytes=10**9))
+    assert str(err.value).startswith("hubscout-test/no-weights-api has no model weights")
+    fetched = {r.path.rsplit("/", 1)[-1] for r in hub_stub.requests_to("/hubscout-test/no-weights-api/resolve")}
+    assert fetched <= {"config.json"}, f"only config.json is read before the refusal, not {fetched}"
