@@ -363,7 +363,7 @@ def _folder(kind: str, base: Path, sentiment: Path) -> Path:
     ("link_to_etc", False, ["not a model folder"]),
     ("dangling_link", False, ["not a model folder"]),
     ("no_weights", True, ["model failed to load", "no model weights"]),
-    ("only_tf_weights", True, ["model failed to load", "only tensorflow weights"]),
+    ("only_tf_weights", True, ["model failed to load", "only tensorflow (keras) weights"]),
     ("garbage_weights", True, ["model failed to load"]),
     ("config_not_json", True, ["config.json is not valid json"]),
     ("config_a_list", True, ["config.json does not hold a json object"]),

@@ -104,20 +104,24 @@ def check_model(config: dict, spec: TaskSpec, *, trust_remote_code: bool = False
     return ModelCheck(runner, archs, model_type, remote)
 
 
-#: Weight files transformers 5 loads (PyTorch: safetensors, or pickle through the weights-only loader).
-TORCH_WEIGHTS = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
-_OTHER_WEIGHTS = {".h5": "TensorFlow", ".msgpack": "Flax", ".gguf": "GGUF", ".onnx": "ONNX", ".tflite": "TFLite",
-                  ".mlmodel": "Core ML", ".ot": "Rust (tch)"}
+
+#: Weight kinds (:func:`lib.hub.normalize.weight_file_kind`) transformers 5 loads here.
+TORCH_WEIGHT_KINDS = ("safetensors", "pickle")
+_KIND_NAMES = {"gguf": "GGUF", "onnx": "ONNX", "keras": "TensorFlow (Keras)", "flax": "Flax", "tflite": "TFLite"}
 
 
 def weights_problem(files: list[str], source: str) -> str | None:
     """Why ``source`` cannot be loaded for want of weights (none at all, or only formats transformers 5 does
     not read), or None. An empty file list (unknown) is no problem: the load itself then decides."""
-    if not files or any(f.endswith(TORCH_WEIGHTS) for f in files):
+    from lib.hub.normalize import weight_formats
+
+    if not files:
         return None
-    others = sorted({name for f in files for ext, name in _OTHER_WEIGHTS.items() if f.endswith(ext)})
-    if others:
-        return (f"{source} ships only {' / '.join(others)} weights; transformers here loads PyTorch weights "
-                "(.safetensors or .bin), so it cannot be run in place.")
+    kinds = weight_formats(files)
+    if any(k in TORCH_WEIGHT_KINDS for k in kinds):
+        return None
+    if kinds:
+        return (f"{source} ships only {' / '.join(_KIND_NAMES.get(k, k) for k in kinds)} weights; transformers "
+                "here loads PyTorch weights (.safetensors or .bin), so it cannot be run in place.")
     return (f"{source} has no model weights (no .safetensors or .bin file), so there is nothing to load: "
             "it may hold only a configuration, a tokenizer or an adapter.")
