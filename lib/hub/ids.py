@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from lib.format import shown_value
 from lib.hub.errors import HubError
 
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$")
@@ -18,17 +18,7 @@ def validate_model_id(model_id: str) -> str:
         mid = mid[len(HUB_PREFIX):].strip("/")
     if not mid or not _REPO_ID.match(mid) or ".." in mid or "--" in mid or mid.endswith((".", "-")):
         raise HubError(
-            f"“{shown_text(model_id)}” is not a valid Hub model id: use owner/name with letters, digits, "
+            f"“{shown_value(model_id)}” is not a valid Hub model id: use owner/name with letters, digits, "
             "'-', '_' or '.' (for example Qwen/Qwen2.5-0.5B-Instruct).", "invalid_id")
     return mid
 
-
-def shown_text(text: str | None, limit: int = 80) -> str:
-    """``text`` as a message may echo it back: control and direction characters (NUL, U+202E …) made
-    visible as ``\\x…`` escapes, at most ``limit`` characters (a 10 KB value is not echoed whole)."""
-    text = str(text or "")
-    cut = len(text) > limit
-    text = text[:limit]
-    out = "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch == " "
-                  else ch.encode("unicode_escape").decode("ascii") for ch in text)
-    return out + ("…" if cut else "")
