@@ -18,10 +18,12 @@ __all__ = ["LOGGER_NAME", "configure", "logger", "for_people", "log_failure", "R
 LOGGER_NAME = "hubscout"
 MAX_PEOPLE_CHARS = 300
 
-# a Hub cache path: .../models--owner--name[/snapshots/<sha>][/file] -> owner/name[/file]
-_HUB_CACHE = re.compile(
-    r"(?:[A-Za-z]:)?[^\s'\"`()\[\]{}<>,;]*?models--([A-Za-z0-9_.\-]+?)--([A-Za-z0-9_.\-]+)"
-    r"(?:[/\\](?:snapshots|blobs|refs)(?:[/\\][0-9a-fA-F]{7,64})?)?((?:[/\\][^\s'\"`()\[\]{}<>,;]+)*)")
+# a Hub cache path: .../models--owner--name[/snapshots/<sha>][/file] -> owner/name[/file]; the folders
+# before "models--" are found by a walk to the left (:func:`_hub_cache_paths`), so the work stays linear
+_PART = r"[A-Za-z0-9_.]+(?:-[A-Za-z0-9_.]+)*"
+_HUB_CACHE = re.compile(rf"models--({_PART})--({_PART})(?:[/\\](?:snapshots|blobs|refs)(?:[/\\][0-9a-fA-F]{{7,64}})?)?"
+                        r"((?:[/\\][^\s'\"`()\[\]{}<>,;/\\]+)*)")
+_PATH_STOP = frozenset(" \t\r\n'\"`()[]{}<>,;")
 _CLASS_REPR = re.compile(r"<(?:class|enum|module|function|built-in function|bound method) '?([\w.<>]+?)'?"
                          r"(?: (?:from|at|of) [^>]*)?>")
 _OBJECT_REPR = re.compile(r"<([\w.]+) object at 0x[0-9a-fA-F]+>")
@@ -29,9 +31,24 @@ _ADDRESS = re.compile(r"\s*\bat 0x[0-9a-fA-F]{6,}")
 _ERRNO = re.compile(r"\[(?:Errno|WinError) -?\d+\]\s*")
 # an absolute or home-relative path (not the path part of a URL): its last component is kept
 _PATH = re.compile(r"(?<![\w.:/\\~-])(?:~[\w.\-]*|[A-Za-z]:)?(?:[/\\][^\s'\"`()\[\]{}<>,;:/\\]+)+[/\\]?"
-                   r"|(?<![\w.:/\\~-])~(?=[/\\\s'\"]|$)")
+                   r"|(?<![\w.:/\\~-])~(?=[/\\'\"]|$)")
 _HASH = re.compile(r"\b([0-9a-f]{7})[0-9a-f]{33}(?:[0-9a-f]{24})?\b")
 _TYPE_PREFIX = re.compile(r"(?:^|(?<=: ))(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit):\s+")
+
+
+def _hub_cache_paths(text: str) -> str:
+    """Each Hub cache path as its repo id (and the file inside the repo, if any)."""
+    out: list[str] = []
+    pos = 0
+    for m in _HUB_CACHE.finditer(text):
+        start = m.start()
+        while start > pos and text[start - 1] not in _PATH_STOP:  # the cache folders before it
+            start -= 1
+        out.append(text[pos:start])
+        out.append(f"{m.group(1)}/{m.group(2)}" + (m.group(3) or "").replace("\\", "/"))
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _last_part(match: re.Match) -> str:
@@ -52,7 +69,7 @@ def for_people(text: object, limit: int | None = MAX_PEOPLE_CHARS) -> str:
     out = redact(text)
     if "Traceback (most recent call last)" in out:
         out = out.split("Traceback (most recent call last)")[0].strip() or "An internal error occurred."
-    out = _HUB_CACHE.sub(lambda m: f"{m.group(1)}/{m.group(2)}" + (m.group(3) or "").replace("\\", "/"), out)
+    out = _hub_cache_paths(out)
     out = _CLASS_REPR.sub(lambda m: m.group(1).rsplit(".", 1)[-1], out)
     out = _OBJECT_REPR.sub(lambda m: m.group(1).rsplit(".", 1)[-1], out)
     out = _ADDRESS.sub("", out)
