@@ -2,7 +2,8 @@
 
 The card arrives without its YAML front matter: the Hub gateway reads it with huggingface_hub's
 ``ModelCard`` (which splits metadata from text). This module only sanitises that text: HTML tags
-go (their text stays; links become Markdown links, images become links), headings move two levels
+go (their text stays; links become Markdown links, images become links; a link to anything but http(s),
+mailto or a relative path keeps its text only), headings move two levels
 down (the card sits inside the page), code is left untouched, and the result is cut at
 :data:`CARD_MAX_CHARS`.
 
@@ -122,7 +123,41 @@ def _plain_tags(text: str, links: bool) -> str:
 def _clean_prose(text: str) -> str:
     text = _strip_html(text)
     # Remote images would be fetched by the browser (and fail offline): link to them instead.
-    return _MD_IMAGE.sub(lambda m: f"[image: {m.group(1) or 'picture'}]({m.group(2)})", text)
+    text = _MD_IMAGE.sub(lambda m: f"[image: {m.group(1) or 'picture'}]({m.group(2)})", text)
+    return _safe_links(text)
+
+
+# Links whose target is not http(s) / mailto / relative (javascript:, data:, vbscript:, file: …) lose
+# their target, written plainly or hidden behind HTML entities and blanks (Markdown decodes entities in
+# link targets; browsers drop tabs and newlines in a scheme). Linear patterns: no nested repetition.
+_MD_LINK = re.compile(r"\[([^\[\]\n]*)\]\(([^()\n]*(?:\([^()\n]*\)[^()\n]*)*)\)")
+_LINK_DEF = re.compile(r"^([ \t]{0,3}\[[^\[\]\n]+\]:[ \t]*)(\S+)", re.M)
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\s]*)>")
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/?])")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def _unsafe_target(target: str) -> bool:
+    import html
+
+    plain = re.sub(r"[\x00-\x20\x7f]+", "", html.unescape(html.unescape(target))).lower()
+    m = _SCHEME.match(plain.lstrip("<"))
+    return m is not None and m.group(1) not in _SAFE_SCHEMES
+
+
+def _safe_links(text: str) -> str:
+    """Links to anything but http(s), mailto or a relative path keep their text only; HTML the tag
+    stripper left behind (``<scr<script>ipt>`` once its inner tag went) is shown as text."""
+    if "(" in text:
+        text = _MD_LINK.sub(lambda m: m.group(1) if _unsafe_target(m.group(2)) else m.group(0), text)
+    if "]:" in text:
+        text = _LINK_DEF.sub(lambda m: m.group(1) + "#" if _unsafe_target(m.group(2)) else m.group(0), text)
+    if "<" in text:
+        text = _AUTOLINK.sub(lambda m: "[link removed]" if _unsafe_target(m.group(1))
+                             else f"[{m.group(1)}]({m.group(1)})", text)
+        text = _TAG_OPEN.sub("&lt;", text)
+    return text
 
 
 def _cut_input(text: str) -> tuple[str, bool]:

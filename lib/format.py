@@ -66,6 +66,24 @@ def gb(n: int | float | None) -> float | None:
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#|~$!])")
 
 
+def shown_value(text: object, limit: int = 80) -> str:
+    """A value someone typed or linked, as a message may echo it: control and direction characters (NUL,
+    U+202E …) made visible as ``\\x…`` escapes, at most ``limit`` characters (``…`` when cut)."""
+    import unicodedata
+
+    text = str(text if text is not None else "")
+    cut = len(text) > limit
+    out = "".join(ch if ch == " " or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+                  else ch.encode("unicode_escape").decode("ascii") for ch in text[:limit])
+    return out + ("…" if cut else "")
+
+
+def md_code(text: object, limit: int = 30) -> str:
+    """A value shown literally inside Streamlit markdown as inline code (never a link, emphasis or HTML),
+    cut at ``limit`` characters."""
+    return "`" + shown_value(text, limit).replace("`", "'") + "`"
+
+
 def md_escape(text: object) -> str:
     """Text shown literally inside Streamlit markdown (no emphasis, links, HTML or LaTeX)."""
     return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")

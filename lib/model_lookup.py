@@ -40,7 +40,10 @@ def lookup(model_id: str, offline: bool = False) -> ModelLookup:
     except HubError as e:
         return ModelLookup(model_id, error=e.message, error_kind=e.kind)
     except Exception as e:  # noqa: BLE001 - the page shows a message, never a traceback
-        return ModelLookup(model_id, error=f"Could not load {model_id}: {type(e).__name__}: {e}", error_kind="error")
+        from lib.logs import for_people, log_failure
+
+        log_failure(e, f"model page lookup of {model_id}")
+        return ModelLookup(model_id, error=f"Could not load {model_id}: {for_people(str(e), 200)}", error_kind="error")
     config, note = None, None
     has_config = any(f.path == "config.json" for f in details.files)
     if has_config or details.source == "offline":

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
+from lib.format import md_code
 from lib.hub.normalize import license_value
 
 Sort = Literal["downloads", "likes", "trending", "created", "modified"]
@@ -39,8 +40,8 @@ def _count(value: int | None) -> int | None:
 
 
 def _shown(raw: str) -> str:
-    """A value from a link as a message shows it: quoted, at most 30 characters."""
-    return repr(raw if len(raw) <= 30 else raw[:30] + "…")
+    """A value from a link as a message shows it: inline code (never a live link), at most 30 characters."""
+    return md_code(raw, 30)
 
 
 @dataclass(frozen=True)

@@ -64,11 +64,14 @@ def current_snapshot():
     if p is None:
         _snapshot_problem = None
         return SnapshotCatalog.embedded()
-    path = str(p)
+    from lib.logs import for_people, log_failure
+
+    path = p.name  # shown in the sidebar, to every visitor: never the server's folders
     try:
         stat = p.stat()
     except OSError as e:
-        _snapshot_problem = f"HUBSCOUT_SNAPSHOT_FILE={path} cannot be read ({e.strerror or e})."
+        log_failure(e, "HUBSCOUT_SNAPSHOT_FILE")
+        _snapshot_problem = f"HUBSCOUT_SNAPSHOT_FILE={path} cannot be read ({for_people(e.strerror or e, 200)})."
         return SnapshotCatalog.embedded()
     key = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
     with _snapshot_lock:
@@ -79,7 +82,9 @@ def current_snapshot():
         try:
             catalog = SnapshotCatalog.from_file(p)
         except ValueError as e:
-            _snapshot_problem, _failed_key = f"HUBSCOUT_SNAPSHOT_FILE={path} could not be loaded: {e}", key
+            log_failure(e, "HUBSCOUT_SNAPSHOT_FILE")
+            _snapshot_problem = f"HUBSCOUT_SNAPSHOT_FILE={path} could not be loaded: {for_people(e, 200)}"
+            _failed_key = key
             return SnapshotCatalog.embedded()
         _user_snapshot, _snapshot_problem = (key, catalog), None
         return catalog

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from lib.format import shown_value
 from lib.hub.errors import HubError
 
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$")
@@ -17,6 +18,7 @@ def validate_model_id(model_id: str) -> str:
         mid = mid[len(HUB_PREFIX):].strip("/")
     if not mid or not _REPO_ID.match(mid) or ".." in mid or "--" in mid or mid.endswith((".", "-")):
         raise HubError(
-            f"“{model_id}” is not a valid Hub model id: use owner/name with letters, digits, "
+            f"“{shown_value(model_id)}” is not a valid Hub model id: use owner/name with letters, digits, "
             "'-', '_' or '.' (for example Qwen/Qwen2.5-0.5B-Instruct).", "invalid_id")
     return mid
+

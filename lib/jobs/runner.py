@@ -120,13 +120,16 @@ class JobRunner:
         try:
             _run_job(job)
         except Exception as e:  # noqa: BLE001 - a job never dies with a traceback
-            job.error_title, job.error_message = "Run failed", f"Unexpected error: {type(e).__name__}: {str(e)[:300]}"
+            job.error_title, job.error_message = "Run failed", f"Unexpected error: {_short(e, job)}"
             job._finish(FAILED, job.error_title)
 
 
-def _short(e: BaseException) -> str:
-    text = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
-    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+def _short(e: BaseException, job: Job) -> str:
+    """What people see of an unexpected error (no paths, class reprs, type names or tokens); the server log
+    gets it in full, redacted."""
+    from lib.runner.errors import described
+
+    return described(e, f"job {job.model} / {job.task}")
 
 
 def _chunks(seq: list[int], size: int) -> Iterable[list[int]]:
@@ -155,7 +158,7 @@ def _run_job(job: Job) -> None:
         except RunnerError as e:
             _item_error(job, i, e.title, str(e))
         except Exception as e:  # noqa: BLE001 - an odd input must not stop the others
-            _item_error(job, i, "Check the input", _short(e))
+            _item_error(job, i, "Check the input", _short(e, job))
     if n and not valid:
         job._finish(DONE, f"None of the {n} inputs could be run")
         return
@@ -213,7 +216,7 @@ def _run_job(job: Job) -> None:
                         break
                     peak, busy = _one(job, prep, i, peak, busy)
         except Exception as e:  # noqa: BLE001 - never a traceback
-            message = _drop_if_broken(job, prep, f"Unexpected error: {_short(e)}")
+            message = _drop_if_broken(job, prep, f"Unexpected error: {_short(e, job)}")
             for i in chunk:
                 _item_error(job, i, "Run failed", message)
         else:
@@ -255,7 +258,7 @@ def _one(job: Job, prep: Any, i: int, peak, busy: float):
         _item_error(job, i, e.title, _drop_if_broken(job, prep, str(e)))
         return peak, busy
     except Exception as e:  # noqa: BLE001
-        _item_error(job, i, "Run failed", _drop_if_broken(job, prep, f"Unexpected error: {_short(e)}"))
+        _item_error(job, i, "Run failed", _drop_if_broken(job, prep, f"Unexpected error: {_short(e, job)}"))
         return peak, busy
     it = job.items[i]
     (it.output, notices), it.latency_s, it.status = ex.outputs[0], ex.latency_s, "ok"
@@ -315,7 +318,7 @@ def _hood(job: Job) -> None:
     except RunnerError as e:
         job.hood_error = str(e)
     except Exception as e:  # noqa: BLE001 - the view is optional
-        job.hood_error = _short(e)[:250]
+        job.hood_error = _short(e, job)[:250]
 
 
 _DEFAULT: JobRunner | None = None

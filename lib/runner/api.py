@@ -11,7 +11,17 @@ from typing import Any
 from . import checks, loader
 from . import inputs as inputs_mod
 from .cache import ModelCache, shared_cache
-from .errors import BadInput, LoadRefused, ModelUnavailable, NotRunnable, RemoteCodeRefused, RunFailed, RunnerError
+from .errors import (
+    BadInput,
+    LoadFailed,
+    LoadRefused,
+    ModelUnavailable,
+    NotRunnable,
+    RemoteCodeRefused,
+    RunFailed,
+    RunnerError,
+    described,
+)
 from .result import LoadProgress, RunOptions, RunResult
 
 
@@ -109,6 +119,10 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
         from lib.access import REMOTE_CODE_OFF
 
         raise RemoteCodeRefused(REMOTE_CODE_OFF)  # not "allow remote code": this visitor cannot
+    no_weights = checks.weights_problem(facts.files, "This folder" if facts.source == model_id and facts.is_local
+                                        else model_id)
+    if no_weights:
+        raise LoadFailed(no_weights)  # before any download: the load could only fail
     check = checks.check_model(facts.config, spec, trust_remote_code=opts.trust_remote_code,
                                tags=facts.tags, is_sentence_transformers=facts.is_sentence_transformers)
     notices += list(check.notices)
@@ -288,8 +302,8 @@ def execute(prep: Prepared, task: str, clean: list[dict[str, Any]], opts: RunOpt
         raise RunFailed("Ran out of memory during the run: try a shorter input, a smaller dtype or another "
                         "device.") from None
     except (ValueError, KeyError, IndexError, TypeError, RuntimeError) as e:
-        msg = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
-        raise RunFailed(f"The model failed on this input: {type(e).__name__}: {msg}") from None
+        why = described(e, f"running {prep.model_id} for {task}")
+        raise RunFailed(f"The model failed on this input: {why}") from None
     latency = time.perf_counter() - t0
     if on_cuda:
         peak, kind = int(torch.cuda.max_memory_allocated()), "cuda_max_allocated"

@@ -38,13 +38,16 @@ class ModelCheck:
 
 
 def read_config(folder: str | Path) -> dict:
+    """A folder's config.json as a dict; {} when it is missing, unreadable or not a JSON object
+    (the loader says which: :func:`lib.hub.gateway.read_config_file`)."""
     p = Path(folder) / "config.json"
     if not p.exists():
         return {}
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
+        data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def check_model(config: dict, spec: TaskSpec, *, trust_remote_code: bool = False,
@@ -90,3 +93,26 @@ def check_model(config: dict, spec: TaskSpec, *, trust_remote_code: bool = False
     if reason is not None:
         raise TaskMismatch(reason)
     return ModelCheck(runner, archs, model_type, remote)
+
+
+
+#: Weight kinds (:func:`lib.hub.normalize.weight_file_kind`) transformers 5 loads here.
+TORCH_WEIGHT_KINDS = ("safetensors", "pickle")
+_KIND_NAMES = {"gguf": "GGUF", "onnx": "ONNX", "keras": "TensorFlow (Keras)", "flax": "Flax", "tflite": "TFLite"}
+
+
+def weights_problem(files: list[str], source: str) -> str | None:
+    """Why ``source`` cannot be loaded for want of weights (none at all, or only formats transformers 5 does
+    not read), or None. An empty file list (unknown) is no problem: the load itself then decides."""
+    from lib.hub.normalize import weight_formats
+
+    if not files:
+        return None
+    kinds = weight_formats(files)
+    if any(k in TORCH_WEIGHT_KINDS for k in kinds):
+        return None
+    if kinds:
+        return (f"{source} ships only {' / '.join(_KIND_NAMES.get(k, k) for k in kinds)} weights; transformers "
+                "here loads PyTorch weights (.safetensors or .bin), so it cannot be run in place.")
+    return (f"{source} has no model weights (no .safetensors or .bin file), so there is nothing to load: "
+            "it may hold only a configuration, a tokenizer or an adapter.")

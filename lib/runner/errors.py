@@ -1,5 +1,28 @@
-"""Typed runner errors. Every message is user-facing: the UI shows ``str(err)`` as is."""
+"""Typed runner errors. Every message is user-facing: the UI shows ``str(err)`` as is.
+
+A message is made fit for people when the error is built (:func:`lib.logs.for_people`): whatever text
+an exception from transformers, torch, the file system or a model's own code carried, a page never
+shows a server path, a snapshot hash, a class repr, an ``Errno`` or a token. :func:`described` turns
+any other exception into such a text and logs its full detail (redacted) on the server.
+"""
 from __future__ import annotations
+
+from lib.logs import for_people, log_failure
+
+__all__ = ["RunnerError", "NotRunnable", "TaskMismatch", "RemoteCodeRefused", "LoadRefused", "LoadTimeout",
+           "ModelUnavailable", "LoadFailed", "BadInput", "RunFailed", "DeviceUnavailable", "described"]
+
+#: The longest message a runner error keeps (a designed message is far shorter).
+MAX_MESSAGE_CHARS = 1200
+
+
+def described(err: BaseException, context: str, limit: int = 300) -> str:
+    """A short text for people about ``err`` (its first line, cleaned: no paths, class reprs, type
+    names or tokens); the full detail with its traceback goes to the server log under ``context``."""
+    log_failure(err, context, "runner")
+    text = str(err).strip()
+    first = text.splitlines()[0] if text else ""
+    return for_people(first, limit) or "an internal error (the details are in the server log)"
 
 
 class RunnerError(Exception):
@@ -8,6 +31,7 @@ class RunnerError(Exception):
     title = "The model could not be run"
 
     def __init__(self, message: str):
+        message = for_people(message, MAX_MESSAGE_CHARS)
         super().__init__(message)
         self.message = message
 

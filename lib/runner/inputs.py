@@ -87,7 +87,9 @@ def load_image(raw: Any):
             img.load()
         except BadInput:
             raise
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        except Image.DecompressionBombError:  # PIL refuses the header's size before we could measure it
+            raise BadInput("The image has too many pixels (limit 40 megapixels).") from None
+        except (UnidentifiedImageError, OSError, ValueError):
             raise BadInput("This file is not an image Hub Scout can read (use PNG, JPEG, WebP, GIF or BMP).") from None
     return img.convert("RGB") if img.mode != "RGB" else img
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import LoadFailed, ModelUnavailable
+from .errors import LoadFailed, ModelUnavailable, described
 from .result import LoadProgress
 
 ProgressFn = Callable[[LoadProgress], None]
@@ -199,11 +199,6 @@ def _wanted(files: list[str], has_safetensors: bool) -> list[str]:
     return [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in ignore)]
 
 
-def _short(e: BaseException) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return text[:200]
-
-
 def download(facts: RepoFacts, token: str | None = None, progress: ProgressFn | None = None) -> str:
     """Local folder for ``facts`` (downloads from the Hub with byte progress when needed)."""
     if facts.is_local:
@@ -294,7 +289,7 @@ def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype
         raise
     except Exception as e:
         raise LoadFailed(f"transformers could not load this model for {pipeline_task or runner}: "
-                         f"{type(e).__name__}: {_short(e)}") from None
+                         f"{described(e, f'loading {folder} for {pipeline_task or runner}', 200)}") from None
     target = loaded.pipe.model if loaded.pipe is not None else loaded.model
     target.eval()
     problem = dtype_problem(target, tdtype)

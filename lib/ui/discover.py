@@ -117,9 +117,10 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
         lo, hi = fmt.parse_count(lo_text), fmt.parse_count(hi_text)
         for text, val, name in ((lo_text, lo, "minimum"), (hi_text, hi, "maximum")):
             if text.strip() and val is None:
-                problems.append(f"Ignored the {name} parameter count {text[:30]!r}: write it like 500M, 1.5B or 7e9.")
+                problems.append(f"Ignored the {name} parameter count {fmt.md_code(text)}: "
+                                "write it like 500M, 1.5B or 7e9.")
             elif val is not None and val > MAX_COUNT:
-                problems.append(f"The {name} parameter count {text[:30]!r} is too large: "
+                problems.append(f"The {name} parameter count {fmt.md_code(text)} is too large: "
                                 f"used {fmt.count_text(MAX_COUNT)}.")
         lo, hi = (min(v, MAX_COUNT) if v is not None else None for v in (lo, hi))
         if lo is not None and hi is not None and lo > hi:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from lib import hardware
+from lib import hardware, logs
 from lib.access import Access, access_for
 from lib.catalog.result import SearchResult, SourceInfo
 from lib.settings import get_settings
@@ -177,6 +177,8 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     its main content is drawn (Discover: after the table, so that a cold start does not import
     huggingface_hub before it)."""
     st.set_page_config(page_title=f"{title} · Hub Scout", page_icon=icon, layout="wide")
+    logs.configure()
+    _error_details(get_settings().public)
     _init_mode()
     access = visitor_access()
     from lib.hub import gateway
@@ -226,6 +228,23 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     if not later:
         frame.finish()
     return frame
+
+
+_CONFIGURED_DETAILS: list[object] = []  # client.showErrorDetails as configured, before any page changed it
+
+
+def _error_details(public: bool) -> None:
+    """Streamlit's own details of an uncaught exception (type, message, traceback) are never sent to a
+    public instance's visitors ("none": a generic message; the server log keeps the detail); off a public
+    instance the configured value (.streamlit/config.toml, default "full") stays. The option is
+    process-wide and scriptable (``st.set_option``), set on every page run before anything can fail."""
+    from streamlit import config
+
+    if not _CONFIGURED_DETAILS:
+        _CONFIGURED_DETAILS.append(config.get_option("client.showErrorDetails"))
+    wanted = "none" if public else _CONFIGURED_DETAILS[0]
+    if config.get_option("client.showErrorDetails") != wanted:
+        st.set_option("client.showErrorDetails", wanted)
 
 
 NAV: tuple[tuple[str, str, str], ...] = (

@@ -399,10 +399,13 @@ def resolve_model(text: str, access: policy.Access | None = None) -> ModelChoice
 
     try:
         details = _details(model)
-    except HubError as e:
-        return ModelChoice(model, problem=str(e))
+    except HubError as e:  # shown as markdown: the typed id must not become a link or emphasis
+        return ModelChoice(model, problem=fmt.md_escape(str(e)))
     except Exception as e:  # noqa: BLE001 - the Hub being odd must not break the page
-        return ModelChoice(model, None, None, f"Could not look up {model}: {type(e).__name__}")
+        from lib.logs import for_people, log_failure
+
+        log_failure(e, f"test-drive lookup of {model}")
+        return ModelChoice(model, None, None, f"Could not look up {for_people(model, 200)}.")
     return ModelChoice(model, details, details.pipeline_tag)
 
 
@@ -433,6 +436,10 @@ def task_picker(choice: ModelChoice) -> str:
     elif choice.details is not None:
         st.caption(f"Hub model · pipeline tag: {registry.display_name(choice.details.pipeline_tag)}"
                    if choice.details.pipeline_tag else "Hub model · no pipeline tag")
+        missing = getattr(choice.details, "missing", None) or []
+        if getattr(choice.details, "source", "live") == "offline" and missing:  # say why facts are missing
+            st.warning(f"{fmt.md_escape(missing[0])}: the task and size come from what is known without the "
+                       "Hub; pick the task yourself if it is wrong.", icon=":material/cloud_off:")
 
     st.query_params["model"] = choice.model
     st.query_params["task"] = task
