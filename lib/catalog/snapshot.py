@@ -722,11 +722,12 @@ class _Columns:
 
         return cls(names, fetch, pf.metadata.num_rows)
 
-    def prefetch(self, plan: Iterable[tuple[str, bool, bool]], ahead: int = 1) -> None:
+    def prefetch(self, plan: Iterable[tuple[str, bool, bool]], ahead: int = 4, budget: int = 32 << 20) -> None:
         """Read the columns of ``plan`` (``(name, decode, ordered)`` in the order :meth:`get` will
-        ask for them) in a background thread, at most ``ahead`` of them waiting to be taken: the
-        parquet decoding and the reorder (pyarrow, which runs without the GIL) overlap the caller's
-        work on the previous column. A column asked for out of turn is simply read then."""
+        ask for them) in a background thread, at most ``ahead`` of them and ``budget`` bytes waiting
+        to be taken (the next column is always read): the parquet decoding and the reorder (pyarrow,
+        which runs without the GIL) overlap the caller's work on the previous columns. A column
+        asked for out of turn is simply read then."""
         plan = [k for k in plan if k[0] in self.names]
         if not plan:
             return
@@ -736,7 +737,8 @@ class _Columns:
         def work() -> None:
             for i, (c, decode, ordered) in enumerate(plan):
                 with cond:
-                    while not self._closed and i - self._wanted >= ahead:
+                    while not self._closed and i > self._wanted and (
+                            i - self._wanted >= ahead or self._waiting_bytes() > budget):
                         cond.wait()
                     if self._closed:
                         return
@@ -753,6 +755,9 @@ class _Columns:
                 del res
 
         threading.Thread(target=work, name="hubscout-columns", daemon=True).start()
+
+    def _waiting_bytes(self) -> int:
+        return sum(v.nbytes for ok, v in self._ready.values() if ok and v is not None)
 
     def close(self) -> None:
         """Drop the source (the file's reader, the table), the row order and any prefetched column."""
@@ -1095,6 +1100,7 @@ class SnapshotCatalog:
         tcode32 = tag_row = None  # (tag_pos's lookups)
         del lib_code, lib_src
 
+        release_memory()  # the tag lookups' temporaries
         # ---- numbers ---------------------------------------------------------------------------
         a = col("likes")
         self.likes = _fit_int(_to_numpy(a, np.int64, -1)) if a is not None else np.full(n, -1, np.int32)
@@ -1164,6 +1170,7 @@ class SnapshotCatalog:
         self._config_facts = _ConfigFacts.build(config_col, n)
         fetched.clear()
 
+        release_memory()  # the number columns' read buffers
         # ---- sort permutations (downloads: the row order itself) ----------------------------------
         self._perm: dict[str, np.ndarray] = {}
         self._known: dict[str, int] = {}
