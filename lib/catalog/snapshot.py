@@ -848,6 +848,10 @@ class SnapshotCatalog:
 
     CHUNK0 = 4096
     CHUNK_MAX = 1 << 18
+    # A query's driver rows are tested against the substring signatures one by one (a gather) when
+    # they are fewer than 1/SIG_SCAN_RATIO of the rows in range, else all the signatures are
+    # scanned in order: a gathered signature costs about six scanned ones (measured at 2M rows).
+    SIG_SCAN_RATIO = 6
 
     def __init__(self, table: pa.Table | _Columns, meta: Mapping[str, Any] | None = None, *,
                  name: str = "snapshot", label: str | None = None):
@@ -1752,6 +1756,8 @@ class SnapshotCatalog:
         drivers: list[tuple[str, np.ndarray]] = []
         preds: list[Callable[[np.ndarray], np.ndarray]] = []
 
+        pred_of: dict[str, Callable[[np.ndarray], np.ndarray]] = {}  # each driver's own predicate
+
         def index(name, post: _Postings, value, codes=None):
             rows = post.get(value)
             if rows is None:
@@ -1762,6 +1768,7 @@ class SnapshotCatalog:
                 preds.append(lambda r, codes=codes, c=c: codes[r] == c)
             else:
                 preds.append(lambda r, rows=rows: _is_member(r, rows))
+            pred_of.setdefault(name, preds[-1])
             return True
 
         if q.task and not index("task", self.tasks, q.task, self.task_code):
@@ -1778,6 +1785,7 @@ class SnapshotCatalog:
                     return empty, _Plan("none", 0)
                 drivers.append((what, rows))
                 preds.append(lambda r, rows=rows: _is_member(r, rows))
+                pred_of.setdefault(what, preds[-1])
 
         limit_rows = n
         if q.min_downloads is not None:
@@ -1811,6 +1819,7 @@ class SnapshotCatalog:
                 hit = cand[self._contains(cand, needle)]
                 drivers.append(("search", hit))
                 preds.append(lambda r, hit=hit: _is_member(r, hit))
+                pred_of.setdefault("search", preds[-1])
             else:
                 sig_mask = self._sig_mask(needle)
                 if sig_mask is not None:
@@ -1831,15 +1840,17 @@ class SnapshotCatalog:
             plan.mode = "empty"
             return empty, plan
 
-        def evaluate(rows: np.ndarray) -> np.ndarray:
-            keep = np.ones(len(rows), bool)
-            for p in preds:
-                if not keep.any():
+        def evaluate(rows: np.ndarray, of_driver: bool = False) -> np.ndarray:
+            """The ``rows`` that pass every predicate (``of_driver``: rows of the driver, whose own
+            predicate they pass already)."""
+            skip = pred_of.get(name) if of_driver else None
+            for p in preds:  # each predicate sees only the rows that passed the ones before
+                if p is skip:
+                    continue
+                if not len(rows):
                     break
-                idx = np.flatnonzero(keep)
-                sub = p(rows[idx])
-                keep[idx[~sub]] = False
-            return rows[keep]
+                rows = rows[p(rows)]
+            return rows
 
         if sort == "downloads":
             plan.mode = "scan-driver"
@@ -1851,7 +1862,7 @@ class SnapshotCatalog:
         perm = self._perm[sort]
         if size <= max(20000, n // 20):
             plan.mode = "evaluate-driver"
-            rows = evaluate(np.arange(size, dtype=np.int32) if drows is None else drows)
+            rows = evaluate(np.arange(size, dtype=np.int32) if drows is None else drows, of_driver=True)
             return self._top_by_key(rows, sort, k), plan
         # Walk the sort permutation in chunks; give up and evaluate the whole driver if the hits
         # are too sparse to fill the page soon.
@@ -1873,7 +1884,7 @@ class SnapshotCatalog:
             projected = pos * k / max(nfound, 0.5)
             if pos >= 2 * self.CHUNK0 and projected > 0.35 * n:
                 plan.mode = "evaluate-driver(fallback)"
-                if sig_mask is not None and (drows is None or len(drows) > limit_rows // 16):
+                if sig_mask is not None and (drows is None or len(drows) > limit_rows // self.SIG_SCAN_RATIO):
                     # one vectorised pass over the signatures picks the candidates (sequential
                     # reads: faster than gathering a large driver's signatures)
                     srows = self._sig_rows(0, limit_rows, sig_mask)
@@ -1885,7 +1896,8 @@ class SnapshotCatalog:
                         srows = srows[srows < limit_rows]
                     rows = evaluate(srows)
                 else:
-                    rows = evaluate(np.arange(limit_rows, dtype=np.int32) if drows is None else drows)
+                    rows = evaluate(np.arange(limit_rows, dtype=np.int32) if drows is None else drows,
+                                    of_driver=True)
                 return self._top_by_key(rows, sort, k), plan
             chunk = min(chunk * 4, self.CHUNK_MAX)
         out = np.concatenate(found) if found else empty
@@ -1907,7 +1919,7 @@ class SnapshotCatalog:
                 break
             end = min(size, pos + chunk)
             rows = np.arange(pos, end, dtype=np.int32) if drows is None else drows[pos:end]
-            hit = evaluate(rows)
+            hit = evaluate(rows, drows is not None)
             if len(hit):
                 found.append(hit)
                 nfound += len(hit)
@@ -1958,7 +1970,10 @@ class SnapshotCatalog:
     def _sig_test(self, rows: np.ndarray, masks: tuple[np.uint64, np.uint64]) -> np.ndarray:
         """Boolean mask: which ``rows`` have every bit of both signature masks."""
         m1, m2 = masks
-        ok = (self._sig[rows] & m1) == m1
+        s = self._sig[rows]
+        np.bitwise_and(s, m1, out=s)
+        ok = s == m1
+        del s
         idx = np.flatnonzero(ok)
         if len(idx):
             ok[idx] = (self._sig2[rows[idx]] & m2) == m2
