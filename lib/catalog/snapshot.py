@@ -1177,18 +1177,22 @@ class SnapshotCatalog:
         release_memory()  # the number columns' read buffers
         # ---- sort permutations (downloads: the row order itself) ----------------------------------
         self._perm: dict[str, np.ndarray] = {}
-        self._known: dict[str, int] = {}
-        for key, values in (("likes", self.likes), ("created", self.created), ("modified", self.modified)):
-            self._add_sort(key, -values.astype(np.int64), values > 0 if key != "likes" else values >= 0)
-        tr = self.trending
-        self._add_sort("trending", np.where(np.isnan(tr), np.inf, -tr), ~np.isnan(tr))
-        self._known["downloads"] = int((self.downloads >= 0).sum())
+        self._known: dict[str, int] = {"downloads": int((self.downloads >= 0).sum())}
+
+        def sorts() -> None:
+            for key, values in (("likes", self.likes), ("created", self.created), ("modified", self.modified)):
+                self._add_sort(key, -values.astype(np.int64), values > 0 if key != "likes" else values >= 0)
+            tr = self.trending
+            self._add_sort("trending", np.where(np.isnan(tr), np.inf, -tr), ~np.isnan(tr))
 
         # ---- rare-trigram index for substring search --------------------------------------------
         cols.close()  # every column is read
-        del lic_code, by_dtype_total, tot, has, values, tr
+        del lic_code, by_dtype_total, tot, has
         release_memory()  # the columns' temporaries, before the n-gram pass
+        # the sorts and the n-gram index read only finished columns: they are built side by side
+        sorting = _Background(sorts, name="hubscout-sorts")
         self._build_trigrams()
+        sorting.result()
 
         # ---- source info -----------------------------------------------------------------------
         date = meta.get("date")
