@@ -149,17 +149,21 @@ class _Background:
         self._value: tuple[bool, Any] | None = None
 
         def run() -> None:
+            nonlocal fn
             try:
                 self._value = (True, fn())
             except BaseException as exc:  # noqa: BLE001 - re-raised by result()
                 self._value = (False, exc)
+            fn = None  # what the function's closure holds is not kept alive by the finished thread
 
         self._thread = threading.Thread(target=run, name=name, daemon=daemon)
         self._thread.start()
 
     def result(self) -> Any:
+        """The value (once: the reference is dropped, so that a large one is freed with its user)."""
         self._thread.join()
         ok, value = self._value
+        self._value = None
         if not ok:
             raise value
         return value
