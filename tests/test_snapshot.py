@@ -384,3 +384,59 @@ def test_substring_paths_agree_with_naive_filter():
                 assert [r.id for r in cat.search(q).records] == _naive(rows, lib_values, q)[:20], (cap, needle, sort)
                 fell_back |= "signature pass" in cat.last_plan.mode
     assert fell_back
+
+
+def test_driver_with_a_common_substring_agrees_with_naive_filter_both_ways(monkeypatch):
+    """A filter (task, license) driving a common substring: its rows' signatures tested one by one
+    (a small driver) or all signatures scanned (a large one) give the naive filter's answers."""
+    from bench.synthetic import generate
+
+    table = generate(2000, seed=5)
+    rows = [ModelRecord.from_api(d) for d in table.to_pylist()]
+    lib_values = {r.library_name for r in rows if r.library_name}
+    cat = SnapshotCatalog(table, {}, name="synthetic")
+    cat._tri_cap = 0  # no n-gram counts as rare: every needle goes through the signatures
+    cat.CHUNK0 = 16  # sparse hits give up the sorted walk early
+    cat.EVALUATE_MAX = 0  # every driver is walked in sort order first (as large ones are)
+    scans = []
+    real = cat._sig_rows
+    monkeypatch.setattr(cat, "_sig_rows", lambda *a: scans.append(a) or real(*a))
+    tasks = [t for t, _ in cat.facets()["task"]][:3]
+    lics = [x for x, _ in cat.facets()["license"]][:2]
+    paths = set()
+    for ratio in (1, 10**9):  # 1: a driver's signatures never scanned whole; 10**9: always scanned
+        cat.SIG_SCAN_RATIO = ratio
+        for needle in ("-8bit", "ma-7b", "-v1", "instruct", "gguf"):
+            for sort in ("trending", "likes", "created"):
+                for kw in [{"task": t} for t in tasks] + [{"license": x} for x in lics]:
+                    q = CatalogQuery(search=needle, sort=sort, limit=10, **kw)
+                    before = len(scans)
+                    assert [r.id for r in cat.search(q).records] == _naive(rows, lib_values, q)[:10], (ratio, q)
+                    if "fallback" in cat.last_plan.mode:
+                        paths.add("scan" if len(scans) > before else "driver")
+    assert paths == {"scan", "driver"}
+
+
+def test_columns_read_ahead_in_order_out_of_turn_and_errors():
+    """The read-ahead thread delivers what a plain read would, a column asked for out of turn is read
+    then (no wait for the thread), and a failing read surfaces at the get() that asks for it."""
+    from lib.catalog.snapshot import _Columns
+
+    table = pa.table({"a": [3, 1, 2], "b": ["x", "y", "z"], "c": [1.0, 2.0, 3.0], "d": [7, 8, 9]})
+
+    def fetch(src):
+        if src == "d":
+            raise ValueError("d is broken")
+        return table.column(src)
+
+    cols = _Columns({"a": "a", "b": "b", "c": "c", "d": "d"}, fetch, 3)
+    cols.order = __import__("numpy").array([1, 2, 0], dtype="int32")
+    cols.prefetch([("a", True, True), ("b", True, True), ("c", True, True), ("d", True, True)], ahead=2)
+    assert cols.get("a").to_pylist() == [1, 2, 3]
+    assert cols.get("c").to_pylist() == [2.0, 3.0, 1.0]  # "b" skipped: dropped, not waited for
+    assert cols.get("b").to_pylist() == ["y", "z", "x"]  # out of turn: read directly
+    with pytest.raises(ValueError, match="d is broken"):
+        cols.get("d")
+    assert cols.get("a", ordered=False).to_pylist() == [3, 1, 2]  # not in the plan: read directly
+    cols.close()
+    assert cols.get("zz") is None

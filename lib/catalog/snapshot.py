@@ -856,6 +856,8 @@ class SnapshotCatalog:
     # they are fewer than 1/SIG_SCAN_RATIO of the rows in range, else all the signatures are
     # scanned in order: a gathered signature costs about six scanned ones (measured at 2M rows).
     SIG_SCAN_RATIO = 6
+    # a driver of up to this many rows (or 1/20 of all) is evaluated whole rather than walked in sort order
+    EVALUATE_MAX = 20000
 
     def __init__(self, table: pa.Table | _Columns, meta: Mapping[str, Any] | None = None, *,
                  name: str = "snapshot", label: str | None = None):
@@ -1868,7 +1870,7 @@ class SnapshotCatalog:
             return rows, plan
 
         perm = self._perm[sort]
-        if size <= max(20000, n // 20):
+        if size <= max(self.EVALUATE_MAX, n // 20):
             plan.mode = "evaluate-driver"
             rows = evaluate(np.arange(size, dtype=np.int32) if drows is None else drows, of_driver=True)
             return self._top_by_key(rows, sort, k), plan
