@@ -135,5 +135,5 @@ def download_refusal(need_bytes: int | None, cap: int | None) -> str | None:
     if need_bytes is None:
         return (f"The Hub gives no file sizes for this model, and downloads are capped at {size_bytes(cap)} "
                 f"{where}: it is not downloaded.")
-    return (f"This model needs a {size_bytes(need_bytes)} download; downloads are capped at "
+    return (f"This model would download {size_bytes(need_bytes)}; downloads are capped at "
             f"{size_bytes(cap)} {where}.")

@@ -244,8 +244,9 @@ def count_parameters(config: Mapping[str, Any] | ModelConfig) -> int | None:
     if raw.get("auto_map"):
         return None
     try:
-        import torch
-        import transformers
+        from lib import runtime
+
+        torch, transformers = runtime.torch(), runtime.transformers()
     except ImportError:
         return None
     try:

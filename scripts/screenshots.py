@@ -1,5 +1,6 @@
 """Take the README screenshots with Playwright + Debian's Chromium: docs/discover.png, docs/home.png,
-docs/model.png, docs/playground.png.
+docs/model.png, docs/playground.png, docs/public.png (a public instance: the sidebar's limits and a
+model over the download cap).
 
 Starts a fresh server (snapshot catalog, offline) on a free port; no network needed. The model page
 is taken from a second server pointed at the local Hub stand-in (tests/support/hub_stub.py) serving
@@ -52,6 +53,7 @@ def main() -> None:
         print("wrote", out / "home.png")
     model_page(out)
     playground(out)
+    public_instance(out)
 
 
 def playground(out: Path) -> None:
@@ -104,6 +106,41 @@ def model_page(out: Path) -> None:
             page.wait_for_timeout(800)  # the chart's first paint
             page.screenshot(path=str(out / "model.png"))
             print("wrote", out / "model.png")
+    finally:
+        stub.stop()
+        shutil.rmtree(hf_home, ignore_errors=True)
+
+
+def public_instance(out: Path) -> None:
+    """docs/public.png: a public instance (``HUBSCOUT_PUBLIC=1``, a server token set): the sidebar lists what
+    visitors may not do, and a 405B pickle-only repo says it is over the download cap before Run."""
+    import shutil
+    import tempfile
+
+    from playwright.sync_api import expect
+
+    from tests.support.hub_stub import HubStub
+
+    hf_home = tempfile.mkdtemp(prefix="hubscout-shots-hf-")
+    stub = HubStub().start()
+    shards = [{"rfilename": f"pytorch_model-{i:05d}-of-00100.bin", "size": 8_120_000_000} for i in range(1, 101)]
+    stub.add_model({"id": "example-org/huge-405b-pickle", "pipeline_tag": "text-generation",
+                    "library_name": "transformers", "tags": ["transformers", "pytorch", "text-generation"],
+                    "downloads": 1234, "likes": 56, "config": {"model_type": "llama"},
+                    "siblings": [{"rfilename": "config.json", "size": 600}, *shards]})
+    env = {"HF_ENDPOINT": stub.url, "HF_HOME": hf_home, "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_OFFLINE": "",
+           "HUBSCOUT_CATALOG": "snapshot", "HUBSCOUT_PUBLIC": "1", "HF_TOKEN": "hf_screenshotTokenNotShown00000",
+           "HUBSCOUT_DATA_DIR": tempfile.mkdtemp(prefix="hubscout-shots-data-")}
+    try:
+        with StreamlitServer(env=env) as srv, chromium() as browser:
+            page = browser.new_page(viewport={"width": 1440, "height": 1200}, device_scale_factor=1)
+            page.goto(f"{srv.url}/Playground?model=example-org/huge-405b-pickle&task=text-generation")
+            expect(page.get_by_text("Download cap").first).to_be_visible(timeout=60_000)
+            wait_for_app_idle(page)
+            page.mouse.move(5, 5)
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(out / "public.png"))
+            print("wrote", out / "public.png")
     finally:
         stub.stop()
         shutil.rmtree(hf_home, ignore_errors=True)

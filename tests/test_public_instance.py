@@ -222,13 +222,23 @@ def test_the_405b_pickle_only_repo_starts_no_download(public, hub_stub, huge_pic
     assert not [r for r in hub_stub.requests if ".bin" in r.path], "no weight was asked for"
 
 
-def test_the_playground_refuses_the_405b_download_before_it_starts(public, hub_stub, huge_pickle_repo):
-    at = open_page("pages/3_Playground.py", {"model": huge_pickle_repo, "task": "text-classification"})
+@pytest.mark.parametrize("page,key", [("pages/3_Playground.py", "pg"), ("pages/2_Model.py", "td")])
+def test_the_cap_is_shown_before_run_and_run_is_off(public, hub_stub, huge_pickle_repo, page, key):
+    at = open_page(page, {"model": huge_pickle_repo, "task": "text-classification"})
     assert not at.exception
-    at.button(key="pg_run").click().run()
-    assert not at.exception
-    assert any("812 GB" in e.value and "capped" in e.value for e in at.error), shown(at)
+    assert any("Download cap" in w.value and "812 GB" in w.value and "capped at" in w.value
+               for w in at.warning), shown(at)
+    assert at.button(key=f"{key}_run").disabled
     assert not [r for r in hub_stub.requests if ".bin" in r.path]
+
+
+def test_a_model_under_the_cap_has_run_on(public, hub_stub, tiny_model):
+    hub_stub.add_repo("hubscout-test/small-sentiment", tiny_model("bert-sequence"),
+                      info={"pipeline_tag": "text-classification"})
+    at = open_page("pages/3_Playground.py", {"model": "hubscout-test/small-sentiment", "task": "text-classification"})
+    assert not at.exception
+    assert not any("Download cap" in w.value for w in at.warning)
+    assert not at.button(key="pg_run").disabled
 
 
 def test_an_explicit_cap_applies_locally_too(local, hub_stub, tiny_model):

@@ -367,7 +367,7 @@ def load_allowed(estimate: MemoryEstimate, hardware: Hardware, override: bool = 
     if state == "over":
         if override:
             return LoadDecision(True, f"over the limit ({nums}): loading anyway at your request", overridden=True)
-        return LoadDecision(False, f"blocked: {nums}. Pick a smaller dtype or override explicitly.")
+        return LoadDecision(False, f"blocked: {nums}. Pick a lower precision.")
     if state == "tight":
         return LoadDecision(True, f"tight: {nums}", tight=True)
     return LoadDecision(True, f"fits: {nums}")

@@ -31,7 +31,9 @@ def _torch() -> None:
     from lib.runner import api
 
     api._note_host_rss()  # before torch: the measured peak must stay comparable with lib.fit's estimate
-    import torch  # noqa: F401
+    from lib import runtime
+
+    runtime.torch()
 
     from lib.runner import checks, code, device, inputs, loader, tasks  # noqa: F401 - the runner's own modules
 
@@ -39,18 +41,17 @@ def _torch() -> None:
 
 
 def _sentence_transformers() -> None:
-    try:
-        import sentence_transformers  # noqa: F401
-    except ImportError:
-        pass
+    from lib import runtime
+
+    runtime.sentence_transformers()
 
 
 def _pipelines() -> None:
-    import torch
-    import transformers
+    from lib import runtime
 
-    transformers.AutoConfig, transformers.AutoTokenizer, transformers.AutoModel  # noqa: B018 - lazy imports
-    transformers.pipeline  # noqa: B018 - imports transformers.pipelines
+    runtime.pipelines()  # transformers.pipelines and the Auto classes, under the runtime's import lock
+    import torch
+
     with torch.inference_mode():  # torch's first kernels (thread pool, oneDNN) start once
         x = torch.ones(4, 32)
         torch.nn.functional.linear(x, torch.ones(32, 32)).softmax(-1)

@@ -102,9 +102,7 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
     if not facts.is_local:  # the cap holds before any download (and before the fit verdict)
         from lib.access import download_refusal
 
-        weights = any(f.endswith(_WEIGHT_FILES) for f in facts.files)
-        too_big = download_refusal(facts.total_bytes if facts.total_bytes or not weights else None,
-                                   access.max_download_bytes)
+        too_big = download_refusal(facts.download_bytes, access.max_download_bytes)
         if too_big:
             raise LoadRefused(too_big)
     if not access.remote_code and (facts.config.get("auto_map") or "custom_code" in facts.tags):
@@ -145,9 +143,6 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
     # the load's own time (download + build), not the wait for its turn
     return Prepared(model_id, task, check.runner, entry.value, cached, 0.0 if cached else entry.load_s,
                     notices, facts.config)
-
-
-_WEIGHT_FILES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt")
 
 
 def _refuse_withheld(model_id: str, opts: RunOptions, access) -> None:

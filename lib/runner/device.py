@@ -51,10 +51,11 @@ def resolve(device: str = "auto", dtype: str = "auto") -> tuple[str, str, list[s
 
     Raises DeviceUnavailable for a device that is not there or an unknown dtype.
     """
-    import torch
+    from lib import runtime
 
     from .errors import DeviceUnavailable
 
+    torch = runtime.torch()
     has_cuda = torch.cuda.is_available()
     has_mps = bool(getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
     device = (device or "auto").lower()

@@ -55,6 +55,15 @@ class RepoFacts:
         return any(f.endswith(".safetensors") for f in self.files)
 
     @property
+    def download_bytes(self) -> int | None:
+        """What a load downloads, in bytes; None when unknown (no sizes, but weight files)."""
+        from lib.hub.normalize import weight_file_kind
+
+        if self.total_bytes or not any(weight_file_kind(f) for f in self.files):
+            return self.total_bytes
+        return None
+
+    @property
     def is_sentence_transformers(self) -> bool:
         return "modules.json" in self.files or "sentence-transformers" in self.tags
 
@@ -112,8 +121,23 @@ def _hub_facts(model: str, revision: str | None, token: str | None, progress: Pr
         facts.notices.append(f"The Hub did not answer ({e.message}): using the copy of {model} in the local cache.")
         return facts
     facts = RepoFacts(model, False, config, files, 0, tags, revision, sha=info.sha)
-    facts.total_bytes = sum(sizes.get(f, 0) for f in _wanted(files, facts.has_safetensors))
+    facts.total_bytes = planned_download(sizes) or 0
     return facts
+
+
+def planned_download(sizes: dict[str, int | None]) -> int | None:
+    """Bytes a load of a Hub repo downloads, from its files' sizes (``path → bytes``): only the files the
+    loader fetches (no ONNX / TF / GGUF copies; no pickle weights beside safetensors). None when unknown:
+    the Hub gave no sizes for the repo's weight files. The test-drive shows the download cap with it
+    before Run; the runner enforces the same figure."""
+    files = list(sizes)
+    wanted = _wanted(files, any(f.endswith(".safetensors") for f in files))
+    total = sum(sizes.get(f) or 0 for f in wanted)
+    from lib.hub.normalize import weight_file_kind
+
+    if not total and any(weight_file_kind(f) for f in wanted):
+        return None
+    return total
 
 
 def _hub_config(model: str, revision: str | None, token: str | None, files: list[str]) -> dict:
@@ -243,9 +267,11 @@ def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype
     """Load ``folder`` for ``runner``; returns (Loaded, size in bytes). Raises LoadFailed."""
     import warnings
 
-    import torch
+    from lib import runtime
 
     from .device import torch_dtype_name
+
+    torch = runtime.torch()
 
     tdtype = getattr(torch, torch_dtype_name(dtype))
     mk: dict[str, Any] = {"dtype": tdtype, "trust_remote_code": trust_remote_code}
@@ -328,11 +354,14 @@ _DTYPE_NAMES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
 
 
 def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) -> Loaded:
-    import transformers as T
+    from lib import runtime
+
+    T = runtime.transformers()
 
     trc = mk["trust_remote_code"]
     if runner in ("run_feature_extraction", "run_sentence_similarity"):
         if st:
+            runtime.sentence_transformers()
             from sentence_transformers import SentenceTransformer
 
             m = SentenceTransformer(folder, device=device, trust_remote_code=trc,
@@ -353,6 +382,7 @@ def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) 
             and not Path(folder, "preprocessor_config.json").exists():
         raise LoadFailed("This image-to-text model ships no image processor, so it cannot be run.")
     model_kwargs = {k: v for k, v in mk.items() if k not in ("dtype", "trust_remote_code")}
+    runtime.pipelines()
     try:
         pipe = T.pipeline(pipeline_task, model=folder, device=device, dtype=tdtype, trust_remote_code=trc,
                           model_kwargs=model_kwargs)

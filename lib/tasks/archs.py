@@ -46,6 +46,9 @@ def _mapping(name: str) -> dict:
     literal = _literal_mappings()
     if name in literal:
         return literal[name]
+    from lib import runtime
+
+    runtime.transformers()
     from transformers.models.auto import modeling_auto
 
     return dict(getattr(modeling_auto, name, None) or {})

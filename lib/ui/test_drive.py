@@ -155,8 +155,12 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
     else:
         st.caption(gate.reason)
 
+    too_big = _download_refusal(details, access)
+    if too_big:
+        st.warning(f"**Download cap:** {too_big}", icon=":material/cloud_off:")
     warm_up_for(model, spec.tag, details=details, gate=gate, opts=RunOptions(device=device, dtype=dtype))
-    clicked = st.button("Run", type="primary", key=f"{key}_run", icon=":material/play_arrow:")
+    clicked = st.button("Run", type="primary", key=f"{key}_run", icon=":material/play_arrow:",
+                        disabled=bool(too_big))
     if clicked:
         if ins.problem:
             _store_error(key, model, spec.tag, "Check the input", ins.problem)
@@ -165,6 +169,19 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
                               access=access, fit_override=gate.overridden)
             _run(key, model, spec.tag, ins.raw, opts, gate)
     _show_last(key, model, spec.tag)
+
+
+def _download_refusal(details: Any, access: policy.Access) -> str | None:
+    """Why this visitor's download cap stops a run of this Hub model before Run is pressed (the
+    runner's own figure and rule: :func:`lib.runner.loader.planned_download`); None when it may run."""
+    if details is None or access.max_download_bytes is None or getattr(details, "source", "") == "offline":
+        return None
+    from lib.runner.loader import planned_download
+
+    sizes = {f.path: f.size for f in getattr(details, "files", ()) or ()}
+    if not sizes:
+        return None
+    return policy.download_refusal(planned_download(sizes), access.max_download_bytes)
 
 
 def _model_page_spec(details: Any) -> Any:
