@@ -440,3 +440,33 @@ def test_columns_read_ahead_in_order_out_of_turn_and_errors():
     assert cols.get("a", ordered=False).to_pylist() == [3, 1, 2]  # not in the plan: read directly
     cols.close()
     assert cols.get("zz") is None
+
+
+def test_ngram_postings_equal_a_naive_count():
+    """Every rare trigram, bigram and symbol has the rows of every id it occurs in (the build only
+    looks bigrams and symbols up where a rare trigram starts or an id ends)."""
+    import numpy as np
+
+    ids = [f"org{i % 7}/model-{i}-{'abc'[i % 3]}{'!+#'[i % 3] if i % 5 == 0 else ''}" for i in range(300)]
+    ids += ["x/!", "y/+q", "z/q~"]  # rare symbols at an id's end and start of its last bigram
+    cat = SnapshotCatalog.from_records([{"id": m, "downloads": len(ids) - i} for i, m in enumerate(ids)])
+    lut = cat._tri_lut
+    count: dict[int, int] = {}
+    rows_of: dict[int, set] = {}
+    for row in range(len(cat)):
+        s = [int(lut[b]) for b in cat.id_lower[cat.id_offsets[row]:cat.id_offsets[row + 1]]]
+        grams = [(s[p] << 12 | s[p + 1] << 6 | s[p + 2]) for p in range(len(s) - 2)]
+        grams += [(s[p] << 6 | s[p + 1]) + (1 << 18) for p in range(len(s) - 1)]
+        grams += [s[p] + (1 << 18) + (1 << 12) for p in range(len(s))]
+        for g in grams:
+            count[g] = count.get(g, 0) + 1
+            rows_of.setdefault(g, set()).add(row)
+    for cap in (2000, 3, 40):  # every n-gram rare; few; some
+        cat.TRI_CAP_MIN = cap
+        cat._build_trigrams()
+        off = cat._tri_offsets
+        assert [int(c) for c in np.flatnonzero(cat._tri_df)] == sorted(count)
+        for g, c in count.items():
+            assert cat._tri_df[g] == c
+            got = cat._tri_rows[off[g]:off[g + 1]].tolist()
+            assert got == (sorted(rows_of[g]) if c <= cap else []), (g, cap)

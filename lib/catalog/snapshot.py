@@ -871,6 +871,8 @@ class SnapshotCatalog:
     SIG_SCAN_RATIO = 6
     # a driver of up to this many rows (or 1/20 of all) is evaluated whole rather than walked in sort order
     EVALUATE_MAX = 20000
+    # n-grams in at most max(TRI_CAP_MIN, rows / 500) places get posting lists
+    TRI_CAP_MIN = 2000
 
     def __init__(self, table: pa.Table | _Columns, meta: Mapping[str, Any] | None = None, *,
                  name: str = "snapshot", label: str | None = None):
@@ -1308,7 +1310,7 @@ class SnapshotCatalog:
         answered by testing 8 bytes per row instead of the id's text, then verifying the few
         candidates."""
         n = self._n
-        self._tri_cap = max(2000, n // 500)  # rarer n-grams only: the signatures cover the rest
+        self._tri_cap = max(self.TRI_CAP_MIN, n // 500)  # rarer n-grams only: the signatures cover the rest
         lut = np.zeros(256, np.uint32)
         alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789-_./"
         for i, ch in enumerate(alphabet):
@@ -1400,14 +1402,22 @@ class SnapshotCatalog:
             parts: list[tuple[np.ndarray, ...]] = []
             total = np.zeros(_TRIGRAM_SPACE, np.int64)
             for r0, r1 in chunks:
-                sym, bi, tri, starts, _, _ = codes(r0, r1)
+                sym, bi, tri, starts, last1, last2 = codes(r0, r1)
                 row_of = np.repeat(np.arange(r1 - r0, dtype=np.uint32), np.diff(starts))  # each byte's row
-                for g, table, base, on in ((tri, rare_tri, 0, True), (bi, rare_bi, _BIGRAM0, any_bi),
-                                           (sym, rare_uni, _UNIGRAM0, any_uni)):
-                    if not on:
-                        continue
-                    pos = np.flatnonzero(table[g])
-                    if len(pos):
+                # An n-gram occurs at most as often as its prefix: where a bigram is rare, the trigram
+                # that starts there is rare too (or there is none: the id's last two bytes); likewise
+                # a rare symbol starts a rare bigram or ends the id. So only the rare trigrams'
+                # positions are looked up over the whole chunk.
+                pos_t = np.flatnonzero(rare_tri[tri])
+                pos_b = pos_u = None
+                if any_bi:
+                    cand = np.concatenate([pos_t, last2])
+                    pos_b = cand[rare_bi[bi[cand]]]
+                if any_uni:
+                    cand = np.concatenate([pos_b if pos_b is not None else pos_t[:0], last1])
+                    pos_u = cand[rare_uni[sym[cand]]]
+                for g, pos, base in ((tri, pos_t, 0), (bi, pos_b, _BIGRAM0), (sym, pos_u, _UNIGRAM0)):
+                    if pos is not None and len(pos):
                         k = g[pos].astype(np.uint32)
                         k <<= np.uint32(row_bits)
                         k |= row_of[pos]
