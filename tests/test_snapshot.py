@@ -470,3 +470,22 @@ def test_ngram_postings_equal_a_naive_count():
             assert cat._tri_df[g] == c
             got = cat._tri_rows[off[g]:off[g + 1]].tolist()
             assert got == (sorted(rows_of[g]) if c <= cap else []), (g, cap)
+
+
+def test_stable_argsort_equals_numpys_on_every_key_shape():
+    """Small key ranges take the 16-bit radix path, wide ones the packed sort: both equal
+    np.argsort(kind="stable"), at the int8 / int16 extremes and for all-equal keys too."""
+    import numpy as np
+
+    from lib.catalog.snapshot import _stable_argsort
+
+    rng = np.random.default_rng(1)
+    cases = [np.array([127, -128, 0, 127, -128], np.int8), np.ones(7, bool), np.array([True, False, True]),
+             np.array([-32768, 32767, 0], np.int16), np.array([2**40, 2**40 + 65535, 2**40], np.int64),
+             np.array([2**40, 2**40 + 65536, 2**40], np.int64), np.array([1.5, -2.0, 1.5, np.inf])]
+    for dt in (np.int8, np.int16, np.int32, np.int64, np.uint16, np.uint32):
+        for lo, hi in ((0, 2), (-5, 100), (-3, 65536), (0, 10**6)):
+            lo = 0 if dt in (np.uint16, np.uint32) else lo
+            cases.append(rng.integers(lo, hi, size=3000).astype(dt))
+    for k in cases:
+        assert np.array_equal(_stable_argsort(k), np.argsort(k, kind="stable")), (k.dtype, k[:5])

@@ -359,6 +359,9 @@ def _stable_argsort(keys: np.ndarray) -> np.ndarray:
         return np.argsort(keys, kind="stable")
     if keys.dtype.kind in "iub":
         lo, hi = int(keys.min()), int(keys.max())
+        if hi - lo < (1 << 16):  # numpy's stable sort of 16-bit keys is a radix sort: linear
+            small = np.subtract(keys, lo, dtype=np.int64).astype(np.uint16) if lo else keys.astype(np.uint16)
+            return np.argsort(small, kind="stable").astype(np.int32)
         rank = keys.astype(np.int64) - lo if hi - lo < (1 << (63 - bits)) else None
     else:
         rank = None
