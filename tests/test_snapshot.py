@@ -489,3 +489,23 @@ def test_stable_argsort_equals_numpys_on_every_key_shape():
             cases.append(rng.integers(lo, hi, size=3000).astype(dt))
     for k in cases:
         assert np.array_equal(_stable_argsort(k), np.argsort(k, kind="stable")), (k.dtype, k[:5])
+
+
+def test_a_failed_build_leaves_no_read_ahead_thread(tmp_path):
+    """A dump rejected half-way (ids missing) stops its column read-ahead: no thread is left
+    waiting with the file's columns."""
+    import threading
+    import time
+
+    rows = [{"id": f"o/m{i}", "downloads": i, "likes": i, "tags": ["en"], "pipeline_tag": "fill-mask",
+             "library_name": "transformers", "trendingScore": 1.0, "createdAt": "2024-01-01T00:00:00Z",
+             "lastModified": "2024-01-02T00:00:00Z", "gated": "false", "author": "o"} for i in range(50)]
+    rows[7]["id"] = None
+    p = tmp_path / "bad.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), p)
+    with pytest.raises(ValueError, match="no model id"):
+        SnapshotCatalog.from_file(p, cache=False)
+    deadline = time.monotonic() + 5
+    while any(t.name == "hubscout-columns" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not [t for t in threading.enumerate() if t.name == "hubscout-columns"]

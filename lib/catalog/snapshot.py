@@ -880,10 +880,17 @@ class SnapshotCatalog:
     def __init__(self, table: pa.Table | _Columns, meta: Mapping[str, Any] | None = None, *,
                  name: str = "snapshot", label: str | None = None):
         t0 = time.perf_counter()
-        meta = dict(meta or {})
-        self.meta = meta
         cols = table if isinstance(table, _Columns) else _Columns.of_table(_canonical(table, name))
         del table
+        try:
+            self._build(cols, dict(meta or {}), name, label)
+        finally:
+            cols.close()  # also when the build fails: the read-ahead thread stops, its columns go
+        self.load_seconds = time.perf_counter() - t0
+        release_memory()  # hand the reorder/parse temporaries back to the OS
+
+    def _build(self, cols: _Columns, meta: dict, name: str, label: str | None) -> None:
+        self.meta = meta
         n = cols.n
         self._n = n
 
@@ -1231,8 +1238,6 @@ class SnapshotCatalog:
         if not isinstance(cs, Mapping):
             cs = {"name": name, "date": date, "label": label}
         self.config_source: dict[str, Any] = dict(cs)
-        self.load_seconds = time.perf_counter() - t0
-        release_memory()  # hand the reorder/parse temporaries back to the OS
 
     # ---- construction helpers -------------------------------------------------------------------
     def _arrow_ids(self) -> pa.Array:
