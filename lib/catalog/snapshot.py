@@ -723,7 +723,13 @@ class _Columns:
             if src_of.get(top) in cls.DICTIONARY and leaf.physical_type == "BYTE_ARRAY":
                 leaves.setdefault(top, []).append(leaf.path)
 
+        lock = threading.Lock()  # one read at a time on the shared reader (read-ahead thread, caller)
+
         def fetch(src: str):
+            with lock:
+                return read(src)
+
+        def read(src: str):
             try:
                 rd = leaves.get(src)
                 if not rd:
