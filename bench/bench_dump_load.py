@@ -6,8 +6,9 @@ Each contender runs in a fresh Python process (imports done before the clock sta
 load time, its peak resident memory during the load (``VmHWM`` minus the RSS after imports) and its
 steady resident memory after the load (``VmRSS`` minus the same). Contenders:
 
-* ``hubscout first start``: ``SnapshotCatalog.from_file`` on a dump never seen before: parse, build
-  every index and write the index cache beside the dump;
+* ``hubscout first start``: ``SnapshotCatalog.from_file`` on a dump never seen before: parse and build
+  every index (the catalog is then ready); the index cache beside the dump is written by a background
+  thread after that (reported as "cache written after");
 * ``hubscout second start``: the same call again: the cache file is memory-mapped;
 * ``duckdb``: ``CREATE TABLE models AS SELECT * FROM read_parquet(…)`` (DuckDB's own table);
 * ``polars``: ``pl.read_parquet(…)``.
@@ -58,9 +59,13 @@ except OSError:
 t = time.perf_counter()
 obj = load()
 secs = time.perf_counter() - t
+# a first start writes its index cache in the background once the catalog is ready: wait for it
+# (its time is reported apart; the peak below includes it)
+written = getattr(obj, "wait_index_cache", lambda: None)()
+cache_s = time.perf_counter() - t
 gc.collect()
-print(json.dumps({"load_s": secs, "peak": status("VmHWM") - base, "steady": status("VmRSS") - base,
-                  "hwm_abs": status("VmHWM"), "base": base}))
+print(json.dumps({"load_s": secs, "cache_s": cache_s if written else None, "peak": status("VmHWM") - base,
+                  "steady": status("VmRSS") - base, "hwm_abs": status("VmHWM"), "base": base}))
 """
 
 
@@ -93,6 +98,9 @@ def report(res: dict[str, dict]) -> bool:
     t_ratio = ours["load_s"] / duck["load_s"]
     p_ratio = ours["peak"] / max(ours["steady"], 1)
     ok = t_ratio <= 2 and p_ratio <= 1.5 and again["load_s"] <= 1
+    if ours.get("cache_s"):
+        print(f"first start: catalog ready after {ours['load_s']:.2f}s, "
+              f"index cache written after {ours['cache_s']:.2f}s")
     print(f"first start / duckdb load: {t_ratio:.1f}x (target <= 2); first start peak / steady: {p_ratio:.2f}x "
           f"(target <= 1.5); second start {again['load_s']:.2f}s (target <= 1 s); targets {'met' if ok else 'NOT met'}")
     return ok

@@ -384,3 +384,128 @@ def test_substring_paths_agree_with_naive_filter():
                 assert [r.id for r in cat.search(q).records] == _naive(rows, lib_values, q)[:20], (cap, needle, sort)
                 fell_back |= "signature pass" in cat.last_plan.mode
     assert fell_back
+
+
+def test_driver_with_a_common_substring_agrees_with_naive_filter_both_ways(monkeypatch):
+    """A filter (task, license) driving a common substring: its rows' signatures tested one by one
+    (a small driver) or all signatures scanned (a large one) give the naive filter's answers."""
+    from bench.synthetic import generate
+
+    table = generate(2000, seed=5)
+    rows = [ModelRecord.from_api(d) for d in table.to_pylist()]
+    lib_values = {r.library_name for r in rows if r.library_name}
+    cat = SnapshotCatalog(table, {}, name="synthetic")
+    cat._tri_cap = 0  # no n-gram counts as rare: every needle goes through the signatures
+    cat.CHUNK0 = 16  # sparse hits give up the sorted walk early
+    cat.EVALUATE_MAX = 0  # every driver is walked in sort order first (as large ones are)
+    scans = []
+    real = cat._sig_rows
+    monkeypatch.setattr(cat, "_sig_rows", lambda *a: scans.append(a) or real(*a))
+    tasks = [t for t, _ in cat.facets()["task"]][:3]
+    lics = [x for x, _ in cat.facets()["license"]][:2]
+    paths = set()
+    for ratio in (1, 10**9):  # 1: a driver's signatures never scanned whole; 10**9: always scanned
+        cat.SIG_SCAN_RATIO = ratio
+        for needle in ("-8bit", "ma-7b", "-v1", "instruct", "gguf"):
+            for sort in ("trending", "likes", "created"):
+                for kw in [{"task": t} for t in tasks] + [{"license": x} for x in lics]:
+                    q = CatalogQuery(search=needle, sort=sort, limit=10, **kw)
+                    before = len(scans)
+                    assert [r.id for r in cat.search(q).records] == _naive(rows, lib_values, q)[:10], (ratio, q)
+                    if "fallback" in cat.last_plan.mode:
+                        paths.add("scan" if len(scans) > before else "driver")
+    assert paths == {"scan", "driver"}
+
+
+def test_columns_read_ahead_in_order_out_of_turn_and_errors():
+    """The read-ahead thread delivers what a plain read would, a column asked for out of turn is read
+    then (no wait for the thread), and a failing read surfaces at the get() that asks for it."""
+    from lib.catalog.snapshot import _Columns
+
+    table = pa.table({"a": [3, 1, 2], "b": ["x", "y", "z"], "c": [1.0, 2.0, 3.0], "d": [7, 8, 9]})
+
+    def fetch(src):
+        if src == "d":
+            raise ValueError("d is broken")
+        return table.column(src)
+
+    cols = _Columns({"a": "a", "b": "b", "c": "c", "d": "d"}, fetch, 3)
+    cols.order = __import__("numpy").array([1, 2, 0], dtype="int32")
+    cols.prefetch([("a", True, True), ("b", True, True), ("c", True, True), ("d", True, True)], ahead=2)
+    assert cols.get("a").to_pylist() == [1, 2, 3]
+    assert cols.get("c").to_pylist() == [2.0, 3.0, 1.0]  # "b" skipped: dropped, not waited for
+    assert cols.get("b").to_pylist() == ["y", "z", "x"]  # out of turn: read directly
+    with pytest.raises(ValueError, match="d is broken"):
+        cols.get("d")
+    assert cols.get("a", ordered=False).to_pylist() == [3, 1, 2]  # not in the plan: read directly
+    cols.close()
+    assert cols.get("zz") is None
+
+
+def test_ngram_postings_equal_a_naive_count():
+    """Every rare trigram, bigram and symbol has the rows of every id it occurs in (the build only
+    looks bigrams and symbols up where a rare trigram starts or an id ends)."""
+    import numpy as np
+
+    ids = [f"org{i % 7}/model-{i}-{'abc'[i % 3]}{'!+#'[i % 3] if i % 5 == 0 else ''}" for i in range(300)]
+    ids += ["x/!", "y/+q", "z/q~"]  # rare symbols at an id's end and start of its last bigram
+    cat = SnapshotCatalog.from_records([{"id": m, "downloads": len(ids) - i} for i, m in enumerate(ids)])
+    lut = cat._tri_lut
+    count: dict[int, int] = {}
+    rows_of: dict[int, set] = {}
+    for row in range(len(cat)):
+        s = [int(lut[b]) for b in cat.id_lower[cat.id_offsets[row]:cat.id_offsets[row + 1]]]
+        grams = [(s[p] << 12 | s[p + 1] << 6 | s[p + 2]) for p in range(len(s) - 2)]
+        grams += [(s[p] << 6 | s[p + 1]) + (1 << 18) for p in range(len(s) - 1)]
+        grams += [s[p] + (1 << 18) + (1 << 12) for p in range(len(s))]
+        for g in grams:
+            count[g] = count.get(g, 0) + 1
+            rows_of.setdefault(g, set()).add(row)
+    for cap in (2000, 3, 40):  # every n-gram rare; few; some
+        cat.TRI_CAP_MIN = cap
+        cat._build_trigrams()
+        off = cat._tri_offsets
+        assert [int(c) for c in np.flatnonzero(cat._tri_df)] == sorted(count)
+        for g, c in count.items():
+            assert cat._tri_df[g] == c
+            got = cat._tri_rows[off[g]:off[g + 1]].tolist()
+            assert got == (sorted(rows_of[g]) if c <= cap else []), (g, cap)
+
+
+def test_stable_argsort_equals_numpys_on_every_key_shape():
+    """Small key ranges take the 16-bit radix path, wide ones the packed sort: both equal
+    np.argsort(kind="stable"), at the int8 / int16 extremes and for all-equal keys too."""
+    import numpy as np
+
+    from lib.catalog.snapshot import _stable_argsort
+
+    rng = np.random.default_rng(1)
+    cases = [np.array([127, -128, 0, 127, -128], np.int8), np.ones(7, bool), np.array([True, False, True]),
+             np.array([-32768, 32767, 0], np.int16), np.array([2**40, 2**40 + 65535, 2**40], np.int64),
+             np.array([2**40, 2**40 + 65536, 2**40], np.int64), np.array([1.5, -2.0, 1.5, np.inf])]
+    for dt in (np.int8, np.int16, np.int32, np.int64, np.uint16, np.uint32):
+        for lo, hi in ((0, 2), (-5, 100), (-3, 65536), (0, 10**6)):
+            lo = 0 if dt in (np.uint16, np.uint32) else lo
+            cases.append(rng.integers(lo, hi, size=3000).astype(dt))
+    for k in cases:
+        assert np.array_equal(_stable_argsort(k), np.argsort(k, kind="stable")), (k.dtype, k[:5])
+
+
+def test_a_failed_build_leaves_no_read_ahead_thread(tmp_path):
+    """A dump rejected half-way (ids missing) stops its column read-ahead: no thread is left
+    waiting with the file's columns."""
+    import threading
+    import time
+
+    rows = [{"id": f"o/m{i}", "downloads": i, "likes": i, "tags": ["en"], "pipeline_tag": "fill-mask",
+             "library_name": "transformers", "trendingScore": 1.0, "createdAt": "2024-01-01T00:00:00Z",
+             "lastModified": "2024-01-02T00:00:00Z", "gated": "false", "author": "o"} for i in range(50)]
+    rows[7]["id"] = None
+    p = tmp_path / "bad.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), p)
+    with pytest.raises(ValueError, match="no model id"):
+        SnapshotCatalog.from_file(p, cache=False)
+    deadline = time.monotonic() + 5
+    while any(t.name == "hubscout-columns" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not [t for t in threading.enumerate() if t.name == "hubscout-columns"]

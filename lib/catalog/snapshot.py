@@ -38,12 +38,25 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
 from lib.hub import normalize as nz
 from lib.hub.records import ModelRecord
+
+
+class _LazyCompute:
+    """``pyarrow.compute``, imported on first use: it costs 0.1-0.3 s, and a catalog memory-mapped
+    from its index cache (Discover's cold start) answers a filter query without it."""
+
+    def __getattr__(self, name: str):
+        import pyarrow.compute
+
+        globals()["pc"] = pyarrow.compute
+        return getattr(pyarrow.compute, name)
+
+
+pc: Any = _LazyCompute()
 
 EMBEDDED_PATH = Path(__file__).resolve().parents[1] / "data" / "catalog_snapshot.parquet"
 
@@ -132,6 +145,41 @@ class _Postings:
     @property
     def nbytes(self) -> int:
         return self.rows.nbytes + self.offsets.nbytes
+
+
+def _on_cores(fn: Callable[[Any], Any], args: list) -> list:
+    """``[fn(a) for a in args]``, the first on this thread and the others on threads of their own
+    (numpy releases the GIL in its loops: on a machine with cores to spare they run side by side)."""
+    others = [_Background(lambda a=a: fn(a)) for a in args[1:]]
+    return [fn(args[0])] + [b.result() for b in others] if args else []
+
+
+class _Background:
+    """``fn()`` in a daemon thread; :meth:`result` waits for it and returns its value or raises its
+    exception (numpy and pyarrow release the GIL in their loops: the work runs on another core)."""
+
+    def __init__(self, fn: Callable[[], Any], name: str = "hubscout-index", daemon: bool = True):
+        self._value: tuple[bool, Any] | None = None
+
+        def run() -> None:
+            nonlocal fn
+            try:
+                self._value = (True, fn())
+            except BaseException as exc:  # noqa: BLE001 - re-raised by result()
+                self._value = (False, exc)
+            fn = None  # what the function's closure holds is not kept alive by the finished thread
+
+        self._thread = threading.Thread(target=run, name=name, daemon=daemon)
+        self._thread.start()
+
+    def result(self) -> Any:
+        """The value (once: the reference is dropped, so that a large one is freed with its user)."""
+        self._thread.join()
+        ok, value = self._value
+        self._value = None
+        if not ok:
+            raise value
+        return value
 
 
 def _is_member(rows: np.ndarray, posting: np.ndarray) -> np.ndarray:
@@ -234,7 +282,7 @@ def _dict_codes(arr: pa.ChunkedArray | pa.Array,
                 lut = np.array([gidx.setdefault(str(v), len(gidx)) if v else -1 for v in d.to_pylist()] + [-1],
                                np.int32)
                 prev = d
-            parts.append(lut[_to_numpy(ch.indices, np.int64, -1)])
+            parts.append(lut[_to_numpy(ch.indices, np.int32, -1)])
         codes = np.concatenate(parts) if parts else np.zeros(0, np.int32)
         if order is not None:
             codes = codes[order]
@@ -285,7 +333,7 @@ def _list_codes(arr: pa.ChunkedArray | pa.Array, n: int) -> tuple[np.ndarray, np
         if prev is None or not (d is prev or d.equals(prev)):
             lut = np.array([gidx.setdefault(str(v), len(gidx)) if v else -1 for v in d.to_pylist()] + [-1], np.int32)
             prev = d
-        c = lut[_to_numpy(flat.indices, np.int64, -1)]
+        c = lut[_to_numpy(flat.indices, np.int32, -1)]
         code_parts.append(c.astype(np.int16) if len(gidx) < 32767 else c)  # -1 stays -1 until the end
     lens = np.concatenate(lens_parts) if lens_parts else np.zeros(n, np.int64)
     codes = np.concatenate(code_parts, dtype=np.uint16 if len(gidx) < 65535 else np.int32, casting="unsafe") \
@@ -311,6 +359,9 @@ def _stable_argsort(keys: np.ndarray) -> np.ndarray:
         return np.argsort(keys, kind="stable")
     if keys.dtype.kind in "iub":
         lo, hi = int(keys.min()), int(keys.max())
+        if hi - lo < (1 << 16):  # numpy's stable sort of 16-bit keys is a radix sort: linear
+            small = np.subtract(keys, lo, dtype=np.int64).astype(np.uint16) if lo else keys.astype(np.uint16)
+            return np.argsort(small, kind="stable").astype(np.int32)
         rank = keys.astype(np.int64) - lo if hi - lo < (1 << (63 - bits)) else None
     else:
         rank = None
@@ -621,6 +672,19 @@ def _card_dict(v):
             "language": [str(x) for x in lang if x is not None] if isinstance(lang, list) else None}
 
 
+# The columns the catalog reads after the downloads, in the order it reads them:
+# (name, decode the dictionary, deliver in row order) as passed to _Columns.get.
+_COLUMN_PLAN: tuple[tuple[str, bool, bool], ...] = (
+    ("author", False, False), ("id", True, True), ("pipeline_tag", False, False),
+    ("library_name", False, False), ("tags", False, False), ("card_data", True, True),
+    ("license", True, True), ("languages", True, True), ("likes", True, True),
+    ("trending_score", True, True), ("created_at", True, True), ("last_modified", True, True),
+    ("gated", False, True), ("safetensors", True, True), ("params_total", True, True),
+    ("params_exact", True, True), ("param_source", True, True), ("source_index", True, True),
+    *((c, True, True) for c in CONFIG_INT_COLUMNS), ("architecture", True, True),
+)
+
+
 class _Columns:
     """The input's columns under our names (:data:`_ALIASES`), each fetched when first asked for
     and delivered in the catalog's row order (``order``, set once the downloads are sorted).
@@ -636,6 +700,11 @@ class _Columns:
         self._fetch = fetch
         self.n = n
         self.order: np.ndarray | None = None
+        self._plan: dict[tuple[str, bool, bool], int] = {}
+        self._ready: dict[int, tuple[bool, Any]] = {}
+        self._wanted = 0  # plan positions below this were delivered or skipped
+        self._closed = False
+        self._cond = threading.Condition()
 
     @classmethod
     def of_table(cls, table: pa.Table) -> _Columns:
@@ -654,7 +723,13 @@ class _Columns:
             if src_of.get(top) in cls.DICTIONARY and leaf.physical_type == "BYTE_ARRAY":
                 leaves.setdefault(top, []).append(leaf.path)
 
+        lock = threading.Lock()  # one read at a time on the shared reader (read-ahead thread, caller)
+
         def fetch(src: str):
+            with lock:
+                return read(src)
+
+        def read(src: str):
             try:
                 rd = leaves.get(src)
                 if not rd:
@@ -673,22 +748,81 @@ class _Columns:
 
         return cls(names, fetch, pf.metadata.num_rows)
 
+    def prefetch(self, plan: Iterable[tuple[str, bool, bool]], ahead: int = 4, budget: int = 32 << 20) -> None:
+        """Read the columns of ``plan`` (``(name, decode, ordered)`` in the order :meth:`get` will
+        ask for them) in a background thread, at most ``ahead`` of them and ``budget`` bytes waiting
+        to be taken (the next column is always read): the parquet decoding and the reorder (pyarrow,
+        which runs without the GIL) overlap the caller's work on the previous columns. A column
+        asked for out of turn is simply read then."""
+        plan = [k for k in plan if k[0] in self.names]
+        if not plan:
+            return
+        self._plan = {k: i for i, k in enumerate(plan)}
+        fetch, order, cond = self._fetch, self.order, self._cond
+
+        def work() -> None:
+            for i, (c, decode, ordered) in enumerate(plan):
+                with cond:
+                    while not self._closed and i > self._wanted and (
+                            i - self._wanted >= ahead or self._waiting_bytes() > budget):
+                        cond.wait()
+                    if self._closed:
+                        return
+                    if i < self._wanted:
+                        continue  # asked for out of turn, or skipped
+                try:
+                    res = (True, self._load(fetch, order, c, decode, ordered))
+                except BaseException as exc:  # noqa: BLE001 - delivered to the caller of get()
+                    res = (False, exc)
+                with cond:
+                    if i >= self._wanted and not self._closed:
+                        self._ready[i] = res
+                    cond.notify_all()
+                del res
+
+        threading.Thread(target=work, name="hubscout-columns", daemon=True).start()
+
+    def _waiting_bytes(self) -> int:
+        return sum(v.nbytes for ok, v in self._ready.values() if ok and v is not None)
+
     def close(self) -> None:
-        """Drop the source (the file's reader, the table) and the row order."""
+        """Drop the source (the file's reader, the table), the row order and any prefetched column."""
+        with self._cond:
+            self._closed = True
+            self._ready.clear()
+            self._cond.notify_all()
         self._fetch = None
         self.order = None
 
-    def get(self, c: str, *, decode: bool = True, ordered: bool = True):
-        """Column ``c`` (None when absent). ``decode``: dictionary-encoded values as plain ones."""
-        src = self.names.get(c)
-        if src is None:
-            return None
-        arr = self._fetch(src)
+    def _load(self, fetch, order, c: str, decode: bool, ordered: bool):
+        arr = fetch(self.names[c])
         if decode:
             arr = _decode_dictionary(arr)
-        if ordered and self.order is not None:
-            arr = arr.take(_arrow_ints(self.order))
+        if ordered and order is not None:
+            arr = arr.take(_arrow_ints(order))
         return arr
+
+    def get(self, c: str, *, decode: bool = True, ordered: bool = True):
+        """Column ``c`` (None when absent). ``decode``: dictionary-encoded values as plain ones."""
+        if c not in self.names:
+            return None
+        i = self._plan.get((c, decode, ordered))
+        if i is not None:
+            with self._cond:
+                if i >= self._wanted and not self._closed:
+                    for j in [j for j in self._ready if j < i]:
+                        del self._ready[j]  # skipped: never asked for
+                    self._wanted = i
+                    self._cond.notify_all()
+                    while i not in self._ready:
+                        self._cond.wait()
+                    ok, value = self._ready.pop(i)
+                    self._wanted = i + 1
+                    self._cond.notify_all()
+                    if not ok:
+                        raise value
+                    return value
+        return self._load(self._fetch, self.order, c, decode, ordered)
 
 
 def _decode_dictionary(arr):
@@ -740,14 +874,29 @@ class SnapshotCatalog:
 
     CHUNK0 = 4096
     CHUNK_MAX = 1 << 18
+    # A query's driver rows are tested against the substring signatures one by one (a gather) when
+    # they are fewer than 1/SIG_SCAN_RATIO of the rows in range, else all the signatures are
+    # scanned in order: a gathered signature costs about six scanned ones (measured at 2M rows).
+    SIG_SCAN_RATIO = 6
+    # a driver of up to this many rows (or 1/20 of all) is evaluated whole rather than walked in sort order
+    EVALUATE_MAX = 20000
+    # n-grams in at most max(TRI_CAP_MIN, rows / 500) places get posting lists
+    TRI_CAP_MIN = 2000
 
     def __init__(self, table: pa.Table | _Columns, meta: Mapping[str, Any] | None = None, *,
                  name: str = "snapshot", label: str | None = None):
         t0 = time.perf_counter()
-        meta = dict(meta or {})
-        self.meta = meta
         cols = table if isinstance(table, _Columns) else _Columns.of_table(_canonical(table, name))
         del table
+        try:
+            self._build(cols, dict(meta or {}), name, label)
+        finally:
+            cols.close()  # also when the build fails: the read-ahead thread stops, its columns go
+        self.load_seconds = time.perf_counter() - t0
+        release_memory()  # hand the reorder/parse temporaries back to the OS
+
+    def _build(self, cols: _Columns, meta: dict, name: str, label: str | None) -> None:
+        self.meta = meta
         n = cols.n
         self._n = n
 
@@ -767,6 +916,7 @@ class SnapshotCatalog:
         del order
         self.downloads = _fit_int(downloads)
         del downloads
+        cols.prefetch(_COLUMN_PLAN)
 
         # author: the author field, else the id's owner part
         author_col = cols.get("author", decode=False, ordered=False)
@@ -991,6 +1141,7 @@ class SnapshotCatalog:
         tcode32 = tag_row = None  # (tag_pos's lookups)
         del lib_code, lib_src
 
+        release_memory()  # the tag lookups' temporaries
         # ---- numbers ---------------------------------------------------------------------------
         a = col("likes")
         self.likes = _fit_int(_to_numpy(a, np.int64, -1)) if a is not None else np.full(n, -1, np.int32)
@@ -1060,20 +1211,25 @@ class SnapshotCatalog:
         self._config_facts = _ConfigFacts.build(config_col, n)
         fetched.clear()
 
+        release_memory()  # the number columns' read buffers
         # ---- sort permutations (downloads: the row order itself) ----------------------------------
         self._perm: dict[str, np.ndarray] = {}
-        self._known: dict[str, int] = {}
-        for key, values in (("likes", self.likes), ("created", self.created), ("modified", self.modified)):
-            self._add_sort(key, -values.astype(np.int64), values > 0 if key != "likes" else values >= 0)
-        tr = self.trending
-        self._add_sort("trending", np.where(np.isnan(tr), np.inf, -tr), ~np.isnan(tr))
-        self._known["downloads"] = int((self.downloads >= 0).sum())
+        self._known: dict[str, int] = {"downloads": int((self.downloads >= 0).sum())}
+
+        def sorts() -> None:
+            for key, values in (("likes", self.likes), ("created", self.created), ("modified", self.modified)):
+                self._add_sort(key, -values.astype(np.int64), values > 0 if key != "likes" else values >= 0)
+            tr = self.trending
+            self._add_sort("trending", np.where(np.isnan(tr), np.inf, -tr), ~np.isnan(tr))
 
         # ---- rare-trigram index for substring search --------------------------------------------
         cols.close()  # every column is read
-        del lic_code, by_dtype_total, tot, has, values, tr
+        del lic_code, by_dtype_total, tot, has
         release_memory()  # the columns' temporaries, before the n-gram pass
+        # the sorts and the n-gram index read only finished columns: they are built side by side
+        sorting = _Background(sorts, name="hubscout-sorts")
         self._build_trigrams()
+        sorting.result()
 
         # ---- source info -----------------------------------------------------------------------
         date = meta.get("date")
@@ -1088,8 +1244,6 @@ class SnapshotCatalog:
         if not isinstance(cs, Mapping):
             cs = {"name": name, "date": date, "label": label}
         self.config_source: dict[str, Any] = dict(cs)
-        self.load_seconds = time.perf_counter() - t0
-        release_memory()  # hand the reorder/parse temporaries back to the OS
 
     # ---- construction helpers -------------------------------------------------------------------
     def _arrow_ids(self) -> pa.Array:
@@ -1170,7 +1324,7 @@ class SnapshotCatalog:
         answered by testing 8 bytes per row instead of the id's text, then verifying the few
         candidates."""
         n = self._n
-        self._tri_cap = max(2000, n // 500)  # rarer n-grams only: the signatures cover the rest
+        self._tri_cap = max(self.TRI_CAP_MIN, n // 500)  # rarer n-grams only: the signatures cover the rest
         lut = np.zeros(256, np.uint32)
         alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789-_./"
         for i, ch in enumerate(alphabet):
@@ -1183,10 +1337,12 @@ class SnapshotCatalog:
         off = self.id_offsets
         sig = np.zeros(n, np.uint64)
         sig2 = np.zeros(n, np.uint64)
-        # row-aligned chunks of about 1 MB of id bytes (their temporaries stay in the CPU's caches)
+        # row-aligned chunks of about 1 MB of id bytes (their temporaries stay in the CPU's caches),
+        # of at most 2**14 rows: a (code, row in chunk) pair then fits a uint32 sort key
+        row_bits = 14
         bounds = [0]
         if n:
-            step = max(1, int(n * (1 << 20) / max(int(off[-1]), 1)))
+            step = max(1, min(1 << row_bits, int(n * (1 << 20) / max(int(off[-1]), 1))))
             bounds = list(range(0, n, step)) + [n]
         lut8 = lut.astype(np.uint8)
         # each trigram code's bit in either signature (code 0: no trigram, no bit)
@@ -1220,21 +1376,27 @@ class SnapshotCatalog:
 
         # Occurrence counts. Only the trigrams are counted position by position: a bigram is the
         # head of the trigrams that start with it, or an id's last two bytes; a symbol likewise.
-        tri_n = np.zeros(1 << 18, np.int64)
-        bi_tail = np.zeros(1 << 12, np.int64)
-        uni_tail = np.zeros(64, np.int64)
-        for r0, r1 in zip(bounds[:-1], bounds[1:]):
-            sym, bi, tri, starts, last1, last2 = codes(r0, r1)
-            tri_n += np.bincount(tri, minlength=1 << 18)
-            bi_tail += np.bincount(bi[last2], minlength=1 << 12)
-            uni_tail += np.bincount(sym[last1], minlength=64)
-            if len(tri):
-                short = np.diff(starts) < 3
-                at = np.minimum(starts[:-1], len(tri) - 1)
-                for out, bit_of in ((sig, sig_bit1), (sig2, sig_bit2)):
-                    s = np.bitwise_or.reduceat(bit_of[tri], at)
-                    s[short] = 0
-                    out[r0:r1] = s
+        def count(chunks: list[tuple[int, int]]) -> tuple[np.ndarray, ...]:
+            tri_n = np.zeros(1 << 18, np.int64)
+            bi_tail = np.zeros(1 << 12, np.int64)
+            uni_tail = np.zeros(64, np.int64)
+            for r0, r1 in chunks:
+                sym, bi, tri, starts, last1, last2 = codes(r0, r1)
+                tri_n += np.bincount(tri, minlength=1 << 18)
+                bi_tail += np.bincount(bi[last2], minlength=1 << 12)
+                uni_tail += np.bincount(sym[last1], minlength=64)
+                if len(tri):
+                    short = np.diff(starts) < 3
+                    at = np.minimum(starts[:-1], len(tri) - 1)
+                    for out, bit_of in ((sig, sig_bit1), (sig2, sig_bit2)):
+                        s = np.bitwise_or.reduceat(bit_of[tri], at)
+                        s[short] = 0
+                        out[r0:r1] = s
+            return tri_n, bi_tail, uni_tail
+
+        chunks = list(zip(bounds[:-1], bounds[1:]))
+        halves = [chunks[:len(chunks) // 2], chunks[len(chunks) // 2:]]  # one per core
+        tri_n, bi_tail, uni_tail = [sum(x) for x in zip(*_on_cores(count, halves))]
         self._sig, self._sig2 = sig, sig2
         tri_n[0] = 0
         bi_n = tri_n.reshape(1 << 12, 64).sum(axis=1) + bi_tail
@@ -1248,36 +1410,57 @@ class SnapshotCatalog:
         any_bi, any_uni = bool(rare_bi.any()), bool(rare_uni.any())
         # (n-gram, row) pairs per chunk, sorted by n-gram then row; rows grow from chunk to chunk,
         # so the posting lists are the chunks' pairs placed by a counting sort (no global sort)
-        parts: list[tuple[np.ndarray, ...]] = []
-        total = np.zeros(_TRIGRAM_SPACE, np.int64)
-        for r0, r1 in zip(bounds[:-1], bounds[1:]):
-            sym, bi, tri, starts, _, _ = codes(r0, r1)
-            for g, table, base, on in ((tri, rare_tri, 0, True), (bi, rare_bi, _BIGRAM0, any_bi),
-                                       (sym, rare_uni, _UNIGRAM0, any_uni)):
-                if not on:
-                    continue
-                pos = np.flatnonzero(table[g])
-                if len(pos):
-                    rows = np.searchsorted(starts, pos, side="right") - 1
-                    k = g[pos].astype(np.int64) << 32
-                    k |= rows
-                    k = _sorted_unique(k)  # an n-gram seen twice in one id counts once
-                    gk = (k >> 32).astype(np.int32) + base
-                    rk = (k & 0xFFFFFFFF).astype(np.int32) + r0
-                    del k
-                    first = np.empty(len(gk), bool)
-                    first[0] = True
-                    np.not_equal(gk[1:], gk[:-1], out=first[1:])
-                    st = np.flatnonzero(first)  # each n-gram's first pair (gk ascending)
-                    lens = np.diff(np.append(st, len(gk)))
-                    total[gk[st]] += lens
-                    parts.append((gk, rk, st, lens))
+        rmask = np.uint32((1 << row_bits) - 1)
+
+        def pairs(chunks: list[tuple[int, int]]) -> tuple[list[tuple[np.ndarray, ...]], np.ndarray]:
+            parts: list[tuple[np.ndarray, ...]] = []
+            total = np.zeros(_TRIGRAM_SPACE, np.int64)
+            for r0, r1 in chunks:
+                sym, bi, tri, starts, last1, last2 = codes(r0, r1)
+                row_of = np.repeat(np.arange(r1 - r0, dtype=np.uint32), np.diff(starts))  # each byte's row
+                # An n-gram occurs at most as often as its prefix: where a bigram is rare, the trigram
+                # that starts there is rare too (or there is none: the id's last two bytes); likewise
+                # a rare symbol starts a rare bigram or ends the id. So only the rare trigrams'
+                # positions are looked up over the whole chunk.
+                pos_t = np.flatnonzero(rare_tri[tri])
+                pos_b = pos_u = None
+                if any_bi:
+                    cand = np.concatenate([pos_t, last2])
+                    pos_b = cand[rare_bi[bi[cand]]]
+                if any_uni:
+                    cand = np.concatenate([pos_b if pos_b is not None else pos_t[:0], last1])
+                    pos_u = cand[rare_uni[sym[cand]]]
+                for g, pos, base in ((tri, pos_t, 0), (bi, pos_b, _BIGRAM0), (sym, pos_u, _UNIGRAM0)):
+                    if pos is not None and len(pos):
+                        k = g[pos].astype(np.uint32)
+                        k <<= np.uint32(row_bits)
+                        k |= row_of[pos]
+                        k = _sorted_unique(k)  # an n-gram seen twice in one id counts once
+                        gk = (k >> np.uint32(row_bits)).astype(np.int32)
+                        gk += base
+                        rk = (k & rmask).astype(np.int32)
+                        rk += r0
+                        del k
+                        first = np.empty(len(gk), bool)
+                        first[0] = True
+                        np.not_equal(gk[1:], gk[:-1], out=first[1:])
+                        st = np.flatnonzero(first)  # each n-gram's first pair (gk ascending)
+                        lens = np.diff(np.append(st, len(gk)))
+                        total[gk[st]] += lens
+                        parts.append((gk, rk, st, lens))
+            return parts, total
+
+        (parts, total), (parts2, total2) = _on_cores(pairs, halves)
+        parts += parts2
+        total += total2
+        del parts2, total2
         offsets = np.zeros(_TRIGRAM_SPACE + 1, np.int64)
         np.cumsum(total, out=offsets[1:])
         cursor = offsets[:-1].copy()
         tri_rows = np.empty(int(offsets[-1]), np.int32)
+        parts.reverse()
         while parts:
-            gk, rk, st, lens = parts.pop(0)
+            gk, rk, st, lens = parts.pop()
             pos = cursor[gk]
             pos += np.arange(len(gk), dtype=np.int64)
             pos -= np.repeat(st, lens)
@@ -1320,7 +1503,11 @@ class SnapshotCatalog:
         With ``cache`` the built index is saved beside the dump (``<dump>.hubscout-index``; in
         ``cache_dir`` — default: the per-user data dir — when the dump's folder is read-only) and the
         next load of the same, unchanged dump memory-maps it instead of rebuilding (see
-        :class:`IndexCache`). A cache that cannot be read or written is ignored, never an error."""
+        :class:`IndexCache`). A cache that cannot be read or written is ignored, never an error.
+
+        The catalog is returned as soon as its index is built: the cache file is written by a
+        background thread (:meth:`wait_index_cache` waits for it; the interpreter waits for it at
+        exit), through a temporary file renamed into place, so that no reader sees half a cache."""
         p = Path(path).expanduser()
         store = IndexCache(p, cache_dir) if cache and p.is_file() else None
         if store is not None:
@@ -1329,8 +1516,16 @@ class SnapshotCatalog:
                 return cat
         cat = cls._build_from_file(p)
         if store is not None:
-            store.save(cat)
+            cat._cache_writer = _Background(lambda: store.save(cat), name="hubscout-index-cache", daemon=False)
         return cat
+
+    def wait_index_cache(self) -> Path | None:
+        """Wait until the index cache of a :meth:`from_file` build is written; its path, or None
+        (no cache written: loaded from a cache, ``cache=False``, or no writable location)."""
+        writer = self.__dict__.pop("_cache_writer", None)
+        if writer is not None:
+            self._cache_path = writer.result()
+        return self.__dict__.get("_cache_path")
 
     @classmethod
     def _build_from_file(cls, p: Path) -> SnapshotCatalog:
@@ -1608,6 +1803,8 @@ class SnapshotCatalog:
         drivers: list[tuple[str, np.ndarray]] = []
         preds: list[Callable[[np.ndarray], np.ndarray]] = []
 
+        pred_of: dict[str, Callable[[np.ndarray], np.ndarray]] = {}  # each driver's own predicate
+
         def index(name, post: _Postings, value, codes=None):
             rows = post.get(value)
             if rows is None:
@@ -1618,6 +1815,7 @@ class SnapshotCatalog:
                 preds.append(lambda r, codes=codes, c=c: codes[r] == c)
             else:
                 preds.append(lambda r, rows=rows: _is_member(r, rows))
+            pred_of.setdefault(name, preds[-1])
             return True
 
         if q.task and not index("task", self.tasks, q.task, self.task_code):
@@ -1634,6 +1832,7 @@ class SnapshotCatalog:
                     return empty, _Plan("none", 0)
                 drivers.append((what, rows))
                 preds.append(lambda r, rows=rows: _is_member(r, rows))
+                pred_of.setdefault(what, preds[-1])
 
         limit_rows = n
         if q.min_downloads is not None:
@@ -1667,6 +1866,7 @@ class SnapshotCatalog:
                 hit = cand[self._contains(cand, needle)]
                 drivers.append(("search", hit))
                 preds.append(lambda r, hit=hit: _is_member(r, hit))
+                pred_of.setdefault("search", preds[-1])
             else:
                 sig_mask = self._sig_mask(needle)
                 if sig_mask is not None:
@@ -1687,15 +1887,17 @@ class SnapshotCatalog:
             plan.mode = "empty"
             return empty, plan
 
-        def evaluate(rows: np.ndarray) -> np.ndarray:
-            keep = np.ones(len(rows), bool)
-            for p in preds:
-                if not keep.any():
+        def evaluate(rows: np.ndarray, of_driver: bool = False) -> np.ndarray:
+            """The ``rows`` that pass every predicate (``of_driver``: rows of the driver, whose own
+            predicate they pass already)."""
+            skip = pred_of.get(name) if of_driver else None
+            for p in preds:  # each predicate sees only the rows that passed the ones before
+                if p is skip:
+                    continue
+                if not len(rows):
                     break
-                idx = np.flatnonzero(keep)
-                sub = p(rows[idx])
-                keep[idx[~sub]] = False
-            return rows[keep]
+                rows = rows[p(rows)]
+            return rows
 
         if sort == "downloads":
             plan.mode = "scan-driver"
@@ -1705,9 +1907,9 @@ class SnapshotCatalog:
             return rows, plan
 
         perm = self._perm[sort]
-        if size <= max(20000, n // 20):
+        if size <= max(self.EVALUATE_MAX, n // 20):
             plan.mode = "evaluate-driver"
-            rows = evaluate(np.arange(size, dtype=np.int32) if drows is None else drows)
+            rows = evaluate(np.arange(size, dtype=np.int32) if drows is None else drows, of_driver=True)
             return self._top_by_key(rows, sort, k), plan
         # Walk the sort permutation in chunks; give up and evaluate the whole driver if the hits
         # are too sparse to fill the page soon.
@@ -1729,7 +1931,7 @@ class SnapshotCatalog:
             projected = pos * k / max(nfound, 0.5)
             if pos >= 2 * self.CHUNK0 and projected > 0.35 * n:
                 plan.mode = "evaluate-driver(fallback)"
-                if sig_mask is not None and (drows is None or len(drows) > limit_rows // 16):
+                if sig_mask is not None and (drows is None or len(drows) > limit_rows // self.SIG_SCAN_RATIO):
                     # one vectorised pass over the signatures picks the candidates (sequential
                     # reads: faster than gathering a large driver's signatures)
                     srows = self._sig_rows(0, limit_rows, sig_mask)
@@ -1741,7 +1943,8 @@ class SnapshotCatalog:
                         srows = srows[srows < limit_rows]
                     rows = evaluate(srows)
                 else:
-                    rows = evaluate(np.arange(limit_rows, dtype=np.int32) if drows is None else drows)
+                    rows = evaluate(np.arange(limit_rows, dtype=np.int32) if drows is None else drows,
+                                    of_driver=True)
                 return self._top_by_key(rows, sort, k), plan
             chunk = min(chunk * 4, self.CHUNK_MAX)
         out = np.concatenate(found) if found else empty
@@ -1763,7 +1966,7 @@ class SnapshotCatalog:
                 break
             end = min(size, pos + chunk)
             rows = np.arange(pos, end, dtype=np.int32) if drows is None else drows[pos:end]
-            hit = evaluate(rows)
+            hit = evaluate(rows, drows is not None)
             if len(hit):
                 found.append(hit)
                 nfound += len(hit)
@@ -1814,7 +2017,10 @@ class SnapshotCatalog:
     def _sig_test(self, rows: np.ndarray, masks: tuple[np.uint64, np.uint64]) -> np.ndarray:
         """Boolean mask: which ``rows`` have every bit of both signature masks."""
         m1, m2 = masks
-        ok = (self._sig[rows] & m1) == m1
+        s = self._sig[rows]
+        np.bitwise_and(s, m1, out=s)
+        ok = s == m1
+        del s
         idx = np.flatnonzero(ok)
         if len(idx):
             ok[idx] = (self._sig2[rows[idx]] & m2) == m2
@@ -1923,7 +2129,8 @@ _CACHE_SUFFIX = ".hubscout-index"
 _CACHE_ALIGN = 64
 _TAIL_BYTES = 1 << 16
 # Rebuilt on load rather than stored: derived views and per-process state.
-_CACHE_SKIP = {"_lower_arrow", "_tag_index", "last_plan", "_scan_fell_back", "info", "load_seconds"}
+_CACHE_SKIP = {"_lower_arrow", "_tag_index", "last_plan", "_scan_fell_back", "info", "load_seconds",
+               "_cache_writer", "_cache_path"}
 
 
 def _engine_version() -> str:
@@ -1957,6 +2164,7 @@ class IndexCache:
         user = Path(cache_dir) if cache_dir is not None else _user_cache_dir()
         self.paths = [dump.with_name(dump.name + _CACHE_SUFFIX), user / f"{tag}{_CACHE_SUFFIX}"]
         self.used: Path | None = None
+        self._key: dict | None = None  # the dump's key as load() saw it, before the build read the dump
 
     def key(self) -> dict:
         import hashlib
@@ -1969,7 +2177,7 @@ class IndexCache:
     # ---- load -------------------------------------------------------------------------------
     def load(self, cls: type[SnapshotCatalog]) -> SnapshotCatalog | None:
         try:
-            key = self.key()
+            key = self._key = self.key()
         except OSError:
             return None
         for path in self.paths:
@@ -2043,7 +2251,7 @@ class IndexCache:
         except Exception:  # noqa: BLE001 - an index this code cannot encode is simply not cached
             return None
         for path in self.paths:
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 with open(tmp, "wb") as fh:
@@ -2099,10 +2307,12 @@ class IndexCache:
             json.dumps(v)  # anything else must be plain JSON (raises otherwise: not cached)
             return ["json", v]
 
-        attrs = {k: enc(v) for k, v in vars(cat).items() if k not in _CACHE_SKIP and k != "_mmap"}
+        # a copy of the attributes: a search on another thread may set one (last_plan) meanwhile
+        attrs = {k: enc(v) for k, v in dict(vars(cat)).items() if k not in _CACHE_SKIP and k != "_mmap"}
         info = {"kind": cat.info.kind, "label": cat.info.label, "date": cat.info.date,
                 "sources": list(cat.info.sources)}
-        header = json.dumps({"key": self.key(), "attrs": attrs, "info": info}).encode()
+        # the key seen before the dump was read: a dump changed during the build is rebuilt next time
+        header = json.dumps({"key": self._key or self.key(), "attrs": attrs, "info": info}).encode()
         # blanks after the JSON put the blobs on aligned file offsets: numpy copies a misaligned
         # array before most operations (a search would copy whole columns)
         header += b" " * (-(len(_CACHE_MAGIC) + 8 + len(header)) % _CACHE_ALIGN)
