@@ -52,8 +52,10 @@ def transformers() -> ModuleType:
 
 
 # transformers' model machinery that any ``from_pretrained`` of a model imports (measured on BERT-style
-# encoders): seconds of it — torch.distributed.tensor, torch._dynamo, scipy.optimize — imported by transformers
-# at module level, so the only way not to wait for it at Run is to import it before (the warm-up)
+# encoders). Seconds of it are imported at module level by transformers 5.24, with no switch to turn them
+# off: torch.distributed.tensor (core_model_loading, whenever torch.distributed is available), torch._dynamo
+# (masking_utils, always), scipy.optimize (loss_for_object_detection, whenever scipy is installed). The only
+# way not to wait for them at Run is to import them before it: the warm-up.
 _MODEL_MODULES = ("transformers.modeling_utils", "transformers.modeling_layers", "transformers.masking_utils",
                   "transformers.activations", "transformers.modeling_outputs", "transformers.pytorch_utils",
                   "transformers.processing_utils", "transformers.safetensors_conversion")

@@ -176,10 +176,12 @@ def test_a_layout_the_route_does_not_read_still_runs_through_the_library(st_root
 FRESH = """
 import json, sys
 from lib.jobs import submit
-from lib.jobs.warmup import warm_up, warmed
+from lib.jobs.warmup import _STEPS, warm_up, warmed
 from lib.runner import RunOptions
 warm_up(sentence_transformers=True).result(timeout=300)
 assert warmed()
+failed = {name: repr(f.exception()) for name, f in _STEPS.items() if f.exception()}
+assert not failed, failed  # the torch step used to fail importing lib.runner.tasks (gone since the task split)
 after_warm_up = sorted(m for m in ("sentence_transformers", "transformers.pipelines", "sklearn") if m in sys.modules)
 job = submit(FOLDER, "sentence-similarity", [{"source": "A man is eating food.",
              "sentences": ["A man is eating a meal.", "A plane is taking off."]}], RunOptions(device="cpu"),
