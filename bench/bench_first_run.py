@@ -14,7 +14,9 @@ sentence-similarity, as the Model page's test-drive) through the job runner and 
   by Hub Scout itself (``lib.tasks.embeddings.plain_sentence_transformers`` answering None).
 
 Target (issue 7): the warm 5 s first run ends within 2 s of pressing Run. The machine is shared:
-each case runs ``--repeats`` times (fresh processes, interleaved) and the median is printed.
+each case runs ``--repeats`` times (fresh processes, interleaved) and the median is printed, with the CPU
+seconds the process spent from the page opening to the result (all threads: the work itself, which the
+other processes on the machine do not change, where the wall-clock figure depends on them).
 
     .venv/bin/python bench/bench_first_run.py [--repeats 3]
 """
@@ -34,7 +36,7 @@ CHILD = r"""
 import json, sys, time, warnings
 warnings.filterwarnings("ignore")
 sys.path.insert(0, ROOT)
-t_open = time.perf_counter()
+t_open, cpu_open = time.perf_counter(), time.process_time()
 import streamlit  # what a page holds already
 from lib.jobs import submit, warm_up
 from lib.jobs.warmup import is_warm, warmed
@@ -62,8 +64,10 @@ job = submit(model, task, [{"source": "a cat sat on the mat", "sentences": ["a d
              record=False)
 job.wait()
 took = time.perf_counter() - t
+cpu = time.process_time() - cpu_open  # every thread's CPU seconds since the page opened: the work, whatever the load
 assert job.state == "done" and job.items[0].ok, job.error(0)
-print(json.dumps({"first_run_s": took, "warm_at_run": was_warm, "cached": job.cached, "load_s": job.load_s,
+print(json.dumps({"first_run_s": took, "cpu_s": cpu, "warm_at_run": was_warm, "cached": job.cached,
+                  "load_s": job.load_s,
                   "route": job.result(0).output["pooling"],
                   "imported_st": "sentence_transformers" in sys.modules}))
 """
@@ -102,8 +106,10 @@ def main() -> None:
         cached = sum(r["cached"] for r in rs)
         each = ", ".join(f"{r['first_run_s']:.2f}" for r in rs)
         st = sum(r["imported_st"] for r in rs)
-        print(f"  {label:<26}{med[mode]:7.2f} s   (runtime warm at Run: {warm}/{len(rs)}, model already loaded: "
-              f"{cached}/{len(rs)}, sentence_transformers imported: {st}/{len(rs)}; each: {each})")
+        cpu = statistics.median(r["cpu_s"] for r in rs)
+        print(f"  {label:<26}{med[mode]:7.2f} s   (CPU since the page opened {cpu:5.2f} s; runtime warm at Run: "
+              f"{warm}/{len(rs)}, model already loaded: {cached}/{len(rs)}, sentence_transformers imported: "
+              f"{st}/{len(rs)}; each: {each})")
     ok = med["warm"] <= 2.0
     print(f"  target: warm 5 s first run <= 2 s -> {'OK' if ok else 'MISSED'} "
           f"({med['cold'] / max(med['warm'], 1e-9):.1f}x faster than cold; "

@@ -220,3 +220,5 @@ def test_the_warm_up_imports_sentence_transformers_only_for_layouts_that_need_it
     warmup.warm_up_for("someone/not-downloaded", "sentence-similarity",
                        details=type("D", (), {"library_name": "sentence-transformers", "tags": ()})())
     assert calls[-1]["st_library"], "a layout not on this machine yet: the library is imported too, as before"
+    warmup.warm_up_for(str(minilm_path), "text-classification")  # e.g. a cross-encoder: a pipeline runs it
+    assert not calls[-1]["sentence_transformers"]

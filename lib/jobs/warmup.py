@@ -159,9 +159,14 @@ def warm_up_for(model: str, task: str | None, *, details: Any = None, gate: Any 
 
         folder = Path(model).expanduser()
         local = folder.is_dir()
+        from lib.tasks import embeddings
+
         tags = set(getattr(details, "tags", ()) or ())
         st_model = (getattr(details, "library_name", None) == "sentence-transformers"
                     or "sentence-transformers" in tags or (local and (folder / "modules.json").is_file()))
+        # the runner reads a sentence-transformers repo itself only for the embedding tasks (a cross-encoder
+        # shown as text-classification runs through a pipeline)
+        st_model = st_model and task in {spec.tag for spec in embeddings.TASKS}
         st_library = st_model and not _plain_layout_here(model, local)
         preload = None
         if task and gate is not None and gate.allowed and not getattr(gate, "blocked", False) and gate.estimate_bytes \
