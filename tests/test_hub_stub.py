@@ -195,11 +195,11 @@ def test_other_faults_and_prefix_and_times(hub_stub):
         httpx2.get(f"{hub_stub.url}/api/models?limit=1")
     assert httpx2.get(f"{hub_stub.url}/api/other").status_code == 404  # prefix did not match
     hub_stub.clear_faults()
-    hub_stub.set_fault("slow", "/api/models", delay=0.5)
+    hub_stub.set_fault("slow", "/api/models", delay=3.0)
     t = time.perf_counter()
     with pytest.raises(httpx2.ReadTimeout):
         httpx2.get(f"{hub_stub.url}/api/models?limit=1", timeout=0.2)
-    assert time.perf_counter() - t < 0.45
+    assert time.perf_counter() - t < 2.5  # the client gave up long before the slow answer (loose: a busy machine)
     with pytest.raises(ValueError):
         hub_stub.set_fault("explode")
 
