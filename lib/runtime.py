@@ -11,6 +11,7 @@ Nothing here is imported at module import time: Discover never pays for the runt
 """
 from __future__ import annotations
 
+import importlib
 import threading
 from types import ModuleType
 
@@ -45,6 +46,30 @@ def transformers() -> ModuleType:
             from transformers.models.auto import modeling_auto  # noqa: F401 - the task checks' mappings
 
             _READY.add("transformers")
+    import transformers as t
+
+    return t
+
+
+# transformers' model machinery that any ``from_pretrained`` of a model imports (measured on BERT-style
+# encoders). Seconds of it are imported at module level by transformers 5.24, with no switch to turn them
+# off: torch.distributed.tensor (core_model_loading, whenever torch.distributed is available), torch._dynamo
+# (masking_utils, always), scipy.optimize (loss_for_object_detection, whenever scipy is installed). The only
+# way not to wait for them at Run is to import them before it: the warm-up.
+_MODEL_MODULES = ("transformers.modeling_utils", "transformers.modeling_layers", "transformers.masking_utils",
+                  "transformers.activations", "transformers.modeling_outputs", "transformers.pytorch_utils",
+                  "transformers.processing_utils", "transformers.safetensors_conversion")
+
+
+def models() -> ModuleType:
+    """:func:`transformers` with its model-loading machinery imported (what ``AutoModel.from_pretrained``
+    needs, without transformers.pipelines), under the lock."""
+    if "models" not in _READY:
+        with _LOCK:
+            t = transformers()
+            for name in _MODEL_MODULES:
+                importlib.import_module(name)
+            _READY.add("models")
     import transformers as t
 
     return t

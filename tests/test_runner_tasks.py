@@ -126,7 +126,7 @@ def test_real_minilm_similarity_is_sensible(minilm_path, cache):
               OPTS, cache=cache)
     related, unrelated = res.output["scores"]
     assert related > unrelated + 0.3
-    assert res.output["pooling"] == "sentence-transformers"
+    assert res.output["pooling"] == "sentence-transformers (mean)"  # its own pooling config, read by Hub Scout
     fe = run(str(minilm_path), "feature-extraction", {"text": "hello"}, OPTS, cache=cache)
     assert fe.output["dim"] == 384
 

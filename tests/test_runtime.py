@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RACE = """
 import json, threading
 from lib import runtime
-errors, barrier = [], threading.Barrier(4)
+errors, barrier = [], threading.Barrier(5)
 
 def run(fn):
     barrier.wait()
@@ -36,11 +36,14 @@ def auto():
     runtime.torch().ones(1)
     runtime.transformers().AutoModel
 
+def models():
+    runtime.models().modeling_utils.PreTrainedModel
+
 def mapping():
     from lib.tasks import archs
     archs._mapping("MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES")
 
-threads = [threading.Thread(target=run, args=(f,)) for f in (st, pipe, auto, mapping)]
+threads = [threading.Thread(target=run, args=(f,)) for f in (st, pipe, auto, models, mapping)]
 [t.start() for t in threads]
 [t.join() for t in threads]
 print(json.dumps(errors))

@@ -320,7 +320,7 @@ def result_for(prep: Prepared, task: str, clean: dict[str, Any], output: dict[st
     opts = opts or RunOptions()
     loaded = prep.loaded
     code = code_mod.run_code(prep.model_id, task, loaded.device, loaded.dtype, clean, prep.config, opts,
-                             sentence_transformers=loaded.kind == "sentence_transformers")
+                             sentence_transformers=loaded.is_sentence_transformers)
     return RunResult(model_id=prep.model_id, task=task, output=output, renderer=_spec(task).renderer,
                      latency_s=latency_s, load_s=prep.load_s, cached=prep.cached, peak_memory_bytes=peak_bytes,
                      memory_kind=memory_kind, device=loaded.device, dtype=loaded.dtype, notices=notices,

@@ -240,7 +240,8 @@ class Loaded:
     """A loaded model ready for a run function.
 
     ``kind``: ``pipeline`` (``pipe`` set), ``auto`` (``model`` + ``tokenizer``/``processor``) or
-    ``sentence_transformers`` (``model`` is a SentenceTransformer).
+    ``sentence_transformers`` (``model`` is a SentenceTransformer). ``st_layout``: a plain
+    sentence-transformers repo loaded ``auto`` (:class:`lib.tasks.embeddings.StLayout`: its pooling).
     """
 
     kind: str
@@ -253,6 +254,12 @@ class Loaded:
     tokenizer: Any = None
     processor: Any = None
     notices: list[str] = field(default_factory=list)
+    st_layout: Any = None
+
+    @property
+    def is_sentence_transformers(self) -> bool:
+        """Loaded from a sentence-transformers repo (through that library or through its plain layout)."""
+        return self.kind == "sentence_transformers" or self.st_layout is not None
 
 
 def model_bytes(model: Any) -> int:
@@ -365,6 +372,9 @@ def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) 
     trc = mk["trust_remote_code"]
     if runner in ("run_feature_extraction", "run_sentence_similarity"):
         if st:
+            plain = _plain_sentence_transformers(folder, T, device, dtype, mk, config)
+            if plain is not None:
+                return plain
             runtime.sentence_transformers()
             from sentence_transformers import SentenceTransformer
 
@@ -399,3 +409,23 @@ def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) 
             return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok, processor=proc)
         raise
     return Loaded("pipeline", device, dtype, folder, config, pipe=pipe)
+
+
+def _plain_sentence_transformers(folder, T, device, dtype, mk, config) -> Loaded | None:
+    """A plain sentence-transformers folder (Transformer + Pooling [+ Normalize]) loaded through AutoModel
+    as the library loads its Transformer module (tokenizer limit: ``max_seq_length``, else the tokenizer's
+    capped at ``max_position_embeddings``), with no sentence_transformers import; None for other layouts."""
+    from lib import runtime
+    from lib.tasks.embeddings import plain_sentence_transformers
+
+    layout = plain_sentence_transformers(folder)
+    if layout is None:
+        return None
+    runtime.models()
+    tok_kw = {"model_max_length": layout.max_seq_length} if layout.max_seq_length else {}
+    tok = T.AutoTokenizer.from_pretrained(folder, **tok_kw)
+    m = T.AutoModel.from_pretrained(folder, **mk).to(device)
+    longest = getattr(m.config, "max_position_embeddings", None)
+    if not tok_kw and isinstance(longest, int) and longest != -1:
+        tok.model_max_length = min(tok.model_max_length, longest)
+    return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok, st_layout=layout)

@@ -1,7 +1,18 @@
-"""Embeddings: feature extraction and sentence similarity (sentence-transformers repos through that
-library, other models with mean pooling)."""
+"""Embeddings: feature extraction and sentence similarity.
+
+A sentence-transformers repo is run the way its own files describe it. The usual layout, a transformers
+encoder then a pooling layer (``modules.json``: Transformer + Pooling [+ Normalize], the pooling in
+``1_Pooling/config.json``), is run through transformers' AutoModel and :func:`pool` (the same arithmetic as
+sentence-transformers' Pooling module), without importing sentence-transformers: that import costs seconds
+(scikit-learn, scipy.stats, pandas) the run does not need. Any other layout (Dense layers, prompts, custom
+modules, lower-casing, other model families …) loads through the SentenceTransformer class itself. Other
+models get mean pooling.
+"""
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import hood as H
@@ -9,6 +20,157 @@ from .common import Output, max_tokens, text_example, truncate_text, widget_exam
 from .core import CodeParts, TaskSpec
 
 ANY_MODEL = ("MODEL_MAPPING_NAMES",)  # any transformers model has hidden states
+
+# sentence-transformers' pooling modes, in the order it concatenates them when a config asks for several
+POOLING_MODES = ("cls", "max", "mean", "mean_sqrt_len_tokens", "weightedmean", "lasttoken")
+_LEGACY_POOLING_KEYS = {"pooling_mode_cls_token": "cls", "pooling_mode_max_tokens": "max",
+                        "pooling_mode_mean_tokens": "mean", "pooling_mode_mean_sqrt_len_tokens": "mean_sqrt_len_tokens",
+                        "pooling_mode_weightedmean_tokens": "weightedmean", "pooling_mode_lasttoken": "lasttoken"}
+# encoder families whose AutoModel gives the token embeddings sentence-transformers pools (last_hidden_state
+# from input_ids + attention_mask [+ token_type_ids]); each is checked against SentenceTransformer.encode
+# in tests/test_embeddings_light.py. Encoder-decoders (T5 …), decoders and the rest take the library route.
+PLAIN_MODEL_TYPES = frozenset({"bert", "roberta", "xlm-roberta", "mpnet", "distilbert"})
+_TEXT_MODALITY = {"text": {"method": "forward", "method_output_name": "last_hidden_state"}}
+# sentence_bert_config.json keys a plain layout may carry (the kwargs ones only empty: see _plain_sbert_config)
+_SBERT_KEYS = {"max_seq_length", "do_lower_case", "transformer_task", "modality_config", "module_output_name",
+               "model_args", "tokenizer_args", "config_args", "model_kwargs", "processor_kwargs", "config_kwargs",
+               "processing_kwargs"}
+_ST_CONFIG_KEYS = {"__version__", "prompts", "default_prompt_name", "similarity_fn_name", "model_type"}
+
+
+@dataclass(frozen=True)
+class StLayout:
+    """A plain sentence-transformers repo: its pooling mode(s), whether it normalises, its max length."""
+
+    modes: tuple[str, ...]
+    normalize: bool
+    max_seq_length: int | None
+
+    @property
+    def label(self) -> str:
+        return f"sentence-transformers ({' + '.join(self.modes)})"
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _st_class(module: Any) -> str | None:
+    """``Transformer`` / ``Pooling`` / ``Normalize`` … of a modules.json entry (None: not sentence-transformers')."""
+    kind = module.get("type") if isinstance(module, dict) else None
+    if not isinstance(kind, str) or not kind.startswith("sentence_transformers."):
+        return None
+    return kind.rsplit(".", 1)[-1]
+
+
+def _pooling_modes(cfg: Any) -> tuple[str, ...] | None:
+    """The modes of a Pooling config (old ``pooling_mode_*`` flags or ``pooling_mode``), None if unreadable."""
+    if not isinstance(cfg, dict) or set(cfg) - {"word_embedding_dimension", "embedding_dimension", "pooling_mode",
+                                                 "include_prompt", *_LEGACY_POOLING_KEYS}:
+        return None
+    if "pooling_mode" in cfg:
+        mode = cfg["pooling_mode"]
+        modes = (mode,) if isinstance(mode, str) else tuple(mode) if isinstance(mode, list) else ()
+    else:
+        modes = tuple(m for k, m in _LEGACY_POOLING_KEYS.items() if cfg.get(k)) or ("mean",)
+    return modes if modes and all(m in POOLING_MODES for m in modes) else None
+
+
+def _plain_sbert_config(cfg: Any) -> bool:
+    if cfg is None:
+        return True
+    if not isinstance(cfg, dict) or set(cfg) - _SBERT_KEYS or cfg.get("do_lower_case"):
+        return False
+    if cfg.get("transformer_task", "feature-extraction") != "feature-extraction":
+        return False
+    if cfg.get("modality_config", _TEXT_MODALITY) != _TEXT_MODALITY \
+            or cfg.get("module_output_name", "token_embeddings") != "token_embeddings":
+        return False
+    kw = ("model_args", "tokenizer_args", "config_args", "model_kwargs", "processor_kwargs", "config_kwargs",
+          "processing_kwargs")
+    size = cfg.get("max_seq_length")
+    return all(not cfg.get(k) for k in kw) and (size is None or (isinstance(size, int) and size > 0))
+
+
+def _plain_st_config(cfg: Any) -> bool:
+    if cfg is None:
+        return True
+    if not isinstance(cfg, dict) or set(cfg) - _ST_CONFIG_KEYS:
+        return False
+    if cfg.get("model_type", "SentenceTransformer") != "SentenceTransformer":
+        return False
+    default = cfg.get("default_prompt_name")
+    return not (default and ((cfg.get("prompts") or {}).get(default)))  # a default prompt changes every input
+
+
+def plain_sentence_transformers(folder: str | Path) -> StLayout | None:
+    """The layout of a sentence-transformers folder when transformers alone can run it as the library would
+    (modules.json: Transformer at the top, Pooling, optionally Normalize; a plain encoder family; no
+    prompt, lower-casing, custom code or extra settings); None otherwise (the library loads it)."""
+    root = Path(folder)
+    modules = _json(root / "modules.json")
+    if not isinstance(modules, list) or len(modules) not in (2, 3):
+        return None
+    kinds = [_st_class(m) for m in modules]
+    if kinds[:2] != ["Transformer", "Pooling"] or kinds[2:] not in ([], ["Normalize"]) \
+            or (modules[0].get("path") or "") not in ("", "."):
+        return None
+    config = _json(root / "config.json")
+    if not isinstance(config, dict) or config.get("model_type") not in PLAIN_MODEL_TYPES or config.get("auto_map") \
+            or config.get("is_encoder_decoder"):
+        return None
+    if any((root / f).exists() for f in ("adapter_config.json", "processor_config.json", "preprocessor_config.json")):
+        return None
+    sbert = _json(root / "sentence_bert_config.json")
+    if sbert is None and any(root.glob("sentence_*_config.json")):
+        return None  # an old config name, or one that is not JSON: the library's reading
+    if not _plain_sbert_config(sbert) or not _plain_st_config(_json(root / "config_sentence_transformers.json")):
+        return None
+    pooling_path = modules[1].get("path")
+    modes = _pooling_modes(_json(root / pooling_path / "config.json")) if isinstance(pooling_path, str) else None
+    if modes is None:
+        return None
+    return StLayout(modes, len(modules) == 3, (sbert or {}).get("max_seq_length"))
+
+
+def pool(hidden, mask, modes: tuple[str, ...]):
+    """Sentence embeddings from token embeddings ``hidden`` [n, t, d] and ``attention_mask`` [n, t], as
+    sentence-transformers' Pooling module computes them (padded inputs, no prompt): one block per mode,
+    concatenated in ``modes`` order; half precision is summed in float32."""
+    import torch
+
+    acc = torch.float32 if hidden.dtype in (torch.float16, torch.bfloat16) else hidden.dtype
+    out = []
+    for mode in modes:
+        if mode == "cls":
+            first = mask.to(torch.int).argmax(dim=1)
+            out.append(torch.gather(hidden, 1, first.view(-1, 1, 1).expand(-1, 1, hidden.shape[-1])).squeeze(1))
+        elif mode == "max":
+            m = mask.unsqueeze(-1).expand_as(hidden).to(hidden.dtype)
+            out.append(hidden.masked_fill(m == 0, float("-inf")).max(dim=1).values)
+        elif mode in ("mean", "mean_sqrt_len_tokens"):
+            m = mask.unsqueeze(-1).to(hidden.dtype)
+            total = (hidden * m).sum(dim=1, dtype=acc)
+            count = torch.clamp(m.sum(dim=1, dtype=acc), min=1e-9)
+            out.append((total / (count if mode == "mean" else torch.sqrt(count))).to(hidden.dtype))
+        elif mode == "weightedmean":
+            m = mask.unsqueeze(-1).to(acc)
+            weights = torch.arange(1, hidden.shape[1] + 1, device=hidden.device, dtype=acc).view(1, -1, 1)
+            weights = weights - mask.to(torch.int32).argmax(dim=1).view(-1, 1, 1)  # from the first real token
+            wm = m * weights
+            out.append(((hidden * wm).sum(dim=1) / torch.clamp(wm.sum(dim=1), min=1e-9)).to(hidden.dtype))
+        elif mode == "lasttoken":
+            n, t, d = hidden.shape
+            values, idx = mask.flip(1).max(1)
+            idx = torch.where(values == 0, t - 1, idx)
+            m = mask.unsqueeze(-1).expand_as(hidden).to(hidden.dtype)
+            out.append(torch.gather(hidden * m, 1, (t - idx - 1).view(-1, 1, 1).expand(-1, 1, d)).squeeze(1))
+        else:
+            raise ValueError(f"unknown pooling mode {mode!r}")
+    return torch.cat(out, dim=-1)
 
 
 def embed(loaded, texts: list[str]):
@@ -24,6 +186,15 @@ def embed(loaded, texts: list[str]):
         vec = m.encode(texts, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(vec, dtype=np.float32), "sentence-transformers", cut
     tok, model = loaded.tokenizer, loaded.model
+    layout = loaded.st_layout
+    if layout is not None:  # a plain sentence-transformers repo: its tokenizer limit, its pooling
+        limit = tok.model_max_length
+        cut = [truncate_text(tok, t, limit, "text")[1] for t in texts]
+        enc = H.to_device(tok(texts, padding=True, truncation="longest_first", return_tensors="pt"), loaded.device)
+        with torch.inference_mode():
+            pooled = pool(model(**enc).last_hidden_state, enc["attention_mask"], layout.modes).float()
+        pooled = torch.nn.functional.normalize(pooled, dim=-1)
+        return pooled.cpu().numpy(), layout.label, cut
     limit = max_tokens(tok, loaded.config)
     cut = [truncate_text(tok, t, limit, "text")[1] for t in texts]
     enc = tok(texts, padding=True, truncation=True, max_length=limit, return_tensors="pt")
