@@ -453,10 +453,13 @@ TASK_FIXTURE = {
 
 def build(kind: str, root: Path) -> Path:
     """Build fixture ``kind`` under ``root`` (once; later calls return the existing folder)."""
+    from lib import runtime
+
     out = Path(root) / kind
     with _lock:
         if (out / "config.json").exists():
             return out
+        runtime.models()  # the runtime's first import under its lock: a page's warm-up may be importing it too
         BUILDERS[kind](out)
     return out
 
