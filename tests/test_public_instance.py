@@ -297,6 +297,46 @@ def test_defect2_the_local_copy_of_a_private_repo_stays_private_when_the_hub_fai
     assert err.value.kind == "not_found"
 
 
+def test_defect2_after_a_restart_an_unconfirmed_local_copy_is_not_used_for_visitors(local, hub_stub, private_repo):
+    """A private repo run locally (or by an admin) sits in the Hub cache; after a restart nothing in memory
+    says it is private. While the Hub fails, a visitor gets no local copy that nothing confirms is public."""
+    from lib.hub import gateway
+    from lib.hub.facts import forget
+
+    local.setenv("HF_TOKEN", SERVER_TOKEN)
+    api.run(private_repo, "text-classification", {"text": "hi"}, RunOptions(device="cpu", dtype="fp32"),
+            cache=ModelCache(budget_bytes=10**9))
+    local.setenv("HUBSCOUT_PUBLIC", "1")
+    local.setenv("HUBSCOUT_ADMINS", "alice")
+    forget()
+    local.setattr(gateway, "_SEEN_PRIVATE", set())  # a fresh process: nothing remembered
+    local.setattr(gateway, "_SEEN_PUBLIC", set())
+    hub_stub.set_fault(500, f"/api/models/{private_repo}")
+    with pytest.raises(ModelUnavailable) as err:
+        api.prepare(private_repo, "text-classification", RunOptions(), cache=ModelCache(budget_bytes=10**9))
+    assert "confirm" in str(err.value) and "public" in str(err.value)
+    at = open_page("pages/2_Model.py", {"model": private_repo})
+    assert not at.exception and not at.header
+    assert any("confirm" in e.value for e in at.error), shown(at)
+    # an admin still gets the local copy
+    at = open_page("pages/2_Model.py", {"model": private_repo}, user=ALICE)
+    assert not at.exception and [h.value for h in at.header] == [private_repo]
+
+
+def test_a_public_repo_seen_public_keeps_its_offline_view_for_visitors(public, hub_stub, tiny_model):
+    hub_stub.add_repo("hubscout-test/public-cached", tiny_model("bert-sequence"),
+                      info={"pipeline_tag": "text-classification"})
+    api.run("hubscout-test/public-cached", "text-classification", {"text": "hi"},
+            RunOptions(device="cpu", dtype="fp32"), cache=ModelCache(budget_bytes=10**9))
+    from lib.hub.facts import forget
+
+    forget()
+    hub_stub.set_fault(500, "/api/models/hubscout-test/public-cached")
+    prep = api.prepare("hubscout-test/public-cached", "text-classification", RunOptions(),
+                       cache=ModelCache(budget_bytes=10**9))
+    assert prep.loaded is not None
+
+
 def test_defect2_a_gated_repo_the_token_accepted_still_works(public, hub_stub, tiny_model):
     hub_stub.add_repo("hubscout-test/gated-ok", tiny_model("bert-sequence"),
                       info={"pipeline_tag": "text-classification", "gated": "manual"})

@@ -52,6 +52,7 @@ def _key(what: str, mid: str, revision: str | None, token: str | bool | None, *e
 # the runner sets it around its own lookups from the run's access.
 _PRIVATE: ContextVar[bool | None] = ContextVar("hubscout_private_repos", default=None)
 _SEEN_PRIVATE: set[str] = set()  # repos the Hub said are private (their local copies stay private too)
+_SEEN_PUBLIC: set[str] = set()  # repos the Hub said are public in this process
 
 
 def private_repos_allowed() -> bool:
@@ -100,18 +101,29 @@ def model_info(repo_id: str, *, revision: str | None = None, token: str | bool |
     info = FACTS.fetch(_key("info", mid, revision, token), fetch)
     if not getattr(info, "private", False):
         _SEEN_PRIVATE.discard(mid)
+        _SEEN_PUBLIC.add(mid)
         return info
     _SEEN_PRIVATE.add(mid)
+    _SEEN_PUBLIC.discard(mid)
     if not private_repos_allowed():
         raise repo_not_found(mid)  # the same answer as a missing repo: no oracle of private names
     return info
 
 
-def refuse_seen_private(repo_id: str) -> None:
-    """Raise "not found" for a repo the Hub said is private, where private repos are not allowed (for a
-    local-cache copy used while the Hub does not answer)."""
-    if repo_id in _SEEN_PRIVATE and not private_repos_allowed():
+def refuse_seen_private(repo_id: str, *, listed_public: bool = False) -> None:
+    """Before a local-cache copy is shown or run while the Hub does not answer, where private repos are
+    not allowed (a visitor of a public instance): raise "not found" for a repo the Hub said is private,
+    and refuse one that nothing confirms is public — the Hub said so in this process, or the catalog
+    lists it (``listed_public``: the snapshot lists public repos only). A private repo an admin ran is in
+    the local cache, and after a restart nothing remembers that it is private."""
+    if private_repos_allowed():
+        return
+    if repo_id in _SEEN_PRIVATE:
         raise repo_not_found(repo_id)
+    if repo_id in _SEEN_PUBLIC or listed_public:
+        return
+    raise HubError(f"The Hub cannot be reached to confirm that {repo_id} is public, so this public instance does "
+                   "not use its local copy. Try again when the Hub answers.", "unreachable", repo_id=repo_id)
 
 
 def model_config(repo_id: str, *, revision: str | None = None, token: str | bool | None = None) -> dict:

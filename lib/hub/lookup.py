@@ -25,7 +25,7 @@ from lib.hub.details import ModelDetails, config_summary, fields_from_info, reco
 from lib.hub.errors import OFFLINE_MESSAGE, HubError
 from lib.hub.facts import FACTS, token_key
 from lib.hub.ids import validate_model_id
-from lib.hub.offline import offline_model_details
+from lib.hub.offline import offline_model_details, offline_record
 from lib.hub.policy import count_requests, is_offline
 from lib.hub.records import ModelRecord
 
@@ -39,7 +39,7 @@ def fetch_model_details(model_id: str, token: str | bool | None = None, *, with_
     """
     mid = validate_model_id(model_id)
     if is_offline():
-        gateway.refuse_seen_private(mid)
+        gateway.refuse_seen_private(mid, listed_public=offline_record(mid) is not None)
         return offline_model_details(mid, reason=OFFLINE_MESSAGE)
     key = ("details", mid, "main", token_key(token), with_card, gateway.private_repos_allowed())
     try:
@@ -48,7 +48,7 @@ def fetch_model_details(model_id: str, token: str | bool | None = None, *, with_
     except HubError as e:
         if not e.unavailable:
             raise
-        gateway.refuse_seen_private(mid)  # a private repo's local copy stays private
+        gateway.refuse_seen_private(mid, listed_public=offline_record(mid) is not None)  # stays private
         return offline_model_details(mid, reason=e.message)
     return details
 

@@ -105,7 +105,9 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
         facts = loader.inspect(model_id, opts.revision, opts.token, progress, folders=access.local_folders)
         if facts.is_local and facts.source != model_id:  # the Hub did not answer: its local-cache copy
             try:
-                gateway.refuse_seen_private(model_id)
+                from lib.hub.offline import offline_record
+
+                gateway.refuse_seen_private(model_id, listed_public=offline_record(model_id) is not None)
             except HubError as e:
                 raise ModelUnavailable.from_hub(e) from None
     notices += facts.notices
