@@ -244,3 +244,16 @@ def test_pictures():
     assert depth.size == (64, 48) and depth.getpixel((0, 0)) != depth.getpixel((63, 47))
     html_ = pictures.highlight_spans("a <b> c", [{"start": 2, "end": 5, "label": "X"}])
     assert "&lt;b&gt;" in html_ and "<mark" in html_
+
+
+def test_the_under_the_hood_title_says_what_the_view_shows():
+    """An encoder has no logits: its view is titled by what it shows (hidden states), a head's by logits."""
+    from lib.tasks.hood import UnderTheHood
+    from lib.ui.test_drive import _hood_title
+
+    encoder = UnderTheHood(["[CLS]"], [101], "encoder (no head): hidden states",
+                           rows=[{"position": 0, "token": "[CLS]", "hidden norm": 1.0}])
+    head = UnderTheHood(["[CLS]"], [101], "a sequence-classification head",
+                        rows=[{"label": "POSITIVE", "logit": 1.0, "probability": 0.7}])
+    assert _hood_title(encoder) == "Under the hood: tokenizer, encoder (no head): hidden states"
+    assert _hood_title(head) == "Under the hood: tokenizer, logits, softmax, labels"

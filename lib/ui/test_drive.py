@@ -200,6 +200,13 @@ def _download_refusal(details: Any, access: policy.Access) -> str | None:
     return policy.download_refusal(planned_download(sizes), access.max_download_bytes)
 
 
+def _hood_title(hood: UnderTheHood | None) -> str:
+    """The under-the-hood expander's title: what this run's view shows (no "logits" for an encoder)."""
+    if hood is None or any("logit" in row for row in hood.rows[:1]) or not hood.rows:
+        return "Under the hood: tokenizer, logits, softmax, labels"
+    return f"Under the hood: tokenizer, {hood.head}"
+
+
 def _model_page_spec(details: Any) -> Any:
     """The Model page's memory-estimate spec for a Hub model (its lookup with config.json, its
     parameter rule: exact, else counted from config.json, else estimated from the weight files), so
@@ -299,7 +306,7 @@ def _show_last(key: str, model: str, task: str) -> None:
     outputs.render(res, last.image)
     _metrics(res, last.estimate_bytes)
     if last.hood is not None or last.hood_error:
-        with st.expander("Under the hood: tokenizer, logits, softmax, labels", expanded=False):
+        with st.expander(_hood_title(last.hood), expanded=False):
             if last.hood is not None:
                 show_hood(last.hood)
             else:
