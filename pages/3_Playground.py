@@ -2,6 +2,7 @@
 import streamlit as st
 
 from lib.jobs import warm_up
+from lib.ui import playground
 from lib.ui import test_drive as td
 from lib.ui.frame import page_frame
 
@@ -16,7 +17,7 @@ if "pg_model" not in st.session_state:
     st.session_state["pg_model"] = st.query_params.get("model", "")
 model_text = st.text_input("Model: a Hub id (owner/name)" + (" or a local folder" if folders else ""),
                            key="pg_model", placeholder="distilbert/distilbert-base-uncased-finetuned-sst-2-english")
-choice = td.resolve_model(model_text, frame.access)
+choice = playground.resolve_model(model_text, frame.access)
 if choice.problem:
     if choice.model:
         st.error(choice.problem, icon=":material/error:")
@@ -24,7 +25,7 @@ if choice.problem:
         st.info(choice.problem, icon=":material/input:")
     st.stop()
 
-task = td.task_picker(choice)
+task = playground.task_picker(choice)
 
 st.subheader("Test drive")
 td.render_test_drive(choice.details if choice.details is not None else choice.model, task, key="pg",
