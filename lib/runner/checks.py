@@ -8,7 +8,6 @@ check (``TaskSpec.check``) and raise :class:`TaskMismatch` with a readable reaso
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,14 +39,16 @@ class ModelCheck:
 def read_config(folder: str | Path) -> dict:
     """A folder's config.json as a dict; {} when it is missing, unreadable or not a JSON object
     (the loader says which: :func:`lib.hub.gateway.read_config_file`)."""
+    from lib.hub.errors import HubError
+    from lib.hub.gateway import read_config_file
+
     p = Path(folder) / "config.json"
     if not p.exists():
         return {}
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_config_file(p)
+    except HubError:
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def check_model(config: dict, spec: TaskSpec, *, trust_remote_code: bool = False,
@@ -93,7 +94,6 @@ def check_model(config: dict, spec: TaskSpec, *, trust_remote_code: bool = False
     if reason is not None:
         raise TaskMismatch(reason)
     return ModelCheck(runner, archs, model_type, remote)
-
 
 
 #: Weight kinds (:func:`lib.hub.normalize.weight_file_kind`) transformers 5 loads here.

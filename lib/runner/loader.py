@@ -163,15 +163,14 @@ def _folder_facts(path: Path, what: str | None = None) -> RepoFacts:
     from lib.hub import gateway
     from lib.hub.errors import HubError
 
-    from .checks import read_config
-
     try:
         files = local_models.folder_files(path)  # bounded: never walks a huge tree
     except local_models.FolderProblem as e:
         raise ModelUnavailable(str(e), kind="not_found") from None
+    config: dict = {}
     if (path / "config.json").is_file():  # there but unreadable: say so, not "no config.json"
         try:
-            gateway.read_config_file(path / "config.json")
+            config = gateway.read_config_file(path / "config.json")
         except HubError as e:
             raise ModelUnavailable(f"{what or path}: its {e.message}.",
                                    kind="bad_answer") from None
@@ -181,7 +180,7 @@ def _folder_facts(path: Path, what: str | None = None) -> RepoFacts:
             sizes += (path / f).stat().st_size
         except OSError:
             pass
-    return RepoFacts(str(path), True, read_config(path), files, sizes)
+    return RepoFacts(str(path), True, config, files, sizes)
 
 
 def _cached_snapshot(model: str, revision: str | None) -> Path | None:
