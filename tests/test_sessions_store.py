@@ -205,7 +205,8 @@ def test_next_pair_picks_among_the_least_voted_cells_the_rater_has_not_voted(bac
 
 # ------------------------------------------------------------------ export / import
 def _filled() -> ss.SessionInfo:
-    info = _make(inputs=[{"text": "a", "reference": "POSITIVE"}, {"text": "img", "inputs": {"text": "img", "image": b"\x89PNGxx"}}])
+    info = _make(inputs=[{"text": "a", "reference": "POSITIVE"},
+                         {"text": "img", "inputs": {"text": "img", "image": b"\x89PNGxx"}}])
     ss.record_output(info.id, "c1", "i1", output={"labels": ["POSITIVE"], "scores": [0.75]}, latency_s=0.5)
     ss.record_output(info.id, "c2", "i1", output={"labels": ["=cmd"], "scores": [0.5]}, latency_s=0.25)
     ss.record_output(info.id, "c3", "i1", error={"title": "Cannot load", "message": "boom"})
