@@ -33,6 +33,8 @@ ALPHA = 0.01
 #: Elo-like scale: points per unit of strength (400 points = odds of 10:1), and the mean rating.
 ELO_PER_STRENGTH = 400 / math.log(10)
 ELO_MEAN = 1000.0
+#: bootstrap resamples for the intervals.
+DEFAULT_RESAMPLES = 1000
 CHOICES = ("left", "right", "tie", "both_bad")
 
 
@@ -123,7 +125,7 @@ def resample_counts(n_inputs: int, resamples: int, seed: int) -> np.ndarray:
     return rng.multinomial(n_inputs, np.full(n_inputs, 1.0 / n_inputs), size=resamples)
 
 
-def bootstrap(t: Tally, *, seed: int = 0, resamples: int = 1000, alpha: float = ALPHA,
+def bootstrap(t: Tally, *, seed: int = 0, resamples: int = DEFAULT_RESAMPLES, alpha: float = ALPHA,
               start: np.ndarray | None = None) -> np.ndarray:
     """Strengths of ``resamples`` input resamples, shape (resamples, n)."""
     k, n = len(t.inputs), len(t.candidates)
@@ -141,7 +143,7 @@ def win_matrix(t: Tally) -> dict:
     return {"candidates": list(t.candidates), "rate": rate, "votes": games.round().astype(int).tolist()}
 
 
-def leaderboard(export: dict, *, seed: int = 0, resamples: int = 1000, alpha: float = ALPHA) -> list[dict]:
+def leaderboard(export: dict, *, seed: int = 0, resamples: int = DEFAULT_RESAMPLES, alpha: float = ALPHA) -> list[dict]:
     """One row per candidate, strongest first: candidate, model, strength, elo, ci_low, ci_high (Elo scale,
     95 % percentile bootstrap over inputs), votes, wins, losses, ties, provisional. Candidates without votes
     come last with None strengths."""
