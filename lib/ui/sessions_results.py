@@ -58,7 +58,7 @@ def leaderboard(session_id: str, hardware: Any) -> None:
             "of this machine": f"{peak / limit:.0%}" if peak and limit else "—",
         })
     st.dataframe(rows, hide_index=True, width="stretch", key=P + "board")
-    note = rep.get("provisional_below")
+    note = (rep.get("session") or {}).get("provisional_below")
     if note:
         st.caption(f"\"provisional\": fewer than {note} votes include the model; its interval is wide. "
                    "Strengths are Bradley–Terry maximum likelihood (a tie or \"both bad\" counts half a win "
@@ -66,7 +66,7 @@ def leaderboard(session_id: str, hardware: Any) -> None:
     if n_votes:
         _interval_chart(board)
         _win_matrix(rep, export)
-    _metrics(rep.get("metrics") or {})
+    _metrics(rep.get("metrics") or {}, export)
     _agreement(rep.get("agreement") or {})
 
 
@@ -101,27 +101,45 @@ def _interval_chart(board: list[dict]) -> None:
 
 
 def _win_matrix(rep: dict, export: dict) -> None:
-    matrix = rep.get("win_matrix")
-    if not matrix:
+    wm = rep.get("win_matrix") or {}
+    if not any(v for row in wm.get("votes") or [] for v in row):
         return
     names = {c["id"]: c["model"].rstrip("/").split("/")[-1] for c in export["candidates"]}
-    st.markdown("**Win rate** (row beats column; ties count half)")
-    if isinstance(matrix, dict):
-        rows = [{"": names.get(a, a), **{names.get(b, b): (None if v is None else round(v, 2))
-                                          for b, v in row.items()}} for a, row in matrix.items()]
-    else:
-        ids = [c["id"] for c in export["candidates"]]
-        rows = [{"": names[a], **{names[b]: (None if v is None else round(v, 2))
-                                  for b, v in zip(ids, row, strict=False)}}
-                for a, row in zip(ids, matrix, strict=False)]
+    ids = wm["candidates"]
+    st.markdown("**Win rate** (row beats column; a tie or \"both bad\" counts half)")
+    rows = [{"": names.get(a, a), **{names.get(b, b): ("–" if x is None else f"{x:.0%}")
+                                      for b, x in zip(ids, wm["rate"][i], strict=True)}}
+            for i, a in enumerate(ids)]
     st.dataframe(rows, hide_index=True, width="stretch", key=P + "wins")
 
 
-def _metrics(metrics: dict) -> None:
+def _metrics(metrics: dict, export: dict) -> None:
+    from lib.sessions import metrics as metrics_mod
+
     if not metrics:
         return
     st.markdown("**Against the references**")
-    st.json(metrics, expanded=1)
+    if metrics.get("reason"):
+        st.caption(metrics["reason"])
+        return
+    names = metrics_mod.NAMES[metrics["kind"]]
+    pct = metrics["kind"] != "text"  # chrF is on sacrebleu's 0-100 scale already
+    models = {c["id"]: c["model"] for c in export["candidates"]}
+
+    def show(v: dict) -> str:
+        f = (lambda x: f"{x * 100:.1f}") if pct else (lambda x: f"{x:.1f}")
+        return f(v["value"]) + ("" if v.get("ci_low") is None else f" ({f(v['ci_low'])} – {f(v['ci_high'])})")
+
+    rows = [{"model": models.get(c, c), **{metrics_mod.LABELS[n]: show(row[n]) for n in names},
+             "no output": row.get("missing", 0)} for c, row in metrics["candidates"].items()]
+    st.caption(f"{metrics.get('inputs', 0)} inputs with a reference · 95 % bootstrap intervals over inputs"
+               + (" · percent" if pct else ""))
+    st.dataframe(rows, hide_index=True, width="stretch", key=P + "metrics")
+    test = metrics.get("paired_test")
+    if test and test.get("p_value") is not None:
+        st.caption(f"{test['method']} between {fmt.md_escape(models.get(test['a'], ''))} and "
+                   f"{fmt.md_escape(models.get(test['b'], ''))} on {metrics_mod.LABELS[test['metric']]}: "
+                   f"difference {test['difference']:.4g}, p = {test['p_value']:.3g}.")
 
 
 def _agreement(agr: dict) -> None:
@@ -129,11 +147,13 @@ def _agreement(agr: dict) -> None:
         return
     st.markdown("**Agreement between raters**")
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Krippendorff's α (votes)", _num(agr.get("votes_alpha")))
-    c2.metric("Krippendorff's α (scores)", _num(agr.get("scores_alpha")))
-    c3.metric("Raw agreement", "—" if agr.get("percent_agreement") is None else f"{agr['percent_agreement']:.0%}")
-    c4.metric("Cohen's κ (2 raters)", _num(agr.get("cohen_kappa")))
-    for note in agr.get("notes") or []:
+    c1.metric("Krippendorff's α (votes)", _num(agr.get("votes_alpha")), help=agr.get("votes_alpha_reason"))
+    c2.metric("Krippendorff's α (scores)", _num(agr.get("scores_alpha")), help=agr.get("scores_alpha_reason"))
+    c3.metric("Raw agreement (votes)",
+              "—" if agr.get("percent_agreement") is None else f"{agr['percent_agreement']:.0%}")
+    c4.metric("Cohen's κ (2 raters)", _num(agr.get("cohen_kappa")), help=agr.get("cohen_kappa_reason"))
+    reasons = [agr.get(k) for k in ("votes_alpha_reason", "scores_alpha_reason") if agr.get(k)]
+    for note in reasons:
         st.caption(note)
     disputed = agr.get("disputed") or []
     if disputed:
