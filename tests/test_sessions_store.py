@@ -272,6 +272,8 @@ def test_import_keeps_a_free_id(backend):
     (lambda e: b"\x89PNG\r\n\x1a\n\x00\x00", "not text"),
     (lambda e: b'{"format": "hubscout-session", "version": 1, "session": {', "not valid JSON"),
     (lambda e: {"hello": "world"}, "format"),
+    (lambda e: b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),
+    (lambda e: e | {"outputs": [{**e["outputs"][0], "output": json.loads("[" * 900 + "]" * 900)}]}, "damaged"),
     (lambda e: e | {"version": 2}, "newer"),
     (lambda e: e | {"candidates": e["candidates"][:1]}, "2 to 8"),
     (lambda e: e | {"votes": [*e["votes"], {**e["votes"][0], "left": "c9"}]}, "votes"),
