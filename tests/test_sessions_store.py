@@ -282,6 +282,9 @@ def test_import_keeps_a_free_id(backend):
     (lambda e: e | {"scores": [{**e["scores"][0], "score": 9}]}, "score"),
     (lambda e: e | {"outputs": [{**e["outputs"][0], "output": {"$bytes": "!!not base64"}}]}, "damaged"),
     (lambda e: e | {"inputs": [{**e["inputs"][0], "id": "i 1"}]}, "id"),
+    (lambda e: e | {"inputs": [e["inputs"][0], {**e["inputs"][1], "inputs": {"media_b64": {"image": "%%%"}}}]},
+     r"inputs\[1\].inputs is damaged"),
+    (lambda e: e | {"inputs": []}, "1 to 500"),
     (lambda e: e | {"session": {**e["session"], "created": "yesterday"}}, "ISO-8601"),
 ])
 def test_a_foreign_or_corrupt_import_is_refused_and_writes_nothing(backend, damage, message):
