@@ -55,8 +55,8 @@ def candidates(root: Path, n: int, tiny: bool) -> list[str]:
 
 def main(n_inputs: int, n_candidates: int, repeats: int, tiny: bool) -> bool:
     import torch
-
     from bench_runner import sentences
+
     from lib.jobs import JobRunner
     from lib.runner import RunOptions, run
     from lib.runner.cache import ModelCache

@@ -200,6 +200,44 @@ def test_a_bad_input_is_that_cells_error(runner, models):
     assert store.missing_cells(info.id) == {"c1": [], "c2": []}
 
 
+def test_a_visitor_over_the_run_limit_leaves_the_cells_missing(models, cache):
+    import dataclasses
+
+    from lib.access import access_for
+    from lib.jobs.limits import RunLimiter
+
+    info = _session(models)
+    runner = JobRunner(max_workers=2, cache=cache, limiter=RunLimiter())
+    try:
+        r = start_run(info.id, runner=runner, visitor="v1", fit=False,
+                      access=dataclasses.replace(access_for(), runs_per_hour=1))
+        assert r.wait(120)
+    finally:
+        runner.shutdown()
+    p1, p2 = r.progress()
+    assert p1.state == "done" and p2.state == "failed" and p2.message.startswith("Run limit reached")
+    assert store.missing_cells(info.id) == {"c1": [], "c2": ["i1", "i2", "i3", "i4", "i5"]}  # not errors: run later
+
+
+def test_a_cell_the_store_could_not_take_stays_missing_and_the_next_run_fills_it(runner, models, monkeypatch):
+    info = _session(models)
+    real = store.record_output
+
+    def flaky(session_id, candidate_id, input_id, **kw):
+        if (candidate_id, input_id) == ("c1", "i3"):
+            raise OSError("disk full")
+        return real(session_id, candidate_id, input_id, **kw)
+
+    monkeypatch.setattr(store, "record_output", flaky)
+    r = start_run(info.id, runner=runner)
+    assert r.wait(120) and [p.state for p in r.progress()] == ["done", "done"]
+    assert store.missing_cells(info.id) == {"c1": ["i3"], "c2": []}
+    monkeypatch.setattr(store, "record_output", real)
+    with Counter() as calls:
+        assert start_run(info.id, runner=runner).wait(120)
+    assert calls.items == 1 and store.missing_cells(info.id) == {"c1": [], "c2": []}
+
+
 def test_an_unknown_session_is_a_clear_error(runner):
     with pytest.raises(SessionNotFound):
         start_run("nope", runner=runner)

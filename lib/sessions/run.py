@@ -255,27 +255,34 @@ class SessionRun:
                 self._errors[cid] += item.status != "ok"
 
     def _finished(self, cid: str, job: Job) -> None:
-        """``job``'s on_finish: what is not written yet, the load error per cell, the stats, the next model."""
-        self._record(cid, job, [i for i, it in enumerate(job.items) if it.status in ("ok", "error")])
+        """``job``'s on_finish: what is not written yet, the load error per cell, the stats, the next model.
+        Whatever fails here, the candidate is settled and the next one starts (the run always ends)."""
         error = job.error()
-        load_failed = job.state == FAILED and error is not None and error[0] != LIMIT_TITLE
-        if load_failed:
-            self._record_load_error(cid, job, error)
-        if job.device is not None or load_failed:
-            self._write_stats(cid, job, error if load_failed else None)
-        if self.plan is not None and not self.plan.together and not job.cached:
-            self.runner.release(job)  # one model in memory at a time
-        with self._lock:
-            done, total, errors = self._filled[cid], len(self._inputs), self._errors[cid]
-        if job.state == DONE:
-            state, message = DONE, f"{done} of {total}" + (f", {errors} with an error" if errors else "")
-        elif job.state == CANCELLED:
-            state, message = CANCELLED, f"Cancelled after {done} of {total}"
-        else:
-            state, message = FAILED, f"{error[0]}: {error[1]}" if error else "Run failed"
-        self._settle(cid, state, message)
-        if self.plan is None or not self.plan.together:
-            self._submit_next()
+        try:
+            self._record(cid, job, [i for i, it in enumerate(job.items) if it.status in ("ok", "error")])
+            load_failed = job.state == FAILED and error is not None and error[0] != LIMIT_TITLE
+            if load_failed:
+                self._record_load_error(cid, job, error)
+            if job.device is not None or load_failed:
+                self._write_stats(cid, job, error if load_failed else None)
+            if self.plan is not None and not self.plan.together and not job.cached:
+                self.runner.release(job)  # one model in memory at a time
+        except Exception as e:  # noqa: BLE001 - logged; the cells not written stay missing
+            from lib.logs import log_failure
+
+            log_failure(e, f"session {self.session_id}: finishing {cid}")
+        finally:
+            with self._lock:
+                done, total, errors = self._filled[cid], len(self._inputs), self._errors[cid]
+            if job.state == DONE:
+                state, message = DONE, f"{done} of {total}" + (f", {errors} with an error" if errors else "")
+            elif job.state == CANCELLED:
+                state, message = CANCELLED, f"Cancelled after {done} of {total}"
+            else:
+                state, message = FAILED, f"{error[0]}: {error[1]}" if error else "Run failed"
+            self._settle(cid, state, message)
+            if self.plan is None or not self.plan.together:
+                self._submit_next()
 
     def _record_load_error(self, cid: str, job: Job, error: tuple[str, str]) -> None:
         with self._lock:
