@@ -336,7 +336,15 @@ KILLED_RUN = textwrap.dedent("""
 """)
 
 
-def test_a_run_killed_with_sigkill_and_resumed_loses_and_duplicates_no_cell(runner, models, tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, monkeypatch):
+    """The store on SQLite (the data dir) or on a fresh PostgreSQL database (skipped, saying why, without one)."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("HUBSCOUT_DATABASE_URL", request.getfixturevalue("pg_url"))
+    return request.param
+
+
+def test_a_run_killed_with_sigkill_and_resumed_loses_and_duplicates_no_cell(runner, models, tmp_path, database):
     texts = [f"{a} {b}" for a in ("the cat", "a dog", "my team") for b in ("is good", "was bad", "runs", "ate")]
     info = _session(models, texts)
     total = 2 * len(texts)

@@ -76,6 +76,8 @@ def plan_fit(candidates: list[tuple[str, str]], opts: RunOptions, *, hardware: A
     from lib.fit.verdict import load_allowed
     from lib.format import size_bytes
 
+    if not candidates:
+        return FitPlan(True, "Nothing to run.")
     if hardware is None:
         from lib.hardware import detect
 

@@ -149,9 +149,8 @@ class SessionRun:
                 state, message = final
             elif job is None:
                 state = WAITING
-                message = ("Checking the memory estimate" if self.plan is None else
-                           "Waits for the model before it: " + self.plan.reason[0].lower() + self.plan.reason[1:]
-                           if not self.plan.together else "Waits for its turn")
+                message = ("Checking the memory estimate" if self.plan is None else "Waits for its turn"
+                           if self.plan.together else "Waits for the model before it (one model in memory at a time)")
             else:
                 p = job.progress()
                 state = p.state
