@@ -3,6 +3,7 @@ import streamlit as st
 
 from lib.fit.spec import fit_config, model_spec
 from lib.ui import model_page as ui
+from lib.ui import shortlist
 from lib.ui.frame import page_frame
 
 frame = page_frame("Model", ":material/deployed_code:")
@@ -20,6 +21,7 @@ if found.error:
 details = found.details
 
 ui.header(details, frame.mode)
+shortlist.add_button(details.id, key="model")
 ui.source_notes(details, found.config_note, frame.mode, frame.token_set)
 warnings_slot = st.container()  # filled once the fit section has computed its estimate
 

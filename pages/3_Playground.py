@@ -2,7 +2,7 @@
 import streamlit as st
 
 from lib.jobs import warm_up
-from lib.ui import playground
+from lib.ui import playground, shortlist
 from lib.ui import test_drive as td
 from lib.ui.frame import page_frame
 
@@ -26,6 +26,7 @@ if choice.problem:
     st.stop()
 
 task = playground.task_picker(choice)
+shortlist.add_button(choice.model, key="pg")
 
 st.subheader("Test drive")
 td.render_test_drive(choice.details if choice.details is not None else choice.model, task, key="pg",

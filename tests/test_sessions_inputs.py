@@ -134,6 +134,20 @@ def test_too_many_media_files():
         si.parse_media([("many.zip", z)])
 
 
+# ------------------------------------------------------------------ inputs vs the task
+def test_check_kind_names_the_input_that_lacks_what_the_task_needs():
+    si.check_kind("text", si.parse_text_lines("a\nb"))
+    si.check_kind("image", si.parse_media([("a.png", _png())]))
+    si.check_kind("chat", [{"text": None, "inputs": {"messages": [{"role": "user", "content": "hi"}]}}])
+    with pytest.raises(InputsError, match="needs an image .* input 2 has no image"):
+        si.check_kind("image_labels", [*si.parse_media([("a.png", _png())]), *si.parse_text_lines("words")])
+    qa = si.parse_table("qa.csv", b"question,answer\nWho?,Ada\n")
+    with pytest.raises(InputsError, match="question and a context .* input 1 has no context"):
+        si.check_kind("question_context", qa)
+    with pytest.raises(InputsError, match="audio clip"):
+        si.check_kind("audio", si.parse_text_lines("hello"))
+
+
 # ------------------------------------------------------------------ references
 def test_references_not_among_the_labels_are_named():
     problems = si.check_references("text-classification", ["POSITIVE", "positive", "meh", None],

@@ -57,10 +57,10 @@ def test_create_and_read_a_session(backend):
 def test_inputs_keep_media_bytes_and_order_past_nine(backend):
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
     items = [{"text": f"t{n}", "inputs": {"text": f"t{n}"}} for n in range(11)] + [
-        {"text": "photo.png", "inputs": {"image": png}}]
+        {"text": "photo.png", "inputs": {"text": "photo", "image": png}}]
     info = _make(inputs=items)
     assert [i.id for i in info.inputs][-3:] == ["i10", "i11", "i12"]
-    assert ss.get_session(info.id).inputs[-1].inputs == {"image": png}
+    assert ss.get_session(info.id).inputs[-1].inputs == {"text": "photo", "image": png}
 
 
 @pytest.mark.parametrize("change, message", [
@@ -71,6 +71,8 @@ def test_inputs_keep_media_bytes_and_order_past_nine(backend):
     ({"models": ["org/alpha", "org/alpha", "org/beta"]}, "listed twice"),
     ({"inputs": []}, "at least one input"),
     ({"inputs": [{"text": f"{n}"} for n in range(501)]}, "500"),
+    ({"task": "image-classification"}, "needs an image"),
+    ({"task": "question-answering"}, "question and a context"),
 ])
 def test_create_refuses_bad_sessions_and_writes_nothing(backend, change, message):
     with pytest.raises(SessionError, match=message):
@@ -203,7 +205,8 @@ def test_next_pair_picks_among_the_least_voted_cells_the_rater_has_not_voted(bac
 
 # ------------------------------------------------------------------ export / import
 def _filled() -> ss.SessionInfo:
-    info = _make(inputs=[{"text": "a", "reference": "POSITIVE"}, {"text": "img", "inputs": {"image": b"\x89PNGxx"}}])
+    info = _make(inputs=[{"text": "a", "reference": "POSITIVE"},
+                         {"text": "img", "inputs": {"text": "img", "image": b"\x89PNGxx"}}])
     ss.record_output(info.id, "c1", "i1", output={"labels": ["POSITIVE"], "scores": [0.75]}, latency_s=0.5)
     ss.record_output(info.id, "c2", "i1", output={"labels": ["=cmd"], "scores": [0.5]}, latency_s=0.25)
     ss.record_output(info.id, "c3", "i1", error={"title": "Cannot load", "message": "boom"})
@@ -222,7 +225,7 @@ def test_export_has_the_contract_shape_and_is_json(backend):
     assert exp["session"]["id"] == info.id and exp["session"]["task"] == TASK
     assert exp["candidates"][0] == {"id": "c1", "model": "org/alpha", "revision": "a" * 40,
                                     "stats": {"latency_p50_s": 0.5}}
-    assert exp["inputs"][1]["inputs"] == {"media_b64": {"image": codec._b64(b"\x89PNGxx")}}
+    assert exp["inputs"][1]["inputs"] == {"text": "img", "media_b64": {"image": codec._b64(b"\x89PNGxx")}}
     assert [(o["input"], o["candidate"]) for o in exp["outputs"]] == [("i1", "c1"), ("i1", "c2"), ("i1", "c3")]
     assert exp["outputs"][2]["error"] == {"title": "Cannot load", "message": "boom"}
     assert {v["rater"]: v["choice"] for v in exp["votes"]} == {"ann": "right", "bob": "tie"}

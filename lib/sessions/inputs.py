@@ -10,6 +10,8 @@ takes: ``{"text": str|None, "reference": str|None, "inputs": {raw runner inputs}
 * :func:`parse_media` — images or audio clips, as files or inside a zip; a CSV among them with a
   file column (``file``, ``filename``, ``path``, ``image`` or ``audio``) and a reference column gives
   each file its reference;
+* :func:`check_kind` — every input has what the task's input kind needs (an image for an image
+  task, a question and a context for question answering...);
 * :func:`check_references` — references that cannot be right for the task (a label the model does not have).
 
 At most :data:`MAX_ROWS` inputs. Every bad case raises :class:`InputsError` with a message for people.
@@ -26,7 +28,7 @@ from typing import Any
 from .errors import InputsError
 
 __all__ = ["MAX_ROWS", "MAX_FILE_BYTES", "TEXT_COLUMNS", "REFERENCE_COLUMNS", "IMAGE_EXTENSIONS",
-           "AUDIO_EXTENSIONS", "parse_text_lines", "parse_table", "parse_media", "check_references"]
+           "AUDIO_EXTENSIONS", "parse_text_lines", "parse_table", "parse_media", "check_kind", "check_references"]
 
 MAX_ROWS = 500
 MAX_FILE_BYTES = 20 * 10**6          # one uploaded file or one file inside a zip (decimal MB)
@@ -271,6 +273,34 @@ def parse_media(files: list[tuple[str, bytes]]) -> list[dict]:
             _check_image(base, blob)
         items.append(_item(base, refs.get(base), {kind: blob}))
     return items
+
+
+# ------------------------------------------------------------------ inputs vs the task
+_NEEDS = {  # input kind (lib.tasks.INPUT_KINDS) -> (keys every input needs, what to give, said for people)
+    "image": (("image",), "an image (upload image files or a zip of them)"),
+    "image_labels": (("image",), "an image (upload image files or a zip of them)"),
+    "image_question": (("image",), "an image (upload image files or a zip of them)"),
+    "image_prompt": (("image",), "an image (upload image files or a zip of them)"),
+    "audio": (("audio",), "an audio clip (upload audio files or a zip of them)"),
+    "question_context": (("question", "context"), "a question and a context (a table with question and "
+                                                  "context columns)"),
+    "text_pair": (("source", "sentences"), "a source sentence and sentences to compare (a table with source "
+                                           "and sentences columns)"),
+    "table_question": (("table",), "a table and a question"),
+}
+
+
+def check_kind(input_kind: str | None, items: list[dict]) -> None:
+    """Raise InputsError when an input lacks what ``input_kind`` needs (text kinds need text)."""
+    keys, what = _NEEDS.get(input_kind or "text", (("text",), "some text"))
+    for n, item in enumerate(items, 1):
+        raw = item.get("inputs") if isinstance(item, dict) else None
+        raw = raw if isinstance(raw, dict) else {"text": item.get("text")} if isinstance(item, dict) else {}
+        if keys == ("text",) and raw.get("messages"):
+            continue
+        missing = [k for k in keys if raw.get(k) in (None, "", b"")]
+        if missing:
+            raise InputsError(f"This task needs {what} for each input; input {n} has no {' or '.join(missing)}.")
 
 
 # ------------------------------------------------------------------ references

@@ -30,7 +30,7 @@ from lib.store.sessions import EvalCandidate, EvalInput, EvalOutput, EvalScore, 
 
 from . import codec, exchange
 from .errors import SessionError, SessionNotFound
-from .inputs import MAX_ROWS
+from .inputs import MAX_ROWS, check_kind
 
 __all__ = ["Candidate", "SessionInput", "SessionInfo", "SessionSummary", "CHOICES", "MIN_CANDIDATES",
            "MAX_CANDIDATES", "create_session", "get_session", "list_sessions", "missing_cells", "record_output",
@@ -86,22 +86,23 @@ class SessionSummary(NamedTuple):
 
 # ------------------------------------------------------------------ the shape of a session (never changes)
 _shape_lock = threading.Lock()
-_shapes: dict[tuple[str, str], tuple[tuple[str, ...], frozenset[str]]] = {}
+_shapes: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
 def _url() -> str:
     return str(store.engine().url)
 
 
-def _shape(session_id: str) -> tuple[tuple[str, ...], frozenset[str]]:
-    """(candidate ids in order, input ids) of a session: fixed at creation, so cached per store."""
+def _shape(session_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(candidate ids, input ids), each in order, of a session: fixed at creation, so cached per store."""
     key = (_url(), session_id)
     shape = _shapes.get(key)
     if shape is None:
         with store.session() as s:
             cands = tuple(s.scalars(select(EvalCandidate.id).where(EvalCandidate.session_id == session_id)
                                     .order_by(EvalCandidate.position)))
-            ins = frozenset(s.scalars(select(EvalInput.id).where(EvalInput.session_id == session_id)))
+            ins = tuple(s.scalars(select(EvalInput.id).where(EvalInput.session_id == session_id)
+                                  .order_by(EvalInput.position)))
         if not cands:
             raise SessionNotFound(f"There is no session {session_id!r} here (the link may be from another "
                                   "instance, or the session was never saved).")
@@ -181,6 +182,7 @@ def create_session(name: str, task: str, models: list[str], inputs: list[dict], 
     if len(inputs) > MAX_ROWS:
         raise SessionError(f"At most {MAX_ROWS} inputs per session ({len(inputs)} given).")
     items = [_input_item(item, n) for n, item in enumerate(inputs, 1)]
+    check_kind(spec.input_kind, [{"inputs": raw} for _, _, raw in items])
     try:
         settings_json = codec.to_json(dict(settings or {}))
         rows_in = [codec.to_json(codec.inputs_to_export(raw)) for _, _, raw in items]
@@ -237,12 +239,12 @@ def list_sessions(limit: int = 50) -> list[SessionSummary]:
 # ------------------------------------------------------------------ the run's cells
 def missing_cells(session_id: str) -> dict[str, list[str]]:
     """candidate id -> input ids (in order) with neither an output nor an error yet."""
-    info = get_session(session_id)
+    cands, ins = _shape(session_id)
     with store.session() as s:
         done = set(s.execute(select(EvalOutput.input_id, EvalOutput.candidate_id).where(
             EvalOutput.session_id == session_id,
             (EvalOutput.output.is_not(None)) | (EvalOutput.error.is_not(None)))).all())
-    return {c.id: [i.id for i in info.inputs if (i.id, c.id) not in done] for c in info.candidates}
+    return {c: [i for i in ins if (i, c) not in done] for c in cands}
 
 
 def _error(error: Any) -> dict | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import EXAMPLE_AUDIO, Output, pipe_text_limit, scores, text_example
+from .common import EXAMPLE_AUDIO, Output, output_text, pipe_text_limit, scores, text_example, top_label
 from .core import CodeParts, TaskSpec
 
 _FEED = 'inputs = processor(audio, sampling_rate=rate, return_tensors="pt").to(device)\n'
@@ -101,11 +101,13 @@ def _tts_spec(tag: str, rank: int) -> TaskSpec:
 
 TASKS = [
     TaskSpec(tag="automatic-speech-recognition", input_kind="audio", run=run_speech_recognition, renderer="text",
-             pipeline_task="automatic-speech-recognition", example=audio_example,
+             pipeline_task="automatic-speech-recognition", example=audio_example, metric="text",
+             prediction=output_text,
              model_classes=("MODEL_FOR_CTC_MAPPING_NAMES", "MODEL_FOR_SPEECH_SEQ_2_SEQ_MAPPING_NAMES"),
              code=CodeParts("AutoModelForCTC", _pipeline_call, _auto_asr)),
     TaskSpec(tag="audio-classification", input_kind="audio", run=run_audio_classification, renderer="scores",
-             pipeline_task="audio-classification", example=audio_example,
+             pipeline_task="audio-classification", example=audio_example, metric="classification",
+             prediction=top_label,
              model_classes=("MODEL_FOR_AUDIO_CLASSIFICATION_MAPPING_NAMES",),
              code=CodeParts("AutoModelForAudioClassification", _pipeline_call, _auto_classification)),
     _tts_spec("text-to-audio", 45),

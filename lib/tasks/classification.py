@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import hood as H
-from .common import Output, f, pipe_text_limit, scores, text_example, widget_example
+from .common import Output, f, pipe_text_limit, scores, text_example, top_label, widget_example
 from .core import CodeParts, TaskSpec
 
 BATCH_SIZE = 32
@@ -149,14 +149,14 @@ TASKS = [
              run_batch=run_text_classification_batch, renderer="scores", pipeline_task="text-classification",
              example=text_example("text-classification", "I like you. I love you"),
              model_classes=SEQUENCE_CLASSES, head="a sequence-classification head", guess_rank=40,
-             hood=hood_text_classification,
+             hood=hood_text_classification, metric="classification", prediction=top_label,
              code=CodeParts("AutoModelForSequenceClassification", auto_body=_auto_text_classification,
                             processor="tokenizer")),
     TaskSpec(tag="zero-shot-classification", input_kind="text_labels", run=run_zero_shot_classification,
              run_batch=run_zero_shot_batch, renderer="scores", pipeline_task="zero-shot-classification",
              example=_zero_shot_example, model_classes=SEQUENCE_CLASSES,
              head="a sequence-classification (NLI) head", check=_check_zero_shot, guess_rank=60,
-             hood=hood_zero_shot,
+             hood=hood_zero_shot, metric="classification", prediction=top_label,
              code=CodeParts("AutoModelForSequenceClassification", _pipeline_zero_shot, _auto_zero_shot,
                             "tokenizer")),
 ]

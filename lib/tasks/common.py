@@ -151,6 +151,25 @@ def image_out_size(img) -> tuple[int, int]:
     return (int(img.width), int(img.height))
 
 
+# --------------------------------------------------------------------------- predictions (TaskSpec.prediction)
+def top_label(output: dict) -> str | None:
+    """A ``scores`` output's best label (what a classification reference is compared with)."""
+    labels = (output or {}).get("labels") or []
+    return str(labels[0]) if labels else None
+
+
+def answer_text(output: dict) -> str | None:
+    """An ``answer`` output's answer span."""
+    answer = (output or {}).get("answer")
+    return None if answer is None else str(answer)
+
+
+def output_text(output: dict) -> str | None:
+    """A ``text`` output's text."""
+    text = (output or {}).get("text")
+    return None if text is None else str(text)
+
+
 # --------------------------------------------------------------------------- generation
 def cap_new_tokens(opts: Any, limit: int, notices: list[str]) -> int:
     """max_new_tokens, capped so that generation stays within the model's positions."""

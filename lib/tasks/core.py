@@ -84,6 +84,11 @@ class TaskSpec:
         hood: ``hood(loaded, model_id, task, inputs) -> lib.tasks.hood.UnderTheHood``: the text path step
             by step (tokens, logits, softmax, labels) on the loaded model; None: no such view.
         code: the task's lines of the generated code (:class:`CodeParts`).
+        metric: how a session scores outputs against references (``lib.sessions.metrics``):
+            ``classification`` (accuracy, macro-F1), ``extractive_qa`` (exact match, token F1) or ``text``
+            (chrF); None: no reference metric.
+        prediction: ``prediction(output) -> str | None``: the output as the string compared with a
+            reference (the top label, the answer, the text); None when the output has none.
         reason: why the task cannot run here (when ``run`` is None).
     """
 
@@ -107,6 +112,8 @@ class TaskSpec:
     guess_rank: int = 50
     hood: Callable[..., Any] | None = field(default=None, compare=False)
     code: CodeParts = field(default_factory=CodeParts, compare=False)
+    metric: str | None = None
+    prediction: Callable[[dict], str | None] | None = field(default=None, compare=False)
     reason: str | None = None
 
     @property

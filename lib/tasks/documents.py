@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .archs import serves
-from .common import EXAMPLE_DOCUMENT, Output, decoder_limit, f, truncate_text, widget_example
+from .common import EXAMPLE_DOCUMENT, Output, decoder_limit, f, output_text, truncate_text, widget_example
 from .core import CodeParts, TaskRunError, TaskSpec
 
 DONUT_PROMPT = "<s_docvqa><s_question>{}</s_question><s_answer>"
@@ -135,9 +135,11 @@ TASKS = [
              renderer="text", pipeline_task="table-question-answering", example=_table_example,
              model_classes=("MODEL_FOR_TABLE_QUESTION_ANSWERING_MAPPING_NAMES",
                             "MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES"), guess_rank=60,
+             metric="extractive_qa", prediction=output_text,
              code=CodeParts("AutoModelForTableQuestionAnswering", _pipeline_table, _auto_table)),
     TaskSpec(tag="document-question-answering", input_kind="image_question", run=run_document_qa, renderer="text",
              pipeline_task="document-question-answering", example=_document_example,
              model_classes=(*DOC_QA_CLASSES, *VLM_CLASSES), check=check_document_qa, guess_rank=60,
+             metric="extractive_qa", prediction=output_text,
              code=CodeParts("AutoModelForDocumentQuestionAnswering", _pipeline_document)),
 ]

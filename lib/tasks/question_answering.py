@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import hood as H
-from .common import Output, max_tokens, widget_example
+from .common import Output, answer_text, max_tokens, widget_example
 from .core import CodeParts, TaskInputError, TaskSpec
 
 
@@ -101,6 +101,7 @@ def _auto_body(inp: dict, config: dict | None, opts: Any) -> str:
 TASKS = [
     TaskSpec(tag="question-answering", input_kind="question_context", run=run_question_answering,
              renderer="answer", example=example, model_classes=("MODEL_FOR_QUESTION_ANSWERING_MAPPING_NAMES",),
-             head="a span question-answering head", hood=hood_question_answering,
+             head="a span question-answering head", hood=hood_question_answering, metric="extractive_qa",
+             prediction=answer_text,
              code=CodeParts("AutoModelForQuestionAnswering", auto_body=_auto_body, processor="tokenizer")),
 ]

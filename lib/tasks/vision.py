@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import EXAMPLE_IMAGE, Output, f, image_out_size, scores
+from .common import EXAMPLE_IMAGE, Output, f, image_out_size, scores, top_label
 from .core import CodeParts, TaskSpec
 
 BATCH_SIZE = 16
@@ -101,10 +101,11 @@ TASKS = [
     TaskSpec(tag="image-classification", input_kind="image", run=run_image_classification,
              run_batch=run_image_classification_batch, renderer="scores", pipeline_task="image-classification",
              example=image_example, model_classes=("MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES",),
-             head="an image-classification head",
+             head="an image-classification head", metric="classification", prediction=top_label,
              code=CodeParts("AutoModelForImageClassification", auto_body=_auto_image_classification)),
     TaskSpec(tag="zero-shot-image-classification", input_kind="image_labels", run=run_zero_shot_image_classification,
              renderer="scores", pipeline_task="zero-shot-image-classification", example=_labels_example,
+             metric="classification", prediction=top_label,
              model_classes=("MODEL_FOR_ZERO_SHOT_IMAGE_CLASSIFICATION_MAPPING_NAMES",),
              code=CodeParts("AutoModelForZeroShotImageClassification", _pipeline_zero_shot, _auto_zero_shot)),
     TaskSpec(tag="object-detection", input_kind="image", run=run_object_detection, renderer="boxes",

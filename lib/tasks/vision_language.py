@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import EXAMPLE_IMAGE, Output, cap_new_tokens, decoder_limit, gen_kwargs, has_chat_template
+from .common import EXAMPLE_IMAGE, Output, cap_new_tokens, decoder_limit, gen_kwargs, has_chat_template, output_text
 from .core import CodeParts, TaskSpec
 
 VLM_CLASSES = ("MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES",)
@@ -65,8 +65,8 @@ _CODE = CodeParts("AutoModelForImageTextToText", _pipeline_call, _auto_body)
 TASKS = [
     TaskSpec(tag="image-text-to-text", input_kind="image_prompt", run=run_image_text_to_text, renderer="text",
              pipeline_task="image-text-to-text", example=_example("Describe this image."),
-             model_classes=VLM_CLASSES, guess_rank=40, code=_CODE),
+             model_classes=VLM_CLASSES, guess_rank=40, code=_CODE, metric="text", prediction=output_text),
     TaskSpec(tag="image-to-text", input_kind="image_prompt", run=run_image_text_to_text, renderer="text",
              pipeline_task="image-text-to-text", example=_example(""), model_classes=VLM_CLASSES, guess_rank=45,
-             code=_CODE),
+             code=_CODE, metric="text", prediction=output_text),
 ]

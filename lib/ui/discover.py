@@ -32,7 +32,7 @@ KEYS = {
 }
 LIMITS = [25, 50, 100, 250, 500, 1000]
 _LAST_QUERY = "_discover_last_params"  # survives page switches (widget state does not)
-URL_KEYS = {"source", "model"}
+URL_KEYS = {"source", "model", "shortlist"}
 _LAST_RANGE = "_discover_last_range"
 _URL_PROBLEMS = "_discover_url_problems"  # what the link asked for that the filters could not use
 
@@ -70,8 +70,9 @@ def sync_url(query: CatalogQuery, model_id: str | None) -> None:
     want = query.to_params()
     if model_id:
         want["model"] = model_id
-    if "source" in st.query_params:
-        want["source"] = st.query_params["source"]
+    for key in ("source", "shortlist"):
+        if key in st.query_params:
+            want[key] = st.query_params[key]
     if st.query_params.to_dict() != want:
         st.query_params.from_dict(want)
     st.session_state[_LAST_QUERY] = query.to_params()
@@ -286,7 +287,7 @@ def source_caption(result: SearchResult) -> None:
 
 def selected_model(record: ModelRecord, hw=None) -> None:
     """The selected model's one-line summary and the ways to open it."""
-    from lib.ui import links
+    from lib.ui import links, shortlist
 
     with st.container(border=True, key=P + "selected"):
         st.markdown(
@@ -297,6 +298,7 @@ def selected_model(record: ModelRecord, hw=None) -> None:
         if hw is not None:
             st.caption(f"On this machine — {results.fit_tooltip(record, hw)}")
         links.open_model_link(record.id, record.hub_url)
+        shortlist.add_button(record.id, key=P + "selected")
 
 
 # ---- charts ----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from lib import hardware, logs
 from lib.access import Access, access_for
 from lib.catalog.result import SearchResult, SourceInfo
 from lib.settings import get_settings
-from lib.ui import cached
+from lib.ui import cached, shortlist
 
 MODES: dict[str, str] = {"auto": "Auto", "live": "Live only", "snapshot": "Snapshot only"}
 MODE_HELP = {
@@ -29,7 +29,7 @@ MODE_HELP = {
 }
 MODE_KEY = "catalog_mode"  # the sidebar widget
 _MODE_MEMORY = "_catalog_mode"  # survives page switches (widget state does not)
-PAGE_DIR_NAMES = ("pages/1_Discover.py", "pages/2_Model.py", "pages/3_Playground.py")
+PAGE_DIR_NAMES = ("pages/1_Discover.py", "pages/2_Model.py", "pages/3_Playground.py", "pages/4_Sessions.py")
 
 
 @dataclass
@@ -180,6 +180,7 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     logs.configure()
     _error_details(get_settings().public)
     _init_mode()
+    shortlist.keep()
     access = visitor_access()
     from lib.hub import gateway
 
@@ -252,13 +253,14 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("pages/1_Discover.py", "Discover", ":material/search:"),
     ("pages/2_Model.py", "Model", ":material/deployed_code:"),
     ("pages/3_Playground.py", "Playground", ":material/play_circle:"),
+    ("pages/4_Sessions.py", "Sessions", ":material/groups:"),
 )
 
 
 def _nav() -> None:
     """Links to the pages that exist (Streamlit's own list is hidden in .streamlit/config.toml:
     it would call the home page "streamlit app" and drop the ``source=`` param)."""
-    params = {"source": st.query_params["source"]} if "source" in st.query_params else None
+    params = {k: st.query_params[k] for k in ("source", shortlist.PARAM) if k in st.query_params} or None
     for path, label, icon in NAV:
         if page_exists(path):
             st.page_link(path, label=label, icon=icon, query_params=params)

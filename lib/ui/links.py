@@ -11,10 +11,11 @@ PLAYGROUND = "pages/3_Playground.py"
 
 
 def carried_params(**extra: str | None) -> dict[str, str]:
-    """The params every page keeps (``source=``) plus ``extra`` (None values dropped)."""
+    """The params every page keeps (``source=``, the session ``shortlist=``) plus ``extra`` (None values dropped)."""
     out: dict[str, str] = {}
-    if "source" in st.query_params:
-        out["source"] = st.query_params["source"]
+    for key in ("source", "shortlist"):
+        if key in st.query_params:
+            out[key] = st.query_params[key]
     out.update({k: v for k, v in extra.items() if v})
     return out
 

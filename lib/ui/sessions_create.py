@@ -1,0 +1,171 @@
+"""The Sessions start screen: create a session (name, task, 2-8 candidates, inputs, frozen settings), import
+an exported one, and the list of recent sessions."""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from lib import format as fmt
+from lib import tasks as registry
+from lib.sessions import candidates as cands
+from lib.sessions import setup
+from lib.ui import shortlist
+from lib.ui.inputs import generation_settings
+
+P = "sess_new_"
+
+
+def _open(session_id: str) -> None:
+    """Show ``session_id`` (its link: ``?session=``); the shortlist that made it is done."""
+    keep = {"source": st.query_params["source"]} if "source" in st.query_params else {}
+    st.query_params.from_dict({**keep, "session": session_id})
+
+
+def create_form(access: Any) -> None:
+    """The "New session" form; on success the page switches to the new session (``?session=``)."""
+    from lib.sessions import inputs as parse
+    from lib.sessions import store
+    from lib.sessions.errors import SessionError
+
+    st.subheader("New session", anchor=False)
+    st.caption("Compare 2–8 models on the same inputs: run them all, rate their outputs blind, and end with a "
+               "leaderboard that has confidence intervals. Collect models with **Add to session** on Discover, "
+               "the Model page or the Playground, or type them here.")
+    short = shortlist.current()
+    name = st.text_input("Session name", key=P + "name", placeholder="e.g. Spanish sentiment for support tickets")
+    typed = st.multiselect(
+        "Candidates (2–8): Hub ids" + (" or model folders on this machine" if access.local_folders else ""),
+        options=short, default=short, key=P + "models", accept_new_options=True, max_selections=cands.MAX_CANDIDATES,
+        placeholder="Type a Hub id (owner/name) and press Enter")
+    checks, problems = cands.check(typed, access) if typed else ([], [])
+    for c in checks:
+        if c.note and not c.problem:
+            st.caption(f"{fmt.md_escape(c.model)}: {c.note}")
+    tasks = [t for t in registry.registry() if setup.unsupported(t) is None]
+    tasks.sort(key=registry.display_name)
+    guess = cands.common_task(checks)
+    if P + "task" not in st.session_state or (guess and st.session_state.get(P + "task_guess") != guess):
+        st.session_state[P + "task_guess"] = guess
+        st.session_state[P + "task"] = guess if guess in tasks else "text-classification"
+    task = st.selectbox("Task (every candidate runs it)", tasks, key=P + "task", format_func=registry.display_name)
+    wrong = [c.model for c in checks if c.task and c.task != task and not c.problem]
+    if wrong:
+        st.caption(f"{', '.join(fmt.md_escape(m) for m in wrong)}: tagged for another task on the Hub; the run "
+                   "says per cell if a model cannot do this one.")
+
+    st.markdown("**Inputs**")
+    rows, read_problem, extra = _inputs(task, parse)
+    with st.expander("Settings (frozen when the session is created)", expanded=False):
+        c1, c2, c3 = st.columns(3)
+        dtype = c1.selectbox("dtype", setup.DTYPES, key=P + "dtype")
+        device = c2.selectbox("Device", setup.DEVICES, key=P + "device")
+        batch = c3.number_input("Batch size", 1, 64, 8, key=P + "batch")
+        gen = generation_settings(P + "gen") if setup.kind_of(task) in ("chat", "image_prompt") else {}
+    create = st.button("Create session", type="primary", key=P + "create", icon=":material/add_circle:")
+    if not create:
+        return
+    blocking = list(problems) + ([read_problem] if read_problem else [])
+    if not name.strip():
+        blocking.insert(0, "Give the session a name.")
+    if not rows and not read_problem:
+        blocking.append("Add at least one input: type some lines or upload a file.")
+    if setup.needs_labels(task) and not extra.get("labels"):
+        blocking.append("Give the candidate labels every input is scored against (comma-separated).")
+    if rows and any(r.get("reference") for r in rows):
+        blocking += parse.check_references(task, [r.get("reference") for r in rows], extra.get("labels"))
+    if blocking:
+        for b in blocking:
+            st.error(b, icon=":material/error:")
+        return
+    items = setup.session_inputs(task, rows, labels=extra.get("labels"), question=extra.get("question"),
+                                 multi_label=extra.get("multi_label", False))
+    try:
+        info = store.create_session(name.strip(), task, [c.model for c in checks], items,
+                                    setup.frozen_settings(dtype=dtype, device=device, generation=gen,
+                                                          batch_size=int(batch)),
+                                    revisions={c.model: c.revision for c in checks})
+    except SessionError as e:
+        st.error(str(e), icon=":material/error:")
+        return
+    shortlist.clear()
+    _open(info.id)
+    st.rerun()
+
+
+def _inputs(task: str, parse: Any) -> tuple[list[dict], str | None, dict]:
+    """The inputs widgets for ``task`` -> (rows, a problem reading them, shared settings)."""
+    from lib.sessions.errors import InputsError
+
+    extra: dict[str, Any] = {}
+    kind = setup.kind_of(task)
+    if setup.needs_labels(task):
+        labels = st.text_input("Candidate labels (comma-separated, shared by every input)", key=P + "labels")
+        extra["labels"] = [s.strip() for s in labels.split(",") if s.strip()]
+        if kind == "text_labels":
+            extra["multi_label"] = st.toggle("Several labels can be true", key=P + "multi")
+    if setup.needs_question(task) or kind == "image_prompt":
+        extra["question"] = st.text_input("Question about every image" if setup.needs_question(task)
+                                          else "Prompt for every image (optional)", key=P + "question")
+    rows: list[dict] = []
+    try:
+        if setup.is_media(task):
+            files = st.file_uploader("Files (several, or one zip)", accept_multiple_files=True, key=P + "media",
+                                     type=None)
+            if files:
+                rows = parse.parse_media([(f.name, f.getvalue()) for f in files])
+            return rows, None, extra
+        how = st.segmented_control("How", ["Type", "Upload CSV / JSON lines"], default="Type", key=P + "how",
+                                   label_visibility="collapsed")
+        if how == "Upload CSV / JSON lines":
+            cols = ("a `question` and a `context` column" if kind == "question_context" else "a text column")
+            up = st.file_uploader(f"A CSV or JSON lines file: {cols}, and optionally a `reference` column (label, "
+                                  f"answer or reference text). At most {parse.MAX_ROWS:,} rows.",
+                                  type=["csv", "jsonl", "json", "tsv", "txt"], key=P + "table")
+            if up is not None:
+                rows = parse.parse_table(up.name, up.getvalue())
+                st.caption(f"{len(rows):,} inputs read from {fmt.md_escape(up.name)}"
+                           + (f", {sum(1 for r in rows if r.get('reference'))} with a reference" if rows else ""))
+        else:
+            if kind == "question_context":
+                st.caption("Question answering needs a question and a context per input: upload a table.")
+                return rows, None, extra
+            text = st.text_area(f"One input per line (at most {parse.MAX_ROWS:,})", key=P + "lines", height=150)
+            rows = parse.parse_text_lines(text) if text.strip() else []
+    except InputsError as e:
+        return [], str(e), extra
+    return rows, None, extra
+
+
+def import_form() -> None:
+    """Import a JSON export from another Hub Scout: a new session here (never overwrites one)."""
+    from lib.sessions import exchange
+    from lib.sessions.errors import SessionError
+
+    with st.expander("Import a session (a JSON export from another Hub Scout)", icon=":material/upload_file:"):
+        up = st.file_uploader("Session export (.json)", type=["json"], key=P + "import")
+        if up is not None and st.button("Import", key=P + "import_go", icon=":material/upload:"):
+            try:
+                info = exchange.import_session(up.getvalue())
+            except SessionError as e:
+                st.error(str(e), icon=":material/error:")
+                return
+            _open(info.id)
+            st.rerun()
+
+
+def recent() -> None:
+    """The sessions in this store, newest first, each a link to open it."""
+    from lib.sessions import store
+
+    rows = store.list_sessions()
+    st.subheader("Sessions", anchor=False)
+    if not rows:
+        st.caption("No session yet.")
+        return
+    for row in rows:
+        sid, name, task, created, n_c, n_i, n_v = row[:7]
+        when = created.strftime("%Y-%m-%d %H:%M") if hasattr(created, "strftime") else str(created)
+        st.page_link("pages/4_Sessions.py", label=f"**{name}** · {registry.display_name(task)} · {n_c} models × "
+                     f"{n_i} inputs · {n_v} votes · {when} UTC", icon=":material/groups:",
+                     query_params={"session": sid})

@@ -1,0 +1,186 @@
+"""The Results and Share sections: the leaderboard (Bradley–Terry on an Elo-like scale with bootstrap
+intervals, refreshed while raters vote), metrics against references, agreement between raters, speed
+and memory beside quality; the link, the exports and the Markdown report."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+
+from lib import format as fmt
+
+P = "sess_res_"
+REFRESH_S = 5.0
+
+
+def _report(session_id: str) -> tuple[dict, dict]:
+    """(export, report) for ``session_id``; the report is recomputed only when votes, scores or outputs
+    changed (the leaderboard refreshes every few seconds for every viewer)."""
+    from lib.sessions import exchange, report
+
+    export = exchange.export_session(session_id)
+    version = (len(export["votes"]), max((v["at"] for v in export["votes"]), default=""),
+               len(export["scores"]), max((s.get("at") or "" for s in export["scores"]), default=""),
+               len(export["outputs"]))
+    memo = st.session_state.get(P + "memo")
+    if memo and memo[0] == (session_id, version):
+        return export, memo[1]
+    rep = report.report(export)
+    st.session_state[P + "memo"] = ((session_id, version), rep)
+    return export, rep
+
+
+@st.fragment(run_every=REFRESH_S)
+def leaderboard(session_id: str, hardware: Any) -> None:
+    """Everything the Results section shows; refreshed every few seconds without a reload."""
+    export, rep = _report(session_id)
+    board = rep["leaderboard"]
+    n_votes = len(export["votes"])
+    st.caption(f"{n_votes:,} pairwise votes from {len({v['rater'] for v in export['votes']})} rater(s) · "
+               f"{len(export['scores']):,} scores · refreshed every {REFRESH_S:.0f} s")
+    if not n_votes:
+        st.info("No vote yet: open **Rate** to compare outputs blind. The leaderboard fills in as votes "
+                "arrive.", icon=":material/how_to_vote:")
+    limit = _memory_limit(hardware)
+    rows = []
+    for rank, r in enumerate(board, 1):
+        peak = r.get("peak_bytes")
+        rows.append({
+            "rank": rank, "model": r["model"],
+            "Elo-like": None if r.get("elo") is None else round(r["elo"]),
+            "95 % interval": "—" if r.get("ci_low") is None else f"{r['ci_low']:.0f} – {r['ci_high']:.0f}",
+            "votes": r["votes"], "W / L / T": f"{r['wins']} / {r['losses']} / {r['ties']}",
+            "status": "provisional" if r.get("provisional") else "",
+            "mean score": None if r.get("mean_score") is None else round(r["mean_score"], 2),
+            "p50 latency": _ms(r.get("latency_p50_s")), "p95 latency": _ms(r.get("latency_p95_s")),
+            "peak memory": fmt.size_bytes(peak) if peak else "—",
+            "of this machine": f"{peak / limit:.0%}" if peak and limit else "—",
+        })
+    st.dataframe(rows, hide_index=True, width="stretch", key=P + "board")
+    note = (rep.get("session") or {}).get("provisional_below")
+    if note:
+        st.caption(f"\"provisional\": fewer than {note} votes include the model; its interval is wide. "
+                   "Strengths are Bradley–Terry maximum likelihood (a tie or \"both bad\" counts half a win "
+                   "each), intervals from resampling inputs.")
+    if n_votes:
+        _interval_chart(board)
+        _win_matrix(rep, export)
+    _metrics(rep.get("metrics") or {}, export)
+    _agreement(rep.get("agreement") or {})
+
+
+def _ms(s: float | None) -> str:
+    return "—" if s is None else f"{s * 1000:,.0f} ms"
+
+
+def _memory_limit(hw: Any) -> int | None:
+    gpu = next((g for g in getattr(hw, "gpus", ()) if g.kind == "cuda"), None)
+    if gpu is not None and gpu.total_bytes:
+        return int(gpu.total_bytes)
+    return getattr(hw, "ram_total_bytes", None)
+
+
+def _interval_chart(board: list[dict]) -> None:
+    import altair as alt
+    import pandas as pd
+
+    df = pd.DataFrame([{"model": r["model"], "elo": r["elo"], "low": r["ci_low"], "high": r["ci_high"]}
+                       for r in board if r.get("elo") is not None])
+    if df.empty:
+        return
+    order = list(df.sort_values("elo", ascending=False)["model"])
+    base = alt.Chart(df).encode(y=alt.Y("model:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)))
+    rule = base.mark_rule(strokeWidth=2, color="#1f77b4").encode(
+        x=alt.X("low:Q", title="Elo-like strength (95 % interval)", scale=alt.Scale(zero=False)), x2="high:Q")
+    dot = base.mark_circle(size=90, color="#ff9d00").encode(
+        x="elo:Q", tooltip=["model", alt.Tooltip("elo:Q", format=".0f"), alt.Tooltip("low:Q", format=".0f"),
+                            alt.Tooltip("high:Q", format=".0f")])
+    h = 40 * len(df) + 30
+    st.altair_chart((rule + dot).properties(height=h), width="stretch", height=h + 60)
+
+
+def _win_matrix(rep: dict, export: dict) -> None:
+    wm = rep.get("win_matrix") or {}
+    if not any(v for row in wm.get("votes") or [] for v in row):
+        return
+    names = {c["id"]: c["model"].rstrip("/").split("/")[-1] for c in export["candidates"]}
+    ids = wm["candidates"]
+    st.markdown("**Win rate** (row beats column; a tie or \"both bad\" counts half)")
+    rows = [{"": names.get(a, a), **{names.get(b, b): ("–" if x is None else f"{x:.0%}")
+                                      for b, x in zip(ids, wm["rate"][i], strict=True)}}
+            for i, a in enumerate(ids)]
+    st.dataframe(rows, hide_index=True, width="stretch", key=P + "wins")
+
+
+def _metrics(metrics: dict, export: dict) -> None:
+    from lib.sessions import metrics as metrics_mod
+
+    if not metrics:
+        return
+    st.markdown("**Against the references**")
+    if metrics.get("reason"):
+        st.caption(metrics["reason"])
+        return
+    names = metrics_mod.NAMES[metrics["kind"]]
+    pct = metrics["kind"] != "text"  # chrF is on sacrebleu's 0-100 scale already
+    models = {c["id"]: c["model"] for c in export["candidates"]}
+
+    def show(v: dict) -> str:
+        f = (lambda x: f"{x * 100:.1f}") if pct else (lambda x: f"{x:.1f}")
+        return f(v["value"]) + ("" if v.get("ci_low") is None else f" ({f(v['ci_low'])} – {f(v['ci_high'])})")
+
+    rows = [{"model": models.get(c, c), **{metrics_mod.LABELS[n]: show(row[n]) for n in names},
+             "no output": row.get("missing", 0)} for c, row in metrics["candidates"].items()]
+    st.caption(f"{metrics.get('inputs', 0)} inputs with a reference · 95 % bootstrap intervals over inputs"
+               + (" · percent" if pct else ""))
+    st.dataframe(rows, hide_index=True, width="stretch", key=P + "metrics")
+    test = metrics.get("paired_test")
+    if test and test.get("p_value") is not None:
+        st.caption(f"{test['method']} between {fmt.md_escape(models.get(test['a'], ''))} and "
+                   f"{fmt.md_escape(models.get(test['b'], ''))} on {metrics_mod.LABELS[test['metric']]}: "
+                   f"difference {test['difference']:.4g}, p = {test['p_value']:.3g}.")
+
+
+def _agreement(agr: dict) -> None:
+    if not agr:
+        return
+    st.markdown("**Agreement between raters**")
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Krippendorff's α (votes)", _num(agr.get("votes_alpha")), help=agr.get("votes_alpha_reason"))
+    c2.metric("Krippendorff's α (scores)", _num(agr.get("scores_alpha")), help=agr.get("scores_alpha_reason"))
+    c3.metric("Raw agreement (votes)",
+              "—" if agr.get("percent_agreement") is None else f"{agr['percent_agreement']:.0%}")
+    c4.metric("Cohen's κ (2 raters)", _num(agr.get("cohen_kappa")), help=agr.get("cohen_kappa_reason"))
+    reasons = [agr.get(k) for k in ("votes_alpha_reason", "scores_alpha_reason") if agr.get(k)]
+    for note in reasons:
+        st.caption(note)
+    disputed = agr.get("disputed") or []
+    if disputed:
+        st.markdown("Most disputed inputs")
+        st.dataframe(disputed, hide_index=True, width="stretch", key=P + "disputed")
+
+
+def _num(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def share(session: Any) -> None:
+    """The session's link, the JSON / CSV exports and the Markdown report."""
+    from lib.sessions import exchange, report
+
+    st.markdown("**Link** — anyone with it opens this session (and can rate):")
+    base = (st.context.url or "").split("?")[0]
+    st.code(f"{base}?session={session.id}", language=None)
+    export = exchange.export_session(session.id)
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in session.name)[:60] or "session"
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Export JSON", json.dumps(export, ensure_ascii=False, indent=1), f"{stem}.json",
+                       "application/json", key=P + "json", icon=":material/data_object:",
+                       help="Everything: inputs, outputs, votes, scores, settings. Import it into another Hub Scout.")
+    c2.download_button("Export CSV", exchange.export_csv(session.id), f"{stem}.csv", "text/csv", key=P + "csv",
+                       icon=":material/table:")
+    c3.download_button("Markdown report", report.markdown(export), f"{stem}-report.md", "text/markdown",
+                       key=P + "md", icon=":material/description:")
+    st.caption("For scripts and CI: `python -m lib.sessions report EXPORT.json` prints the leaderboard, "
+               "agreement and metrics as JSON.")
