@@ -84,7 +84,7 @@ def main(n_inputs: int, n_candidates: int, repeats: int, tiny: bool) -> bool:
     def session(sid: str, runner: JobRunner) -> None:
         r = start_run(sid, runner=runner)
         assert r.wait(600)
-        assert all(p.state == "done" and p.errors == 0 for p in r.progress()), r.progress()
+        assert all(p.state == "done" and p.errors == 0 for p in r.progress().values()), r.summary()
 
     def writes_only(sid: str) -> None:
         output = {"labels": ["POSITIVE", "NEGATIVE"], "scores": [0.51, 0.49]}

@@ -22,7 +22,7 @@ from lib.runner.cache import ModelCache
 from lib.sessions import store
 from lib.sessions.errors import SessionNotFound
 from lib.sessions.plan import FitPlan, plan_fit, run_options
-from lib.sessions.run import start_run
+from lib.sessions.run import active, start_run
 from lib.tasks.classification import run_text_classification_batch
 from tests.support.batching import with_spec
 
@@ -126,7 +126,7 @@ def test_a_run_fills_every_cell_and_records_each_candidates_stats(runner, models
         for cid in ("c1", "c2"):
             cell = cells[(f"i{n}", cid)]
             assert cell["error"] is None and cell["latency_s"] > 0 and _same_output(cell["output"], alone)
-    for p in r.progress():
+    for p in r.progress().values():
         assert (p.state, p.done, p.total, p.errors) == ("done", 5, 5, 0) and p.message == "5 of 5"
     for c in store.get_session(info.id).candidates:
         s = c.stats
@@ -143,11 +143,13 @@ def test_cells_are_written_as_they_finish_and_a_second_run_fills_only_the_missin
         while _missing(info.id) == 20 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert not r.finished and _missing(info.id) < 20  # cells are in the store while the run goes on
-        states = {p.candidate: p.state for p in r.progress()}
+        states = {cid: p.state for cid, p in r.progress().items()}
         assert states["c2"] == "waiting"  # one at a time, as asked
+        assert start_run(info.id, runner=runner) is r and active(info.id) is r  # a second Run joins this one
         r.cancel()
         assert r.wait(60)
-    assert {p.state for p in r.progress()} == {"cancelled"}
+    assert {p.state for p in r.progress().values()} == {"cancelled"}
+    assert r.summary().startswith("c1 cancelled: Cancelled after ") and "c2 cancelled" in r.summary()
     missing = _missing(info.id)
     assert 0 < missing < 20 and slow.items == 20 - missing
     before = store.outputs(info.id)
@@ -160,7 +162,7 @@ def test_cells_are_written_as_they_finish_and_a_second_run_fills_only_the_missin
     with Counter() as none:
         third = start_run(info.id, runner=runner)
     assert third.finished and none.items == 0 and not third.jobs
-    assert [p.message for p in third.progress()] == ["Nothing left to run"] * 2
+    assert [p.message for p in third.progress().values()] == ["Nothing left to run"] * 2
 
 
 # ------------------------------------------------------------------ failures
@@ -176,7 +178,7 @@ def test_a_candidate_that_cannot_load_gets_its_error_per_cell_and_the_other_comp
         assert bad["output"] is None and bad["error"]["title"] and bad["error"]["message"]
         assert "Traceback" not in bad["error"]["message"] and str(tmp_path) not in bad["error"]["message"]
         assert good["error"] is None and good["output"]["labels"]
-    p1, p2 = r.progress()
+    p1, p2 = r.progress().values()
     assert (p1.state, p1.errors, p1.done) == ("failed", 5, 5) and (p2.state, p2.done) == ("done", 5)
     stats = store.get_session(info.id).candidates[0].stats
     assert stats["error"] and stats["latency_p50_s"] is None
@@ -214,7 +216,7 @@ def test_a_visitor_over_the_run_limit_leaves_the_cells_missing(models, cache):
         assert r.wait(120)
     finally:
         runner.shutdown()
-    p1, p2 = r.progress()
+    p1, p2 = r.progress().values()
     assert p1.state == "done" and p2.state == "failed" and p2.message.startswith("Run limit reached")
     assert store.missing_cells(info.id) == {"c1": [], "c2": ["i1", "i2", "i3", "i4", "i5"]}  # not errors: run later
 
@@ -230,7 +232,7 @@ def test_a_cell_the_store_could_not_take_stays_missing_and_the_next_run_fills_it
 
     monkeypatch.setattr(store, "record_output", flaky)
     r = start_run(info.id, runner=runner)
-    assert r.wait(120) and [p.state for p in r.progress()] == ["done", "done"]
+    assert r.wait(120) and [p.state for p in r.progress().values()] == ["done", "done"]
     assert store.missing_cells(info.id) == {"c1": ["i3"], "c2": []}
     monkeypatch.setattr(store, "record_output", real)
     with Counter() as calls:
@@ -320,7 +322,7 @@ KILLED_RUN = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
     from lib import tasks
-    from lib.sessions.run import start_run
+    from lib.sessions.run import active, start_run
     from tests.support.batching import with_spec
 
     spec = tasks.get("text-classification")

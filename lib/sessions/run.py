@@ -3,7 +3,9 @@
 ::
 
     run = start_run(session_id, visitor=visitor_id, access=access)   # returns at once
-    run.progress()      # one CandidateProgress per candidate: done / total / state / message
+    run.progress()      # candidate id -> CandidateProgress: done / total / state / message
+    run.summary()       # one line per candidate, for after the run
+    active(session_id)  # the run of that session this process started last (a page rerun finds it)
     run.cancel()        # stops between batches; what finished is kept
     run.wait(timeout)   # True once every candidate is done, failed or cancelled
 
@@ -137,9 +139,9 @@ class SessionRun:
         with self._lock:
             return dict(self._jobs)
 
-    def progress(self) -> list[CandidateProgress]:
-        """One :class:`CandidateProgress` per candidate, in the session's order."""
-        out = []
+    def progress(self) -> dict[str, CandidateProgress]:
+        """candidate id -> its :class:`CandidateProgress`, in the session's order."""
+        out = {}
         total = len(self._inputs)
         for cid, c in self._candidates.items():
             with self._lock:
@@ -155,8 +157,12 @@ class SessionRun:
                 p = job.progress()
                 state = p.state
                 message = f"Ran {done} of {total}" if p.state not in (QUEUED, LOADING) else p.message
-            out.append(CandidateProgress(cid, c.model, state, done, total, errors, message))
+            out[cid] = CandidateProgress(cid, c.model, state, done, total, errors, message)
         return out
+
+    def summary(self) -> str:
+        """What the run did, in words: ``c1 done: 5 of 5 · c2 failed: Model not found: …``."""
+        return " · ".join(f"{p.candidate} {p.state}: {p.message}" for p in self.progress().values())
 
     # -- control
     def cancel(self) -> None:
@@ -343,6 +349,26 @@ def candidate_stats(session_id: str, cid: str, job: Job, error: tuple[str, str] 
             "error": f"{error[0]}: {error[1]}" if error else None}
 
 
+_RUNS: dict[str, SessionRun] = {}
+_RUNS_LOCK = threading.Lock()
+_KEEP_FINISHED = 64
+
+
+def active(session_id: str) -> SessionRun | None:
+    """The run of ``session_id`` this process started last (finished or not); None when there is none."""
+    with _RUNS_LOCK:
+        return _RUNS.get(session_id)
+
+
+def _remember(run: SessionRun) -> None:
+    with _RUNS_LOCK:
+        _RUNS.pop(run.session_id, None)
+        _RUNS[run.session_id] = run
+        finished = [sid for sid, r in _RUNS.items() if r.finished]
+        for sid in finished[:max(0, len(finished) - _KEEP_FINISHED)]:
+            del _RUNS[sid]
+
+
 def start_run(session_id: str, *, runner: JobRunner | None = None, access: Any = None, visitor: str | None = None,
               fit: FitPlan | bool | None = None, retry_errors: bool = False, options: RunOptions | None = None,
               hardware: Any = None) -> SessionRun:
@@ -355,8 +381,15 @@ def start_run(session_id: str, *, runner: JobRunner | None = None, access: Any =
     :class:`FitPlan`. ``retry_errors``: clear the failed cells first so they run again. ``options``: the
     RunOptions (default: from the session's settings). ``hardware``: the host to plan for (default: this
     machine). Raises SessionNotFound for an unknown session.
+
+    While a run of the same session started by this process is still going, that run is returned and
+    nothing new starts (two raters pressing Run do not run the same cells twice).
     """
     info = store.get_session(session_id)
+    with _RUNS_LOCK:
+        going = _RUNS.get(session_id)
+        if going is not None and not going.finished:
+            return going
     if retry_errors:
         store.clear_errors(session_id)
     missing = store.missing_cells(session_id)
@@ -365,10 +398,11 @@ def start_run(session_id: str, *, runner: JobRunner | None = None, access: Any =
     if access is not None and opts.access is None:
         opts = replace(opts, access=access)
     run = SessionRun(info, missing, runner, opts, visitor=visitor)
+    _remember(run)
     if not run.finished:
         runner.background(run._start, fit, hardware)
     return run
 
 
-__all__ = ["CandidateProgress", "FitPlan", "SessionRun", "WAITING", "candidate_stats", "plan_fit", "run_options",
-           "start_run"]
+__all__ = ["CandidateProgress", "FitPlan", "SessionRun", "WAITING", "active", "candidate_stats", "plan_fit",
+           "run_options", "start_run"]
