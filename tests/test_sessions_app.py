@@ -125,7 +125,7 @@ def test_journey_create_run_vote_leaderboard(two_models, store_dir):
     at.run()
     ok(at)
     board = at.dataframe[0].value
-    assert set(board["model"]) == {a, b}
+    assert set(board["model"]) == {Path(a).name, Path(b).name}
     assert "provisional" in set(board["status"])
 
 

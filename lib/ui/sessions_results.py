@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from lib import format as fmt
+from lib.ui import sessions_view as view
 
 P = "sess_res_"
 REFRESH_S = 5.0
@@ -49,13 +50,13 @@ def leaderboard(session_id: str, hardware: Any) -> None:
     for rank, r in enumerate(board, 1):
         peak = r.get("peak_bytes")
         rows.append({
-            "rank": rank, "model": r["model"],
-            "Elo-like": None if r.get("elo") is None else round(r["elo"]),
-            "95 % interval": "—" if r.get("ci_low") is None else f"{r['ci_low']:.0f} – {r['ci_high']:.0f}",
-            "votes": r["votes"], "W / L / T": f"{r['wins']} / {r['losses']} / {r['ties']}",
+            "#": rank, "model": view.display_name(r["model"]),
+            "Elo": "—" if r.get("elo") is None else f"{r['elo']:.0f}",
+            "95 % CI": "—" if r.get("ci_low") is None else f"{r['ci_low']:.0f}–{r['ci_high']:.0f}",
+            "votes": r["votes"], "W/L/T": f"{r['wins']}/{r['losses']}/{r['ties']}",
             "status": "provisional" if r.get("provisional") else "",
-            "mean score": None if r.get("mean_score") is None else round(r["mean_score"], 2),
-            "p50 latency": _ms(r.get("latency_p50_s")), "p95 latency": _ms(r.get("latency_p95_s")),
+            "mean ★": "—" if r.get("mean_score") is None else f"{r['mean_score']:.2f}",
+            "p50": _ms(r.get("latency_p50_s")), "p95": _ms(r.get("latency_p95_s")),
             "peak memory": fmt.size_bytes(peak) if peak else "—",
             "of this machine": f"{peak / limit:.0%}" if peak and limit else "—",
         })
@@ -106,7 +107,7 @@ def _win_matrix(rep: dict, export: dict) -> None:
     wm = rep.get("win_matrix") or {}
     if not any(v for row in wm.get("votes") or [] for v in row):
         return
-    names = {c["id"]: c["model"].rstrip("/").split("/")[-1] for c in export["candidates"]}
+    names = {c["id"]: view.display_name(c["model"]) for c in export["candidates"]}
     ids = wm["candidates"]
     st.markdown("**Win rate** (row beats column; a tie or \"both bad\" counts half)")
     rows = [{"": names.get(a, a), **{names.get(b, b): ("–" if x is None else f"{x:.0%}")
