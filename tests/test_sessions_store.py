@@ -87,6 +87,21 @@ def test_an_unknown_session_is_not_found(backend):
         ss.cast_vote("nope", "ann", "i1", "c1", "c2", "left")
 
 
+def test_nul_characters_are_dropped_from_text_columns(backend):
+    """PostgreSQL text cannot hold NUL: a pasted or imported NUL was a DataError traceback there."""
+    info = _make(name="n\x00ame", inputs=[{"text": "t\x00x", "reference": "r\x00"}])
+    assert (info.name, info.inputs[0].text, info.inputs[0].reference) == ("name", "tx", "r")
+    assert info.inputs[0].inputs == {"text": "t\x00x"}  # the runner's input, as JSON, keeps it
+    ss.cast_vote(info.id, "an\x00n", "i1", "c1", "c2", "left")
+    ss.set_score(info.id, "ann", "i1", "c1", 3, "co\x00mment")
+    assert ss.votes(info.id)[0]["rater"] == "ann" and ss.scores(info.id)[0]["comment"] == "comment"
+    exp = ss.export_session(info.id)
+    exp["votes"][0]["rater"] = "b\x00ob"
+    exp["session"]["name"] = "imported\x00"
+    copy = ss.import_session(exp)
+    assert copy.name == "imported" and ss.votes(copy.id)[0]["rater"] == "bob"
+
+
 # ------------------------------------------------------------------ cells
 def test_missing_cells_fill_as_outputs_are_recorded_and_errors_can_be_retried(backend):
     info = _make()

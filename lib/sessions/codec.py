@@ -11,6 +11,8 @@ into the store's Text columns and into the export file.
   (``{"image": b"..."}``) <-> the export's shape, media as base64 under ``"media_b64"``
   (``{"media_b64": {"image": "iVBOR..."}}``).
 * :func:`now_iso` / :func:`parse_time`: ISO-8601 UTC times, as stored and exported.
+* :func:`plain_text`: text for a plain text column (NUL characters dropped: PostgreSQL refuses them;
+  inside JSON they are escaped and kept).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from typing import Any
 from .errors import SessionFormatError
 
 __all__ = ["encode", "decode", "to_json", "from_json", "inputs_to_export", "inputs_from_export", "now_iso",
-           "parse_time", "MEDIA_KEY"]
+           "parse_time", "plain_text", "MEDIA_KEY"]
 
 MEDIA_KEY = "media_b64"
 _BYTES, _ARRAY, _IMAGE = "$bytes", "$ndarray", "$image"
@@ -160,6 +162,11 @@ def inputs_from_export(data: dict[str, Any]) -> dict[str, Any]:
     for key, value in media.items():
         out[key] = _unb64(value, f"input's {key} media")
     return out
+
+
+def plain_text(text: str | None) -> str | None:
+    """``text`` without NUL characters (None stays None)."""
+    return text.replace("\x00", "") if isinstance(text, str) and "\x00" in text else text
 
 
 def now_iso() -> str:

@@ -124,7 +124,7 @@ def _check_cells(session_id: str, input_id: str, *candidate_ids: str) -> None:
 
 
 def _rater(rater: Any) -> str:
-    name = rater.strip() if isinstance(rater, str) else ""
+    name = codec.plain_text(rater).strip() if isinstance(rater, str) else ""
     if not name:
         raise SessionError("Enter your name as a rater first.")
     if len(name) > MAX_RATER:
@@ -152,7 +152,7 @@ def _input_item(item: Any, n: int) -> tuple[str | None, str | None, dict]:
         raise SessionError(f"Input {n} has nothing to run (no text and no runner inputs).")
     if text is not None and not isinstance(text, str) or ref is not None and not isinstance(ref, str):
         raise SessionError(f"Input {n}: its text and reference should be text.")
-    return text, ref, raw
+    return codec.plain_text(text), codec.plain_text(ref), raw
 
 
 def create_session(name: str, task: str, models: list[str], inputs: list[dict], settings: dict,
@@ -162,7 +162,7 @@ def create_session(name: str, task: str, models: list[str], inputs: list[dict], 
     ``{"text": text}``). ``revisions``: model -> commit sha. Raises SessionError with the reason."""
     from lib import tasks
 
-    name = name.strip() if isinstance(name, str) else ""
+    name = codec.plain_text(name).strip() if isinstance(name, str) else ""
     if not name:
         raise SessionError("Give the session a name.")
     if len(name) > MAX_NAME:
@@ -170,7 +170,7 @@ def create_session(name: str, task: str, models: list[str], inputs: list[dict], 
     spec = tasks.get(task)
     if spec is None or not spec.runnable:
         raise SessionError(f"Pick a task Hub Scout can run ({task!r} is not one).")
-    models = [m.strip() for m in models or [] if isinstance(m, str) and m.strip()]
+    models = [codec.plain_text(m).strip() for m in models or [] if isinstance(m, str) and m.strip()]
     twice = sorted({m for m in models if models.count(m) > 1})
     if twice:
         raise SessionError(f"{', '.join(twice)} is listed twice: each candidate once, please.")
@@ -329,7 +329,7 @@ def set_score(session_id: str, rater: str, input_id: str, candidate_id: str, sco
     rater = _rater(rater)
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
         raise SessionError(f"A score is a whole number from 1 to 5 (not {score!r}).")
-    comment = comment.strip() if isinstance(comment, str) and comment.strip() else None
+    comment = codec.plain_text(comment).strip() if isinstance(comment, str) and comment.strip() else None
     if comment and len(comment) > MAX_COMMENT:
         raise SessionError(f"A comment can be at most {MAX_COMMENT} characters.")
     _check_cells(session_id, input_id, candidate_id)
