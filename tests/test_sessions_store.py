@@ -85,6 +85,11 @@ def test_an_unknown_session_is_not_found(backend):
         ss.get_session("nope")
     with pytest.raises(SessionNotFound):
         ss.cast_vote("nope", "ann", "i1", "c1", "c2", "left")
+    for mangled in ("x" * 300, "ab\x00cd", "../etc", None, 42):  # a mangled ?session= link: no query error
+        with pytest.raises(SessionNotFound):
+            ss.get_session(mangled)
+        with pytest.raises(SessionNotFound):
+            ss.next_pair(mangled, "ann")
 
 
 def test_nul_characters_are_dropped_from_text_columns(backend):
@@ -121,6 +126,10 @@ def test_missing_cells_fill_as_outputs_are_recorded_and_errors_can_be_retried(ba
     assert ss.clear_errors(info.id) == 1
     assert ss.missing_cells(info.id)["c2"] == ["i1", "i2", "i3"]
     assert ("i1", "c1") in ss.outputs(info.id)
+    ss.record_output(info.id, "c3", "i3", error=RuntimeError("CUDA out of memory"))
+    assert ss.outputs(info.id)[("i3", "c3")]["error"] == {"title": "RuntimeError", "message": "CUDA out of memory"}
+    with pytest.raises(SessionError, match="title"):
+        ss.record_output(info.id, "c3", "i3", error=42)
     with pytest.raises(SessionError, match="no candidate"):
         ss.record_output(info.id, "c9", "i1", output={"text": "x"})
     with pytest.raises(SessionError, match="no input"):

@@ -11,6 +11,7 @@ into the store's Text columns and into the export file.
   (``{"image": b"..."}``) <-> the export's shape, media as base64 under ``"media_b64"``
   (``{"media_b64": {"image": "iVBOR..."}}``).
 * :func:`now_iso` / :func:`parse_time`: ISO-8601 UTC times, as stored and exported.
+* :func:`error_dict`: a cell's error as stored and exported, ``{"title", "message"}``.
 * :func:`plain_text`: text for a plain text column (NUL characters dropped: PostgreSQL refuses them;
   inside JSON they are escaped and kept).
 """
@@ -28,7 +29,7 @@ from typing import Any
 from .errors import SessionFormatError
 
 __all__ = ["encode", "decode", "to_json", "from_json", "inputs_to_export", "inputs_from_export", "now_iso",
-           "parse_time", "plain_text", "MEDIA_KEY"]
+           "parse_time", "plain_text", "error_dict", "MEDIA_KEY"]
 
 MEDIA_KEY = "media_b64"
 _BYTES, _ARRAY, _IMAGE = "$bytes", "$ndarray", "$image"
@@ -162,6 +163,20 @@ def inputs_from_export(data: dict[str, Any]) -> dict[str, Any]:
     for key, value in media.items():
         out[key] = _unb64(value, f"input's {key} media")
     return out
+
+
+def error_dict(error: Any) -> dict | None:
+    """``{"title", "message"}`` from an exception (its ``title`` attribute, else its class name), a
+    message, or such a dict; None stays None. Anything else: TypeError."""
+    if error is None:
+        return None
+    if isinstance(error, BaseException):
+        return {"title": str(getattr(error, "title", None) or type(error).__name__), "message": str(error)}
+    if isinstance(error, str):
+        return {"title": "Error", "message": error}
+    if isinstance(error, dict):
+        return {"title": str(error.get("title") or "Error"), "message": str(error.get("message") or "")}
+    raise TypeError("An error should be given as {'title', 'message'}, a message or an exception.")
 
 
 def plain_text(text: str | None) -> str | None:

@@ -98,6 +98,7 @@ def _shape(session_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     key = (_url(), session_id)
     shape = _shapes.get(key)
     if shape is None:
+        _known_id(session_id)
         with store.session() as s:
             cands = tuple(s.scalars(select(EvalCandidate.id).where(EvalCandidate.session_id == session_id)
                                     .order_by(EvalCandidate.position)))
@@ -112,6 +113,13 @@ def _shape(session_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 _shapes.clear()
             _shapes[key] = shape
     return shape
+
+
+def _known_id(session_id: Any) -> None:
+    """SessionNotFound for what cannot be a session id (a mangled link), before any query sees it."""
+    if not isinstance(session_id, str) or not exchange.ID_RE.match(session_id):
+        raise SessionNotFound(f"There is no session {str(session_id)[:40]!r} here (the link may be from another "
+                              "instance, or the session was never saved).")
 
 
 def _check_cells(session_id: str, input_id: str, *candidate_ids: str) -> None:
@@ -205,8 +213,9 @@ def create_session(name: str, task: str, models: list[str], inputs: list[dict], 
 
 def get_session(session_id: str) -> SessionInfo:
     """The session with that id; SessionNotFound when there is none."""
+    _known_id(session_id)
     with store.session() as s:
-        row = s.get(EvalSession, session_id) if isinstance(session_id, str) else None
+        row = s.get(EvalSession, session_id)
         if row is None:
             raise SessionNotFound(f"There is no session {session_id!r} here (the link may be from another "
                                   "instance, or the session was never saved).")
@@ -247,18 +256,6 @@ def missing_cells(session_id: str) -> dict[str, list[str]]:
     return {c: [i for i in ins if (i, c) not in done] for c in cands}
 
 
-def _error(error: Any) -> dict | None:
-    if error is None:
-        return None
-    if isinstance(error, BaseException):
-        return {"title": getattr(error, "title", None) or type(error).__name__, "message": str(error)}
-    if isinstance(error, str):
-        return {"title": "Error", "message": error}
-    if isinstance(error, dict):
-        return {"title": str(error.get("title") or "Error"), "message": str(error.get("message") or "")}
-    raise SessionError("An error should be given as {'title', 'message'}.")
-
-
 def record_output(session_id: str, candidate_id: str, input_id: str, *, output: Any = None, error: Any = None,
                   latency_s: float | None = None) -> None:
     """Store (or replace) the output or error of one cell: recording the same cell again is harmless."""
@@ -267,7 +264,10 @@ def record_output(session_id: str, candidate_id: str, input_id: str, *, output: 
         out_json = None if output is None else codec.to_json(output)
     except TypeError as e:
         raise SessionError(f"The output of {candidate_id} on {input_id} cannot be stored ({e}).") from None
-    err = _error(error)
+    try:
+        err = codec.error_dict(error)
+    except TypeError as e:
+        raise SessionError(str(e)) from None
     with store.session(write=True) as s:
         store.upsert(s, EvalOutput, {
             "session_id": session_id, "input_id": input_id, "candidate_id": candidate_id, "output": out_json,
