@@ -17,9 +17,9 @@ REFRESH_S = 5.0
 def _report(session_id: str) -> tuple[dict, dict]:
     """(export, report) for ``session_id``; the report is recomputed only when votes, scores or outputs
     changed (the leaderboard refreshes every few seconds for every viewer)."""
-    from lib.sessions import exchange, report
+    from lib.sessions import report, store
 
-    export = exchange.export_session(session_id)
+    export = store.export_session(session_id)
     version = (len(export["votes"]), max((v["at"] for v in export["votes"]), default=""),
                len(export["scores"]), max((s.get("at") or "" for s in export["scores"]), default=""),
                len(export["outputs"]))
@@ -37,7 +37,9 @@ def leaderboard(session_id: str, hardware: Any) -> None:
     export, rep = _report(session_id)
     board = rep["leaderboard"]
     n_votes = len(export["votes"])
-    st.caption(f"{n_votes:,} pairwise votes from {len({v['rater'] for v in export['votes']})} rater(s) · "
+    raters = len({v["rater"] for v in export["votes"]})
+    st.caption(f"{n_votes:,} pairwise vote{'s' if n_votes != 1 else ''} from {raters} "
+               f"rater{'s' if raters != 1 else ''} · "
                f"{len(export['scores']):,} scores · refreshed every {REFRESH_S:.0f} s")
     if not n_votes:
         st.info("No vote yet: open **Rate** to compare outputs blind. The leaderboard fills in as votes "
@@ -152,7 +154,7 @@ def _agreement(agr: dict) -> None:
     c3.metric("Raw agreement (votes)",
               "—" if agr.get("percent_agreement") is None else f"{agr['percent_agreement']:.0%}")
     c4.metric("Cohen's κ (2 raters)", _num(agr.get("cohen_kappa")), help=agr.get("cohen_kappa_reason"))
-    reasons = [agr.get(k) for k in ("votes_alpha_reason", "scores_alpha_reason") if agr.get(k)]
+    reasons = list(dict.fromkeys(agr.get(k) for k in ("votes_alpha_reason", "scores_alpha_reason") if agr.get(k)))
     for note in reasons:
         st.caption(note)
     disputed = agr.get("disputed") or []
@@ -167,18 +169,18 @@ def _num(x: float | None) -> str:
 
 def share(session: Any) -> None:
     """The session's link, the JSON / CSV exports and the Markdown report."""
-    from lib.sessions import exchange, report
+    from lib.sessions import report, store
 
     st.markdown("**Link** — anyone with it opens this session (and can rate):")
     base = (st.context.url or "").split("?")[0]
     st.code(f"{base}?session={session.id}", language=None)
-    export = exchange.export_session(session.id)
+    export = store.export_session(session.id)
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in session.name)[:60] or "session"
     c1, c2, c3 = st.columns(3)
     c1.download_button("Export JSON", json.dumps(export, ensure_ascii=False, indent=1), f"{stem}.json",
                        "application/json", key=P + "json", icon=":material/data_object:",
                        help="Everything: inputs, outputs, votes, scores, settings. Import it into another Hub Scout.")
-    c2.download_button("Export CSV", exchange.export_csv(session.id), f"{stem}.csv", "text/csv", key=P + "csv",
+    c2.download_button("Export CSV", store.export_csv(session.id), f"{stem}.csv", "text/csv", key=P + "csv",
                        icon=":material/table:")
     c3.download_button("Markdown report", report.markdown(export), f"{stem}-report.md", "text/markdown",
                        key=P + "md", icon=":material/description:")
