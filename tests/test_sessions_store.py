@@ -292,6 +292,20 @@ def test_import_keeps_a_free_id(backend):
     assert ss.import_session(exp).id == "fromElsewhere"
 
 
+def _bomb_png() -> str:
+    """A PNG header claiming 30,000 x 30,000 pixels (PIL refuses it as a decompression bomb)."""
+    import base64
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 1, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    return base64.b64encode(png).decode()
+
+
 @pytest.mark.parametrize("damage, message", [
     (lambda e: b"\x89PNG\r\n\x1a\n\x00\x00", "not text"),
     (lambda e: b'{"format": "hubscout-session", "version": 1, "session": {', "not valid JSON"),
@@ -305,6 +319,9 @@ def test_import_keeps_a_free_id(backend):
     (lambda e: e | {"votes": [{**e["votes"][0], "choice": "meh"}]}, "choice"),
     (lambda e: e | {"scores": [{**e["scores"][0], "score": 9}]}, "score"),
     (lambda e: e | {"outputs": [{**e["outputs"][0], "output": {"$bytes": "!!not base64"}}]}, "damaged"),
+    (lambda e: e | {"outputs": [{**e["outputs"][0], "output": {"image": {"$image": _bomb_png()}}}]}, "too large"),
+    (lambda e: e | {"outputs": [{**e["outputs"][0], "output": {"$ndarray": {"dtype": "O", "shape": [1],
+                                                                            "b64": "AAAAAAAAAAA="}}}]}, "damaged"),
     (lambda e: e | {"inputs": [{**e["inputs"][0], "id": "i 1"}]}, "id"),
     (lambda e: e | {"inputs": [e["inputs"][0], {**e["inputs"][1], "inputs": {"media_b64": {"image": "%%%"}}}]},
      r"inputs\[1\].inputs is damaged"),

@@ -115,8 +115,8 @@ def decode(value: Any) -> Any:
                 img = Image.open(io.BytesIO(_unb64(inner, "stored image")))
                 img.load()
                 return img
-            except (UnidentifiedImageError, OSError):
-                raise SessionFormatError("A stored image is damaged (not a PNG).") from None
+            except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+                raise SessionFormatError("A stored image is damaged (not a PNG), or too large to open.") from None
     return {k: decode(v) for k, v in value.items()}
 
 
