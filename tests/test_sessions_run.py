@@ -381,3 +381,20 @@ def test_a_run_killed_with_sigkill_and_resumed_loses_and_duplicates_no_cell(runn
     reference = store.outputs(clean.id)
     assert set(reference) == set(after)
     assert all(v["error"] is None and _same_output(v["output"], reference[k]["output"]) for k, v in after.items())
+
+
+def test_hub_candidates_are_planned_from_their_hub_details(hub_stub):
+    """A Hub id's size comes from its details (the gateway, through the Hub stand-in), as on the Model page."""
+    opts = RunOptions(device="cpu", dtype="fp32")
+    small = Hardware("small", 2 * 10**9, 2 * 10**9)
+    plan = plan_fit([("c1", "google-bert/bert-base-uncased"), ("c2", "FacebookAI/xlm-roberta-large")], opts,
+                    hardware=small)
+    assert plan.estimates["c1"] and plan.estimates["c2"] > plan.estimates["c1"]
+    assert plan.gates["c1"] == (True, None) and plan.gates["c2"][0] is False and "GB" in plan.gates["c2"][1]
+    assert not plan.together
+    roomy = Hardware("roomy", 64 * 10**9, 64 * 10**9)
+    assert plan_fit([("c1", "google-bert/bert-base-uncased"), ("c2", "FacebookAI/xlm-roberta-large")], opts,
+                    hardware=roomy).together
+    unknown = plan_fit([("c1", "nobody/no-such-model"), ("c2", "google-bert/bert-base-uncased")], opts,
+                       hardware=roomy)
+    assert not unknown.together and "nobody/no-such-model is unknown" in unknown.reason
