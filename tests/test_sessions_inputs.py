@@ -56,6 +56,16 @@ def test_semicolon_csv_with_a_bom_and_the_only_text_column():
     assert all(i["reference"] is None for i in items)
 
 
+def test_a_one_column_csv_keeps_commas_inside_its_texts():
+    items = si.parse_table("lines.csv", b'text\nHello, world\nBye; then, "quoted"\n"a, b"\n')
+    assert [i["text"] for i in items] == ["Hello, world", 'Bye; then, "quoted"', "a, b"]
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused_not_cut():
+    with pytest.raises(InputsError, match="Line 3 of two.csv has more cells than its header"):
+        si.parse_table("two.csv", b"text,label\nfine,POSITIVE\nnot fine, at all,NEGATIVE\n")
+
+
 def test_utf16_csv_is_read():
     items = si.parse_table("excel.csv", "text\tanswer\nçà va\toui\n".encode("utf-16"))
     assert items == [{"text": "çà va", "reference": "oui", "inputs": {"text": "çà va"}}]

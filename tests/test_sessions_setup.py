@@ -72,18 +72,23 @@ def test_common_task_prefers_the_majority():
 
 
 def test_inputs_take_the_runner_shape_per_kind():
-    rows = [{"text": "I love it", "reference": "POSITIVE"}, {"text": "Awful", "reference": " "}]
+    from lib.sessions import inputs as parse
+    from lib.sessions.errors import InputsError
+
+    rows = parse.parse_table("t.csv", b"text,reference\nI love it,POSITIVE\nAwful,\n")
     out = setup.session_inputs("text-classification", rows)
     assert out == [{"text": "I love it", "reference": "POSITIVE", "inputs": {"text": "I love it"}},
                    {"text": "Awful", "reference": None, "inputs": {"text": "Awful"}}]
     zs = setup.session_inputs("zero-shot-classification", rows[:1], labels=["good", "bad"], multi_label=True)
     assert zs[0]["inputs"] == {"text": "I love it", "labels": ["good", "bad"], "multi_label": True}
-    qa = setup.session_inputs("question-answering", [{"text": "Who?", "context": "Ana wrote it.",
-                                                      "reference": "Ana"}])
+    qa_rows = parse.parse_table("qa.csv", b"question,context,answer\nWho?,Ana wrote it.,Ana\n")
+    qa = setup.session_inputs("question-answering", qa_rows)
     assert qa[0]["inputs"] == {"question": "Who?", "context": "Ana wrote it."} and qa[0]["reference"] == "Ana"
-    img = setup.session_inputs("image-classification", [{"name": "cat.png", "data": b"\x89PNG"}])
+    with pytest.raises(InputsError, match="no context"):
+        setup.session_inputs("question-answering", parse.parse_text_lines("Who?"))
+    img = setup.session_inputs("image-classification", [{"text": "cat.png", "inputs": {"image": b"\x89PNG"}}])
     assert img[0] == {"text": "cat.png", "reference": None, "inputs": {"image": b"\x89PNG"}}
-    vqa = setup.session_inputs("image-text-to-text", [{"name": "a.png", "data": b"x"}], question="What?")
+    vqa = setup.session_inputs("image-text-to-text", [{"text": "a.png", "inputs": {"image": b"x"}}], question="What?")
     assert vqa[0]["inputs"]["text"] == "What?"
 
 
@@ -100,3 +105,17 @@ def test_frozen_settings_keep_only_known_values(dtype, device, batch):
                               batch_size=batch)
     assert s["dtype"] in setup.DTYPES and s["device"] in setup.DEVICES and 1 <= s["batch_size"] <= 64
     assert s["generation"] == {"max_new_tokens": 32}
+
+
+def test_reference_labels_come_from_the_candidates_heads(tiny_model):
+    from lib.sessions import inputs as parse
+
+    folder = str(tiny_model("text-classification"))
+    checks = [cands.check_one(folder, LOCAL, _details)]
+    known = cands.labels("text-classification", checks)
+    assert known and all(isinstance(x, str) for x in known)
+    problems = parse.check_references("text-classification", ["definitely-not-a-label"], known)
+    assert problems and "not among the model's labels" in problems[0]
+    assert parse.check_references("text-classification", [known[0]], known) == []
+    assert cands.labels("zero-shot-classification", checks, ["good", "bad"]) == ["good", "bad"]
+    assert cands.labels("text-generation", checks) is None

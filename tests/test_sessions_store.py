@@ -272,6 +272,8 @@ def test_import_keeps_a_free_id(backend):
     (lambda e: b"\x89PNG\r\n\x1a\n\x00\x00", "not text"),
     (lambda e: b'{"format": "hubscout-session", "version": 1, "session": {', "not valid JSON"),
     (lambda e: {"hello": "world"}, "format"),
+    (lambda e: b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),
+    (lambda e: e | {"outputs": [{**e["outputs"][0], "output": json.loads("[" * 900 + "]" * 900)}]}, "damaged"),
     (lambda e: e | {"version": 2}, "newer"),
     (lambda e: e | {"candidates": e["candidates"][:1]}, "2 to 8"),
     (lambda e: e | {"votes": [*e["votes"], {**e["votes"][0], "left": "c9"}]}, "votes"),
@@ -280,6 +282,9 @@ def test_import_keeps_a_free_id(backend):
     (lambda e: e | {"scores": [{**e["scores"][0], "score": 9}]}, "score"),
     (lambda e: e | {"outputs": [{**e["outputs"][0], "output": {"$bytes": "!!not base64"}}]}, "damaged"),
     (lambda e: e | {"inputs": [{**e["inputs"][0], "id": "i 1"}]}, "id"),
+    (lambda e: e | {"inputs": [e["inputs"][0], {**e["inputs"][1], "inputs": {"media_b64": {"image": "%%%"}}}]},
+     r"inputs\[1\].inputs is damaged"),
+    (lambda e: e | {"inputs": []}, "1 to 500"),
     (lambda e: e | {"session": {**e["session"], "created": "yesterday"}}, "ISO-8601"),
 ])
 def test_a_foreign_or_corrupt_import_is_refused_and_writes_nothing(backend, damage, message):

@@ -172,6 +172,9 @@ def _load(data: dict | bytes | str) -> dict:
     if isinstance(data, str):
         try:
             data = json.loads(data)
+        except RecursionError:
+            raise SessionFormatError("This file nests too deeply to be a Hub Scout session export. "
+                                     "Nothing was imported.") from None
         except json.JSONDecodeError as e:
             raise SessionFormatError(f"This file is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}): "
                                      "not a Hub Scout session export, or a damaged one. Nothing was imported."
@@ -253,9 +256,10 @@ def validate_export(data: dict | bytes | str) -> dict:
         if lat is not None and (isinstance(lat, bool) or not isinstance(lat, (int, float)) or lat < 0):
             raise _fail(f"{where}.latency_s", "should be a number of seconds or null")
         try:
-            codec.decode(o.get("output"))
-        except SessionFormatError as e:
-            raise _fail(f"{where}.output", f"is damaged ({e})") from None
+            codec.to_json(codec.decode(o.get("output")))
+        except (SessionFormatError, RecursionError, TypeError, ValueError) as e:
+            raise _fail(f"{where}.output", f"is damaged ({'nested too deeply' if isinstance(e, RecursionError) else e})"
+                        ) from None
         out["outputs"].append({"input": key[0], "candidate": key[1], "output": o.get("output"),
                                "error": None if err is None else {"title": str(err.get("title") or "Error"),
                                                                   "message": err.get("message", "")},

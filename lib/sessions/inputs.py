@@ -77,16 +77,29 @@ def _decode(name: str, data: bytes) -> str:
                       "upload it again.")
 
 
+class _OneColumn(csv.excel):
+    delimiter = "\x1f"  # a header without , ; or tab: one column, whose texts may hold commas
+
+
 def _csv_rows(name: str, text: str) -> list[dict[str, Any]]:
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel_tab if name.lower().endswith(".tsv") else csv.excel
+    header = text.lstrip("\n\r").split("\n", 1)[0]
+    if not any(d in header for d in ",;\t"):
+        dialect: type[csv.Dialect] = _OneColumn
+    else:
+        try:
+            dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel_tab if name.lower().endswith(".tsv") else csv.excel
     try:
         reader = csv.DictReader(io.StringIO(text), dialect=dialect)
         fields = [f for f in (reader.fieldnames or []) if f is not None]
-        rows = [{k: v for k, v in row.items() if k is not None} for row in reader]
+        rows = []
+        for row in reader:
+            if row.get(None):  # more cells than the header names: they would be lost
+                raise InputsError(f"Line {reader.line_num} of {name} has more cells than its header "
+                                  f"({len(fields)}): put quotes around texts that contain the separator "
+                                  f"{dialect.delimiter!r}, or name every column in the header.")
+            rows.append({k: v for k, v in row.items() if k is not None})
     except csv.Error as e:
         raise InputsError(f"{name} is not a readable CSV file ({e}).") from None
     if not fields:
@@ -148,7 +161,9 @@ def parse_table(filename: str, data: bytes) -> list[dict]:
     if len(data) > MAX_FILE_BYTES:
         raise InputsError(f"{name} is {len(data) / 10**6:.1f} MB; the limit is {MAX_FILE_BYTES // 10**6} MB.")
     text = _decode(name, data)
-    is_json = name.lower().endswith((".jsonl", ".ndjson", ".json")) or text.lstrip()[:1] in ("{", "[")
+    lower = name.lower()
+    is_json = lower.endswith((".jsonl", ".ndjson", ".json")) or (
+        not lower.endswith((".csv", ".tsv")) and text.lstrip()[:1] in ("{", "["))
     rows = _json_rows(name, text) if is_json else _csv_rows(name, text)
     if not rows:
         raise InputsError(f"{name} has a header but no rows: add one input per row.")
