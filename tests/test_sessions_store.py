@@ -85,6 +85,26 @@ def test_an_unknown_session_is_not_found(backend):
         ss.get_session("nope")
     with pytest.raises(SessionNotFound):
         ss.cast_vote("nope", "ann", "i1", "c1", "c2", "left")
+    for mangled in ("x" * 300, "ab\x00cd", "../etc", None, 42):  # a mangled ?session= link: no query error
+        with pytest.raises(SessionNotFound):
+            ss.get_session(mangled)
+        with pytest.raises(SessionNotFound):
+            ss.next_pair(mangled, "ann")
+
+
+def test_nul_characters_are_dropped_from_text_columns(backend):
+    """PostgreSQL text cannot hold NUL: a pasted or imported NUL was a DataError traceback there."""
+    info = _make(name="n\x00ame", inputs=[{"text": "t\x00x", "reference": "r\x00"}])
+    assert (info.name, info.inputs[0].text, info.inputs[0].reference) == ("name", "tx", "r")
+    assert info.inputs[0].inputs == {"text": "t\x00x"}  # the runner's input, as JSON, keeps it
+    ss.cast_vote(info.id, "an\x00n", "i1", "c1", "c2", "left")
+    ss.set_score(info.id, "ann", "i1", "c1", 3, "co\x00mment")
+    assert ss.votes(info.id)[0]["rater"] == "ann" and ss.scores(info.id)[0]["comment"] == "comment"
+    exp = ss.export_session(info.id)
+    exp["votes"][0]["rater"] = "b\x00ob"
+    exp["session"]["name"] = "imported\x00"
+    copy = ss.import_session(exp)
+    assert copy.name == "imported" and ss.votes(copy.id)[0]["rater"] == "bob"
 
 
 # ------------------------------------------------------------------ cells
@@ -106,6 +126,10 @@ def test_missing_cells_fill_as_outputs_are_recorded_and_errors_can_be_retried(ba
     assert ss.clear_errors(info.id) == 1
     assert ss.missing_cells(info.id)["c2"] == ["i1", "i2", "i3"]
     assert ("i1", "c1") in ss.outputs(info.id)
+    ss.record_output(info.id, "c3", "i3", error=RuntimeError("CUDA out of memory"))
+    assert ss.outputs(info.id)[("i3", "c3")]["error"] == {"title": "RuntimeError", "message": "CUDA out of memory"}
+    with pytest.raises(SessionError, match="title"):
+        ss.record_output(info.id, "c3", "i3", error=42)
     with pytest.raises(SessionError, match="no candidate"):
         ss.record_output(info.id, "c9", "i1", output={"text": "x"})
     with pytest.raises(SessionError, match="no input"):
@@ -268,6 +292,20 @@ def test_import_keeps_a_free_id(backend):
     assert ss.import_session(exp).id == "fromElsewhere"
 
 
+def _bomb_png() -> str:
+    """A PNG header claiming 30,000 x 30,000 pixels (PIL refuses it as a decompression bomb)."""
+    import base64
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 1, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+    return base64.b64encode(png).decode()
+
+
 @pytest.mark.parametrize("damage, message", [
     (lambda e: b"\x89PNG\r\n\x1a\n\x00\x00", "not text"),
     (lambda e: b'{"format": "hubscout-session", "version": 1, "session": {', "not valid JSON"),
@@ -281,6 +319,9 @@ def test_import_keeps_a_free_id(backend):
     (lambda e: e | {"votes": [{**e["votes"][0], "choice": "meh"}]}, "choice"),
     (lambda e: e | {"scores": [{**e["scores"][0], "score": 9}]}, "score"),
     (lambda e: e | {"outputs": [{**e["outputs"][0], "output": {"$bytes": "!!not base64"}}]}, "damaged"),
+    (lambda e: e | {"outputs": [{**e["outputs"][0], "output": {"image": {"$image": _bomb_png()}}}]}, "too large"),
+    (lambda e: e | {"outputs": [{**e["outputs"][0], "output": {"$ndarray": {"dtype": "O", "shape": [1],
+                                                                            "b64": "AAAAAAAAAAA="}}}]}, "damaged"),
     (lambda e: e | {"inputs": [{**e["inputs"][0], "id": "i 1"}]}, "id"),
     (lambda e: e | {"inputs": [e["inputs"][0], {**e["inputs"][1], "inputs": {"media_b64": {"image": "%%%"}}}]},
      r"inputs\[1\].inputs is damaged"),

@@ -11,6 +11,9 @@ into the store's Text columns and into the export file.
   (``{"image": b"..."}``) <-> the export's shape, media as base64 under ``"media_b64"``
   (``{"media_b64": {"image": "iVBOR..."}}``).
 * :func:`now_iso` / :func:`parse_time`: ISO-8601 UTC times, as stored and exported.
+* :func:`error_dict`: a cell's error as stored and exported, ``{"title", "message"}``.
+* :func:`plain_text`: text for a plain text column (NUL characters dropped: PostgreSQL refuses them;
+  inside JSON they are escaped and kept).
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from typing import Any
 from .errors import SessionFormatError
 
 __all__ = ["encode", "decode", "to_json", "from_json", "inputs_to_export", "inputs_from_export", "now_iso",
-           "parse_time", "MEDIA_KEY"]
+           "parse_time", "plain_text", "error_dict", "MEDIA_KEY"]
 
 MEDIA_KEY = "media_b64"
 _BYTES, _ARRAY, _IMAGE = "$bytes", "$ndarray", "$image"
@@ -112,8 +115,8 @@ def decode(value: Any) -> Any:
                 img = Image.open(io.BytesIO(_unb64(inner, "stored image")))
                 img.load()
                 return img
-            except (UnidentifiedImageError, OSError):
-                raise SessionFormatError("A stored image is damaged (not a PNG).") from None
+            except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+                raise SessionFormatError("A stored image is damaged (not a PNG), or too large to open.") from None
     return {k: decode(v) for k, v in value.items()}
 
 
@@ -160,6 +163,25 @@ def inputs_from_export(data: dict[str, Any]) -> dict[str, Any]:
     for key, value in media.items():
         out[key] = _unb64(value, f"input's {key} media")
     return out
+
+
+def error_dict(error: Any) -> dict | None:
+    """``{"title", "message"}`` from an exception (its ``title`` attribute, else its class name), a
+    message, or such a dict; None stays None. Anything else: TypeError."""
+    if error is None:
+        return None
+    if isinstance(error, BaseException):
+        return {"title": str(getattr(error, "title", None) or type(error).__name__), "message": str(error)}
+    if isinstance(error, str):
+        return {"title": "Error", "message": error}
+    if isinstance(error, dict):
+        return {"title": str(error.get("title") or "Error"), "message": str(error.get("message") or "")}
+    raise TypeError("An error should be given as {'title', 'message'}, a message or an exception.")
+
+
+def plain_text(text: str | None) -> str | None:
+    """``text`` without NUL characters (None stays None)."""
+    return text.replace("\x00", "") if isinstance(text, str) and "\x00" in text else text
 
 
 def now_iso() -> str:

@@ -118,6 +118,7 @@ def _str(d: dict, key: str, where: str, *, required: bool = True) -> str | None:
         return None
     if not isinstance(value, str) or (required and not value.strip()):
         raise _fail(f"{where}.{key}", "should be non-empty text" if required else "should be text or null")
+    value = codec.plain_text(value)
     limit = _LIMITS.get(key)
     if limit and len(value) > limit:
         raise _fail(f"{where}.{key}", f"is longer than {limit} characters")

@@ -98,6 +98,7 @@ def _shape(session_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     key = (_url(), session_id)
     shape = _shapes.get(key)
     if shape is None:
+        _known_id(session_id)
         with store.session() as s:
             cands = tuple(s.scalars(select(EvalCandidate.id).where(EvalCandidate.session_id == session_id)
                                     .order_by(EvalCandidate.position)))
@@ -114,6 +115,13 @@ def _shape(session_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return shape
 
 
+def _known_id(session_id: Any) -> None:
+    """SessionNotFound for what cannot be a session id (a mangled link), before any query sees it."""
+    if not isinstance(session_id, str) or not exchange.ID_RE.match(session_id):
+        raise SessionNotFound(f"There is no session {str(session_id)[:40]!r} here (the link may be from another "
+                              "instance, or the session was never saved).")
+
+
 def _check_cells(session_id: str, input_id: str, *candidate_ids: str) -> None:
     cands, ins = _shape(session_id)
     if input_id not in ins:
@@ -124,7 +132,7 @@ def _check_cells(session_id: str, input_id: str, *candidate_ids: str) -> None:
 
 
 def _rater(rater: Any) -> str:
-    name = rater.strip() if isinstance(rater, str) else ""
+    name = codec.plain_text(rater).strip() if isinstance(rater, str) else ""
     if not name:
         raise SessionError("Enter your name as a rater first.")
     if len(name) > MAX_RATER:
@@ -152,7 +160,7 @@ def _input_item(item: Any, n: int) -> tuple[str | None, str | None, dict]:
         raise SessionError(f"Input {n} has nothing to run (no text and no runner inputs).")
     if text is not None and not isinstance(text, str) or ref is not None and not isinstance(ref, str):
         raise SessionError(f"Input {n}: its text and reference should be text.")
-    return text, ref, raw
+    return codec.plain_text(text), codec.plain_text(ref), raw
 
 
 def create_session(name: str, task: str, models: list[str], inputs: list[dict], settings: dict,
@@ -162,7 +170,7 @@ def create_session(name: str, task: str, models: list[str], inputs: list[dict], 
     ``{"text": text}``). ``revisions``: model -> commit sha. Raises SessionError with the reason."""
     from lib import tasks
 
-    name = name.strip() if isinstance(name, str) else ""
+    name = codec.plain_text(name).strip() if isinstance(name, str) else ""
     if not name:
         raise SessionError("Give the session a name.")
     if len(name) > MAX_NAME:
@@ -170,7 +178,7 @@ def create_session(name: str, task: str, models: list[str], inputs: list[dict], 
     spec = tasks.get(task)
     if spec is None or not spec.runnable:
         raise SessionError(f"Pick a task Hub Scout can run ({task!r} is not one).")
-    models = [m.strip() for m in models or [] if isinstance(m, str) and m.strip()]
+    models = [codec.plain_text(m).strip() for m in models or [] if isinstance(m, str) and m.strip()]
     twice = sorted({m for m in models if models.count(m) > 1})
     if twice:
         raise SessionError(f"{', '.join(twice)} is listed twice: each candidate once, please.")
@@ -205,8 +213,9 @@ def create_session(name: str, task: str, models: list[str], inputs: list[dict], 
 
 def get_session(session_id: str) -> SessionInfo:
     """The session with that id; SessionNotFound when there is none."""
+    _known_id(session_id)
     with store.session() as s:
-        row = s.get(EvalSession, session_id) if isinstance(session_id, str) else None
+        row = s.get(EvalSession, session_id)
         if row is None:
             raise SessionNotFound(f"There is no session {session_id!r} here (the link may be from another "
                                   "instance, or the session was never saved).")
@@ -247,18 +256,6 @@ def missing_cells(session_id: str) -> dict[str, list[str]]:
     return {c: [i for i in ins if (i, c) not in done] for c in cands}
 
 
-def _error(error: Any) -> dict | None:
-    if error is None:
-        return None
-    if isinstance(error, BaseException):
-        return {"title": getattr(error, "title", None) or type(error).__name__, "message": str(error)}
-    if isinstance(error, str):
-        return {"title": "Error", "message": error}
-    if isinstance(error, dict):
-        return {"title": str(error.get("title") or "Error"), "message": str(error.get("message") or "")}
-    raise SessionError("An error should be given as {'title', 'message'}.")
-
-
 def record_output(session_id: str, candidate_id: str, input_id: str, *, output: Any = None, error: Any = None,
                   latency_s: float | None = None) -> None:
     """Store (or replace) the output or error of one cell: recording the same cell again is harmless."""
@@ -267,7 +264,10 @@ def record_output(session_id: str, candidate_id: str, input_id: str, *, output: 
         out_json = None if output is None else codec.to_json(output)
     except TypeError as e:
         raise SessionError(f"The output of {candidate_id} on {input_id} cannot be stored ({e}).") from None
-    err = _error(error)
+    try:
+        err = codec.error_dict(error)
+    except TypeError as e:
+        raise SessionError(str(e)) from None
     with store.session(write=True) as s:
         store.upsert(s, EvalOutput, {
             "session_id": session_id, "input_id": input_id, "candidate_id": candidate_id, "output": out_json,
@@ -329,7 +329,7 @@ def set_score(session_id: str, rater: str, input_id: str, candidate_id: str, sco
     rater = _rater(rater)
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
         raise SessionError(f"A score is a whole number from 1 to 5 (not {score!r}).")
-    comment = comment.strip() if isinstance(comment, str) and comment.strip() else None
+    comment = codec.plain_text(comment).strip() if isinstance(comment, str) and comment.strip() else None
     if comment and len(comment) > MAX_COMMENT:
         raise SessionError(f"A comment can be at most {MAX_COMMENT} characters.")
     _check_cells(session_id, input_id, candidate_id)
