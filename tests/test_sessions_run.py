@@ -137,6 +137,7 @@ def test_a_run_fills_every_cell_and_records_each_candidates_stats(models, cache)
         assert 0 < s["latency_p50_s"] <= s["latency_p95_s"] and s["peak_bytes"] > 0 and s["load_s"] > 0
         assert (s["device"], s["dtype"], s["error"]) == ("cpu", "fp32", None)
     assert r.finished and len(store.export_session(info.id)["outputs"]) == 10
+    assert not r.jobs and r.info.inputs == ()  # a finished run kept for active() holds no inputs nor outputs
 
 
 def test_cells_are_written_as_they_finish_and_a_second_run_fills_only_the_missing(runner, models):
