@@ -112,11 +112,15 @@ def _same_output(a, b):
 
 
 # ------------------------------------------------------------------ a full run
-def test_a_run_fills_every_cell_and_records_each_candidates_stats(runner, models, cache):
+def test_a_run_fills_every_cell_and_records_each_candidates_stats(models, cache):
     info = _session(models)
-    with Counter() as calls:
-        r = start_run(info.id, runner=runner)
-        assert r.wait(120)
+    runner = JobRunner(max_workers=3, cache=ModelCache(budget_bytes=2 * 10**9))  # loads: load_s is measured
+    try:
+        with Counter() as calls:
+            r = start_run(info.id, runner=runner)
+            assert r.wait(120)
+    finally:
+        runner.shutdown()
     assert calls.items == 10 and r.plan.together, r.plan  # two tiny models fit together: both jobs at once
     cells = store.outputs(info.id)
     assert len(cells) == 10 and store.missing_cells(info.id) == {"c1": [], "c2": []}
@@ -130,9 +134,10 @@ def test_a_run_fills_every_cell_and_records_each_candidates_stats(runner, models
         assert (p.state, p.done, p.total, p.errors) == ("done", 5, 5, 0) and p.message == "5 of 5"
     for c in store.get_session(info.id).candidates:
         s = c.stats
-        assert 0 < s["latency_p50_s"] <= s["latency_p95_s"] and s["peak_bytes"] > 0 and s["load_s"] is not None
+        assert 0 < s["latency_p50_s"] <= s["latency_p95_s"] and s["peak_bytes"] > 0 and s["load_s"] > 0
         assert (s["device"], s["dtype"], s["error"]) == ("cpu", "fp32", None)
     assert r.finished and len(store.export_session(info.id)["outputs"]) == 10
+    assert not r.jobs and r.info.inputs == ()  # a finished run kept for active() holds no inputs nor outputs
 
 
 def test_cells_are_written_as_they_finish_and_a_second_run_fills_only_the_missing(runner, models):
@@ -381,3 +386,20 @@ def test_a_run_killed_with_sigkill_and_resumed_loses_and_duplicates_no_cell(runn
     reference = store.outputs(clean.id)
     assert set(reference) == set(after)
     assert all(v["error"] is None and _same_output(v["output"], reference[k]["output"]) for k, v in after.items())
+
+
+def test_hub_candidates_are_planned_from_their_hub_details(hub_stub):
+    """A Hub id's size comes from its details (the gateway, through the Hub stand-in), as on the Model page."""
+    opts = RunOptions(device="cpu", dtype="fp32")
+    small = Hardware("small", 2 * 10**9, 2 * 10**9)
+    plan = plan_fit([("c1", "google-bert/bert-base-uncased"), ("c2", "FacebookAI/xlm-roberta-large")], opts,
+                    hardware=small)
+    assert plan.estimates["c1"] and plan.estimates["c2"] > plan.estimates["c1"]
+    assert plan.gates["c1"] == (True, None) and plan.gates["c2"][0] is False and "GB" in plan.gates["c2"][1]
+    assert not plan.together
+    roomy = Hardware("roomy", 64 * 10**9, 64 * 10**9)
+    assert plan_fit([("c1", "google-bert/bert-base-uncased"), ("c2", "FacebookAI/xlm-roberta-large")], opts,
+                    hardware=roomy).together
+    unknown = plan_fit([("c1", "nobody/no-such-model"), ("c2", "google-bert/bert-base-uncased")], opts,
+                       hardware=roomy)
+    assert not unknown.together and "nobody/no-such-model is unknown" in unknown.reason

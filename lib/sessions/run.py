@@ -94,7 +94,8 @@ class SessionRun:
     """A run of one session's missing cells, made by :func:`start_run`. Read it from any thread.
 
     Attributes:
-        session_id, info (the session as it was when the run started), opts (the run's RunOptions).
+        session_id, info (the session as it was when the run started; without its inputs once finished),
+        opts (the run's RunOptions).
         plan: the :class:`FitPlan` (None until the background start has made it).
     """
 
@@ -109,6 +110,7 @@ class SessionRun:
         self._lock = threading.Lock()
         self._candidates = {c.id: c for c in info.candidates}
         self._inputs = {i.id: i for i in info.inputs}
+        self._total = len(info.inputs)
         order = {i.id: n for n, i in enumerate(info.inputs)}
         self._todo = {cid: sorted((i for i in missing.get(cid, []) if i in order), key=order.__getitem__)
                       for cid in self._candidates}
@@ -135,14 +137,14 @@ class SessionRun:
 
     @property
     def jobs(self) -> dict[str, Job]:
-        """candidate id -> its job in this run (a candidate with nothing to run has none)."""
+        """candidate id -> its job while the run goes on (a candidate with nothing to run has none)."""
         with self._lock:
             return dict(self._jobs)
 
     def progress(self) -> dict[str, CandidateProgress]:
         """candidate id -> its :class:`CandidateProgress`, in the session's order."""
         out = {}
-        total = len(self._inputs)
+        total = self._total
         for cid, c in self._candidates.items():
             with self._lock:
                 final, job = self._final.get(cid), self._jobs.get(cid)
@@ -278,7 +280,7 @@ class SessionRun:
             log_failure(e, f"session {self.session_id}: finishing {cid}")
         finally:
             with self._lock:
-                done, total, errors = self._filled[cid], len(self._inputs), self._errors[cid]
+                done, total, errors = self._filled[cid], self._total, self._errors[cid]
             if job.state == DONE:
                 state, message = DONE, f"{done} of {total}" + (f", {errors} with an error" if errors else "")
             elif job.state == CANCELLED:
@@ -318,8 +320,12 @@ class SessionRun:
     def _settle(self, cid: str, state: str, message: str) -> None:
         with self._lock:
             self._final[cid] = (state, message)
-            if len(self._final) == len(self._candidates):
-                self._done.set()
+            if len(self._final) < len(self._candidates):
+                return
+            # finished: a run kept for active() holds its counts, not the inputs (media) nor the jobs' outputs
+            self._inputs, self._jobs = {}, {}
+            self.info = replace(self.info, inputs=())
+            self._done.set()
 
     def __repr__(self) -> str:
         return f"<SessionRun {self.session_id} {'finished' if self.finished else 'running'}>"
@@ -351,7 +357,7 @@ def candidate_stats(session_id: str, cid: str, job: Job, error: tuple[str, str] 
 
 _RUNS: dict[str, SessionRun] = {}
 _RUNS_LOCK = threading.Lock()
-_KEEP_FINISHED = 64
+_KEEP_FINISHED = 32
 
 
 def active(session_id: str) -> SessionRun | None:
