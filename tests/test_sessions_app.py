@@ -175,3 +175,22 @@ def test_corrupt_import_is_refused_with_a_message(store_dir, tmp_path):
     with pytest.raises(SessionFormatError):
         store.import_session(json.dumps({"format": "something-else"}).encode())
     assert store.list_sessions() == []
+
+
+def test_a_signed_in_user_rates_under_their_hub_name(store_dir):
+    from lib.sessions import store
+
+    info = store.create_session("Signed", "text-classification", ["org/a", "org/b"], [{"text": "hi"}],
+                                {"dtype": "auto", "device": "cpu"})
+    for cand in info.candidates:
+        store.record_output(info.id, cand.id, "i1", output={"labels": ["POSITIVE"], "scores": [0.9]})
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.user = {"is_logged_in": True, "preferred_username": "alice", "name": "Someone Else"}
+    at.query_params.update({"session": info.id, "view": "Rate"})
+    at.switch_page(PAGE).run()
+    ok(at)
+    assert not [t for t in at.text_input if t.key == "sess_rate_name"]  # no name to type
+    assert any("Rating as **alice**" in c.value for c in at.caption)
+    at.button(key="sess_rate_vote_tie").click().run()
+    ok(at)
+    assert [v["rater"] for v in store.votes(info.id)] == ["alice"]
