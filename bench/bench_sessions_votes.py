@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{flat_wall / len(flat_w) * 1000:.1f} ms each in turn): "
           f"{'met' if flat95 <= TARGET_MS else 'missed'}." + ("" if n == expected else " VOTES LOST!"))
     store.dispose_all()
+    shutil.rmtree(_TMP, ignore_errors=True)
     return 0 if n == expected else 1
 
 

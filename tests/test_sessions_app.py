@@ -121,6 +121,20 @@ def test_journey_create_run_vote_leaderboard(two_models, store_dir):
     assert a.replace("\\", "") in revealed and b.replace("\\", "") in revealed
     assert len(store.votes(sid)) == 1
 
+    at.session_state["sess_rate_mode"] = "Scores 1–5"
+    at.run()
+    ok(at)
+    shown = everything(at)
+    assert "Output A" in shown and "Output B" in shown
+    assert not any(m in shown for m in (a, b, Path(a).name, Path(b).name)), "a model name shown before scoring"
+    at.session_state["sess_rate_stars_i1_A"] = 3  # the fourth star
+    at.text_input(key="sess_rate_comment_i1_A").input("clear and right")
+    at.button(key="sess_rate_save").click().run()
+    ok(at)
+    saved = store.scores(sid)
+    assert [(s["input"], s["score"], s["comment"]) for s in saved] == [("i1", 4, "clear and right")]
+    assert "Scores saved" in everything(at)
+
     at.query_params["view"] = "Results"
     at.run()
     ok(at)

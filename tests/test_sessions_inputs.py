@@ -138,6 +138,29 @@ def test_bad_media_say_what_is_wrong(files, message):
         si.parse_media(files)
 
 
+def test_an_image_with_too_many_pixels_is_refused_at_upload():
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    def png(w: int, h: int) -> bytes:
+        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 1, 0, 0, 0, 0))
+                + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+
+    with pytest.raises(InputsError, match="huge.png is 8000×6000: too many pixels"):
+        si.parse_media([("huge.png", png(8000, 6000))])
+    with pytest.raises(InputsError, match="bomb.png has too many pixels"):  # PIL's own decompression-bomb refusal
+        si.parse_media([("bomb.png", png(30000, 30000))])
+
+
+def test_audio_extensions_are_the_runners_formats():
+    from lib.runner.inputs import AUDIO_FORMATS
+
+    assert sorted(e.lstrip(".") for e in si.AUDIO_EXTENSIONS) == sorted(AUDIO_FORMATS)
+
+
 def test_too_many_media_files():
     z = _zip({f"{n}.wav": b"RIFF" for n in range(501)})
     with pytest.raises(InputsError, match="at most 500"):

@@ -38,7 +38,7 @@ REFERENCE_COLUMNS = ("reference", "label", "answer", "target")
 RUNNER_COLUMNS = ("context", "labels", "source", "sentences")
 FILE_COLUMNS = ("file", "filename", "path", "image", "audio")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff")
-AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".webm")
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".aiff")  # lib.runner.inputs.AUDIO_FORMATS (a test checks)
 
 
 def _too_many(n: int, what: str) -> InputsError:
@@ -224,11 +224,21 @@ def _unzip(name: str, data: bytes) -> list[tuple[str, bytes]]:
 
 
 def _check_image(name: str, data: bytes) -> None:
+    """A readable image within the runner's pixel limit (header and checksum only: fast)."""
     from PIL import Image, UnidentifiedImageError
+
+    from lib.runner.inputs import MAX_IMAGE_PIXELS
 
     try:
         with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > MAX_IMAGE_PIXELS:
+                raise InputsError(f"{name} is {img.width}×{img.height}: too many pixels (limit "
+                                  f"{MAX_IMAGE_PIXELS // 10**6} megapixels).")
             img.verify()
+    except InputsError:
+        raise
+    except Image.DecompressionBombError:
+        raise InputsError(f"{name} has too many pixels (limit {MAX_IMAGE_PIXELS // 10**6} megapixels).") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise InputsError(f"{name} is not a readable image.") from None
 

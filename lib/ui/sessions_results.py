@@ -62,15 +62,16 @@ def leaderboard(session_id: str, hardware: Any) -> None:
         })
     st.dataframe(rows, hide_index=True, width="stretch", key=P + "board")
     note = (rep.get("session") or {}).get("provisional_below")
-    if note:
-        st.caption(f"\"provisional\": fewer than {note} votes include the model; its interval is wide. "
-                   "Strengths are Bradley–Terry maximum likelihood (a tie or \"both bad\" counts half a win "
+    if board:
+        st.caption((f"\"provisional\": fewer than {note} votes include the model; its interval is wide. "
+                    if any(r.get("provisional") for r in board) else "")
+                   + "Strengths are Bradley–Terry maximum likelihood (a tie or \"both bad\" counts half a win "
                    "each), intervals from resampling inputs.")
     if n_votes:
         _interval_chart(board)
         _win_matrix(rep, export)
     _metrics(rep.get("metrics") or {}, export)
-    _agreement(rep.get("agreement") or {})
+    _agreement(rep.get("agreement") or {}, {i["id"]: i.get("text") or i["id"] for i in export["inputs"]})
 
 
 def _ms(s: float | None) -> str:
@@ -88,8 +89,8 @@ def _interval_chart(board: list[dict]) -> None:
     import altair as alt
     import pandas as pd
 
-    df = pd.DataFrame([{"model": r["model"], "elo": r["elo"], "low": r["ci_low"], "high": r["ci_high"]}
-                       for r in board if r.get("elo") is not None])
+    df = pd.DataFrame([{"model": view.display_name(r["model"]), "elo": r["elo"], "low": r["ci_low"],
+                        "high": r["ci_high"]} for r in board if r.get("elo") is not None])
     if df.empty:
         return
     order = list(df.sort_values("elo", ascending=False)["model"])
@@ -145,7 +146,7 @@ def _metrics(metrics: dict, export: dict) -> None:
                    f"difference {test['difference']:.4g}, p = {test['p_value']:.3g}.")
 
 
-def _agreement(agr: dict) -> None:
+def _agreement(agr: dict, texts: dict[str, str]) -> None:
     if not agr:
         return
     st.markdown("**Agreement between raters**")
@@ -155,13 +156,15 @@ def _agreement(agr: dict) -> None:
     c3.metric("Raw agreement (votes)",
               "—" if agr.get("percent_agreement") is None else f"{agr['percent_agreement']:.0%}")
     c4.metric("Cohen's κ (2 raters)", _num(agr.get("cohen_kappa")), help=agr.get("cohen_kappa_reason"))
-    reasons = list(dict.fromkeys(agr.get(k) for k in ("votes_alpha_reason", "scores_alpha_reason") if agr.get(k)))
-    for note in reasons:
-        st.caption(note)
+    for key, what in (("votes_alpha_reason", "Votes"), ("scores_alpha_reason", "Scores")):
+        if agr.get(key):
+            st.caption(f"{what}: {agr[key]}")
     disputed = agr.get("disputed") or []
     if disputed:
         st.markdown("Most disputed inputs")
-        st.dataframe(disputed, hide_index=True, width="stretch", key=P + "disputed")
+        st.dataframe([{"input": texts.get(d.get("input"), d.get("input")),
+                       **{k: ("—" if v is None else v) for k, v in d.items() if k != "input"}} for d in disputed],
+                     hide_index=True, width="stretch", key=P + "disputed")
 
 
 def _num(x: float | None) -> str:
