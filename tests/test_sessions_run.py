@@ -20,7 +20,7 @@ from lib.jobs import JobRunner
 from lib.runner import RunOptions, run
 from lib.runner.cache import ModelCache
 from lib.sessions import store
-from lib.sessions.errors import SessionNotFound
+from lib.sessions.errors import SessionError, SessionNotFound
 from lib.sessions.plan import FitPlan, plan_fit, run_options
 from lib.sessions.run import active, start_run
 from lib.tasks.classification import run_text_classification_batch
@@ -233,12 +233,16 @@ def test_a_cell_the_store_could_not_take_stays_missing_and_the_next_run_fills_it
     def flaky(session_id, candidate_id, input_id, **kw):
         if (candidate_id, input_id) == ("c1", "i3"):
             raise OSError("disk full")
+        if (candidate_id, input_id) == ("c2", "i1") and kw.get("output") is not None:
+            raise SessionError("The output of c2 on i1 cannot be stored (not JSON).")
         return real(session_id, candidate_id, input_id, **kw)
 
     monkeypatch.setattr(store, "record_output", flaky)
     r = start_run(info.id, runner=runner)
     assert r.wait(120) and [p.state for p in r.progress().values()] == ["done", "done"]
     assert store.missing_cells(info.id) == {"c1": ["i3"], "c2": []}
+    assert store.outputs(info.id)[("i1", "c2")]["error"]["title"] == "Output not stored"  # not retried forever
+    assert r.progress()["c2"].errors == 1
     monkeypatch.setattr(store, "record_output", real)
     with Counter() as calls:
         assert start_run(info.id, runner=runner).wait(120)

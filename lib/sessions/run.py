@@ -41,6 +41,7 @@ from lib.jobs import CANCELLED, DONE, FAILED, FINAL, LOADING, QUEUED, Job, JobRu
 from lib.jobs.limits import TITLE as LIMIT_TITLE
 from lib.runner.result import RunOptions
 from lib.sessions import store
+from lib.sessions.errors import SessionError
 from lib.sessions.plan import FitPlan, plan_fit, run_options
 
 WAITING = "waiting"
@@ -244,12 +245,18 @@ class SessionRun:
             self._recorded[cid].update(mine)
         for i in mine:
             item, input_id = job.items[i], self._todo[cid][i]
+            error = None if item.status == "ok" else {"title": item.error_title or "Run failed",
+                                                       "message": item.error_message or ""}
             try:
-                if item.status == "ok":
-                    store.record_output(self.session_id, cid, input_id, output=item.output, latency_s=item.latency_s)
-                else:
-                    store.record_output(self.session_id, cid, input_id, error={
-                        "title": item.error_title or "Run failed", "message": item.error_message or ""})
+                try:
+                    if error is None:
+                        store.record_output(self.session_id, cid, input_id, output=item.output,
+                                            latency_s=item.latency_s)
+                    else:
+                        store.record_output(self.session_id, cid, input_id, error=error)
+                except SessionError as e:  # an output the store cannot encode: that cell's error, not a retry
+                    error = {"title": "Output not stored", "message": str(e)}
+                    store.record_output(self.session_id, cid, input_id, error=error)
             except Exception as e:  # noqa: BLE001 - the cell stays missing: the next run fills it
                 from lib.logs import log_failure
 
@@ -259,7 +266,7 @@ class SessionRun:
                 continue
             with self._lock:
                 self._filled[cid] += 1
-                self._errors[cid] += item.status != "ok"
+                self._errors[cid] += error is not None
 
     def _finished(self, cid: str, job: Job) -> None:
         """``job``'s on_finish: what is not written yet, the load error per cell, the stats, the next model.
