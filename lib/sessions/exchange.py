@@ -233,7 +233,7 @@ def validate_export(data: dict | bytes | str) -> dict:
         where = f"inputs[{n}]"
         text = _str(i, "text", where, required=False)
         raw = i.get("inputs")
-        if raw is None:
+        if raw is None or raw == {}:  # the minimal export has id, text and reference only
             raw = {"text": text} if text is not None else None
         if not isinstance(raw, dict) or not raw:
             raise _fail(f"{where}.inputs", "should be the runner's input object")
