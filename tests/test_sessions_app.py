@@ -67,6 +67,32 @@ def test_add_to_session_from_the_playground_fills_the_shortlist(two_models, stor
     assert at.multiselect(key="sess_new_models").value == [a]
 
 
+def test_add_to_session_from_discover_and_the_model_page_keeps_one_shortlist(store_dir, monkeypatch):
+    """Discover's selected row and the Model page add to the same shortlist; it survives the filters
+    rewriting the URL and a page switch, and arrives in the Sessions form."""
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "snapshot")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    first = "Qwen/Qwen2.5-0.5B-Instruct"
+    at = open_page({"task": "text-generation", "model": first}, "pages/1_Discover.py")
+    ok(at)
+    at.button(key="d_selected_shortlist_add").click().run()
+    ok(at)
+    assert at.query_params["shortlist"] == first and at.query_params["model"] == first
+    at.switch_page("pages/2_Model.py").run()
+    ok(at)
+    at.text_input(key=[t.key for t in at.text_input if t.key and "id" in t.key][0]).input(
+        "sentence-transformers/all-MiniLM-L6-v2").run()
+    ok(at)
+    at.button(key="model_shortlist_add").click().run()
+    ok(at)
+    assert at.query_params["shortlist"] == f"{first},sentence-transformers/all-MiniLM-L6-v2"
+    at.button(key="model_shortlist_remove").click().run()
+    assert at.query_params["shortlist"] == first
+    at.switch_page(PAGE).run()
+    ok(at)
+    assert at.multiselect(key="sess_new_models").value == [first]
+
+
 def create(at: AppTest, name: str, lines: str) -> AppTest:
     at.text_input(key="sess_new_name").input(name)
     at.text_area(key="sess_new_lines").input(lines)
