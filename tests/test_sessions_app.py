@@ -168,6 +168,13 @@ def test_journey_create_run_vote_leaderboard(two_models, store_dir):
     assert set(board["model"]) == {Path(a).name, Path(b).name}
     assert "provisional" in set(board["status"])
 
+    at.query_params["view"] = "Share"
+    at.run()
+    ok(at)
+    assert any(f"?session={sid}" in c.value for c in at.code)
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == ["Export JSON", "Export CSV", "Markdown report"], labels
+
 
 def test_bad_inputs_get_clear_messages_and_create_nothing(two_models, store_dir):
     from lib.sessions import store
