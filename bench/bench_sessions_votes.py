@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     _row(f"cast_vote, {a.raters} raters flat out", flat_w)
     _row("cast_vote, one rater alone (baseline)", base_w)
     _row(f"next_pair, {a.raters} raters paced", paced_r)
+    _row(f"next_pair, {a.raters} raters flat out", flat_r)
     _row("next_pair, one rater alone", base_r)
     p95, flat95, base95 = _pct(paced_w, 0.95), _pct(flat_w, 0.95), _pct(base_w, 0.95)
     print(f"\nsummary: vote write p95 {p95:.1f} ms with {a.raters} concurrent raters voting about every "

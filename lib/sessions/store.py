@@ -1,10 +1,12 @@
 """The API of evaluation sessions over the store (``lib.store``: SQLite by default, PostgreSQL by
-``HUBSCOUT_DATABASE_URL``). Every write is one transaction through ``lib.store.session(write=True)``
-and an upsert on the row's key, so concurrent raters and a resumed run never lose or duplicate a row.
+``HUBSCOUT_DATABASE_URL``). Every write is an upsert on the row's key inside a write transaction
+(``lib.store.session(write=True)``; votes and scores through ``lib.store.group_upsert``, which lets
+raters voting at the same moment share one commit), so concurrent raters and a resumed run never lose
+or duplicate a row, and every call returns only after its row is committed.
 
 * create / read: :func:`create_session`, :func:`get_session`, :func:`list_sessions`;
-* the run's cells: :func:`missing_cells`, :func:`record_output`, :func:`clear_errors`,
-  :func:`set_candidate_stats`, :func:`outputs`;
+* the run's cells: :func:`missing_cells`, :func:`record_output` (:func:`record_outputs`: a batch in
+  one transaction), :func:`clear_errors`, :func:`set_candidate_stats`, :func:`outputs`;
 * rating: :func:`cast_vote`, :func:`set_score`, :func:`votes`, :func:`scores`, :func:`next_pair`;
 * sharing: :func:`export_session`, :func:`export_csv`, :func:`import_session` (the format and its
   checks live in :mod:`lib.sessions.exchange`).
@@ -20,7 +22,6 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import combinations
 from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, insert, select, update
@@ -28,14 +29,14 @@ from sqlalchemy import delete, func, insert, select, update
 from lib import store
 from lib.store.sessions import EvalCandidate, EvalInput, EvalOutput, EvalScore, EvalSession, EvalVote
 
-from . import codec, exchange
+from . import codec, exchange, pairs
 from .errors import SessionError, SessionNotFound
 from .inputs import MAX_ROWS, check_kind
 
 __all__ = ["Candidate", "SessionInput", "SessionInfo", "SessionSummary", "CHOICES", "MIN_CANDIDATES",
            "MAX_CANDIDATES", "create_session", "get_session", "list_sessions", "missing_cells", "record_output",
-           "clear_errors", "set_candidate_stats", "outputs", "cast_vote", "set_score", "votes", "scores",
-           "next_pair", "export_session", "export_csv", "import_session"]
+           "record_outputs", "clear_errors", "set_candidate_stats", "outputs", "cast_vote", "set_score", "votes",
+           "scores", "next_pair", "export_session", "export_csv", "import_session"]
 
 CHOICES = exchange.CHOICES
 MIN_CANDIDATES, MAX_CANDIDATES = exchange.MIN_CANDIDATES, exchange.MAX_CANDIDATES
@@ -256,9 +257,8 @@ def missing_cells(session_id: str) -> dict[str, list[str]]:
     return {c: [i for i in ins if (i, c) not in done] for c in cands}
 
 
-def record_output(session_id: str, candidate_id: str, input_id: str, *, output: Any = None, error: Any = None,
-                  latency_s: float | None = None) -> None:
-    """Store (or replace) the output or error of one cell: recording the same cell again is harmless."""
+def _output_row(session_id: str, candidate_id: str, input_id: str, output: Any, error: Any,
+                latency_s: float | None, at: str) -> dict:
     _check_cells(session_id, input_id, candidate_id)
     try:
         out_json = None if output is None else codec.to_json(output)
@@ -268,11 +268,32 @@ def record_output(session_id: str, candidate_id: str, input_id: str, *, output: 
         err = codec.error_dict(error)
     except TypeError as e:
         raise SessionError(str(e)) from None
-    with store.session(write=True) as s:
-        store.upsert(s, EvalOutput, {
-            "session_id": session_id, "input_id": input_id, "candidate_id": candidate_id, "output": out_json,
+    return {"session_id": session_id, "input_id": input_id, "candidate_id": candidate_id, "output": out_json,
             "error": None if err is None else codec.to_json(err),
-            "latency_s": None if latency_s is None else float(latency_s), "at": codec.now_iso()})
+            "latency_s": None if latency_s is None else float(latency_s), "at": at}
+
+
+def record_output(session_id: str, candidate_id: str, input_id: str, *, output: Any = None, error: Any = None,
+                  latency_s: float | None = None) -> None:
+    """Store (or replace) the output or error of one cell: recording the same cell again is harmless."""
+    row = _output_row(session_id, candidate_id, input_id, output, error, latency_s, codec.now_iso())
+    with store.session(write=True) as s:
+        store.upsert(s, EvalOutput, row)
+
+
+def record_outputs(session_id: str, rows: list[dict]) -> None:
+    """:func:`record_output` for many cells in one transaction: ``rows`` of {"candidate", "input",
+    "output", "error", "latency_s"} (the last three optional). Every row is checked first; a bad
+    one raises SessionError and none is stored."""
+    at = codec.now_iso()
+    try:
+        items = [_output_row(session_id, r["candidate"], r["input"], r.get("output"), r.get("error"),
+                             r.get("latency_s"), at) for r in rows]
+    except (KeyError, TypeError, AttributeError):
+        raise SessionError("Each recorded cell needs a candidate and an input id.") from None
+    if items:
+        with store.session(write=True) as s:
+            store.upsert(s, EvalOutput, items)
 
 
 def clear_errors(session_id: str, candidate_id: str | None = None) -> int:
@@ -309,7 +330,8 @@ def outputs(session_id: str) -> dict[tuple[str, str], dict]:
 # ------------------------------------------------------------------ votes and scores
 def cast_vote(session_id: str, rater: str, input_id: str, left: str, right: str, choice: str) -> None:
     """One rater's vote on one input's pair (``left`` / ``right`` as shown): voting again on the same
-    unordered pair replaces the vote. One transaction."""
+    unordered pair replaces the vote. Returns once the vote is committed, in a transaction shared
+    with the votes and scores other raters cast at that moment (``store.group_upsert``)."""
     rater = _rater(rater)
     if choice not in CHOICES:
         raise SessionError(f"A vote is one of {', '.join(CHOICES)} (not {choice!r}).")
@@ -317,10 +339,9 @@ def cast_vote(session_id: str, rater: str, input_id: str, left: str, right: str,
         raise SessionError("A vote compares two different candidates.")
     _check_cells(session_id, input_id, left, right)
     a, b = sorted((left, right))
-    with store.session(write=True) as s:
-        store.upsert(s, EvalVote, {"session_id": session_id, "rater": rater, "input_id": input_id, "cand_a": a,
-                                   "cand_b": b, "left": left, "right": right, "choice": choice,
-                                   "at": codec.now_iso()})
+    store.group_upsert(EvalVote, {"session_id": session_id, "rater": rater, "input_id": input_id, "cand_a": a,
+                                  "cand_b": b, "left": left, "right": right, "choice": choice,
+                                  "at": codec.now_iso()})
 
 
 def set_score(session_id: str, rater: str, input_id: str, candidate_id: str, score: int,
@@ -333,10 +354,9 @@ def set_score(session_id: str, rater: str, input_id: str, candidate_id: str, sco
     if comment and len(comment) > MAX_COMMENT:
         raise SessionError(f"A comment can be at most {MAX_COMMENT} characters.")
     _check_cells(session_id, input_id, candidate_id)
-    with store.session(write=True) as s:
-        store.upsert(s, EvalScore, {"session_id": session_id, "rater": rater, "input_id": input_id,
-                                    "candidate_id": candidate_id, "score": score, "comment": comment,
-                                    "at": codec.now_iso()})
+    store.group_upsert(EvalScore, {"session_id": session_id, "rater": rater, "input_id": input_id,
+                                   "candidate_id": candidate_id, "score": score, "comment": comment,
+                                   "at": codec.now_iso()})
 
 
 def votes(session_id: str) -> list[dict]:
@@ -369,31 +389,8 @@ def next_pair(session_id: str, rater: str, rng: random.Random | None = None) -> 
     rater = _rater(rater)
     rng = rng or random.Random()
     cands, _ = _shape(session_id)
-    order = {c: n for n, c in enumerate(cands)}
-    with store.session() as s:
-        done = s.execute(select(EvalOutput.input_id, EvalOutput.candidate_id).where(
-            EvalOutput.session_id == session_id, EvalOutput.output.is_not(None))).all()
-        counts = dict(((r[0], r[1], r[2]), r[3]) for r in s.execute(
-            select(EvalVote.input_id, EvalVote.cand_a, EvalVote.cand_b, func.count())
-            .where(EvalVote.session_id == session_id)
-            .group_by(EvalVote.input_id, EvalVote.cand_a, EvalVote.cand_b)).all())
-        mine = set(s.execute(select(EvalVote.input_id, EvalVote.cand_a, EvalVote.cand_b).where(
-            EvalVote.session_id == session_id, EvalVote.rater == rater)).all())
-    have: dict[str, list[str]] = {}
-    for input_id, cid in done:
-        have.setdefault(input_id, []).append(cid)
-    best: list[tuple[str, str, str]] = []
-    least = None
-    for input_id in sorted(have):
-        for a, b in combinations(sorted(have[input_id], key=order.get), 2):
-            a, b = sorted((a, b))
-            if (input_id, a, b) in mine:
-                continue
-            n = counts.get((input_id, a, b), 0)
-            if least is None or n < least:
-                least, best = n, []
-            if n == least:
-                best.append((input_id, a, b))
+    with store.engine().connect() as conn:  # one read transaction
+        best = pairs.least_voted(conn, session_id, rater, {c: n for n, c in enumerate(cands)})
     if not best:
         return None
     input_id, a, b = rng.choice(best)

@@ -13,6 +13,8 @@ Use::
         rows = s.scalars(select(MeasuredPeak)).all()
     with store.session(write=True) as s:        # a write (commits at the end of the block)
         store.upsert(s, MeasuredPeak, {...})
+    store.group_upsert(MeasuredPeak, {...})     # one row, committed in a transaction shared with
+                                                # the rows other threads write at that moment
 
 Adding a table (a later feature): declare it on :class:`lib.store.base.Base` in a module under
 ``lib/store/`` and import it in ``lib/store/models.py``; then ``python -m lib.store revision -m
@@ -37,7 +39,8 @@ from .db import (
     table_names,
     upsert,
 )
+from .group import group_upsert
 from .models import Base, MeasuredPeak, Meta
 
-__all__ = ["engine", "session", "upsert", "migrate", "dispose_all", "StoreError", "MIGRATIONS", "head_revision",
-           "current_revision", "meta_get", "table_names", "Base", "Meta", "MeasuredPeak"]
+__all__ = ["engine", "session", "upsert", "group_upsert", "migrate", "dispose_all", "StoreError", "MIGRATIONS",
+           "head_revision", "current_revision", "meta_get", "table_names", "Base", "Meta", "MeasuredPeak"]
