@@ -9,32 +9,39 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from sqlalchemy import Connection, bindparam, case, func, select
+from sqlalchemy import Connection, String, bindparam, case, cast, func, select
 
 from lib.store.sessions import EvalOutput, EvalVote
 
 __all__ = ["least_voted"]
 
-_DONE_CELLS = select(EvalOutput.input_id, EvalOutput.candidate_id).where(
-    EvalOutput.session_id == bindparam("sid"), EvalOutput.output.is_not(None))
-_PAIR_VOTES = (select(EvalVote.input_id, EvalVote.cand_a, EvalVote.cand_b, func.count(),
-                      func.max(case((EvalVote.rater == bindparam("rater"), 1), else_=0)))
-               .where(EvalVote.session_id == bindparam("sid"))
-               .group_by(EvalVote.input_id, EvalVote.cand_a, EvalVote.cand_b))
+_CELLS = (select(EvalVote.input_id + " " + EvalVote.cand_a + " " + EvalVote.cand_b + " "
+                  + cast(func.count(), String) + " "
+                  + cast(func.max(case((EvalVote.rater == bindparam("rater"), 1), else_=0)), String))
+          .where(EvalVote.session_id == bindparam("sid"))
+          .group_by(EvalVote.input_id, EvalVote.cand_a, EvalVote.cand_b).subquery())
+_READ = select(  # one row: "input candidate,..." with an output; "input a b votes mine,..." per voted pair
+    select(func.aggregate_strings(EvalOutput.input_id + " " + EvalOutput.candidate_id, ","))
+    .where(EvalOutput.session_id == bindparam("sid"), EvalOutput.output.is_not(None)).scalar_subquery(),
+    select(func.aggregate_strings(_CELLS.c[0], ",")).scalar_subquery())
 
 
 def least_voted(conn: Connection, session_id: str, rater: str, order: dict[str, int]) -> list[tuple[str, str, str]]:
     """(input id, a, b) with a < b, for every cell open to ``rater`` that has the fewest votes
     (``order``: candidate id -> position; cells come by input id, then pair in that order)."""
-    params = {"sid": session_id, "rater": rater}
+    done, voted = conn.execute(_READ, {"sid": session_id, "rater": rater}).one()
     have: dict[str, list[str]] = {}
-    for input_id, cid in conn.execute(_DONE_CELLS, params):
-        have.setdefault(input_id, []).append(cid)
+    for cell in (done or "").split(","):
+        if cell:
+            input_id, cid = cell.split(" ")
+            have.setdefault(input_id, []).append(cid)
     counts, mine = {}, set()
-    for input_id, a, b, n, own in conn.execute(_PAIR_VOTES, params):
-        counts[(input_id, a, b)] = n
-        if own:
-            mine.add((input_id, a, b))
+    for cell in (voted or "").split(","):
+        if cell:
+            input_id, a, b, n, own = cell.split(" ")
+            counts[(input_id, a, b)] = int(n)
+            if own == "1":
+                mine.add((input_id, a, b))
     best: list[tuple[str, str, str]] = []
     least = None
     for input_id in sorted(have):

@@ -33,17 +33,18 @@ MAX_GROUP = 500  # rows per shared transaction at most (the rest lead the next o
 
 
 class _Item:
-    __slots__ = ("model", "values", "update", "done", "error")
+    __slots__ = ("model", "values", "update", "woken", "lead", "done", "error")
 
     def __init__(self, model: type[Base], values: Mapping[str, Any], update: tuple[str, ...] | None):
         self.model, self.values, self.update = model, values, update
-        self.done = False
+        self.woken = threading.Event()  # set when this row is committed (or failed), or when it is its turn to lead
+        self.lead = self.done = False
         self.error: BaseException | None = None
 
 
 class _Group:
     def __init__(self) -> None:
-        self.cond = threading.Condition()
+        self.lock = threading.Lock()
         self.queue: list[_Item] = []
         self.leading = False
 
@@ -89,15 +90,18 @@ def group_upsert(model: type[Base], values: Mapping[str, Any], *, update: Sequen
     in a transaction shared with the rows other threads are writing at the same moment."""
     g = _group(engine(url))
     item = _Item(model, dict(values), None if update is None else tuple(update))
-    with g.cond:
+    with g.lock:
         g.queue.append(item)
-    while True:
-        with g.cond:
-            while g.leading and not item.done:
-                g.cond.wait()
-            if item.done:
-                break
-            g.leading = True  # lead: the oldest rows queued (this one among them, unless 500 came first)
+        item.lead = not g.leading
+        g.leading = True
+    if not item.lead:
+        try:
+            item.woken.wait()  # only this caller is woken: its row's outcome, or its turn to lead
+        except BaseException:  # interrupted (Ctrl-C in the main thread): leave the queue, pass the lead on
+            _leave(g, item)
+            raise
+    while not item.done:  # lead: the oldest rows queued (this one among them, unless MAX_GROUP came first)
+        with g.lock:
             batch = g.queue[:MAX_GROUP]
             del g.queue[:MAX_GROUP]
         try:
@@ -105,13 +109,50 @@ def group_upsert(model: type[Base], values: Mapping[str, Any], *, update: Sequen
         except BaseException as e:
             for it in batch:
                 it.error = it.error or e
-            if not isinstance(e, Exception):
+            if not isinstance(e, Exception):  # this leader stops: its row too, and the lead goes on
+                with g.lock:
+                    if item in g.queue:
+                        g.queue.remove(item)
+                _finish(g, batch if item in batch else [*batch, item], item, handoff=True)
                 raise
-        finally:
-            with g.cond:
-                for it in batch:
-                    it.done = True
-                g.leading = False
-                g.cond.notify_all()
+        _finish(g, batch, item, handoff=item in batch)
     if item.error is not None:
         raise item.error
+
+
+def _leave(g: _Group, item: _Item) -> None:
+    """``item``'s caller stops waiting: its row leaves the queue (unless a leader has taken it), and the
+    lead, if it was handed to it, goes to the next row queued."""
+    nxt = None
+    with g.lock:
+        if item in g.queue:
+            g.queue.remove(item)
+        if item.lead and not item.done:
+            item.done = True
+            if g.queue:
+                nxt = g.queue[0]
+                nxt.lead = True
+            else:
+                g.leading = False
+    if nxt is not None:
+        nxt.woken.set()
+
+
+def _finish(g: _Group, batch: list[_Item], leader: _Item, *, handoff: bool) -> None:
+    """Mark ``batch`` done and wake its callers; the oldest row still queued leads next (``handoff``:
+    the leader's own row is done), or nobody leads until a row comes."""
+    nxt = None
+    with g.lock:
+        for it in batch:
+            it.done = True
+        if handoff:
+            if g.queue:
+                nxt = g.queue[0]
+                nxt.lead = True
+            else:
+                g.leading = False
+    for it in batch:
+        if it is not leader:
+            it.woken.set()
+    if nxt is not None:
+        nxt.woken.set()
