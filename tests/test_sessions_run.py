@@ -170,6 +170,25 @@ def test_cells_are_written_as_they_finish_and_a_second_run_fills_only_the_missin
     assert [p.message for p in third.progress().values()] == ["Nothing left to run"] * 2
 
 
+def test_each_batch_is_written_in_one_store_transaction(runner, models, monkeypatch):
+    info = _session(models)
+    batches, real = [], store.record_outputs
+
+    def record_outputs(session_id, rows):
+        batches.append(sorted((r["candidate"], r["input"]) for r in rows))
+        return real(session_id, rows)
+
+    def one_cell(*a, **kw):
+        raise AssertionError("a cell was written on its own")
+
+    monkeypatch.setattr(store, "record_outputs", record_outputs)
+    monkeypatch.setattr(store, "record_output", one_cell)
+    assert start_run(info.id, runner=runner).wait(120)
+    assert _missing(info.id) == 0
+    assert sorted(len(b) for b in batches) == [1, 1, 2, 2, 2, 2]  # 5 inputs in batches of 2, per candidate
+    assert sorted(c for b in batches for c in b) == sorted((c, f"i{n}") for c in ("c1", "c2") for n in range(1, 6))
+
+
 # ------------------------------------------------------------------ failures
 def test_a_candidate_that_cannot_load_gets_its_error_per_cell_and_the_other_completes(runner, models, tmp_path):
     later = tmp_path / "arrives-later"
@@ -237,13 +256,22 @@ def test_a_cell_the_store_could_not_take_stays_missing_and_the_next_run_fills_it
             raise SessionError("The output of c2 on i1 cannot be stored (not JSON).")
         return real(session_id, candidate_id, input_id, **kw)
 
+    def flaky_batch(session_id, rows):  # a batch holding a bad cell fails as a whole: the run writes one by one
+        for row in rows:
+            if (row["candidate"], row["input"]) in (("c1", "i3"), ("c2", "i1")):
+                raise OSError("disk full") if row["candidate"] == "c1" else SessionError("not JSON")
+        return real_batch(session_id, rows)
+
+    real_batch = store.record_outputs
     monkeypatch.setattr(store, "record_output", flaky)
+    monkeypatch.setattr(store, "record_outputs", flaky_batch)
     r = start_run(info.id, runner=runner)
     assert r.wait(120) and [p.state for p in r.progress().values()] == ["done", "done"]
     assert store.missing_cells(info.id) == {"c1": ["i3"], "c2": []}
     assert store.outputs(info.id)[("i1", "c2")]["error"]["title"] == "Output not stored"  # not retried forever
     assert r.progress()["c2"].errors == 1
     monkeypatch.setattr(store, "record_output", real)
+    monkeypatch.setattr(store, "record_outputs", real_batch)
     with Counter() as calls:
         assert start_run(info.id, runner=runner).wait(120)
     assert calls.items == 1 and store.missing_cells(info.id) == {"c1": [], "c2": []}

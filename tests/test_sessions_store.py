@@ -136,6 +136,39 @@ def test_missing_cells_fill_as_outputs_are_recorded_and_errors_can_be_retried(ba
         ss.record_output(info.id, "c1", "i9", output={"text": "x"})
 
 
+def test_record_outputs_writes_a_batch_in_one_transaction_and_checks_every_row_first(backend):
+    from sqlalchemy import event
+
+    info = _make()
+    commits = []  # write transactions committed
+    event.listen(db.engine(), "commit",
+                 lambda conn: conn.get_execution_options().get("hubscout_write") and commits.append(1))
+    out = {"labels": ["POSITIVE"], "scores": [0.9]}
+    ss.record_outputs(info.id, [{"candidate": "c1", "input": "i1", "output": out, "latency_s": 0.5},
+                                {"candidate": "c1", "input": "i2", "error": RuntimeError("CUDA out of memory")},
+                                {"candidate": "c2", "input": "i1", "output": out}])
+    assert len(commits) == 1
+    outs = ss.outputs(info.id)
+    assert outs[("i1", "c1")] == {"output": out, "error": None, "latency_s": 0.5}
+    assert outs[("i2", "c1")]["error"] == {"title": "RuntimeError", "message": "CUDA out of memory"}
+    assert outs[("i1", "c2")]["latency_s"] is None and len(outs) == 3
+    ss.record_outputs(info.id, [{"candidate": "c1", "input": "i2", "output": out, "latency_s": 0.25},
+                                {"candidate": "c1", "input": "i1", "output": out, "latency_s": 0.5}])
+    assert ss.outputs(info.id)[("i2", "c1")] == {"output": out, "error": None, "latency_s": 0.25}  # replaced
+    assert len(ss.outputs(info.id)) == 3 and ss.missing_cells(info.id)["c1"] == ["i3"]
+    ss.record_outputs(info.id, [])
+    bad_batches = ([{"candidate": "c3", "input": "i3", "output": out}, {"candidate": "c9", "input": "i1"}],
+                   [{"candidate": "c3", "input": "i3", "output": out}, {"candidate": "c3", "input": "i9"}],
+                   [{"candidate": "c3", "input": "i3", "output": {"x": object()}}],
+                   [{"candidate": "c3", "input": "i3", "error": 42}],
+                   [{"input": "i3", "output": out}], ["c3"])
+    for bad in bad_batches:
+        with pytest.raises(SessionError):
+            ss.record_outputs(info.id, bad)
+    assert ss.missing_cells(info.id)["c3"] == ["i1", "i2", "i3"]  # nothing of a bad batch was written
+    assert len(commits) == 2
+
+
 def test_outputs_with_arrays_and_images_round_trip(backend):
     np = pytest.importorskip("numpy")
     from PIL import Image

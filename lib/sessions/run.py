@@ -239,34 +239,57 @@ class SessionRun:
             return True
 
     def _record(self, cid: str, job: Job, indexes: list[int]) -> None:
-        """Write the finished items ``indexes`` of ``job`` into their cells (each once)."""
+        """Write the finished items ``indexes`` of ``job`` into their cells (each once), in one transaction."""
         with self._lock:
             mine = [i for i in indexes if i not in self._recorded[cid]]
             self._recorded[cid].update(mine)
+        cells = []
         for i in mine:
-            item, input_id = job.items[i], self._todo[cid][i]
-            error = None if item.status == "ok" else {"title": item.error_title or "Run failed",
-                                                       "message": item.error_message or ""}
-            try:
-                try:
-                    if error is None:
-                        store.record_output(self.session_id, cid, input_id, output=item.output,
-                                            latency_s=item.latency_s)
-                    else:
-                        store.record_output(self.session_id, cid, input_id, error=error)
-                except SessionError as e:  # an output the store cannot encode: that cell's error, not a retry
-                    error = {"title": "Output not stored", "message": str(e)}
-                    store.record_output(self.session_id, cid, input_id, error=error)
-            except Exception as e:  # noqa: BLE001 - the cell stays missing: the next run fills it
-                from lib.logs import log_failure
+            item = job.items[i]
+            if item.status == "ok":
+                cells.append((i, {"output": item.output, "latency_s": item.latency_s}))
+            else:
+                cells.append((i, {"error": {"title": item.error_title or "Run failed",
+                                            "message": item.error_message or ""}}))
+        self._write(cid, cells)
 
-                log_failure(e, f"session {self.session_id}: recording {cid}/{input_id}")
-                with self._lock:
-                    self._recorded[cid].discard(i)
-                continue
+    def _write(self, cid: str, cells: list[tuple[int, dict]]) -> None:
+        """Store ``cells`` (item index, {"output", "latency_s"} or {"error"}) of candidate ``cid``: one
+        transaction for them all (``store.record_outputs``). When that fails, each cell on its own: an
+        output the store cannot encode gets the reason as its error, a cell that cannot be written stays
+        missing (the next run fills it), the others are kept."""
+        if not cells:
+            return
+        rows = [{"candidate": cid, "input": self._todo[cid][i], **cell} for i, cell in cells]
+        try:
+            store.record_outputs(self.session_id, rows)
+            written = [row.get("error") for row in rows]
+        except Exception:  # noqa: BLE001 - one by one: each cell's own outcome
+            written = [self._write_one(cid, i, row) for (i, _), row in zip(cells, rows)]
+        with self._lock:
+            for error in written:
+                if error is not False:
+                    self._filled[cid] += 1
+                    self._errors[cid] += error is not None
+
+    def _write_one(self, cid: str, i: int, row: dict) -> dict | None | bool:
+        """One cell alone: its error (None: an output), or False when it could not be written."""
+        error = row.get("error")
+        try:
+            try:
+                store.record_output(self.session_id, cid, row["input"], output=row.get("output"), error=error,
+                                    latency_s=row.get("latency_s"))
+            except SessionError as e:  # an output the store cannot encode: that cell's error, not a retry
+                error = {"title": "Output not stored", "message": str(e)}
+                store.record_output(self.session_id, cid, row["input"], error=error)
+        except Exception as e:  # noqa: BLE001 - the cell stays missing: the next run fills it
+            from lib.logs import log_failure
+
+            log_failure(e, f"session {self.session_id}: recording {cid}/{row['input']}")
             with self._lock:
-                self._filled[cid] += 1
-                self._errors[cid] += error is not None
+                self._recorded[cid].discard(i)
+            return False
+        return error
 
     def _finished(self, cid: str, job: Job) -> None:
         """``job``'s on_finish: what is not written yet, the load error per cell, the stats, the next model.
@@ -302,18 +325,7 @@ class SessionRun:
         with self._lock:
             left = [i for i in range(len(job.items)) if i not in self._recorded[cid]]
             self._recorded[cid].update(left)
-        for i in left:
-            try:
-                store.record_output(self.session_id, cid, self._todo[cid][i],
-                                    error={"title": error[0], "message": error[1]})
-            except Exception as e:  # noqa: BLE001 - the cell stays missing
-                from lib.logs import log_failure
-
-                log_failure(e, f"session {self.session_id}: recording {cid}")
-                continue
-            with self._lock:
-                self._filled[cid] += 1
-                self._errors[cid] += 1
+        self._write(cid, [(i, {"error": {"title": error[0], "message": error[1]}}) for i in left])
 
     def _write_stats(self, cid: str, job: Job, error: tuple[str, str] | None) -> None:
         try:
