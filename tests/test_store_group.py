@@ -134,3 +134,18 @@ def test_the_upsert_statement_is_built_once_per_table_and_columns(url):
     built = [k for k in db._UPSERTS if k[0] is Meta.__table__ and k[2] == dialect]
     assert built == [(Meta.__table__, ("value",), dialect)]
     assert _rows(url) == {"a": "1", "b": "2", "c": "3"}
+
+
+def test_twenty_one_connections_at_once_do_not_wait_for_the_pool(url):
+    eng, held, done = store.engine(url), [], threading.Event()
+
+    def checkout():  # SQLAlchemy's default pool (5 + 10) made the 16th wait 30 s, then fail
+        held.extend(eng.connect() for _ in range(21))
+        done.set()
+
+    threading.Thread(target=checkout, daemon=True).start()
+    try:
+        assert done.wait(10), "a connection waited for the pool"
+    finally:
+        for conn in held:
+            conn.close()

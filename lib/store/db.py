@@ -5,10 +5,14 @@
   newest revision on first use. SQLite connections get ``PRAGMA busy_timeout`` (writers wait for
   each other instead of failing), ``journal_mode=WAL`` (readers never block the writer) and
   ``foreign_keys=ON``, and real transactions (SQLAlchemy's documented pysqlite recipe), so that
-  :func:`session` with ``write=True`` takes the write lock at ``BEGIN IMMEDIATE``.
+  :func:`session` with ``write=True`` takes the write lock at ``BEGIN IMMEDIATE``. ``synchronous``
+  stays SQLite's ``FULL``: a commit is on disk when it returns, even through a power loss (``NORMAL``
+  would save the WAL fsync per commit but may lose the last commits then). Many small concurrent
+  writes (raters' votes) share commits instead: :func:`lib.store.group.group_upsert`. The pool keeps
+  ``POOL_SIZE`` connections (+ ``MAX_OVERFLOW``), so 20 concurrent readers never wait for one.
 * :func:`session` — a ``with`` block around one transaction: commit at the end, rollback on error.
-* :func:`upsert` — insert or update one row by its primary key (``ON CONFLICT`` on SQLite and
-  PostgreSQL, a savepoint elsewhere).
+* :func:`upsert` — insert or update one row (or a list of rows) by primary key (``ON CONFLICT`` on
+  SQLite and PostgreSQL, the statement built once per table; a savepoint per row elsewhere).
 * :func:`migrate` — ``alembic upgrade head`` on one connection, with a lock, so two processes
   starting at once migrate once (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on PostgreSQL).
 
@@ -56,6 +60,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     try:
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")  # durable commits (see the module's docstring)
         cur.execute("PRAGMA foreign_keys = ON")
     finally:
         cur.close()
