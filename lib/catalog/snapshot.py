@@ -333,8 +333,8 @@ def _list_codes(arr: pa.ChunkedArray | pa.Array, n: int) -> tuple[np.ndarray, np
         if prev is None or not (d is prev or d.equals(prev)):
             lut = np.array([gidx.setdefault(str(v), len(gidx)) if v else -1 for v in d.to_pylist()] + [-1], np.int32)
             prev = d
-        c = lut[_to_numpy(flat.indices, np.int32, -1)]
-        code_parts.append(c.astype(np.int16) if len(gidx) < 32767 else c)  # -1 stays -1 until the end
+        # -1 stays -1 until the end; int16 codes straight from the lookup (no int32 copy of the tags)
+        code_parts.append((lut.astype(np.int16) if len(gidx) < 32767 else lut)[_to_numpy(flat.indices, np.int32, -1)])
     lens = np.concatenate(lens_parts) if lens_parts else np.zeros(n, np.int64)
     codes = np.concatenate(code_parts, dtype=np.uint16 if len(gidx) < 65535 else np.int32, casting="unsafe") \
         if code_parts else np.zeros(0, np.int32)
@@ -496,7 +496,7 @@ def _multi_index(sources: list[tuple[np.ndarray, np.ndarray, list]], n: int, mor
         if not len(rows):
             continue
         remap = np.full(len(values) + 1, -1, np.int32)
-        for c in np.unique(codes).tolist():
+        for c in np.flatnonzero(np.bincount(codes, minlength=len(values))).tolist():  # the codes used
             v = values[c]
             if v is not None:
                 remap[c] = gvals.setdefault(v, len(gvals))
@@ -508,28 +508,34 @@ def _multi_index(sources: list[tuple[np.ndarray, np.ndarray, list]], n: int, mor
     first = np.full(n, -1, np.int32)
     if not rparts:
         return _Postings.build(values, np.zeros(0, np.int32)), first, {}
+    n_src = len(rparts)
     rows = np.concatenate(rparts)
     codes = np.concatenate(cparts)
     del rparts, cparts
     first[rows[::-1]] = codes[::-1]  # the earliest source (and position) wins
-    # (code, row) pairs, sorted and deduplicated in place: the posting lists in one pass
-    key = codes.astype(np.int64)
-    key *= n + 1
-    key += rows
+    # (code, row) pairs sorted by code then row, deduplicated: the posting lists. Each source's
+    # rows ascend, so a stable sort by row merges a few runs and a stable sort by code (a radix
+    # sort for fewer than 65,536 values) finishes it: no sort of the pairs as 64-bit keys.
+    by_row = np.argsort(rows, kind="stable") if n_src > 1 or np.any(rows[1:] < rows[:-1]) else None
+    prow, pcode = (rows[by_row], codes[by_row]) if by_row is not None else (rows, codes)
+    del by_row
+    by_code = _stable_argsort(pcode)
+    prow, pcode = prow[by_code], pcode[by_code]
+    del by_code
     if not more:
         del rows, codes
-    key.sort()
-    if len(key) > 1:
-        keep = np.empty(len(key), bool)
+    if len(prow) > 1:
+        keep = np.empty(len(prow), bool)
         keep[0] = True
-        np.not_equal(key[1:], key[:-1], out=keep[1:])
-        key = key[keep]
+        np.not_equal(prow[1:], prow[:-1], out=keep[1:])
+        keep[1:] |= pcode[1:] != pcode[:-1]
+        if not keep.all():
+            prow, pcode = prow[keep], pcode[keep]
         del keep
-    prow = (key % (n + 1)).astype(np.int32)
-    key //= n + 1
+    prow = prow.astype(np.int32, copy=False)
     offsets = np.zeros(len(values) + 1, np.int64)
-    np.cumsum(np.bincount(key, minlength=len(values)), out=offsets[1:])
-    del key
+    np.cumsum(np.bincount(pcode, minlength=len(values)), out=offsets[1:])
+    del pcode
     post = _Postings(values, {v: i for i, v in enumerate(values)}, prow, offsets)
     extra: dict[int, tuple[int, ...]] = {}
     if more and len(prow):
@@ -899,6 +905,14 @@ class SnapshotCatalog:
         self.meta = meta
         n = cols.n
         self._n = n
+        # wall-clock seconds per build phase (the benchmark prints them)
+        self.load_phases: dict[str, float] = {}
+        clock = [time.perf_counter()]
+
+        def phase(name: str) -> None:
+            now = time.perf_counter()
+            self.load_phases[name] = self.load_phases.get(name, 0.0) + now - clock[0]
+            clock[0] = now
 
         def col(c, decode=True):
             return cols.get(c, decode=decode)
@@ -926,6 +940,7 @@ class SnapshotCatalog:
             display_vals, display_code = [], np.full(n, -1, np.int32)
         del author_col
 
+        phase("order+author")
         # ---- ids: validation ------------------------------------------------------------------
         ids = col("id")
         if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
@@ -951,6 +966,7 @@ class SnapshotCatalog:
             del sub, derived, dc
         del missing
 
+        phase("ids read")
         # ---- id buffer: lowercase bytes + offsets, case bits -----------------------------------
         bufs = ids.buffers()
         large = pa.types.is_large_string(ids.type)
@@ -976,7 +992,10 @@ class SnapshotCatalog:
         self.id_offsets = offsets.astype(np.int32) if offsets[-1] < np.iinfo(np.int32).max else offsets
         self._lower_arrow = self._arrow_ids()
         del offsets
+        # the n-gram counts read only the id buffer: counted on a thread beside the other columns
+        counting = _Background(self._ngram_counts, name="hubscout-ngrams")
 
+        phase("id buffer")
         # ---- categorical columns -------------------------------------------------------------
         task = cols.get("pipeline_tag", decode=False, ordered=False)
         task_vals, task_code = _dict_codes(task, cols.order) if task is not None else ([], np.full(n, -1, np.int32))
@@ -1008,6 +1027,7 @@ class SnapshotCatalog:
         lib_vals, lib_code = _dict_codes(lib, cols.order) if lib is not None else ([], np.full(n, -1, np.int32))
         del lib
 
+        phase("task+author+library")
         # ---- tags: CSR of codes ----------------------------------------------------------------
         tags = cols.get("tags", decode=False, ordered=False)  # reordered below as codes, not strings
         if tags is not None and (pa.types.is_list(tags.type) or pa.types.is_large_list(tags.type)):
@@ -1061,6 +1081,7 @@ class SnapshotCatalog:
                 return None
             return card.field(f)
 
+        phase("tags")
         # ---- licenses: every license:* tag, then card data / license column (normalize.licenses) -----
         lic_src: list[tuple[np.ndarray, np.ndarray, list]] = []  # (rows, codes, values), priority order
         if len(tcode32):
@@ -1074,6 +1095,7 @@ class SnapshotCatalog:
         self.licenses, lic_code, self._license_more = _multi_index(lic_src, n, more=True)
         self.license_code = _small_codes(lic_code, len(self.licenses.values))
 
+        phase("licenses")
         # ---- languages: card data / languages column, then language tags (normalize.languages) -----
         tag_is_lang = np.array([nz.is_language_tag(v) for v in tag_vals] + [False], dtype=bool)
         self._tag_is_lang = tag_is_lang.tolist()
@@ -1109,6 +1131,7 @@ class SnapshotCatalog:
                 codes[off[i]:off[i + 1]] = ex_more[r]
             self._xl_rows, self._xl_off, self._xl_code = ex_rows, off, remap[codes]
 
+        phase("languages")
         # ---- library: library_name, else the first library tag (normalize.library) ---------------
         strong = np.array([nz.is_library_tag(v) and v not in nz.WEAK_LIBRARY_TAGS for v in tag_vals] + [False], bool)
         if len(tcode32) and strong.any():
@@ -1142,6 +1165,7 @@ class SnapshotCatalog:
         del lib_code, lib_src
 
         release_memory()  # the tag lookups' temporaries
+        phase("library")
         # ---- numbers ---------------------------------------------------------------------------
         a = col("likes")
         self.likes = _fit_int(_to_numpy(a, np.int64, -1)) if a is not None else np.full(n, -1, np.int32)
@@ -1155,6 +1179,7 @@ class SnapshotCatalog:
         self._gated = self._gated_codes(col("gated", decode=False), n)
         del a
         self._gated_has_unknown = bool((self._gated == GATED_UNKNOWN).any())
+        release_memory()  # the dates' conversions, before the safetensors struct
 
         params = np.full(n, -1, np.int64)
         exact = np.zeros(n, dtype=bool)
@@ -1182,6 +1207,7 @@ class SnapshotCatalog:
         elif st is not None and not pa.types.is_null(st.type):
             raise ValueError(f"{name}: 'safetensors' must be an object {{parameters, total}}, got {st.type}")
         del st
+        release_memory()
         pt = col("params_total")
         if pt is not None:
             pt = _to_numpy(pt, np.int64, -1)
@@ -1212,6 +1238,7 @@ class SnapshotCatalog:
         fetched.clear()
 
         release_memory()  # the number columns' read buffers
+        phase("numbers+params")
         # ---- sort permutations (downloads: the row order itself) ----------------------------------
         self._perm: dict[str, np.ndarray] = {}
         self._known: dict[str, int] = {"downloads": int((self.downloads >= 0).sum())}
@@ -1226,11 +1253,15 @@ class SnapshotCatalog:
         cols.close()  # every column is read
         del lic_code, by_dtype_total, tot, has
         release_memory()  # the columns' temporaries, before the n-gram pass
-        # the sorts and the n-gram index read only finished columns: they are built side by side
+        # the sorts and the n-gram posting lists read only finished columns: built side by side
         sorting = _Background(sorts, name="hubscout-sorts")
-        self._build_trigrams()
+        counted = counting.result()
+        phase("n-gram counts (rest)")
+        self._build_trigrams(counted)
+        del counted
         sorting.result()
 
+        phase("sorts+n-gram postings")
         # ---- source info -----------------------------------------------------------------------
         date = meta.get("date")
         sources = tuple(meta.get("sources") or ())
@@ -1294,11 +1325,17 @@ class SnapshotCatalog:
             return None
         if not rows:
             return None
+        self._dtype_names = list(names)
+        if len(rows) == 1 and bool((rows[0][1:] > rows[0][:-1]).all()):  # one count per row, ascending
+            self._dtype_rows, self._dtype_code, self._dtype_count = rows[0].astype(np.int32), codes[0], counts[0]
+            del rows, codes, counts
+            total = np.zeros(n, np.int64)
+            total[self._dtype_rows] = self._dtype_count
+            return total
         r = np.concatenate(rows).astype(np.int32)
         o = _stable_argsort(r)
         self._dtype_rows, self._dtype_code, self._dtype_count = (
             r[o], np.concatenate(codes)[o], np.concatenate(counts)[o])
-        self._dtype_names = list(names)
         return np.bincount(self._dtype_rows, weights=self._dtype_count, minlength=n).astype(np.int64)
 
     def _add_sort(self, key: str, neg_values: np.ndarray, known: np.ndarray) -> None:
@@ -1314,15 +1351,10 @@ class SnapshotCatalog:
         col = {"likes": self.likes, "created": self.created, "modified": self.modified}[sort]
         return -col[rows].astype(np.int64)
 
-    def _build_trigrams(self) -> None:
-        """Posting lists (rows) of the n-grams (trigrams; bigrams and single symbols for short
-        needles) of the lowercase ids that occur in few rows, and a
-        64-bit trigram signature per row (bit ``h(t)`` set for every trigram ``t`` of the id).
-
-        The signature is a one-word Bloom filter: a row can only contain a needle if its signature
-        has all the needle's trigram bits, so a needle made of common pieces ("-0.5b-8bit") is
-        answered by testing 8 bytes per row instead of the id's text, then verifying the few
-        candidates."""
+    def _ngram_counts(self) -> tuple:
+        """The first pass of :meth:`_build_trigrams` (it reads only the id buffer, so the build runs it
+        on a thread of its own beside the other columns): the rows' trigram signatures and every
+        n-gram's number of occurrences."""
         n = self._n
         self._tri_cap = max(self.TRI_CAP_MIN, n // 500)  # rarer n-grams only: the signatures cover the rest
         lut = np.zeros(256, np.uint32)
@@ -1395,9 +1427,21 @@ class SnapshotCatalog:
             return tri_n, bi_tail, uni_tail
 
         chunks = list(zip(bounds[:-1], bounds[1:]))
-        halves = [chunks[:len(chunks) // 2], chunks[len(chunks) // 2:]]  # one per core
-        tri_n, bi_tail, uni_tail = [sum(x) for x in zip(*_on_cores(count, halves))]
+        tri_n, bi_tail, uni_tail = count(chunks)
         self._sig, self._sig2 = sig, sig2
+        return codes, chunks, row_bits, tri_n, bi_tail, uni_tail
+
+    def _build_trigrams(self, counted: tuple | None = None) -> None:
+        """Posting lists (rows) of the n-grams (trigrams; bigrams and single symbols for short
+        needles) of the lowercase ids that occur in few rows, and a
+        64-bit trigram signature per row (bit ``h(t)`` set for every trigram ``t`` of the id).
+
+        The signature is a one-word Bloom filter: a row can only contain a needle if its signature
+        has all the needle's trigram bits, so a needle made of common pieces ("-0.5b-8bit") is
+        answered by testing 8 bytes per row instead of the id's text, then verifying the few
+        candidates."""
+        codes, chunks, row_bits, tri_n, bi_tail, uni_tail = counted or self._ngram_counts()
+        halves = [chunks[:len(chunks) // 2], chunks[len(chunks) // 2:]]  # one per core
         tri_n[0] = 0
         bi_n = tri_n.reshape(1 << 12, 64).sum(axis=1) + bi_tail
         bi_n[0] = 0
@@ -2130,7 +2174,7 @@ _CACHE_ALIGN = 64
 _TAIL_BYTES = 1 << 16
 # Rebuilt on load rather than stored: derived views and per-process state.
 _CACHE_SKIP = {"_lower_arrow", "_tag_index", "last_plan", "_scan_fell_back", "info", "load_seconds",
-               "_cache_writer", "_cache_path"}
+               "load_phases", "_cache_writer", "_cache_path"}
 
 
 def _engine_version() -> str:
