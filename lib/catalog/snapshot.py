@@ -508,34 +508,28 @@ def _multi_index(sources: list[tuple[np.ndarray, np.ndarray, list]], n: int, mor
     first = np.full(n, -1, np.int32)
     if not rparts:
         return _Postings.build(values, np.zeros(0, np.int32)), first, {}
-    n_src = len(rparts)
     rows = np.concatenate(rparts)
     codes = np.concatenate(cparts)
     del rparts, cparts
     first[rows[::-1]] = codes[::-1]  # the earliest source (and position) wins
-    # (code, row) pairs sorted by code then row, deduplicated: the posting lists. Each source's
-    # rows ascend, so a stable sort by row merges a few runs and a stable sort by code (a radix
-    # sort for fewer than 65,536 values) finishes it: no sort of the pairs as 64-bit keys.
-    by_row = np.argsort(rows, kind="stable") if n_src > 1 or np.any(rows[1:] < rows[:-1]) else None
-    prow, pcode = (rows[by_row], codes[by_row]) if by_row is not None else (rows, codes)
-    del by_row
-    by_code = _stable_argsort(pcode)
-    prow, pcode = prow[by_code], pcode[by_code]
-    del by_code
+    # (code, row) pairs, sorted and deduplicated in place: the posting lists in one pass
+    key = codes.astype(np.int64)
+    key *= n + 1
+    key += rows
     if not more:
         del rows, codes
-    if len(prow) > 1:
-        keep = np.empty(len(prow), bool)
+    key.sort()
+    if len(key) > 1:
+        keep = np.empty(len(key), bool)
         keep[0] = True
-        np.not_equal(prow[1:], prow[:-1], out=keep[1:])
-        keep[1:] |= pcode[1:] != pcode[:-1]
-        if not keep.all():
-            prow, pcode = prow[keep], pcode[keep]
+        np.not_equal(key[1:], key[:-1], out=keep[1:])
+        key = key[keep]
         del keep
-    prow = prow.astype(np.int32, copy=False)
+    prow = (key % (n + 1)).astype(np.int32)
+    key //= n + 1
     offsets = np.zeros(len(values) + 1, np.int64)
-    np.cumsum(np.bincount(pcode, minlength=len(values)), out=offsets[1:])
-    del pcode
+    np.cumsum(np.bincount(key, minlength=len(values)), out=offsets[1:])
+    del key
     post = _Postings(values, {v: i for i, v in enumerate(values)}, prow, offsets)
     extra: dict[int, tuple[int, ...]] = {}
     if more and len(prow):
@@ -992,8 +986,6 @@ class SnapshotCatalog:
         self.id_offsets = offsets.astype(np.int32) if offsets[-1] < np.iinfo(np.int32).max else offsets
         self._lower_arrow = self._arrow_ids()
         del offsets
-        # the n-gram counts read only the id buffer: counted on a thread beside the other columns
-        counting = _Background(self._ngram_counts, name="hubscout-ngrams")
 
         phase("id buffer")
         # ---- categorical columns -------------------------------------------------------------
@@ -1067,11 +1059,15 @@ class SnapshotCatalog:
         tag_row = np.repeat(np.arange(n, dtype=np.int32), np.diff(tag_off))  # each tag's row
 
         def tag_pos(mask_by_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            """Positions in the tag codes whose value is flagged, and their rows."""
-            pos = np.flatnonzero(mask_by_value[tcode32])
-            return pos, tag_row[pos]
+            """The tag codes whose value is flagged, and their rows (selected by a mask: no array
+            of positions, 8 bytes per tag, is made)."""
+            sel = mask_by_value[tcode32]
+            return tcode32[sel], tag_row[sel]
 
         release_memory()  # the ids' and tags' read buffers
+        # the n-gram counts read only the id buffer: counted on a thread beside the next columns
+        # (started after the tags' temporaries, the load's largest, are gone)
+        counting = _Background(self._ngram_counts, name="hubscout-ngrams")
         tag_vals = self.tag_values
         card = col("card_data")
         card = card.combine_chunks() if card is not None and pa.types.is_struct(card.type) else None
@@ -1086,9 +1082,9 @@ class SnapshotCatalog:
         lic_src: list[tuple[np.ndarray, np.ndarray, list]] = []  # (rows, codes, values), priority order
         if len(tcode32):
             tag_license = [nz.license_value(v) if v[:8].lower() == nz.LICENSE_PREFIX else None for v in tag_vals]
-            pos, rws = tag_pos(np.array([v is not None for v in tag_license] + [False], bool))
-            lic_src.append((rws, tcode32[pos], tag_license))
-            del pos, rws
+            codes, rws = tag_pos(np.array([v is not None for v in tag_license] + [False], bool))
+            lic_src.append((rws, codes, tag_license))
+            del codes, rws
         for src in (card_field("license"), col("license")):
             if src is not None:
                 lic_src.append(_string_pairs(src, n, nz.license_value))
@@ -1109,9 +1105,9 @@ class SnapshotCatalog:
                 lang_src.append((rws[keep], codes[keep], vals))
         explicit = _multi_index(lang_src, n, more=True) if lang_src else None
         if len(tcode32):
-            pos, rws = tag_pos(tag_is_lang)
-            lang_src.append((rws, tcode32[pos], tag_vals))
-            del pos, rws
+            codes, rws = tag_pos(tag_is_lang)
+            lang_src.append((rws, codes, tag_vals))
+            del codes, rws
         self.languages, _, _ = _multi_index(lang_src, n)
         del lang_src
         # card languages per row, sparse: rows ascending, CSR of codes into languages.values
@@ -1131,24 +1127,26 @@ class SnapshotCatalog:
                 codes[off[i]:off[i + 1]] = ex_more[r]
             self._xl_rows, self._xl_off, self._xl_code = ex_rows, off, remap[codes]
 
+        release_memory()  # the language pairs' temporaries
         phase("languages")
         # ---- library: library_name, else the first library tag (normalize.library) ---------------
         strong = np.array([nz.is_library_tag(v) and v not in nz.WEAK_LIBRARY_TAGS for v in tag_vals] + [False], bool)
         if len(tcode32) and strong.any():
-            pos, rws = tag_pos(strong)
+            codes, rws = tag_pos(strong)
             first = np.ones(len(rws), bool)
             first[1:] = rws[1:] != rws[:-1]
-            pos, rws = pos[first], rws[first]
+            codes, rws = codes[first], rws[first]
             need = lib_code[rws] < 0
             if need.any():
-                lib_vals = lib_vals + sorted({tag_vals[c] for c in np.unique(tcode32[pos[need]]).tolist()}
+                lib_vals = lib_vals + sorted({tag_vals[c] for c in np.unique(codes[need]).tolist()}
                                              - set(lib_vals))
                 lut = np.full(len(tag_vals) + 1, -1, np.int32)
                 for i, v in enumerate(lib_vals):
                     if v in self._tag_index:
                         lut[self._tag_index[v]] = i
                 lib_code = lib_code.copy()
-                lib_code[rws[need]] = lut[tcode32[pos[need]]]
+                lib_code[rws[need]] = lut[codes[need]]
+            del codes, rws
         self.library_code = _small_codes(lib_code, len(lib_vals))
         self.library_values = lib_vals
         # the library filter: library_name or any tag naming a library (the Hub's filter= on tags)
@@ -1157,9 +1155,9 @@ class SnapshotCatalog:
         if len(tcode32):
             names = set(lib_low)
             is_lib = np.array([nz.is_library_tag(v) or v in names for v in tag_vals] + [False], bool)
-            pos, rws = tag_pos(is_lib)
-            lib_src.append((rws, tcode32[pos], tag_vals))
-            del pos, rws
+            codes, rws = tag_pos(is_lib)
+            lib_src.append((rws, codes, tag_vals))
+            del codes, rws
         self.libraries, _, _ = _multi_index(lib_src, n)
         tcode32 = tag_row = None  # (tag_pos's lookups)
         del lib_code, lib_src
@@ -1365,7 +1363,6 @@ class SnapshotCatalog:
         for j, b in enumerate(rest):
             lut[b] = 41 + j % 23
         self._tri_lut = lut
-        buf = np.frombuffer(self.id_lower, np.uint8)
         off = self.id_offsets
         sig = np.zeros(n, np.uint64)
         sig2 = np.zeros(n, np.uint64)
@@ -1376,7 +1373,8 @@ class SnapshotCatalog:
         if n:
             step = max(1, min(1 << row_bits, int(n * (1 << 20) / max(int(off[-1]), 1))))
             bounds = list(range(0, n, step)) + [n]
-        lut8 = lut.astype(np.uint8)
+        table = lut.astype(np.uint8).tobytes()  # byte -> symbol, for bytes.translate
+        ids = self.id_lower
         # each trigram code's bit in either signature (code 0: no trigram, no bit)
         all_tri = np.arange(1 << 18, dtype=np.uint32)
         sig_bit1 = np.left_shift(np.uint64(1), _sig_bit(all_tri, 0).astype(np.uint64))
@@ -1389,7 +1387,7 @@ class SnapshotCatalog:
             at every byte of rows r0..r1 (0 where the n-gram would cross an id end), the rows'
             starts within the chunk, and the positions of their last and second-to-last bytes."""
             a, b = int(off[r0]), int(off[r1])
-            sym = lut8[buf[a:b]]
+            sym = np.frombuffer(ids[a:b].translate(table), np.uint8)  # (a gather would index by intp)
             bi = np.zeros(b - a, np.uint16)
             tri = np.zeros(b - a, np.uint32)
             if b - a >= 2:
@@ -1427,7 +1425,9 @@ class SnapshotCatalog:
             return tri_n, bi_tail, uni_tail
 
         chunks = list(zip(bounds[:-1], bounds[1:]))
-        tri_n, bi_tail, uni_tail = count(chunks)
+        # counted four chunks at a time: fewer passes over the 2**18 counters
+        tri_n, bi_tail, uni_tail = count([(chunks[i][0], chunks[min(i + 3, len(chunks) - 1)][1])
+                                          for i in range(0, len(chunks), 4)])
         self._sig, self._sig2 = sig, sig2
         return codes, chunks, row_bits, tri_n, bi_tail, uni_tail
 
