@@ -1067,7 +1067,7 @@ class SnapshotCatalog:
         release_memory()  # the ids' and tags' read buffers
         # the n-gram counts read only the id buffer: counted on a thread beside the next columns
         # (started after the tags' temporaries, the load's largest, are gone)
-        counting = _Background(self._ngram_counts, name="hubscout-ngrams")
+        ngrams = _Background(lambda: self._ngram_pairs(self._ngram_counts(), on_cores=False), name="hubscout-ngrams")
         tag_vals = self.tag_values
         card = col("card_data")
         card = card.combine_chunks() if card is not None and pa.types.is_struct(card.type) else None
@@ -1251,15 +1251,14 @@ class SnapshotCatalog:
         cols.close()  # every column is read
         del lic_code, by_dtype_total, tot, has
         release_memory()  # the columns' temporaries, before the n-gram pass
-        # the sorts and the n-gram posting lists read only finished columns: built side by side
-        sorting = _Background(sorts, name="hubscout-sorts")
-        counted = counting.result()
-        phase("n-gram counts (rest)")
-        self._build_trigrams(counted)
-        del counted
-        sorting.result()
+        sorts()
+        phase("sorts")
+        paired = ngrams.result()
+        phase("n-grams (wait)")
+        self._place_ngrams(paired)
+        del paired
 
-        phase("sorts+n-gram postings")
+        phase("n-gram postings")
         # ---- source info -----------------------------------------------------------------------
         date = meta.get("date")
         sources = tuple(meta.get("sources") or ())
@@ -1440,7 +1439,12 @@ class SnapshotCatalog:
         has all the needle's trigram bits, so a needle made of common pieces ("-0.5b-8bit") is
         answered by testing 8 bytes per row instead of the id's text, then verifying the few
         candidates."""
-        codes, chunks, row_bits, tri_n, bi_tail, uni_tail = counted or self._ngram_counts()
+        self._place_ngrams(self._ngram_pairs(counted or self._ngram_counts()))
+
+    def _ngram_pairs(self, counted: tuple, on_cores: bool = True) -> tuple:
+        """The second pass of :meth:`_build_trigrams`: the rare n-grams' (n-gram, row) pairs, chunk
+        by chunk (on two threads with ``on_cores``), and the number of rows of each n-gram."""
+        codes, chunks, row_bits, tri_n, bi_tail, uni_tail = counted
         halves = [chunks[:len(chunks) // 2], chunks[len(chunks) // 2:]]  # one per core
         tri_n[0] = 0
         bi_n = tri_n.reshape(1 << 12, 64).sum(axis=1) + bi_tail
@@ -1453,8 +1457,8 @@ class SnapshotCatalog:
         rare_tri, rare_bi, rare_uni = rare[:_BIGRAM0], rare[_BIGRAM0:_UNIGRAM0], rare[_UNIGRAM0:]
         any_bi, any_uni = bool(rare_bi.any()), bool(rare_uni.any())
         # (n-gram, row) pairs per chunk, sorted by n-gram then row; rows grow from chunk to chunk,
-        # so the posting lists are the chunks' pairs placed by a counting sort (no global sort)
-        rmask = np.uint32((1 << row_bits) - 1)
+        # so the posting lists are the chunks' pairs placed by a counting sort (no global sort).
+        # A chunk's pairs are kept as one uint32 key each (n-gram << row_bits | row in chunk).
 
         def pairs(chunks: list[tuple[int, int]]) -> tuple[list[tuple[np.ndarray, ...]], np.ndarray]:
             parts: list[tuple[np.ndarray, ...]] = []
@@ -1480,31 +1484,34 @@ class SnapshotCatalog:
                         k <<= np.uint32(row_bits)
                         k |= row_of[pos]
                         k = _sorted_unique(k)  # an n-gram seen twice in one id counts once
-                        gk = (k >> np.uint32(row_bits)).astype(np.int32)
-                        gk += base
-                        rk = (k & rmask).astype(np.int32)
-                        rk += r0
-                        del k
-                        first = np.empty(len(gk), bool)
-                        first[0] = True
-                        np.not_equal(gk[1:], gk[:-1], out=first[1:])
-                        st = np.flatnonzero(first)  # each n-gram's first pair (gk ascending)
-                        lens = np.diff(np.append(st, len(gk)))
+                        gk, st, lens = _key_runs(k, row_bits, base)
                         total[gk[st]] += lens
-                        parts.append((gk, rk, st, lens))
+                        parts.append((k, base, r0))
+                        del gk, st, lens
             return parts, total
 
+        if not on_cores:
+            return pairs(chunks) + (row_bits,)
         (parts, total), (parts2, total2) = _on_cores(pairs, halves)
         parts += parts2
         total += total2
-        del parts2, total2
+        return parts, total, row_bits
+
+    def _place_ngrams(self, paired: tuple) -> None:
+        """The posting lists from :meth:`_ngram_pairs`' chunks (a counting sort)."""
+        parts, total, row_bits = paired
+        rmask = np.uint32((1 << row_bits) - 1)
         offsets = np.zeros(_TRIGRAM_SPACE + 1, np.int64)
         np.cumsum(total, out=offsets[1:])
         cursor = offsets[:-1].copy()
         tri_rows = np.empty(int(offsets[-1]), np.int32)
         parts.reverse()
         while parts:
-            gk, rk, st, lens = parts.pop()
+            k, base, r0 = parts.pop()
+            gk, st, lens = _key_runs(k, row_bits, base)
+            rk = (k & rmask).astype(np.int32)
+            rk += r0
+            del k
             pos = cursor[gk]
             pos += np.arange(len(gk), dtype=np.int64)
             pos -= np.repeat(st, lens)
@@ -2148,6 +2155,18 @@ def _sig_bit(tri: np.ndarray, which: int = 0) -> np.ndarray:
     """Signature bit (0..63) of trigram codes in signature ``which`` (0 or 1): bits 26..31 or
     20..25 of a multiplicative hash (two 64-bit Bloom filters per id)."""
     return ((tri.astype(np.uint32) * _SIG_MUL) >> np.uint32(26 - 6 * which)) & np.uint32(63)
+
+
+def _key_runs(k: np.ndarray, row_bits: int, base: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted n-gram keys (``code << row_bits | row``) -> each key's n-gram (+ ``base``), the
+    start of each n-gram's run and the runs' lengths."""
+    gk = (k >> np.uint32(row_bits)).astype(np.int32)
+    gk += base
+    first = np.empty(len(gk), bool)
+    first[0] = True
+    np.not_equal(gk[1:], gk[:-1], out=first[1:])
+    st = np.flatnonzero(first)
+    return gk, st, np.diff(np.append(st, len(gk)))
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:
