@@ -1251,14 +1251,15 @@ class SnapshotCatalog:
         cols.close()  # every column is read
         del lic_code, by_dtype_total, tot, has
         release_memory()  # the columns' temporaries, before the n-gram pass
-        sorts()
-        phase("sorts")
+        # the sorts read finished columns: on a thread, beside the n-gram posting lists' placement
+        sorting = _Background(sorts, name="hubscout-sorts")
         paired = ngrams.result()
         phase("n-grams (wait)")
         self._place_ngrams(paired)
         del paired
+        sorting.result()
 
-        phase("n-gram postings")
+        phase("sorts+n-gram postings")
         # ---- source info -----------------------------------------------------------------------
         date = meta.get("date")
         sources = tuple(meta.get("sources") or ())
