@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint setup setup-dev chromium bench screenshots snapshot clean
+.PHONY: run test lint setup setup-dev chromium postgresql bench screenshots snapshot clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
 
+# Session tests start a throwaway PostgreSQL server from Debian's binaries (tests/support/postgres.py).
+# Where it cannot be installed those tests are skipped, each saying why.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  { $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q postgresql; } || \
+	  echo "make: postgresql could not be installed: the PostgreSQL tests will be skipped"; }
+
 run: setup
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
 
@@ -33,7 +41,7 @@ lint: setup-dev
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 
-test: lint
+test: lint postgresql
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: setup-dev

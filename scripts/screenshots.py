@@ -1,6 +1,8 @@
 """Take the README screenshots with Playwright + Debian's Chromium: docs/discover.png, docs/home.png,
 docs/model.png, docs/playground.png, docs/public.png (a public instance: the sidebar's limits and a
-model over the download cap).
+model over the download cap), docs/sessions_vote.png and docs/sessions_results.png (a demo evaluation
+session: three tiny random-weight classifiers built here, run for real; the votes and scores are cast by
+this script as three demo raters, and the pictures say so).
 
 Starts a fresh server (snapshot catalog, offline) on a free port; no network needed. The model page
 is taken from a second server pointed at the local Hub stand-in (tests/support/hub_stub.py) serving
@@ -54,6 +56,7 @@ def main() -> None:
     model_page(out)
     playground(out)
     public_instance(out)
+    sessions(out)
 
 
 def playground(out: Path) -> None:
@@ -77,6 +80,88 @@ def playground(out: Path) -> None:
         page.wait_for_timeout(800)  # the charts' first paint
         page.screenshot(path=str(out / "playground.png"), full_page=True)
         print("wrote", out / "playground.png")
+
+
+DEMO_TEXTS = ("The delivery was quick and the staff were lovely.", "Never again: cold food and a rude waiter.",
+              "It did what it said, nothing more.", "Absolutely brilliant support, thank you!",
+              "The app crashes every time I open it.", "Fine, I guess.", "Best purchase this year.",
+              "Refund took three weeks and four emails.")
+
+
+def _demo_classifiers(root: Path) -> list[str]:
+    """Three tiny text classifiers that disagree: the test builder's, and two copies whose heads are moved."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from tests.support.tiny_models import build
+
+    base = build("bert-sequence", root)
+    folders = [str(base)]
+    for n, name in enumerate(("demo-sentiment-b", "demo-sentiment-c"), 1):
+        out = root / name
+        if not out.exists():
+            shutil.copytree(base, out)
+            weights = load_file(out / "model.safetensors")
+            gen = torch.Generator().manual_seed(n)
+            for key, value in weights.items():
+                if key.startswith("classifier."):
+                    weights[key] = value + torch.randn(value.shape, generator=gen) * 0.5
+            save_file(weights, out / "model.safetensors", metadata={"format": "pt"})
+        folders.append(str(out))
+    return folders
+
+
+def sessions(out: Path) -> None:
+    """docs/sessions_vote.png (a blind pair, names hidden) and docs/sessions_results.png (the leaderboard
+    after the demo raters' votes)."""
+    import os
+    import random
+    import tempfile
+
+    from playwright.sync_api import expect
+
+    data = tempfile.mkdtemp(prefix="hubscout-shots-sessions-")
+    os.environ["HUBSCOUT_DATA_DIR"] = data
+    from lib.sessions import run as session_run
+    from lib.sessions import store
+
+    models = _demo_classifiers(Path(tempfile.mkdtemp(prefix="hubscout-shots-models-")))
+    info = store.create_session("Demo: sentiment of support tickets (tiny random models)", "text-classification",
+                                models, [{"text": t} for t in DEMO_TEXTS],
+                                {"dtype": "auto", "device": "auto", "batch_size": 8, "generation": {}})
+    session_run.start_run(info.id).wait(600)
+    rng = random.Random(7)
+    bias = {c.id: w for c, w in zip(info.candidates, (0.7, 0.5, 0.3), strict=True)}
+    for rater in ("demo rater 1", "demo rater 2", "demo rater 3"):
+        while (pair := store.next_pair(info.id, rater, rng)) is not None:
+            inp, left, right = pair
+            p = bias[left] / (bias[left] + bias[right])
+            x = rng.random()
+            store.cast_vote(info.id, rater, inp, left, right, "left" if x < p * 0.85 else "right" if x < 0.85
+                            else rng.choice(("tie", "both_bad")))
+    env = {**ENV, "HUBSCOUT_DATA_DIR": data}
+    with StreamlitServer(env=env) as srv, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1440, "height": 1150}, device_scale_factor=1)
+        page.goto(f"{srv.url}/Sessions?session={info.id}&view=Rate")
+        name = element_by_key(page, "sess_rate_name").locator("input")
+        name.fill("ana")
+        name.press("Enter")
+        expect(page.get_by_role("button", name="Left is better")).to_be_visible(timeout=60_000)
+        wait_for_app_idle(page)
+        page.mouse.move(5, 5)
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(out / "sessions_vote.png"))
+        print("wrote", out / "sessions_vote.png")
+        page.goto(f"{srv.url}/Sessions?session={info.id}&view=Results")
+        expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=60_000)
+        wait_for_app_idle(page)
+        page.mouse.move(5, 5)
+        page.wait_for_timeout(800)
+        page.set_viewport_size({"width": 1440, "height": 1500})
+        page.screenshot(path=str(out / "sessions_results.png"))
+        print("wrote", out / "sessions_results.png")
 
 
 def model_page(out: Path) -> None:

@@ -51,7 +51,7 @@ if "huggingface_hub" in sys.modules:  # pragma: no cover - a plugin imported it 
     if STUB.url != _c.ENDPOINT:
         raise RuntimeError("huggingface_hub was imported before tests/conftest.py set HF_ENDPOINT")
 
-pytest_plugins: list[str] = ["tests.support.tiny_models"]
+pytest_plugins: list[str] = ["tests.support.tiny_models", "tests.support.postgres"]
 
 
 def _reset_stub_state() -> None:

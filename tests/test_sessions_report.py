@@ -76,18 +76,29 @@ def test_cli_prints_json(tmp_path):
     assert md.returncode == 0 and md.stdout.startswith("# Session report")
 
 
+TWO = [{"id": "c1", "model": "a/b"}, {"id": "c2", "model": "a/c"}]
+SESSION = {"name": "s", "task": "text-classification", "created": "2026-12-01T10:00:00+00:00"}
+
+
 @pytest.mark.parametrize("content, words", [
-    (b"\x00\xff\xfe garbage", "not a JSON file"),
-    (b"{\"format\": \"hubscout-sess", "not a JSON file"),
+    (b"\x00\xff\xfe garbage", "not text (UTF-8 JSON)"),
+    (b"{\"format\": \"hubscout-sess", "not valid JSON"),
     (b"[1, 2, 3]", "not a Hub Scout session export"),
     (json.dumps({"format": "promptfoo", "results": []}).encode(), "not a Hub Scout session export"),
     (json.dumps({"format": "hubscout-session", "version": 99, "session": {}}).encode(), "version 99"),
     (json.dumps({"format": "hubscout-session", "version": 1, "session": {}, "votes": "many"}).encode(),
-     "\"votes\" must be a list"),
-    (json.dumps({"format": "hubscout-session", "version": 1, "session": {}, "candidates": [{"model": "x"}]}).encode(),
-     "needs an \"id\""),
-    (json.dumps({"format": "hubscout-session", "version": 1, "session": {}, "candidates": [{"id": "c1"}],
-                 "votes": [{"left": "c1", "right": ["c2"], "choice": "left"}]}).encode(), "not a readable"),
+     "session.created is missing"),
+    (json.dumps({"format": "hubscout-session", "version": 1, "session": SESSION, "candidates": TWO,
+                 "inputs": [{"id": "i1", "text": "x"}], "votes": "many"}).encode(), "'votes' should be a list"),
+    (json.dumps({"format": "hubscout-session", "version": 1, "session": SESSION,
+                 "candidates": [{"model": "x"}, {"id": "c2", "model": "y"}], "inputs": [{"id": "i1", "text": "x"}]}
+                ).encode(),
+     "candidates[0].id should be a short id"),
+    (json.dumps({"format": "hubscout-session", "version": 1, "session": SESSION,
+                 "candidates": [{"id": "c1", "model": "a/b"}, {"id": "c2", "model": "a/c"}],
+                 "inputs": [{"id": "i1", "text": "x"}],
+                 "votes": [{"rater": "r", "input": "i1", "left": "c1", "right": ["c2"], "choice": "left"}]}).encode(),
+     "votes[0].right"),
 ])
 def test_cli_on_a_foreign_or_corrupt_file(tmp_path, content, words):
     path = tmp_path / "upload.json"

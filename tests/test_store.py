@@ -15,6 +15,8 @@ from lib.fit import measured
 from lib.fit.measured import MeasuredStore
 
 ROOT = Path(__file__).resolve().parents[1]
+TABLES = ["alembic_version", "measured_peaks", "meta", "session_candidates", "session_inputs", "session_outputs",
+          "session_scores", "session_votes", "sessions"]
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +35,8 @@ def test_migrates_an_empty_database_to_head(tmp_path):
     assert not (tmp_path / "hubscout.db").exists()
     eng = store.engine(url)
     assert (tmp_path / "hubscout.db").exists()
-    assert store.current_revision(eng) == store.head_revision() == "0001"
-    assert store.table_names(url) == ["alembic_version", "measured_peaks", "meta"]
+    assert store.current_revision(eng) == store.head_revision() == "0002"
+    assert store.table_names(url) == TABLES
     assert store.engine(url) is eng  # one engine per URL and process
 
 
@@ -63,7 +65,7 @@ def test_revision_command_writes_nothing_when_models_and_migrations_agree(tmp_pa
     proc = subprocess.run([sys.executable, "-m", "lib.store", "current"], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert "at 0001 (newest shipped: 0001)" in proc.stdout and (tmp_path / "cli.db").exists()
+    assert "at 0002 (newest shipped: 0002)" in proc.stdout and (tmp_path / "cli.db").exists()
 
 
 # ------------------------------------------------------------------ SQLite settings
@@ -115,7 +117,7 @@ def test_the_database_url_comes_from_settings(tmp_path, monkeypatch):
     ms.record("c/d", "bf16", "cuda", 7)
     assert (tmp_path / "elsewhere.db").exists() and not (tmp_path / "data" / "hubscout.db").exists()
     assert MeasuredStore().get("c/d", "bf16", "cuda").peak_bytes == 7
-    assert store.table_names(_url(tmp_path, "elsewhere.db")) == ["alembic_version", "measured_peaks", "meta"]
+    assert store.table_names(_url(tmp_path, "elsewhere.db")) == TABLES
 
 
 def test_a_bad_database_url_is_a_clear_error_without_the_password(tmp_path):

@@ -20,8 +20,10 @@ the others still run. Items of one model run in batches of ``RunOptions.batch_si
 a ``run_batch`` (``lib.tasks.TaskSpec``), one by one otherwise; a batch that fails is retried item by
 item so that each input gets its own result or error. The runner measures; the job records its peak
 into ``lib.fit.measured`` (``lib.jobs.measured.record``). ``submit_many(models, task, inputs)`` submits
-one job per model over the same inputs (evaluation sessions). ``warm_up()`` imports the runtime in the
-background when a page that can run models opens.
+one job per model over the same inputs (evaluation sessions). ``submit(…, on_item=, on_finish=)`` hands each
+finished batch's item indexes, then the finished job, to a listener on the worker thread (a session writes
+every cell as it comes); ``JobRunner.release(job)`` drops the job's model from the cache (one model in memory
+at a time). ``warm_up()`` imports the runtime in the background when a page that can run models opens.
 
 Threads: this package is the one place that starts threads for model work (``JobRunner``'s pool).
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -103,12 +104,20 @@ class Job:
         load_s / cached / device / dtype / load_notices: the load, once it happened.
         measurement: the peak over the job's calls (recorded into lib.fit.measured by the job).
         hood / hood_error: the under-the-hood view of the first input, when asked (``hood=True``).
+
+    Listeners (optional, for a caller that must keep each result as it comes, e.g. an evaluation session
+    writing every cell to its store): ``on_item(job, indexes)`` is called on the worker thread each time
+    items finish (a batch, or the inputs found bad before the load), with the indexes of the items that now
+    have an output or an error; ``on_finish(job)`` once, when the job reaches a final state, before its
+    waiters wake (on the thread that finished it: the worker, or the caller of :meth:`cancel` /
+    ``submit``). A listener that raises is logged and never fails the job.
     """
 
     def __init__(self, model: str, task: str, inputs: list[dict[str, Any]], opts: RunOptions | None = None, *,
                  allowed: tuple[bool, str | None] = (True, None), hood: bool = False,
                  hood_inputs: dict[str, Any] | None = None, cache: Any = None, store: Any = None,
-                 record: bool = True):
+                 record: bool = True, on_item: Callable[[Job, list[int]], None] | None = None,
+                 on_finish: Callable[[Job], None] | None = None):
         self.id = next(_IDS)
         self.model = model
         self.task = task
@@ -142,6 +151,7 @@ class Job:
         self._prepared: Any = None
         self._peak: tuple[int, str] | None = None
         self._position = None  # set by the runner: () -> queue position
+        self._on_item, self._on_finish = on_item, on_finish
 
     # -- reading
     @property
@@ -220,8 +230,24 @@ class Job:
                     it.status = "skipped"
             self._progress = replace(self._progress, state=state, message=message, items_done=done)
             self.finished_at = time.monotonic()
+        if self._on_finish is not None:
+            self._tell(self._on_finish, self)
         self._done.set()
         return True
+
+    def _items_finished(self, indexes: list[int]) -> None:
+        """Tell the ``on_item`` listener which items now have an output or an error (worker thread)."""
+        done = [i for i in indexes if self.items[i].status in ("ok", "error")]
+        if self._on_item is not None and done:
+            self._tell(self._on_item, self, done)
+
+    def _tell(self, listener: Callable[..., None], *args: Any) -> None:
+        try:
+            listener(*args)
+        except Exception as e:  # noqa: BLE001 - a listener never fails the job
+            from lib.logs import log_failure
+
+            log_failure(e, f"job {self.id} listener", "jobs")
 
     def __repr__(self) -> str:
         p = self._progress

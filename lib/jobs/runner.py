@@ -47,7 +47,9 @@ class JobRunner:
     # -- submitting
     def submit(self, model: str, task: str, inputs: Iterable[Mapping[str, Any]], opts: RunOptions | None = None, *,
                allowed: Allowed = (True, None), hood: bool = False, hood_inputs: Mapping[str, Any] | None = None,
-               store: Any = None, record: bool = True, visitor: str | None = None, access: Any = None) -> Job:
+               store: Any = None, record: bool = True, visitor: str | None = None, access: Any = None,
+               on_item: Callable[[Job, list[int]], None] | None = None,
+               on_finish: Callable[[Job], None] | None = None) -> Job:
         """Queue ``model`` × ``task`` × ``inputs`` (raw input dicts, as ``lib.runner.run`` takes them).
 
         ``allowed``: the fit gate's ``(allowed, reason)``; a refused load fails the job with the reason.
@@ -58,10 +60,11 @@ class JobRunner:
         ``visitor`` / ``access``: who runs it and their :class:`lib.access.Access` (default: ``opts.access``); with a
         ``runs_per_hour`` limit a visitor over it gets the job back failed at once (title
         ``Run limit reached``, the message says when the next run is possible) and nothing runs.
+        ``on_item`` / ``on_finish``: the job's listeners (:class:`~lib.jobs.job.Job`).
         """
         job = Job(model, task, [dict(i) for i in inputs], opts, allowed=allowed, hood=hood,
                   hood_inputs=dict(hood_inputs) if hood_inputs is not None else None, cache=self.cache,
-                  store=store, record=record)
+                  store=store, record=record, on_item=on_item, on_finish=on_finish)
         if access is None:  # the run's own access (RunOptions.access), when the caller set it there
             access = getattr(job.opts, "access", None)
         refusal = self.limiter.take(visitor or "anonymous", runs_per_hour(access))
@@ -94,6 +97,16 @@ class JobRunner:
     def background(self, fn: Callable[..., Any], *args: Any) -> Future:
         """Run a side task (the runtime warm-up) on the runner's threads."""
         return self._pool.submit(fn, *args)
+
+    def release(self, job: Job) -> bool:
+        """Drop ``job``'s model from this runner's model cache (a caller that keeps one model in memory at
+        a time, e.g. an evaluation session on a tight host); False when it was not cached."""
+        from lib.runner.cache import shared_cache
+
+        prep = job._prepared
+        if prep is None:
+            return False
+        return (self.cache if self.cache is not None else shared_cache()).evict_value(prep.loaded)
 
     def shutdown(self, wait: bool = True) -> None:
         """Cancel what is queued and stop the threads (tests, benchmarks)."""
@@ -159,6 +172,7 @@ def _run_job(job: Job) -> None:
             _item_error(job, i, e.title, str(e))
         except Exception as e:  # noqa: BLE001 - an odd input must not stop the others
             _item_error(job, i, "Check the input", _short(e, job))
+    job._items_finished(sorted(set(range(n)) - set(valid)))
     if n and not valid:
         job._finish(DONE, f"None of the {n} inputs could be run")
         return
@@ -227,6 +241,7 @@ def _run_job(job: Job) -> None:
                 it.batched, it.status = ex.batched, "ok"
             busy += ex.latency_s
             peak = _max_peak(peak, ex.peak_bytes, ex.memory_kind)
+        job._items_finished(chunk)
         done = sum(1 for it in job.items if it.status in ("ok", "error"))
         job._set(items_done=done, message=f"Ran {done} of {n}")
 

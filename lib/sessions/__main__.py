@@ -22,29 +22,19 @@ class ExportError(ValueError):
 
 
 def load_export(path: str | Path) -> dict:
-    """The export dict in ``path``, checked for format, version and the shape the report reads."""
+    """The export dict in ``path``, checked fully by the one validator imports use
+    (:func:`lib.sessions.exchange.validate_export`)."""
+    from .errors import SessionFormatError
+    from .exchange import validate_export
+
     try:
         raw = Path(path).read_bytes()
     except OSError as e:
         raise ExportError(f"Cannot read {path}: {e.strerror or e}.") from None
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ExportError(f"{path} is not a JSON file (a Hub Scout session export is JSON).") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ExportError(f"{path} is not a Hub Scout session export (no \"format\": \"{FORMAT}\").")
-    if data.get("version") != VERSION:
-        raise ExportError(f"{path} is a session export of version {data.get('version')!r}; this Hub Scout "
-                          f"reads version {VERSION}.")
-    if not isinstance(data.get("session"), dict):
-        raise ExportError(f"{path} has no \"session\" object.")
-    for key in LISTS:
-        rows = data.get(key, [])
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise ExportError(f"{path}: \"{key}\" must be a list of objects.")
-    if not all("id" in c for c in data.get("candidates", [])):
-        raise ExportError(f"{path}: every candidate needs an \"id\".")
-    return data
+        return validate_export(raw)
+    except SessionFormatError as e:
+        raise ExportError(f"{path}: {str(e).replace(' Nothing was imported.', '')}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -101,3 +101,40 @@ def common_task(checks: Iterable[CandidateCheck]) -> str | None:
         if c.task:
             counts[c.task] = counts.get(c.task, 0) + 1
     return max(counts, key=counts.__getitem__) if counts else None
+
+
+def _config(check: CandidateCheck) -> dict | None:
+    from lib.hub import gateway
+    from lib.hub.errors import HubError
+
+    try:
+        if check.local:
+            from pathlib import Path
+
+            return gateway.read_config_file(Path(check.model).expanduser() / "config.json", check.model)
+        return gateway.model_config(check.model, revision=check.revision)
+    except (HubError, OSError):
+        return None
+
+
+def labels(task: str, checks: Iterable[CandidateCheck], shared: list[str] | None = None,
+           config: Callable[[CandidateCheck], dict | None] = _config) -> list[str] | None:
+    """The labels a reference may name for ``task``: the shared candidate labels of a zero-shot task, else
+    every label of the candidates' classification heads (``id2label``); None when the task has no fixed
+    labels or no candidate's config could be read (references are then not checked against labels)."""
+    from lib import tasks as registry
+
+    spec = registry.get(task)
+    if spec is None or spec.metric != "classification":
+        return None
+    if shared:
+        return list(shared)
+    found: dict[str, None] = {}
+    for c in checks:
+        if c.problem:
+            continue
+        cfg = config(c) or {}
+        id2label = cfg.get("id2label")
+        if isinstance(id2label, dict):
+            found.update((str(v), None) for v in id2label.values())
+    return list(found) or None

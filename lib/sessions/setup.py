@@ -60,34 +60,34 @@ def frozen_settings(*, dtype: str = "auto", device: str = "auto", generation: Ma
             "generation": gen, "batch_size": max(1, min(64, int(batch_size)))}
 
 
-def session_inputs(task: str, rows: Iterable[Mapping[str, Any]], *, labels: list[str] | None = None,
+def session_inputs(task: str, items: Iterable[Mapping[str, Any]], *, labels: list[str] | None = None,
                    question: str | None = None, multi_label: bool = False) -> list[dict[str, Any]]:
-    """Rows (``text``, ``reference``, and ``context`` for question answering, or ``name`` + ``data`` for
-    a media file) -> the session's inputs (see the module doc). The runner validates each when it runs:
-    a bad one becomes that cell's error, never the session's."""
+    """Items as :mod:`lib.sessions.inputs` parses them (``text``, ``reference``, ``inputs``) -> the session's
+    inputs for ``task``: what every input shares (candidate labels, the question about every image) is added
+    to each. The runner validates each when it runs: a bad one becomes that cell's error, never the
+    session's. Raises :class:`~lib.sessions.errors.InputsError` when the task needs a column the items lack."""
+    from .errors import InputsError
+
     kind = kind_of(task)
     out: list[dict[str, Any]] = []
-    for row in rows:
-        ref = row.get("reference")
+    for n, item in enumerate(items, 1):
+        text = item.get("text")
+        ref = item.get("reference")
         ref = str(ref).strip() if ref is not None and str(ref).strip() else None
-        if kind in MEDIA_KINDS:
-            raw: dict[str, Any] = {"audio" if kind == "audio" else "image": row["data"]}
-            text = str(row.get("name") or "")
-            if kind == "image_labels":
-                raw["labels"] = list(labels or [])
-            elif kind == "image_question":
-                raw["text"] = question or ""
-                text = f"{text}: {question}" if question else text
-            elif kind == "image_prompt":
-                raw["text"] = question or ""
-        elif kind == "question_context":
-            text = str(row.get("text") or "")
-            raw = {"question": text, "context": str(row.get("context") or "")}
-        else:
-            text = str(row.get("text") or "")
-            raw = {"text": text}
+        raw = dict(item.get("inputs") or {"text": text})
+        if kind == "question_context":
+            raw = {"question": raw.get("question") or text or "", "context": raw.get("context") or ""}
+            if not str(raw["context"]).strip():
+                raise InputsError(f"Input {n} has no context: question answering needs a `context` column "
+                                  "beside the `question` column.")
+        elif kind in ("image_labels", "text_labels"):
+            raw["labels"] = list(labels or [])
             if kind == "text_labels":
-                raw["labels"] = list(labels or [])
                 raw["multi_label"] = bool(multi_label)
+        elif kind == "image_question":
+            raw["text"] = question or ""
+            text = f"{text}: {question}" if question else text
+        elif kind == "image_prompt":
+            raw["text"] = question or ""
         out.append({"text": text, "reference": ref, "inputs": raw})
     return out

@@ -14,7 +14,7 @@ Use::
     with store.session(write=True) as s:        # a write (commits at the end of the block)
         store.upsert(s, MeasuredPeak, {...})
 
-Adding a table (a later feature): declare it on :class:`lib.store.models.Base` in a module under
+Adding a table (a later feature): declare it on :class:`lib.store.base.Base` in a module under
 ``lib/store/`` and import it in ``lib/store/models.py``; then ``python -m lib.store revision -m
 "sessions"`` writes ``lib/store/migrations/versions/000N_sessions.py`` from the difference between
 the models and a database at head; read it, commit it. ``tests/test_store.py`` checks that the

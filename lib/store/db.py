@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ _PG_LOCK_ID = 0x4855425343  # "HUBSC": pg_advisory_xact_lock key for migrations
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
+_write_locks: dict[Engine, threading.RLock] = {}  # SQLite: one writer per engine at a time, in turn
 
 
 class StoreError(RuntimeError):
@@ -140,6 +141,8 @@ def engine(url: str | None = None) -> Engine:
                 eng.dispose()
                 raise StoreError(f"the store at {eng.url.render_as_string(hide_password=True)} "
                                  f"cannot be opened: {type(e).__name__}: {e}") from e
+            if eng.dialect.name == "sqlite":
+                _write_locks[eng] = threading.RLock()
             _engines[url] = eng
     return eng
 
@@ -149,11 +152,19 @@ def session(url: str | None = None, *, write: bool = False) -> Iterator[Session]
     """One transaction: ``with session(write=True) as s: s.add(...)`` commits at the end.
 
     ``write=True`` takes SQLite's write lock at the start (``BEGIN IMMEDIATE``), so a
-    read-then-write transaction waits for other writers instead of failing with "database is locked".
+    read-then-write transaction waits for other writers instead of failing with "database is locked";
+    within a process, SQLite writers take turns on a lock first (short, fair waits under load).
     """
     eng = engine(url)
-    bind = eng.execution_options(hubscout_write=True) if write else eng
-    with Session(bind, expire_on_commit=False) as s, s.begin():
+    if not write:
+        with Session(eng, expire_on_commit=False) as s, s.begin():
+            yield s
+        return
+    # SQLite has one writer at a time: this process's writers queue on a lock instead of polling the
+    # file lock (SQLite's busy handler sleeps up to 100 ms between tries: long, unfair waits under load)
+    lock = _write_locks.get(eng) if eng.dialect.name == "sqlite" else None
+    with lock or nullcontext(), Session(eng.execution_options(hubscout_write=True), expire_on_commit=False) as s, \
+            s.begin():
         yield s
 
 
@@ -189,6 +200,7 @@ def dispose_all() -> None:
         for eng in _engines.values():
             eng.dispose()
         _engines.clear()
+        _write_locks.clear()
 
 
 def table_names(url: str | None = None) -> list[str]:

@@ -2,33 +2,21 @@
 
 Every table of the store is declared on :class:`Base` and imported here (this module is what
 Alembic compares the migrations with). A later feature adds its tables in its own module under
-``lib/store/`` (``class Session(Base): ...``), imports that module below, then generates a migration
-with ``python -m lib.store revision -m "what changed"`` (see ``lib/store/__init__.py``).
+``lib/store/`` (``from .base import Base``; ``class Thing(Base): ...``; :mod:`lib.store.sessions` is
+one), imports that module at the end of this one, then generates a migration with
+``python -m lib.store revision -m "what changed"`` (see ``lib/store/__init__.py``).
 
 Portable types only (String with a length, BigInteger, Float, Text): the same models run on
 SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Float, Integer, MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import BigInteger, Float, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
-__all__ = ["Base", "Meta", "MeasuredPeak"]
+from .base import NAMING, Base
 
-# Named constraints: migrations can later drop/alter them by name on every backend.
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    """Base of every table in the store."""
-
-    metadata = MetaData(naming_convention=NAMING)
+__all__ = ["Base", "NAMING", "Meta", "MeasuredPeak"]
 
 
 class Meta(Base):
@@ -52,3 +40,9 @@ class MeasuredPeak(Base):
     context_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
     measured_at: Mapped[float] = mapped_column(Float, default=0.0)  # unix time
     note: Mapped[str] = mapped_column(String(64), default="")
+
+
+# Tables declared in their own modules (imported here so that Alembic sees every table).
+from .sessions import EvalCandidate, EvalInput, EvalOutput, EvalScore, EvalSession, EvalVote  # noqa: E402
+
+__all__ += ["EvalSession", "EvalCandidate", "EvalInput", "EvalOutput", "EvalVote", "EvalScore"]

@@ -122,7 +122,7 @@ def access_lines(access: Access) -> str:
     return "Limited for visitors:\n" + "\n".join(f"- {line}" for line in access.limits())
 
 
-def _auth_configured() -> bool:
+def auth_configured() -> bool:
     """Whether Streamlit's sign-in (``st.login``: an ``[auth]`` section in secrets.toml) is set up."""
     try:
         return "auth" in st.secrets
@@ -134,7 +134,7 @@ def _sign_in_out(sb) -> None:
     """Sign-in / sign-out buttons on a public instance whose sign-in is configured (admins lift limits)."""
     if visitor_name() is not None:
         sb.button("Sign out", key="frame_sign_out", on_click=st.logout, icon=":material/logout:")
-    elif _auth_configured():
+    elif auth_configured():
         sb.button("Sign in (admins)", key="frame_sign_in", on_click=st.login, icon=":material/login:")
 
 

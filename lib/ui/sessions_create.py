@@ -73,14 +73,16 @@ def create_form(access: Any) -> None:
     if setup.needs_labels(task) and not extra.get("labels"):
         blocking.append("Give the candidate labels every input is scored against (comma-separated).")
     if rows and any(r.get("reference") for r in rows):
-        blocking += parse.check_references(task, [r.get("reference") for r in rows], extra.get("labels"))
+        known = cands.labels(task, checks, extra.get("labels"))
+        blocking += [p for p in parse.check_references(task, [r.get("reference") for r in rows], known)
+                     if "not among" in p]
     if blocking:
         for b in blocking:
             st.error(b, icon=":material/error:")
         return
-    items = setup.session_inputs(task, rows, labels=extra.get("labels"), question=extra.get("question"),
-                                 multi_label=extra.get("multi_label", False))
     try:
+        items = setup.session_inputs(task, rows, labels=extra.get("labels"), question=extra.get("question"),
+                                     multi_label=extra.get("multi_label", False))
         info = store.create_session(name.strip(), task, [c.model for c in checks], items,
                                     setup.frozen_settings(dtype=dtype, device=device, generation=gen,
                                                           batch_size=int(batch)),
@@ -139,14 +141,14 @@ def _inputs(task: str, parse: Any) -> tuple[list[dict], str | None, dict]:
 
 def import_form() -> None:
     """Import a JSON export from another Hub Scout: a new session here (never overwrites one)."""
-    from lib.sessions import exchange
+    from lib.sessions import store
     from lib.sessions.errors import SessionError
 
     with st.expander("Import a session (a JSON export from another Hub Scout)", icon=":material/upload_file:"):
         up = st.file_uploader("Session export (.json)", type=["json"], key=P + "import")
         if up is not None and st.button("Import", key=P + "import_go", icon=":material/upload:"):
             try:
-                info = exchange.import_session(up.getvalue())
+                info = store.import_session(up.getvalue())
             except SessionError as e:
                 st.error(str(e), icon=":material/error:")
                 return
@@ -164,7 +166,7 @@ def recent() -> None:
         st.caption("No session yet.")
         return
     for row in rows:
-        sid, name, task, created, n_c, n_i, n_v = row[:7]
+        sid, name, task, created, n_c, n_i, n_v = row
         when = created.strftime("%Y-%m-%d %H:%M") if hasattr(created, "strftime") else str(created)
         st.page_link("pages/4_Sessions.py", label=f"**{name}** · {registry.display_name(task)} · {n_c} models × "
                      f"{n_i} inputs · {n_v} votes · {when} UTC", icon=":material/groups:",

@@ -13,7 +13,7 @@ import streamlit as st
 
 from lib import format as fmt
 from lib.ui import sessions_view as view
-from lib.ui.frame import visitor_name
+from lib.ui.frame import auth_configured, visitor_name
 
 P = "sess_rate_"
 CHOICES = (("left", "Left is better", ":material/arrow_back:"),
@@ -30,6 +30,9 @@ def rater() -> str | None:
     if signed:
         st.caption(f"Rating as **{fmt.md_escape(signed)}** (signed in).")
         return signed
+    if auth_configured():
+        st.button("Sign in to rate under your Hugging Face name", key=P + "sign_in", on_click=st.login,
+                  icon=":material/login:")
     if P + "name" not in st.session_state:
         st.session_state[P + "name"] = st.session_state.get(_RATER, "")
     name = st.text_input("Your name (as a rater)", key=P + "name", max_chars=64,

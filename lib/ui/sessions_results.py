@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from lib import format as fmt
+from lib.ui import sessions_view as view
 
 P = "sess_res_"
 REFRESH_S = 5.0
@@ -17,9 +18,9 @@ REFRESH_S = 5.0
 def _report(session_id: str) -> tuple[dict, dict]:
     """(export, report) for ``session_id``; the report is recomputed only when votes, scores or outputs
     changed (the leaderboard refreshes every few seconds for every viewer)."""
-    from lib.sessions import exchange, report
+    from lib.sessions import report, store
 
-    export = exchange.export_session(session_id)
+    export = store.export_session(session_id)
     version = (len(export["votes"]), max((v["at"] for v in export["votes"]), default=""),
                len(export["scores"]), max((s.get("at") or "" for s in export["scores"]), default=""),
                len(export["outputs"]))
@@ -37,7 +38,9 @@ def leaderboard(session_id: str, hardware: Any) -> None:
     export, rep = _report(session_id)
     board = rep["leaderboard"]
     n_votes = len(export["votes"])
-    st.caption(f"{n_votes:,} pairwise votes from {len({v['rater'] for v in export['votes']})} rater(s) · "
+    raters = len({v["rater"] for v in export["votes"]})
+    st.caption(f"{n_votes:,} pairwise vote{'s' if n_votes != 1 else ''} from {raters} "
+               f"rater{'s' if raters != 1 else ''} · "
                f"{len(export['scores']):,} scores · refreshed every {REFRESH_S:.0f} s")
     if not n_votes:
         st.info("No vote yet: open **Rate** to compare outputs blind. The leaderboard fills in as votes "
@@ -47,27 +50,28 @@ def leaderboard(session_id: str, hardware: Any) -> None:
     for rank, r in enumerate(board, 1):
         peak = r.get("peak_bytes")
         rows.append({
-            "rank": rank, "model": r["model"],
-            "Elo-like": None if r.get("elo") is None else round(r["elo"]),
-            "95 % interval": "—" if r.get("ci_low") is None else f"{r['ci_low']:.0f} – {r['ci_high']:.0f}",
-            "votes": r["votes"], "W / L / T": f"{r['wins']} / {r['losses']} / {r['ties']}",
+            "#": rank, "model": view.display_name(r["model"]),
+            "Elo": "—" if r.get("elo") is None else f"{r['elo']:.0f}",
+            "95 % CI": "—" if r.get("ci_low") is None else f"{r['ci_low']:.0f}–{r['ci_high']:.0f}",
+            "votes": r["votes"], "W/L/T": f"{r['wins']}/{r['losses']}/{r['ties']}",
             "status": "provisional" if r.get("provisional") else "",
-            "mean score": None if r.get("mean_score") is None else round(r["mean_score"], 2),
-            "p50 latency": _ms(r.get("latency_p50_s")), "p95 latency": _ms(r.get("latency_p95_s")),
+            "mean ★": "—" if r.get("mean_score") is None else f"{r['mean_score']:.2f}",
+            "p50": _ms(r.get("latency_p50_s")), "p95": _ms(r.get("latency_p95_s")),
             "peak memory": fmt.size_bytes(peak) if peak else "—",
             "of this machine": f"{peak / limit:.0%}" if peak and limit else "—",
         })
     st.dataframe(rows, hide_index=True, width="stretch", key=P + "board")
     note = (rep.get("session") or {}).get("provisional_below")
-    if note:
-        st.caption(f"\"provisional\": fewer than {note} votes include the model; its interval is wide. "
-                   "Strengths are Bradley–Terry maximum likelihood (a tie or \"both bad\" counts half a win "
+    if board:
+        st.caption((f"\"provisional\": fewer than {note} votes include the model; its interval is wide. "
+                    if any(r.get("provisional") for r in board) else "")
+                   + "Strengths are Bradley–Terry maximum likelihood (a tie or \"both bad\" counts half a win "
                    "each), intervals from resampling inputs.")
     if n_votes:
         _interval_chart(board)
         _win_matrix(rep, export)
     _metrics(rep.get("metrics") or {}, export)
-    _agreement(rep.get("agreement") or {})
+    _agreement(rep.get("agreement") or {}, {i["id"]: i.get("text") or i["id"] for i in export["inputs"]})
 
 
 def _ms(s: float | None) -> str:
@@ -85,8 +89,8 @@ def _interval_chart(board: list[dict]) -> None:
     import altair as alt
     import pandas as pd
 
-    df = pd.DataFrame([{"model": r["model"], "elo": r["elo"], "low": r["ci_low"], "high": r["ci_high"]}
-                       for r in board if r.get("elo") is not None])
+    df = pd.DataFrame([{"model": view.display_name(r["model"]), "elo": r["elo"], "low": r["ci_low"],
+                        "high": r["ci_high"]} for r in board if r.get("elo") is not None])
     if df.empty:
         return
     order = list(df.sort_values("elo", ascending=False)["model"])
@@ -104,7 +108,7 @@ def _win_matrix(rep: dict, export: dict) -> None:
     wm = rep.get("win_matrix") or {}
     if not any(v for row in wm.get("votes") or [] for v in row):
         return
-    names = {c["id"]: c["model"].rstrip("/").split("/")[-1] for c in export["candidates"]}
+    names = {c["id"]: view.display_name(c["model"]) for c in export["candidates"]}
     ids = wm["candidates"]
     st.markdown("**Win rate** (row beats column; a tie or \"both bad\" counts half)")
     rows = [{"": names.get(a, a), **{names.get(b, b): ("–" if x is None else f"{x:.0%}")
@@ -142,7 +146,7 @@ def _metrics(metrics: dict, export: dict) -> None:
                    f"difference {test['difference']:.4g}, p = {test['p_value']:.3g}.")
 
 
-def _agreement(agr: dict) -> None:
+def _agreement(agr: dict, texts: dict[str, str]) -> None:
     if not agr:
         return
     st.markdown("**Agreement between raters**")
@@ -152,13 +156,15 @@ def _agreement(agr: dict) -> None:
     c3.metric("Raw agreement (votes)",
               "—" if agr.get("percent_agreement") is None else f"{agr['percent_agreement']:.0%}")
     c4.metric("Cohen's κ (2 raters)", _num(agr.get("cohen_kappa")), help=agr.get("cohen_kappa_reason"))
-    reasons = [agr.get(k) for k in ("votes_alpha_reason", "scores_alpha_reason") if agr.get(k)]
-    for note in reasons:
-        st.caption(note)
+    for key, what in (("votes_alpha_reason", "Votes"), ("scores_alpha_reason", "Scores")):
+        if agr.get(key):
+            st.caption(f"{what}: {agr[key]}")
     disputed = agr.get("disputed") or []
     if disputed:
         st.markdown("Most disputed inputs")
-        st.dataframe(disputed, hide_index=True, width="stretch", key=P + "disputed")
+        st.dataframe([{"input": texts.get(d.get("input"), d.get("input")),
+                       **{k: ("—" if v is None else v) for k, v in d.items() if k != "input"}} for d in disputed],
+                     hide_index=True, width="stretch", key=P + "disputed")
 
 
 def _num(x: float | None) -> str:
@@ -167,18 +173,18 @@ def _num(x: float | None) -> str:
 
 def share(session: Any) -> None:
     """The session's link, the JSON / CSV exports and the Markdown report."""
-    from lib.sessions import exchange, report
+    from lib.sessions import report, store
 
     st.markdown("**Link** — anyone with it opens this session (and can rate):")
     base = (st.context.url or "").split("?")[0]
     st.code(f"{base}?session={session.id}", language=None)
-    export = exchange.export_session(session.id)
+    export = store.export_session(session.id)
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in session.name)[:60] or "session"
     c1, c2, c3 = st.columns(3)
     c1.download_button("Export JSON", json.dumps(export, ensure_ascii=False, indent=1), f"{stem}.json",
                        "application/json", key=P + "json", icon=":material/data_object:",
                        help="Everything: inputs, outputs, votes, scores, settings. Import it into another Hub Scout.")
-    c2.download_button("Export CSV", exchange.export_csv(session.id), f"{stem}.csv", "text/csv", key=P + "csv",
+    c2.download_button("Export CSV", store.export_csv(session.id), f"{stem}.csv", "text/csv", key=P + "csv",
                        icon=":material/table:")
     c3.download_button("Markdown report", report.markdown(export), f"{stem}-report.md", "text/markdown",
                        key=P + "md", icon=":material/description:")

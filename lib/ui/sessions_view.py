@@ -47,9 +47,15 @@ def sections() -> list[Any]:
 def settings(session: Any) -> None:
     """The candidates with their frozen revisions, and the settings every run uses."""
     s = session.settings or {}
-    rows = [{"id": c.id, "model": c.model, "revision": (c.revision or "newest (not frozen)")[:12],
-             "device used": (c.stats or {}).get("device") or "—", "dtype used": (c.stats or {}).get("dtype") or "—"}
-            for c in session.candidates]
+    rows = []
+    for c in session.candidates:
+        stats = c.stats or {}
+        rows.append({"id": c.id, "model": c.model,
+                     "revision": c.revision[:12] if c.revision else "newest (not frozen)",
+                     "device": stats.get("device") or "—", "dtype": stats.get("dtype") or "—",
+                     "load": "—" if stats.get("load_s") is None else f"{stats['load_s']:.1f} s",
+                     "peak memory": fmt.size_bytes(stats["peak_bytes"]) if stats.get("peak_bytes") else "—",
+                     "problem": stats.get("error") or ""})
     st.dataframe(rows, hide_index=True, width="stretch", key=P + "cands")
     gen = s.get("generation") or {}
     bits = [f"dtype **{s.get('dtype', 'auto')}**", f"device **{s.get('device', 'auto')}**",
@@ -132,7 +138,7 @@ def grid(session: Any) -> None:
     if not cells:
         st.info("Nothing has run yet: open **Run** first.", icon=":material/play_arrow:")
         return
-    names = {c.id: _short(c.model) for c in session.candidates}
+    names = {c.id: display_name(c.model) for c in session.candidates}
     rows, disagree = [], []
     for inp in session.inputs:
         row: dict[str, Any] = {"input": inp.text or inp.id}
@@ -168,8 +174,13 @@ def grid(session: Any) -> None:
             show_output(session.task, inp, cells.get((inp.id, c.id)))
 
 
-def _short(model: str) -> str:
-    return model.rstrip("/").split("/")[-1] or model
+def display_name(model: str) -> str:
+    """A Hub id as is; a folder by its last part (the full path is in the Run and Share sections)."""
+    from lib import local_models
+
+    if not local_models.looks_like_path(model):
+        return model
+    return model.replace("\\", "/").rstrip("/").split("/")[-1] or model
 
 
 def input_image(inp: Any) -> Any:

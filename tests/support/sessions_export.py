@@ -34,7 +34,7 @@ def random_tournament(n_candidates: int = 8, n_votes: int = 2000, n_inputs: int 
     Bradley–Terry with the returned strengths; ``tie_rate`` of them ties or both-bad."""
     rng = np.random.default_rng(seed)
     true = np.linspace(-1.0, 1.0, n_candidates)
-    rows = []
+    rows, seen = [], set()
     for _ in range(n_votes):
         a, b = rng.choice(n_candidates, size=2, replace=False)
         u = rng.random()
@@ -42,5 +42,9 @@ def random_tournament(n_candidates: int = 8, n_votes: int = 2000, n_inputs: int 
             choice = "tie" if u < tie_rate / 2 else "both_bad"
         else:
             choice = "left" if rng.random() < 1 / (1 + np.exp(true[b] - true[a])) else "right"
-        rows.append((f"r{rng.integers(5)}", f"i{rng.integers(n_inputs) + 1}", f"c{a + 1}", f"c{b + 1}", choice))
+        rater, inp = int(rng.integers(5)), f"i{rng.integers(n_inputs) + 1}"
+        while (rater, inp, min(a, b), max(a, b)) in seen:  # one vote per rater, input and pair, as the store keeps
+            rater += 5
+        seen.add((rater, inp, min(a, b), max(a, b)))
+        rows.append((f"r{rater}", inp, f"c{a + 1}", f"c{b + 1}", choice))
     return export(rows, candidates=n_candidates), true

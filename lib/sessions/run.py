@@ -1,0 +1,421 @@
+"""Run every candidate of an evaluation session on every input it lacks (the running is lib.jobs').
+
+::
+
+    run = start_run(session_id, visitor=visitor_id, access=access)   # returns at once
+    run.progress()      # candidate id -> CandidateProgress: done / total / state / message
+    run.summary()       # one line per candidate, for after the run
+    active(session_id)  # the run of that session this process started last (a page rerun finds it)
+    run.cancel()        # stops between batches; what finished is kept
+    run.wait(timeout)   # True once every candidate is done, failed or cancelled
+
+* **Resumable**: only the cells with neither an output nor an error run (``store.missing_cells``); a run
+  killed mid-way (even the process, ``kill -9``) loses at most the batches in flight, and the next run fills
+  exactly those. Failed cells run again only when asked (``retry_errors=True`` clears them first).
+* **Each cell is written as it finishes**: the job's ``on_item`` listener writes every batch's outputs and
+  errors into the store from the job's worker thread, not at the end.
+* **Batched**: one job per candidate over its missing inputs; the job runs them through the task's
+  ``run_batch`` in batches of the session's ``batch_size``.
+* **Memory**: :func:`lib.sessions.plan.plan_fit` asks lib.fit (the test-drive's gate per candidate, and
+  ``load_allowed`` for all of them together, within the model cache's budget). When they fit together,
+  every job is submitted at once and the runner's load queue loads them one after the other while the
+  loaded ones run. When they do not (or a size is unknown), the candidates run one after the other and
+  each model this run loaded leaves the cache when its candidate is finished: one model in memory at a
+  time. The next job is submitted by the previous job's ``on_finish`` listener: no thread waits.
+* **Errors per cell**: an input a candidate fails on gets that error in its cell; a candidate that cannot
+  load (refused by the memory gate, no such folder, no weights …) gets its load error in each of its
+  missing cells and the others go on. A visitor's run limit or a cancel leaves the cells missing.
+* **Stats per candidate** (``store.set_candidate_stats``, after its job): latency p50 / p95 over all its
+  cells with an output (a batched cell counts its share of the batch), peak memory (the job's measured peak,
+  the host app taken off on CPU, as lib.fit compares it) and load time (kept from an earlier run when the
+  model came from the cache), device, dtype, the load error.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from lib.jobs import CANCELLED, DONE, FAILED, FINAL, LOADING, QUEUED, Job, JobRunner, default_runner
+from lib.jobs.limits import TITLE as LIMIT_TITLE
+from lib.runner.result import RunOptions
+from lib.sessions import store
+from lib.sessions.errors import SessionError
+from lib.sessions.plan import FitPlan, plan_fit, run_options
+
+WAITING = "waiting"
+
+
+# ---------------------------------------------------------------------------------------------- progress
+@dataclass(frozen=True)
+class CandidateProgress:
+    """One candidate's part of a run.
+
+    Attributes:
+        candidate / model: its id and model.
+        state: ``waiting`` (its turn comes after the model before it), ``queued`` / ``loading`` /
+            ``running`` (its job's), ``done`` / ``failed`` (it could not load: its cells hold the error) /
+            ``cancelled``.
+        done / total: cells of this candidate that hold an output or an error / inputs of the session.
+        errors: cells that got an error in this run.
+        message: what is happening, for people.
+    """
+
+    candidate: str
+    model: str
+    state: str
+    done: int
+    total: int
+    errors: int
+    message: str
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINAL
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default); None for no values."""
+    if not values:
+        return None
+    s = sorted(values)
+    pos = (len(s) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+# ---------------------------------------------------------------------------------------------- the run
+class SessionRun:
+    """A run of one session's missing cells, made by :func:`start_run`. Read it from any thread.
+
+    Attributes:
+        session_id, info (the session as it was when the run started; without its inputs once finished),
+        opts (the run's RunOptions).
+        plan: the :class:`FitPlan` (None until the background start has made it).
+    """
+
+    def __init__(self, info: Any, missing: Mapping[str, list[str]], runner: JobRunner, opts: RunOptions, *,
+                 visitor: str | None = None):
+        self.session_id = info.id
+        self.info = info
+        self.runner = runner
+        self.opts = opts
+        self.visitor = visitor
+        self.plan: FitPlan | None = None
+        self._lock = threading.Lock()
+        self._candidates = {c.id: c for c in info.candidates}
+        self._inputs = {i.id: i for i in info.inputs}
+        self._total = len(info.inputs)
+        order = {i.id: n for n, i in enumerate(info.inputs)}
+        self._todo = {cid: sorted((i for i in missing.get(cid, []) if i in order), key=order.__getitem__)
+                      for cid in self._candidates}
+        self._filled = {cid: len(info.inputs) - len(self._todo[cid]) for cid in self._candidates}
+        self._errors = dict.fromkeys(self._candidates, 0)
+        self._recorded: dict[str, set[int]] = {cid: set() for cid in self._candidates}
+        self._jobs: dict[str, Job] = {}
+        self._final: dict[str, tuple[str, str]] = {cid: (DONE, "Nothing left to run") for cid, todo
+                                                   in self._todo.items() if not todo}
+        self._queue = [cid for cid in self._candidates if self._todo[cid]]
+        self._cancelled = False
+        self._done = threading.Event()
+        if not self._queue:
+            self._done.set()
+
+    # -- reading
+    @property
+    def finished(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every candidate is done, failed or cancelled (or ``timeout`` s); True when finished."""
+        return self._done.wait(timeout)
+
+    @property
+    def jobs(self) -> dict[str, Job]:
+        """candidate id -> its job while the run goes on (a candidate with nothing to run has none)."""
+        with self._lock:
+            return dict(self._jobs)
+
+    def progress(self) -> dict[str, CandidateProgress]:
+        """candidate id -> its :class:`CandidateProgress`, in the session's order."""
+        out = {}
+        total = self._total
+        for cid, c in self._candidates.items():
+            with self._lock:
+                final, job = self._final.get(cid), self._jobs.get(cid)
+                done, errors = self._filled[cid], self._errors[cid]
+            if final is not None:
+                state, message = final
+            elif job is None:
+                state = WAITING
+                message = ("Checking the memory estimate" if self.plan is None else "Waits for its turn"
+                           if self.plan.together else "Waits for the model before it (one model in memory at a time)")
+            else:
+                p = job.progress()
+                state = p.state
+                message = f"Ran {done} of {total}" if p.state not in (QUEUED, LOADING) else p.message
+            out[cid] = CandidateProgress(cid, c.model, state, done, total, errors, message)
+        return out
+
+    def summary(self) -> str:
+        """What the run did, in words: ``c1 done: 5 of 5 · c2 failed: Model not found: …``."""
+        return " · ".join(f"{p.candidate} {p.state}: {p.message}" for p in self.progress().values())
+
+    # -- control
+    def cancel(self) -> None:
+        """Stop: waiting candidates never start, running ones stop after their current batch (what finished
+        is kept; the rest stays missing for the next run)."""
+        with self._lock:
+            self._cancelled = True
+            waiting, self._queue = self._queue, []
+            jobs = list(self._jobs.values())
+        for cid in waiting:
+            self._settle(cid, CANCELLED, "Cancelled before it started")
+        for job in jobs:
+            job.cancel()
+
+    # -- the work (runner threads)
+    def _start(self, fit: Any, hardware: Any) -> None:
+        try:
+            if isinstance(fit, FitPlan):
+                plan = fit
+            elif fit is None:
+                with self._lock:
+                    todo = list(self._queue)
+                plan = plan_fit([(cid, self._candidates[cid].model) for cid in todo], self.opts, hardware=hardware,
+                                cache_budget=self._cache_budget())
+            else:
+                plan = FitPlan(bool(fit), "All models may stay in memory together." if fit
+                               else "One model in memory at a time, as asked.")
+        except Exception as e:  # noqa: BLE001 - no estimate: the careful plan
+            from lib.logs import log_failure
+
+            log_failure(e, f"session {self.session_id}: fit plan")
+            plan = FitPlan(False, "One model in memory at a time: no memory estimate.")
+        self.plan = plan
+        if plan.together:
+            while self._submit_next():
+                pass
+        else:
+            self._submit_next()
+
+    def _cache_budget(self) -> int:
+        from lib.runner.cache import shared_cache
+
+        cache = self.runner.cache if self.runner.cache is not None else shared_cache()
+        return int(cache.budget_bytes)
+
+    def _submit_next(self) -> bool:
+        """Submit the next waiting candidate's job; False when none is left."""
+        while True:
+            with self._lock:
+                if self._cancelled or not self._queue:
+                    return False
+                cid = self._queue.pop(0)
+            c = self._candidates[cid]
+            opts = replace(self.opts, revision=c.revision) if c.revision else self.opts
+            plan = self.plan or FitPlan(False, "")
+            try:
+                job = self.runner.submit(c.model, self.info.task, [self._inputs[i].inputs for i in self._todo[cid]],
+                                         opts, allowed=plan.gates.get(cid, (True, None)), visitor=self.visitor,
+                                         on_item=lambda j, idx, cid=cid: self._record(cid, j, idx),
+                                         on_finish=lambda j, cid=cid: self._finished(cid, j))
+            except Exception as e:  # noqa: BLE001 - e.g. the runner was shut down: nothing ran, cells stay missing
+                from lib.runner.errors import described
+
+                self._settle(cid, FAILED, f"Could not start: {described(e, f'session {self.session_id}')}")
+                continue
+            with self._lock:
+                self._jobs[cid] = job
+                cancelled = self._cancelled
+            if cancelled:
+                job.cancel()
+            return True
+
+    def _record(self, cid: str, job: Job, indexes: list[int]) -> None:
+        """Write the finished items ``indexes`` of ``job`` into their cells (each once)."""
+        with self._lock:
+            mine = [i for i in indexes if i not in self._recorded[cid]]
+            self._recorded[cid].update(mine)
+        for i in mine:
+            item, input_id = job.items[i], self._todo[cid][i]
+            error = None if item.status == "ok" else {"title": item.error_title or "Run failed",
+                                                       "message": item.error_message or ""}
+            try:
+                try:
+                    if error is None:
+                        store.record_output(self.session_id, cid, input_id, output=item.output,
+                                            latency_s=item.latency_s)
+                    else:
+                        store.record_output(self.session_id, cid, input_id, error=error)
+                except SessionError as e:  # an output the store cannot encode: that cell's error, not a retry
+                    error = {"title": "Output not stored", "message": str(e)}
+                    store.record_output(self.session_id, cid, input_id, error=error)
+            except Exception as e:  # noqa: BLE001 - the cell stays missing: the next run fills it
+                from lib.logs import log_failure
+
+                log_failure(e, f"session {self.session_id}: recording {cid}/{input_id}")
+                with self._lock:
+                    self._recorded[cid].discard(i)
+                continue
+            with self._lock:
+                self._filled[cid] += 1
+                self._errors[cid] += error is not None
+
+    def _finished(self, cid: str, job: Job) -> None:
+        """``job``'s on_finish: what is not written yet, the load error per cell, the stats, the next model.
+        Whatever fails here, the candidate is settled and the next one starts (the run always ends)."""
+        error = job.error()
+        try:
+            self._record(cid, job, [i for i, it in enumerate(job.items) if it.status in ("ok", "error")])
+            load_failed = job.state == FAILED and error is not None and error[0] != LIMIT_TITLE
+            if load_failed:
+                self._record_load_error(cid, job, error)
+            if job.device is not None or load_failed:
+                self._write_stats(cid, job, error if load_failed else None)
+            if self.plan is not None and not self.plan.together and not job.cached:
+                self.runner.release(job)  # one model in memory at a time
+        except Exception as e:  # noqa: BLE001 - logged; the cells not written stay missing
+            from lib.logs import log_failure
+
+            log_failure(e, f"session {self.session_id}: finishing {cid}")
+        finally:
+            with self._lock:
+                done, total, errors = self._filled[cid], self._total, self._errors[cid]
+            if job.state == DONE:
+                state, message = DONE, f"{done} of {total}" + (f", {errors} with an error" if errors else "")
+            elif job.state == CANCELLED:
+                state, message = CANCELLED, f"Cancelled after {done} of {total}"
+            else:
+                state, message = FAILED, f"{error[0]}: {error[1]}" if error else "Run failed"
+            self._settle(cid, state, message)
+            if self.plan is None or not self.plan.together:
+                self._submit_next()
+
+    def _record_load_error(self, cid: str, job: Job, error: tuple[str, str]) -> None:
+        with self._lock:
+            left = [i for i in range(len(job.items)) if i not in self._recorded[cid]]
+            self._recorded[cid].update(left)
+        for i in left:
+            try:
+                store.record_output(self.session_id, cid, self._todo[cid][i],
+                                    error={"title": error[0], "message": error[1]})
+            except Exception as e:  # noqa: BLE001 - the cell stays missing
+                from lib.logs import log_failure
+
+                log_failure(e, f"session {self.session_id}: recording {cid}")
+                continue
+            with self._lock:
+                self._filled[cid] += 1
+                self._errors[cid] += 1
+
+    def _write_stats(self, cid: str, job: Job, error: tuple[str, str] | None) -> None:
+        try:
+            store.set_candidate_stats(self.session_id, cid, candidate_stats(self.session_id, cid, job, error,
+                                                                            self._candidates[cid].stats))
+        except Exception as e:  # noqa: BLE001 - stats are a summary: the cells are written
+            from lib.logs import log_failure
+
+            log_failure(e, f"session {self.session_id}: stats of {cid}")
+
+    def _settle(self, cid: str, state: str, message: str) -> None:
+        with self._lock:
+            self._final[cid] = (state, message)
+            if len(self._final) < len(self._candidates):
+                return
+            # finished: a run kept for active() holds its counts, not the inputs (media) nor the jobs' outputs
+            self._inputs, self._jobs = {}, {}
+            self.info = replace(self.info, inputs=())
+            self._done.set()
+
+    def __repr__(self) -> str:
+        return f"<SessionRun {self.session_id} {'finished' if self.finished else 'running'}>"
+
+
+def candidate_stats(session_id: str, cid: str, job: Job, error: tuple[str, str] | None,
+                    previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The stats of candidate ``cid`` after ``job``: latency p50 / p95 over all its cells with an output,
+    the peak (the larger of this job's and an earlier run's on the same device and dtype), the load time
+    (an earlier run's when this job found the model cached), device, dtype and the load error."""
+    from lib.jobs.measured import comparable_peak
+
+    previous = dict(previous or {})
+    latencies = [float(v["latency_s"]) for (_, c), v in store.outputs(session_id).items()
+                 if c == cid and v.get("latency_s") is not None and v.get("error") is None]
+    same_place = previous.get("device") == job.device and previous.get("dtype") == job.dtype
+    peak, kind = previous.get("peak_bytes") if same_place else None, previous.get("peak_kind") if same_place else None
+    if job.measurement is not None:
+        mine, mine_kind = comparable_peak(job.measurement)
+        if peak is None or mine > peak:
+            peak, kind = mine, mine_kind
+    load_s = previous.get("load_s") if job.cached or job.device is None else round(job.load_s, 4)
+    return {**previous,
+            "latency_p50_s": _percentile(latencies, 0.50), "latency_p95_s": _percentile(latencies, 0.95),
+            "peak_bytes": peak, "peak_kind": kind, "load_s": load_s,
+            "device": job.device or previous.get("device"), "dtype": job.dtype or previous.get("dtype"),
+            "error": f"{error[0]}: {error[1]}" if error else None}
+
+
+_RUNS: dict[str, SessionRun] = {}
+_RUNS_LOCK = threading.Lock()
+_KEEP_FINISHED = 32
+
+
+def active(session_id: str) -> SessionRun | None:
+    """The run of ``session_id`` this process started last (finished or not); None when there is none."""
+    with _RUNS_LOCK:
+        return _RUNS.get(session_id)
+
+
+def _remember(run: SessionRun) -> None:
+    with _RUNS_LOCK:
+        _RUNS.pop(run.session_id, None)
+        _RUNS[run.session_id] = run
+        finished = [sid for sid, r in _RUNS.items() if r.finished]
+        for sid in finished[:max(0, len(finished) - _KEEP_FINISHED)]:
+            del _RUNS[sid]
+
+
+def start_run(session_id: str, *, runner: JobRunner | None = None, access: Any = None, visitor: str | None = None,
+              fit: FitPlan | bool | None = None, retry_errors: bool = False, options: RunOptions | None = None,
+              hardware: Any = None) -> SessionRun:
+    """Run every candidate of ``session_id`` on the inputs it has no output or error for; returns at once.
+
+    ``runner``: the job runner (default: the process-wide one). ``access`` / ``visitor``: the visitor's
+    :class:`lib.access.Access` (the runner refuses what it withholds; each candidate counts as one run
+    against ``runs_per_hour``) and id. ``fit``: None decides from lib.fit (:func:`plan_fit`, on a runner
+    thread: a Hub model's size may need the Hub), True / False forces all-together / one-at-a-time, or a
+    :class:`FitPlan`. ``retry_errors``: clear the failed cells first so they run again. ``options``: the
+    RunOptions (default: from the session's settings). ``hardware``: the host to plan for (default: this
+    machine). Raises SessionNotFound for an unknown session.
+
+    While a run of the same session started by this process is still going, that run is returned and
+    nothing new starts (two raters pressing Run do not run the same cells twice).
+    """
+    info = store.get_session(session_id)
+    with _RUNS_LOCK:
+        going = _RUNS.get(session_id)
+        if going is not None and not going.finished:
+            return going
+    if retry_errors:
+        store.clear_errors(session_id)
+    missing = store.missing_cells(session_id)
+    runner = runner if runner is not None else default_runner()
+    opts = options if options is not None else run_options(info.settings, access)
+    if access is not None and opts.access is None:
+        opts = replace(opts, access=access)
+    run = SessionRun(info, missing, runner, opts, visitor=visitor)
+    _remember(run)
+    if not run.finished:
+        runner.background(run._start, fit, hardware)
+    return run
+
+
+__all__ = ["CandidateProgress", "FitPlan", "SessionRun", "WAITING", "active", "candidate_stats", "plan_fit",
+           "run_options", "start_run"]

@@ -1,0 +1,443 @@
+"""The API of evaluation sessions over the store (``lib.store``: SQLite by default, PostgreSQL by
+``HUBSCOUT_DATABASE_URL``). Every write is one transaction through ``lib.store.session(write=True)``
+and an upsert on the row's key, so concurrent raters and a resumed run never lose or duplicate a row.
+
+* create / read: :func:`create_session`, :func:`get_session`, :func:`list_sessions`;
+* the run's cells: :func:`missing_cells`, :func:`record_output`, :func:`clear_errors`,
+  :func:`set_candidate_stats`, :func:`outputs`;
+* rating: :func:`cast_vote`, :func:`set_score`, :func:`votes`, :func:`scores`, :func:`next_pair`;
+* sharing: :func:`export_session`, :func:`export_csv`, :func:`import_session` (the format and its
+  checks live in :mod:`lib.sessions.exchange`).
+
+Ids: a session is a url-safe token; candidates are ``c1``..``c8`` in creation order, inputs
+``i1``..``iN`` in order.
+"""
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import combinations
+from typing import Any, NamedTuple
+
+from sqlalchemy import delete, func, insert, select, update
+
+from lib import store
+from lib.store.sessions import EvalCandidate, EvalInput, EvalOutput, EvalScore, EvalSession, EvalVote
+
+from . import codec, exchange
+from .errors import SessionError, SessionNotFound
+from .inputs import MAX_ROWS, check_kind
+
+__all__ = ["Candidate", "SessionInput", "SessionInfo", "SessionSummary", "CHOICES", "MIN_CANDIDATES",
+           "MAX_CANDIDATES", "create_session", "get_session", "list_sessions", "missing_cells", "record_output",
+           "clear_errors", "set_candidate_stats", "outputs", "cast_vote", "set_score", "votes", "scores",
+           "next_pair", "export_session", "export_csv", "import_session"]
+
+CHOICES = exchange.CHOICES
+MIN_CANDIDATES, MAX_CANDIDATES = exchange.MIN_CANDIDATES, exchange.MAX_CANDIDATES
+MAX_NAME = 200
+MAX_RATER = 128
+MAX_COMMENT = 4000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    model: str
+    revision: str | None
+    stats: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    id: str
+    text: str | None
+    reference: str | None
+    inputs: dict = field(default_factory=dict, compare=False)  # raw runner inputs, media as bytes
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: str
+    name: str
+    task: str
+    created: datetime
+    settings: dict
+    candidates: tuple[Candidate, ...]
+    inputs: tuple[SessionInput, ...]
+
+    def candidate(self, candidate_id: str) -> Candidate:
+        return next(c for c in self.candidates if c.id == candidate_id)
+
+
+class SessionSummary(NamedTuple):
+    id: str
+    name: str
+    task: str
+    created: datetime
+    n_candidates: int
+    n_inputs: int
+    n_votes: int
+
+
+# ------------------------------------------------------------------ the shape of a session (never changes)
+_shape_lock = threading.Lock()
+_shapes: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _url() -> str:
+    return str(store.engine().url)
+
+
+def _shape(session_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(candidate ids, input ids), each in order, of a session: fixed at creation, so cached per store."""
+    key = (_url(), session_id)
+    shape = _shapes.get(key)
+    if shape is None:
+        _known_id(session_id)
+        with store.session() as s:
+            cands = tuple(s.scalars(select(EvalCandidate.id).where(EvalCandidate.session_id == session_id)
+                                    .order_by(EvalCandidate.position)))
+            ins = tuple(s.scalars(select(EvalInput.id).where(EvalInput.session_id == session_id)
+                                  .order_by(EvalInput.position)))
+        if not cands:
+            raise SessionNotFound(f"There is no session {session_id!r} here (the link may be from another "
+                                  "instance, or the session was never saved).")
+        shape = (cands, ins)
+        with _shape_lock:
+            if len(_shapes) > 512:
+                _shapes.clear()
+            _shapes[key] = shape
+    return shape
+
+
+def _known_id(session_id: Any) -> None:
+    """SessionNotFound for what cannot be a session id (a mangled link), before any query sees it."""
+    if not isinstance(session_id, str) or not exchange.ID_RE.match(session_id):
+        raise SessionNotFound(f"There is no session {str(session_id)[:40]!r} here (the link may be from another "
+                              "instance, or the session was never saved).")
+
+
+def _check_cells(session_id: str, input_id: str, *candidate_ids: str) -> None:
+    cands, ins = _shape(session_id)
+    if input_id not in ins:
+        raise SessionError(f"Session {session_id} has no input {input_id!r}.")
+    for cid in candidate_ids:
+        if cid not in cands:
+            raise SessionError(f"Session {session_id} has no candidate {cid!r}.")
+
+
+def _rater(rater: Any) -> str:
+    name = codec.plain_text(rater).strip() if isinstance(rater, str) else ""
+    if not name:
+        raise SessionError("Enter your name as a rater first.")
+    if len(name) > MAX_RATER:
+        raise SessionError(f"A rater name can be at most {MAX_RATER} characters.")
+    return name
+
+
+# ------------------------------------------------------------------ create / read
+def _new_id(s) -> str:
+    while True:
+        sid = secrets.token_urlsafe(6)
+        if s.get(EvalSession, sid) is None:
+            return sid
+
+
+def _input_item(item: Any, n: int) -> tuple[str | None, str | None, dict]:
+    if isinstance(item, str):
+        item = {"text": item}
+    if not isinstance(item, dict):
+        raise SessionError(f"Input {n} should be a dict with text / reference / inputs.")
+    text, ref, raw = item.get("text"), item.get("reference"), item.get("inputs")
+    if raw is None:
+        raw = {"text": text} if text is not None else {}
+    if not isinstance(raw, dict) or not raw:
+        raise SessionError(f"Input {n} has nothing to run (no text and no runner inputs).")
+    if text is not None and not isinstance(text, str) or ref is not None and not isinstance(ref, str):
+        raise SessionError(f"Input {n}: its text and reference should be text.")
+    return codec.plain_text(text), codec.plain_text(ref), raw
+
+
+def create_session(name: str, task: str, models: list[str], inputs: list[dict], settings: dict,
+                   revisions: dict | None = None) -> SessionInfo:
+    """Save a new session and return it. ``inputs``: dicts ``{"text", "reference", "inputs"}`` (as
+    :mod:`lib.sessions.inputs` parses them; ``inputs`` = the raw runner input dict, default
+    ``{"text": text}``). ``revisions``: model -> commit sha. Raises SessionError with the reason."""
+    from lib import tasks
+
+    name = codec.plain_text(name).strip() if isinstance(name, str) else ""
+    if not name:
+        raise SessionError("Give the session a name.")
+    if len(name) > MAX_NAME:
+        raise SessionError(f"A session name can be at most {MAX_NAME} characters.")
+    spec = tasks.get(task)
+    if spec is None or not spec.runnable:
+        raise SessionError(f"Pick a task Hub Scout can run ({task!r} is not one).")
+    models = [codec.plain_text(m).strip() for m in models or [] if isinstance(m, str) and m.strip()]
+    twice = sorted({m for m in models if models.count(m) > 1})
+    if twice:
+        raise SessionError(f"{', '.join(twice)} is listed twice: each candidate once, please.")
+    if not MIN_CANDIDATES <= len(models) <= MAX_CANDIDATES:
+        raise SessionError(f"A session compares {MIN_CANDIDATES} to {MAX_CANDIDATES} candidate models "
+                           f"({len(models)} given).")
+    if not inputs:
+        raise SessionError("Add at least one input.")
+    if len(inputs) > MAX_ROWS:
+        raise SessionError(f"At most {MAX_ROWS} inputs per session ({len(inputs)} given).")
+    items = [_input_item(item, n) for n, item in enumerate(inputs, 1)]
+    check_kind(spec.input_kind, [{"inputs": raw} for _, _, raw in items])
+    try:
+        settings_json = codec.to_json(dict(settings or {}))
+        rows_in = [codec.to_json(codec.inputs_to_export(raw)) for _, _, raw in items]
+    except (TypeError, OSError) as e:
+        raise SessionError(f"The session's settings or inputs cannot be saved ({e}).") from None
+    revisions = revisions or {}
+    created = codec.now_iso()
+    with store.session(write=True) as s:
+        sid = _new_id(s)
+        s.add(EvalSession(id=sid, name=name, task=task, created=created, settings=settings_json))
+        s.flush()
+        s.execute(insert(EvalCandidate), [
+            {"session_id": sid, "id": f"c{n}", "position": n, "model": m, "revision": revisions.get(m),
+             "stats": "{}"} for n, m in enumerate(models, 1)])
+        s.execute(insert(EvalInput), [
+            {"session_id": sid, "id": f"i{n}", "position": n, "text": text, "reference": ref, "inputs": raw}
+            for n, ((text, ref, _), raw) in enumerate(zip(items, rows_in), 1)])
+    return get_session(sid)
+
+
+def get_session(session_id: str) -> SessionInfo:
+    """The session with that id; SessionNotFound when there is none."""
+    _known_id(session_id)
+    with store.session() as s:
+        row = s.get(EvalSession, session_id)
+        if row is None:
+            raise SessionNotFound(f"There is no session {session_id!r} here (the link may be from another "
+                                  "instance, or the session was never saved).")
+        cands = s.scalars(select(EvalCandidate).where(EvalCandidate.session_id == session_id)
+                          .order_by(EvalCandidate.position)).all()
+        ins = s.scalars(select(EvalInput).where(EvalInput.session_id == session_id)
+                        .order_by(EvalInput.position)).all()
+    return SessionInfo(
+        id=row.id, name=row.name, task=row.task, created=codec.parse_time(row.created),
+        settings=codec.from_json(row.settings) or {},
+        candidates=tuple(Candidate(c.id, c.model, c.revision, codec.from_json(c.stats) or {}) for c in cands),
+        inputs=tuple(SessionInput(i.id, i.text, i.reference, codec.inputs_from_export(codec.from_json(i.inputs) or {}))
+                     for i in ins))
+
+
+def list_sessions(limit: int = 50) -> list[SessionSummary]:
+    """The newest sessions first: (id, name, task, created, n_candidates, n_inputs, n_votes)."""
+    def count(model):
+        return (select(func.count()).select_from(model).where(model.session_id == EvalSession.id)
+                .correlate(EvalSession).scalar_subquery())
+
+    q = (select(EvalSession.id, EvalSession.name, EvalSession.task, EvalSession.created, count(EvalCandidate),
+                count(EvalInput), count(EvalVote))
+         .order_by(EvalSession.created.desc()).limit(max(1, int(limit))))
+    with store.session() as s:
+        rows = s.execute(q).all()
+    return [SessionSummary(r[0], r[1], r[2], codec.parse_time(r[3]), int(r[4]), int(r[5]), int(r[6])) for r in rows]
+
+
+# ------------------------------------------------------------------ the run's cells
+def missing_cells(session_id: str) -> dict[str, list[str]]:
+    """candidate id -> input ids (in order) with neither an output nor an error yet."""
+    cands, ins = _shape(session_id)
+    with store.session() as s:
+        done = set(s.execute(select(EvalOutput.input_id, EvalOutput.candidate_id).where(
+            EvalOutput.session_id == session_id,
+            (EvalOutput.output.is_not(None)) | (EvalOutput.error.is_not(None)))).all())
+    return {c: [i for i in ins if (i, c) not in done] for c in cands}
+
+
+def record_output(session_id: str, candidate_id: str, input_id: str, *, output: Any = None, error: Any = None,
+                  latency_s: float | None = None) -> None:
+    """Store (or replace) the output or error of one cell: recording the same cell again is harmless."""
+    _check_cells(session_id, input_id, candidate_id)
+    try:
+        out_json = None if output is None else codec.to_json(output)
+    except TypeError as e:
+        raise SessionError(f"The output of {candidate_id} on {input_id} cannot be stored ({e}).") from None
+    try:
+        err = codec.error_dict(error)
+    except TypeError as e:
+        raise SessionError(str(e)) from None
+    with store.session(write=True) as s:
+        store.upsert(s, EvalOutput, {
+            "session_id": session_id, "input_id": input_id, "candidate_id": candidate_id, "output": out_json,
+            "error": None if err is None else codec.to_json(err),
+            "latency_s": None if latency_s is None else float(latency_s), "at": codec.now_iso()})
+
+
+def clear_errors(session_id: str, candidate_id: str | None = None) -> int:
+    """Forget the failed cells (of one candidate, or all), so that running again retries them."""
+    _shape(session_id)
+    q = delete(EvalOutput).where(EvalOutput.session_id == session_id, EvalOutput.error.is_not(None),
+                                 EvalOutput.output.is_(None))
+    if candidate_id is not None:
+        q = q.where(EvalOutput.candidate_id == candidate_id)
+    with store.session(write=True) as s:
+        return s.execute(q).rowcount or 0
+
+
+def set_candidate_stats(session_id: str, candidate_id: str, stats: dict) -> None:
+    """Replace a candidate's measured stats (latency p50/p95, peak bytes, load time, device, dtype, error)."""
+    if candidate_id not in _shape(session_id)[0]:
+        raise SessionError(f"Session {session_id} has no candidate {candidate_id!r}.")
+    with store.session(write=True) as s:
+        s.execute(update(EvalCandidate).where(EvalCandidate.session_id == session_id,
+                                              EvalCandidate.id == candidate_id)
+                  .values(stats=codec.to_json(dict(stats or {}))))
+
+
+def outputs(session_id: str) -> dict[tuple[str, str], dict]:
+    """(input id, candidate id) -> {"output", "error", "latency_s"} for every recorded cell."""
+    _shape(session_id)
+    with store.session() as s:
+        rows = s.execute(select(EvalOutput.input_id, EvalOutput.candidate_id, EvalOutput.output, EvalOutput.error,
+                                EvalOutput.latency_s).where(EvalOutput.session_id == session_id)).all()
+    return {(r[0], r[1]): {"output": codec.from_json(r[2]), "error": codec.from_json(r[3]), "latency_s": r[4]}
+            for r in rows}
+
+
+# ------------------------------------------------------------------ votes and scores
+def cast_vote(session_id: str, rater: str, input_id: str, left: str, right: str, choice: str) -> None:
+    """One rater's vote on one input's pair (``left`` / ``right`` as shown): voting again on the same
+    unordered pair replaces the vote. One transaction."""
+    rater = _rater(rater)
+    if choice not in CHOICES:
+        raise SessionError(f"A vote is one of {', '.join(CHOICES)} (not {choice!r}).")
+    if left == right:
+        raise SessionError("A vote compares two different candidates.")
+    _check_cells(session_id, input_id, left, right)
+    a, b = sorted((left, right))
+    with store.session(write=True) as s:
+        store.upsert(s, EvalVote, {"session_id": session_id, "rater": rater, "input_id": input_id, "cand_a": a,
+                                   "cand_b": b, "left": left, "right": right, "choice": choice,
+                                   "at": codec.now_iso()})
+
+
+def set_score(session_id: str, rater: str, input_id: str, candidate_id: str, score: int,
+              comment: str | None = None) -> None:
+    """One rater's 1-5 score (and optional comment) of one output; scoring again replaces it."""
+    rater = _rater(rater)
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise SessionError(f"A score is a whole number from 1 to 5 (not {score!r}).")
+    comment = codec.plain_text(comment).strip() if isinstance(comment, str) and comment.strip() else None
+    if comment and len(comment) > MAX_COMMENT:
+        raise SessionError(f"A comment can be at most {MAX_COMMENT} characters.")
+    _check_cells(session_id, input_id, candidate_id)
+    with store.session(write=True) as s:
+        store.upsert(s, EvalScore, {"session_id": session_id, "rater": rater, "input_id": input_id,
+                                    "candidate_id": candidate_id, "score": score, "comment": comment,
+                                    "at": codec.now_iso()})
+
+
+def votes(session_id: str) -> list[dict]:
+    """Every vote, export-shaped: {"rater", "input", "left", "right", "choice", "at"}, oldest first."""
+    _shape(session_id)
+    with store.session() as s:
+        rows = s.execute(select(EvalVote.rater, EvalVote.input_id, EvalVote.left, EvalVote.right, EvalVote.choice,
+                                EvalVote.at).where(EvalVote.session_id == session_id)
+                         .order_by(EvalVote.at, EvalVote.rater, EvalVote.input_id, EvalVote.cand_a,
+                                   EvalVote.cand_b)).all()
+    return [{"rater": r[0], "input": r[1], "left": r[2], "right": r[3], "choice": r[4], "at": r[5]} for r in rows]
+
+
+def scores(session_id: str) -> list[dict]:
+    """Every score, export-shaped: {"rater", "input", "candidate", "score", "comment", "at"}, oldest first."""
+    _shape(session_id)
+    with store.session() as s:
+        rows = s.execute(select(EvalScore.rater, EvalScore.input_id, EvalScore.candidate_id, EvalScore.score,
+                                EvalScore.comment, EvalScore.at).where(EvalScore.session_id == session_id)
+                         .order_by(EvalScore.at, EvalScore.rater, EvalScore.input_id,
+                                   EvalScore.candidate_id)).all()
+    return [{"rater": r[0], "input": r[1], "candidate": r[2], "score": r[3], "comment": r[4], "at": r[5]}
+            for r in rows]
+
+
+def next_pair(session_id: str, rater: str, rng: random.Random | None = None) -> tuple[str, str, str] | None:
+    """The next blind pair for ``rater``: (input id, left id, right id) among the (input, pair) cells
+    where both candidates have an output and this rater has not voted, one of the least-voted over
+    all raters, sides at random. None when nothing is left to vote on."""
+    rater = _rater(rater)
+    rng = rng or random.Random()
+    cands, _ = _shape(session_id)
+    order = {c: n for n, c in enumerate(cands)}
+    with store.session() as s:
+        done = s.execute(select(EvalOutput.input_id, EvalOutput.candidate_id).where(
+            EvalOutput.session_id == session_id, EvalOutput.output.is_not(None))).all()
+        counts = dict(((r[0], r[1], r[2]), r[3]) for r in s.execute(
+            select(EvalVote.input_id, EvalVote.cand_a, EvalVote.cand_b, func.count())
+            .where(EvalVote.session_id == session_id)
+            .group_by(EvalVote.input_id, EvalVote.cand_a, EvalVote.cand_b)).all())
+        mine = set(s.execute(select(EvalVote.input_id, EvalVote.cand_a, EvalVote.cand_b).where(
+            EvalVote.session_id == session_id, EvalVote.rater == rater)).all())
+    have: dict[str, list[str]] = {}
+    for input_id, cid in done:
+        have.setdefault(input_id, []).append(cid)
+    best: list[tuple[str, str, str]] = []
+    least = None
+    for input_id in sorted(have):
+        for a, b in combinations(sorted(have[input_id], key=order.get), 2):
+            a, b = sorted((a, b))
+            if (input_id, a, b) in mine:
+                continue
+            n = counts.get((input_id, a, b), 0)
+            if least is None or n < least:
+                least, best = n, []
+            if n == least:
+                best.append((input_id, a, b))
+    if not best:
+        return None
+    input_id, a, b = rng.choice(best)
+    return (input_id, a, b) if rng.random() < 0.5 else (input_id, b, a)
+
+
+# ------------------------------------------------------------------ export / import
+def export_session(session_id: str) -> dict:
+    """The session as the export dict (format ``hubscout-session``, version 1; JSON-ready)."""
+    info = get_session(session_id)
+    with store.session() as s:
+        rows = s.execute(select(EvalOutput.input_id, EvalOutput.candidate_id, EvalOutput.output, EvalOutput.error,
+                                EvalOutput.latency_s).where(EvalOutput.session_id == session_id)).all()
+    cpos = {c.id: n for n, c in enumerate(info.candidates)}
+    ipos = {i.id: n for n, i in enumerate(info.inputs)}
+    outs = [{"input": r[0], "candidate": r[1], "output": None if r[2] is None else json.loads(r[2]),
+             "error": None if r[3] is None else json.loads(r[3]), "latency_s": r[4]}
+            for r in sorted(rows, key=lambda r: (ipos.get(r[0], 0), cpos.get(r[1], 0)))]
+    return exchange.build_export(info, outs, votes(session_id), scores(session_id))
+
+
+def export_csv(session_id: str) -> str:
+    """The session as CSV, one row per (input, candidate) cell (columns: see
+    :func:`lib.sessions.exchange.to_csv`)."""
+    return exchange.to_csv(export_session(session_id))
+
+
+def import_session(data: dict | bytes | str) -> SessionInfo:
+    """Save an export (dict, or its JSON text / bytes) as a session of this store. Everything is
+    checked before anything is written (SessionFormatError says what is wrong, and nothing is
+    saved). The export's id is kept when it is free here; otherwise the session gets a new id."""
+    exp = exchange.validate_export(data)
+    sess = exp["session"]
+    with store.session(write=True) as s:
+        sid = sess.get("id")
+        if not sid or s.get(EvalSession, sid) is not None:
+            sid = _new_id(s)
+        s.add(EvalSession(id=sid, name=sess["name"], task=sess["task"], created=sess["created"],
+                          settings=codec.to_json(sess.get("settings") or {})))
+        s.flush()
+        rows = exchange.rows_for_store(exp, sid)
+        for model, items in ((EvalCandidate, rows["candidates"]), (EvalInput, rows["inputs"]),
+                             (EvalOutput, rows["outputs"]), (EvalVote, rows["votes"]),
+                             (EvalScore, rows["scores"])):
+            if items:
+                s.execute(insert(model), items)
+    return get_session(sid)
