@@ -22,6 +22,7 @@ takes the top rows by rank.
 """
 from __future__ import annotations
 
+import collections
 import gzip
 import io
 import json
@@ -171,6 +172,9 @@ class _Background:
 
         self._thread = threading.Thread(target=run, name=name, daemon=daemon)
         self._thread.start()
+
+    def running(self) -> bool:
+        return self._thread.is_alive()
 
     def result(self) -> Any:
         """The value (once: the reference is dropped, so that a large one is freed with its user)."""
@@ -1067,7 +1071,15 @@ class SnapshotCatalog:
         release_memory()  # the ids' and tags' read buffers
         # the n-gram counts read only the id buffer: counted on a thread beside the next columns
         # (started after the tags' temporaries, the load's largest, are gone)
-        ngrams = _Background(lambda: self._ngram_pairs(self._ngram_counts(), on_cores=False), name="hubscout-ngrams")
+        ngram_job: list = []
+        ngram_ready = threading.Event()
+
+        def ngrams_work() -> tuple:
+            ngram_job.extend(self._ngram_pairs(self._ngram_counts()))
+            ngram_ready.set()
+            return ngram_job[0]()
+
+        ngrams = _Background(ngrams_work, name="hubscout-ngrams")
         tag_vals = self.tag_values
         card = col("card_data")
         card = card.combine_chunks() if card is not None and pa.types.is_struct(card.type) else None
@@ -1253,9 +1265,13 @@ class SnapshotCatalog:
         release_memory()  # the columns' temporaries, before the n-gram pass
         # the sorts read finished columns: on a thread, beside the n-gram posting lists' placement
         sorting = _Background(sorts, name="hubscout-sorts")
-        paired = ngrams.result()
+        # this thread, done with the columns, takes the n-gram chunks the other has not taken yet
+        while not ngram_ready.wait(0.01) and ngrams.running():
+            pass
+        paired = [ngram_job[0]()] if ngram_ready.is_set() else []
+        paired.append(ngrams.result())
         phase("n-grams (wait)")
-        self._place_ngrams(paired)
+        self._place_ngrams(paired, ngram_job[1])
         del paired
         sorting.result()
 
@@ -1440,13 +1456,16 @@ class SnapshotCatalog:
         has all the needle's trigram bits, so a needle made of common pieces ("-0.5b-8bit") is
         answered by testing 8 bytes per row instead of the id's text, then verifying the few
         candidates."""
-        self._place_ngrams(self._ngram_pairs(counted or self._ngram_counts()))
+        pairs, row_bits = self._ngram_pairs(counted or self._ngram_counts())
+        self._place_ngrams(_on_cores(lambda _: pairs(), [0, 1]), row_bits)  # one per core
 
-    def _ngram_pairs(self, counted: tuple, on_cores: bool = True) -> tuple:
-        """The second pass of :meth:`_build_trigrams`: the rare n-grams' (n-gram, row) pairs, chunk
-        by chunk (on two threads with ``on_cores``), and the number of rows of each n-gram."""
+    def _ngram_pairs(self, counted: tuple) -> tuple[Callable[[], tuple], int]:
+        """The second pass of :meth:`_build_trigrams`: a function that takes chunks from a shared
+        queue until it is empty and returns their rare n-grams' (n-gram, row) pairs and each
+        n-gram's number of rows (several threads may call it at once: each chunk goes to one).
+        Returned with ``row_bits``."""
         codes, chunks, row_bits, tri_n, bi_tail, uni_tail = counted
-        halves = [chunks[:len(chunks) // 2], chunks[len(chunks) // 2:]]  # one per core
+        work = collections.deque(chunks)  # popleft is atomic: the threads share it
         tri_n[0] = 0
         bi_n = tri_n.reshape(1 << 12, 64).sum(axis=1) + bi_tail
         bi_n[0] = 0
@@ -1461,10 +1480,14 @@ class SnapshotCatalog:
         # so the posting lists are the chunks' pairs placed by a counting sort (no global sort).
         # A chunk's pairs are kept as one uint32 key each (n-gram << row_bits | row in chunk).
 
-        def pairs(chunks: list[tuple[int, int]]) -> tuple[list[tuple[np.ndarray, ...]], np.ndarray]:
+        def pairs() -> tuple[list[tuple[np.ndarray, ...]], np.ndarray]:
             parts: list[tuple[np.ndarray, ...]] = []
             total = np.zeros(_TRIGRAM_SPACE, np.int64)
-            for r0, r1 in chunks:
+            while True:
+                try:
+                    r0, r1 = work.popleft()
+                except IndexError:
+                    break
                 sym, bi, tri, starts, last1, last2 = codes(r0, r1)
                 row_of = np.repeat(np.arange(r1 - r0, dtype=np.uint32), np.diff(starts))  # each byte's row
                 # An n-gram occurs at most as often as its prefix: where a bigram is rare, the trigram
@@ -1491,16 +1514,16 @@ class SnapshotCatalog:
                         del gk, st, lens
             return parts, total
 
-        if not on_cores:
-            return pairs(chunks) + (row_bits,)
-        (parts, total), (parts2, total2) = _on_cores(pairs, halves)
-        parts += parts2
-        total += total2
-        return parts, total, row_bits
+        return pairs, row_bits
 
-    def _place_ngrams(self, paired: tuple) -> None:
-        """The posting lists from :meth:`_ngram_pairs`' chunks (a counting sort)."""
-        parts, total, row_bits = paired
+    def _place_ngrams(self, paired: list[tuple], row_bits: int) -> None:
+        """The posting lists from the results of :meth:`_ngram_pairs`' function (a counting sort)."""
+        parts = [p for ps, _ in paired for p in ps]
+        parts.sort(key=lambda p: p[2])  # by first row: each n-gram's rows ascend
+        total = paired[0][1]
+        for _, t in paired[1:]:
+            total += t
+        del paired
         rmask = np.uint32((1 << row_bits) - 1)
         offsets = np.zeros(_TRIGRAM_SPACE + 1, np.int64)
         np.cumsum(total, out=offsets[1:])
