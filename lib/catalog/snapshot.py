@@ -704,6 +704,7 @@ class _Columns:
         self._fetch = fetch
         self.n = n
         self.order: np.ndarray | None = None
+        self._order_known = threading.Event()  # set_order was called (or the columns closed)
         self._plan: dict[tuple[str, bool, bool], int] = {}
         self._ready: dict[int, tuple[bool, Any]] = {}
         self._wanted = 0  # plan positions below this were delivered or skipped
@@ -762,7 +763,9 @@ class _Columns:
         if not plan:
             return
         self._plan = {k: i for i, k in enumerate(plan)}
-        fetch, order, cond = self._fetch, self.order, self._cond
+        fetch, cond = self._fetch, self._cond
+        if self.order is not None:  # already given (else: set_order follows)
+            self._order_known.set()
 
         def work() -> None:
             for i, (c, decode, ordered) in enumerate(plan):
@@ -775,7 +778,15 @@ class _Columns:
                     if i < self._wanted:
                         continue  # asked for out of turn, or skipped
                 try:
-                    res = (True, self._load(fetch, order, c, decode, ordered))
+                    arr = fetch(self.names[c])  # read before the row order is known, if it is not yet
+                    if decode:
+                        arr = _decode_dictionary(arr)
+                    if ordered:
+                        self._order_known.wait()
+                        if self.order is not None:
+                            arr = arr.take(_arrow_ints(self.order))
+                    res = (True, arr)
+                    del arr
                 except BaseException as exc:  # noqa: BLE001 - delivered to the caller of get()
                     res = (False, exc)
                 with cond:
@@ -786,6 +797,11 @@ class _Columns:
 
         threading.Thread(target=work, name="hubscout-columns", daemon=True).start()
 
+    def set_order(self, order: np.ndarray | None) -> None:
+        """The catalog's row order (None: the input's): columns are delivered in it from now on."""
+        self.order = order
+        self._order_known.set()
+
     def _waiting_bytes(self) -> int:
         return sum(v.nbytes for ok, v in self._ready.values() if ok and v is not None)
 
@@ -795,6 +811,7 @@ class _Columns:
             self._closed = True
             self._ready.clear()
             self._cond.notify_all()
+        self._order_known.set()
         self._fetch = None
         self.order = None
 
@@ -921,14 +938,16 @@ class SnapshotCatalog:
         dl = col("downloads")
         downloads = _to_numpy(dl, np.int64, -1) if dl is not None else np.full(n, -1, np.int64)
         del dl
+        cols.prefetch(_COLUMN_PLAN)  # the reads start now; their reordering waits for the order
         order = _stable_argsort(-downloads)
         if n and not np.all(order[1:] > order[:-1]):
-            cols.order = order
             downloads = downloads[order]
+        else:
+            order = None
+        cols.set_order(order)
         del order
         self.downloads = _fit_int(downloads)
         del downloads
-        cols.prefetch(_COLUMN_PLAN)
 
         # author: the author field, else the id's owner part
         author_col = cols.get("author", decode=False, ordered=False)
