@@ -442,6 +442,44 @@ def test_columns_read_ahead_in_order_out_of_turn_and_errors():
     assert cols.get("zz") is None
 
 
+def test_columns_read_ahead_before_the_order_is_known():
+    """The read-ahead starts before the row order is known (the build sorts the downloads
+    meanwhile): ordered columns wait for set_order and come back in that order, unordered ones
+    do not wait; set_order(None) keeps the input's order; close() releases a waiting reader."""
+    import threading
+
+    import numpy as np
+
+    from lib.catalog.snapshot import _Columns
+
+    table = pa.table({"a": [3, 1, 2], "b": ["x", "y", "z"]})
+    read = threading.Event()
+
+    def fetch(src):
+        if src == "a":
+            read.set()
+        return table.column(src)
+
+    cols = _Columns({"a": "a", "b": "b"}, fetch, 3)
+    cols.prefetch([("b", False, False), ("a", True, True)])
+    assert cols.get("b", decode=False, ordered=False).to_pylist() == ["x", "y", "z"]
+    assert read.wait(5)  # read ahead while the order is still unknown
+    cols.set_order(np.array([1, 2, 0], dtype=np.int32))
+    assert cols.get("a").to_pylist() == [1, 2, 3]
+    cols.close()
+
+    cols = _Columns({"a": "a", "b": "b"}, fetch, 3)
+    cols.prefetch([("a", True, True)])
+    cols.set_order(None)
+    assert cols.get("a").to_pylist() == [3, 1, 2]
+    cols.close()
+
+    cols = _Columns({"a": "a", "b": "b"}, fetch, 3)
+    cols.prefetch([("a", True, True), ("b", True, True)])
+    cols.close()  # never ordered: the reader thread ends instead of waiting forever
+    assert cols._order_known.is_set()
+
+
 def test_ngram_postings_equal_a_naive_count():
     """Every rare trigram, bigram and symbol has the rows of every id it occurs in (the build only
     looks bigrams and symbols up where a rare trigram starts or an id ends)."""

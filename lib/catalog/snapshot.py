@@ -22,6 +22,7 @@ takes the top rows by rank.
 """
 from __future__ import annotations
 
+import collections
 import gzip
 import io
 import json
@@ -171,6 +172,9 @@ class _Background:
 
         self._thread = threading.Thread(target=run, name=name, daemon=daemon)
         self._thread.start()
+
+    def running(self) -> bool:
+        return self._thread.is_alive()
 
     def result(self) -> Any:
         """The value (once: the reference is dropped, so that a large one is freed with its user)."""
@@ -333,8 +337,8 @@ def _list_codes(arr: pa.ChunkedArray | pa.Array, n: int) -> tuple[np.ndarray, np
         if prev is None or not (d is prev or d.equals(prev)):
             lut = np.array([gidx.setdefault(str(v), len(gidx)) if v else -1 for v in d.to_pylist()] + [-1], np.int32)
             prev = d
-        c = lut[_to_numpy(flat.indices, np.int32, -1)]
-        code_parts.append(c.astype(np.int16) if len(gidx) < 32767 else c)  # -1 stays -1 until the end
+        # -1 stays -1 until the end; int16 codes straight from the lookup (no int32 copy of the tags)
+        code_parts.append((lut.astype(np.int16) if len(gidx) < 32767 else lut)[_to_numpy(flat.indices, np.int32, -1)])
     lens = np.concatenate(lens_parts) if lens_parts else np.zeros(n, np.int64)
     codes = np.concatenate(code_parts, dtype=np.uint16 if len(gidx) < 65535 else np.int32, casting="unsafe") \
         if code_parts else np.zeros(0, np.int32)
@@ -496,7 +500,7 @@ def _multi_index(sources: list[tuple[np.ndarray, np.ndarray, list]], n: int, mor
         if not len(rows):
             continue
         remap = np.full(len(values) + 1, -1, np.int32)
-        for c in np.unique(codes).tolist():
+        for c in np.flatnonzero(np.bincount(codes, minlength=len(values))).tolist():  # the codes used
             v = values[c]
             if v is not None:
                 remap[c] = gvals.setdefault(v, len(gvals))
@@ -700,6 +704,7 @@ class _Columns:
         self._fetch = fetch
         self.n = n
         self.order: np.ndarray | None = None
+        self._order_known = threading.Event()  # set_order was called (or the columns closed)
         self._plan: dict[tuple[str, bool, bool], int] = {}
         self._ready: dict[int, tuple[bool, Any]] = {}
         self._wanted = 0  # plan positions below this were delivered or skipped
@@ -758,7 +763,9 @@ class _Columns:
         if not plan:
             return
         self._plan = {k: i for i, k in enumerate(plan)}
-        fetch, order, cond = self._fetch, self.order, self._cond
+        fetch, cond = self._fetch, self._cond
+        if self.order is not None:  # already given (else: set_order follows)
+            self._order_known.set()
 
         def work() -> None:
             for i, (c, decode, ordered) in enumerate(plan):
@@ -771,7 +778,15 @@ class _Columns:
                     if i < self._wanted:
                         continue  # asked for out of turn, or skipped
                 try:
-                    res = (True, self._load(fetch, order, c, decode, ordered))
+                    arr = fetch(self.names[c])  # read before the row order is known, if it is not yet
+                    if decode:
+                        arr = _decode_dictionary(arr)
+                    if ordered:
+                        self._order_known.wait()
+                        if self.order is not None:
+                            arr = arr.take(_arrow_ints(self.order))
+                    res = (True, arr)
+                    del arr
                 except BaseException as exc:  # noqa: BLE001 - delivered to the caller of get()
                     res = (False, exc)
                 with cond:
@@ -782,6 +797,11 @@ class _Columns:
 
         threading.Thread(target=work, name="hubscout-columns", daemon=True).start()
 
+    def set_order(self, order: np.ndarray | None) -> None:
+        """The catalog's row order (None: the input's): columns are delivered in it from now on."""
+        self.order = order
+        self._order_known.set()
+
     def _waiting_bytes(self) -> int:
         return sum(v.nbytes for ok, v in self._ready.values() if ok and v is not None)
 
@@ -791,6 +811,7 @@ class _Columns:
             self._closed = True
             self._ready.clear()
             self._cond.notify_all()
+        self._order_known.set()
         self._fetch = None
         self.order = None
 
@@ -899,6 +920,14 @@ class SnapshotCatalog:
         self.meta = meta
         n = cols.n
         self._n = n
+        # wall-clock seconds per build phase (the benchmark prints them)
+        self.load_phases: dict[str, float] = {}
+        clock = [time.perf_counter()]
+
+        def phase(name: str) -> None:
+            now = time.perf_counter()
+            self.load_phases[name] = self.load_phases.get(name, 0.0) + now - clock[0]
+            clock[0] = now
 
         def col(c, decode=True):
             return cols.get(c, decode=decode)
@@ -909,14 +938,16 @@ class SnapshotCatalog:
         dl = col("downloads")
         downloads = _to_numpy(dl, np.int64, -1) if dl is not None else np.full(n, -1, np.int64)
         del dl
+        cols.prefetch(_COLUMN_PLAN)  # the reads start now; their reordering waits for the order
         order = _stable_argsort(-downloads)
         if n and not np.all(order[1:] > order[:-1]):
-            cols.order = order
             downloads = downloads[order]
+        else:
+            order = None
+        cols.set_order(order)
         del order
         self.downloads = _fit_int(downloads)
         del downloads
-        cols.prefetch(_COLUMN_PLAN)
 
         # author: the author field, else the id's owner part
         author_col = cols.get("author", decode=False, ordered=False)
@@ -926,6 +957,7 @@ class SnapshotCatalog:
             display_vals, display_code = [], np.full(n, -1, np.int32)
         del author_col
 
+        phase("order+author")
         # ---- ids: validation ------------------------------------------------------------------
         ids = col("id")
         if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
@@ -951,6 +983,7 @@ class SnapshotCatalog:
             del sub, derived, dc
         del missing
 
+        phase("ids read")
         # ---- id buffer: lowercase bytes + offsets, case bits -----------------------------------
         bufs = ids.buffers()
         large = pa.types.is_large_string(ids.type)
@@ -977,6 +1010,7 @@ class SnapshotCatalog:
         self._lower_arrow = self._arrow_ids()
         del offsets
 
+        phase("id buffer")
         # ---- categorical columns -------------------------------------------------------------
         task = cols.get("pipeline_tag", decode=False, ordered=False)
         task_vals, task_code = _dict_codes(task, cols.order) if task is not None else ([], np.full(n, -1, np.int32))
@@ -1008,6 +1042,7 @@ class SnapshotCatalog:
         lib_vals, lib_code = _dict_codes(lib, cols.order) if lib is not None else ([], np.full(n, -1, np.int32))
         del lib
 
+        phase("task+author+library")
         # ---- tags: CSR of codes ----------------------------------------------------------------
         tags = cols.get("tags", decode=False, ordered=False)  # reordered below as codes, not strings
         if tags is not None and (pa.types.is_list(tags.type) or pa.types.is_large_list(tags.type)):
@@ -1047,11 +1082,23 @@ class SnapshotCatalog:
         tag_row = np.repeat(np.arange(n, dtype=np.int32), np.diff(tag_off))  # each tag's row
 
         def tag_pos(mask_by_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            """Positions in the tag codes whose value is flagged, and their rows."""
-            pos = np.flatnonzero(mask_by_value[tcode32])
-            return pos, tag_row[pos]
+            """The tag codes whose value is flagged, and their rows (selected by a mask: no array
+            of positions, 8 bytes per tag, is made)."""
+            sel = mask_by_value[tcode32]
+            return tcode32[sel], tag_row[sel]
 
         release_memory()  # the ids' and tags' read buffers
+        # the n-gram counts read only the id buffer: counted on a thread beside the next columns
+        # (started after the tags' temporaries, the load's largest, are gone)
+        ngram_job: list = []
+        ngram_ready = threading.Event()
+
+        def ngrams_work() -> tuple:
+            ngram_job.extend(self._ngram_pairs(self._ngram_counts()))
+            ngram_ready.set()
+            return ngram_job[0]()
+
+        ngrams = _Background(ngrams_work, name="hubscout-ngrams")
         tag_vals = self.tag_values
         card = col("card_data")
         card = card.combine_chunks() if card is not None and pa.types.is_struct(card.type) else None
@@ -1061,19 +1108,21 @@ class SnapshotCatalog:
                 return None
             return card.field(f)
 
+        phase("tags")
         # ---- licenses: every license:* tag, then card data / license column (normalize.licenses) -----
         lic_src: list[tuple[np.ndarray, np.ndarray, list]] = []  # (rows, codes, values), priority order
         if len(tcode32):
             tag_license = [nz.license_value(v) if v[:8].lower() == nz.LICENSE_PREFIX else None for v in tag_vals]
-            pos, rws = tag_pos(np.array([v is not None for v in tag_license] + [False], bool))
-            lic_src.append((rws, tcode32[pos], tag_license))
-            del pos, rws
+            codes, rws = tag_pos(np.array([v is not None for v in tag_license] + [False], bool))
+            lic_src.append((rws, codes, tag_license))
+            del codes, rws
         for src in (card_field("license"), col("license")):
             if src is not None:
                 lic_src.append(_string_pairs(src, n, nz.license_value))
         self.licenses, lic_code, self._license_more = _multi_index(lic_src, n, more=True)
         self.license_code = _small_codes(lic_code, len(self.licenses.values))
 
+        phase("licenses")
         # ---- languages: card data / languages column, then language tags (normalize.languages) -----
         tag_is_lang = np.array([nz.is_language_tag(v) for v in tag_vals] + [False], dtype=bool)
         self._tag_is_lang = tag_is_lang.tolist()
@@ -1087,9 +1136,9 @@ class SnapshotCatalog:
                 lang_src.append((rws[keep], codes[keep], vals))
         explicit = _multi_index(lang_src, n, more=True) if lang_src else None
         if len(tcode32):
-            pos, rws = tag_pos(tag_is_lang)
-            lang_src.append((rws, tcode32[pos], tag_vals))
-            del pos, rws
+            codes, rws = tag_pos(tag_is_lang)
+            lang_src.append((rws, codes, tag_vals))
+            del codes, rws
         self.languages, _, _ = _multi_index(lang_src, n)
         del lang_src
         # card languages per row, sparse: rows ascending, CSR of codes into languages.values
@@ -1109,23 +1158,26 @@ class SnapshotCatalog:
                 codes[off[i]:off[i + 1]] = ex_more[r]
             self._xl_rows, self._xl_off, self._xl_code = ex_rows, off, remap[codes]
 
+        release_memory()  # the language pairs' temporaries
+        phase("languages")
         # ---- library: library_name, else the first library tag (normalize.library) ---------------
         strong = np.array([nz.is_library_tag(v) and v not in nz.WEAK_LIBRARY_TAGS for v in tag_vals] + [False], bool)
         if len(tcode32) and strong.any():
-            pos, rws = tag_pos(strong)
+            codes, rws = tag_pos(strong)
             first = np.ones(len(rws), bool)
             first[1:] = rws[1:] != rws[:-1]
-            pos, rws = pos[first], rws[first]
+            codes, rws = codes[first], rws[first]
             need = lib_code[rws] < 0
             if need.any():
-                lib_vals = lib_vals + sorted({tag_vals[c] for c in np.unique(tcode32[pos[need]]).tolist()}
+                lib_vals = lib_vals + sorted({tag_vals[c] for c in np.unique(codes[need]).tolist()}
                                              - set(lib_vals))
                 lut = np.full(len(tag_vals) + 1, -1, np.int32)
                 for i, v in enumerate(lib_vals):
                     if v in self._tag_index:
                         lut[self._tag_index[v]] = i
                 lib_code = lib_code.copy()
-                lib_code[rws[need]] = lut[tcode32[pos[need]]]
+                lib_code[rws[need]] = lut[codes[need]]
+            del codes, rws
         self.library_code = _small_codes(lib_code, len(lib_vals))
         self.library_values = lib_vals
         # the library filter: library_name or any tag naming a library (the Hub's filter= on tags)
@@ -1134,14 +1186,15 @@ class SnapshotCatalog:
         if len(tcode32):
             names = set(lib_low)
             is_lib = np.array([nz.is_library_tag(v) or v in names for v in tag_vals] + [False], bool)
-            pos, rws = tag_pos(is_lib)
-            lib_src.append((rws, tcode32[pos], tag_vals))
-            del pos, rws
+            codes, rws = tag_pos(is_lib)
+            lib_src.append((rws, codes, tag_vals))
+            del codes, rws
         self.libraries, _, _ = _multi_index(lib_src, n)
         tcode32 = tag_row = None  # (tag_pos's lookups)
         del lib_code, lib_src
 
         release_memory()  # the tag lookups' temporaries
+        phase("library")
         # ---- numbers ---------------------------------------------------------------------------
         a = col("likes")
         self.likes = _fit_int(_to_numpy(a, np.int64, -1)) if a is not None else np.full(n, -1, np.int32)
@@ -1155,6 +1208,7 @@ class SnapshotCatalog:
         self._gated = self._gated_codes(col("gated", decode=False), n)
         del a
         self._gated_has_unknown = bool((self._gated == GATED_UNKNOWN).any())
+        release_memory()  # the dates' conversions, before the safetensors struct
 
         params = np.full(n, -1, np.int64)
         exact = np.zeros(n, dtype=bool)
@@ -1182,6 +1236,7 @@ class SnapshotCatalog:
         elif st is not None and not pa.types.is_null(st.type):
             raise ValueError(f"{name}: 'safetensors' must be an object {{parameters, total}}, got {st.type}")
         del st
+        release_memory()
         pt = col("params_total")
         if pt is not None:
             pt = _to_numpy(pt, np.int64, -1)
@@ -1212,6 +1267,7 @@ class SnapshotCatalog:
         fetched.clear()
 
         release_memory()  # the number columns' read buffers
+        phase("numbers+params")
         # ---- sort permutations (downloads: the row order itself) ----------------------------------
         self._perm: dict[str, np.ndarray] = {}
         self._known: dict[str, int] = {"downloads": int((self.downloads >= 0).sum())}
@@ -1226,11 +1282,19 @@ class SnapshotCatalog:
         cols.close()  # every column is read
         del lic_code, by_dtype_total, tot, has
         release_memory()  # the columns' temporaries, before the n-gram pass
-        # the sorts and the n-gram index read only finished columns: they are built side by side
+        # the sorts read finished columns: on a thread, beside the n-gram posting lists' placement
         sorting = _Background(sorts, name="hubscout-sorts")
-        self._build_trigrams()
+        # this thread, done with the columns, takes the n-gram chunks the other has not taken yet
+        while not ngram_ready.wait(0.01) and ngrams.running():
+            pass
+        paired = [ngram_job[0]()] if ngram_ready.is_set() else []
+        paired.append(ngrams.result())
+        phase("n-grams (wait)")
+        self._place_ngrams(paired, ngram_job[1])
+        del paired
         sorting.result()
 
+        phase("sorts+n-gram postings")
         # ---- source info -----------------------------------------------------------------------
         date = meta.get("date")
         sources = tuple(meta.get("sources") or ())
@@ -1294,11 +1358,17 @@ class SnapshotCatalog:
             return None
         if not rows:
             return None
+        self._dtype_names = list(names)
+        if len(rows) == 1 and bool((rows[0][1:] > rows[0][:-1]).all()):  # one count per row, ascending
+            self._dtype_rows, self._dtype_code, self._dtype_count = rows[0].astype(np.int32), codes[0], counts[0]
+            del rows, codes, counts
+            total = np.zeros(n, np.int64)
+            total[self._dtype_rows] = self._dtype_count
+            return total
         r = np.concatenate(rows).astype(np.int32)
         o = _stable_argsort(r)
         self._dtype_rows, self._dtype_code, self._dtype_count = (
             r[o], np.concatenate(codes)[o], np.concatenate(counts)[o])
-        self._dtype_names = list(names)
         return np.bincount(self._dtype_rows, weights=self._dtype_count, minlength=n).astype(np.int64)
 
     def _add_sort(self, key: str, neg_values: np.ndarray, known: np.ndarray) -> None:
@@ -1314,15 +1384,10 @@ class SnapshotCatalog:
         col = {"likes": self.likes, "created": self.created, "modified": self.modified}[sort]
         return -col[rows].astype(np.int64)
 
-    def _build_trigrams(self) -> None:
-        """Posting lists (rows) of the n-grams (trigrams; bigrams and single symbols for short
-        needles) of the lowercase ids that occur in few rows, and a
-        64-bit trigram signature per row (bit ``h(t)`` set for every trigram ``t`` of the id).
-
-        The signature is a one-word Bloom filter: a row can only contain a needle if its signature
-        has all the needle's trigram bits, so a needle made of common pieces ("-0.5b-8bit") is
-        answered by testing 8 bytes per row instead of the id's text, then verifying the few
-        candidates."""
+    def _ngram_counts(self) -> tuple:
+        """The first pass of :meth:`_build_trigrams` (it reads only the id buffer, so the build runs it
+        on a thread of its own beside the other columns): the rows' trigram signatures and every
+        n-gram's number of occurrences."""
         n = self._n
         self._tri_cap = max(self.TRI_CAP_MIN, n // 500)  # rarer n-grams only: the signatures cover the rest
         lut = np.zeros(256, np.uint32)
@@ -1333,7 +1398,6 @@ class SnapshotCatalog:
         for j, b in enumerate(rest):
             lut[b] = 41 + j % 23
         self._tri_lut = lut
-        buf = np.frombuffer(self.id_lower, np.uint8)
         off = self.id_offsets
         sig = np.zeros(n, np.uint64)
         sig2 = np.zeros(n, np.uint64)
@@ -1344,12 +1408,15 @@ class SnapshotCatalog:
         if n:
             step = max(1, min(1 << row_bits, int(n * (1 << 20) / max(int(off[-1]), 1))))
             bounds = list(range(0, n, step)) + [n]
-        lut8 = lut.astype(np.uint8)
+        table = lut.astype(np.uint8).tobytes()  # byte -> symbol, for bytes.translate
+        ids = self.id_lower
         # each trigram code's bit in either signature (code 0: no trigram, no bit)
         all_tri = np.arange(1 << 18, dtype=np.uint32)
-        sig_bit1 = np.left_shift(np.uint64(1), _sig_bit(all_tri, 0).astype(np.uint64))
-        sig_bit2 = np.left_shift(np.uint64(1), _sig_bit(all_tri, 1).astype(np.uint64))
-        sig_bit1[0] = sig_bit2[0] = 0
+        # (both signatures' bits side by side: one gather and one reduceat give both)
+        sig_bits = np.empty((1 << 18, 2), np.uint64)
+        for w in (0, 1):
+            sig_bits[:, w] = np.left_shift(np.uint64(1), _sig_bit(all_tri, w).astype(np.uint64))
+        sig_bits[0] = 0
         del all_tri
 
         def codes(r0: int, r1: int) -> tuple[np.ndarray, ...]:
@@ -1357,7 +1424,7 @@ class SnapshotCatalog:
             at every byte of rows r0..r1 (0 where the n-gram would cross an id end), the rows'
             starts within the chunk, and the positions of their last and second-to-last bytes."""
             a, b = int(off[r0]), int(off[r1])
-            sym = lut8[buf[a:b]]
+            sym = np.frombuffer(ids[a:b].translate(table), np.uint8)  # (a gather would index by intp)
             bi = np.zeros(b - a, np.uint16)
             tri = np.zeros(b - a, np.uint32)
             if b - a >= 2:
@@ -1388,16 +1455,39 @@ class SnapshotCatalog:
                 if len(tri):
                     short = np.diff(starts) < 3
                     at = np.minimum(starts[:-1], len(tri) - 1)
-                    for out, bit_of in ((sig, sig_bit1), (sig2, sig_bit2)):
-                        s = np.bitwise_or.reduceat(bit_of[tri], at)
-                        s[short] = 0
-                        out[r0:r1] = s
+                    # (np.take gathers faster than indexing with an array)
+                    s = np.bitwise_or.reduceat(np.take(sig_bits, tri, axis=0), at, axis=0)
+                    s[short] = 0
+                    sig[r0:r1] = s[:, 0]
+                    sig2[r0:r1] = s[:, 1]
             return tri_n, bi_tail, uni_tail
 
         chunks = list(zip(bounds[:-1], bounds[1:]))
-        halves = [chunks[:len(chunks) // 2], chunks[len(chunks) // 2:]]  # one per core
-        tri_n, bi_tail, uni_tail = [sum(x) for x in zip(*_on_cores(count, halves))]
+        # counted two chunks at a time: fewer passes over the 2**18 counters
+        tri_n, bi_tail, uni_tail = count([(chunks[i][0], chunks[min(i + 1, len(chunks) - 1)][1])
+                                          for i in range(0, len(chunks), 2)])
         self._sig, self._sig2 = sig, sig2
+        return codes, chunks, row_bits, tri_n, bi_tail, uni_tail
+
+    def _build_trigrams(self, counted: tuple | None = None) -> None:
+        """Posting lists (rows) of the n-grams (trigrams; bigrams and single symbols for short
+        needles) of the lowercase ids that occur in few rows, and a
+        64-bit trigram signature per row (bit ``h(t)`` set for every trigram ``t`` of the id).
+
+        The signature is a one-word Bloom filter: a row can only contain a needle if its signature
+        has all the needle's trigram bits, so a needle made of common pieces ("-0.5b-8bit") is
+        answered by testing 8 bytes per row instead of the id's text, then verifying the few
+        candidates."""
+        pairs, row_bits = self._ngram_pairs(counted or self._ngram_counts())
+        self._place_ngrams(_on_cores(lambda _: pairs(), [0, 1]), row_bits)  # one per core
+
+    def _ngram_pairs(self, counted: tuple) -> tuple[Callable[[], tuple], int]:
+        """The second pass of :meth:`_build_trigrams`: a function that takes chunks from a shared
+        queue until it is empty and returns their rare n-grams' (n-gram, row) pairs and each
+        n-gram's number of rows (several threads may call it at once: each chunk goes to one).
+        Returned with ``row_bits``."""
+        codes, chunks, row_bits, tri_n, bi_tail, uni_tail = counted
+        work = collections.deque(chunks)  # popleft is atomic: the threads share it
         tri_n[0] = 0
         bi_n = tri_n.reshape(1 << 12, 64).sum(axis=1) + bi_tail
         bi_n[0] = 0
@@ -1409,20 +1499,24 @@ class SnapshotCatalog:
         rare_tri, rare_bi, rare_uni = rare[:_BIGRAM0], rare[_BIGRAM0:_UNIGRAM0], rare[_UNIGRAM0:]
         any_bi, any_uni = bool(rare_bi.any()), bool(rare_uni.any())
         # (n-gram, row) pairs per chunk, sorted by n-gram then row; rows grow from chunk to chunk,
-        # so the posting lists are the chunks' pairs placed by a counting sort (no global sort)
-        rmask = np.uint32((1 << row_bits) - 1)
+        # so the posting lists are the chunks' pairs placed by a counting sort (no global sort).
+        # A chunk's pairs are kept as one uint32 key each (n-gram << row_bits | row in chunk).
 
-        def pairs(chunks: list[tuple[int, int]]) -> tuple[list[tuple[np.ndarray, ...]], np.ndarray]:
+        def pairs() -> tuple[list[tuple[np.ndarray, ...]], np.ndarray]:
             parts: list[tuple[np.ndarray, ...]] = []
             total = np.zeros(_TRIGRAM_SPACE, np.int64)
-            for r0, r1 in chunks:
+            while True:
+                try:
+                    r0, r1 = work.popleft()
+                except IndexError:
+                    break
                 sym, bi, tri, starts, last1, last2 = codes(r0, r1)
                 row_of = np.repeat(np.arange(r1 - r0, dtype=np.uint32), np.diff(starts))  # each byte's row
                 # An n-gram occurs at most as often as its prefix: where a bigram is rare, the trigram
                 # that starts there is rare too (or there is none: the id's last two bytes); likewise
                 # a rare symbol starts a rare bigram or ends the id. So only the rare trigrams'
                 # positions are looked up over the whole chunk.
-                pos_t = np.flatnonzero(rare_tri[tri])
+                pos_t = np.flatnonzero(np.take(rare_tri, tri))
                 pos_b = pos_u = None
                 if any_bi:
                     cand = np.concatenate([pos_t, last2])
@@ -1436,31 +1530,34 @@ class SnapshotCatalog:
                         k <<= np.uint32(row_bits)
                         k |= row_of[pos]
                         k = _sorted_unique(k)  # an n-gram seen twice in one id counts once
-                        gk = (k >> np.uint32(row_bits)).astype(np.int32)
-                        gk += base
-                        rk = (k & rmask).astype(np.int32)
-                        rk += r0
-                        del k
-                        first = np.empty(len(gk), bool)
-                        first[0] = True
-                        np.not_equal(gk[1:], gk[:-1], out=first[1:])
-                        st = np.flatnonzero(first)  # each n-gram's first pair (gk ascending)
-                        lens = np.diff(np.append(st, len(gk)))
+                        gk, st, lens = _key_runs(k, row_bits, base)
                         total[gk[st]] += lens
-                        parts.append((gk, rk, st, lens))
+                        parts.append((k, base, r0))
+                        del gk, st, lens
             return parts, total
 
-        (parts, total), (parts2, total2) = _on_cores(pairs, halves)
-        parts += parts2
-        total += total2
-        del parts2, total2
+        return pairs, row_bits
+
+    def _place_ngrams(self, paired: list[tuple], row_bits: int) -> None:
+        """The posting lists from the results of :meth:`_ngram_pairs`' function (a counting sort)."""
+        parts = [p for ps, _ in paired for p in ps]
+        parts.sort(key=lambda p: p[2])  # by first row: each n-gram's rows ascend
+        total = paired[0][1]
+        for _, t in paired[1:]:
+            total += t
+        del paired
+        rmask = np.uint32((1 << row_bits) - 1)
         offsets = np.zeros(_TRIGRAM_SPACE + 1, np.int64)
         np.cumsum(total, out=offsets[1:])
         cursor = offsets[:-1].copy()
         tri_rows = np.empty(int(offsets[-1]), np.int32)
         parts.reverse()
         while parts:
-            gk, rk, st, lens = parts.pop()
+            k, base, r0 = parts.pop()
+            gk, st, lens = _key_runs(k, row_bits, base)
+            rk = (k & rmask).astype(np.int32)
+            rk += r0
+            del k
             pos = cursor[gk]
             pos += np.arange(len(gk), dtype=np.int64)
             pos -= np.repeat(st, lens)
@@ -2106,6 +2203,18 @@ def _sig_bit(tri: np.ndarray, which: int = 0) -> np.ndarray:
     return ((tri.astype(np.uint32) * _SIG_MUL) >> np.uint32(26 - 6 * which)) & np.uint32(63)
 
 
+def _key_runs(k: np.ndarray, row_bits: int, base: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted n-gram keys (``code << row_bits | row``) -> each key's n-gram (+ ``base``), the
+    start of each n-gram's run and the runs' lengths."""
+    gk = (k >> np.uint32(row_bits)).astype(np.int32)
+    gk += base
+    first = np.empty(len(gk), bool)
+    first[0] = True
+    np.not_equal(gk[1:], gk[:-1], out=first[1:])
+    st = np.flatnonzero(first)
+    return gk, st, np.diff(np.append(st, len(gk)))
+
+
 def _sorted_unique(a: np.ndarray) -> np.ndarray:
     """np.unique by sorting (numpy's hash-based unique is much slower on large int arrays)."""
     a = np.sort(a)
@@ -2130,7 +2239,7 @@ _CACHE_ALIGN = 64
 _TAIL_BYTES = 1 << 16
 # Rebuilt on load rather than stored: derived views and per-process state.
 _CACHE_SKIP = {"_lower_arrow", "_tag_index", "last_plan", "_scan_fell_back", "info", "load_seconds",
-               "_cache_writer", "_cache_path"}
+               "load_phases", "_cache_writer", "_cache_path"}
 
 
 def _engine_version() -> str:
