@@ -187,6 +187,9 @@ def test_a_load_everyone_gave_up_on_leaves_the_line_and_never_runs():
     t3, out3 = _in_thread(cache.get_or_load, "shared", lambda: ("shared", 1), cancelled=shared_gate.is_set)
     t4, out4 = _in_thread(cache.get_or_load, "shared", lambda: ("twice", 1))  # waits for the same load
     assert _until(lambda: LOAD_QUEUE.waiting() == 2)
+    # both requests for "shared" are attached to its one load before one of them gives up (on a busy machine
+    # the second thread may start late, and would then start a load of its own)
+    assert _until(lambda: getattr(cache._inflight.get("shared"), "waiters", 0) == 2)
     give_up.set()
     shared_gate.set()  # one of the two requests for "shared" gives up: the other still wants it
     t2.join(10)
