@@ -67,16 +67,19 @@ class EvalInput(Base):
     inputs: Mapped[str] = mapped_column(Text, default="{}")
 
 
+def _cell_keys() -> tuple[ForeignKeyConstraint, ForeignKeyConstraint]:
+    """A row about one cell (input x candidate) of a session: it goes when its input or candidate goes."""
+    return (ForeignKeyConstraint(["session_id", "input_id"], ["session_inputs.session_id", "session_inputs.id"],
+                                 ondelete="CASCADE"),
+            ForeignKeyConstraint(["session_id", "candidate_id"],
+                                 ["session_candidates.session_id", "session_candidates.id"], ondelete="CASCADE"))
+
+
 class EvalOutput(Base):
     """What one candidate produced for one input (or the error it met), and how long it took."""
 
     __tablename__ = "session_outputs"
-    __table_args__ = (
-        ForeignKeyConstraint(["session_id", "input_id"], ["session_inputs.session_id", "session_inputs.id"],
-                             ondelete="CASCADE"),
-        ForeignKeyConstraint(["session_id", "candidate_id"],
-                             ["session_candidates.session_id", "session_candidates.id"], ondelete="CASCADE"),
-    )
+    __table_args__ = _cell_keys()
 
     session_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     input_id: Mapped[str] = mapped_column(String(CELL_ID), primary_key=True)
@@ -115,12 +118,7 @@ class EvalScore(Base):
     """A rater's 1-5 score of one output, with an optional comment."""
 
     __tablename__ = "session_scores"
-    __table_args__ = (
-        ForeignKeyConstraint(["session_id", "input_id"], ["session_inputs.session_id", "session_inputs.id"],
-                             ondelete="CASCADE"),
-        ForeignKeyConstraint(["session_id", "candidate_id"],
-                             ["session_candidates.session_id", "session_candidates.id"], ondelete="CASCADE"),
-    )
+    __table_args__ = _cell_keys()
 
     session_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     rater: Mapped[str] = mapped_column(String(RATER), primary_key=True)
