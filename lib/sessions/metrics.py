@@ -38,6 +38,18 @@ _PUNCT = set(string.punctuation)
 
 
 # --------------------------------------------------------------------------- per-item scores
+def in_percent(kind: str) -> bool:
+    """Whether ``kind``'s values are fractions shown as percent (chrF is on sacrebleu's 0-100 scale already)."""
+    return kind != "text"
+
+
+def shown(kind: str, value: dict) -> str:
+    """One metric's value with its interval, as the report and the page show it: ``81.0 (74.0 – 88.0)``."""
+    f = (lambda x: f"{x * 100:.1f}") if in_percent(kind) else (lambda x: f"{x:.1f}")
+    ci = "" if value.get("ci_low") is None else f" ({f(value['ci_low'])} – {f(value['ci_high'])})"
+    return f(value["value"]) + ci
+
+
 def normalize_answer(text: str) -> str:
     """SQuAD's answer normalisation: lower case, punctuation and articles removed, whitespace collapsed."""
     text = "".join(ch for ch in str(text).lower() if ch not in _PUNCT)

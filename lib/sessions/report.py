@@ -106,14 +106,9 @@ def _metric_lines(rep: dict, models: dict) -> list[str]:
     if m.get("reason"):
         return ["## Reference metrics", "", md_escape(m["reason"]), ""]
     names = metrics_mod.NAMES[m["kind"]]
-    pct = m["kind"] != "text"  # chrF is on sacrebleu's 0–100 scale already
+    pct = metrics_mod.in_percent(m["kind"])
 
-    def show(v: dict) -> str:
-        f = (lambda x: f"{x * 100:.1f}") if pct else (lambda x: f"{x:.1f}")
-        ci = "" if v["ci_low"] is None else f" ({f(v['ci_low'])} – {f(v['ci_high'])})"
-        return f(v["value"]) + ci
-
-    rows = [[_cell(models.get(c, c)), *(show(row[n]) for n in names), str(row["missing"])]
+    rows = [[_cell(models.get(c, c)), *(metrics_mod.shown(m["kind"], row[n]) for n in names), str(row["missing"])]
             for c, row in m["candidates"].items()]
     lines = ["## Reference metrics", "", f"{m['inputs']} inputs with a reference; 95 % bootstrap intervals over "
              f"inputs{' (percent)' if pct else ''}.", "",

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lib import tasks as registry
+from lib.runner.device import DTYPES
 
 TEXT_KINDS = ("text", "masked_text", "chat", "text_labels", "question_context")
 MEDIA_KINDS = ("image", "image_labels", "image_question", "image_prompt", "audio")
-DTYPES = ("auto", "fp32", "bf16", "fp16")
-DEVICES = ("auto", "cpu", "cuda", "mps")
+DEVICES = ("auto", "cpu", "cuda", "mps")  # what the runner accepts (lib.runner.device.resolve), by name
 GENERATION_KEYS = ("max_new_tokens", "do_sample", "temperature", "top_p", "system_prompt")
 
 

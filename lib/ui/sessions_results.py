@@ -127,14 +127,10 @@ def _metrics(metrics: dict, export: dict) -> None:
         st.caption(metrics["reason"])
         return
     names = metrics_mod.NAMES[metrics["kind"]]
-    pct = metrics["kind"] != "text"  # chrF is on sacrebleu's 0-100 scale already
+    pct = metrics_mod.in_percent(metrics["kind"])
     models = {c["id"]: c["model"] for c in export["candidates"]}
-
-    def show(v: dict) -> str:
-        f = (lambda x: f"{x * 100:.1f}") if pct else (lambda x: f"{x:.1f}")
-        return f(v["value"]) + ("" if v.get("ci_low") is None else f" ({f(v['ci_low'])} – {f(v['ci_high'])})")
-
-    rows = [{"model": models.get(c, c), **{metrics_mod.LABELS[n]: show(row[n]) for n in names},
+    kind = metrics["kind"]
+    rows = [{"model": models.get(c, c), **{metrics_mod.LABELS[n]: metrics_mod.shown(kind, row[n]) for n in names},
              "no output": row.get("missing", 0)} for c, row in metrics["candidates"].items()]
     st.caption(f"{metrics.get('inputs', 0)} inputs with a reference · 95 % bootstrap intervals over inputs"
                + (" · percent" if pct else ""))
