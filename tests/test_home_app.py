@@ -1,6 +1,7 @@
 """Home page (streamlit_app.py) under AppTest: what it shows, and the quick search into Discover."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,18 @@ def test_a_saved_login_counts_as_a_token(app, monkeypatch, tmp_path):
     assert token_is_set() is False
     (tmp_path / "token").write_text("hf_saved_login\n")
     assert token_is_set() is True
+
+
+def test_home_links_every_page_of_the_sidebar(app):
+    """Defect (seen in the screenshots): the home page's "Pages" listed Discover, Model and Playground but not
+    Sessions; it now lists every page of lib.ui.frame.NAV but itself, so a page added later is listed too."""
+    from lib.ui.frame import NAV, page_exists
+
+    at = app.run()
+    assert not at.exception
+    main_links = [el.proto.page for el in at.main.get("page_link")]
+    wanted = [path for path, _label, _icon in NAV if path.startswith("pages/") and page_exists(path)]
+    assert "pages/4_Sessions.py" in wanted
+    assert main_links == [re.sub(r"^\d+_", "", Path(p).stem) for p in wanted]  # the pages' URL names
+    labels = " ".join(el.proto.label for el in at.main.get("page_link"))
+    assert "Sessions — compare models as a team" in labels

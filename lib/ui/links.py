@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.ui.frame import page_exists
+from lib.ui.frame import NAV, page_exists
 
 DISCOVER = "pages/1_Discover.py"
 MODEL = "pages/2_Model.py"
@@ -25,16 +25,23 @@ def go_discover(search: str | None = None) -> None:
     st.switch_page(DISCOVER, query_params=carried_params(search=(search or "").strip() or None))
 
 
+# What each page is for, beside its link on the home page (by its label in lib.ui.frame.NAV; a page without a
+# line here is listed by its label alone).
+PAGE_BLURBS: dict[str, str] = {
+    "Discover": "find models by task, size and popularity",
+    "Model": "facts, exact parameters, memory fit, code",
+    "Playground": "run a model in place",
+    "Sessions": "compare models as a team: run, rate blind, leaderboard",
+}
+
+
 def page_links() -> None:
-    """Links to the pages that exist in this checkout."""
-    st.page_link(DISCOVER, label="Discover — find models by task, size and popularity",
-                 icon=":material/search:", query_params=carried_params())
-    if page_exists(MODEL):
-        st.page_link(MODEL, label="Model — facts, exact parameters, memory fit, code",
-                     icon=":material/deployed_code:", query_params=carried_params())
-    if page_exists(PLAYGROUND):
-        st.page_link(PLAYGROUND, label="Playground — run a model in place",
-                     icon=":material/play_circle:", query_params=carried_params())
+    """Links to every page in the sidebar's list (lib.ui.frame.NAV) but the home page, that exist here."""
+    for path, label, icon in NAV:
+        if path.startswith("pages/") and page_exists(path):
+            blurb = PAGE_BLURBS.get(label)
+            st.page_link(path, label=f"{label} — {blurb}" if blurb else label, icon=icon,
+                         query_params=carried_params())
 
 
 def open_model_link(model_id: str, hub_url: str) -> None:
