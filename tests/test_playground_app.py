@@ -109,3 +109,27 @@ def test_unknown_folder_and_bad_id_show_messages():
     at = open_playground({"model": "not a valid id!!"})
     assert not at.exception
     assert at.error, "a malformed id must give a message"
+
+
+def test_similarity_heatmap_labels_are_not_cut(monkeypatch):
+    """Defect (seen in the screenshots): the heatmap's labels were cut to "0: That is a happy…" — rotated
+    sentences under the columns and the default label width. Rows now carry the sentence (up to 60
+    characters, room for them), columns its number."""
+    import streamlit as st
+
+    from lib.ui import outputs
+
+    charts = []
+    monkeypatch.setattr(st, "altair_chart", lambda chart, **kw: charts.append(chart))
+    sentences = ["That is a very happy person", "That is a happy dog", "Today is a sunny day, " * 4]
+    out = {"sentences": sentences[1:], "scores": [0.7, 0.2], "labels": sentences,
+           "matrix": [[1.0, 0.7, 0.2], [0.7, 1.0, 0.1], [0.2, 0.1, 1.0]]}
+    outputs.similarity(out, "sentence-similarity")
+    heat = charts[-1].to_dict()
+    enc = heat["encoding"]
+    assert enc["x"]["field"] == "column" and enc["x"]["axis"]["labelAngle"] == 0
+    assert enc["y"]["axis"]["labelLimit"] >= 300
+    rows = sorted({r["a"] for r in next(iter(heat["datasets"].values()))})
+    assert rows[0] == "0: That is a very happy person"  # whole, not cut at 18 characters
+    assert rows[2].startswith("2: Today is a sunny day") and rows[2].endswith("…") and len(rows[2]) == 63
+    assert outputs.heatmap_labels(["a", "a"]) == (["0: a", "1: a"], ["0", "1"])

@@ -134,15 +134,27 @@ def similarity(out: dict, task: str, image: Any = None) -> None:
         tooltip=["sentence", alt.Tooltip("similarity:Q", format=".3f")])
     h = max(90, 34 * len(df))
     st.altair_chart(bars.properties(height=h, title="Similarity to the source"), width="stretch", height=h + 120)
-    labels = [f"{i}: {s[:40]}" for i, s in enumerate(out["labels"])]
-    cells = [{"a": labels[i], "b": labels[j], "cosine": v} for i, row in enumerate(out["matrix"])
-             for j, v in enumerate(row)]
+    labels, columns = heatmap_labels(out["labels"])
+    cells = [{"a": labels[i], "b": labels[j], "column": columns[j], "cosine": v}
+             for i, row in enumerate(out["matrix"]) for j, v in enumerate(row)]
+    # rows carry the sentence, columns only its number: rotated sentences under the columns were cut short
     heat = alt.Chart(pd.DataFrame(cells)).mark_rect().encode(
-        x=alt.X("b:N", sort=labels, title=None), y=alt.Y("a:N", sort=labels, title=None),
+        x=alt.X("column:N", sort=columns, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("a:N", sort=labels, title=None, axis=alt.Axis(labelLimit=HEATMAP_LABEL_PX)),
         color=alt.Color("cosine:Q", scale=alt.Scale(scheme="viridis")),
         tooltip=["a", "b", alt.Tooltip("cosine:Q", format=".3f")])
     hh = 40 + 32 * len(labels)
-    st.altair_chart(heat.properties(height=hh, title="All pairs (cosine)"), width="stretch", height=hh + 160)
+    st.altair_chart(heat.properties(height=hh, title="All pairs (cosine)"), width="stretch", height=hh + 80)
+
+
+HEATMAP_LABEL_PX = 360  # room for a 60-character row label
+
+
+def heatmap_labels(sentences: list[str], limit: int = 60) -> tuple[list[str], list[str]]:
+    """Row labels ``"0: the sentence"`` (cut at ``limit`` characters, with an ellipsis) and column labels
+    ``"0"``, ``"1"``…: unique even when sentences repeat."""
+    rows = [f"{i}: {s if len(s) <= limit else s[:limit - 1] + '…'}" for i, s in enumerate(sentences)]
+    return rows, [str(i) for i in range(len(sentences))]
 
 
 def depth(out: dict, task: str, image: Any = None) -> None:
