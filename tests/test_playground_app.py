@@ -133,3 +133,5 @@ def test_similarity_heatmap_labels_are_not_cut(monkeypatch):
     assert rows[0] == "0: That is a very happy person"  # whole, not cut at 18 characters
     assert rows[2].startswith("2: Today is a sunny day") and rows[2].endswith("…") and len(rows[2]) == 63
     assert outputs.heatmap_labels(["a", "a"]) == (["0: a", "1: a"], ["0", "1"])
+    # the colour legend is no taller than the map (its lowest value was cut off below it)
+    assert enc["color"]["legend"]["gradientLength"] <= heat["height"]

@@ -141,9 +141,10 @@ def similarity(out: dict, task: str, image: Any = None) -> None:
     heat = alt.Chart(pd.DataFrame(cells)).mark_rect().encode(
         x=alt.X("column:N", sort=columns, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("a:N", sort=labels, title=None, axis=alt.Axis(labelLimit=HEATMAP_LABEL_PX)),
-        color=alt.Color("cosine:Q", scale=alt.Scale(scheme="viridis")),
         tooltip=["a", "b", alt.Tooltip("cosine:Q", format=".3f")])
     hh = 40 + 32 * len(labels)
+    heat = heat.encode(color=alt.Color("cosine:Q", scale=alt.Scale(scheme="viridis"),
+                                       legend=alt.Legend(gradientLength=max(40, hh - 40))))  # no taller than the map
     st.altair_chart(heat.properties(height=hh, title="All pairs (cosine)"), width="stretch", height=hh + 80)
 
 

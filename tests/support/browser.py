@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,11 +52,13 @@ class StreamlitServer:
 
     ``env`` is added to this process's environment (e.g. ``HUBSCOUT_CATALOG=snapshot``,
     ``HF_ENDPOINT``; tests/conftest.py has already pointed ``HF_ENDPOINT`` at the Hub stand-in).
+    ``args``: more ``streamlit run`` options (e.g. ``["--theme.base", "dark"]``).
     ``started_at`` / ``ready_at`` are ``time.perf_counter()`` stamps (launch, health check ok).
     """
 
     script: str = "streamlit_app.py"
     env: Mapping[str, str] = field(default_factory=dict)
+    args: Sequence[str] = ()
     port: int = 0
     startup_timeout_s: float = 60.0
     cwd: Path = ROOT
@@ -75,7 +77,7 @@ class StreamlitServer:
         cmd = [sys.executable, "-m", "streamlit", "run", self.script,
                "--server.port", str(self.port), "--server.address", "127.0.0.1",
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none", "--server.runOnSave", "false"]
+               "--server.fileWatcherType", "none", "--server.runOnSave", "false", *self.args]
         import tempfile
 
         # stays open for the server's lifetime (its stdout/stderr); closed in stop()
