@@ -30,12 +30,14 @@ class ModelLookup:
 
 def lookup(model_id: str, offline: bool = False) -> ModelLookup:
     """Details (+ config.json) for the page; ``offline`` never touches the network. Never raises."""
-    from lib.hub.errors import HubError
+    from lib.hub.errors import OFFLINE_MESSAGE, HubError
     from lib.hub.lookup import fetch_config_json, fetch_model_details
     from lib.hub.offline import offline_model_details
+    from lib.hub.policy import is_offline
 
     try:
-        details = offline_model_details(model_id, reason="Snapshot-only catalog mode") if offline \
+        reason = OFFLINE_MESSAGE if is_offline() else "Snapshot-only catalog mode"
+        details = offline_model_details(model_id, reason=reason) if offline \
             else fetch_model_details(model_id)
     except HubError as e:
         return ModelLookup(model_id, error=e.message, error_kind=e.kind)
