@@ -100,8 +100,8 @@ JOURNEYS = {
 }
 
 
-def _walk(page, base: str, extra: str = "") -> list[str]:
-    """Every page of NAV with its journey; -> the labels walked."""
+def _walk(page, base: str, extra: str = "", journeys: bool = True) -> list[str]:
+    """Every page of NAV (with its journey unless ``journeys`` is off); -> the labels walked."""
     from playwright.sync_api import expect
 
     from lib.ui.frame import NAV, page_exists
@@ -110,7 +110,7 @@ def _walk(page, base: str, extra: str = "") -> list[str]:
     for script, label, _icon in NAV:
         if not page_exists(script):
             continue
-        query, journey = JOURNEYS.get(label, ("", None))
+        query, journey = JOURNEYS.get(label, ("", None)) if journeys else ("", None)
         sep = ("&" if query else "?") if extra else ""
         page.goto(base + url_path(script) + query + sep + extra)
         _banner(page, expect)
@@ -121,27 +121,21 @@ def _walk(page, base: str, extra: str = "") -> list[str]:
     return walked
 
 
-def test_hf_hub_offline_walk_makes_no_request(hf_home, hub_stub, tmp_path):
-    env = {"HF_HUB_OFFLINE": "1", "HF_HOME": str(hf_home), "HF_ENDPOINT": hub_stub.url,
-           "HUBSCOUT_DATA_DIR": str(tmp_path), "HUBSCOUT_DATABASE_URL": ""}
-    hub_stub.reset()
-    with StreamlitServer(env=env) as server, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 1500})
-        walked = _walk(page, server.url)
-        page.close()
-    assert {"Home", "Discover", "Model", "Playground", "Sessions"} <= set(walked)
-    assert hub_stub.requests_to("") == [], [r.path for r in hub_stub.requests_to("")]
+def _server_env(hf_home: Path, hub_stub, data_dir: Path, **extra: str) -> dict[str, str]:
+    return {"HF_HOME": str(hf_home), "HF_ENDPOINT": hub_stub.url, "HUBSCOUT_DATA_DIR": str(data_dir),
+            "HUBSCOUT_DATABASE_URL": "", **extra}
 
 
-def test_sidebar_switch_makes_no_request_without_the_env_var(hf_home, hub_stub, tmp_path):
-    """The Offline switch turned on in the sidebar (no HF_HUB_OFFLINE): it carries across pages (the page
-    links keep ``offline=1``) and reaches the runner (a test-drive from the local cache only)."""
+def test_offline_switch_walk_over_every_page_makes_no_request(hf_home, hub_stub, tmp_path):
+    """The sidebar's Offline switch on a server that may use the network (no HF_HUB_OFFLINE, catalog "live
+    only"): turned on, it carries across pages (the sidebar's links keep ``offline=1``), and every page —
+    a model opened and test-driven, the Playground run, a session created, run and voted on — works from
+    the snapshot and the local cache with no request to the Hub: the switch reaches the runner's threads."""
     from playwright.sync_api import expect
 
-    env = {"HF_HOME": str(hf_home), "HF_ENDPOINT": hub_stub.url, "HUBSCOUT_DATA_DIR": str(tmp_path),
-           "HUBSCOUT_DATABASE_URL": "", "HUBSCOUT_CATALOG": "live"}
     hub_stub.reset()
-    with StreamlitServer(env=env) as server, chromium() as browser:
+    with StreamlitServer(env=_server_env(hf_home, hub_stub, tmp_path, HUBSCOUT_CATALOG="live")) as server, \
+            chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1500})
         page.goto(server.url + "/")
         expect(page.get_by_role("heading", name="Hub Scout")).to_be_visible(timeout=60_000)
@@ -149,13 +143,29 @@ def test_sidebar_switch_makes_no_request_without_the_env_var(hf_home, hub_stub, 
         element_by_key(page, "offline_switch").get_by_text("Offline").click()
         _banner(page, expect)
         expect(page).to_have_url(re.compile(r"[?&]offline=1"))
-        # the switch carries across pages through the sidebar's own links
         page.get_by_test_id("stSidebar").get_by_role("link", name="Discover").click()
         expect(page.get_by_role("heading", name="Discover models")).to_be_visible(timeout=60_000)
         _banner(page, expect)
         expect(page.get_by_test_id("stSidebar")).to_contain_text("Snapshot only")
-        # and every page, with a model run from the local cache only
         walked = _walk(page, server.url, extra="offline=1")
         page.close()
-    assert "Model" in walked and "Playground" in walked
+    assert {"Home", "Discover", "Model", "Playground", "Sessions"} <= set(walked)
+    assert hub_stub.requests_to("") == [], [r.path for r in hub_stub.requests_to("")]
+
+
+def test_hf_hub_offline_every_page_says_so_and_makes_no_request(hf_home, hub_stub, tmp_path):
+    """HF_HUB_OFFLINE=1: the switch is on and fixed, every page shows its banner, and the Hub is never asked
+    (the pages' journeys with a model run are the switch's walk above: this is the server-wide way in)."""
+    from playwright.sync_api import expect
+
+    hub_stub.reset()
+    with StreamlitServer(env=_server_env(hf_home, hub_stub, tmp_path, HF_HUB_OFFLINE="1")) as server, \
+            chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1500})
+        walked = _walk(page, server.url, journeys=False)
+        switch = element_by_key(page, "offline_switch").get_by_role("switch")
+        expect(switch).to_be_checked()
+        expect(switch).to_be_disabled()
+        page.close()
+    assert {"Home", "Discover", "Model", "Playground", "Sessions"} <= set(walked)
     assert hub_stub.requests_to("") == [], [r.path for r in hub_stub.requests_to("")]
