@@ -107,6 +107,10 @@ class Settings:
     visitor_runs_per_hour: int = field(default=DEFAULT_VISITOR_RUNS_PER_HOUR, metadata=_env(
         "HUBSCOUT_VISITOR_RUNS_PER_HOUR", meaning="runs one visitor may start per hour on a public instance "
         "(0: no limit)", default=f"`{DEFAULT_VISITOR_RUNS_PER_HOUR}`"))
+    model_dirs: tuple[Path, ...] = field(default=(), metadata=_env(
+        "HUBSCOUT_MODEL_DIRS", meaning="folders holding model folders, separated by `os.pathsep` (`:`; `;` on "
+        "Windows): each child folder with a config.json is listed, read-only, on the Local models page",
+        default="none"))
     problems: tuple[str, ...] = ()
     """Values that were ignored (with the default used instead), in words for the UI."""
 
@@ -257,6 +261,10 @@ def _read(env: Mapping[str, str]) -> Settings:
         except ValueError:
             problems.append(f"HUBSCOUT_VISITOR_RUNS_PER_HOUR={runs!r} is not a whole number: using "
                             f"{DEFAULT_VISITOR_RUNS_PER_HOUR}.")
+
+    if dirs := raw("HUBSCOUT_MODEL_DIRS"):
+        kw["model_dirs"] = tuple(dict.fromkeys(Path(d.strip()).expanduser() for d in dirs.split(os.pathsep)
+                                               if d.strip()))
 
     kw["hub_offline"] = any(raw(n).upper() in _TRUE for n in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
     return Settings(**kw, problems=tuple(problems))

@@ -1,0 +1,205 @@
+"""Local models (issue 10, items 5 and 8): the cache and model folders listed, delete with the space freed,
+pre-download with byte progress and refusals, and the faults (a truncated safetensors, the disk filling
+during a download, a session candidate no longer cached).
+
+Each test gets its own empty Hugging Face cache (huggingface_hub reads ``constants.HF_HUB_CACHE`` at each
+call), filled by real ``snapshot_download`` calls against the Hub stand-in serving a tiny model.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lib.access import LOCAL, Access
+from lib.hardware import Hardware
+from lib.hub import cache as hub_cache
+from lib.hub.errors import HubError
+from lib.local import download as local_download
+from lib.local import inventory as inv
+
+REPO = "local-test/tiny-cls"
+BIG_HOST = Hardware("test host", ram_total_bytes=64 * 10**9, ram_available_bytes=64 * 10**9)
+TINY_HOST = Hardware("tiny host", ram_total_bytes=10**5, ram_available_bytes=10**5)
+
+
+@pytest.fixture
+def hf_cache(tmp_path, monkeypatch) -> Path:
+    import huggingface_hub.constants as c
+
+    folder = tmp_path / "hub-cache"
+    monkeypatch.setattr(c, "HF_HUB_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture
+def tiny_repo(hub_stub, tiny_model, tmp_path) -> Path:
+    """A tiny text classifier served as REPO, with a duplicate pickle copy of its weights and an ONNX file
+    (a pre-download must skip both)."""
+    folder = tmp_path / "repo"
+    shutil.copytree(tiny_model("text-classification"), folder)
+    (folder / "pytorch_model.bin").write_bytes(b"pickle copy of the weights" * 10)
+    (folder / "model.onnx").write_bytes(b"onnx copy" * 10)
+    hub_stub.add_repo(REPO, folder, info={"pipeline_tag": "text-classification"})
+    return folder
+
+
+def _download(repo=REPO, **kw):
+    p = local_download.plan(repo, BIG_HOST, LOCAL)
+    assert p.refusal is None, p.refusal
+    job = local_download.start(p, **kw)
+    assert job.wait(60)
+    return p, job
+
+
+def test_plan_prefers_safetensors_and_skips_duplicate_formats(hf_cache, tiny_repo):
+    p = local_download.plan(REPO, BIG_HOST, LOCAL)
+    assert "model.safetensors" in p.files and "config.json" in p.files
+    assert "pytorch_model.bin" not in p.files and "model.onnx" not in p.files
+    assert p.total_bytes == sum((tiny_repo / f).stat().st_size for f in p.files)
+    assert p.refusal is None and p.fit_reason.startswith("fits")
+
+
+def test_download_with_byte_progress_then_listed_and_deleted(hf_cache, tiny_repo):
+    seen = []
+    p = local_download.plan(REPO, BIG_HOST, LOCAL)
+    job = local_download.start(p, on_finish=lambda j: seen.append(j.progress()))
+    assert job.wait(60) and job.progress().state == "done", job.error_message
+    final = seen[0]
+    assert final.done_bytes == p.total_bytes == final.total_bytes and final.fraction == 1.0
+    assert REPO in hub_cache.local_ids()
+    rows = {r.name: r for r in inv.inventory(BIG_HOST)}
+    row = rows[REPO]
+    assert row.source == "cache" and row.task == "text-classification"
+    assert row.offline.ok and row.fit == "fits" and row.problem is None
+    assert not (row.folder / "pytorch_model.bin").exists() and not (row.folder / "model.onnx").exists()
+    assert len(row.revisions) == 1 and row.revisions[0].refs == ("main",)
+    plan = hub_cache.delete_plan(REPO)
+    assert plan.freed_bytes == row.size > 0
+    plan.execute()
+    assert REPO not in hub_cache.local_ids() and not inv.inventory(BIG_HOST)
+
+
+def test_delete_one_revision_keeps_the_other(hf_cache, tiny_repo, hub_stub):
+    _download()
+    old_config = (tiny_repo / "config.json").stat().st_size
+    cfg = (tiny_repo / "config.json").read_text()
+    (tiny_repo / "config.json").write_text(cfg.replace("{", '{"note": "a second commit",', 1))
+    hub_stub.add_repo(REPO, tiny_repo, info={"pipeline_tag": "text-classification"})
+    from lib.hub.facts import forget
+
+    forget(REPO)
+    _download()
+    [model] = hub_cache.scan()
+    assert len(model.revisions) == 2
+    old = model.revisions[1]
+    plan = hub_cache.delete_plan(REPO, [old.commit])
+    assert plan.freed_bytes == old_config  # the blobs it shares with the newer revision stay
+    plan.execute()
+    [model] = hub_cache.scan()
+    assert [r.commit for r in model.revisions] != [old.commit] and len(model.revisions) == 1
+    with pytest.raises(HubError) as e:
+        hub_cache.delete_plan(REPO, [old.commit])
+    assert e.value.kind == "not_cached"
+
+
+def test_fit_refusal_and_override(hf_cache, tiny_repo):
+    p = local_download.plan(REPO, TINY_HOST, LOCAL)
+    assert p.refusal and "cannot run on this machine" in p.refusal and p.overridable
+    with pytest.raises(ValueError):
+        local_download.start(p)
+    p = local_download.plan(REPO, TINY_HOST, LOCAL, override=True)
+    assert p.refusal is None
+    public = Access(public=True, admin=False, remote_code=False, load_anyway=False, local_folders=False,
+                    private_repos=False, max_download_bytes=10**9, runs_per_hour=None)
+    p = local_download.plan(REPO, TINY_HOST, public, override=True)  # no override on a public instance
+    assert p.refusal and not p.overridable
+
+
+def test_download_cap_refuses_before_any_byte(hf_cache, tiny_repo, hub_stub):
+    capped = Access(**{**LOCAL.__dict__, "max_download_bytes": 1000})
+    p = local_download.plan(REPO, BIG_HOST, capped, override=True)
+    assert p.refusal and "capped at" in p.refusal and not p.overridable
+    assert not hub_stub.requests_to(f"/{REPO}/resolve")
+
+
+def test_model_dirs_are_listed_read_only(hf_cache, tiny_model, tmp_path, monkeypatch):
+    root = tmp_path / "models"
+    root.mkdir()
+    shutil.copytree(tiny_model("text-classification"), root / "my-classifier")
+    (root / "notes").mkdir()  # not a model folder: not listed
+    monkeypatch.setenv("HUBSCOUT_MODEL_DIRS", f"{tmp_path / 'missing'}:{root}")
+    rows = inv.inventory(BIG_HOST)
+    assert [r.name for r in rows] == [str(root / "my-classifier")]
+    row = rows[0]
+    assert row.source == "folder" and not row.deletable and row.offline.ok and row.task == "text-classification"
+    assert row.size > 0 and row.fit == "fits"
+
+
+def test_readiness_names_what_is_missing():
+    ready = inv.readiness(Path("."), ["config.json", "model.safetensors"], "text-classification")
+    assert not ready.ok and ready.missing == ("tokenizer",)
+    ready = inv.readiness(Path("."), ["config.json", "model.safetensors", "tokenizer.json"], "image-classification")
+    assert ready.missing == ("processor",)
+    assert inv.readiness(Path("."), ["config.json"], "image-classification").text == "missing weights, processor"
+
+
+# ---- faults (item 8) --------------------------------------------------------------------------------------
+def _truncate_weights(folder: Path) -> None:
+    blob = (folder / "model.safetensors").resolve()
+    data = blob.read_bytes()
+    blob.write_bytes(data[: len(data) // 2])
+
+
+def test_truncated_safetensors_is_named_and_offered_again(hf_cache, tiny_repo):
+    _download()
+    [row] = inv.inventory(BIG_HOST)
+    _truncate_weights(row.folder)
+    [row] = inv.inventory(BIG_HOST)
+    assert row.problem and "model.safetensors is cut short" in row.problem
+    assert not row.offline.ok and "whole weights" in row.offline.missing
+    hub_cache.delete_plan(REPO).execute()  # the page's "delete and download again"
+    _download()
+    [row] = inv.inventory(BIG_HOST)
+    assert row.problem is None and row.offline.ok
+
+
+def test_truncated_safetensors_in_a_run_says_so(hf_cache, tiny_repo):
+    from lib.runner import RunOptions, run
+    from lib.runner.errors import LoadFailed
+
+    _download()
+    [row] = inv.inventory(BIG_HOST)
+    _truncate_weights(row.folder)
+    with pytest.raises(LoadFailed) as e:
+        run(REPO, "text-classification", {"text": "good"}, RunOptions(device="cpu", dtype="fp32"))
+    assert "local copy of this model is damaged" in str(e.value) and "download it again" in str(e.value)
+    assert "/" not in str(e.value).split("damaged:")[1].split(".")[0].replace("model.safetensors", "")
+
+
+def test_disk_filling_during_download_keeps_nothing(hf_cache, tiny_repo, monkeypatch):
+    p = local_download.plan(REPO, BIG_HOST, LOCAL)
+    # the disk has room for the small files but not the weights: the cap stands in for a filling disk
+    p = local_download.DownloadPlan(**{**p.__dict__, "limit_bytes": 2000})
+    job = local_download.start(p)
+    assert job.wait(60)
+    assert job.progress().state == "failed" and job.error_kind == "disk_full"
+    assert "disk filled up" in job.error_message and "partial files were removed" in job.error_message
+    assert REPO not in hub_cache.local_ids() and not inv.inventory(BIG_HOST)
+    assert not (hf_cache / "models--local-test--tiny-cls").exists()
+    # a revision already cached stays whole when a later download fails
+    _download()
+    job = local_download.start(local_download.DownloadPlan(**{**p.__dict__, "limit_bytes": 0}))
+    assert job.wait(60)
+    [row] = inv.inventory(BIG_HOST)
+    assert row.offline.ok and row.problem is None
+
+
+def test_real_enospc_is_a_clear_message(hf_cache, tiny_repo, monkeypatch):
+    import errno
+
+    from lib.hub.errors import classify
+
+    err = classify(OSError(errno.ENOSPC, "No space left on device"), repo_id=REPO)
+    assert err.kind == "disk_full" and "disk is full" in err.message
