@@ -203,3 +203,103 @@ def test_real_enospc_is_a_clear_message(hf_cache, tiny_repo, monkeypatch):
 
     err = classify(OSError(errno.ENOSPC, "No space left on device"), repo_id=REPO)
     assert err.kind == "disk_full" and "disk is full" in err.message
+
+
+# ---- the page (AppTest) -----------------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = "pages/5_Local_models.py"
+
+
+def open_page(monkeypatch, host: Hardware = BIG_HOST):
+    from streamlit.testing.v1 import AppTest
+
+    from lib import hardware
+    from lib.ui import cached
+
+    monkeypatch.setattr(hardware, "detect", lambda: host)
+    cached.forget_local()
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def _ok(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _table_models(at) -> list[str]:
+    """The cache table's models (the first table; AppTest does not keep a dataframe's key)."""
+    return list(at.dataframe[0].value["Model"]) if len(at.dataframe) else []
+
+
+def test_page_lists_and_deletes_after_a_confirmation_showing_the_space(hf_cache, tiny_repo, monkeypatch):
+    _download()
+    [row] = inv.inventory(BIG_HOST)
+    at = open_page(monkeypatch)
+    _ok(at)
+    assert _table_models(at) == [REPO]
+    assert "lm_confirm_yes" not in [b.key for b in at.button]
+    at.button(key="lm_delete").click().run()
+    _ok(at)
+    [warning] = [w for w in at.warning if "frees" in w.value]
+    assert fmt_size(row.size) in warning.value
+    assert REPO in hub_cache.local_ids()  # nothing deleted before the confirmation
+    at.button(key="lm_confirm_yes").click().run()
+    _ok(at)
+    assert any(f"{fmt_size(row.size)} freed" in s.value for s in at.success)
+    assert REPO not in hub_cache.local_ids() and _table_models(at) == []
+
+
+def fmt_size(n: int) -> str:
+    from lib.format import size_bytes
+
+    return size_bytes(n)
+
+
+def test_page_downloads_with_progress(hf_cache, tiny_repo, monkeypatch):
+    at = open_page(monkeypatch)
+    at.text_input(key="lm_id").input(REPO).run()
+    _ok(at)
+    assert any("3 files" in m.value or "files" in m.value for m in at.markdown)
+    at.button(key="lm_download").click().run()
+    _ok(at)
+    assert any("is in the local cache" in s.value for s in at.success), [e.value for e in at.error]
+    assert _table_models(at) == [REPO] and REPO in hub_cache.local_ids()
+
+
+def test_page_refuses_what_cannot_run_here_unless_overridden(hf_cache, tiny_repo, monkeypatch):
+    at = open_page(monkeypatch, TINY_HOST)
+    at.text_input(key="lm_id").input(REPO).run()
+    _ok(at)
+    assert any("cannot run on this machine" in w.value for w in at.warning)
+    assert "lm_download" not in [b.key for b in at.button]
+    at.checkbox(key="lm_override").check().run()
+    at.button(key="lm_download").click().run()
+    _ok(at)
+    assert any("is in the local cache" in s.value for s in at.success)
+
+
+def test_public_instance_no_override_no_delete(hf_cache, tiny_repo, monkeypatch):
+    _download()
+    monkeypatch.setenv("HUBSCOUT_PUBLIC", "1")
+    at = open_page(monkeypatch, TINY_HOST)
+    at.text_input(key="lm_id").input(REPO).run()
+    _ok(at)
+    assert any("cannot run on this machine" in w.value for w in at.warning)
+    assert not [c for c in at.checkbox if c.key == "lm_override"] and "lm_download" not in [b.key for b in at.button]
+    assert "lm_delete" not in [b.key for b in at.button]
+    assert any("only admins delete" in c.value for c in at.caption)
+
+
+def test_page_offers_a_fresh_download_of_a_damaged_entry(hf_cache, tiny_repo, monkeypatch):
+    _download()
+    [row] = inv.inventory(BIG_HOST)
+    _truncate_weights(row.folder)
+    at = open_page(monkeypatch)
+    _ok(at)
+    assert any("model.safetensors is cut short" in e.value and "download it again" in e.value for e in at.error)
+    at.button(key=f"lm_redo_{REPO}").click().run()
+    _ok(at)
+    assert any("is in the local cache" in s.value for s in at.success)
+    [row] = inv.inventory(BIG_HOST)
+    assert row.problem is None and row.offline.ok

@@ -32,7 +32,8 @@ import json
 from typing import Any
 
 KINDS: tuple[str, ...] = ("offline", "unreachable", "timeout", "rate_limited", "not_found", "gated", "auth",
-                          "server", "bad_answer", "invalid_id", "not_cached", "rejected", "disk_full", "cancelled", "error")
+                          "server", "bad_answer", "invalid_id", "not_cached", "rejected", "disk_full", "cancelled",
+                          "error")
 # the kinds where the Hub (or the network) could not answer: a cached copy or the snapshot may stand in
 UNAVAILABLE_KINDS = frozenset({"offline", "unreachable", "timeout", "rate_limited", "server", "bad_answer",
                                "not_cached", "error"})

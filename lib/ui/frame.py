@@ -254,6 +254,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("pages/2_Model.py", "Model", ":material/deployed_code:"),
     ("pages/3_Playground.py", "Playground", ":material/play_circle:"),
     ("pages/4_Sessions.py", "Sessions", ":material/groups:"),
+    ("pages/5_Local_models.py", "Local models", ":material/hard_drive:"),
 )
 
 
