@@ -303,3 +303,52 @@ def test_page_offers_a_fresh_download_of_a_damaged_entry(hf_cache, tiny_repo, mo
     assert any("is in the local cache" in s.value for s in at.success)
     [row] = inv.inventory(BIG_HOST)
     assert row.problem is None and row.offline.ok
+
+
+# ---- marks elsewhere: Discover, sessions ------------------------------------------------------------------
+def test_local_ids_need_weights_not_just_a_looked_up_config(hf_cache, tiny_repo):
+    from lib.hub import gateway
+
+    gateway.download_file(REPO, "config.json")  # what a Model page lookup caches
+    assert REPO not in hub_cache.local_ids() and hub_cache.snapshot_folder(REPO) is None
+    _download()
+    assert REPO in hub_cache.local_ids() and hub_cache.snapshot_folder(REPO) is not None
+
+
+def test_discover_rows_mark_local_models():
+    from lib.hub.records import ModelRecord
+    from lib.results import LOCAL_COLUMN, results_columns
+
+    recs = [ModelRecord.from_api({"id": "a/cached"}), ModelRecord.from_api({"id": "b/remote"})]
+    assert results_columns(recs, local=frozenset({"a/cached"}))[LOCAL_COLUMN] == ["local", ""]
+    assert LOCAL_COLUMN not in results_columns(recs)
+
+
+def test_session_with_a_deleted_candidate_opens_and_says_so(hf_cache, tiny_repo, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from lib import store
+    from lib.local.inventory import presence
+    from lib.sessions import store as sessions
+
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("HUBSCOUT_DATABASE_URL", raising=False)
+    store.dispose_all()
+    try:
+        _download()
+        [model] = hub_cache.scan()
+        sha = model.revisions[0].commit
+        session = sessions.create_session("local check", "text-classification", [REPO, str(tiny_repo)],
+                                          [{"text": "good"}], {}, revisions={REPO: sha})
+        assert presence(REPO, sha) is None
+        hub_cache.delete_plan(REPO).execute()
+        assert presence(REPO, sha) == "not in the local cache: will download on run"
+        assert presence(REPO, sha, offline=True) == "not in the local cache: cannot run offline"
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+        at.query_params["session"] = session.id
+        at.switch_page("pages/4_Sessions.py")
+        at.run()
+        _ok(at)
+        assert any("not in the local cache: will download on run" in c.value for c in at.caption)
+    finally:
+        store.dispose_all()

@@ -1,8 +1,8 @@
 """huggingface_hub's local model cache: what it holds, deleting from it, and a guarded pre-download.
 
 * :func:`scan` — the model repos in the cache (``scan_cache_dir``): size on disk, revisions, refs, dates;
-* :func:`local_ids` — the ids of the models with a cached snapshot, from folder names only (cheap: Discover
-  marks them without scanning file sizes);
+* :func:`local_ids` — the ids of the models with a cached snapshot holding weights, from directory listings
+  only (cheap: Discover marks them without scanning file sizes); :func:`snapshot_folder` — one of them;
 * :func:`delete_plan` — a :class:`DeletePlan` for some revisions (``DeleteCacheStrategy``): the space it
   frees, shown before :meth:`DeletePlan.execute` runs it;
 * :func:`download` — ``snapshot_download`` of chosen files with byte progress, stopped when the bytes
@@ -24,8 +24,8 @@ from typing import Any
 from lib.hub import gateway
 from lib.hub.errors import HubError
 
-__all__ = ["CachedRevision", "CachedModel", "scan", "local_ids", "DeletePlan", "delete_plan", "download",
-           "free_disk_bytes", "disk_full_message"]
+__all__ = ["CachedRevision", "CachedModel", "scan", "local_ids", "snapshot_folder", "DeletePlan", "delete_plan",
+           "download", "free_disk_bytes", "disk_full_message"]
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,29 @@ def _repo_folder(repo_id: str, cache_dir: Path | None = None) -> Path:
     return (cache_dir or gateway.cache_folder()) / ("models--" + repo_id.replace("/", "--"))
 
 
+def _has_weights(snapshot: Path) -> bool:
+    from lib.hub.normalize import weight_file_kind
+
+    return any(weight_file_kind(p.name) for p in snapshot.iterdir())
+
+
+def snapshot_folder(repo_id: str, revision: str | None = None, cache_dir: str | Path | None = None) -> Path | None:
+    """The cached snapshot of ``repo_id`` at ``revision`` (a commit sha, or a branch: ``main`` when None)
+    that holds weights; None when there is none (a Model page lookup caches config.json alone)."""
+    repo = _repo_folder(repo_id, Path(cache_dir) if cache_dir is not None else None)
+    rev = revision or "main"
+    try:
+        if not (repo / "snapshots" / rev).is_dir():
+            rev = (repo / "refs" / rev).read_text(encoding="utf-8").strip()
+        snap = repo / "snapshots" / rev
+        return snap if snap.is_dir() and _has_weights(snap) else None
+    except (OSError, ValueError):
+        return None
+
+
 def local_ids(cache_dir: str | Path | None = None) -> frozenset[str]:
-    """Ids of the models with at least one non-empty cached snapshot: a few directory listings, no sizes."""
+    """Ids of the models with a cached snapshot holding weights (not just the config.json a Model page
+    lookup caches): a few directory listings, no sizes."""
     folder = Path(cache_dir) if cache_dir is not None else gateway.cache_folder()
     out = set()
     try:
@@ -91,7 +112,7 @@ def local_ids(cache_dir: str | Path | None = None) -> frozenset[str]:
         if not entry.name.startswith("models--"):
             continue
         try:
-            if any(any(snap.iterdir()) for snap in (entry / "snapshots").iterdir() if snap.is_dir()):
+            if any(_has_weights(snap) for snap in (entry / "snapshots").iterdir() if snap.is_dir()):
                 out.add(entry.name[len("models--"):].replace("--", "/"))
         except OSError:
             continue

@@ -18,7 +18,8 @@ from lib import local_models
 from lib.hub import cache as hub_cache
 from lib.hub.cache import CachedRevision
 
-__all__ = ["LocalModel", "Readiness", "inventory", "model_folders", "readiness", "fit_label", "MAX_CHILDREN"]
+__all__ = ["presence", "LocalModel", "Readiness", "inventory", "model_folders", "readiness", "fit_label",
+           "MAX_CHILDREN"]
 
 #: The most child folders looked at per configured folder (a huge tree is never walked).
 MAX_CHILDREN = 500
@@ -172,3 +173,14 @@ def inventory(hardware: Any = None, *, dirs: Iterable[Path] | None = None,
         if row is not None:
             rows.append(row)
     return rows
+
+
+def presence(model: str, revision: str | None = None, *, offline: bool = False) -> str | None:
+    """Where a session candidate's weights are, in words, when that matters: None when a Hub model's
+    ``revision`` is in the local cache (or a folder exists); else "not in the local cache: will download on
+    run" (or "cannot run offline" when ``offline``), or "folder not found on this machine"."""
+    if local_models.looks_like_path(model) or local_models.is_local_folder(model):
+        return None if local_models.is_local_folder(model) else "folder not found on this machine"
+    if hub_cache.snapshot_folder(model, revision) is not None:
+        return None
+    return "not in the local cache: " + ("cannot run offline" if offline else "will download on run")
