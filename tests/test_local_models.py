@@ -178,7 +178,7 @@ def test_truncated_safetensors_in_a_run_says_so(hf_cache, tiny_repo):
     assert "/" not in str(e.value).split("damaged:")[1].split(".")[0].replace("model.safetensors", "")
 
 
-def test_disk_filling_during_download_keeps_nothing(hf_cache, tiny_repo, monkeypatch):
+def test_disk_filling_during_download_keeps_nothing(hf_cache, tiny_repo, hub_stub):
     p = local_download.plan(REPO, BIG_HOST, LOCAL)
     # the disk has room for the small files but not the weights: the cap stands in for a filling disk
     p = local_download.DownloadPlan(**{**p.__dict__, "limit_bytes": 2000})
@@ -188,12 +188,24 @@ def test_disk_filling_during_download_keeps_nothing(hf_cache, tiny_repo, monkeyp
     assert "disk filled up" in job.error_message and "partial files were removed" in job.error_message
     assert REPO not in hub_cache.local_ids() and not inv.inventory(BIG_HOST)
     assert not (hf_cache / "models--local-test--tiny-cls").exists()
-    # a revision already cached stays whole when a later download fails
+    # a revision already cached stays whole, and main still names it, when a newer one fails to download
     _download()
-    job = local_download.start(local_download.DownloadPlan(**{**p.__dict__, "limit_bytes": 0}))
-    assert job.wait(60)
+    [before] = hub_cache.scan()
+    ref = (hf_cache / "models--local-test--tiny-cls" / "refs" / "main").read_text()
+    (tiny_repo / "model.safetensors").write_bytes((tiny_repo / "model.safetensors").read_bytes() + b" " * 64)
+    hub_stub.add_repo(REPO, tiny_repo, info={"pipeline_tag": "text-classification"})
+    from lib.hub.facts import forget
+
+    forget(REPO)
+    p = local_download.plan(REPO, BIG_HOST, LOCAL)
+    job = local_download.start(local_download.DownloadPlan(**{**p.__dict__, "limit_bytes": 2000}))
+    assert job.wait(60) and job.error_kind == "disk_full"
+    [after] = hub_cache.scan()
+    assert [r.commit for r in after.revisions] == [r.commit for r in before.revisions]
+    assert (hf_cache / "models--local-test--tiny-cls" / "refs" / "main").read_text() == ref
+    assert not list((hf_cache / "models--local-test--tiny-cls" / "blobs").glob("*.incomplete"))
     [row] = inv.inventory(BIG_HOST)
-    assert row.offline.ok and row.problem is None
+    assert row.offline.ok and row.problem is None and row.size == before.size
 
 
 def test_real_enospc_is_a_clear_message(hf_cache, tiny_repo, monkeypatch):
