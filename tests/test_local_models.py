@@ -301,6 +301,21 @@ def test_public_instance_no_override_no_delete(hf_cache, tiny_repo, monkeypatch)
     assert not [c for c in at.checkbox if c.key == "lm_override"] and "lm_download" not in [b.key for b in at.button]
     assert "lm_delete" not in [b.key for b in at.button]
     assert any("only admins delete" in c.value for c in at.caption)
+    assert _table_models(at) == [REPO]  # the Hub said it is public in this process
+
+
+def test_public_instance_does_not_name_a_private_cached_repo(hf_cache, tiny_repo, hub_stub, monkeypatch):
+    _download()
+    hub_stub.add_repo(REPO, tiny_repo, info={"pipeline_tag": "text-classification", "private": True})
+    from lib.hub import gateway
+    from lib.hub.facts import forget
+
+    forget(REPO)
+    gateway.model_info(REPO)  # the server's token sees it: the Hub says it is private
+    monkeypatch.setenv("HUBSCOUT_PUBLIC", "1")
+    at = open_page(monkeypatch)
+    _ok(at)
+    assert _table_models(at) == [] and REPO not in str([m.value for m in at.markdown])
 
 
 def test_page_offers_a_fresh_download_of_a_damaged_entry(hf_cache, tiny_repo, monkeypatch):

@@ -18,7 +18,7 @@ from lib import local_models
 from lib.hub import cache as hub_cache
 from lib.hub.cache import CachedRevision
 
-__all__ = ["presence", "LocalModel", "Readiness", "inventory", "model_folders", "readiness", "fit_label",
+__all__ = ["visible", "presence", "LocalModel", "Readiness", "inventory", "model_folders", "readiness", "fit_label",
            "MAX_CHILDREN"]
 
 #: The most child folders looked at per configured folder (a huge tree is never walked).
@@ -184,3 +184,27 @@ def presence(model: str, revision: str | None = None, *, offline: bool = False) 
     if hub_cache.snapshot_folder(model, revision) is not None:
         return None
     return "not in the local cache: " + ("cannot run offline" if offline else "will download on run")
+
+
+def visible(rows: list[LocalModel]) -> list[LocalModel]:
+    """The rows this visitor may see: all of them, except where private repos are not allowed (a visitor
+    of a public instance), where a cached repo shows only when it is known public (the Hub said so in this
+    process, or the catalog lists it: :func:`lib.hub.gateway.refuse_seen_private`) — a private repo an admin
+    ran must not be named to strangers."""
+    from lib.hub import gateway
+    from lib.hub.errors import HubError
+
+    if gateway.private_repos_allowed():
+        return rows
+    from lib.catalog.source import current_snapshot
+
+    snapshot = current_snapshot()
+    out = []
+    for r in rows:
+        if r.source == "cache":
+            try:
+                gateway.refuse_seen_private(r.name, listed_public=snapshot.get(r.name) is not None)
+            except HubError:
+                continue
+        out.append(r)
+    return out
