@@ -379,3 +379,13 @@ def test_session_with_a_deleted_candidate_opens_and_says_so(hf_cache, tiny_repo,
         assert any("not in the local cache: will download on run" in c.value for c in at.caption)
     finally:
         store.dispose_all()
+
+
+def test_page_offline_lists_without_a_request(hf_cache, tiny_repo, hub_stub, monkeypatch):
+    _download()
+    hub_stub.reset()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    at = open_page(monkeypatch)
+    _ok(at)
+    assert _table_models(at) == [REPO] and any("Offline mode" in i.value for i in at.info)
+    assert not hub_stub.requests
