@@ -389,3 +389,13 @@ def test_page_offline_lists_without_a_request(hf_cache, tiny_repo, hub_stub, mon
     _ok(at)
     assert _table_models(at) == [REPO] and any("Offline mode" in i.value for i in at.info)
     assert not hub_stub.requests
+
+
+def test_cancelled_download_keeps_nothing(hf_cache, tiny_repo, hub_stub):
+    p = local_download.plan(REPO, BIG_HOST, LOCAL)
+    hub_stub.set_fault("stall", f"/{REPO}/resolve/", delay=1.5, method="GET")  # each body pauses halfway
+    job = local_download.start(p)
+    job.cancel()
+    assert job.wait(60)
+    assert job.progress().state == "cancelled" and job.error_kind == "cancelled"
+    assert REPO not in hub_cache.local_ids() and not (hf_cache / "models--local-test--tiny-cls").exists()
