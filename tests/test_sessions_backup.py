@@ -253,6 +253,16 @@ def test_restart_on_an_empty_disk_restores_the_votes_from_the_backup_repo(hub_st
     assert session["votes"] == first["votes"]
 
 
+def test_a_clean_exit_right_after_the_votes_still_backs_them_up(hub_stub, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "tests.support.backup_child", "quit"], cwd=ROOT, timeout=120,
+                          env=_child_env(tmp_path / "one", HUBSCOUT_BACKUP_REPO=REPO, HF_TOKEN=TOKEN),
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    first = json.loads(done.stdout.strip().splitlines()[-1])
+    backed_up = json.loads(hub_stub.datasets.repo(REPO).files[f"sessions/{first['id']}.json"])
+    assert backed_up["votes"] == first["votes"] and len(first["votes"]) == 18
+
+
 def test_restart_with_a_postgresql_url_keeps_the_sessions(pg_url, tmp_path):
     first = _vote_then_kill(_child_env(tmp_path / "one", HUBSCOUT_DATABASE_URL=pg_url))
     assert first["pushed_at"] is None and len(first["votes"]) == 18
@@ -261,3 +271,37 @@ def test_restart_with_a_postgresql_url_keeps_the_sessions(pg_url, tmp_path):
     (session,) = shown["sessions"]
     assert session["id"] == first["id"] and session["votes"] == first["votes"]
     assert not (tmp_path / "two" / "home" / "data" / "hubscout.db").exists()  # nothing came from the disk
+
+
+# ------------------------------------------------------------------ the pages say where backups stand
+def _page(page: str = "pages/4_Sessions.py"):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_sidebar_and_the_sessions_page_say_backups_off_and_why(env):
+    env.bad_tokens.add(TOKEN)
+    _make()
+    _page()  # the page frame starts the backup
+    _wait(lambda: backup.status().state == "failed")
+    at = _page()
+    side = [w.value for w in at.sidebar.warning]
+    main = [w.value for w in at.main.warning]
+    assert any(t.startswith("Backups off: The Hub refused access") for t in side), side
+    assert any(t.startswith("Backups off: ") for t in main), main
+    assert not any(TOKEN in t for t in side + main)
+
+
+def test_the_sessions_page_says_backed_up_and_when(env):
+    info = _make()
+    _page("streamlit_app.py")
+    _wait(lambda: (s := backup.status()).state == "on" and not s.pending
+          and f"sessions/{info.id}.json" in env.datasets.repo(REPO).files)
+    at = _page()
+    captions = [c.value for c in at.main.caption] + [c.value for c in at.sidebar.caption]
+    assert any(c.startswith(f"Backed up to {REPO} at ") for c in captions), captions

@@ -20,6 +20,7 @@ show it), the full detail goes to the server log (redacted), and the start is re
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -192,9 +193,16 @@ class _Backups:
                 self.next_connect = time.monotonic() + self.every * 60
             logs.log_failure(e, f"session backup to {self.repo}", "backup")
             return
+        # at a clean exit (SIGTERM) the sessions changed within the debounce are written first: this
+        # handler, registered after the scheduler's own final push, runs before it
+        atexit.register(self._write_at_exit)
         with self.cond:
             self.state, self.reason = "on", None
             self.push_wanted = True
+
+    def _write_at_exit(self) -> None:
+        if not self.stopped:
+            self._write_dirty()
 
     def _write_dirty(self) -> None:
         with self.cond:

@@ -3,7 +3,8 @@
 
 ``python -m tests.support.backup_child vote``: creates a session, casts votes from three raters, waits until
 the backup (when configured) has pushed them, prints ``{"id", "votes", "pushed_at"}`` as one JSON line and
-then waits to be killed (SIGKILL: no atexit push, no clean shutdown).
+then waits to be killed (SIGKILL: no atexit push, no clean shutdown). ``quit``: the same votes, printed, and
+a normal exit at once (before the debounced write: the exit handlers write and push them).
 
 ``python -m tests.support.backup_child show``: starts the backup (when configured: the restore of an empty
 store), waits until it is on, prints ``{"sessions": [{"id", "name", "votes", "status"}]}`` and exits.
@@ -28,7 +29,7 @@ def _wait(pred, what: str) -> None:
         time.sleep(0.05)
 
 
-def vote() -> None:
+def vote(then_exit: bool = False) -> None:
     backup.DEBOUNCE_S, backup.MIN_PUSH_GAP_S = 0.2, 0.5  # a test's patience, not a Space's
     configured = backup.ensure_started().state != "off"
     if configured:
@@ -43,6 +44,9 @@ def vote() -> None:
         for inp in ("i1", "i2", "i3"):
             store.cast_vote(info.id, rater, inp, "c1", "c2", choice)
             store.cast_vote(info.id, rater, inp, "c3", "c2", "both_bad" if inp == "i3" else choice)
+    if then_exit:  # a clean exit right after the votes: the atexit handlers write and push them
+        print(json.dumps({"id": info.id, "votes": store.votes(info.id)}), flush=True)
+        return
     pushed = None
     if configured:  # the scheduler pushes after the burst of writes (no explicit sync here)
         _wait(lambda: (s := backup.status()).last_push is not None and not s.pending, "the push")
@@ -64,4 +68,4 @@ def show() -> None:
 
 
 if __name__ == "__main__":
-    {"vote": vote, "show": show}[sys.argv[1]]()
+    {"vote": vote, "quit": lambda: vote(then_exit=True), "show": show}[sys.argv[1]]()
