@@ -79,3 +79,18 @@ def test_a_failed_push_is_reported_not_raised(hub_stub, token, tmp_path):
         assert results[-1].ok and results[-1].commit
     finally:
         b.stop()
+
+
+def test_no_push_request_once_offline(hub_stub, token, tmp_path, monkeypatch):
+    src = tmp_path / "src"
+    (src / "sessions").mkdir(parents=True)
+    results = []
+    b = _start(src, results)
+    try:
+        (src / "sessions" / "one.json").write_bytes(b"{}")
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+        hub_stub.reset()
+        b.push_now(20)
+        assert results[-1].error.kind == "offline" and hub_stub.requests == []
+    finally:
+        b.stop()

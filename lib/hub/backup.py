@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lib.hub import auth, policy
-from lib.hub.errors import HubError, classify
+from lib.hub.errors import OFFLINE_MESSAGE, HubError, classify
 
 __all__ = ["PushResult", "Backup", "start", "download", "NO_TOKEN_MESSAGE", "START_TIMEOUT_S"]
 
@@ -53,6 +53,9 @@ def _scheduler_class(on_push: Callable[[PushResult], None]):
 
         def push_to_hub(self):
             started = datetime.now(UTC)
+            if policy.is_offline():  # switched offline while running: no request at all
+                on_push(PushResult(started, started, error=HubError(OFFLINE_MESSAGE, "offline", repo_id=self.repo_id)))
+                return None
             try:
                 info = super().push_to_hub()
             except Exception as e:  # noqa: BLE001 - every failure is reported, the scheduler carries on
