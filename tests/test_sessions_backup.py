@@ -187,6 +187,23 @@ def test_a_failing_push_says_so_and_the_next_one_catches_up(env):
     assert len(_repo_json(env, f"sessions/{info.id}.json")["votes"]) == 1
 
 
+def test_a_failed_export_write_is_tried_again_later_not_in_a_loop(env, monkeypatch):
+    real, calls = backup.write_session, []
+
+    def flaky(sid, root):
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return real(sid, root)
+
+    monkeypatch.setattr(backup, "write_session", flaky)
+    monkeypatch.setattr(backup, "RETRY_WRITE_S", 0.5)
+    info = _make()
+    backup.ensure_started()
+    _wait(lambda: f"sessions/{info.id}.json" in (env.datasets.repo(REPO).files if env.datasets.repo(REPO) else {}))
+    assert len(calls) == 2 and calls[1] - calls[0] >= 0.5  # once more, after the pause
+
+
 def test_the_hub_unreachable_at_start_is_retried(env, monkeypatch):
     monkeypatch.setenv("HUBSCOUT_BACKUP_EVERY", "0.05")  # 3 s between tries
     env.set_fault("reset", "/api/repos/create", times=1)

@@ -45,6 +45,7 @@ __all__ = ["Status", "ensure_started", "status", "sync", "stop", "restore", "wri
 DEBOUNCE_S = 2.0
 MAX_DELAY_S = 15.0
 MIN_PUSH_GAP_S = 30.0
+RETRY_WRITE_S = 10.0  # a session whose export failed is tried again this much later
 PATTERN = "sessions/*.json"
 
 
@@ -208,17 +209,19 @@ class _Backups:
         with self.cond:
             ids, self.dirty = self.dirty, set()
             self.writing = ids  # still pending while being written
-        wrote = False
+        wrote, failed = False, set()
         for sid in sorted(ids):
             try:
                 wrote |= write_session(sid, self.root)
             except SessionNotFound:
                 continue
-            except Exception as e:  # noqa: BLE001 - a failed export is logged; the session is marked again
+            except Exception as e:  # noqa: BLE001 - a failed export (disk full…) is logged and tried again later
                 logs.log_failure(e, f"session backup: writing {sid}", "backup")
-                with self.cond:
-                    self.dirty.add(sid)
+                failed.add(sid)
         with self.cond:
+            if failed:
+                self.dirty |= failed
+                self.first_dirty = self.last_dirty = time.monotonic() + RETRY_WRITE_S
             if wrote:
                 self.last_write = time.time()
                 self.push_wanted = True
