@@ -314,11 +314,16 @@ def test_the_sidebar_and_the_sessions_page_say_backups_off_and_why(env):
     assert not any(TOKEN in t for t in side + main)
 
 
-def test_the_sessions_page_says_backed_up_and_when(env):
-    info = _make()
+def test_the_sessions_page_says_backed_up_and_when_and_what_was_restored(env, tmp_path, monkeypatch):
+    exp = _export_elsewhere(tmp_path, monkeypatch)
+    env.datasets.add_files(REPO, {f"sessions/{exp['session']['id']}.json": json.dumps(exp).encode(),
+                                  "sessions/broken.json": b"[1, 2"})
     _page("streamlit_app.py")
-    _wait(lambda: (s := backup.status()).state == "on" and not s.pending
-          and f"sessions/{info.id}.json" in env.datasets.repo(REPO).files)
+    _wait(lambda: (s := backup.status()).state == "on" and not s.pending and s.last_push)
     at = _page()
     captions = [c.value for c in at.main.caption] + [c.value for c in at.sidebar.caption]
     assert any(c.startswith(f"Backed up to {REPO} at ") for c in captions), captions
+    assert f"Restored 1 session(s) from {REPO} at start." in captions
+    assert any(w.value.startswith("Not restored: broken.json: ") for w in at.main.warning)
+    assert "No session yet." not in captions  # the restored session is listed (1 vote)
+    assert ss.list_sessions()[0].n_votes == 1
