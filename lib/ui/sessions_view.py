@@ -31,6 +31,23 @@ def open_session() -> Any:
         st.stop()
 
 
+def backup_line() -> None:
+    """Where the session backups stand (nothing when ``HUBSCOUT_BACKUP_REPO`` is not set)."""
+    from lib.sessions import backup
+
+    status = backup.status()
+    if status.state == "off":
+        return
+    if status.state == "failed" or status.push_error:
+        st.warning(status.line(), icon=":material/cloud_off:")
+    else:
+        st.caption(status.line())
+    if status.restored:
+        st.caption(f"Restored {status.restored} session(s) from {status.repo} at start.")
+    for skipped in status.skipped:
+        st.warning(f"Not restored: {skipped}", icon=":material/warning:")
+
+
 def title(session: Any) -> None:
     """The session's name and task, without its candidates (the blind vote shows no model names)."""
     st.header(session.name, anchor=False)
