@@ -49,6 +49,8 @@ OFFLINE_NOTES: dict[str, tuple[str, str]] = {
                    "downloading a model from the Hub"),
     "Sessions": ("creating a session with cached models (their cached revision is frozen), running, rating, "
                  "results, export and import", "candidates not in the local cache, the Hub's newest revision"),
+    "Local models": ("listing the Hugging Face cache and model folders, deleting a revision or a repo",
+                     "downloading a model"),
 }
 _OFFLINE_DEFAULT = ("the catalog snapshot and the local cache", "anything that needs the Hub")
 PAGE_DIR_NAMES = ("pages/1_Discover.py", "pages/2_Model.py", "pages/3_Playground.py", "pages/4_Sessions.py")
