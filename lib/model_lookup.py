@@ -30,13 +30,13 @@ class ModelLookup:
 
 def lookup(model_id: str, offline: bool = False) -> ModelLookup:
     """Details (+ config.json) for the page; ``offline`` never touches the network. Never raises."""
-    from lib.hub.errors import OFFLINE_MESSAGE, HubError
+    from lib.hub.errors import HubError
     from lib.hub.lookup import fetch_config_json, fetch_model_details
     from lib.hub.offline import offline_model_details
-    from lib.hub.policy import is_offline
+    from lib.hub.policy import is_offline, offline_message
 
     try:
-        reason = OFFLINE_MESSAGE if is_offline() else "Snapshot-only catalog mode"
+        reason = offline_message() if is_offline() else "Snapshot-only catalog mode"
         details = offline_model_details(model_id, reason=reason) if offline \
             else fetch_model_details(model_id)
     except HubError as e:

@@ -193,3 +193,17 @@ def test_sidebar_switch_goes_into_the_url_and_env_fixes_it_on(monkeypatch):
     switch = at.sidebar.toggle(key="offline_switch")
     assert switch.value is True and switch.disabled
     assert "**Offline**" in _banner(at) and "offline" not in at.query_params
+
+
+def test_offline_messages_name_the_switch_that_is_on(hub_stub, monkeypatch):
+    from lib.hub.errors import OFFLINE_MESSAGE
+    from lib.hub.lookup import fetch_model_details
+
+    with policy.offline_scope(True):
+        assert policy.offline_message() == policy.SWITCH_MESSAGE
+        details = fetch_model_details("offline-unit/not-cached")
+        assert details.missing[0] == f"Hub not used: {policy.SWITCH_MESSAGE}"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with policy.offline_scope(True):
+        assert policy.offline_message() == OFFLINE_MESSAGE  # the instance's switch is the reason
+    assert hub_stub.requests == []

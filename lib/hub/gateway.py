@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.hub import policy
-from lib.hub.errors import OFFLINE_MESSAGE, HubError, repo_not_found
+from lib.hub.errors import HubError, repo_not_found
 from lib.hub.facts import FACTS, forget, token_key
 from lib.hub.ids import validate_model_id
 
@@ -39,7 +39,7 @@ _MAIN = "main"
 
 def _online(repo_id: str) -> None:
     if policy.is_offline():
-        raise HubError(OFFLINE_MESSAGE, "offline", repo_id=repo_id)
+        raise HubError(policy.offline_message(), "offline", repo_id=repo_id)
 
 
 def _key(what: str, mid: str, revision: str | None, token: str | bool | None, *extra: Any) -> tuple:

@@ -99,6 +99,19 @@ def session_offline() -> bool:
         return False
 
 
+SWITCH_MESSAGE = "Offline mode (the Offline switch in the sidebar)"
+
+
+def offline_message() -> str:
+    """Why the Hub is not asked, in words: the environment's switch (errors.OFFLINE_MESSAGE) or the session's."""
+    from huggingface_hub import constants
+
+    from lib.settings import get_settings
+
+    env = get_settings().hub_offline or constants.is_offline_mode()
+    return SWITCH_MESSAGE if not env and session_offline() else OFFLINE_MESSAGE
+
+
 @contextmanager
 def offline_scope(offline: bool) -> Iterator[None]:
     """Within the block, :func:`is_offline` is True when ``offline`` (or when it already was). For work on
@@ -219,7 +232,7 @@ def call(fn: Callable[[], T], *, deadline: float | None, attempts: int | None = 
     ``stall`` seconds (a weights download: :attr:`Policy.stall_timeout`).
     """
     if not offline_ok and is_offline():
-        raise HubError(OFFLINE_MESSAGE, "offline", repo_id=repo_id)
+        raise HubError(offline_message(), "offline", repo_id=repo_id)
     _install_hook()
     tries = max(1, attempts if attempts is not None else current().attempts)
     end = None if deadline is None else time.monotonic() + deadline
