@@ -174,6 +174,7 @@ def test_url_switch_turns_the_page_offline_and_the_catalog_to_the_snapshot(monke
     assert at.sidebar.toggle(key="offline_switch").value is True
     assert at.sidebar.radio[0].value == "snapshot" and at.sidebar.radio[0].disabled
     assert "Snapshot only" in "\n".join(m.value for m in at.markdown)
+    assert "not used while offline" in "\n".join(m.value for m in at.sidebar.markdown)
     # off again: the catalog choice made before comes back, and the URL forgets the switch
     at.sidebar.toggle(key="offline_switch").set_value(False).run()
     assert not at.exception and "**Offline**" not in _banner(at)

@@ -88,7 +88,7 @@ class Frame:
         table is out; other pages get it from ``page_frame``. Idempotent."""
         slot, self._token_slot = self._token_slot, None
         if slot is not None:
-            slot.markdown(token_line(self.token_set))
+            slot.markdown(token_line(self.token_set) + (" · not used while offline" if self.offline else ""))
 
     def show_source(self, result: SearchResult | None = None, error: str | None = None) -> None:
         """Fill the sidebar's "answered by" line once the page knows which catalog answered."""
