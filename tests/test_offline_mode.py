@@ -208,3 +208,46 @@ def test_offline_messages_name_the_switch_that_is_on(hub_stub, monkeypatch):
     with policy.offline_scope(True):
         assert policy.offline_message() == OFFLINE_MESSAGE  # the instance's switch is the reason
     assert hub_stub.requests == []
+
+
+def test_no_sign_in_offline(monkeypatch):
+    """Sign-in goes to the Hub's OAuth: offline, the public instance's sidebar offers none."""
+    monkeypatch.setenv("HUBSCOUT_PUBLIC", "1")
+    auth = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "id",
+            "client_secret": "secret", "server_metadata_url": "https://huggingface.co/.well-known/openid-configuration"}
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = auth
+    at.run()
+    assert [b.label for b in at.sidebar.button] == ["Sign in (admins)"]
+    at.query_params["offline"] = "1"
+    at.run()
+    assert not at.exception and not at.sidebar.button
+    assert "Sign-in needs the Hub" in "\n".join(c.value for c in at.sidebar.caption)
+
+
+def test_rater_is_not_offered_sign_in_offline(tmp_path, monkeypatch):
+    from lib import store as db
+    from lib.sessions import store
+
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("HUBSCOUT_DATABASE_URL", raising=False)
+    db.dispose_all()
+    info = store.create_session("Offline rating", "text-classification", ["a/one", "b/two"], [{"text": "hi"}],
+                                {"dtype": "auto", "device": "cpu"})
+    auth = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "id",
+            "client_secret": "secret", "server_metadata_url": "https://huggingface.co/.well-known/openid-configuration"}
+
+    def rate_page(offline: bool) -> list[str]:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.secrets["auth"] = auth
+        at.switch_page("pages/4_Sessions.py")
+        at.query_params.update({"session": info.id, "view": "Rate", **({"offline": "1"} if offline else {})})
+        at.run()
+        assert not at.exception
+        return [b.label for b in at.main.button]
+
+    try:
+        assert any("Sign in to rate" in label for label in rate_page(False))
+        assert not any("Sign in to rate" in label for label in rate_page(True))
+    finally:
+        db.dispose_all()
