@@ -357,6 +357,9 @@ def test_in_a_cross_site_iframe_the_home_page_renders_and_an_upload_runs_a_model
     page.screenshot(path=str(tmp_path / "space-iframe.png"), full_page=True)
     TIMINGS["browser_upload_run_s"] = time.perf_counter() - t
     assert "Traceback" not in space.log(), space.log()
+    # the model came from the Hub stand-in into HOME's Hub cache; the store (measured peak) lives in HOME too
+    assert (space.home / ".cache" / "huggingface" / "hub" / f"models--{MODEL.replace('/', '--')}").is_dir()
+    assert any((space.home / ".cache" / "hubscout").iterdir())
 
 
 def test_a_server_folder_is_refused_on_the_space(space, browser, parent_page):
