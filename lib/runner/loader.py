@@ -191,6 +191,12 @@ def _cached_snapshot(model: str, revision: str | None) -> Path | None:
     return folder if folder is not None and (folder / "config.json").is_file() else None
 
 
+def download_files(files: list[str]) -> list[str]:
+    """The files of a Hub repo a load downloads: no ONNX / TF / GGUF copies, no pickle weights beside
+    safetensors (the Local models page pre-downloads exactly these)."""
+    return _wanted(files, any(f.endswith(".safetensors") for f in files))
+
+
 def _wanted(files: list[str], has_safetensors: bool) -> list[str]:
     import fnmatch
 
@@ -294,6 +300,10 @@ def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype
     except (LoadFailed, MemoryError):
         raise
     except Exception as e:
+        from lib.local_models import damaged_message, safetensors_problem
+
+        if damaged := safetensors_problem(folder):  # a truncated download: say so, and what to do
+            raise LoadFailed(damaged_message(damaged)) from None
         raise LoadFailed(f"transformers could not load this model for {pipeline_task or runner}: "
                          f"{described(e, f'loading {folder} for {pipeline_task or runner}', 200)}") from None
     target = loaded.pipe.model if loaded.pipe is not None else loaded.model

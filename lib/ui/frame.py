@@ -208,6 +208,7 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
         _sign_in_out(sb)
     sb.markdown("### Hub token")
     token_slot = sb.empty()
+    _backup_line(sb)
     hw = hardware.detect()
     sb.markdown("### This machine")
     sb.markdown(hardware_lines(hw))
@@ -229,6 +230,20 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     if not later:
         frame.finish()
     return frame
+
+
+def _backup_line(sb) -> None:
+    """Session backups (``HUBSCOUT_BACKUP_REPO``): started once per process, where they stand in one line."""
+    if not get_settings().backup_repo:
+        return
+    from lib.sessions import backup
+
+    status = backup.ensure_started()
+    sb.markdown("### Session backups")
+    if status.state == "failed" or status.push_error:
+        sb.warning(status.line(), icon=":material/cloud_off:")
+    else:
+        sb.caption(status.line())
 
 
 _CONFIGURED_DETAILS: list[object] = []  # client.showErrorDetails as configured, before any page changed it
@@ -254,6 +269,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("pages/2_Model.py", "Model", ":material/deployed_code:"),
     ("pages/3_Playground.py", "Playground", ":material/play_circle:"),
     ("pages/4_Sessions.py", "Sessions", ":material/groups:"),
+    ("pages/5_Local_models.py", "Local models", ":material/hard_drive:"),
 )
 
 
