@@ -101,7 +101,7 @@ def _fresh_venv(venv: Path) -> str:
     """A new virtualenv at ``venv`` holding requirements.txt and nothing else; returns how it was made.
 
     pip's install of the pins (torch included, byte-code compiled, as the image's pip does) took 90 s on
-    this 2-core machine when quiet (224 s when busy), most of it writing 1.8 GB: it runs once per
+    this 2-core machine when quiet (140-224 s when busy), most of it writing 1.8 GB: it runs once per
     requirements.txt (keyed by its hash and the interpreter) into a template under ~/.cache, and each run
     gets a new venv of hard links to it (~2 s). Its install time is recorded beside it and reported.
     Where nothing can be installed (no wheelhouse, no index), the documented fallback: the venv sees this
