@@ -10,7 +10,7 @@ ENV HOME=/home/user \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-WORKDIR /home/user/app
+WORKDIR $HOME/app
 
 # torch's CPU build first (the default wheel on PyPI pulls the CUDA libraries: gigabytes a CPU Space never
 # uses), then the rest of the exact pins.

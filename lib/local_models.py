@@ -7,7 +7,8 @@
   walked; unreadable entries are skipped), :class:`FolderProblem` when it is not a model folder;
 * :func:`guess_task` — a folder's pipeline tag from its ``config.json`` (transformers' auto mappings,
   through ``lib.tasks.archs``) or its sentence-transformers files.
-* :func:`safetensors_param_count` — exact parameter count from the ``*.safetensors`` headers.
+* :func:`safetensors_param_count` — exact parameter count from the ``*.safetensors`` headers;
+  :func:`safetensors_problem` — a weights file cut short or unreadable (a damaged download).
 * :func:`mask_token_from_folder` / :func:`mask_token_of` — the model's own mask token for fill-mask.
 """
 from __future__ import annotations
@@ -124,6 +125,36 @@ def safetensors_param_count(folder: str | Path) -> int | None:
     except (OSError, ValueError, SafetensorError):
         return None
     return total
+
+
+def safetensors_problem(folder: str | Path) -> str | None:
+    """What is wrong with a folder's ``*.safetensors`` files, in words (a file cut short, a header that
+    cannot be read), from their headers and sizes alone (no weights read); None when they look whole or
+    there are none. A truncated download or a damaged cache entry shows here before a load fails."""
+    for f in sorted(Path(folder).glob("*.safetensors")):
+        try:
+            size = f.stat().st_size
+            with f.open("rb") as fh:
+                head = fh.read(8)
+                n = int.from_bytes(head, "little") if len(head) == 8 else -1
+                if n < 2 or n > min(size, 100_000_000):
+                    return f"{f.name} is damaged (its header cannot be read)"
+                header = json.loads(fh.read(n))
+            ends = [int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"]
+        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            return f"{f.name} is damaged (its header cannot be read)"
+        need = 8 + n + max(ends, default=0)
+        if size < need:
+            from lib.format import size_bytes
+
+            return f"{f.name} is cut short ({size_bytes(size)} of {size_bytes(need)})"
+    return None
+
+
+def damaged_message(problem: str) -> str:
+    """What people see about a damaged local copy (:func:`safetensors_problem`) and what to do."""
+    return (f"The local copy of this model is damaged: {problem}. Delete it on the Local models page and "
+            "download it again.")
 
 
 def _token_text(v: Any) -> str | None:

@@ -33,9 +33,11 @@ def lookup(model_id: str, offline: bool = False) -> ModelLookup:
     from lib.hub.errors import HubError
     from lib.hub.lookup import fetch_config_json, fetch_model_details
     from lib.hub.offline import offline_model_details
+    from lib.hub.policy import is_offline, offline_message
 
     try:
-        details = offline_model_details(model_id, reason="Snapshot-only catalog mode") if offline \
+        reason = offline_message() if is_offline() else "Snapshot-only catalog mode"
+        details = offline_model_details(model_id, reason=reason) if offline \
             else fetch_model_details(model_id)
     except HubError as e:
         return ModelLookup(model_id, error=e.message, error_kind=e.kind)

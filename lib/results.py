@@ -7,7 +7,7 @@ pandas nor ``pa.array``, which imports it); the CSV export and :func:`results_fr
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -25,9 +25,12 @@ HUB = "https://huggingface.co/"
 
 COLUMNS = ("Model", "Task", "Parameters", "Weights", "Downloads", "Likes", "License", "Updated")
 FIT_COLUMN = "Fits here"
+LOCAL_COLUMN = "Local"
+LOCAL_MARK = "local"  # the model is in the local Hugging Face cache
 
 
-def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | None = None) -> dict[str, list]:
+def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | None = None,
+                    local: Collection[str] | None = None) -> dict[str, list]:
     """The table's columns (name -> one value per model, in the order given): the one rule for
     what Discover's table shows.
 
@@ -35,7 +38,8 @@ def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | Non
     text in human units with estimates marked ``~``; ``Weights`` is the size at the stored dtype
     (see :func:`weights_label`); ``Downloads`` / ``Likes`` are ints or None; ``Updated`` a
     timezone-aware datetime or None. ``fit`` (model id -> badge text), when given, adds a
-    ``Fits here`` column beside ``Weights``.
+    ``Fits here`` column beside ``Weights``. ``local`` (ids in the local Hugging Face cache,
+    :func:`lib.hub.cache.local_ids`), when given, adds a ``Local`` column (``local`` or empty).
     """
     records = list(records)
     cols = {
@@ -48,6 +52,8 @@ def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | Non
         "License": [r.license or "–" for r in records],
         "Updated": [r.last_modified or r.created_at for r in records],
     }
+    if local is not None:
+        cols[LOCAL_COLUMN] = [LOCAL_MARK if r.id in local else "" for r in records]
     if fit is None:
         return cols
     out = {}
@@ -58,14 +64,15 @@ def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | Non
     return out
 
 
-def results_table(records: Iterable[ModelRecord], fit: Mapping[str, str] | None = None) -> pa.Table:
+def results_table(records: Iterable[ModelRecord], fit: Mapping[str, str] | None = None,
+                  local: Collection[str] | None = None) -> pa.Table:
     """:func:`results_columns` as an Arrow table (what the page hands ``st.dataframe``).
 
     Built from raw buffers on purpose: pyarrow's ``pa.array`` imports pandas on first use, and
     neither is otherwise needed before Discover's table is on screen (cold start)."""
     import pyarrow as pa
 
-    cols = results_columns(records, fit)
+    cols = results_columns(records, fit, local)
     arrays = []
     for name, values in cols.items():
         if name in ("Downloads", "Likes"):

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 __all__ = ["Settings", "Variable", "VARIABLES", "get_settings", "reload", "override", "child_process_env",
            "parse_bytes", "CATALOG_MODES", "DEFAULT_LIVE_TIMEOUT", "DEFAULT_CACHE_TTL", "DEFAULT_ENDPOINT",
-           "DEFAULT_VISITOR_RUNS_PER_HOUR"]
+           "DEFAULT_VISITOR_RUNS_PER_HOUR", "DEFAULT_BACKUP_EVERY"]
 
 CatalogMode = Literal["auto", "live", "snapshot"]
 CATALOG_MODES: tuple[str, ...] = ("auto", "live", "snapshot")
@@ -45,6 +45,8 @@ LIVE_TIMEOUT_RANGE = (0.1, 60.0)
 DEFAULT_CACHE_TTL = 600
 DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_VISITOR_RUNS_PER_HOUR = 30
+DEFAULT_BACKUP_EVERY = 5.0
+REPO_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}$")
 DATABASE_FILENAME = "hubscout.db"
 _TRUE = frozenset({"1", "ON", "YES", "TRUE"})
 _FALSE = frozenset({"0", "OFF", "NO", "FALSE"})
@@ -107,6 +109,17 @@ class Settings:
     visitor_runs_per_hour: int = field(default=DEFAULT_VISITOR_RUNS_PER_HOUR, metadata=_env(
         "HUBSCOUT_VISITOR_RUNS_PER_HOUR", meaning="runs one visitor may start per hour on a public instance "
         "(0: no limit)", default=f"`{DEFAULT_VISITOR_RUNS_PER_HOUR}`"))
+    model_dirs: tuple[Path, ...] = field(default=(), metadata=_env(
+        "HUBSCOUT_MODEL_DIRS", meaning="folders holding model folders, separated by `os.pathsep` (`:`; `;` on "
+        "Windows): each child folder with a config.json is listed, read-only, on the Local models page",
+        default="none"))
+    backup_repo: str | None = field(default=None, metadata=_env(
+        "HUBSCOUT_BACKUP_REPO", meaning="`owner/name` of a Hub dataset repo (created private if missing) that "
+        "session exports are backed up to, and restored from when the store has no sessions; needs a write "
+        "`HF_TOKEN`", default="no backup"))
+    backup_every: float = field(default=DEFAULT_BACKUP_EVERY, metadata=_env(
+        "HUBSCOUT_BACKUP_EVERY", meaning="minutes between scheduled backup pushes (changes are also pushed "
+        "soon after a burst of writes)", default=f"`{DEFAULT_BACKUP_EVERY:g}`"))
     problems: tuple[str, ...] = ()
     """Values that were ignored (with the default used instead), in words for the UI."""
 
@@ -257,6 +270,26 @@ def _read(env: Mapping[str, str]) -> Settings:
         except ValueError:
             problems.append(f"HUBSCOUT_VISITOR_RUNS_PER_HOUR={runs!r} is not a whole number: using "
                             f"{DEFAULT_VISITOR_RUNS_PER_HOUR}.")
+
+    if dirs := raw("HUBSCOUT_MODEL_DIRS"):
+        kw["model_dirs"] = tuple(dict.fromkeys(Path(d.strip()).expanduser() for d in dirs.split(os.pathsep)
+                                               if d.strip()))
+
+    if repo := raw("HUBSCOUT_BACKUP_REPO"):
+        if REPO_ID_RE.match(repo) and ".." not in repo:
+            kw["backup_repo"] = repo
+        else:
+            problems.append(f"HUBSCOUT_BACKUP_REPO={repo[:100]!r} is not a repo id like owner/name: backups off.")
+
+    if every := raw("HUBSCOUT_BACKUP_EVERY"):
+        try:
+            value = float(every)
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError
+            kw["backup_every"] = max(0.05, value)
+        except ValueError:
+            problems.append(f"HUBSCOUT_BACKUP_EVERY={every!r} is not a positive number of minutes: using "
+                            f"{DEFAULT_BACKUP_EVERY:g}.")
 
     kw["hub_offline"] = any(raw(n).upper() in _TRUE for n in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
     return Settings(**kw, problems=tuple(problems))

@@ -27,7 +27,8 @@ if result is not None:
                 "downloads or likes, or clear the search text.", icon=":material/filter_alt_off:")
     else:
         fits = results.fit_badges(result.records, frame.hardware)
-        selected = ui.results_table(result, query, frame.mode, fits)
+        local = cached.local_ids()  # a few directory listings, cached for a minute
+        selected = ui.results_table(result, query, frame.mode, fits, local)
 frame.finish()  # the sidebar's Hub token line, once the table is out
 
 if result is not None:
@@ -37,7 +38,7 @@ if result is not None:
     with csv:
         ui.download(result, query)
     if selected:
-        ui.selected_model(selected, frame.hardware)
+        ui.selected_model(selected, frame.hardware, selected.id in cached.local_ids())
     if result.records:
         ui.charts(result.records)
 

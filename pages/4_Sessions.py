@@ -11,6 +11,7 @@ from lib.ui.visitor import visitor_id
 
 frame = page_frame("Sessions", ":material/groups:")
 st.title("Evaluation sessions")
+view.backup_line()
 
 session = view.open_session()
 if session is None:

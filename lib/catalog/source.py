@@ -22,7 +22,7 @@ from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult
 from lib.hub import offline as hub_offline_details
 from lib.hub import policy
-from lib.hub.errors import OFFLINE_MESSAGE, HubError
+from lib.hub.errors import HubError
 from lib.settings import get_settings
 
 CatalogMode = Literal["auto", "live", "snapshot"]
@@ -138,7 +138,7 @@ def search(q: CatalogQuery, mode: CatalogMode | None = None, token: str | bool |
         return result
     # auto
     if policy.is_offline():
-        return _fallback(q, OFFLINE_MESSAGE, start)
+        return _fallback(q, policy.offline_message(), start)
     held = remembered_failure()
     if held is not None:
         err, left = held

@@ -18,6 +18,8 @@ Kinds (``HubError.kind``):
 ``invalid_id``  the model id is not a Hub id; nothing was sent.
 ``not_cached``  a local-only read (offline, or a fallback) found nothing in huggingface_hub's cache.
 ``rejected``    any other 4xx: the Hub rejected the request.
+``disk_full``   the disk (or the download's size cap, standing in for it) filled during a download.
+``cancelled``   the user stopped a download.
 ``error``       anything else (a disk error while saving a download …).
 ==============  ====================================================================================
 
@@ -25,15 +27,18 @@ Messages never carry a token, a server path or a Python traceback: the type name
 """
 from __future__ import annotations
 
+import errno
 import json
 from typing import Any
 
 KINDS: tuple[str, ...] = ("offline", "unreachable", "timeout", "rate_limited", "not_found", "gated", "auth",
-                          "server", "bad_answer", "invalid_id", "not_cached", "rejected", "error")
+                          "server", "bad_answer", "invalid_id", "not_cached", "rejected", "disk_full", "cancelled",
+                          "error")
 # the kinds where the Hub (or the network) could not answer: a cached copy or the snapshot may stand in
 UNAVAILABLE_KINDS = frozenset({"offline", "unreachable", "timeout", "rate_limited", "server", "bad_answer",
                                "not_cached", "error"})
 OFFLINE_MESSAGE = "Offline mode (HF_HUB_OFFLINE=1)"
+DISK_FULL_MESSAGE = "The disk is full: the download stopped"
 BAD_ANSWER_MESSAGE = "Hub returned data Hub Scout could not read"
 
 
@@ -167,6 +172,8 @@ def classify(err: BaseException, *, timeout: float | None = None, repo_id: str |
         return HubError(f"Hub unreachable ({type(err).__name__})", "unreachable", **what)
     if isinstance(err, HfHubHTTPError) and err.response is not None:
         return _from_status(err, repo_id)
+    if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+        return HubError(DISK_FULL_MESSAGE, "disk_full", **what)
     if isinstance(err, (FileMetadataError, ValueError, TypeError, KeyError, json.JSONDecodeError)):
         return HubError(BAD_ANSWER_MESSAGE, "bad_answer", **what)
     return HubError(f"Hub request failed ({type(err).__name__})", "error", **what)

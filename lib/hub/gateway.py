@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.hub import policy
-from lib.hub.errors import OFFLINE_MESSAGE, HubError, repo_not_found
+from lib.hub.errors import HubError, repo_not_found
 from lib.hub.facts import FACTS, forget, token_key
 from lib.hub.ids import validate_model_id
 
@@ -39,7 +39,7 @@ _MAIN = "main"
 
 def _online(repo_id: str) -> None:
     if policy.is_offline():
-        raise HubError(OFFLINE_MESSAGE, "offline", repo_id=repo_id)
+        raise HubError(policy.offline_message(), "offline", repo_id=repo_id)
 
 
 def _key(what: str, mid: str, revision: str | None, token: str | bool | None, *extra: Any) -> tuple:
@@ -301,14 +301,15 @@ def download_file(repo_id: str, filename: str, *, revision: str | None = None, t
 
 
 def download_snapshot(repo_id: str, *, revision: str | None = None, token: str | bool | None = None,
-                      ignore_patterns: list[str] | None = None, tqdm_class: Any = None) -> str:
+                      ignore_patterns: list[str] | None = None, tqdm_class: Any = None,
+                      allow_patterns: list[str] | None = None) -> str:
     """Local folder with the model's files (``snapshot_download``). Pass the commit sha from
     :func:`model_info` as ``revision``: huggingface_hub then skips its own ``repo_info`` request and
     cached files cost no request. No overall deadline (the size is known beforehand; the runner's load
     timeout bounds it) but a stall limit (:attr:`lib.hub.policy.Policy.stall_timeout`): each metadata
     request must answer within it, and the download fails (HubError ``timeout``, "Download stalled …")
     when no bytes arrive for that long — huggingface_hub alone would wait 10 s per read and resume 5
-    times."""
+    times. ``allow_patterns``: only these files (``lib.hub.cache.download``: a pre-download)."""
     mid = validate_model_id(repo_id)
     from huggingface_hub import snapshot_download
 
@@ -316,7 +317,8 @@ def download_snapshot(repo_id: str, *, revision: str | None = None, token: str |
     heartbeat = policy.Heartbeat()
     bars = _beating(tqdm_class, heartbeat)
     return policy.call(lambda: snapshot_download(mid, revision=revision, token=token, ignore_patterns=ignore_patterns,
-                                                 tqdm_class=bars, etag_timeout=p.stall_timeout),
+                                                 allow_patterns=allow_patterns, tqdm_class=bars,
+                                                 etag_timeout=p.stall_timeout),
                        deadline=None, repo_id=mid, revision=revision, stall=p.stall_timeout, heartbeat=heartbeat)
 
 

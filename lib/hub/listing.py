@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib.hub import policy
-from lib.hub.errors import OFFLINE_MESSAGE, HubError
+from lib.hub.errors import HubError
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def list_models_page(params: list[tuple[str, str]], *, token: str | bool | None 
     timeout: seconds for the whole call (default: the policy's search deadline).
     """
     if policy.is_offline():
-        raise HubError(OFFLINE_MESSAGE, "offline")
+        raise HubError(policy.offline_message(), "offline")
     timeout = policy.current().list_timeout if timeout is None else timeout
     url = f"{endpoint(endpoint_url)}/api/models"
 

@@ -22,11 +22,11 @@ from typing import Any
 
 from lib.hub import gateway
 from lib.hub.details import ModelDetails, config_summary, fields_from_info, record_dict
-from lib.hub.errors import OFFLINE_MESSAGE, HubError
+from lib.hub.errors import HubError
 from lib.hub.facts import FACTS, token_key
 from lib.hub.ids import validate_model_id
 from lib.hub.offline import offline_model_details, offline_record
-from lib.hub.policy import count_requests, is_offline
+from lib.hub.policy import count_requests, is_offline, offline_message
 from lib.hub.records import ModelRecord
 
 
@@ -40,7 +40,7 @@ def fetch_model_details(model_id: str, token: str | bool | None = None, *, with_
     mid = validate_model_id(model_id)
     if is_offline():
         gateway.refuse_seen_private(mid, listed_public=offline_record(mid) is not None)
-        return offline_model_details(mid, reason=OFFLINE_MESSAGE)
+        return offline_model_details(mid, reason=offline_message())
     key = ("details", mid, "main", token_key(token), with_card, gateway.private_repos_allowed())
     try:
         details, _ = FACTS.fetch(key, lambda: _live_details(mid, token, with_card),

@@ -1,7 +1,11 @@
 """How every Hub call is made: one deadline/attempt policy, one offline switch, one request count.
 
-* :func:`is_offline` — the one offline switch (``HF_HUB_OFFLINE``, or ``TRANSFORMERS_OFFLINE``, read by
-  :mod:`lib.settings`).
+* :func:`is_offline` — the one offline switch: ``HF_HUB_OFFLINE`` (or ``TRANSFORMERS_OFFLINE``, read by
+  :mod:`lib.settings`) for the whole process, or the per-browser-session switch (:func:`session_offline`):
+  within an :func:`offline_scope` (the runner's threads: ``RunOptions.offline``), or as the registered
+  reader says (:func:`use_session_switch`: lib.ui reads the sidebar's "Offline" toggle of the script run
+  asking). huggingface_hub reads ``HF_HUB_OFFLINE`` once at import, so a per-session switch can only
+  work here: every Hub call of Hub Scout asks :func:`is_offline` first.
 * :class:`Policy` / :func:`current` — the deadlines: a Discover search (``HUBSCOUT_LIVE_TIMEOUT``,
   default 3 s), any other call that answers with metadata or a small file (model info, config.json,
   README, a safetensors header: 10 s), and the stall limit of a weights download. One attempt: a
@@ -20,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -58,12 +63,65 @@ def current() -> Policy:
 
 def is_offline() -> bool:
     """True when HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set (lib.settings), or was at import of
-    huggingface_hub."""
+    huggingface_hub, or this browser session / run is offline (:func:`session_offline`)."""
+    if session_offline():
+        return True
     from huggingface_hub import constants
 
     from lib.settings import get_settings
 
     return get_settings().hub_offline or constants.is_offline_mode()
+
+
+# ---- the per-session switch ------------------------------------------------------------------------
+_SCOPE: ContextVar[bool] = ContextVar("hubscout_offline", default=False)
+_reader: Callable[[], bool] | None = None
+
+
+def use_session_switch(reader: Callable[[], bool] | None) -> None:
+    """Register how the current browser session's offline switch is read (lib.ui: the sidebar toggle of
+    the script run on this thread; False on any other thread). None: no per-session switch."""
+    global _reader
+    _reader = reader
+
+
+def session_offline() -> bool:
+    """The per-session switch alone (not the environment): inside an :func:`offline_scope` that turned it
+    on, or as the registered reader says. A reader that fails counts as off."""
+    if _SCOPE.get():
+        return True
+    reader = _reader
+    if reader is None:
+        return False
+    try:
+        return bool(reader())
+    except Exception:  # noqa: BLE001 - no script run on this thread: no session switch
+        return False
+
+
+SWITCH_MESSAGE = "Offline mode (the Offline switch in the sidebar)"
+
+
+def offline_message() -> str:
+    """Why the Hub is not asked, in words: the environment's switch (errors.OFFLINE_MESSAGE) or the session's."""
+    from huggingface_hub import constants
+
+    from lib.settings import get_settings
+
+    env = get_settings().hub_offline or constants.is_offline_mode()
+    return SWITCH_MESSAGE if not env and session_offline() else OFFLINE_MESSAGE
+
+
+@contextmanager
+def offline_scope(offline: bool) -> Iterator[None]:
+    """Within the block, :func:`is_offline` is True when ``offline`` (or when it already was). For work on
+    threads that are not a script run (the runner's loads, a session run's plan): the switch travels
+    there in ``RunOptions.offline``."""
+    reset = _SCOPE.set(bool(offline) or _SCOPE.get())
+    try:
+        yield
+    finally:
+        _SCOPE.reset(reset)
 
 
 # ---- request counting ---------------------------------------------------------------------------
@@ -174,7 +232,7 @@ def call(fn: Callable[[], T], *, deadline: float | None, attempts: int | None = 
     ``stall`` seconds (a weights download: :attr:`Policy.stall_timeout`).
     """
     if not offline_ok and is_offline():
-        raise HubError(OFFLINE_MESSAGE, "offline", repo_id=repo_id)
+        raise HubError(offline_message(), "offline", repo_id=repo_id)
     _install_hook()
     tries = max(1, attempts if attempts is not None else current().attempts)
     end = None if deadline is None else time.monotonic() + deadline

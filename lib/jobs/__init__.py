@@ -25,6 +25,9 @@ finished batch's item indexes, then the finished job, to a listener on the worke
 every cell as it comes); ``JobRunner.release(job)`` drops the job's model from the cache (one model in memory
 at a time). ``warm_up()`` imports the runtime in the background when a page that can run models opens.
 
+A model pre-download (the Local models page) is a :class:`lib.jobs.download.DownloadJob`
+(``submit_download``), polled through the same :class:`JobProgress`.
+
 Threads: this package is the one place that starts threads for model work (``JobRunner``'s pool).
 """
 from __future__ import annotations

@@ -88,14 +88,23 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
     ``cancelled() -> True`` while the load waits for its turn: stop waiting (``LoadCancelled``; see
     ``ModelCache.get_or_load``).
     """
+    opts = opts or RunOptions()
+    from lib.hub.policy import offline_scope
+
+    with offline_scope(opts.offline):  # this thread's Hub calls; the load runs on a pool thread (below)
+        return _prepare(model_id, task, opts, progress=progress, allowed=allowed, cache=cache, cancelled=cancelled)
+
+
+def _prepare(model_id: str, task: str, opts: RunOptions, *, progress, allowed, cache, cancelled) -> Prepared:
     _note_host_rss()
     from lib.access import access_for
     from lib.hub import gateway
     from lib.hub.errors import HubError
+    from lib.hub.policy import is_offline, offline_scope
 
     from .device import resolve
 
-    opts = opts or RunOptions()
+    offline = is_offline()
     access = opts.access if opts.access is not None else access_for()
     _refuse_withheld(model_id, opts, access)
     spec = _spec(task)
@@ -139,12 +148,14 @@ def prepare(model_id: str, task: str, opts: RunOptions | None = None, *,
         notices.append("This model only ships pickle weights (.bin): loaded with torch's safe weights-only loader.")
 
     def load():
-        folder = loader.download(facts, opts.token, progress)
-        if progress:
-            progress(LoadProgress("load", f"Loading {model_id} on {device} ({dtype})"))
-        return loader.load(folder, check.runner, spec.pipeline_task, device, dtype, config=facts.config,
-                           trust_remote_code=opts.trust_remote_code, use_safetensors=facts.has_safetensors or None,
-                           sentence_transformers=facts.is_sentence_transformers)
+        with offline_scope(offline):  # a pool thread: the run's offline switch again
+            folder = loader.download(facts, opts.token, progress)
+            if progress:
+                progress(LoadProgress("load", f"Loading {model_id} on {device} ({dtype})"))
+            return loader.load(folder, check.runner, spec.pipeline_task, device, dtype, config=facts.config,
+                               trust_remote_code=opts.trust_remote_code,
+                               use_safetensors=facts.has_safetensors or None,
+                               sentence_transformers=facts.is_sentence_transformers, local_files_only=offline)
 
     def waiting(place: int) -> None:  # one load at a time: this one's place in line
         from .cache import place_message

@@ -191,6 +191,12 @@ def _cached_snapshot(model: str, revision: str | None) -> Path | None:
     return folder if folder is not None and (folder / "config.json").is_file() else None
 
 
+def download_files(files: list[str]) -> list[str]:
+    """The files of a Hub repo a load downloads: no ONNX / TF / GGUF copies, no pickle weights beside
+    safetensors (the Local models page pre-downloads exactly these)."""
+    return _wanted(files, any(f.endswith(".safetensors") for f in files))
+
+
 def _wanted(files: list[str], has_safetensors: bool) -> list[str]:
     import fnmatch
 
@@ -273,8 +279,9 @@ def model_bytes(model: Any) -> int:
 
 def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype: str, *,
          config: dict, trust_remote_code: bool = False, use_safetensors: bool | None = None,
-         sentence_transformers: bool = False) -> tuple[Loaded, int]:
-    """Load ``folder`` for ``runner``; returns (Loaded, size in bytes). Raises LoadFailed."""
+         sentence_transformers: bool = False, local_files_only: bool = False) -> tuple[Loaded, int]:
+    """Load ``folder`` for ``runner``; returns (Loaded, size in bytes). Raises LoadFailed.
+    ``local_files_only``: transformers must not ask the Hub for anything (an offline run)."""
     import warnings
 
     from lib import runtime
@@ -287,6 +294,8 @@ def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype
     mk: dict[str, Any] = {"dtype": tdtype, "trust_remote_code": trust_remote_code}
     if use_safetensors:
         mk["use_safetensors"] = True
+    if local_files_only:
+        mk["local_files_only"] = True
     try:
         with warnings.catch_warnings(), _default_dtype_kept():
             warnings.simplefilter("ignore")
@@ -294,6 +303,10 @@ def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype
     except (LoadFailed, MemoryError):
         raise
     except Exception as e:
+        from lib.local_models import damaged_message, safetensors_problem
+
+        if damaged := safetensors_problem(folder):  # a truncated download: say so, and what to do
+            raise LoadFailed(damaged_message(damaged)) from None
         raise LoadFailed(f"transformers could not load this model for {pipeline_task or runner}: "
                          f"{described(e, f'loading {folder} for {pipeline_task or runner}', 200)}") from None
     target = loaded.pipe.model if loaded.pipe is not None else loaded.model
@@ -369,6 +382,7 @@ def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) 
     T = runtime.transformers()
 
     trc = mk["trust_remote_code"]
+    hub = _hub(mk)
     if runner in ("run_feature_extraction", "run_sentence_similarity"):
         if st:
             plain = _plain_sentence_transformers(folder, T, device, dtype, mk, config)
@@ -378,36 +392,41 @@ def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) 
             from sentence_transformers import SentenceTransformer
 
             m = SentenceTransformer(folder, device=device, trust_remote_code=trc,
-                                    model_kwargs={"dtype": tdtype})
+                                    model_kwargs={"dtype": tdtype}, **hub)
             return Loaded("sentence_transformers", device, dtype, folder, config, model=m)
-        tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc)
+        tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc, **hub)
         m = T.AutoModel.from_pretrained(folder, **mk).to(device)
         return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok)
     if runner == "run_seq2seq":
-        tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc)
+        tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc, **hub)
         m = T.AutoModelForSeq2SeqLM.from_pretrained(folder, **mk).to(device)
         return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok)
     if runner == "run_question_answering":
-        tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc)
+        tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc, **hub)
         m = T.AutoModelForQuestionAnswering.from_pretrained(folder, **mk).to(device)
         return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok)
     if runner == "run_image_text_to_text" and not Path(folder, "processor_config.json").exists() \
             and not Path(folder, "preprocessor_config.json").exists():
         raise LoadFailed("This image-to-text model ships no image processor, so it cannot be run.")
-    model_kwargs = {k: v for k, v in mk.items() if k not in ("dtype", "trust_remote_code")}
+    model_kwargs = {k: v for k, v in mk.items() if k not in ("dtype", "trust_remote_code", "local_files_only")}
     runtime.pipelines()
     try:
         pipe = T.pipeline(pipeline_task, model=folder, device=device, dtype=tdtype, trust_remote_code=trc,
-                          model_kwargs=model_kwargs)
+                          model_kwargs=model_kwargs, **hub)
     except TypeError as e:
         if runner == "run_image_text_to_text" and "ProcessorMixin" in str(e):
             # vision-encoder-decoder captioners (ViT + GPT-2 …) ship an image processor + tokenizer only
-            proc = T.AutoImageProcessor.from_pretrained(folder)
-            tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc)
+            proc = T.AutoImageProcessor.from_pretrained(folder, **hub)
+            tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc, **hub)
             m = T.AutoModelForImageTextToText.from_pretrained(folder, **mk).to(device)
             return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok, processor=proc)
         raise
     return Loaded("pipeline", device, dtype, folder, config, pipe=pipe)
+
+
+def _hub(mk: dict[str, Any]) -> dict[str, Any]:
+    """The Hub arguments every from_pretrained of one load shares (``local_files_only`` when offline)."""
+    return {"local_files_only": True} if mk.get("local_files_only") else {}
 
 
 def _plain_sentence_transformers(folder, T, device, dtype, mk, config) -> Loaded | None:
@@ -422,7 +441,7 @@ def _plain_sentence_transformers(folder, T, device, dtype, mk, config) -> Loaded
         return None
     runtime.models()
     tok_kw = {"model_max_length": layout.max_seq_length} if layout.max_seq_length else {}
-    tok = T.AutoTokenizer.from_pretrained(folder, **tok_kw)
+    tok = T.AutoTokenizer.from_pretrained(folder, **tok_kw, **_hub(mk))
     m = T.AutoModel.from_pretrained(folder, **mk).to(device)
     longest = getattr(m.config, "max_position_embeddings", None)
     if not tok_kw and isinstance(longest, int) and longest != -1:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from lib.hub.policy import session_offline
+
 if TYPE_CHECKING:
     from lib.access import Access
 
@@ -27,6 +29,10 @@ class RunOptions:
             anonymous visitor (``lib.access.access_for()``). The runner refuses model code, fit overrides,
             server folders, private repos and downloads over the cap that it does not allow.
         fit_override: the caller's fit verdict was an explicit "Load anyway" past the memory check.
+        offline: this run must not use the network (model from the local cache only, transformers'
+            ``local_files_only``). Default: the browser session's offline switch where the options are made
+            (:func:`lib.hub.policy.session_offline`: a page's script run), which is how the switch
+            reaches the job threads; ``HF_HUB_OFFLINE`` holds everywhere anyway.
     """
 
     device: str = "auto"
@@ -44,6 +50,7 @@ class RunOptions:
     batch_size: int = 16
     access: Access | None = None
     fit_override: bool = False
+    offline: bool = field(default_factory=session_offline)
 
 
 @dataclass

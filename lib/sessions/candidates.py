@@ -67,6 +67,8 @@ def check_one(text: str, access: policy.Access, details: Callable[[str], Any] = 
         return CandidateCheck(model, problem=f"Could not look up {for_people(model, 200)}.")
     sha = getattr(info, "sha", None)
     task = getattr(info, "pipeline_tag", None)
+    if getattr(info, "source", "live") == "offline" and sha:  # offline: the local cache's copy is what runs
+        return CandidateCheck(model, sha, task, note="offline: the revision in the local cache")
     if getattr(info, "source", "live") != "live" or not sha:
         return CandidateCheck(model, None, task, note="the Hub did not give its revision: the newest is used")
     return CandidateCheck(model, sha, task)

@@ -56,9 +56,10 @@ def _details(model: str, opts: RunOptions) -> Any:
         from lib.access import access_for
         from lib.hub import gateway
         from lib.hub.lookup import fetch_model_details
+        from lib.hub.policy import offline_scope
 
         access = opts.access if opts.access is not None else access_for()
-        with gateway.private_repos(access.private_repos):
+        with gateway.private_repos(access.private_repos), offline_scope(opts.offline):  # a runner thread
             return fetch_model_details(model, opts.token, with_card=False)
     except Exception:  # noqa: BLE001 - no details: size unknown, the plan stays careful
         return None

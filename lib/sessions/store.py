@@ -1,18 +1,15 @@
 """The API of evaluation sessions over the store (``lib.store``: SQLite by default, PostgreSQL by
-``HUBSCOUT_DATABASE_URL``). Every write is an upsert on the row's key inside a write transaction
-(``lib.store.session(write=True)``; votes and scores through ``lib.store.group_upsert``, which lets
-raters voting at the same moment share one commit), so concurrent raters and a resumed run never lose
-or duplicate a row, and every call returns only after its row is committed.
+``HUBSCOUT_DATABASE_URL``). Every write is an upsert on the row's key in a write transaction (votes and
+scores through ``lib.store.group_upsert``: raters voting at the same moment share one commit), so concurrent
+raters and a resumed run never lose or duplicate a row; every call returns after its row is committed.
 
-* create / read: :func:`create_session`, :func:`get_session`, :func:`list_sessions`;
-* the run's cells: :func:`missing_cells`, :func:`record_output` (:func:`record_outputs`: a batch in
-  one transaction), :func:`clear_errors`, :func:`set_candidate_stats`, :func:`outputs`;
-* rating: :func:`cast_vote`, :func:`set_score`, :func:`votes`, :func:`scores`, :func:`next_pair`;
-* sharing: :func:`export_session`, :func:`export_csv`, :func:`import_session` (the format and its
-  checks live in :mod:`lib.sessions.exchange`).
+Create / read (:func:`create_session`, :func:`get_session`, :func:`list_sessions`), the run's cells
+(:func:`missing_cells`, :func:`record_output(s)`, :func:`clear_errors`, :func:`set_candidate_stats`,
+:func:`outputs`), rating (:func:`cast_vote`, :func:`set_score`, :func:`votes`, :func:`scores`,
+:func:`next_pair`), sharing (:func:`export_session`, :func:`export_csv`, :func:`import_session`; the
+format: :mod:`lib.sessions.exchange`). Each committed write tells :mod:`lib.sessions.changes`.
 
-Ids: a session is a url-safe token; candidates are ``c1``..``c8`` in creation order, inputs
-``i1``..``iN`` in order.
+Ids: a session is a url-safe token; candidates ``c1``..``c8``, inputs ``i1``..``iN``, in order.
 """
 from __future__ import annotations
 
@@ -30,6 +27,7 @@ from lib import store
 from lib.store.sessions import EvalCandidate, EvalInput, EvalOutput, EvalScore, EvalSession, EvalVote
 
 from . import codec, exchange, pairs
+from .changes import changed
 from .errors import SessionError, SessionNotFound
 from .inputs import MAX_ROWS, check_kind
 
@@ -209,6 +207,7 @@ def create_session(name: str, task: str, models: list[str], inputs: list[dict], 
         s.execute(insert(EvalInput), [
             {"session_id": sid, "id": f"i{n}", "position": n, "text": text, "reference": ref, "inputs": raw}
             for n, ((text, ref, _), raw) in enumerate(zip(items, rows_in), 1)])
+    changed(sid)
     return get_session(sid)
 
 
@@ -279,6 +278,7 @@ def record_output(session_id: str, candidate_id: str, input_id: str, *, output: 
     row = _output_row(session_id, candidate_id, input_id, output, error, latency_s, codec.now_iso())
     with store.session(write=True) as s:
         store.upsert(s, EvalOutput, row)
+    changed(session_id)
 
 
 def record_outputs(session_id: str, rows: list[dict]) -> None:
@@ -294,6 +294,7 @@ def record_outputs(session_id: str, rows: list[dict]) -> None:
     if items:
         with store.session(write=True) as s:
             store.upsert(s, EvalOutput, items)
+        changed(session_id)
 
 
 def clear_errors(session_id: str, candidate_id: str | None = None) -> int:
@@ -304,7 +305,9 @@ def clear_errors(session_id: str, candidate_id: str | None = None) -> int:
     if candidate_id is not None:
         q = q.where(EvalOutput.candidate_id == candidate_id)
     with store.session(write=True) as s:
-        return s.execute(q).rowcount or 0
+        n = s.execute(q).rowcount or 0
+    changed(session_id)
+    return n
 
 
 def set_candidate_stats(session_id: str, candidate_id: str, stats: dict) -> None:
@@ -315,6 +318,7 @@ def set_candidate_stats(session_id: str, candidate_id: str, stats: dict) -> None
         s.execute(update(EvalCandidate).where(EvalCandidate.session_id == session_id,
                                               EvalCandidate.id == candidate_id)
                   .values(stats=codec.to_json(dict(stats or {}))))
+    changed(session_id)
 
 
 def outputs(session_id: str) -> dict[tuple[str, str], dict]:
@@ -342,6 +346,7 @@ def cast_vote(session_id: str, rater: str, input_id: str, left: str, right: str,
     store.group_upsert(EvalVote, {"session_id": session_id, "rater": rater, "input_id": input_id, "cand_a": a,
                                   "cand_b": b, "left": left, "right": right, "choice": choice,
                                   "at": codec.now_iso()})
+    changed(session_id)
 
 
 def set_score(session_id: str, rater: str, input_id: str, candidate_id: str, score: int,
@@ -357,6 +362,7 @@ def set_score(session_id: str, rater: str, input_id: str, candidate_id: str, sco
     store.group_upsert(EvalScore, {"session_id": session_id, "rater": rater, "input_id": input_id,
                                    "candidate_id": candidate_id, "score": score, "comment": comment,
                                    "at": codec.now_iso()})
+    changed(session_id)
 
 
 def votes(session_id: str) -> list[dict]:
@@ -418,14 +424,16 @@ def export_csv(session_id: str) -> str:
     return exchange.to_csv(export_session(session_id))
 
 
-def import_session(data: dict | bytes | str) -> SessionInfo:
-    """Save an export (dict, or its JSON text / bytes) as a session of this store. Everything is
-    checked before anything is written (SessionFormatError says what is wrong, and nothing is
-    saved). The export's id is kept when it is free here; otherwise the session gets a new id."""
+def import_session(data: dict | bytes | str, *, restore: bool = False) -> SessionInfo:
+    """Save an export (dict, or its JSON text / bytes) as a session of this store, all checked before
+    anything is written (SessionFormatError says what is wrong; nothing is saved). The export's id is
+    kept when free here, else a new one; ``restore`` (backup restore only): kept, SessionError if taken."""
     exp = exchange.validate_export(data)
     sess = exp["session"]
     with store.session(write=True) as s:
         sid = sess.get("id")
+        if restore and (not sid or s.get(EvalSession, sid) is not None):
+            raise SessionError(f"Session {str(sid)[:40]!r} is already here (or the export has no id): not restored.")
         if not sid or s.get(EvalSession, sid) is not None:
             sid = _new_id(s)
         s.add(EvalSession(id=sid, name=sess["name"], task=sess["task"], created=sess["created"],
@@ -437,4 +445,5 @@ def import_session(data: dict | bytes | str) -> SessionInfo:
                              (EvalScore, rows["scores"])):
             if items:
                 s.execute(insert(model), items)
+    changed(sid)
     return get_session(sid)

@@ -22,7 +22,11 @@ from lib.hub import facts as hub_facts
 from lib.hub.errors import HubError
 
 __all__ = ["HubError", "search", "facets", "snapshot_info", "snapshot_problem", "mode_from_env",
-           "clear", "forget_hub_down", "CACHE_TTL_S", "model_lookup", "forget_model", "config_param_count"]
+           "clear", "forget_hub_down", "CACHE_TTL_S", "model_lookup", "forget_model", "config_param_count",
+           "local_ids", "local_inventory", "forget_local", "LOCAL_TTL_S"]
+
+#: seconds the local cache's listing is kept (a download or delete here clears it at once).
+LOCAL_TTL_S = 60
 
 CACHE_TTL_S = int(hub_facts.cache_ttl())
 
@@ -126,3 +130,42 @@ def config_param_count(config: dict) -> int | None:
     import json
 
     return _config_param_count(json.dumps(config, sort_keys=True, default=str))
+
+
+# ---- the local Hugging Face cache ---------------------------------------------------------------------
+@st.cache_data(ttl=LOCAL_TTL_S, max_entries=8, show_spinner=False)
+def _local_ids(folder: str) -> frozenset[str]:
+    from lib.hub import cache as hub_cache
+
+    return hub_cache.local_ids(folder)
+
+
+def local_ids() -> frozenset[str]:
+    """Ids of the models in the local cache (``lib.hub.cache.local_ids``: folder names only; kept
+    :data:`LOCAL_TTL_S` s per cache folder). Never imports torch."""
+    from lib.hub.gateway import cache_folder
+
+    return _local_ids(str(cache_folder()))
+
+
+@st.cache_data(ttl=LOCAL_TTL_S, max_entries=8, show_spinner=False)
+def _local_inventory(folder: str, dirs: tuple[str, ...], hardware) -> list:
+    from pathlib import Path
+
+    from lib.local.inventory import inventory
+
+    return inventory(hardware, dirs=[Path(d) for d in dirs], cache_dir=folder)
+
+
+def local_inventory(hardware) -> list:
+    """``lib.local.inventory.inventory`` for this machine (kept :data:`LOCAL_TTL_S` s)."""
+    from lib.hub.gateway import cache_folder
+    from lib.settings import get_settings
+
+    return _local_inventory(str(cache_folder()), tuple(str(d) for d in get_settings().model_dirs), hardware)
+
+
+def forget_local() -> None:
+    """After a download or a delete: the next look at the local cache scans it again."""
+    _local_ids.clear()
+    _local_inventory.clear()

@@ -230,10 +230,11 @@ def _table_key(query: CatalogQuery, mode: str) -> str:
 
 
 def results_table(result: SearchResult, query: CatalogQuery, mode: str,
-                  fit: dict[str, str] | None = None) -> ModelRecord | None:
-    """The results table; returns the selected model (restored from ``model=`` in the URL)."""
+                  fit: dict[str, str] | None = None, local: frozenset[str] | None = None) -> ModelRecord | None:
+    """The results table; returns the selected model (restored from ``model=`` in the URL).
+    ``local``: ids in the local cache (a ``Local`` column)."""
     records = result.records
-    table = results.results_table(records, fit)
+    table = results.results_table(records, fit, local)
     url_model = st.query_params.get("model")
     row = results.row_of(records, url_model)
     column_config = {
@@ -256,6 +257,9 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
             results.FIT_COLUMN, help="Rough check of the weights (+20 % for runtime) against this "
             "machine's GPU memory, then RAM, at bf16, then int8, then int4. Select a row for details; "
             "the Model page has the full estimate.")
+    if local is not None:
+        column_config[results.LOCAL_COLUMN] = st.column_config.TextColumn(
+            results.LOCAL_COLUMN, help="Already in the local Hugging Face cache (see the Local models page)")
     state = st.dataframe(
         table, key=_table_key(query, mode), hide_index=True, on_select="rerun",
         selection_mode="single-row", column_config=column_config, width="stretch", placeholder="–",
@@ -285,8 +289,8 @@ def source_caption(result: SearchResult) -> None:
         st.caption(note)
 
 
-def selected_model(record: ModelRecord, hw=None) -> None:
-    """The selected model's one-line summary and the ways to open it."""
+def selected_model(record: ModelRecord, hw=None, local: bool = False) -> None:
+    """The selected model's one-line summary and the ways to open it (``local``: it is in the local cache)."""
     from lib.ui import links, shortlist
 
     with st.container(border=True, key=P + "selected"):
@@ -294,6 +298,7 @@ def selected_model(record: ModelRecord, hw=None) -> None:
             f"**Selected: {record.id}** · {fmt.params(record.params_total, record.params_exact)} parameters"
             f" · {results.weights_label(record)} of weights"
             + (f" ({record.main_dtype})" if record.main_dtype else "")
+            + (" · :green-badge[local]" if local else "")
         )
         if hw is not None:
             st.caption(f"On this machine — {results.fit_tooltip(record, hw)}")

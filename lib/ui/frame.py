@@ -1,6 +1,9 @@
 """The frame every page calls first: ``page_frame(title, icon)``.
 
-It sets the page config and renders the sidebar: the catalog source (a control to switch
+It sets the page config and renders the sidebar: the offline switch (per browser session, kept in the
+URL as ``offline=1`` and in session state; on and fixed when ``HF_HUB_OFFLINE`` is set: then no page
+makes a network request, the catalog is the snapshot, and each page says in a banner what works offline
+— :data:`OFFLINE_NOTES`), the catalog source (a control to switch
 auto / live only / snapshot only, kept in the URL as ``source=`` and in session state), whether a
 Hub token is set (never the token), and the detected hardware (no torch import). On a public
 instance it says so and lists what is limited (or that a signed-in admin has the limits lifted).
@@ -18,6 +21,7 @@ import streamlit as st
 from lib import hardware, logs
 from lib.access import Access, access_for
 from lib.catalog.result import SearchResult, SourceInfo
+from lib.hub import policy
 from lib.settings import get_settings
 from lib.ui import cached, shortlist
 
@@ -29,6 +33,26 @@ MODE_HELP = {
 }
 MODE_KEY = "catalog_mode"  # the sidebar widget
 _MODE_MEMORY = "_catalog_mode"  # survives page switches (widget state does not)
+OFFLINE_KEY = "offline_switch"  # the sidebar toggle
+_OFFLINE_MEMORY = "_offline"  # survives page switches, as the catalog mode's
+OFFLINE_PARAM = "offline"
+#: What each page can do offline, and what not (the banner page_frame draws while offline).
+OFFLINE_NOTES: dict[str, tuple[str, str]] = {
+    "Home": ("every page, the catalog snapshot and the models in the local Hugging Face cache",
+             "anything that needs the live Hub"),
+    "Discover": ("searching and filtering the catalog snapshot, fit badges, charts, CSV export",
+                 "the live Hub's search and today's downloads and likes"),
+    "Model": ("facts from the snapshot, the card, files and config.json in the local cache, the fit table, "
+              "a test-drive of a cached model", "models not in the local cache, the full file list, exact "
+              "parameter counts the snapshot lacks, downloads"),
+    "Playground": ("models in the local Hugging Face cache and model folders on this machine",
+                   "downloading a model from the Hub"),
+    "Sessions": ("creating a session with cached models (their cached revision is frozen), running, rating, "
+                 "results, export and import", "candidates not in the local cache, the Hub's newest revision"),
+    "Local models": ("listing the Hugging Face cache and model folders, deleting a revision or a repo",
+                     "downloading a model"),
+}
+_OFFLINE_DEFAULT = ("the catalog snapshot and the local cache", "anything that needs the Hub")
 PAGE_DIR_NAMES = ("pages/1_Discover.py", "pages/2_Model.py", "pages/3_Playground.py", "pages/4_Sessions.py")
 
 
@@ -36,15 +60,18 @@ PAGE_DIR_NAMES = ("pages/1_Discover.py", "pages/2_Model.py", "pages/3_Playground
 class Frame:
     """What a page gets back from ``page_frame``.
 
-    mode: the catalog mode chosen in the sidebar (``auto`` / ``live`` / ``snapshot``).
+    mode: the catalog mode chosen in the sidebar (``auto`` / ``live`` / ``snapshot``; always ``snapshot``
+        while offline).
     hardware: this machine as detected now.
     access: what this visitor may do (:func:`visitor_access`).
+    offline: no network for this page (``HF_HUB_OFFLINE`` or the sidebar's switch).
     token_set: whether a Hub token is configured (asked on first use: it imports huggingface_hub).
     """
 
     mode: str
     hardware: hardware.Hardware
     access: Access | None = None
+    offline: bool = False
     _status: object = field(default=None, repr=False)
     _token_slot: object = field(default=None, repr=False)  # the sidebar line finish() fills
     _token: bool | None = field(default=None, repr=False)
@@ -61,7 +88,7 @@ class Frame:
         table is out; other pages get it from ``page_frame``. Idempotent."""
         slot, self._token_slot = self._token_slot, None
         if slot is not None:
-            slot.markdown(token_line(self.token_set))
+            slot.markdown(token_line(self.token_set) + (" · not used while offline" if self.offline else ""))
 
     def show_source(self, result: SearchResult | None = None, error: str | None = None) -> None:
         """Fill the sidebar's "answered by" line once the page knows which catalog answered."""
@@ -130,12 +157,54 @@ def auth_configured() -> bool:
         return False
 
 
-def _sign_in_out(sb) -> None:
-    """Sign-in / sign-out buttons on a public instance whose sign-in is configured (admins lift limits)."""
+def _sign_in_out(sb, offline: bool = False) -> None:
+    """Sign-in / sign-out buttons on a public instance whose sign-in is configured (admins lift limits).
+    Offline: no sign-in (it goes to the Hub's OAuth)."""
     if visitor_name() is not None:
         sb.button("Sign out", key="frame_sign_out", on_click=st.logout, icon=":material/logout:")
     elif auth_configured():
-        sb.button("Sign in (admins)", key="frame_sign_in", on_click=st.login, icon=":material/login:")
+        if offline:
+            sb.caption("Sign-in needs the Hub: not offline.")
+        else:
+            sb.button("Sign in (admins)", key="frame_sign_in", on_click=st.login, icon=":material/login:")
+
+
+# ---- the offline switch ----------------------------------------------------------------------------
+def _session_switch() -> bool:
+    """The browser session's offline switch, for :func:`lib.hub.policy.is_offline` on a script-run thread
+    (a page run, a fragment's rerun, a callback); False on any other thread."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return False
+    return bool(st.session_state.get(_OFFLINE_MEMORY))
+
+
+policy.use_session_switch(_session_switch)
+
+
+def _init_offline() -> bool:
+    """Seed the offline toggle (URL ``offline=1`` first, then this session's choice); -> the env's switch
+    (``HF_HUB_OFFLINE``: on for everyone, the toggle fixed on)."""
+    env = get_settings().hub_offline
+    url = st.query_params.get(OFFLINE_PARAM)
+    if url is not None:
+        st.session_state[_OFFLINE_MEMORY] = url.strip().lower() in ("1", "true", "yes", "on")
+    st.session_state[OFFLINE_KEY] = env or bool(st.session_state.get(_OFFLINE_MEMORY))
+    return env
+
+
+def _on_offline_change() -> None:
+    st.session_state[_OFFLINE_MEMORY] = bool(st.session_state[OFFLINE_KEY])
+    if OFFLINE_PARAM in st.query_params:  # the URL must not pull the old choice back
+        del st.query_params[OFFLINE_PARAM]
+    cached.forget_hub_down()
+
+
+def offline_banner(page: str) -> str:
+    """The banner line of ``page`` (a title of :data:`NAV`) while offline: what works, what does not."""
+    works, not_offline = OFFLINE_NOTES.get(page, _OFFLINE_DEFAULT)
+    return f"**Offline**: no network requests. Works: {works}. Not offline: {not_offline}."
 
 
 def _init_mode() -> None:
@@ -180,6 +249,7 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     logs.configure()
     _error_details(get_settings().public)
     _init_mode()
+    env_offline = _init_offline()
     shortlist.keep()
     access = visitor_access()
     from lib.hub import gateway
@@ -188,26 +258,41 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     sb = st.sidebar
     with sb:
         _nav()
+    offline = sb.toggle("Offline", key=OFFLINE_KEY, disabled=env_offline, on_change=_on_offline_change,
+                        help="HF_HUB_OFFLINE is set: this instance never calls the Hub." if env_offline else
+                        "No network at all, for this browser tab: the snapshot and the local cache only.")
+    if not env_offline:  # the URL keeps the switch (a link reproduces the view)
+        if offline and st.query_params.get(OFFLINE_PARAM) != "1":
+            st.query_params[OFFLINE_PARAM] = "1"
+        elif not offline and OFFLINE_PARAM in st.query_params:
+            del st.query_params[OFFLINE_PARAM]
     sb.markdown("### Catalog")
+    if offline:  # the snapshot, whatever the catalog choice (kept for when the switch goes off)
+        st.session_state[MODE_KEY] = "snapshot"
     mode = sb.radio(
         "Catalog source", list(MODES), key=MODE_KEY, format_func=MODES.__getitem__,
         horizontal=True, help="\n\n".join(f"**{MODES[m]}**: {h}" for m, h in MODE_HELP.items()),
-        on_change=_on_mode_change,
+        on_change=_on_mode_change, disabled=offline,
     )
-    if mode == cached.mode_from_env():
-        if "source" in st.query_params:
-            del st.query_params["source"]
-    elif st.query_params.get("source") != mode:
-        st.query_params["source"] = mode
+    if not offline:  # offline, the URL keeps the choice made before
+        if mode == cached.mode_from_env():
+            if "source" in st.query_params:
+                del st.query_params["source"]
+        elif st.query_params.get("source") != mode:
+            st.query_params["source"] = mode
+    if offline:
+        with st.container(key="offline_banner"):
+            st.info(offline_banner(title), icon=":material/cloud_off:")
 
     status = sb.empty()
     snapshot_caption = sb.empty()
     if access.public:
         sb.markdown("### Public instance")
         sb.markdown(access_lines(access))
-        _sign_in_out(sb)
+        _sign_in_out(sb, offline)
     sb.markdown("### Hub token")
     token_slot = sb.empty()
+    _backup_line(sb)
     hw = hardware.detect()
     sb.markdown("### This machine")
     sb.markdown(hardware_lines(hw))
@@ -225,10 +310,24 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
         sb.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
     for ignored in get_settings().problems:  # a bad environment value: the default is used, and said so
         sb.warning(ignored, icon=":material/settings:")
-    frame = Frame(mode=mode, hardware=hw, access=access, _status=status, _token_slot=token_slot)
+    frame = Frame(mode=mode, hardware=hw, access=access, offline=offline, _status=status, _token_slot=token_slot)
     if not later:
         frame.finish()
     return frame
+
+
+def _backup_line(sb) -> None:
+    """Session backups (``HUBSCOUT_BACKUP_REPO``): started once per process, where they stand in one line."""
+    if not get_settings().backup_repo:
+        return
+    from lib.sessions import backup
+
+    status = backup.ensure_started()
+    sb.markdown("### Session backups")
+    if status.state == "failed" or status.push_error:
+        sb.warning(status.line(), icon=":material/cloud_off:")
+    else:
+        sb.caption(status.line())
 
 
 _CONFIGURED_DETAILS: list[object] = []  # client.showErrorDetails as configured, before any page changed it
@@ -254,13 +353,15 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("pages/2_Model.py", "Model", ":material/deployed_code:"),
     ("pages/3_Playground.py", "Playground", ":material/play_circle:"),
     ("pages/4_Sessions.py", "Sessions", ":material/groups:"),
+    ("pages/5_Local_models.py", "Local models", ":material/hard_drive:"),
 )
 
 
 def _nav() -> None:
     """Links to the pages that exist (Streamlit's own list is hidden in .streamlit/config.toml:
-    it would call the home page "streamlit app" and drop the ``source=`` param)."""
-    params = {k: st.query_params[k] for k in ("source", shortlist.PARAM) if k in st.query_params} or None
+    it would call the home page "streamlit app" and drop the ``source=`` / ``offline=`` params)."""
+    params = {k: st.query_params[k] for k in ("source", OFFLINE_PARAM, shortlist.PARAM)
+              if k in st.query_params} or None
     for path, label, icon in NAV:
         if page_exists(path):
             st.page_link(path, label=label, icon=icon, query_params=params)

@@ -124,7 +124,9 @@ def header(details: ModelDetails, mode: str) -> None:
         if details.pickle_only:
             bits.append(":red-badge[pickle only]")
         bits.append(":green-badge[live]" if details.source == "live" else ":orange-badge[offline]")
-        st.markdown(" ".join(bits))
+        if details.id in cached.local_ids():
+            bits.append(":violet-badge[:material/hard_drive: local]")
+        st.markdown(" ".join(bits), help="local: in this machine's Hugging Face cache (Local models page)")
     with right:
         st.link_button("View on the Hub", details.hub_url, icon=":material/open_in_new:", width="stretch")
 

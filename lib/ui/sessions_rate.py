@@ -30,7 +30,9 @@ def rater() -> str | None:
     if signed:
         st.caption(f"Rating as **{fmt.md_escape(signed)}** (signed in).")
         return signed
-    if auth_configured():
+    from lib.hub.policy import is_offline
+
+    if auth_configured() and not is_offline():  # offline: no sign-in (the Hub's OAuth)
         st.button("Sign in to rate under your Hugging Face name", key=P + "sign_in", on_click=st.login,
                   icon=":material/login:")
     if P + "name" not in st.session_state:

@@ -31,6 +31,23 @@ def open_session() -> Any:
         st.stop()
 
 
+def backup_line() -> None:
+    """Where the session backups stand (nothing when ``HUBSCOUT_BACKUP_REPO`` is not set)."""
+    from lib.sessions import backup
+
+    status = backup.status()
+    if status.state == "off":
+        return
+    if status.state == "failed" or status.push_error:
+        st.warning(status.line(), icon=":material/cloud_off:")
+    else:
+        st.caption(status.line())
+    if status.restored:
+        st.caption(f"Restored {status.restored} session(s) from {status.repo} at start.")
+    for skipped in status.skipped:
+        st.warning(f"Not restored: {skipped}", icon=":material/warning:")
+
+
 def title(session: Any) -> None:
     """The session's name and task, without its candidates (the blind vote shows no model names)."""
     st.header(session.name, anchor=False)
@@ -46,17 +63,26 @@ def sections() -> list[Any]:
 
 def settings(session: Any) -> None:
     """The candidates with their frozen revisions, and the settings every run uses."""
+    from lib.hub.policy import is_offline
+    from lib.local.inventory import presence
+
     s = session.settings or {}
     rows = []
+    offline = is_offline()
     for c in session.candidates:
         stats = c.stats or {}
+        where = presence(c.model, c.revision, offline=offline)
         rows.append({"id": c.id, "model": c.model,
                      "revision": c.revision[:12] if c.revision else "newest (not frozen)",
                      "device": stats.get("device") or "—", "dtype": stats.get("dtype") or "—",
                      "load": "—" if stats.get("load_s") is None else f"{stats['load_s']:.1f} s",
                      "peak memory": fmt.size_bytes(stats["peak_bytes"]) if stats.get("peak_bytes") else "—",
+                     "local copy": where or "yes",
                      "problem": stats.get("error") or ""})
     st.dataframe(rows, hide_index=True, width="stretch", key=P + "cands")
+    for r in rows:
+        if r["local copy"] != "yes":
+            st.caption(f"{r['id']} ({fmt.md_escape(r['model'])}): {r['local copy']} — see the Local models page.")
     gen = s.get("generation") or {}
     bits = [f"dtype **{s.get('dtype', 'auto')}**", f"device **{s.get('device', 'auto')}**",
             f"batch size **{s.get('batch_size', 8)}**"]

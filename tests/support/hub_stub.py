@@ -18,6 +18,9 @@ answers in ../shared/data/hub/api_examples (what huggingface_hub 2.4 parses):
   ``HfApi.get_safetensors_metadata`` work against it. Gated repos answer 401/403 ``GatedRepo`` to
   downloads without an allowed token (``stub.allow_token``).
 
+Dataset repos (create, preupload, LFS, commit, info, tree, resolve: what ``CommitScheduler`` and
+``snapshot_download`` send) are answered by tests/support/hub_stub_datasets.py (``stub.datasets``).
+
 Test controls: ``url``, ``add_model(dict)``, ``add_repo(repo_id, folder, info=None)``,
 ``remove_model(id)``, ``set_fault(kind, path_prefix=None, …)``, ``clear_faults()``, ``requests``
 (log of :class:`StubRequest`), ``requests_to(prefix)``, ``reset()``, ``restore()``.
@@ -41,6 +44,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from tests.support.hub_stub_datasets import DatasetRoutes, DatasetStore
 
 FIXTURE = Path(__file__).with_name("hub_models.json")
 
@@ -201,6 +206,8 @@ class HubStub:
         self._faults: list[Fault] = []
         self._allowed_tokens: set[str] = set()
         self.requests: list[StubRequest] = []
+        self.datasets = DatasetStore()  # dataset repos (tests/support/hub_stub_datasets.py)
+        self.bad_tokens: set[str] = set()  # tokens answered 401 by the dataset routes
         self.restore()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -374,11 +381,13 @@ class HubStub:
             self._faults.clear()
 
     def reset(self) -> None:
-        """Clear faults, the request log and allowed tokens (models and repos stay)."""
+        """Clear faults, the request log, allowed / bad tokens and dataset repos (models and repos stay)."""
         with self._lock:
             self._faults.clear()
             self.requests.clear()
             self._allowed_tokens.clear()
+            self.bad_tokens.clear()
+            self.datasets.clear()
 
     def requests_to(self, path_prefix: str, method: str | None = None) -> list[StubRequest]:
         with self._lock:
@@ -427,7 +436,7 @@ def _num(v: Any) -> float:
         return 0.0
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(DatasetRoutes, BaseHTTPRequestHandler):
     stub: HubStub
     protocol_version = "HTTP/1.1"
     server_version = "FakeHub/0.1"
@@ -445,20 +454,24 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self._dispatch("POST")
 
+    def do_PUT(self):
+        self._dispatch("PUT")
+
     def _dispatch(self, method: str) -> None:
         parts = urlsplit(self.path)
         path = unquote(parts.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         form: dict[str, list[str]] = {}
-        if method == "POST":
+        self._body = b""
+        if method in ("POST", "PUT"):
             n = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(n) if n else b""
+            body = self._body = self.rfile.read(n) if n else self._chunked_body()
             if "json" in (self.headers.get("Content-Type") or ""):
                 try:
                     form = {k: v if isinstance(v, list) else [v] for k, v in json.loads(body or b"{}").items()}
                 except ValueError:
                     form = {}
-            else:
+            elif method == "POST":
                 form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
         req = StubRequest(method, path, query, parts.query, {k.lower(): v for k, v in self.headers.items()}, form)
         with self.stub._lock:
@@ -500,6 +513,17 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def _chunked_body(self) -> bytes:
+        """A body sent with ``Transfer-Encoding: chunked`` (an LFS upload from a file object)."""
+        if "chunked" not in (self.headers.get("Transfer-Encoding") or "").lower():
+            return b""
+        out = bytearray()
+        while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)):
+            out += self.rfile.read(size)
+            self.rfile.readline()
+        self.rfile.readline()
+        return bytes(out)
+
     def _send(self, status: int, body: bytes, *, ctype: str = "application/json; charset=utf-8",
               headers: dict | None = None, head: bool = False) -> None:
         try:
@@ -533,6 +557,8 @@ class _Handler(BaseHTTPRequestHandler):
     # ---- routing ----------------------------------------------------------------------------
     def _route(self, method: str, path: str, query: dict, form: dict) -> None:
         head = method == "HEAD"
+        if self._dataset_route(method, path, query, form):  # dataset repos: tests/support/hub_stub_datasets.py
+            return None
         if path.rstrip("/") == "/api/models":
             if method != "GET":
                 return self._error(405, "Method not allowed", head=head)
