@@ -39,7 +39,7 @@ def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | Non
     (see :func:`weights_label`); ``Downloads`` / ``Likes`` are ints or None; ``Updated`` a
     timezone-aware datetime or None. ``fit`` (model id -> badge text), when given, adds a
     ``Fits here`` column beside ``Weights``. ``local`` (ids in the local Hugging Face cache,
-    :func:`lib.hub.cache.local_ids`), when given, adds a ``Local`` column (``local`` or empty).
+    :func:`lib.hub.cache.local_ids`), when given, adds a ``Local`` column (``local`` or empty) after it.
     """
     records = list(records)
     cols = {
@@ -52,15 +52,14 @@ def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | Non
         "License": [r.license or "–" for r in records],
         "Updated": [r.last_modified or r.created_at for r in records],
     }
-    if local is not None:
-        cols[LOCAL_COLUMN] = [LOCAL_MARK if r.id in local else "" for r in records]
-    if fit is None:
-        return cols
     out = {}
     for name, values in cols.items():
         out[name] = values
-        if name == "Weights":  # beside the size it is about
-            out[FIT_COLUMN] = [fit.get(r.id, "–") for r in records]
+        if name == "Weights":  # beside the size they are about, where a narrow window still shows them
+            if fit is not None:
+                out[FIT_COLUMN] = [fit.get(r.id, "–") for r in records]
+            if local is not None:
+                out[LOCAL_COLUMN] = [LOCAL_MARK if r.id in local else "" for r in records]
     return out
 
 

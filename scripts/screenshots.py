@@ -25,9 +25,38 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.browser import StreamlitServer, chromium, element_by_key, select_row, wait_for_app_idle  # noqa: E402
 
-ENV = {"HUBSCOUT_CATALOG": "snapshot", "HF_HUB_OFFLINE": "1"}
+ENV = {"HUBSCOUT_CATALOG": "snapshot", "HF_HUB_OFFLINE": "", "HF_HUB_DISABLE_TELEMETRY": "1",
+       "HF_HUB_DISABLE_XET": "1"}  # + the stand-in, the cache and the model folders of world()
+_WORLD: dict[str, object] = {}
 VIEWPORT = {"width": 1440, "height": 1500}
 THEMES = ("light", "dark")
+
+
+def world() -> dict[str, str]:
+    """The environment every server shares, made once: the Hub is the local stand-in (no network, and no
+    offline banner on every picture), a fresh Hugging Face cache holding two models downloaded from it (a tiny
+    classifier and the real all-MiniLM-L6-v2), and a model folder (HUBSCOUT_MODEL_DIRS) holding the demo
+    classifiers — so that the Local models page and Discover's "local" marks have something to show."""
+    import os
+    import subprocess
+    import tempfile
+
+    from tests.support.hub_stub import HubStub
+    from tests.support.tiny_models import real_minilm
+    from tests.test_browser_model import MINILM, serve_minilm
+
+    if not _WORLD:
+        stub = HubStub().start()
+        serve_minilm(stub, real_minilm())
+        folders = _demo_classifiers(Path(tempfile.mkdtemp(prefix="hubscout-shots-models-")))
+        stub.add_repo("hubscout-demo/tiny-sentiment", folders[0], info={"pipeline_tag": "text-classification"})
+        env = {**ENV, "HF_ENDPOINT": stub.url, "HF_HOME": tempfile.mkdtemp(prefix="hubscout-shots-hf-"),
+               "HUBSCOUT_MODEL_DIRS": str(Path(folders[0]).parent)}
+        for repo in (MINILM, "hubscout-demo/tiny-sentiment"):  # a process of its own: HF_ENDPOINT is read at import
+            subprocess.run([sys.executable, "-c", "import sys; from huggingface_hub import snapshot_download; "
+                            "snapshot_download(sys.argv[1])", repo], env={**os.environ, **env}, check=True)
+        _WORLD.update(stub=stub, env=env, folders=folders)
+    return dict(_WORLD["env"])
 
 
 def shot_name(label: str, theme: str) -> str:
@@ -67,7 +96,7 @@ def page_url(path: str) -> str:
 def home(out: Path, theme: str) -> None:
     from playwright.sync_api import expect
 
-    with server(ENV, theme) as srv, chromium() as browser:
+    with server(world(), theme) as srv, chromium() as browser:
         page = new_page(browser, theme, {"width": 1440, "height": 900})
         page.goto(srv.url + "/")
         expect(page.get_by_role("heading", name="Hub Scout")).to_be_visible(timeout=60_000)
@@ -78,7 +107,7 @@ def home(out: Path, theme: str) -> None:
 def discover(out: Path, theme: str) -> None:
     from playwright.sync_api import expect
 
-    with server(ENV, theme) as srv, chromium() as browser:
+    with server(world(), theme) as srv, chromium() as browser:
         page = new_page(browser, theme, VIEWPORT)
         page.goto(srv.url + "/Discover?params_max=8000000000&min_downloads=100000&limit=50")
         table = page.get_by_test_id("stDataFrame").first
@@ -95,7 +124,7 @@ def any_page(path: str, label: str) -> Callable[[Path, str], None]:
     def take(out: Path, theme: str) -> None:
         from playwright.sync_api import expect
 
-        with server(ENV, theme) as srv, chromium() as browser:
+        with server(world(), theme) as srv, chromium() as browser:
             page = new_page(browser, theme, VIEWPORT)
             page.goto(srv.url + page_url(path))
             expect(page.get_by_test_id("stSidebar")).to_contain_text("This machine", timeout=60_000)
@@ -137,7 +166,7 @@ def playground(out: Path, theme: str) -> None:
 
     from tests.support.tiny_models import real_minilm
 
-    env = {**ENV, "HUBSCOUT_DATA_DIR": tempfile.mkdtemp(prefix="hubscout-shots-data-")}
+    env = {**world(), "HUBSCOUT_DATA_DIR": tempfile.mkdtemp(prefix="hubscout-shots-data-")}
     with server(env, theme) as srv, chromium() as browser:
         page = new_page(browser, theme, {"width": 1440, "height": 2000})
         page.goto(f"{srv.url}/Playground?model={real_minilm()}&task=sentence-similarity")
@@ -195,7 +224,8 @@ def demo_session() -> tuple[str, str]:
     from lib.sessions import run as session_run
     from lib.sessions import store
 
-    models = _demo_classifiers(Path(tempfile.mkdtemp(prefix="hubscout-shots-models-")))
+    world()
+    models = [str(f) for f in _WORLD["folders"]]
     info = store.create_session("Demo: sentiment of support tickets (tiny random models)", "text-classification",
                                 models, [{"text": t} for t in DEMO_TEXTS],
                                 {"dtype": "auto", "device": "auto", "batch_size": 8, "generation": {}})
@@ -218,7 +248,7 @@ def sessions(out: Path, theme: str) -> None:
     from playwright.sync_api import expect
 
     data, sid = demo_session()
-    with server({**ENV, "HUBSCOUT_DATA_DIR": data}, theme) as srv, chromium() as browser:
+    with server({**world(), "HUBSCOUT_DATA_DIR": data}, theme) as srv, chromium() as browser:
         page = new_page(browser, theme, VIEWPORT)
         page.goto(f"{srv.url}/Sessions?session={sid}&view=Results")
         expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=60_000)
@@ -231,7 +261,7 @@ def sessions_vote(out: Path, theme: str = "light") -> None:
     from playwright.sync_api import expect
 
     data, sid = demo_session()
-    with server({**ENV, "HUBSCOUT_DATA_DIR": data}, theme) as srv, chromium() as browser:
+    with server({**world(), "HUBSCOUT_DATA_DIR": data}, theme) as srv, chromium() as browser:
         page = new_page(browser, theme, {"width": 1440, "height": 1150})
         page.goto(f"{srv.url}/Sessions?session={sid}&view=Rate")
         name = element_by_key(page, "sess_rate_name").locator("input")

@@ -4,10 +4,11 @@ HF_ENDPOINT at the Hub stand-in serving tiny random-weight models:
 1. the full journey: Discover → select a row → Model page → test-drive (output shown) → "Add to session" →
    Sessions: create from the shortlist → run → Rate: vote → Results: the leaderboard counts the vote →
    Share: the JSON export downloads and holds the session, its outputs and the vote;
-2. offline (``HF_HUB_OFFLINE=1``): the pages say so (:func:`expect_offline_notice`, the one place that knows
-   what each page says);
-3. a public instance (``HUBSCOUT_PUBLIC=1``): a server folder typed in the Playground and as a session
+2. a public instance (``HUBSCOUT_PUBLIC=1``): a server folder typed in the Playground and as a session
    candidate is refused with the policy's message; a repo that ships its own code gets no "allow its code".
+
+Offline (``HF_HUB_OFFLINE=1`` and the sidebar switch: every page of NAV shows its banner and the stand-in gets
+no request) is walked by tests/test_browser_offline.py.
 
 Waits are Playwright's ``expect`` (no sleeps); elements by label, role or ``st-key-<key>``.
 """
@@ -20,7 +21,6 @@ from pathlib import Path
 import pytest
 
 from lib.access import HUB_IDS_ONLY, REMOTE_CODE_OFF
-from lib.ui.frame import NAV
 from tests.support.browser import (
     StreamlitServer,
     chromium,
@@ -181,58 +181,7 @@ def test_discover_to_model_to_session_to_vote_to_export(journey_repos, tmp_path)
     assert {vote["left"], vote["right"]} == {c["id"] for c in export["candidates"]}
 
 
-# ---- 2. offline ---------------------------------------------------------------------------------------
-
-SNAPSHOT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"  # in the embedded snapshot: the Model page's offline view
-# What each page says when HF_HUB_OFFLINE=1, by its label in lib.ui.frame.NAV. Today only Discover (the snapshot
-# answered instead) and the Model page (its offline view) say so; a page missing here is walked and must draw
-# without an error. The one place to update when pages get their own offline banner.
-OFFLINE_NOTICES: dict[str, re.Pattern] = {
-    "Discover": re.compile(r"Showing the snapshot.*Offline mode \(HF_HUB_OFFLINE=1\)"),
-    "Model": re.compile(r"Offline view\."),
-}
-PAGE_QUERIES = {"Discover": "?task=text-classification", "Model": f"?model={SNAPSHOT_MODEL}"}
-
-
-def page_url(path: str) -> str:
-    """A page file's URL path as Streamlit names it: ``pages/5_Local_models.py`` -> ``/Local_models``."""
-    if not path.startswith("pages/"):
-        return "/"
-    return "/" + re.sub(r"^\d+_", "", Path(path).stem)
-
-
-def expect_offline_notice(page, label: str) -> None:
-    """The page labelled ``label`` says it is offline (see :data:`OFFLINE_NOTICES`)."""
-    from playwright.sync_api import expect
-
-    notice = OFFLINE_NOTICES.get(label)
-    if notice is not None:
-        expect(page.get_by_test_id("stMain").get_by_text(notice).first).to_be_visible(timeout=60_000)
-
-
-def test_offline_every_page_says_so(hub_stub, tmp_path):
-    from playwright.sync_api import expect
-
-    env = _env(hub_stub, tmp_path, HF_HUB_OFFLINE="1", HUBSCOUT_CATALOG="auto")
-    walked = []
-    with StreamlitServer(env=env) as server, chromium() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 1200})
-        for path, label, _icon in NAV:
-            if not (ROOT / path).is_file():
-                continue
-            page.goto(server.url + page_url(path) + PAGE_QUERIES.get(label, ""))
-            expect(page.get_by_test_id("stSidebar")).to_contain_text("This machine", timeout=60_000)
-            expect_offline_notice(page, label)
-            wait_for_app_idle(page)
-            _no_exception(page)
-            walked.append(label)
-        page.close()
-    assert {"Home", "Discover", "Model", "Playground", "Sessions"} <= set(walked)
-    assert set(OFFLINE_NOTICES) <= set(walked)
-    assert hub_stub.requests_to("") == []  # offline: the Hub (stand-in) got no request at all
-
-
-# ---- 3. a public instance -----------------------------------------------------------------------------
+# ---- 2. a public instance -----------------------------------------------------------------------------
 
 @pytest.fixture
 def code_repo(hub_stub, tiny_model, tmp_path):

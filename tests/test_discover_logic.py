@@ -101,3 +101,15 @@ def test_numbers_in_range_are_kept_and_too_large_ones_clamped():
 def test_parse_count_turns_overflow_into_garbage():
     assert fmt.parse_count("1e400") is None and fmt.parse_count("1e300T") is None
     assert fmt.parse_count("1e300") == int(1e300)
+
+
+def test_local_column_sits_beside_fits_here():
+    """Defect (seen in the screenshots): the Local column came last, past License and Updated, off the
+    right edge of the table in a 1440-px window. It now follows Fits here (or Weights), beside the facts
+    about this machine."""
+    recs = [ModelRecord(id="a/cached"), ModelRecord(id="b/remote")]
+    cols = list(results.results_columns(recs, fit={"a/cached": "GPU bf16"}, local=frozenset({"a/cached"})))
+    assert cols[:6] == ["Model", "Task", "Parameters", "Weights", results.FIT_COLUMN, results.LOCAL_COLUMN]
+    cols = list(results.results_columns(recs, local=frozenset()))
+    assert cols.index(results.LOCAL_COLUMN) == cols.index("Weights") + 1
+    assert results.results_columns(recs, local=frozenset({"a/cached"}))[results.LOCAL_COLUMN] == ["local", ""]

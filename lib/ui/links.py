@@ -32,6 +32,7 @@ PAGE_BLURBS: dict[str, str] = {
     "Model": "facts, exact parameters, memory fit, code",
     "Playground": "run a model in place",
     "Sessions": "compare models as a team: run, rate blind, leaderboard",
+    "Local models": "what is on this machine: the Hugging Face cache and model folders",
 }
 
 
