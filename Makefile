@@ -19,11 +19,16 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.dev-installed chromium
 
-# Browser tests drive Debian's Chromium (never `playwright install`: it cannot download here).
+# Browser tests drive Debian's Chromium (never `playwright install`: it cannot download here); the emoji font
+# draws the badges in data grids (canvas text) in screenshots.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; }
+	@test -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q fonts-noto-color-emoji || \
+	  echo "make: fonts-noto-color-emoji could not be installed: emoji badges draw as boxes in screenshots"; }
 
 # Session tests start a throwaway PostgreSQL server from Debian's binaries (tests/support/postgres.py).
 # Where it cannot be installed those tests are skipped, each saying why.
