@@ -283,3 +283,14 @@ def test_task_modules_name_their_metric_and_prediction():
     assert tasks.get("translation").prediction({"text": "Hallo"}) == "Hallo"
     assert tasks.get("text-classification").prediction({"labels": [], "scores": []}) is None
     assert tasks.get("feature-extraction").metric is None
+
+
+def test_disputed_inputs_table_names_its_columns_for_people():
+    """Defect (seen in the screenshots): the Results section's "Most disputed inputs" table showed the report's
+    keys (vote_pairs, disagreeing_pairs, score_gap) as column names and the disagreement as a bare fraction."""
+    from lib.ui.sessions_results import disputed_rows
+
+    rows = disputed_rows([{"input": "i1", "vote_pairs": 9, "disagreeing_pairs": 7, "disagreement": 0.7778,
+                           "score_gap": None}], {"i1": "Best purchase this year."})
+    assert rows == [{"input": "Best purchase this year.", "rater pairs (votes)": 9, "disagreeing pairs": 7,
+                     "disagreement": "78%", "score gap (★)": "—"}]

@@ -158,9 +158,21 @@ def _agreement(agr: dict, texts: dict[str, str]) -> None:
     disputed = agr.get("disputed") or []
     if disputed:
         st.markdown("Most disputed inputs")
-        st.dataframe([{"input": texts.get(d.get("input"), d.get("input")),
-                       **{k: ("—" if v is None else v) for k, v in d.items() if k != "input"}} for d in disputed],
-                     hide_index=True, width="stretch", key=P + "disputed")
+        st.dataframe(disputed_rows(disputed, texts), hide_index=True, width="stretch", key=P + "disputed")
+
+
+def disputed_rows(disputed: list[dict], texts: dict[str, str]) -> list[dict]:
+    """The most disputed inputs as the table shows them: the input's text, and columns named for people (the
+    report's keys, e.g. ``disagreeing_pairs``, were shown as they are)."""
+    def dash(v: Any, shown: str | None = None) -> Any:
+        return "—" if v is None else (shown if shown is not None else v)
+
+    return [{"input": texts.get(d.get("input"), d.get("input")),
+             "rater pairs (votes)": dash(d.get("vote_pairs")),
+             "disagreeing pairs": dash(d.get("disagreeing_pairs")),
+             "disagreement": dash(d.get("disagreement"),
+                                  None if d.get("disagreement") is None else f"{d['disagreement']:.0%}"),
+             "score gap (★)": dash(d.get("score_gap"))} for d in disputed]
 
 
 def _num(x: float | None) -> str:
