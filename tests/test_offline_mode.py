@@ -251,3 +251,22 @@ def test_rater_is_not_offered_sign_in_offline(tmp_path, monkeypatch):
         assert not any("Sign in to rate" in label for label in rate_page(True))
     finally:
         db.dispose_all()
+
+
+def _links_script():
+    import streamlit as st
+
+    from lib.ui.links import carried_params
+
+    st.write(repr(sorted(carried_params(model="a/b").items())))
+
+
+def test_links_between_pages_keep_the_offline_switch():
+    """An "Open" / "Try it" link made by lib.ui.links keeps ``offline=1`` as the sidebar's links do (it dropped
+    it: only source= and shortlist= were carried)."""
+    at = AppTest.from_function(_links_script, default_timeout=30)
+    at.query_params.update({"offline": "1", "source": "snapshot", "shortlist": "x/y", "other": "z"})
+    at.run()
+    assert not at.exception
+    assert at.markdown[0].value == repr(sorted({"offline": "1", "source": "snapshot", "shortlist": "x/y",
+                                                "model": "a/b"}.items()))

@@ -357,11 +357,16 @@ NAV: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def kept_params() -> dict[str, str]:
+    """The URL params every link between pages keeps: the catalog source, the offline switch, the session
+    shortlist (the one list of them, for the sidebar and for lib.ui.links)."""
+    return {k: st.query_params[k] for k in ("source", OFFLINE_PARAM, shortlist.PARAM) if k in st.query_params}
+
+
 def _nav() -> None:
     """Links to the pages that exist (Streamlit's own list is hidden in .streamlit/config.toml:
     it would call the home page "streamlit app" and drop the ``source=`` / ``offline=`` params)."""
-    params = {k: st.query_params[k] for k in ("source", OFFLINE_PARAM, shortlist.PARAM)
-              if k in st.query_params} or None
+    params = kept_params() or None
     for path, label, icon in NAV:
         if page_exists(path):
             st.page_link(path, label=label, icon=icon, query_params=params)

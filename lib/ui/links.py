@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.ui.frame import NAV, page_exists
+from lib.ui.frame import NAV, kept_params, page_exists
 
 DISCOVER = "pages/1_Discover.py"
 MODEL = "pages/2_Model.py"
@@ -11,11 +11,9 @@ PLAYGROUND = "pages/3_Playground.py"
 
 
 def carried_params(**extra: str | None) -> dict[str, str]:
-    """The params every page keeps (``source=``, the session ``shortlist=``) plus ``extra`` (None values dropped)."""
-    out: dict[str, str] = {}
-    for key in ("source", "shortlist"):
-        if key in st.query_params:
-            out[key] = st.query_params[key]
+    """The params every page keeps (:func:`lib.ui.frame.kept_params`: ``source=``, ``offline=``, the session
+    ``shortlist=``) plus ``extra`` (None values dropped)."""
+    out = kept_params()
     out.update({k: v for k, v in extra.items() if v})
     return out
 
