@@ -239,6 +239,14 @@ def _ok(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
+def _after_download(at):
+    """The page's download job runs beside the page (a fragment follows it): wait for its end, then draw
+    the page as its next refresh would."""
+    assert "lm_job" in at.session_state, "no download started"
+    assert at.session_state["lm_job"].wait(120)
+    return at.run()
+
+
 def _table_models(at) -> list[str]:
     """The cache table's models (the first table; AppTest does not keep a dataframe's key)."""
     return list(at.dataframe[0].value["Model"]) if len(at.dataframe) else []
@@ -275,8 +283,27 @@ def test_page_downloads_with_progress(hf_cache, tiny_repo, monkeypatch):
     assert any("3 files" in m.value or "files" in m.value for m in at.markdown)
     at.button(key="lm_download").click().run()
     _ok(at)
+    _after_download(at)
+    _ok(at)
     assert any("is in the local cache" in s.value for s in at.success), [e.value for e in at.error]
     assert _table_models(at) == [REPO] and REPO in hub_cache.local_ids()
+
+
+def test_page_follows_a_download_with_a_cancel_button_and_keeps_nothing(hf_cache, tiny_repo, hub_stub,
+                                                                        monkeypatch):
+    hub_stub.set_fault("stall", f"/{REPO}/resolve/", delay=1.5, method="GET")  # each body pauses halfway
+    at = open_page(monkeypatch)
+    at.text_input(key="lm_id").input(REPO).run()
+    at.button(key="lm_download").click().run()
+    _ok(at)
+    assert any(p.text.startswith(f"Downloading {REPO}") for p in at.get("progress"))
+    assert at.button(key="lm_download").disabled  # one download at a time
+    at.button(key="lm_cancel").click().run()
+    _after_download(at)
+    _ok(at)
+    assert any("cancelled: nothing of it was kept" in i.value for i in at.info)
+    assert "lm_job" not in at.session_state and REPO not in hub_cache.local_ids()
+    assert not at.button(key="lm_download").disabled
 
 
 def test_page_refuses_what_cannot_run_here_unless_overridden(hf_cache, tiny_repo, monkeypatch):
@@ -287,6 +314,7 @@ def test_page_refuses_what_cannot_run_here_unless_overridden(hf_cache, tiny_repo
     assert "lm_download" not in [b.key for b in at.button]
     at.checkbox(key="lm_override").check().run()
     at.button(key="lm_download").click().run()
+    _after_download(at)
     _ok(at)
     assert any("is in the local cache" in s.value for s in at.success)
 
@@ -326,6 +354,7 @@ def test_page_offers_a_fresh_download_of_a_damaged_entry(hf_cache, tiny_repo, mo
     _ok(at)
     assert any("model.safetensors is cut short" in e.value and "download it again" in e.value for e in at.error)
     at.button(key=f"lm_redo_{REPO}").click().run()
+    _after_download(at)
     _ok(at)
     assert any("is in the local cache" in s.value for s in at.success)
     [row] = inv.inventory(BIG_HOST)

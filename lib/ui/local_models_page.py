@@ -3,7 +3,8 @@ or a repo after a confirmation showing the space freed; damaged entries offered 
 the configured model folders (read-only).
 
 The logic is :mod:`lib.local` (inventory, download plan) and :mod:`lib.hub.cache` (scan, delete); the
-download runs as a :mod:`lib.jobs.download` job that this script thread polls, as the test-drive does.
+download runs as a :mod:`lib.jobs.download` job kept in the session and followed by a fragment (progress,
+Cancel), so the page stays usable and the outcome survives a page switch.
 The listing is cached a minute (:func:`lib.ui.cached.local_inventory`) and forgotten after a download or
 a delete here.
 """
@@ -54,6 +55,8 @@ def _rows_table(rows: list[LocalModel], with_revisions: bool) -> list[dict]:
 def download_section(hardware, access: Access) -> None:
     """A Hub id, its download plan (files, bytes, fit), refusals, and the download with byte progress."""
     st.subheader("Download a model", anchor=False)
+    _follow_download()
+    _show_outcome()
     if is_offline():
         st.info("Offline mode: downloads need the Hub. The models below run as they are.",
                 icon=":material/cloud_off:")
@@ -80,40 +83,55 @@ def download_section(hardware, access: Access) -> None:
         if plan.refusal:
             st.warning(plan.refusal, icon=":material/memory:")
             return
-    if st.button("Download", key=P + "download", type="primary", icon=":material/download:"):
-        run_download(plan)
-    _show_outcome()
+    busy = st.session_state.get(P + "job") is not None
+    if st.button("Download", key=P + "download", type="primary", icon=":material/download:", disabled=busy):
+        start_download(plan)
+        st.rerun()
 
 
-def run_download(plan) -> None:
-    """Start ``plan``'s download job and show its byte progress until it ends; keep the outcome."""
-    job = local_download.start(plan)
-    with st.status(f"Downloading {plan.repo_id}…", expanded=True) as status:
-        bar = st.progress(0.0, text="Starting")
-        shown = None
-        while not job.wait(0.1):
-            p = job.progress()
-            if p != shown:
-                shown = p
-                text = (f"{fmt.size_bytes(p.done_bytes)} of {fmt.size_bytes(p.total_bytes)}" if p.total_bytes
-                        else fmt.size_bytes(p.done_bytes))
-                bar.progress(min(max(p.fraction or 0.0, 0.0), 1.0), text=text)
-        p = job.progress()
-        cached.forget_local()
-        if p.state == "done":
-            bar.progress(1.0, text=f"{fmt.size_bytes(p.done_bytes)} downloaded")
-            status.update(label=f"Downloaded {plan.repo_id} in {p.elapsed_s:.1f} s", state="complete",
-                          expanded=False)
-            st.session_state[P + "outcome"] = ("success", f"{plan.repo_id} is in the local cache.")
-        else:
-            status.update(label=f"Download of {plan.repo_id} stopped", state="error", expanded=False)
-            st.session_state[P + "outcome"] = ("error", for_people(job.error_message or "The download stopped."))
+def start_download(plan) -> None:
+    """Start ``plan``'s download job; the page's progress fragment follows it (also after a page switch)."""
+    st.session_state[P + "job"] = local_download.start(plan)
+
+
+def _follow_download() -> None:
+    """The running download (if any) with its byte progress and a Cancel button, refreshed twice a second
+    by a fragment so the rest of the page stays usable; when it ends the outcome is kept and the page
+    (its cache listing) is drawn again."""
+    if st.session_state.get(P + "job") is not None:
+        _download_progress()
+
+
+@st.fragment(run_every=0.5)
+def _download_progress() -> None:
+    job = st.session_state.get(P + "job")
+    if job is None:
+        return
+    p = job.progress()
+    if not job.finished:
+        text = (f"{fmt.size_bytes(p.done_bytes)} of {fmt.size_bytes(p.total_bytes)}" if p.total_bytes
+                else fmt.size_bytes(p.done_bytes))
+        st.progress(min(max(p.fraction or 0.0, 0.0), 1.0), text=f"Downloading {job.repo_id}: {text}")
+        st.button("Cancel the download", key=P + "cancel", icon=":material/cancel:", on_click=job.cancel,
+                  help="Stops at the next bytes written; nothing of the download is kept.")
+        return
+    st.session_state.pop(P + "job", None)
+    cached.forget_local()
+    if p.state == "done":
+        st.session_state[P + "outcome"] = ("success", f"Downloaded {job.repo_id} "
+                                           f"({fmt.size_bytes(p.done_bytes)} in {p.elapsed_s:.1f} s): it is in "
+                                           "the local cache.")
+    elif p.state == "cancelled":
+        st.session_state[P + "outcome"] = ("info", f"Download of {job.repo_id} cancelled: nothing of it was kept.")
+    else:
+        st.session_state[P + "outcome"] = ("error", for_people(job.error_message or "The download stopped."))
+    st.rerun()
 
 
 def _show_outcome() -> None:
     outcome = st.session_state.pop(P + "outcome", None)
     if outcome:
-        (st.success if outcome[0] == "success" else st.error)(outcome[1])
+        {"success": st.success, "info": st.info}.get(outcome[0], st.error)(outcome[1])
 
 
 # ---- the cache ----------------------------------------------------------------------------------------
@@ -154,8 +172,8 @@ def _redownload(row: LocalModel, hardware, access: Access) -> None:
     if plan.refusal:
         st.warning(plan.refusal)
         return
-    run_download(plan)
-    _show_outcome()
+    start_download(plan)
+    st.rerun()
 
 
 def _revision_label(rev) -> str:
