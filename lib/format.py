@@ -122,12 +122,17 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     if days < 1:
         return "today"
     if days < 31:
-        return f"{days} day{'s' if days != 1 else ''} ago"
+        return f"{plural(days, 'day')} ago"
     if days < 365:
         months = days // 30
-        return f"{months} month{'s' if months != 1 else ''} ago"
+        return f"{plural(months, 'month')} ago"
     years = days // 365
-    return f"{years} year{'s' if years != 1 else ''} ago"
+    return f"{plural(years, 'year')} ago"
+
+
+def plural(n: int, word: str) -> str:
+    """``1 model``, ``2 models``, ``1,000 votes`` (English -s plurals: the words this app counts)."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def count_text(n: int | None) -> str:

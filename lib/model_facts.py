@@ -103,7 +103,7 @@ def facts_frame(rows: Sequence[Fact]) -> pd.DataFrame:
 def source_note(details: ModelDetails) -> str:
     """One line: where these details came from."""
     if details.source == "live":
-        return f"Live from the Hub ({details.requests} request{'s' if details.requests != 1 else ''})"
+        return f"Live from the Hub ({fmt.plural(details.requests, 'request')})"
     return "From the catalog snapshot and the local cache (the Hub was not asked)"
 
 

@@ -52,3 +52,11 @@ def test_count_text_parses_back_exactly():
     assert fmt.count_text(None) == ""
     for n in (1, 999, 1500, 123_456_789, 7_615_616_512):
         assert fmt.parse_count(fmt.count_text(n)) == n
+
+
+def test_plural_counts_one_and_many():
+    from lib.format import plural
+
+    assert plural(1, "model") == "1 model"
+    assert plural(0, "model") == "0 models"
+    assert plural(1234, "vote") == "1,234 votes"

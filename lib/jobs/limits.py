@@ -15,6 +15,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from lib.format import plural
+
 TITLE = "Run limit reached"
 HOUR_S = 3600.0
 
@@ -28,7 +30,7 @@ def runs_per_hour(access: Any) -> int | None:
 def refusal_message(per_hour: int, wait_s: float) -> str:
     """``30 runs per hour on this public instance; next run possible in 12 min.``"""
     minutes = max(1, math.ceil(wait_s / 60))
-    return (f"{per_hour} run{'s' if per_hour != 1 else ''} per hour on this public instance; "
+    return (f"{plural(per_hour, 'run')} per hour on this public instance; "
             f"next run possible in {minutes} min.")
 
 

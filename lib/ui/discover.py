@@ -282,7 +282,7 @@ def source_caption(result: SearchResult) -> None:
         st.caption(f"{n:,} models{more} · from **{dated}** · sources: {short}",
                    help="\n\n".join(info.sources) or None)
     else:
-        cost = f" · {result.requests} Hub request{'s' if result.requests != 1 else ''}" if result.requests else ""
+        cost = f" · {fmt.plural(result.requests, 'Hub request')}" if result.requests else ""
         st.caption(f"{n:,} models{more} · live from the Hugging Face Hub{cost} · "
                    f"{result.elapsed_s:.2f} s")
     for note in result.notes:

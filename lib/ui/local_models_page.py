@@ -138,7 +138,7 @@ def _show_outcome() -> None:
 def cache_section(rows: list[LocalModel], hardware, access: Access) -> None:
     """The cache's models, damaged ones first offered a fresh download, then delete with confirmation."""
     st.subheader("In the Hugging Face cache", anchor=False)
-    st.caption(f"Folder: the Hugging Face cache (`HF_HUB_CACHE`) · {len(rows)} models · "
+    st.caption(f"Folder: the Hugging Face cache (`HF_HUB_CACHE`) · {fmt.plural(len(rows), 'model')} · "
                f"{fmt.size_bytes(sum(r.size for r in rows))} on disk · "
                f"{fmt.size_bytes(hub_cache.free_disk_bytes())} free")
     done = st.session_state.pop(P + "deleted", None)
@@ -187,7 +187,7 @@ def _delete_picker(rows: list[LocalModel]) -> None:
         names = [r.name for r in rows]
         name = st.selectbox("Model", names, key=P + "del_model")
         row = rows[names.index(name)]
-        whole = f"The whole repo ({len(row.revisions)} revision{'s' if len(row.revisions) != 1 else ''})"
+        whole = f"The whole repo ({fmt.plural(len(row.revisions), 'revision')})"
         choices = [whole] + [_revision_label(rev) for rev in row.revisions]
         what = st.selectbox("What", choices, key=P + "del_what")
         commits = None if what == whole else (row.revisions[choices.index(what) - 1].commit,)

@@ -39,8 +39,7 @@ def leaderboard(session_id: str, hardware: Any) -> None:
     board = rep["leaderboard"]
     n_votes = len(export["votes"])
     raters = len({v["rater"] for v in export["votes"]})
-    st.caption(f"{n_votes:,} pairwise vote{'s' if n_votes != 1 else ''} from {raters} "
-               f"rater{'s' if raters != 1 else ''} · "
+    st.caption(f"{fmt.plural(n_votes, 'pairwise vote')} from {fmt.plural(raters, 'rater')} · "
                f"{len(export['scores']):,} scores · refreshed every {REFRESH_S:.0f} s")
     if not n_votes:
         st.info("No vote yet: open **Rate** to compare outputs blind. The leaderboard fills in as votes "
