@@ -9,7 +9,9 @@ strangers with the server's Hub token and machine, so it withholds what would ha
 * repos that only the server's token opens (private repos); gated repos the token has accepted stay;
 * downloads over a cap (``HUBSCOUT_MAX_DOWNLOAD_GB``; default: the smaller of the free disk under the
   Hub cache and the RAM, decimal GB);
-* more than ``HUBSCOUT_VISITOR_RUNS_PER_HOUR`` runs per visitor and hour (enforced by :mod:`lib.jobs`).
+* more than ``HUBSCOUT_VISITOR_RUNS_PER_HOUR`` runs per visitor and hour (enforced by :mod:`lib.jobs`);
+* remote runs sent to any URL: only to the hosts an admin listed (``HUBSCOUT_INFERENCE_HOSTS``), so that the
+  server is not made to post to addresses a visitor picks (its own network included).
 
 A signed-in admin (``HUBSCOUT_ADMINS``; the name comes from ``st.user``, which only :mod:`lib.ui` reads
 and passes in) has the limits lifted. Off a public instance everything stays allowed, as before; only an
@@ -52,6 +54,7 @@ class Access:
         private_repos: may see/run repos only the server's token opens.
         max_download_bytes: the largest download a run may start; None = no cap.
         runs_per_hour: runs per visitor and hour; None = no limit.
+        inference_hosts: the hosts a remote run may be sent to by URL; None = any host.
     """
 
     public: bool
@@ -62,6 +65,13 @@ class Access:
     private_repos: bool
     max_download_bytes: int | None
     runs_per_hour: int | None
+    inference_hosts: frozenset[str] | None = None
+
+    def url_refusal(self, host: str) -> str | None:
+        """Why a remote run may not go to ``host`` (None when it may)."""
+        from lib.hub.inference import url_refusal
+
+        return url_refusal(self.inference_hosts, host)
 
     def limits(self) -> list[str]:
         """What is withheld from this visitor, in words (the sidebar lists them); [] when nothing is."""
@@ -78,6 +88,9 @@ class Access:
             out.append(f"downloads up to {size_bytes(self.max_download_bytes)}")
         if self.runs_per_hour is not None:
             out.append(f"{self.runs_per_hour} runs per hour")
+        if self.inference_hosts is not None:
+            out.append("remote runs: " + (", ".join(sorted(self.inference_hosts)) + " and providers"
+                                          if self.inference_hosts else "providers only"))
         return out
 
 
@@ -123,7 +136,7 @@ def access_for(user_name: str | None = None) -> Access:
     return Access(public=True, admin=False, remote_code=False, load_anyway=False, local_folders=False,
                   private_repos=False,
                   max_download_bytes=explicit_cap if explicit_cap is not None else host_download_cap(),
-                  runs_per_hour=s.visitor_runs_per_hour or None)
+                  runs_per_hour=s.visitor_runs_per_hour or None, inference_hosts=s.inference_hosts)
 
 
 def download_refusal(need_bytes: int | None, cap: int | None) -> str | None:

@@ -120,6 +120,15 @@ class Settings:
     backup_every: float = field(default=DEFAULT_BACKUP_EVERY, metadata=_env(
         "HUBSCOUT_BACKUP_EVERY", meaning="minutes between scheduled backup pushes (changes are also pushed "
         "soon after a burst of writes)", default=f"`{DEFAULT_BACKUP_EVERY:g}`"))
+    inference_url: str | None = field(default=None, metadata=_env(
+        "HUBSCOUT_INFERENCE_URL", meaning="default base URL of the remote test-drive's own server (an Inference "
+        "Endpoint, or any TGI / vLLM / OpenAI-compatible server; http or https)", default="none"))
+    inference_token: str | None = field(default=None, repr=False, metadata=_env(
+        "HUBSCOUT_INFERENCE_TOKEN", meaning="token / API key sent to that URL (never shown or logged); unset: "
+        "`HF_TOKEN`, only to Hugging Face hosts", default="unset"))
+    inference_hosts: frozenset[str] = field(default=frozenset(), metadata=_env(
+        "HUBSCOUT_INFERENCE_HOSTS", meaning="comma-separated host names a public instance's visitors may send "
+        "remote runs to by URL (others: providers only)", default="none"))
     problems: tuple[str, ...] = ()
     """Values that were ignored (with the default used instead), in words for the UI."""
 
@@ -130,11 +139,18 @@ class Settings:
         return self.database_url or f"sqlite:///{self.data_dir / DATABASE_FILENAME}"
 
     def __repr__(self) -> str:  # the database URL may carry a password: shown masked
-        parts = [f"{f.name}={_mask_url(self.database_url) if f.name == 'database_url' else getattr(self, f.name)!r}"
-                 for f in fields(self)]
+        parts = [f"{f.name}={_shown(self, f.name)}" for f in fields(self)]
         return f"Settings({', '.join(parts)})"
 
     __str__ = __repr__
+
+
+def _shown(s: Settings, name: str) -> str:
+    if name == "database_url":
+        return repr(_mask_url(s.database_url))
+    if name == "inference_token":
+        return "'***'" if s.inference_token else "None"
+    return repr(getattr(s, name))
 
 
 def _variables() -> tuple[Variable, ...]:
@@ -290,6 +306,18 @@ def _read(env: Mapping[str, str]) -> Settings:
         except ValueError:
             problems.append(f"HUBSCOUT_BACKUP_EVERY={every!r} is not a positive number of minutes: using "
                             f"{DEFAULT_BACKUP_EVERY:g}.")
+
+    if url := raw("HUBSCOUT_INFERENCE_URL"):
+        if re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
+            kw["inference_url"] = url.rstrip("/")
+        else:
+            problems.append("HUBSCOUT_INFERENCE_URL is not an http(s) URL: no default inference URL.")
+
+    if tok := raw("HUBSCOUT_INFERENCE_TOKEN"):
+        kw["inference_token"] = tok
+
+    if hosts := raw("HUBSCOUT_INFERENCE_HOSTS"):
+        kw["inference_hosts"] = frozenset(h.strip().lower().rstrip(".") for h in hosts.split(",") if h.strip())
 
     kw["hub_offline"] = any(raw(n).upper() in _TRUE for n in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
     return Settings(**kw, problems=tuple(problems))

@@ -21,6 +21,10 @@ Kinds (``HubError.kind``):
 ``disk_full``   the disk (or the download's size cap, standing in for it) filled during a download.
 ``cancelled``   the user stopped a download.
 ``error``       anything else (a disk error while saving a download …).
+``credits``     402 from an inference provider: the account's inference credits are used up.
+``no_provider`` no inference provider serves the model (for the task), or the named one does not.
+``loading``     503 from an inference server: the model is still loading (or scaled to zero and waking).
+``bad_url``     an inference URL that is not http(s), or a host this instance does not allow; nothing sent.
 ==============  ====================================================================================
 
 Messages never carry a token, a server path or a Python traceback: the type name at most.
@@ -33,10 +37,10 @@ from typing import Any
 
 KINDS: tuple[str, ...] = ("offline", "unreachable", "timeout", "rate_limited", "not_found", "gated", "auth",
                           "server", "bad_answer", "invalid_id", "not_cached", "rejected", "disk_full", "cancelled",
-                          "error")
+                          "error", "credits", "no_provider", "loading", "bad_url")
 # the kinds where the Hub (or the network) could not answer: a cached copy or the snapshot may stand in
 UNAVAILABLE_KINDS = frozenset({"offline", "unreachable", "timeout", "rate_limited", "server", "bad_answer",
-                               "not_cached", "error"})
+                               "not_cached", "error", "loading"})
 OFFLINE_MESSAGE = "Offline mode (HF_HUB_OFFLINE=1)"
 DISK_FULL_MESSAGE = "The disk is full: the download stopped"
 BAD_ANSWER_MESSAGE = "Hub returned data Hub Scout could not read"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from lib.logs import for_people, log_failure
 
 __all__ = ["RunnerError", "NotRunnable", "TaskMismatch", "RemoteCodeRefused", "LoadRefused", "LoadTimeout",
-           "ModelUnavailable", "LoadFailed", "BadInput", "RunFailed", "DeviceUnavailable", "described"]
+           "ModelUnavailable", "LoadFailed", "RemoteFailed", "BadInput", "RunFailed", "DeviceUnavailable", "described"]
 
 #: The longest message a runner error keeps (a designed message is far shorter).
 MAX_MESSAGE_CHARS = 1200
@@ -107,3 +107,23 @@ class DeviceUnavailable(RunnerError):
     """The requested device or dtype is not available here."""
 
     title = "Device not available"
+
+
+class RemoteFailed(RunnerError):
+    """A remote run (Inference Providers, an Endpoint, a server URL) did not answer with a result.
+
+    Built from the inference gateway's :class:`lib.hub.errors.HubError` (:meth:`from_hub`): ``kind`` is its
+    kind (``auth``, ``credits``, ``no_provider``, ``not_found``, ``rate_limited``, ``loading``, ``timeout``,
+    ``unreachable``, ``offline``, ``bad_url`` …) and ``retry_after`` the seconds the server asked to wait.
+    """
+
+    title = "The remote run failed"
+
+    def __init__(self, message: str, kind: str | None = None, retry_after: int | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.retry_after = retry_after
+
+    @classmethod
+    def from_hub(cls, err) -> RemoteFailed:
+        return cls(err.message, kind=err.kind, retry_after=err.retry_after)

@@ -92,6 +92,23 @@ class Measurement:
     host_bytes: int | None = None
 
 
+@dataclass(frozen=True)
+class RemoteStats:
+    """A remote run's figures (:mod:`lib.runner.remote`).
+
+    Attributes:
+        backend: where it ran, in words (``Inference Providers (auto)``, ``host:port``).
+        ttft_s: time to first token (streamed text), else None.
+        tokens: pieces streamed (the server's tokens), else None.
+        tokens_per_s: tokens after the first per second of streaming, else None.
+    """
+
+    backend: str
+    ttft_s: float | None = None
+    tokens: int | None = None
+    tokens_per_s: float | None = None
+
+
 @dataclass
 class RunResult:
     """What one run produced.
@@ -109,6 +126,7 @@ class RunResult:
         notices: things the user should know (truncation, dtype fallback …).
         code: Python that reproduces this run with transformers (with its inputs).
         host_bytes: see :class:`Measurement`.
+        remote: a remote run's figures (:class:`RemoteStats`); None for a local run.
     """
 
     model_id: str
@@ -125,6 +143,7 @@ class RunResult:
     notices: list[str] = field(default_factory=list)
     code: str = ""
     host_bytes: int | None = None
+    remote: RemoteStats | None = None
 
     @property
     def measurement(self) -> Measurement:

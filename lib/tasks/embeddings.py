@@ -218,6 +218,9 @@ def _vector_out(v, pooling: str) -> dict:
             "pooling": pooling}
 
 
+vector_output = _vector_out  # the ``embedding`` output of one vector (lib.runner.remote builds it too)
+
+
 def run_feature_extraction(loaded, inputs: dict, task: str, opts) -> Output:
     vecs, pooling, cut = embed(loaded, [inputs["text"]])
     return _vector_out(vecs[0], pooling), _notices(cut)
