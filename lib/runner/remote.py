@@ -105,9 +105,8 @@ class TextStream:
                                        max_tokens=int(self.opts.max_new_tokens), **_sampling(self.opts))
             for chunk in chunks:
                 choice = chunk.choices[0] if chunk.choices else None
-                piece = choice.delta.content if choice is not None and choice.delta is not None else None
-                if piece:
-                    yield piece
+                if choice is not None and choice.delta is not None and choice.delta.content is not None:
+                    yield choice.delta.content
             return
         prompt = self.inputs.get("text") or "\n".join(m["content"] for m in self.inputs["messages"])
         kw: dict[str, Any] = {"do_sample": bool(self.opts.do_sample)}
@@ -122,17 +121,19 @@ class TextStream:
         self._started = True
         t0 = time.perf_counter()
         first = last = None
+        n = 0  # the server's tokens (a token may carry no text yet: part of a character)
         try:
             for piece in self._source():
                 last = time.perf_counter()
                 if first is None:
                     first = last
-                self.pieces.append(piece)
-                yield piece
+                n += 1
+                if piece:
+                    self.pieces.append(piece)
+                    yield piece
         except Exception as e:  # noqa: BLE001 - every failure of the call or the stream, in words
             raise _failed(e, self.backend, self.model) from None
         end = time.perf_counter()
-        n = len(self.pieces)
         rate = (n - 1) / (last - first) if n > 1 and last is not None and first is not None and last > first \
             else None
         self.stats = RemoteStats(self.backend.label, None if first is None else first - t0, n, rate)
