@@ -19,6 +19,7 @@ Tokens are never part of a message, a repr or a log line (:func:`lib.hub.auth.re
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -80,6 +81,8 @@ class Backend:
         """The URL a ``url`` backend uses (its own, else ``HUBSCOUT_INFERENCE_URL``)."""
         if self.kind != "url":
             return None
+        if self.url:
+            return self.url.strip().rstrip("/") or None
         from lib.settings import get_settings
 
         return (self.url or get_settings().inference_url or "").strip().rstrip("/") or None
@@ -116,7 +119,7 @@ class Backend:
 LOCAL_BACKEND = Backend()
 
 
-def check_url(url: str | None, access: UrlPolicy | None = None) -> str:
+def check_url(url: str | None, access: UrlPolicy | None = None, settings: Any = None) -> str:
     """``url`` checked: http or https with a host, and (public instance) a host the admin allowed. Returns it
     without a trailing slash; raises HubError ``bad_url`` (nothing sent)."""
     text = (url or "").strip()
@@ -134,7 +137,7 @@ def check_url(url: str | None, access: UrlPolicy | None = None) -> str:
     if parts.username or parts.password:
         raise HubError("Put the token in HUBSCOUT_INFERENCE_TOKEN, not in the URL.", "bad_url")
     del port
-    refusal = (access or _anonymous()).url_refusal(parts.hostname)
+    refusal = (access or _anonymous(settings)).url_refusal(parts.hostname)
     if refusal:
         raise HubError(refusal, "bad_url")
     return text.rstrip("/")
@@ -144,10 +147,13 @@ class _anonymous:
     """An anonymous visitor's URL policy, from the settings alone (lib.hub imports nothing above it: the runner
     passes the visitor's :class:`lib.access.Access`, whose ``url_refusal`` says the same for a non-admin)."""
 
+    def __init__(self, settings: Any = None):
+        self.settings = settings
+
     def url_refusal(self, host: str) -> str | None:
         from lib.settings import get_settings
 
-        s = get_settings()
+        s = self.settings or get_settings()
         if not s.public:
             return None
         return url_refusal(s.inference_hosts, host)
@@ -162,7 +168,7 @@ def url_refusal(hosts: frozenset[str] | None, host: str) -> str | None:
     return f"This public instance sends remote runs only to {', '.join(sorted(hosts))}, not to {host}."
 
 
-def sends_hf_token(url: str) -> bool:
+def sends_hf_token(url: str, settings: Any = None) -> bool:
     """Whether the server's HF_TOKEN may go to ``url``: Hugging Face's own hosts (and the Hub endpoint in use)."""
     from lib.settings import get_settings
 
@@ -170,10 +176,10 @@ def sends_hf_token(url: str) -> bool:
     host = (parts.hostname or "").lower()
     if host in _HF_HOSTS or host.endswith(_HF_HOST_SUFFIXES):
         return parts.scheme == "https"
-    return parts.netloc.lower() == urlsplit(get_settings().hub_endpoint).netloc.lower()
+    return parts.netloc.lower() == urlsplit((settings or get_settings()).hub_endpoint).netloc.lower()
 
 
-def credential(backend: Backend) -> str | None:
+def credential(backend: Backend, settings: Any = None) -> str | None:
     """The token a backend sends: its own, else (URL) ``HUBSCOUT_INFERENCE_TOKEN``, else HF_TOKEN where it
     may go (providers always; a URL only on Hugging Face hosts). None: no Authorization header at all."""
     if backend.token:
@@ -181,11 +187,12 @@ def credential(backend: Backend) -> str | None:
     if backend.kind == "url":
         from lib.settings import get_settings
 
-        own = get_settings().inference_token
+        s = settings or get_settings()
+        own = s.inference_token
         if own:
             return own
         url = backend.base_url
-        return auth.token() if url and sends_hf_token(url) else None
+        return auth.token() if url and sends_hf_token(url, s) else None
     return auth.token()
 
 
@@ -195,17 +202,41 @@ def client(backend: Backend, *, access: UrlPolicy | None = None) -> InferenceCli
         raise ValueError("the local backend runs through lib.runner, not an InferenceClient")
     if is_offline():
         raise HubError(offline_message() + ": remote runs are off.", "offline")
+    from lib.settings import get_settings
+
+    settings = get_settings()  # read once for the checks below (each read compares the environment)
+    token = credential(backend, settings)
+    if backend.kind == "url":
+        key = ("url", check_url(backend.base_url, access, settings), token, backend.timeout_s)
+    elif not token:
+        raise HubError("Inference Providers need a Hugging Face token: set HF_TOKEN.", "auth")
+    else:
+        key = ("providers", backend.provider or "auto", token, backend.timeout_s)
+    with _clients_lock:
+        found = _clients.get(key)
+        if found is None:
+            found = _clients[key] = _new_client(key)
+            while len(_clients) > _MAX_CLIENTS:
+                _clients.pop(next(iter(_clients)))
+    return found
+
+
+# clients kept per (kind, URL or provider, token, timeout): a client is a few headers around the shared
+# HTTP session, and building one per call costs more than the rest of a call's own work
+_clients: dict[tuple, InferenceClient] = {}
+_clients_lock = threading.Lock()
+_MAX_CLIENTS = 16
+
+
+def _new_client(key: tuple) -> InferenceClient:
     from huggingface_hub import InferenceClient
 
-    token = credential(backend)
-    # no token: drop the Authorization header huggingface_hub would fill with the saved HF token
-    headers = None if token else {"authorization": None}
-    if backend.kind == "url":
-        url = check_url(backend.base_url, access)
-        return InferenceClient(base_url=url, token=token, timeout=backend.timeout_s, headers=headers)
-    if not token:
-        raise HubError("Inference Providers need a Hugging Face token: set HF_TOKEN.", "auth")
-    return InferenceClient(provider=backend.provider or "auto", token=token, timeout=backend.timeout_s)
+    kind, where, token, timeout = key
+    if kind == "url":
+        # no token: drop the Authorization header huggingface_hub would fill with the saved HF token
+        headers = None if token else {"authorization": None}
+        return InferenceClient(base_url=where, token=token, timeout=timeout, headers=headers)
+    return InferenceClient(provider=where, token=token, timeout=timeout)
 
 
 def with_token(backend: Backend, token: str | None) -> Backend:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -177,6 +178,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:  # quiet
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        # as TGI / vLLM servers do: small writes (headers, then body; SSE events) go out at once instead of
+        # waiting for the peer's delayed ACK (Nagle: ~40 ms a response on Linux)
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # ---- plumbing ------------------------------------------------------------------------------
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
