@@ -306,3 +306,29 @@ def test_providers_need_a_token(monkeypatch, tei_server):
     with pytest.raises(RemoteFailed) as e:
         run_remote("org/served", "feature-extraction", {"text": "hi"}, OPTS, Backend(kind="providers"))
     assert e.value.kind == "auth" and "HF_TOKEN" in e.value.message
+
+
+def test_a_failure_is_logged_in_full_without_the_token(chat, caplog):
+    plain = "opensesame42"  # not token-shaped: only the backend's own token list redacts it
+    chat.set_fault(401, times=1)
+    with caplog.at_level("WARNING", logger="hubscout"), pytest.raises(RemoteFailed):
+        run_remote("tiny-model", "text-generation", {"text": "hi"}, OPTS,
+                   _url(chat, token=plain, chat=True))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "remote run of tiny-model" in logged and "(auth)" in logged and "401" in logged
+    assert plain not in logged and SECRET not in logged
+
+
+def test_a_stream_read_halfway_releases_its_response(tgi, monkeypatch):
+    from huggingface_hub import InferenceClient
+
+    closed = []
+    real = InferenceClient.close
+    monkeypatch.setattr(InferenceClient, "close", lambda self: (closed.append(self), real(self))[1])
+    stream = stream_text("m", {"text": "the cat"}, OPTS, _url(tgi, chat=False))
+    it = iter(stream)
+    next(it)
+    it.close()  # the reader stops after one piece (a page rerun, a Stop button)
+    assert len(closed) == 1 and stream.result is None
+    r = run_remote("m", "text-generation", {"text": "the cat"}, OPTS, _url(tgi, chat=False))
+    assert len(closed) == 2 and r.remote.tokens == 8  # every stream closes its own client

@@ -196,8 +196,11 @@ def credential(backend: Backend, settings: Any = None) -> str | None:
     return auth.token()
 
 
-def client(backend: Backend, *, access: UrlPolicy | None = None) -> InferenceClient:
-    """An ``InferenceClient`` for ``backend`` (checked: offline refused, URL checked; raises HubError)."""
+def client(backend: Backend, *, access: UrlPolicy | None = None, shared: bool = True) -> InferenceClient:
+    """An ``InferenceClient`` for ``backend`` (checked: offline refused, URL checked; raises HubError).
+
+    shared: one kept per backend (calls that answer at once). A stream needs ``shared=False`` and
+    ``close()`` when done: the client holds each streamed response open until it is closed."""
     if backend.kind == "local":
         raise ValueError("the local backend runs through lib.runner, not an InferenceClient")
     if is_offline():
@@ -212,6 +215,8 @@ def client(backend: Backend, *, access: UrlPolicy | None = None) -> InferenceCli
         raise HubError("Inference Providers need a Hugging Face token: set HF_TOKEN.", "auth")
     else:
         key = ("providers", backend.provider or "auto", token, backend.timeout_s)
+    if not shared:
+        return _new_client(key)
     with _clients_lock:
         found = _clients.get(key)
         if found is None:

@@ -50,7 +50,19 @@ def _checked(task: str, raw_inputs: dict) -> tuple[dict, list[str]]:
 
 
 def _failed(err: BaseException, backend: Backend, model: str | None) -> RemoteFailed:
-    return RemoteFailed.from_hub(err if isinstance(err, HubError) else classify(err, backend, model))
+    """The failure in words for the page; its full detail to the server log, with this backend's token
+    (whatever its shape) and every token-shaped string redacted."""
+    import traceback
+
+    from lib.hub.auth import redact
+    from lib.hub.inference import credential
+    from lib.logs import logger
+
+    hub = err if isinstance(err, HubError) else classify(err, backend, model)
+    detail = "".join(traceback.format_exception(type(err), err, err.__traceback__))
+    logger("runner").warning("%s", redact(f"remote run of {model} on {backend.label} ({hub.kind}): {detail}",
+                                          backend.token, credential(backend)))
+    return RemoteFailed.from_hub(hub)
 
 
 def _messages(inputs: dict, opts: RunOptions) -> list[dict]:
@@ -99,7 +111,13 @@ class TextStream:
         return "".join(self.pieces)
 
     def _source(self) -> Iterator[str]:
-        c = client(self.backend, access=self._access)
+        c = client(self.backend, access=self._access, shared=False)
+        try:
+            yield from self._pieces(c)
+        finally:
+            c.close()  # the streamed response is released even when the reader stops early
+
+    def _pieces(self, c) -> Iterator[str]:
         if self.backend.chat:  # a URL client posts to the URL, with the model named in the payload (vLLM needs it)
             chunks = c.chat_completion(_messages(self.inputs, self.opts), model=self.model or None, stream=True,
                                        max_tokens=int(self.opts.max_new_tokens), **_sampling(self.opts))
@@ -122,8 +140,9 @@ class TextStream:
         t0 = time.perf_counter()
         first = last = None
         n = 0  # the server's tokens (a token may carry no text yet: part of a character)
+        source = self._source()
         try:
-            for piece in self._source():
+            for piece in source:
                 last = time.perf_counter()
                 if first is None:
                     first = last
@@ -133,6 +152,8 @@ class TextStream:
                     yield piece
         except Exception as e:  # noqa: BLE001 - every failure of the call or the stream, in words
             raise _failed(e, self.backend, self.model) from None
+        finally:
+            source.close()
         end = time.perf_counter()
         rate = (n - 1) / (last - first) if n > 1 and last is not None and first is not None and last > first \
             else None

@@ -123,6 +123,7 @@ class InferenceServer:
         self.requests: list[tuple[str, str, str | None]] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self._busy = 0  # requests being answered (stop() waits for them: a model call must not outlive the test)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -146,6 +147,9 @@ class InferenceServer:
         return self.url
 
     def stop(self) -> None:
+        end = time.monotonic() + 15
+        while self._busy and time.monotonic() < end:
+            time.sleep(0.02)
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -202,6 +206,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Connection", "close")
         self.end_headers()
+        try:
+            self._events(events, done, fault)
+        except (BrokenPipeError, ConnectionResetError):  # the reader stopped early (it may)
+            self.close_connection = True
+
+    def _events(self, events: list[Any], done: bool, fault: Fault | None) -> None:
         for i, ev in enumerate(events):
             if fault is not None and fault.kind == "stream_error" and i == 2:
                 self.wfile.write(b'data: {"error": "CUDA out of memory", "error_type": "generation"}\n\n')
@@ -254,6 +264,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ---- routes --------------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802
+        self._busy(self._get)
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._busy(self._post)
+
+    def _busy(self, answer) -> None:
+        with self.srv._lock:
+            self.srv._busy += 1
+        try:
+            answer()
+        finally:
+            with self.srv._lock:
+                self.srv._busy -= 1
+
+    def _get(self) -> None:
         gate = self._gate()
         if gate is False:
             return
@@ -263,7 +288,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, {"model_id": self.srv.model_name, "model_pipeline_tag": self.srv.task})
         self._send(404, {"error": "Not Found"})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def _post(self) -> None:
         raw = self._body()
         gate = self._gate()
         if gate is False:
