@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.hub import policy
-from lib.hub.errors import HubError, repo_not_found
+from lib.hub.errors import BAD_ANSWER_MESSAGE, HubError, repo_not_found
 from lib.hub.facts import FACTS, forget, token_key
 from lib.hub.ids import validate_model_id
 
@@ -256,7 +256,7 @@ def provider_mapping(repo_id: str, *, token: str | bool | None = None) -> tuple:
 
         data = policy.call(get, deadline=p.call_timeout, repo_id=mid)
         if not isinstance(data, dict):
-            raise HubError("Hub returned data Hub Scout could not read", "bad_answer", repo_id=mid)
+            raise HubError(BAD_ANSWER_MESSAGE, "bad_answer", repo_id=mid)
         return bool(data.get("private")), providers.parse_mapping(data.get(providers.FIELD))
 
     private, found = FACTS.fetch(_key("providers", mid, None, token), fetch)
