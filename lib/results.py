@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from lib import format as fmt
 from lib import tasks
+from lib.hub.providers import providers_text
 from lib.hub.records import ModelRecord
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ HUB = "https://huggingface.co/"
 
 COLUMNS = ("Model", "Task", "Parameters", "Weights", "Downloads", "Likes", "License", "Updated")
 FIT_COLUMN = "Fits here"
+PROVIDERS_COLUMN = "Providers"  # the Inference Providers serving the model, when the source knows
 LOCAL_COLUMN = "Local"
 LOCAL_MARK = "local"  # the model is in the local Hugging Face cache
 
@@ -40,6 +42,8 @@ def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | Non
     timezone-aware datetime or None. ``fit`` (model id -> badge text), when given, adds a
     ``Fits here`` column beside ``Weights``. ``local`` (ids in the local Hugging Face cache,
     :func:`lib.hub.cache.local_ids`), when given, adds a ``Local`` column (``local`` or empty) after it.
+    ``Providers`` (``together, novita``; empty for none) follows ``Likes`` when the source knows them
+    (the live Hub; the snapshot does not).
     """
     records = list(records)
     cols = {
@@ -60,6 +64,8 @@ def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | Non
                 out[FIT_COLUMN] = [fit.get(r.id, "–") for r in records]
             if local is not None:
                 out[LOCAL_COLUMN] = [LOCAL_MARK if r.id in local else "" for r in records]
+        if name == "Likes" and any(r.inference_providers is not None for r in records):
+            out[PROVIDERS_COLUMN] = [providers_text(r.inference_providers) for r in records]
     return out
 
 
@@ -217,5 +223,6 @@ def csv_filename(params: Mapping[str, str]) -> str:
     return f"hubscout-{slug or 'models'}.csv"
 
 
-__all__ = ["HUB", "COLUMNS", "FIT_COLUMN", "results_columns", "results_table", "results_frame", "weights_label",
+__all__ = ["HUB", "COLUMNS", "FIT_COLUMN", "PROVIDERS_COLUMN", "providers_text",
+           "results_columns", "results_table", "results_frame", "weights_label",
            "fit_badges", "fit_tooltip", "model_id_from_url", "row_of", "CSV_COLUMNS", "results_csv", "csv_filename"]

@@ -23,8 +23,7 @@ result = outcome.result
 if result is not None:
     st.subheader("Results")
     if not result.records:
-        st.info("No model matches these filters. Widen the parameter range, lower the minimum "
-                "downloads or likes, or clear the search text.", icon=":material/filter_alt_off:")
+        ui.no_results(result)
     else:
         fits = results.fit_badges(result.records, frame.hardware)
         local = cached.local_ids()  # a few directory listings, cached for a minute

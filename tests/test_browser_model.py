@@ -88,5 +88,6 @@ def test_deep_link_to_a_model_on_a_fresh_server(server, browser, hub_stub, minil
         expect(page.get_by_test_id("stException")).to_have_count(0)
     finally:
         page.close()
-    # one info call for the whole page (then the card and config.json downloads)
-    assert len(hub_stub.requests_to(f"/api/models/{MINILM}")) == 1
+    # one info call for the whole page (then the card and config.json downloads), and one for its providers
+    asked = hub_stub.requests_to(f"/api/models/{MINILM}")
+    assert sorted("expand=inferenceProviderMapping" in r.query_string for r in asked) == [False, True]

@@ -33,7 +33,9 @@ def fast_policy(monkeypatch):
 
 
 def info_requests(hub_stub, rid=RID):
-    return [r for r in hub_stub.requests_to(f"/api/models/{rid}") if "/tree/" not in r.path]
+    """model_info requests (the Model page's providers section asks ``expand=inferenceProviderMapping`` apart)."""
+    return [r for r in hub_stub.requests_to(f"/api/models/{rid}")
+            if "/tree/" not in r.path and "expand=" not in r.query_string]
 
 
 # ---- one error type ---------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ Query mapping (huggingface_hub 2.4 ``list_models`` argument -> ``/api/models`` p
 task -> ``pipeline_tag``; search -> ``search``; author -> ``author``; library / language /
 license -> repeated ``filter`` tags (``transformers``, ``en``, ``license:apache-2.0``);
 params_min / params_max -> ``num_parameters=min:1B,max:8B`` (on the Hub's ``safetensors.total``);
-gated -> ``gated=true|false``; sort -> ``sort`` (``trendingScore``, ``createdAt``,
+gated -> ``gated=true|false``; providers -> ``inference_provider=all`` (models served by at least one
+Inference Provider; ``list_models(inference_provider="all")``); sort -> ``sort`` (``trendingScore``, ``createdAt``,
 ``lastModified``, ``downloads``, ``likes``; always descending); limit -> ``limit``; columns ->
 repeated ``expand``. ``min_downloads`` / ``min_likes`` are not Hub parameters: they are applied to
 the page the Hub returned (a note says so).
@@ -24,6 +25,7 @@ from lib.catalog.query import HUB_SORT, CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
 from lib.hub import listing, policy
 from lib.hub.errors import HubError
+from lib.hub.providers import FIELD
 from lib.hub.records import ModelRecord
 
 DEFAULT_TIMEOUT = policy.LIST_TIMEOUT_S
@@ -32,6 +34,7 @@ EXPAND: tuple[str, ...] = (
     "author", "pipeline_tag", "library_name", "downloads", "likes", "trendingScore", "createdAt",
     "lastModified", "tags", "safetensors", "gated", "cardData",
     "private",  # the server's token lists its private repos too: a public instance drops them (lib.hub.listing)
+    FIELD,  # inferenceProviderMapping: the Providers column (lib.hub.providers)
 )
 # huggingface_hub 2.4's ModelSort_T -> the API's sort key (what list_models sends).
 _API_SORT = {"trending_score": "trendingScore", "created_at": "createdAt", "last_modified": "lastModified"}
@@ -90,6 +93,8 @@ class LiveCatalog:
             params.append(("author", q.author))
         if q.gated is not None:
             params.append(("gated", "true" if q.gated else "false"))
+        if q.providers:
+            params.append(("inference_provider", "all"))
         if q.task:
             params.append(("pipeline_tag", q.task))
         bounds = []
@@ -137,6 +142,7 @@ def _parse(items: Any) -> list[ModelRecord]:
     if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in items):
         raise HubError("Hub returned data Hub Scout could not read", kind="bad_answer")
     try:
-        return [ModelRecord.from_api(i) for i in items]
+        # the mapping was asked for (EXPAND): a model the Hub lists without one is served by none
+        return [ModelRecord.from_api(i if i.get(FIELD) is not None else {**i, FIELD: []}) for i in items]
     except (TypeError, ValueError, AttributeError) as e:
         raise HubError("Hub returned data Hub Scout could not read", kind="bad_answer") from e

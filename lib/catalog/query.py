@@ -29,6 +29,8 @@ MAX_LIMIT = 1000
 MAX_COUNT = 10**15
 """The largest count a filter takes (parameters, downloads, likes): above any model, and exact in a
 browser's numbers (below 2**53), so a number input can show it."""
+_SWITCH = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False,
+           "": False}
 _COUNTS = ("params_min", "params_max", "min_downloads", "min_likes")
 
 
@@ -50,7 +52,8 @@ class CatalogQuery:
 
     ``library``, ``language`` and ``license`` are Hub tags (``transformers``, ``es``,
     ``apache-2.0``; ``license:apache-2.0`` means the same license); ``gated`` True keeps only gated
-    models, False only open ones.
+    models, False only open ones; ``providers`` True keeps only models served by at least one
+    Inference Provider (the live Hub knows; the snapshot does not: ``lib.catalog.source`` says so).
     """
 
     task: str | None = None
@@ -64,6 +67,7 @@ class CatalogQuery:
     min_downloads: int | None = None
     min_likes: int | None = None
     gated: bool | None = None
+    providers: bool = False
     sort: Sort = "downloads"
     limit: int = 100
 
@@ -83,7 +87,7 @@ class CatalogQuery:
             language=(s(self.language) or None) and s(self.language).lower(),
             license=license_value(s(self.license)),
             **{name: _count(getattr(self, name)) for name in _COUNTS},
-            sort=sort, limit=limit,
+            providers=bool(self.providers), sort=sort, limit=limit,
         )
 
     # ---- URL form (st.query_params is a str -> str mapping) ---------------------------------
@@ -134,6 +138,11 @@ class CatalogQuery:
                     kw[f.name] = int(value)
             elif f.name == "gated":
                 kw[f.name] = {"1": True, "true": True, "0": False, "false": False}.get(raw.lower())
+            elif f.name == "providers":
+                on = _SWITCH.get(raw.strip().lower())
+                if on is None:
+                    problems.append(f"Ignored providers={_shown(raw)} in the link: use providers=1 or providers=0.")
+                kw[f.name] = bool(on)
             else:
                 kw[f.name] = raw
         return cls(**kw).normalized(), tuple(problems)

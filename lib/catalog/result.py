@@ -32,3 +32,4 @@ class SearchResult:
     has_more: bool = False  # more results exist beyond the limit
     requests: int = 0  # Hub HTTP requests this answer cost (0 for the snapshot)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    unsupported: str | None = None  # a filter this source cannot apply: no rows, and this says why

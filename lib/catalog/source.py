@@ -126,7 +126,7 @@ def search(q: CatalogQuery, mode: CatalogMode | None = None, token: str | bool |
     if mode not in MODES:
         raise ValueError(f"unknown catalog mode {mode!r}; use one of {MODES}")
     if mode == "snapshot":
-        return current_snapshot().search(q)
+        return _snapshot_search(q)
     start = time.perf_counter()
     if mode == "live":
         try:
@@ -152,8 +152,22 @@ def search(q: CatalogQuery, mode: CatalogMode | None = None, token: str | bool |
     return result
 
 
+PROVIDERS_UNKNOWN = ("The snapshot does not know which models Inference Providers serve, so the filter "
+                     "*Served by inference providers* finds nothing in it. Search the live Hub (the catalog "
+                     "source in the sidebar) or turn the filter off.")
+
+
+def _snapshot_search(q: CatalogQuery) -> SearchResult:
+    """The snapshot's answer; with a filter it cannot apply (``providers``), no rows and why."""
+    snap = current_snapshot()
+    q = q.normalized()
+    if q.providers:
+        return SearchResult(records=[], source=snap.info, unsupported=PROVIDERS_UNKNOWN)
+    return snap.search(q)
+
+
 def _fallback(q: CatalogQuery, reason: str, start: float) -> SearchResult:
-    result = current_snapshot().search(q)
+    result = _snapshot_search(q)
     return replace(result, fallback_reason=reason, elapsed_s=time.perf_counter() - start)
 
 

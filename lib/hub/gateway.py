@@ -6,7 +6,8 @@ facts are cached per process for the TTL (:mod:`lib.hub.facts`); files are cache
 huggingface_hub (``HF_HOME``), and the ``local_only`` / ``cached_*`` functions read only that.
 
 Model facts (cached): :func:`model_info`, :func:`model_config`, :func:`model_card`,
-:func:`safetensors_counts`. Files: :func:`download_file`, :func:`cached_file`,
+:func:`safetensors_counts`, :func:`provider_mapping` (the Inference Providers serving it). Files:
+:func:`download_file`, :func:`cached_file`,
 :func:`download_snapshot`, :func:`cached_snapshot`, :func:`cached_repo`. The model list:
 :func:`lib.hub.listing.list_models_page`.
 
@@ -23,13 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from lib.hub import policy
-from lib.hub.errors import HubError, repo_not_found
+from lib.hub.errors import BAD_ANSWER_MESSAGE, HubError, repo_not_found
 from lib.hub.facts import FACTS, forget, token_key
 from lib.hub.ids import validate_model_id
 
 __all__ = ["model_info", "model_config", "model_card", "card_text", "card_metadata", "safetensors_counts",
            "download_file", "cached_copy_intact",
-           "cached_file", "download_snapshot", "cached_snapshot", "cached_repo", "CachedRepo", "forget",
+           "provider_mapping", "cached_file", "download_snapshot", "cached_snapshot", "cached_repo", "CachedRepo",
+           "forget",
            "is_offline", "cache_folder", "private_repos", "allow_private_repos", "private_repos_allowed",
            "refuse_seen_private"]
 
@@ -228,6 +230,41 @@ def safetensors_counts(repo_id: str, files: Iterable[str], *, revision: str | No
         return {k.upper(): int(v) for k, v in dict(meta.parameter_count).items()}
 
     return FACTS.fetch(_key("safetensors", mid, revision, token), fetch)
+
+
+def provider_mapping(repo_id: str, *, token: str | bool | None = None) -> tuple:
+    """The Inference Providers serving the model (:class:`lib.hub.providers.ProviderMapping`, ``()`` when
+    none): the request ``HfApi.model_info(id, expand=["inferenceProviderMapping", "private"])`` sends,
+    answered JSON read by :func:`lib.hub.providers.parse_mapping` (ModelInfo itself raises on an entry
+    it does not expect). Cached. ``private`` keeps a visitor of a public instance from a private repo's."""
+    from lib.hub import providers
+
+    mid = validate_model_id(repo_id)
+    _online(mid)
+
+    def fetch() -> tuple:
+        from huggingface_hub import constants
+        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+
+        p = policy.current()
+
+        def get() -> Any:
+            r = get_session().get(f"{constants.ENDPOINT}/api/models/{mid}", headers=build_hf_headers(token=token),
+                                  params={"expand": [providers.FIELD, "private"]}, timeout=p.call_timeout)
+            hf_raise_for_status(r)
+            return r.json()
+
+        data = policy.call(get, deadline=p.call_timeout, repo_id=mid)
+        if not isinstance(data, dict):
+            raise HubError(BAD_ANSWER_MESSAGE, "bad_answer", repo_id=mid)
+        return bool(data.get("private")), providers.parse_mapping(data.get(providers.FIELD))
+
+    private, found = FACTS.fetch(_key("providers", mid, None, token), fetch)
+    if private:
+        _SEEN_PRIVATE.add(mid)
+        if not private_repos_allowed():
+            raise repo_not_found(mid)
+    return found
 
 
 # ---- files ----------------------------------------------------------------------------------------

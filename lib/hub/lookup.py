@@ -18,6 +18,7 @@ an invalid id raises :class:`~lib.hub.errors.HubError`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lib.hub import gateway
@@ -27,6 +28,7 @@ from lib.hub.facts import FACTS, token_key
 from lib.hub.ids import validate_model_id
 from lib.hub.offline import offline_model_details, offline_record
 from lib.hub.policy import count_requests, is_offline, offline_message
+from lib.hub.providers import ProviderMapping
 from lib.hub.records import ModelRecord
 
 
@@ -136,3 +138,45 @@ def fetch_config_json(model_id: str, token: str | bool | None = None, *, offline
         return gateway.model_config(mid, token=token, revision=revision), None
     except HubError as e:
         return None, config_problem(e)
+
+
+# ---- inference providers ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ServedBy:
+    """What the Model page says about the Inference Providers serving one model.
+
+    ``providers``: every mapping the Hub listed (live, staging, error), in its order; ``problem``: why
+    it is not known (offline, the Hub did not answer), None when the Hub said; ``kind``: that
+    problem's :class:`HubError` kind."""
+
+    model_id: str
+    providers: tuple[ProviderMapping, ...] = ()
+    problem: str | None = None
+    kind: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.problem is None
+
+    @property
+    def live(self) -> tuple[ProviderMapping, ...]:
+        """The providers anyone can call now (status ``live``)."""
+        return tuple(m for m in self.providers if m.live)
+
+
+def needs_the_hub(reason: str) -> str:
+    """Why the providers are not shown (offline, the Hub did not answer), in words."""
+    return f"Only the Hub knows which Inference Providers serve this model: {reason.rstrip('.')}."
+
+
+def served_by(model_id: str, *, offline_reason: str | None = None, token: str | bool | None = None) -> ServedBy:
+    """The Inference Providers serving ``model_id`` (:func:`lib.hub.gateway.provider_mapping`, cached).
+    ``offline_reason`` (the page's details came from the snapshot / local cache) or offline mode: no
+    request, the answer says it needs the Hub. Never raises: a failure is the answer's ``problem``."""
+    try:
+        mid = validate_model_id(model_id)
+        if offline_reason is not None or is_offline():
+            return ServedBy(mid, problem=needs_the_hub(offline_reason or offline_message()), kind="offline")
+        return ServedBy(mid, gateway.provider_mapping(mid, token=token))
+    except HubError as e:
+        return ServedBy(model_id, problem=needs_the_hub(e.message) if e.unavailable else e.message, kind=e.kind)

@@ -13,6 +13,7 @@ from typing import Any
 
 from lib.hub import normalize
 from lib.hub.normalize import DTYPE_BYTES, parse_datetime  # noqa: F401 - re-exported (older imports)
+from lib.hub.providers import ProviderMapping, parse_mapping
 
 
 def languages_from_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
@@ -47,6 +48,8 @@ class ModelRecord:
         created_at, last_modified: timezone-aware datetimes or None.
         gated: False, or ``"auto"`` / ``"manual"`` (the Hub's values), True when only known gated.
         tags: the Hub's full tag list.
+        inference_providers: the Inference Providers serving it (:mod:`lib.hub.providers`), ``()`` for
+            none, None when unknown (the snapshot, or a listing that did not ask for them).
         extra: any field this record has no attribute for, kept as received.
     """
 
@@ -68,6 +71,7 @@ class ModelRecord:
     last_modified: datetime | None = None
     gated: bool | str = False
     tags: tuple[str, ...] = ()
+    inference_providers: tuple[ProviderMapping, ...] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -117,6 +121,11 @@ class ModelRecord:
         lics = normalize.licenses(tags, card.get("license"))
         languages = normalize.languages(tags, card.get("language"))
         gated = normalize.gated_value(d.pop("gated", False))
+        providers = None  # unknown unless the answer has the field
+        for key in ("inferenceProviderMapping", "inference_provider_mapping"):
+            raw = d.pop(key, None)
+            if raw is not None and providers is None:
+                providers = parse_mapping(raw)
         known = {
             "author": d.pop("author", None),
             "pipeline_tag": d.pop("pipeline_tag", None) or d.pop("pipelineTag", None),
@@ -141,6 +150,7 @@ class ModelRecord:
             languages=languages,
             gated=gated,
             tags=tags,
+            inference_providers=providers,
             extra={**d, **({"cardData": dict(card)} if card else {})},
             **known,
         )

@@ -28,7 +28,7 @@ KEYS = {
     "language": P + "language", "license": P + "license", "size": P + "size",
     "params_min": P + "params_min", "params_max": P + "params_max",
     "min_downloads": P + "min_downloads", "min_likes": P + "min_likes", "sort": P + "sort",
-    "limit": P + "limit",
+    "limit": P + "limit", "providers": P + "providers",
 }
 LIMITS = [25, 50, 100, 250, 500, 1000]
 _LAST_QUERY = "_discover_last_params"  # survives page switches (widget state does not)
@@ -61,6 +61,7 @@ def _init_from_url() -> None:
     ss[KEYS["params_max"]] = fmt.count_text(q.params_max)
     ss[KEYS["min_downloads"]] = q.min_downloads or 0
     ss[KEYS["min_likes"]] = q.min_likes or 0
+    ss[KEYS["providers"]] = q.providers
     ss[KEYS["sort"]] = q.sort
     ss[KEYS["limit"]] = q.limit if q.limit in LIMITS else min(LIMITS, key=lambda n: abs(n - q.limit))
 
@@ -134,6 +135,9 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
     min_downloads = c4.number_input("Min downloads", min_value=0, max_value=MAX_COUNT, step=1000,
                                     key=KEYS["min_downloads"])
     min_likes = c5.number_input("Min likes", min_value=0, max_value=MAX_COUNT, step=10, key=KEYS["min_likes"])
+    served = st.checkbox("Served by inference providers", key=KEYS["providers"],
+                         help="Only models that at least one Inference Provider serves, to try them without "
+                              "downloading (the live Hub knows which; the snapshot does not)")
 
     # Then the four choices labelled with counts from the snapshot (loads it on a cold start).
     if callable(facets):
@@ -153,7 +157,7 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
         task=task or None, search=search, author=author, library=library, language=language,
         license=license_, params_min=lo, params_max=hi,
         min_downloads=int(min_downloads) or None, min_likes=int(min_likes) or None,
-        sort=sort, limit=int(limit),
+        providers=bool(served), sort=sort, limit=int(limit),
     ).normalized()
     return Filters(query, tuple(problems))
 
@@ -220,6 +224,21 @@ def show_status(outcome: Outcome) -> None:
         )
 
 
+def no_results(result: SearchResult) -> None:
+    """An empty answer: why (a filter the snapshot cannot apply), or how to widen the search."""
+    if result.unsupported:
+        st.warning(result.unsupported, icon=":material/cloud_off:")
+        st.button("Turn the filter off", key=P + "providers_off", on_click=_providers_off,
+                  icon=":material/filter_alt_off:")
+        return
+    st.info("No model matches these filters. Widen the parameter range, lower the minimum "
+            "downloads or likes, or clear the search text.", icon=":material/filter_alt_off:")
+
+
+def _providers_off() -> None:
+    st.session_state[KEYS["providers"]] = False
+
+
 # ---- results ---------------------------------------------------------------------------------
 
 
@@ -249,6 +268,9 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
                             "is unknown (float32 assumed) or the parameter count is an estimate"),
         "Downloads": st.column_config.NumberColumn("Downloads", format="compact", help="Last 30 days"),
         "Likes": st.column_config.NumberColumn("Likes", format="compact"),
+        results.PROVIDERS_COLUMN: st.column_config.TextColumn(
+            results.PROVIDERS_COLUMN, help="Inference Providers serving the model (the live Hub's answer; "
+                                           "a status other than live is said). The Model page lists them."),
         "License": st.column_config.TextColumn("License"),
         "Updated": st.column_config.DateColumn("Updated", format="distance"),
     }
@@ -299,6 +321,8 @@ def selected_model(record: ModelRecord, hw=None, local: bool = False) -> None:
             f" · {results.weights_label(record)} of weights"
             + (f" ({record.main_dtype})" if record.main_dtype else "")
             + (" · :green-badge[local]" if local else "")
+            + (f" · served by {fmt.md_escape(results.providers_text(record.inference_providers))}"
+               if record.inference_providers else "")
         )
         if hw is not None:
             st.caption(f"On this machine — {results.fit_tooltip(record, hw)}")

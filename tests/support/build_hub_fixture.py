@@ -8,7 +8,8 @@ the fixture; the tests read the JSON.
 Stand-in choices (test data, never shown in the app): the file has no likes, so ``likes`` is 0;
 ``safetensors`` is only set when the parameter count is irregular (a real ``safetensors.total``),
 with the whole count under one dtype (BF16 for models created from 2024 on, else F32) because the
-file has no per-dtype split; ``lastModified`` equals ``createdAt``; ``gated`` is false.
+file has no per-dtype split; ``lastModified`` equals ``createdAt``; ``gated`` is false; two models carry
+an ``inferenceProviderMapping`` (:data:`PROVIDERS`, in the shape ``model_info`` answers: keyed by provider).
 """
 from __future__ import annotations
 
@@ -26,6 +27,21 @@ LIBRARIES = (
     "pytorch", "keras", "sklearn", "stable-baselines3", "open_clip", "speechbrain", "nemo",
     "ultralytics", "mlx", "transformers.js", "flair", "spacy", "fasttext", "pyannote-audio",
 )
+
+# Inference Providers serving a model (issue 11): stand-in mappings in the Hub's format, one staging entry.
+PROVIDERS = {
+    "meta-llama/Llama-3.1-8B-Instruct": {
+        "together": {"providerId": "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo", "status": "live",
+                     "task": "conversational"},
+        "novita": {"providerId": "meta-llama/llama-3.1-8b-instruct", "status": "live", "task": "conversational"},
+        "featherless-ai": {"providerId": "meta-llama/Llama-3.1-8B-Instruct", "status": "staging",
+                           "task": "conversational"},
+    },
+    "black-forest-labs/FLUX.1-dev": {
+        "fal-ai": {"providerId": "fal-ai/flux/dev", "status": "live", "task": "text-to-image"},
+        "replicate": {"providerId": "black-forest-labs/flux-dev", "status": "live", "task": "text-to-image"},
+    },
+}
 
 
 def main() -> int:
@@ -61,6 +77,9 @@ def main() -> int:
         for item in json.loads((SHARED / "api_examples" / name).read_text())["body"]:
             item = {k: v for k, v in item.items() if k not in ("_id", "modelId", "sha", "siblings", "disabled")}
             rows = [x for x in rows if x["id"] != item["id"]] + [item]
+    for row in rows:
+        if row["id"] in PROVIDERS:
+            row["inferenceProviderMapping"] = PROVIDERS[row["id"]]
     OUT.write_text("[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n]\n")
     print(f"wrote {len(rows)} models to {OUT}")
     return 0

@@ -10,6 +10,8 @@ answers in ../shared/data/hub/api_examples (what huggingface_hub 2.4 parses):
   config, cursor; ``Link: <…&cursor=…>; rel="next"`` pagination.
 * ``GET /api/models/{id}`` and ``/api/models/{id}/revision/{rev}``: default fields, ``expand``,
   ``blobs=true`` (siblings with size, blobId, lfs). 404 ``RepoNotFound`` / ``RevisionNotFound``.
+* Inference Providers: ``expand=inferenceProviderMapping`` (object in model_info, list in the list) and
+  ``inference_provider=all|name,…`` on the list (see the block "Inference Providers").
 * ``GET /api/models/{id}/tree/{rev}[/path]?recursive=…``, ``POST /api/models/{id}/paths-info/{rev}``,
   ``GET /api/models/{id}/safetensors-metadata/{index}`` (sharded headers in one answer).
 * ``HEAD``/``GET /{id}/resolve/{rev}/{path}``: real files of a registered folder with ETag (sha256 for
@@ -406,6 +408,45 @@ class HubStub:
         return None
 
 
+# ---- Inference Providers (issue 11) ------------------------------------------------------------------
+# A model's ``inferenceProviderMapping`` is kept as given: the object keyed by provider that
+# ``GET /api/models/{id}?expand=inferenceProviderMapping`` answers (a list of entries naming their provider
+# is taken too). Asked for with ``expand``, model_info answers that object ({} for none) and the list the
+# list of entries ([] for none), the two shapes huggingface_hub's ModelInfo reads. ``GET /api/models``
+# filters by ``inference_provider``: ``all`` (served live by any provider) or comma-separated names.
+PROVIDER_FIELD = "inferenceProviderMapping"
+
+
+def provider_entries(model: dict) -> list[dict]:
+    """The model's mapping as the list's entries (``provider`` named in each)."""
+    raw = model.get(PROVIDER_FIELD)
+    if isinstance(raw, dict):
+        return [{"provider": name, **(value if isinstance(value, dict) else {})} for name, value in raw.items()]
+    return [dict(e) for e in raw if isinstance(e, dict)] if isinstance(raw, list) else []
+
+
+def with_providers(out: dict, model: dict, expand: list[str], *, listing: bool) -> dict:
+    """``out`` with the mapping in the shape the route answers, when ``expand`` asked for it."""
+    if PROVIDER_FIELD not in expand:
+        return out
+    raw = model.get(PROVIDER_FIELD)
+    if listing:
+        out[PROVIDER_FIELD] = provider_entries(model)
+    elif isinstance(raw, list):
+        out[PROVIDER_FIELD] = {e["provider"]: {k: v for k, v in e.items() if k != "provider"}
+                               for e in provider_entries(model) if "provider" in e}
+    else:
+        out[PROVIDER_FIELD] = raw if raw is not None else {}
+    return out
+
+
+def serving(models: list[dict], value: str) -> list[dict]:
+    """The models a provider (``all``: any) serves live."""
+    wanted = {v.strip() for v in value.split(",") if v.strip()}
+    return [m for m in models if any(e.get("status") == "live" and ("all" in wanted or e.get("provider") in wanted)
+                                     for e in provider_entries(m))]
+
+
 def closed_port_url() -> str:
     """A URL on 127.0.0.1 where nothing listens (connections are refused)."""
     s = socket.socket()
@@ -620,6 +661,8 @@ class _Handler(DatasetRoutes, BaseHTTPRequestHandler):
         if (v := one("gated")) is not None:
             want = v.lower() == "true"
             models = [m for m in models if bool(m.get("gated")) == want]
+        if (v := one("inference_provider")):
+            models = serving(models, v)  # the block "Inference Providers" above
         if (v := one("num_parameters")):
             lo, hi = 0, None
             try:
@@ -659,7 +702,7 @@ class _Handler(DatasetRoutes, BaseHTTPRequestHandler):
         body = []
         for m in page:
             if expand:
-                body.append(self._pick(m, expand))
+                body.append(with_providers(self._pick(m, expand), m, expand, listing=True))
                 continue
             fields = list(LIST_DEFAULT_FIELDS) + (list(LIST_FULL_EXTRA) if full else [])
             if (one("cardData") or "").lower() == "true":
@@ -691,7 +734,8 @@ class _Handler(DatasetRoutes, BaseHTTPRequestHandler):
         if bad:
             return self._error(400, f'"expand" must be one of {list(EXPAND_FIELDS)} (got {bad[0]!r})')
         blobs = (q.get("blobs") or [""])[-1].lower() == "true"
-        out = self._pick(model, expand if expand else INFO_DEFAULT_FIELDS)
+        out = with_providers(self._pick(model, expand if expand else INFO_DEFAULT_FIELDS), model, expand,
+                             listing=False)
         if not expand:
             out["modelId"] = model["id"]
             out.setdefault("siblings", [])
