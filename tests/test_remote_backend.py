@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from lib.hub.errors import HubError
-from lib.hub.inference import Backend, check_url, credential, provider_mapping, sends_hf_token
+from lib.hub.gateway import provider_mapping
+from lib.hub.inference import Backend, check_url, credential, sends_hf_token
 from lib.hub.policy import offline_scope
 from lib.runner import api as local
 from lib.runner.errors import BadInput, RemoteFailed
@@ -275,9 +276,10 @@ def router(monkeypatch, hub_stub, tei_server, chat):
 
 
 def test_providers_mapping_and_a_routed_run(router, tei_server):
+    # the mapping the Model page shows (the gateway's) names the provider the run then goes to
     assert [(r.provider, r.status, r.task) for r in provider_mapping("org/served")] == [
         ("hf-inference", "live", "feature-extraction")]
-    assert provider_mapping("org/unserved") == []
+    assert tuple(provider_mapping("org/unserved")) == ()
     tei_server.requests.clear()
     r = run_remote("org/served", "feature-extraction", {"text": "hello"}, OPTS, Backend(kind="providers"))
     assert r.output["dim"] > 0 and tei_server.requests[-1][1].startswith("/hf-inference/models/org/served")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from huggingface_hub import InferenceClient
 
 __all__ = ["Backend", "BACKEND_KINDS", "LOCAL_BACKEND", "client", "classify", "check_url", "credential",
-           "sends_hf_token", "url_refusal", "provider_mapping", "ProviderRoute", "DEFAULT_TIMEOUT_S"]
+           "sends_hf_token", "url_refusal", "DEFAULT_TIMEOUT_S"]
 
 class UrlPolicy(Protocol):
     """What :func:`check_url` asks of the visitor's access (:class:`lib.access.Access` has it)."""
@@ -346,42 +346,6 @@ def classify(err: BaseException, backend: Backend, model: str | None = None) -> 
     if isinstance(err, (ValueError, KeyError, TypeError, json.JSONDecodeError)):
         return HubError(f"{where} answered something Hub Scout could not read.", "bad_answer", repo_id=model)
     return hub_classify(err, repo_id=model)
-
-
-# ------------------------------------------------------------------------------- provider mapping
-@dataclass(frozen=True)
-class ProviderRoute:
-    """One row of a model's provider mapping: provider, the provider's id for the model, status, task."""
-
-    provider: str
-    provider_id: str
-    status: str
-    task: str
-
-
-def provider_mapping(model_id: str) -> list[ProviderRoute]:
-    """Which Inference Providers serve ``model_id`` (``model_info(expand=["inferenceProviderMapping"])``),
-    in the Hub's order (the order ``provider="auto"`` picks from); [] when none. Raises HubError."""
-    from lib.hub import policy
-    from lib.hub.gateway import private_repos_allowed
-    from lib.hub.ids import validate_model_id
-
-    mid = validate_model_id(model_id)
-    p = policy.current()
-
-    def fetch():
-        from huggingface_hub import HfApi
-
-        return HfApi(token=auth.token()).model_info(mid, expand=["inferenceProviderMapping", "private"],
-                                                   timeout=p.call_timeout)
-
-    info = policy.call(fetch, deadline=p.call_timeout, repo_id=mid)
-    if getattr(info, "private", False) and not private_repos_allowed():
-        from lib.hub.errors import repo_not_found
-
-        raise repo_not_found(mid)
-    rows = getattr(info, "inference_provider_mapping", None) or []
-    return [ProviderRoute(str(r.provider), str(r.provider_id), str(r.status), str(r.task)) for r in rows]
 
 
 def _no_provider(text: str) -> bool:
