@@ -193,7 +193,8 @@ def test_offline_refuses_with_no_request(tgi):
 
 
 @pytest.mark.parametrize("url", ["ftp://127.0.0.1/x", "file:///etc/passwd", "127.0.0.1:80", "http://", "",
-                                 "http://user:pw@127.0.0.1/", "http://127.0.0.1:99999/"])
+                                 "http://user:pw@127.0.0.1/", "http://127.0.0.1:99999/",
+                                 "http://127.0.0.1/\r\nX-Injected: 1", "http://a b/", "http://" + "a" * 3000])
 def test_bad_urls_are_refused_before_any_request(url):
     with pytest.raises(HubError) as e:
         check_url(url)

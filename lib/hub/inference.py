@@ -125,6 +125,9 @@ def check_url(url: str | None, access: UrlPolicy | None = None, settings: Any = 
     text = (url or "").strip()
     if not text:
         raise HubError("No server URL: enter one (or set HUBSCOUT_INFERENCE_URL).", "bad_url")
+    if len(text) > 2000 or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise HubError("The URL has spaces or control characters in it: enter the server's base URL alone.",
+                       "bad_url")
     try:
         parts = urlsplit(text)
         port = parts.port  # raises on a bad port
