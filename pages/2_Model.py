@@ -3,7 +3,7 @@ import streamlit as st
 
 from lib.fit.spec import fit_config, model_spec
 from lib.ui import model_page as ui
-from lib.ui import served_by, shortlist
+from lib.ui import remote_drive, served_by, shortlist
 from lib.ui.frame import page_frame
 
 frame = page_frame("Model", ":material/deployed_code:")
@@ -44,6 +44,7 @@ with warnings_slot:
     ui.warnings(view.warnings)
 
 ui.use_this_model(details, frame.hardware)
-served_by.section(details)
+served = served_by.section(details)
 
 ui.test_drive(details, frame.hardware, spec)
+remote_drive.model_page_section(details, served, remote_drive.does_not_fit(view.table, frame.hardware.name))

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from lib.jobs import warm_up
-from lib.ui import playground, shortlist
+from lib.ui import playground, remote_drive, shortlist
 from lib.ui import test_drive as td
 from lib.ui.frame import page_frame
 
@@ -29,5 +29,8 @@ task = playground.task_picker(choice)
 shortlist.add_button(choice.model, key="pg")
 
 st.subheader("Test drive")
-td.render_test_drive(choice.details if choice.details is not None else choice.model, task, key="pg",
-                     hardware=frame.hardware)
+if playground.backend_radio() == "local":
+    td.render_test_drive(choice.details if choice.details is not None else choice.model, task, key="pg",
+                         hardware=frame.hardware)
+else:
+    remote_drive.render_remote_drive(choice.model, task, key="pg_rd", live=playground.live_providers(choice))

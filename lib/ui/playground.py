@@ -98,3 +98,26 @@ def task_picker(choice: ModelChoice) -> str:
     st.query_params["model"] = choice.model
     st.query_params["task"] = task
     return task
+
+
+def backend_radio() -> str:
+    """Local | Remote (seeded from the URL's ``backend=``); ``local`` or ``remote``. Local drops the remote
+    choice from the URL (the remote section writes its own)."""
+    if "pg_backend" not in st.session_state:
+        st.session_state["pg_backend"] = "local" if st.query_params.get("backend", "local") == "local" else "remote"
+    where = st.radio("Run on", ["local", "remote"], key="pg_backend", horizontal=True,
+                     format_func={"local": "This machine", "remote": "Remote (providers or a URL)"}.__getitem__)
+    if where == "local":
+        for name in ("backend", "provider", "url"):
+            if name in st.query_params:
+                del st.query_params[name]
+    return where
+
+
+def live_providers(choice: ModelChoice) -> tuple[str, ...]:
+    """The live Inference Providers of a Hub model (none for a folder or an offline view)."""
+    if choice.local or choice.details is None or getattr(choice.details, "source", "live") != "live":
+        return ()
+    from lib.hub.lookup import served_by
+
+    return tuple(m.provider for m in served_by(choice.model).live)

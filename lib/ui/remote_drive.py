@@ -1,0 +1,188 @@
+"""The "Run remotely" section: the same inputs, renderers and code view as the test-drive, computed by an
+inference server (Inference Providers, an Inference Endpoint, a TGI / vLLM / OpenAI-compatible URL).
+
+``render_remote_drive(model, task, *, key="rd", live=(), language=None)`` draws a backend choice (kept in the
+page URL through :meth:`lib.hub.inference.Backend.params`), the task's input widgets (:mod:`lib.ui.inputs`),
+Run, then the output (:mod:`lib.ui.outputs`), streamed for text generation with time to first token and
+tokens/s, and the code reproducing the run (:mod:`lib.runner.remote_code`). Every failure is a message
+(RemoteFailed / BadInput). Offline, the section says it needs the network and sends nothing.
+The Model page calls :func:`model_page_section` (expanded when the fit verdict says it does not fit here);
+the Playground calls :func:`render_remote_drive` under its Local | Remote radio.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from lib import format as fmt
+from lib import tasks as registry
+from lib.hub.errors import HubError
+from lib.hub.inference import Backend, check_url
+from lib.hub.policy import is_offline, offline_message
+from lib.logs import for_people
+from lib.runner.errors import BadInput, RemoteFailed
+from lib.runner.remote import REMOTE_TASKS, run_remote, stream_text, supports
+from lib.runner.result import RunOptions, RunResult
+from lib.ui import inputs as input_ui
+from lib.ui import outputs
+from lib.ui.frame import visitor_access
+
+KINDS = {"providers": "Inference Providers", "url": "A URL (Endpoint / TGI / vLLM / OpenAI-compatible)"}
+
+
+@dataclass
+class RemoteRun:
+    """The last remote run or failure per section key (kept in session state across reruns)."""
+
+    model: str
+    task: str
+    result: RunResult | None = None
+    error: str | None = None
+
+
+def does_not_fit(table, host: str) -> bool:
+    """Whether the fit table says the model fits on ``host`` in no dtype (every verdict ``no_fit``)."""
+    rows = [v for v in getattr(table, "rows", ()) if v.host == host]
+    return bool(rows) and all(getattr(v.kind, "value", v.kind) == "no_fit" for v in rows)
+
+
+def _seed(key: str) -> None:
+    """The first visit takes the backend from the URL (``backend=providers|url``, ``provider=``, ``url=``)."""
+    if f"{key}_kind" in st.session_state:
+        return
+    from lib.settings import get_settings
+
+    qp = st.query_params
+    b = Backend.from_params(qp.get("backend"), url=qp.get("url"), provider=qp.get("provider"))
+    st.session_state[f"{key}_kind"] = b.kind if b.kind in KINDS else "providers"
+    st.session_state[f"{key}_provider"] = b.provider
+    st.session_state[f"{key}_url"] = b.url or get_settings().inference_url or ""
+
+
+def backend_choice(key: str, live: tuple[str, ...] = (), keep_in_url: bool = True) -> Backend:
+    """The backend widgets -> a Backend; the choice is written to the page URL (``keep_in_url=False``: only
+    a choice other than the default, so a page that merely shows the section keeps a clean URL)."""
+    _seed(key)
+    kind = st.radio("Backend", list(KINDS), format_func=KINDS.__getitem__, key=f"{key}_kind", horizontal=True)
+    if kind == "providers":
+        names = ["auto", *[p for p in live if p != "auto"]]
+        if st.session_state.get(f"{key}_provider") not in names:
+            names.append(st.session_state[f"{key}_provider"])
+        provider = st.selectbox("Provider", names, key=f"{key}_provider",
+                                help="auto: the first live provider of this model (your HF_TOKEN is needed).")
+        backend = Backend(kind="providers", provider=provider)
+    else:
+        url = st.text_input("Server base URL", key=f"{key}_url", placeholder="https://…endpoints.huggingface.cloud",
+                            help="Token: HUBSCOUT_INFERENCE_TOKEN (HF_TOKEN only goes to Hugging Face hosts).")
+        chat = st.toggle("Chat completion (/v1/chat/completions)", value=True, key=f"{key}_chat",
+                         help="Off: TGI's plain text generation (the prompt continued).")
+        backend = Backend(kind="url", url=url.strip() or None, chat=chat)
+    params = backend.params()
+    default = Backend(kind="providers").params()
+    if not keep_in_url and params == default:
+        params = {}
+    for name in ("backend", "provider", "url"):
+        if name in params:
+            st.query_params[name] = params[name]
+        elif name in st.query_params:
+            del st.query_params[name]
+    return backend
+
+
+def _url_problem(backend: Backend) -> str | None:
+    """Why the URL would be refused (scheme, host not allowed on a public instance), before any request."""
+    if backend.kind != "url":
+        return None
+    try:
+        check_url(backend.base_url, visitor_access())
+    except HubError as e:
+        return e.message
+    return None
+
+
+def render_remote_drive(model: str, task: str | None, *, key: str = "rd", live: tuple[str, ...] = (),
+                        language: str | None = None, keep_in_url: bool = True) -> None:
+    """Draw the section for ``model`` and ``task`` (see the module doc)."""
+    if is_offline():
+        st.info(f"**Remote runs need the network.** {fmt.md_escape(offline_message())}: nothing is sent.",
+                icon=":material/cloud_off:")
+        return
+    spec = registry.get(task)
+    if spec is None or not supports(spec.tag):
+        names = ", ".join(registry.display_name(t) for t in REMOTE_TASKS)
+        st.info(f"{registry.display_name(task) if task else 'This task'} does not run remotely here "
+                f"(remote tasks: {names}).", icon=":material/block:")
+        return
+    backend = backend_choice(key, live, keep_in_url)
+    problem = _url_problem(backend)
+    if problem:
+        st.warning(fmt.md_escape(problem), icon=":material/link_off:")
+    example = registry.example_inputs(spec.tag, language or "en", None)
+    ins = input_ui.input_widgets(spec, key, example)
+    if st.button("Run remotely", type="primary", key=f"{key}_run", icon=":material/cloud:",
+                 disabled=bool(problem)):
+        if ins.problem:
+            st.session_state[f"{key}_last"] = RemoteRun(model, spec.tag, error=ins.problem)
+        else:
+            _run(key, model, spec.tag, ins.raw, RunOptions(**ins.settings), backend)
+    _show_last(key, model, spec.tag)
+
+
+def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, backend: Backend) -> None:
+    access = visitor_access()
+    try:
+        if task == "text-generation":
+            stream = stream_text(model, raw, opts, backend, access=access)
+            slot = st.empty()
+            try:
+                with slot.container(border=True), st.spinner(f"Asking {backend.label}…"):
+                    st.write_stream(stream)
+            finally:
+                slot.empty()  # the stored result is drawn below, once
+            result = stream.result
+        else:
+            with st.spinner(f"Asking {backend.label}…"):
+                result = run_remote(model, task, raw, opts, backend, access=access)
+    except (RemoteFailed, BadInput) as e:
+        st.session_state[f"{key}_last"] = RemoteRun(model, task, error=for_people(str(e)))
+        return
+    st.session_state[f"{key}_last"] = RemoteRun(model, task, result=result)
+
+
+def _show_last(key: str, model: str, task: str) -> None:
+    last: RemoteRun | None = st.session_state.get(f"{key}_last")
+    if last is None or (last.model, last.task) != (model, task):
+        return
+    if last.error:
+        st.error(f"**The remote run failed** — {fmt.md_escape(last.error)}", icon=":material/error:")
+        return
+    res = last.result
+    for n in res.notices:
+        st.info(n, icon=":material/info:")
+    outputs.render(res)
+    stats = res.remote
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Latency", f"{res.latency_s * 1000:.0f} ms" if res.latency_s < 10 else f"{res.latency_s:.1f} s",
+              help="Request to last byte.")
+    if stats is not None and stats.ttft_s is not None:
+        c2.metric("Time to first token", f"{stats.ttft_s * 1000:.0f} ms")
+        c3.metric("Tokens/s", f"{stats.tokens_per_s:.1f}" if stats.tokens_per_s else "–",
+                  help=f"{stats.tokens} tokens streamed." if stats.tokens else None)
+    st.caption(f"Ran on **{res.device}**.")
+    with st.expander("Code that reproduces this remote run", expanded=False):
+        st.code(res.code, language="python")
+
+
+def model_page_section(details, served, fits_not_here: bool) -> None:
+    """The Model page's "Run remotely" section: expanded and suggested when the model does not fit here."""
+    st.subheader("Run remotely", anchor=False)
+    if fits_not_here:
+        st.info("**This model does not fit on this machine:** run it on an inference server instead.",
+                icon=":material/cloud:")
+    live = tuple(m.provider for m in getattr(served, "live", ()) or ())
+    wanted = st.query_params.get("backend") in ("providers", "url")
+    with st.expander("Run on Inference Providers or a server URL", expanded=fits_not_here or wanted):
+        render_remote_drive(details.id, details.pipeline_tag, key="m_rd", live=live,
+                            language=(details.languages[0] if getattr(details, "languages", ()) else None),
+                            keep_in_url=False)

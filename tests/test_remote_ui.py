@@ -1,0 +1,129 @@
+"""The "Run remotely" section (issue 11) under AppTest, over real HTTP: the Playground's Remote backend against an
+OpenAI-compatible server on 127.0.0.1 (tests/support/inference_servers.py) backed by a tiny model — streamed
+run with time to first token and tokens/s, 402 and 503 in words, offline and a refused URL send nothing, the
+backend choice kept in the page URL; the Model page's placement rule (expanded when the model does not fit)."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.ui.remote_drive import does_not_fit
+from tests.support.inference_servers import InferenceServer
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "pages/3_Playground.py"
+
+
+@pytest.fixture(scope="module")
+def server(request, tiny_model):
+    srv = InferenceServer(tiny_model("gpt2"), "text-generation", api="openai")
+    srv.start()
+    request.addfinalizer(srv.stop)
+    return srv
+
+
+@pytest.fixture
+def chat(server, monkeypatch, tmp_path):
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
+    server.clear_faults()
+    server.requests.clear()
+    yield server
+    server.clear_faults()
+
+
+def _open(params: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params)
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def _remote(srv, tiny_model) -> AppTest:
+    at = _open({"model": str(tiny_model("gpt2")), "task": "text-generation", "backend": "url", "url": srv.url})
+    assert not at.exception, [e.value for e in at.exception]
+    [slider] = [s for s in at.slider if s.key == "pg_rd_text-generation_max_new"]
+    slider.set_value(6)
+    return at
+
+
+def _run(at: AppTest) -> AppTest:
+    at.button(key="pg_rd_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_url_backend_streams_and_shows_its_figures_and_code(chat, tiny_model):
+    at = _remote(chat, tiny_model)
+    assert at.radio(key="pg_backend").value == "remote" and at.radio(key="pg_rd_kind").value == "url"
+    assert at.text_input(key="pg_rd_url").value == chat.url  # seeded from the page URL
+    _run(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any(p.endswith("/chat/completions") for _, p, _ in chat.requests)
+    labels = [m.label for m in at.metric]
+    assert labels[-3:] == ["Latency", "Time to first token", "Tokens/s"]
+    ttft = next(m.value for m in at.metric if m.label == "Time to first token")
+    assert ttft.endswith(" ms") and float(ttft[:-3]) >= 0
+    answer = at.session_state["pg_rd_last"].result.output["text"]
+    shown = [t.value for t in at.text] + [c.value for c in at.caption]  # a random model may answer blanks
+    assert answer and (answer in shown or "(the model produced empty text)" in shown)
+    assert "Code that reproduces this remote run" in [e.label for e in at.expander]
+    code = at.code[-1].value
+    assert "from openai import OpenAI" in code and chat.url in code
+    assert at.query_params["backend"] == "url" and at.query_params["url"] == chat.url
+
+
+@pytest.mark.parametrize(("status", "words"), [(402, "credits are used up"), (503, "the model is loading")])
+def test_injected_failures_are_messages(chat, tiny_model, status, words):
+    at = _remote(chat, tiny_model)
+    chat.set_fault(status)
+    _run(at)
+    assert len(at.error) == 1 and words in at.error[0].value and f"\\({status}\\)" in at.error[0].value
+    assert not [m for m in at.metric if m.label == "Time to first token"]
+    chat.clear_faults()  # the next run works again and the message goes
+    _run(at)
+    assert not at.error and any(m.label == "Time to first token" for m in at.metric)
+
+
+def test_offline_the_section_says_so_and_sends_nothing(chat, tiny_model, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    at = _open({"model": str(tiny_model("gpt2")), "task": "text-generation", "backend": "url", "url": chat.url})
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("need the network" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "pg_rd_run"] and chat.requests == []
+
+
+def test_a_public_instance_refuses_a_url_an_admin_did_not_allow(chat, tiny_model, settings_override):
+    settings_override(public=True, inference_hosts=frozenset({"example.org"}))
+    at = _open({"model": "openai-community/gpt2", "task": "text-generation", "backend": "url", "url": chat.url})
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("only to example.org" in w.value for w in at.warning)
+    assert at.button(key="pg_rd_run").disabled and chat.requests == []
+
+
+def test_the_backend_choice_round_trips_through_the_url(chat, tiny_model):
+    at = _open({"model": str(tiny_model("gpt2")), "task": "text-generation"})
+    assert at.radio(key="pg_backend").value == "local" and "backend" not in at.query_params
+    at.radio(key="pg_backend").set_value("remote").run()
+    assert at.radio(key="pg_rd_kind").value == "providers" and at.query_params["backend"] == "providers"
+    at.radio(key="pg_rd_kind").set_value("url").run()
+    at.text_input(key="pg_rd_url").input(chat.url).run()
+    assert at.query_params["backend"] == "url" and at.query_params["url"] == chat.url
+    again = _open(dict(at.query_params))  # the copied link opens the same choice
+    assert again.radio(key="pg_rd_kind").value == "url" and again.text_input(key="pg_rd_url").value == chat.url
+    at.radio(key="pg_backend").set_value("local").run()
+    assert "backend" not in at.query_params and "url" not in at.query_params
+
+
+def test_does_not_fit_means_no_dtype_fits_on_this_host():
+    def v(host, kind):
+        return SimpleNamespace(host=host, kind=SimpleNamespace(value=kind))
+
+    table = SimpleNamespace(rows=[v("here", "no_fit"), v("here", "no_fit"), v("A100", "fits_gpu")])
+    assert does_not_fit(table, "here")
+    table.rows.append(v("here", "tight"))
+    assert not does_not_fit(table, "here")
+    assert not does_not_fit(SimpleNamespace(rows=[]), "here")  # unknown is not "does not fit"
