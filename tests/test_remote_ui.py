@@ -127,3 +127,41 @@ def test_does_not_fit_means_no_dtype_fits_on_this_host():
     table.rows.append(v("here", "tight"))
     assert not does_not_fit(table, "here")
     assert not does_not_fit(SimpleNamespace(rows=[]), "here")  # unknown is not "does not fit"
+
+
+def _model_page(params: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params)
+    at.switch_page("pages/2_Model.py")
+    return at.run()
+
+
+def _remote_expander(at: AppTest):
+    [exp] = [e for e in at.expander if e.label == "Run on Inference Providers or a server URL"]
+    return exp
+
+
+def test_model_page_suggests_a_remote_run_when_the_model_does_not_fit(hub_stub, monkeypatch):
+    from lib import hardware
+
+    small = hardware.Hardware("This machine", 2 * 10**9, 1 * 10**9, 4, ())
+    monkeypatch.setattr(hardware, "detect", lambda: small)
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "snapshot")
+    at = _model_page({"model": "meta-llama/Llama-3.1-8B-Instruct"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("does not fit on this machine" in i.value for i in at.info)
+    assert _remote_expander(at).proto.expanded
+    assert "backend" not in at.query_params  # shown, not chosen: the URL stays clean
+
+
+def test_model_page_keeps_the_remote_section_collapsed_when_the_model_fits(hub_stub, tiny_model, tmp_path):
+    import shutil
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(tiny_model("gpt2"), folder)
+    hub_stub.add_repo("hubscout-test/tiny-gpt2", folder, info={"pipeline_tag": "text-generation"})
+    at = _model_page({"model": "hubscout-test/tiny-gpt2"})
+    assert not at.exception, [e.value for e in at.exception]
+    assert not _remote_expander(at).proto.expanded
+    assert not any("does not fit on this machine" in i.value for i in at.info)
+    assert at.radio(key="m_rd_kind").value == "providers"
