@@ -88,6 +88,18 @@ def test_injected_failures_are_messages(chat, tiny_model, status, words):
     assert not at.error and any(m.label == "Time to first token" for m in at.metric)
 
 
+def test_a_failure_mid_stream_keeps_the_text_so_far(chat, tiny_model):
+    at = _remote(chat, tiny_model)
+    chat.set_fault("stream_error")
+    _run(at)
+    assert len(at.error) == 1 and "The remote run failed" in at.error[0].value
+    partial = at.session_state["pg_rd_last"].partial
+    assert partial  # two tokens arrived before the error event: kept and shown under the message
+    assert "Text received before the failure:" in [c.value for c in at.caption]
+    assert at.text[-1].value == partial.strip()  # (AppTest strips a random model's blank tokens)
+    assert not [m for m in at.metric if m.label == "Time to first token"]
+
+
 def test_offline_the_section_says_so_and_sends_nothing(chat, tiny_model, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     at = _open({"model": str(tiny_model("gpt2")), "task": "text-generation", "backend": "url", "url": chat.url})

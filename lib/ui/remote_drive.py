@@ -39,6 +39,7 @@ class RemoteRun:
     task: str
     result: RunResult | None = None
     error: str | None = None
+    partial: str = ""  # the text streamed before a failure
 
 
 def does_not_fit(table, host: str) -> bool:
@@ -131,6 +132,7 @@ def render_remote_drive(model: str, task: str | None, *, key: str = "rd", live: 
 
 def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, backend: Backend) -> None:
     access = visitor_access()
+    stream = None
     try:
         if task == "text-generation":
             stream = stream_text(model, raw, opts, backend, access=access)
@@ -145,7 +147,8 @@ def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, backend: 
             with st.spinner(f"Asking {backend.label}…"):
                 result = run_remote(model, task, raw, opts, backend, access=access)
     except (RemoteFailed, BadInput) as e:
-        st.session_state[f"{key}_last"] = RemoteRun(model, task, error=for_people(str(e)))
+        partial = stream.text if stream is not None else ""
+        st.session_state[f"{key}_last"] = RemoteRun(model, task, error=for_people(str(e)), partial=partial)
         return
     st.session_state[f"{key}_last"] = RemoteRun(model, task, result=result)
 
@@ -156,6 +159,9 @@ def _show_last(key: str, model: str, task: str) -> None:
         return
     if last.error:
         st.error(f"**The remote run failed** — {fmt.md_escape(last.error)}", icon=":material/error:")
+        if last.partial:
+            st.caption("Text received before the failure:")
+            st.text(last.partial)
         return
     res = last.result
     for n in res.notices:
