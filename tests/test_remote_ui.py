@@ -177,3 +177,41 @@ def test_model_page_keeps_the_remote_section_collapsed_when_the_model_fits(hub_s
     assert not _remote_expander(at).proto.expanded
     assert not any("does not fit on this machine" in i.value for i in at.info)
     assert at.radio(key="m_rd_kind").value == "providers"
+
+
+@pytest.fixture
+def served(request, monkeypatch, hub_stub, tiny_model, tmp_path):
+    """``org/served`` (feature extraction) mapped to hf-inference, the router pointed at a local TEI server."""
+    from huggingface_hub import constants
+    from huggingface_hub.inference._providers import PROVIDERS
+
+    tei = InferenceServer(tiny_model("feature-extraction"), "feature-extraction", api="tgi")
+    tei.start()
+    request.addfinalizer(tei.stop)
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("HF_TOKEN", "hf_testtoken0123456789abcdefghij")
+    monkeypatch.setattr(constants, "INFERENCE_PROXY_TEMPLATE", tei.url + "/{provider}")
+    for helper in PROVIDERS["hf-inference"].values():
+        monkeypatch.setattr(helper, "base_url", tei.url + "/hf-inference")
+    hub_stub.add_model({"id": "org/served", "pipeline_tag": "feature-extraction", "inferenceProviderMapping": {
+        "hf-inference": {"status": "live", "providerId": "org/served", "task": "feature-extraction"}}})
+    return tei
+
+
+def test_model_page_runs_on_a_live_provider_of_the_model(served, monkeypatch):
+    at = _model_page({"model": "org/served"})
+    assert not at.exception, [e.value for e in at.exception]
+    box = at.selectbox(key="m_rd_provider")
+    assert box.options == ["auto", "hf-inference"]  # the live providers the Hub's mapping names
+    box.set_value("hf-inference").run()
+    assert at.query_params["backend"] == "providers" and at.query_params["provider"] == "hf-inference"
+    charts = len(at.get("vega_lite_chart"))
+    at.button(key="m_rd_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert served.requests[-1][1].startswith("/hf-inference/models/org/served")
+    assert len(at.get("vega_lite_chart")) == charts + 1  # the embedding renderer, as a local run
+    assert "provider='hf-inference'" in at.code[-1].value
+    monkeypatch.setattr("lib.hub.auth.token", lambda: None)  # no token: a message, no request
+    served.requests.clear()
+    at.button(key="m_rd_run").click().run()
+    assert any("set HF_TOKEN" in e.value.replace("\\", "") for e in at.error) and served.requests == []
