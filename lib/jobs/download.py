@@ -8,21 +8,19 @@ No streamlit here.
 """
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from lib.hub.errors import HubError
 
-from .job import CANCELLED, DONE, FAILED, LOADING, QUEUED, JobProgress
+from .job import CANCELLED, DONE, FAILED, LOADING, QUEUED, JobProgress, Tracked
 from .runner import default_runner
 
 __all__ = ["DownloadJob", "submit_download"]
 
 
-class DownloadJob:
+class DownloadJob(Tracked):
     """One pre-download. ``folder``: the snapshot folder once done; ``error_message`` when it failed."""
 
     def __init__(self, repo_id: str, total_bytes: int | None):
@@ -31,25 +29,7 @@ class DownloadJob:
         self.folder: Path | None = None
         self.error_kind: str | None = None
         self.error_message: str | None = None
-        self.submitted_at = time.monotonic()
-        self.finished_at: float | None = None
-        self._lock = threading.Lock()
-        self._done = threading.Event()
-        self._cancel = threading.Event()
-        self._progress = JobProgress(QUEUED, f"Waiting to download {repo_id}", total_bytes=self.total_bytes)
-
-    def progress(self) -> JobProgress:
-        with self._lock:
-            p = self._progress
-        end = self.finished_at if self.finished_at is not None else time.monotonic()
-        return replace(p, elapsed_s=end - self.submitted_at)
-
-    @property
-    def finished(self) -> bool:
-        return self._done.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
+        super().__init__(JobProgress(QUEUED, f"Waiting to download {repo_id}", total_bytes=self.total_bytes))
 
     def cancel(self) -> None:
         """Stop at the next bytes written (what was written is removed)."""

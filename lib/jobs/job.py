@@ -94,7 +94,40 @@ class ItemResult:
         return self.status == "ok"
 
 
-class Job:
+class Tracked:
+    """What every background job shares with whoever polls it: a progress snapshot with its elapsed time,
+    ``finished`` / :meth:`wait`, and a cancel request (what cancelling does is the job's own). The worker
+    writes ``_progress`` under ``_lock`` and sets ``_done`` last; ``finished_at`` stops the clock."""
+
+    def __init__(self, progress: JobProgress):
+        self.submitted_at = time.monotonic()
+        self.finished_at: float | None = None
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._cancel = threading.Event()
+        self._progress = progress
+
+    def progress(self) -> JobProgress:
+        """A snapshot of the job's state and counters."""
+        with self._lock:
+            p = self._progress
+        end = self.finished_at if self.finished_at is not None else time.monotonic()
+        return replace(p, elapsed_s=end - self.submitted_at)
+
+    @property
+    def finished(self) -> bool:
+        return self._done.is_set()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job is finished (or ``timeout`` s passed); True when finished."""
+        return self._done.wait(timeout)
+
+
+class Job(Tracked):
     """One model × task × inputs. Made by :meth:`lib.jobs.JobRunner.submit`; read it, cancel it, wait for it.
 
     Attributes (read-only for callers):
@@ -140,12 +173,7 @@ class Job:
         self.measurement: Measurement | None = None
         self.hood: Any = None
         self.hood_error: str | None = None
-        self.submitted_at = time.monotonic()
-        self.finished_at: float | None = None
-        self._lock = threading.Lock()
-        self._done = threading.Event()
-        self._cancel = threading.Event()
-        self._progress = JobProgress(QUEUED, "Waiting for a free worker", items_total=len(self.inputs))
+        super().__init__(JobProgress(QUEUED, "Waiting for a free worker", items_total=len(self.inputs)))
         self._clean: list[dict[str, Any] | None] = [None] * len(self.inputs)
         self._input_notices: list[list[str]] = [[] for _ in self.inputs]
         self._prepared: Any = None
@@ -159,24 +187,11 @@ class Job:
         return self._progress.state
 
     def progress(self) -> JobProgress:
-        """A snapshot of the job's state and counters."""
-        with self._lock:
-            p = self._progress
-        pos = self._position() if (p.state == QUEUED and self._position is not None) else None
-        end = self.finished_at if self.finished_at is not None else time.monotonic()
-        return replace(p, queue_position=pos, elapsed_s=end - self.submitted_at)
-
-    @property
-    def finished(self) -> bool:
-        return self._done.is_set()
-
-    @property
-    def cancel_requested(self) -> bool:
-        return self._cancel.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the job is finished (or ``timeout`` s passed); True when finished."""
-        return self._done.wait(timeout)
+        """A snapshot of the job's state and counters (with its place in the queue while queued)."""
+        p = super().progress()
+        if p.state == QUEUED and self._position is not None:
+            p = replace(p, queue_position=self._position())
+        return p
 
     def result(self, index: int = 0) -> RunResult | None:
         """The :class:`~lib.runner.RunResult` of one input that ran (with the code that reproduces it),
