@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import dockerfile
-from tests.support.browser import chromium, chromium_available, free_port
+from tests.support.browser import chromium, chromium_available, free_port, wait_for_app_idle
 
 pytestmark = [
     pytest.mark.browser,
@@ -352,8 +352,13 @@ def test_in_a_cross_site_iframe_the_home_page_renders_and_an_upload_runs_a_model
     frame.locator("input[type=file]").first.set_input_files(str(picture))
     # the file reached the server (an XSRF refusal would show an error in the uploader instead)
     expect(frame.get_by_text("smoke.png · 48×40")).to_be_visible(timeout=60_000)
+    wait_for_app_idle(frame, timeout_ms=60_000)  # a click while the upload's rerun still draws can be lost
     frame.locator(".st-key-pg_run").get_by_role("button").click()
-    expect(frame.get_by_text(re.compile(r"Top: (cat|dog|car)"))).to_be_visible(timeout=120_000)
+    try:
+        expect(frame.get_by_text(re.compile(r"Top: (cat|dog|car)"))).to_be_visible(timeout=120_000)
+    except AssertionError as e:  # say what the page and the server showed instead
+        shown = frame.locator("[data-testid='stMain']").inner_text(timeout=5_000)[-3000:]
+        raise AssertionError(f"{e}\n--- the page shows:\n{shown}\n--- the server log:\n{space.log()}") from None
     expect(frame.get_by_test_id("stException")).to_have_count(0)
     page.screenshot(path=str(tmp_path / "space-iframe.png"), full_page=True)
     TIMINGS["browser_upload_run_s"] = time.perf_counter() - t

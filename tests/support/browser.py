@@ -154,10 +154,11 @@ def chromium(headless: bool = True) -> Iterator[object]:
 def wait_for_app_idle(page, timeout_ms: int = 30_000) -> None:
     """Wait until Streamlit finished the current script run: the app's own run state (``notRunning``, as
     Streamlit's e2e tests wait for it; the status widget shows only after a delay) and no status widget.
-    A link clicked while a run still draws the page can be lost: wait for this first."""
+    A link or button clicked while a run still draws the page can be lost: wait for this first.
+    ``page`` is a Page or a FrameLocator (the app inside an iframe)."""
     from playwright.sync_api import expect
 
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
+    expect(page.locator("[data-testid='stApp']")).to_have_count(1, timeout=timeout_ms)
     expect(page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_have_count(
         1, timeout=timeout_ms)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=timeout_ms)
