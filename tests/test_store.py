@@ -15,7 +15,7 @@ from lib.fit import measured
 from lib.fit.measured import MeasuredStore
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = ["alembic_version", "measured_peaks", "meta", "session_candidates", "session_inputs", "session_outputs",
+TABLES = ["alembic_version", "measured_peaks", "meta", "run_speeds", "session_candidates", "session_inputs", "session_outputs",
           "session_scores", "session_votes", "sessions"]
 
 
@@ -35,7 +35,7 @@ def test_migrates_an_empty_database_to_head(tmp_path):
     assert not (tmp_path / "hubscout.db").exists()
     eng = store.engine(url)
     assert (tmp_path / "hubscout.db").exists()
-    assert store.current_revision(eng) == store.head_revision() == "0002"
+    assert store.current_revision(eng) == store.head_revision() == "0003"
     assert store.table_names(url) == TABLES
     assert store.engine(url) is eng  # one engine per URL and process
 
@@ -65,7 +65,8 @@ def test_revision_command_writes_nothing_when_models_and_migrations_agree(tmp_pa
     proc = subprocess.run([sys.executable, "-m", "lib.store", "current"], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert "at 0002 (newest shipped: 0002)" in proc.stdout and (tmp_path / "cli.db").exists()
+    head = store.head_revision()
+    assert f"at {head} (newest shipped: {head})" in proc.stdout and (tmp_path / "cli.db").exists()
 
 
 # ------------------------------------------------------------------ SQLite settings

@@ -40,7 +40,8 @@ from .db import (
     upsert,
 )
 from .group import group_upsert
-from .models import Base, MeasuredPeak, Meta
+from .models import Base, MeasuredPeak, Meta, RunSpeed
 
 __all__ = ["engine", "session", "upsert", "group_upsert", "migrate", "dispose_all", "StoreError", "MIGRATIONS",
-           "head_revision", "current_revision", "meta_get", "table_names", "Base", "Meta", "MeasuredPeak"]
+           "head_revision", "current_revision", "meta_get", "table_names", "Base", "Meta", "MeasuredPeak",
+           "RunSpeed"]

@@ -11,12 +11,12 @@ SQLite and PostgreSQL.
 """
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Float, Integer, String, Text
+from sqlalchemy import BigInteger, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import NAMING, Base
 
-__all__ = ["Base", "NAMING", "Meta", "MeasuredPeak"]
+__all__ = ["Base", "NAMING", "Meta", "MeasuredPeak", "RunSpeed"]
 
 
 class Meta(Base):
@@ -40,6 +40,34 @@ class MeasuredPeak(Base):
     context_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
     measured_at: Mapped[float] = mapped_column(Float, default=0.0)  # unix time
     note: Mapped[str] = mapped_column(String(64), default="")
+
+
+class RunSpeed(Base):
+    """One measured run's speed, per model and backend: what the runner measured (time to first token,
+    decode and prefill tokens/s, latency) beside what was estimated for it, when there was an estimate.
+
+    ``backend`` says where it ran, never with a secret: ``local:cpu`` / ``local:cuda`` (this machine, its
+    device), ``providers:<provider>``, ``url:<scheme://host:port>``. Written by the caller of the runner
+    (its jobs), as measured peaks are; read to show "measured here" beside an estimate, per backend.
+    """
+
+    __tablename__ = "run_speeds"
+    __table_args__ = (Index("ix_run_speeds_model_backend", "model_id", "backend"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[str] = mapped_column(String(256))
+    backend: Mapped[str] = mapped_column(String(256))
+    task: Mapped[str] = mapped_column(String(64), default="")
+    dtype: Mapped[str] = mapped_column(String(32), default="")
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    new_tokens: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ttft_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    tokens_per_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # decode
+    prefill_tokens_per_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    latency_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    estimated_tokens_per_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    estimated_prefill_tokens_per_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    measured_at: Mapped[float] = mapped_column(Float, default=0.0)  # unix time
 
 
 # Tables declared in their own modules (imported here so that Alembic sees every table).

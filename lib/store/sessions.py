@@ -40,7 +40,8 @@ class EvalSession(Base):
 
 
 class EvalCandidate(Base):
-    """A model in a session (``c1``.. in creation order), its revision and measured run stats."""
+    """A model in a session (``c1``.. in creation order), its revision, where it runs (local or a remote
+    backend: sessions mix both) and measured run stats."""
 
     __tablename__ = "session_candidates"
     __table_args__ = (ForeignKeyConstraint(["session_id"], ["sessions.id"], ondelete="CASCADE"),)
@@ -51,6 +52,9 @@ class EvalCandidate(Base):
     model: Mapped[str] = mapped_column(String(1024))
     revision: Mapped[str | None] = mapped_column(String(64), nullable=True)
     stats: Mapped[str] = mapped_column(Text, default="{}")
+    #: where this candidate runs: None = here (local); else the backend's URL parameters as JSON
+    #: (``lib.hub.inference.Backend.params()``: kind, provider or URL; never a token)
+    backend: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class EvalInput(Base):
