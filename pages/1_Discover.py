@@ -8,26 +8,31 @@ from lib.ui.frame import page_frame
 
 frame = page_frame("Discover", ":material/search:", later=True)  # the token line: frame.finish()
 st.title("Discover models")
+head = st.container()  # the filters and banners, drawn after the results' slot is placed
+slot = ui.results_slot()  # a first run: an empty grid until the rows come (the browser loads its code)
 
-filters = ui.filter_panel(cached.facets)  # facets loaded after the widgets that need none
-for problem in filters.problems:
-    st.warning(problem, icon=":material/edit_note:")
-query = filters.query
-
-outcome = ui.run_search(query, frame.mode)
-frame.show_source(outcome.result, outcome.error)
-ui.show_status(outcome)
+with head:
+    filters = ui.filter_panel(cached.facets)  # facets loaded after the widgets that need none
+    for problem in filters.problems:
+        st.warning(problem, icon=":material/edit_note:")
+    query = filters.query
+    outcome = ui.run_search(query, frame.mode)
+    frame.show_source(outcome.result, outcome.error)
+    ui.show_status(outcome)
 
 selected = None
 result = outcome.result
-if result is not None:
-    st.subheader("Results")
-    if not result.records:
-        ui.no_results(result)
-    else:
-        fits = results.fit_badges(result.records, frame.hardware)
-        local = cached.local_ids()  # a few directory listings, cached for a minute
-        selected = ui.results_table(result, query, frame.mode, fits, local)
+if result is None:
+    slot.empty()
+else:
+    with slot.container():
+        st.subheader("Results")
+        if not result.records:
+            ui.no_results(result)
+        else:
+            fits = results.fit_badges(result.records, frame.hardware)
+            local = cached.local_ids()  # a few directory listings, cached for a minute
+            selected = ui.results_table(result, query, frame.mode, fits, local)
 frame.finish()  # the sidebar's Hub token line, once the table is out
 
 if result is not None:

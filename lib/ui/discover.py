@@ -35,6 +35,7 @@ _LAST_QUERY = "_discover_last_params"  # survives page switches (widget state do
 URL_KEYS = {"source", "model", "shortlist"}
 _LAST_RANGE = "_discover_last_range"
 _URL_PROBLEMS = "_discover_url_problems"  # what the link asked for that the filters could not use
+_GRID_SENT = "_discover_grid_sent"  # this browser session has been sent a results table (its code is loaded)
 
 
 # ---- state <-> URL ---------------------------------------------------------------------------
@@ -248,14 +249,8 @@ def _table_key(query: CatalogQuery, mode: str) -> str:
     return f"{P}results_{digest}"
 
 
-def results_table(result: SearchResult, query: CatalogQuery, mode: str,
-                  fit: dict[str, str] | None = None, local: frozenset[str] | None = None) -> ModelRecord | None:
-    """The results table; returns the selected model (restored from ``model=`` in the URL).
-    ``local``: ids in the local cache (a ``Local`` column)."""
-    records = result.records
-    table = results.results_table(records, fit, local)
-    url_model = st.query_params.get("model")
-    row = results.row_of(records, url_model)
+def _column_config(fit: bool, local: bool) -> dict:
+    """The results table's column settings (``fit`` / ``local``: whether those columns are shown)."""
     column_config = {
         "Model": st.column_config.LinkColumn(
             "Model", display_text=r"https://huggingface\.co/(.*)", width=300,
@@ -274,19 +269,47 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
         "License": st.column_config.TextColumn("License"),
         "Updated": st.column_config.DateColumn("Updated", format="distance"),
     }
-    if fit is not None:
+    if fit:
         column_config[results.FIT_COLUMN] = st.column_config.TextColumn(
             results.FIT_COLUMN, help="Rough check of the weights (+20 % for runtime) against this "
             "machine's GPU memory, then RAM, at bf16, then int8, then int4. Select a row for details; "
             "the Model page has the full estimate.")
-    if local is not None:
+    if local:
         column_config[results.LOCAL_COLUMN] = st.column_config.TextColumn(
             results.LOCAL_COLUMN, help="Already in the local Hugging Face cache (see the Local models page)")
+    return column_config
+
+
+def results_slot():
+    """The results' place on the page (an ``st.empty``; fill it with ``with slot.container():``).
+
+    On a browser session's first Discover run it holds an empty grid with the results' columns until
+    the search answers: the browser loads Streamlit's data-grid code on a grid's first use (lazily:
+    about a second of a cold start), so it does that now, while the catalog loads, rather than after
+    the rows arrive. Later runs leave the previous table on screen until the new one replaces it."""
+    slot = st.empty()
+    if not st.session_state.get(_GRID_SENT):
+        # lazy=False: Streamlit would import pandas to decide whether to page the (empty) table
+        slot.dataframe(results.results_table([], {}, frozenset()), hide_index=True, width="stretch",
+                       column_config=_column_config(True, True), placeholder="–", lazy=False)
+    return slot
+
+
+def results_table(result: SearchResult, query: CatalogQuery, mode: str,
+                  fit: dict[str, str] | None = None, local: frozenset[str] | None = None) -> ModelRecord | None:
+    """The results table; returns the selected model (restored from ``model=`` in the URL).
+    ``local``: ids in the local cache (a ``Local`` column)."""
+    records = result.records
+    table = results.results_table(records, fit, local)
+    url_model = st.query_params.get("model")
+    row = results.row_of(records, url_model)
+    column_config = _column_config(fit is not None, local is not None)
     state = st.dataframe(
         table, key=_table_key(query, mode), hide_index=True, on_select="rerun",
         selection_mode="single-row", column_config=column_config, width="stretch", placeholder="–",
         selection_default={"selection": {"rows": [row]}} if row is not None else None,
     )
+    st.session_state[_GRID_SENT] = True
     rows = list(state.selection.rows) if state is not None else []
     if rows and 0 <= rows[0] < len(records):
         return records[rows[0]]

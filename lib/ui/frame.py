@@ -75,6 +75,8 @@ class Frame:
     _status: object = field(default=None, repr=False)
     _token_slot: object = field(default=None, repr=False)  # the sidebar line finish() fills
     _token: bool | None = field(default=None, repr=False)
+    _snapshot_slot: object = field(default=None, repr=False)  # the snapshot lines' slots finish() fills
+    _source_shown: bool = field(default=False, repr=False)
 
     @property
     def token_set(self) -> bool:
@@ -83,9 +85,12 @@ class Frame:
         return self._token
 
     def finish(self) -> None:
-        """Fill the sidebar line ``page_frame(later=True)`` left empty: whether a Hub token is set
-        (the check imports huggingface_hub, 0.1-0.3 s of a cold start). Discover calls it once its
-        table is out; other pages get it from ``page_frame``. Idempotent."""
+        """Fill the sidebar lines ``page_frame(later=True)`` left empty: the snapshot's (loading it)
+        and whether a Hub token is set (the check imports huggingface_hub, 0.1-0.3 s of a cold start).
+        Discover calls it once its table is out; other pages get them from ``page_frame``. Idempotent."""
+        slots, self._snapshot_slot = self._snapshot_slot, None
+        if slots is not None:
+            _snapshot_lines(self.mode, slots, None if self._source_shown else self._status)
         slot, self._token_slot = self._token_slot, None
         if slot is not None:
             slot.markdown(token_line(self.token_set) + (" · not used while offline" if self.offline else ""))
@@ -94,6 +99,7 @@ class Frame:
         """Fill the sidebar's "answered by" line once the page knows which catalog answered."""
         if self._status is None:
             return
+        self._source_shown = True
         if error:
             self._status.error(f"Hub unreachable: {error}", icon=":material/cloud_off:")
         elif result is not None:
@@ -242,9 +248,10 @@ def set_mode(mode: str) -> None:
 def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     """Set the page config and draw the sidebar; call first on every page.
 
-    ``later``: leave the Hub token line empty for the page to fill with :meth:`Frame.finish` once
-    its main content is drawn (Discover: after the table, so that a cold start does not import
-    huggingface_hub before it)."""
+    ``later``: leave the snapshot lines and the Hub token line empty for the page to fill with
+    :meth:`Frame.finish` once its main content is drawn (Discover: after the table, so that a cold
+    start reaches the page's own elements before loading the snapshot, and imports huggingface_hub
+    only after the table)."""
     st.set_page_config(page_title=f"{title} · Hub Scout", page_icon=icon, layout="wide")
     logs.configure()
     _error_details(get_settings().public)
@@ -297,23 +304,32 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     sb.markdown("### This machine")
     sb.markdown(hardware_lines(hw))
     # The snapshot lines last: everything above reaches the browser before the snapshot loads.
-    info, n = cached.snapshot_info()
-    if mode == "snapshot":
-        status.markdown(source_line(info))
-    elif mode == "live":
-        status.markdown(":blue[●] The live Hub only")
-    else:
-        status.markdown(":blue[●] The live Hub, falling back to the snapshot")
-    snapshot_caption.caption(f"Snapshot: {n:,} models, dated {info.date or 'unknown'}")
-    problem = cached.snapshot_problem()
-    if problem:
-        sb.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
+    snapshot_slot = sb.empty()  # a problem with the configured snapshot file
     for ignored in get_settings().problems:  # a bad environment value: the default is used, and said so
         sb.warning(ignored, icon=":material/settings:")
-    frame = Frame(mode=mode, hardware=hw, access=access, offline=offline, _status=status, _token_slot=token_slot)
+    frame = Frame(mode=mode, hardware=hw, access=access, offline=offline, _status=status, _token_slot=token_slot,
+                  _snapshot_slot=(snapshot_caption, snapshot_slot))
     if not later:
         frame.finish()
     return frame
+
+
+def _snapshot_lines(mode: str, slots: tuple, status) -> None:
+    """The sidebar's snapshot lines (loads the snapshot): its caption, a problem with a configured file, and
+    the catalog line (``status``; None: the page already said which catalog answered)."""
+    caption, problem_slot = slots
+    info, n = cached.snapshot_info()
+    if status is not None:
+        if mode == "snapshot":
+            status.markdown(source_line(info))
+        elif mode == "live":
+            status.markdown(":blue[●] The live Hub only")
+        else:
+            status.markdown(":blue[●] The live Hub, falling back to the snapshot")
+    caption.caption(f"Snapshot: {n:,} models, dated {info.date or 'unknown'}")
+    problem = cached.snapshot_problem()
+    if problem:
+        problem_slot.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
 
 
 def _backup_line(sb) -> None:
