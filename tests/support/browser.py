@@ -173,6 +173,8 @@ def select_row(dataframe, row: int) -> None:
     from playwright.sync_api import expect
 
     expect(dataframe.locator("canvas").first).to_be_visible()
+    # the row itself (glide's accessible table; header = aria-rowindex 1): not Discover's empty first grid
+    expect(dataframe.locator(f'tr[aria-rowindex="{row + 1}"]')).to_have_count(1)
     dataframe.scroll_into_view_if_needed()
     dataframe.click(position={"x": ROW_MARKER_WIDTH_PX / 2, "y": row * ROW_HEIGHT_PX + ROW_HEIGHT_PX / 2})
 
