@@ -19,13 +19,14 @@ from lib import hardware, model_facts, repo_files, tasks
 from lib import usage_code as code
 from lib.fit import spec as fit_spec
 from lib.fit import table as fit_view
+from lib.fit.moe import moe_shape
 from lib.format import md_escape
 from lib.hub.details import ModelDetails
 from lib.hub.errors import HubError
 from lib.hub.ids import validate_model_id
 from lib.hub.policy import is_offline
 from lib.model_lookup import ModelLookup
-from lib.parameters import ParamInfo, count_from_config, needs_config_count
+from lib.parameters import ParamInfo, buildable, count_from_config, needs_config_count, with_moe
 from lib.parameters import parameter_info as param_info
 from lib.ui import cached
 
@@ -229,7 +230,14 @@ def parameter_info(found: ModelLookup) -> ParamInfo:
     if needs_config_count(details):
         with st.spinner("Counting parameters from config.json (meta device)…"):
             counted, note = count_from_config(found.config, found.config_note, cached.config_param_count)
-    return param_info(details, counted, found.config, note)
+    info = param_info(details, counted, found.config, note)
+    if moe_shape(found.config) is not None:  # a mixture of experts: the routed share, from the same build
+        split = None
+        if buildable(found.config):
+            with st.spinner("Counting active parameters from config.json (meta device)…"):
+                split = cached.config_param_split(found.config)
+        info = with_moe(info, found.config, split)
+    return info
 
 
 def parameters(info: ParamInfo) -> None:
@@ -239,6 +247,10 @@ def parameters(info: ParamInfo) -> None:
                  "unknown": "unknown"}[info.kind]
         st.metric(f"Parameters ({label})", info.headline)
         st.caption(info.source[:1].upper() + info.source[1:] + ".")
+        if info.moe is not None:
+            head, more = info.moe_lines
+            st.markdown(f":violet-badge[MoE] {head}")
+            st.caption(more)
         if info.by_dtype:
             st.dataframe(pd.DataFrame([{"dtype": d, "Parameters": n, "Share": n / info.total if info.total else None}
                                        for d, n in info.by_dtype]),
