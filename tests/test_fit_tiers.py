@@ -1,0 +1,98 @@
+"""Fit tiers (GPU / partial offload / CPU only / does not fit) with hand-computed boundaries for one
+host, the offload load through accelerate on CPU, KV-cache precision and batch in the estimate and the
+Model page's URL."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from lib.fit.estimate import CPU_IMPORT_BYTES, CPU_LOAD_MACHINERY_BYTES, estimate_memory
+from lib.fit.spec import ModelSpec, model_config
+from lib.fit.tiers import link_of, offload_plan
+from lib.fit.verdict import FitKind, verdict
+from lib.hardware import GPU, PROFILES, Hardware
+
+MiB = 1024**2
+# A Mistral-7B-shaped model: 32 layers, untied 32,000 × 4,096 embeddings and head, GQA 32/8 × 128.
+CONFIG = model_config({"model_type": "mistral", "architectures": ["MistralForCausalLM"], "vocab_size": 32000,
+                       "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32,
+                       "num_attention_heads": 32, "num_key_value_heads": 8, "max_position_embeddings": 32768,
+                       "tie_word_embeddings": False})
+SPEC = ModelSpec("m/7b", 7_241_732_096, {}, True, CONFIG, "text-generation")
+T4 = next(h for h in PROFILES if h.name == "NVIDIA T4 16 GB")  # 15,360 MiB VRAM, 16 GB RAM, PCIe 3.0
+
+
+def t4_with(vram: int, ram: int = 16 * 10**9) -> Hardware:
+    return Hardware("T4 variant", ram, None, 4, (GPU("Tesla T4", vram, compute_capability=(7, 5)),), True)
+
+
+def cuda_estimate(dtype: str):
+    return estimate_memory(SPEC, dtype, "cuda", compute_capability=(7, 5), context_tokens=2048)
+
+
+def test_partial_offload_on_a_t4_by_hand():
+    est = cuda_estimate("bf16")
+    weights = 7_241_732_096 * 2
+    assert est.weights == weights == 14_483_464_192
+    fixed = 32000 * 4096 * 2 * 2                      # embeddings + untied head, bf16 = 524,288,000
+    per_layer = (weights - fixed) // 32               # 436,224,256
+    stays = (est.framework_baseline + est.proportional_overhead
+             + max(est.load_peak_extra, est.kv_cache + est.activations) + fixed)
+    vram = 15_360 * MiB                               # 16,106,127,360
+    assert est.total > vram                           # 16.4 GB: not on the GPU whole
+    gpu_layers = (vram - stays) // per_layer - 1      # one layer's room kept for the offloaded layer running
+    assert (per_layer, gpu_layers) == (436_224_256, 30)
+    offloaded = (32 - gpu_layers) * per_layer         # 872,448,512 bytes in RAM
+    # decode: GPU share at 320 GB/s + the offloaded share over PCIe 3.0 (~12 GB/s) vs all at 320 GB/s
+    slowdown = ((weights - offloaded) / 320e9 + offloaded / 12e9) / (weights / 320e9)
+    assert slowdown == pytest.approx(2.546, abs=1e-3)
+    v = verdict(SPEC, "bf16", T4, context_tokens=2048)
+    assert v.kind is FitKind.OFFLOAD and v.tier == "offload" and v.label == "Partial offload"
+    plan = v.offload
+    assert (plan.gpu_layers, plan.per_layer, plan.fixed_weights, plan.offloaded) == (30, per_layer, fixed, offloaded)
+    assert plan.slowdown == pytest.approx(slowdown)
+    assert plan.gpu_bytes == stays + 31 * per_layer <= vram
+    assert plan.ram_bytes == CPU_IMPORT_BYTES + CPU_LOAD_MACHINERY_BYTES + offloaded
+    assert plan.max_memory(10**10) == {0: fixed + 31 * per_layer, "cpu": 10**10}
+    assert "30 of 32 layers on the GPU, 2 in RAM (872 MB); ~2.5× slower" in v.reason
+
+
+def test_tier_boundaries_by_hand():
+    est = cuda_estimate("bf16")
+    fixed, per_layer = 524_288_000, 436_224_256
+    stays = est.total - est.weights + fixed
+    # the GPU holds it whole: fits on the GPU (tight within 15 % of the limit)
+    assert verdict(SPEC, "bf16", t4_with(est.total), context_tokens=2048).tier == "gpu"
+    assert verdict(SPEC, "bf16", t4_with(int(est.total / 0.8)), context_tokens=2048).kind is FitKind.FITS_GPU
+    # one byte less: 31 layers fit, one is kept free for the offloaded layer → 30 on the GPU
+    v = verdict(SPEC, "bf16", t4_with(est.total - 1), context_tokens=2048)
+    assert v.tier == "offload" and v.offload.gpu_layers == 30
+    # room for exactly 2 layers beside what stays → 1 layer on the GPU, the smallest offload
+    v = verdict(SPEC, "bf16", t4_with(stays + 2 * per_layer), context_tokens=2048)
+    assert v.tier == "offload" and v.offload.gpu_layers == 1 and v.offload.offloaded == 31 * per_layer
+    # a byte less: no layer fits → CPU only (the model needs ~15 GB of RAM there: 64 GB hold it)
+    v = verdict(SPEC, "bf16", t4_with(stays + 2 * per_layer - 1, ram=64 * 10**9), context_tokens=2048)
+    assert v.kind is FitKind.FITS_CPU and v.tier == "cpu" and "runs on CPU only" in v.reason
+    # the offloaded layers must fit in RAM too: 16 GB cannot hold 31 layers; nor the whole model
+    v = verdict(SPEC, "bf16", t4_with(stays + 2 * per_layer), context_tokens=2048)
+    assert v.tier == "offload"  # 31 × 436 MB = 13.5 GB + 0.4 GB fit in 16 GB
+    v = verdict(SPEC, "bf16", t4_with(stays + 2 * per_layer, ram=13 * 10**9), context_tokens=2048)
+    assert v.kind is FitKind.NO_FIT and v.tier == "none"
+    # at fp32 on the real T4: 16 of 32 GB would wait in 16 GB of RAM: does not fit
+    assert verdict(SPEC, "fp32", T4, context_tokens=2048).tier == "none"
+    assert verdict(SPEC, "int8", T4, context_tokens=2048).tier == "gpu"
+    # no GPU: CPU only, or nothing
+    cpu_host = Hardware("cpu box", 64 * 10**9, None, 8, (), True)
+    assert verdict(SPEC, "bf16", cpu_host, context_tokens=2048).tier == "cpu"
+
+
+def test_no_offload_plan_without_layers_or_when_it_fits():
+    est = cuda_estimate("bf16")
+    assert offload_plan(est, None, 10**9) is None
+    assert offload_plan(est, replace(CONFIG, num_layers=None), 10**9) is None
+    assert offload_plan(est, CONFIG, est.total * 2) is None  # every layer fits: not an offload
+    assert link_of("NVIDIA A100-SXM4-80GB")[1] == 25e9 and link_of("Tesla T4")[1] == 12e9
+    assert link_of("Radeon") is None
+    plan = offload_plan(est, CONFIG, est.total - 1, "unknown GPU")
+    assert plan is not None and plan.slowdown is None and "slower" not in plan.summary
