@@ -96,3 +96,26 @@ def test_no_offload_plan_without_layers_or_when_it_fits():
     assert link_of("Radeon") is None
     plan = offload_plan(est, CONFIG, est.total - 1, "unknown GPU")
     assert plan is not None and plan.slowdown is None and "slower" not in plan.summary
+
+
+# ---- the runner loads with offload when that tier is chosen ---------------------------------------------
+
+def test_offload_load_goes_through_accelerate_and_answers_as_a_plain_load(tiny_model):
+    """A small ``max_memory`` on the CPU: accelerate keeps the embeddings and head in RAM and offloads
+    the transformer blocks to disk (their weights on the meta device until they run); the generated
+    text is the plain load's."""
+    from lib.runner import RunOptions, prepare, run
+    from lib.runner.cache import ModelCache
+
+    folder = str(tiny_model("gpt2"))
+    cache = ModelCache(budget_bytes=10**9)
+    plain = RunOptions(device="cpu", dtype="fp32", max_new_tokens=8)
+    split = replace(plain, max_memory={"cpu": 150_000})  # the GPT-2's 169 kB of weights do not all fit
+    ready = prepare(folder, "text-generation", split, cache=cache)
+    device_map = ready.loaded.pipe.model.hf_device_map
+    assert "disk" in device_map.values() and device_map["transformer.wte"] == "cpu"
+    assert any(p.device.type == "meta" for p in ready.loaded.pipe.model.parameters())
+    a = run(folder, "text-generation", {"text": "hello world"}, split, cache=cache)
+    b = run(folder, "text-generation", {"text": "hello world"}, plain, cache=cache)
+    assert a.output == b.output and a.output
+    assert len(cache.keys()) == 2  # the offloaded load and the plain one are cached apart
