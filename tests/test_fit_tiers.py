@@ -119,3 +119,23 @@ def test_offload_load_goes_through_accelerate_and_answers_as_a_plain_load(tiny_m
     b = run(folder, "text-generation", {"text": "hello world"}, plain, cache=cache)
     assert a.output == b.output and a.output
     assert len(cache.keys()) == 2  # the offloaded load and the plain one are cached apart
+
+
+def test_gate_allows_the_offload_tier_with_max_memory():
+    from lib.fit.gate import fit_gate
+
+    host = Hardware("This machine", 16 * 10**9, 12 * 10**9, 4, (GPU("Tesla T4", 15_360 * MiB, 15_000 * MiB, "cuda",
+                                                                    (7, 5)),))
+    gate = fit_gate("m/7b", None, "auto", "auto", host, spec=SPEC)  # auto on a CUDA host: bf16 on the GPU
+    assert gate.allowed and not gate.blocked and gate.device == "cuda" and gate.dtype == "bf16"
+    plan = gate.offload
+    assert plan is not None and gate.reason.startswith("partial offload: ")
+    assert gate.estimate_bytes == plan.gpu_bytes <= 15_000 * MiB
+    # RAM for the weights: the available RAM less the framework, never less than the offloaded layers
+    ram_for_weights = 12 * 10**9 - CPU_IMPORT_BYTES - CPU_LOAD_MACHINERY_BYTES
+    assert gate.max_memory == {0: plan.gpu_weight_budget, "cpu": ram_for_weights}
+    # a model that fits has no split; one whose offloaded layers RAM cannot hold stays blocked
+    small = replace(SPEC, params_total=1_000_000_000)
+    assert fit_gate("m/1b", None, "auto", "auto", host, spec=small).max_memory is None
+    tiny_ram = replace(host, ram_available_bytes=10**9)
+    assert fit_gate("m/7b", None, "auto", "auto", tiny_ram, spec=SPEC).blocked

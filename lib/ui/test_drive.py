@@ -167,7 +167,7 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
             _store_error(key, model, spec.tag, "Check the input", ins.problem)
         else:
             opts = RunOptions(device=device, dtype=dtype, trust_remote_code=trust, **ins.settings,
-                              access=access, fit_override=gate.overridden)
+                              access=access, fit_override=gate.overridden, max_memory=gate.max_memory)
             _run(key, model, spec.tag, ins.raw, opts, gate)
     _show_last(key, model, spec.tag)
 
