@@ -139,3 +139,94 @@ def test_gate_allows_the_offload_tier_with_max_memory():
     assert fit_gate("m/1b", None, "auto", "auto", host, spec=small).max_memory is None
     tiny_ram = replace(host, ram_available_bytes=10**9)
     assert fit_gate("m/7b", None, "auto", "auto", tiny_ram, spec=SPEC).blocked
+
+
+# ---- KV-cache precision and batch --------------------------------------------------------------------------
+
+def test_kv_precision_changes_the_estimate_by_the_expected_bytes():
+    from lib.fit.kv import element_bytes, normalize_kv, parse_batch, unsupported
+
+    elements = 2 * 32 * 8 * 128          # K and V × layers × kv heads × head dim, per token: 65,536
+    tokens = 2048
+
+    def est(kv: str, batch: int = 1, dtype: str = "bf16"):
+        return estimate_memory(SPEC, dtype, "cpu", context_tokens=tokens, kv_dtype=kv, batch=batch)
+
+    auto, bf16, fp8, int8, int4 = (est(k) for k in ("auto", "bf16", "fp8", "int8", "int4"))
+    assert auto.kv_cache == bf16.kv_cache == tokens * elements * 2 == 268_435_456
+    one_layer = tokens * elements * 2 // 32  # a quantized cache dequantizes one layer while it attends
+    assert fp8.kv_cache == tokens * elements * 1 + one_layer == 142_606_336
+    # group-wise int8: 1 byte + a 16-bit scale and zero per 64 elements; the newest 128 tokens stay bf16
+    assert int8.kv_cache == int((tokens - 128) * elements * (1 + 4 / 64)) + 128 * elements * 2 + one_layer
+    assert int4.kv_cache == int((tokens - 128) * elements * (0.5 + 4 / 64)) + 128 * elements * 2 + one_layer
+    # on the CPU nothing else depends on the cache: the totals differ by the cache alone
+    assert auto.total - fp8.total == auto.kv_cache - fp8.kv_cache == 125_829_120
+    # batch multiplies the cache (and the activations)
+    assert est("auto", batch=4).kv_cache == 4 * auto.kv_cache
+    # bytes per element for the speed estimate: the model's dtype unless a quantized cache is chosen
+    assert (auto.kv_element_bytes, fp8.kv_element_bytes, int8.kv_element_bytes) == (2.0, 1.0, 1.0625)
+    assert est("bf16", dtype="fp32").kv_element_bytes == 4.0  # the plain cache takes the model's dtype
+    assert element_bytes("fp8", 4.0) == 1.0 and element_bytes("nonsense", 2.0) == 2.0
+    assert "fp8" in [p.note for p in fp8.parts() if p.key == "kv_cache"][0]
+    # fp8 is built into transformers' QuantizedCache; int8/int4 need packages this install lacks
+    assert unsupported("fp8") is None and unsupported("auto") is None
+    assert "hqq" in unsupported("int8") and "optimum-quanto or hqq" in unsupported("int4")
+    assert normalize_kv(" FP8 ") == "fp8" and normalize_kv("<script>") == "auto"
+    assert parse_batch("4") == 4 and parse_batch("0") == 1 and parse_batch("1e9") == 1 and parse_batch(None) == 1
+    # the verdicts take it: a 2,048-token fp8 cache is smaller on every host
+    v_auto = verdict(SPEC, "int8", T4, context_tokens=tokens)
+    v_fp8 = verdict(SPEC, "int8", T4, context_tokens=tokens, kv_dtype="fp8")
+    assert v_fp8.required_bytes < v_auto.required_bytes
+
+
+# ---- the Model page: inputs in the URL, MoE counts --------------------------------------------------------
+
+MOE_ID = "hubscout-test/tiny-mixtral"
+TINY_MIXTRAL = {"model_type": "mixtral", "architectures": ["MixtralForCausalLM"], "vocab_size": 1000,
+                "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+                "num_key_value_heads": 2, "num_local_experts": 4, "num_experts_per_tok": 2,
+                "max_position_embeddings": 4096, "tie_word_embeddings": False}
+
+
+@pytest.fixture
+def moe_repo(hub_stub, tmp_path):
+    import json
+
+    folder = tmp_path / "tiny-mixtral"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(TINY_MIXTRAL))
+    hub_stub.add_repo(MOE_ID, folder, info={"pipeline_tag": "text-generation"})
+    return MOE_ID
+
+
+def test_model_page_keeps_context_kv_and_batch_in_the_url_and_shows_moe_counts(moe_repo):
+    from lib import format as fmt
+    from lib.ui import cached
+    from tests.test_model_app import open_model, texts
+
+    cached.clear()
+    at = open_model({"model": moe_repo, "ctx": "1024", "kv": "fp8", "batch": "4"})
+    assert not at.exception
+    assert at.select_slider(key="m_ctx").value == 1024
+    assert at.selectbox(key="m_kv").value == "fp8" and at.number_input(key="m_batch").value == 4
+    parts = next(d.value for d in at.dataframe if "Note" in d.value.columns)
+    assert "1,024 tokens × batch 4, 1 B per element (fp8)" in parts.loc["KV cache", "Note"]
+    # MoE: hand count of the tiny Mixtral (h 64, 2 layers, 4 experts of 128, 2 per token, vocab 1,000)
+    attn = 64 * 64 + 2 * 64 * 32 + 64 * 64
+    experts = 4 * 3 * 64 * 128
+    total = 2 * (attn + experts + 64 * 4 + 2 * 64) + 2 * 1000 * 64 + 64
+    active = total - 2 * experts // 2          # half of each layer's experts run per token
+    assert (total, active) == (350_016, 251_712)
+    assert at.metric[0].value.startswith(f"{total:,} ")
+    assert f"Mixture of experts: **{fmt.params(active)}** active per token (72% of the total)" in texts(at)
+    assert "4 experts, 2 per token" in texts(at)
+    # the URL follows the widgets; the defaults leave it
+    at.selectbox(key="m_kv").set_value("int8").run()
+    at.number_input(key="m_batch").set_value(1).run()
+    assert at.query_params["kv"] == "int8" and "batch" not in at.query_params
+    assert "not available here" in at.selectbox(key="m_kv").format_func("int8")
+    # values that are not choices are ignored, never an error
+    bad = open_model({"model": moe_repo, "ctx": "7", "kv": "<b>x</b>", "batch": "-3"})
+    assert not bad.exception
+    assert bad.select_slider(key="m_ctx").value == 2048 and bad.selectbox(key="m_kv").value == "auto"
+    assert bad.number_input(key="m_batch").value == 1

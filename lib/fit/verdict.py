@@ -196,17 +196,17 @@ def verdict_from_estimates(cpu: MemoryEstimate | None, cuda: MemoryEstimate | No
 
 
 def verdict(spec: ModelSpec, dtype: str, hw: Hardware, *, context_tokens: int | None = None,
-            batch: int = 1) -> Verdict:
-    """Verdict for one dtype on one host (estimates computed here)."""
+            batch: int = 1, kv_dtype: str = "auto") -> Verdict:
+    """Verdict for one dtype on one host (estimates computed here; ``kv_dtype``: lib.fit.kv)."""
     try:
         dtype = normalize_dtype(dtype)
-        cpu = estimate_memory(spec, dtype, "cpu", context_tokens=context_tokens, batch=batch)
+        cpu = estimate_memory(spec, dtype, "cpu", context_tokens=context_tokens, batch=batch, kv_dtype=kv_dtype)
     except ValueError as exc:
         return Verdict(FitKind.UNKNOWN, hw.name, str(dtype), None, None, None, str(exc))
     cuda = None
     gpu = next((g for g in hw.gpus if g.kind == "cuda"), None)
     if gpu is not None:
-        cuda = estimate_memory(spec, dtype, "cuda", context_tokens=context_tokens, batch=batch,
+        cuda = estimate_memory(spec, dtype, "cuda", context_tokens=context_tokens, batch=batch, kv_dtype=kv_dtype,
                                compute_capability=gpu.compute_capability)
     return verdict_from_estimates(cpu, cuda, hw, spec.config)
 
@@ -228,7 +228,7 @@ class FitTable:
 
 
 def fit_table(spec: ModelSpec, hosts: Sequence[Hardware] | None = None, dtypes: Iterable[str] = DTYPES, *,
-              context_tokens: int | None = None, batch: int = 1) -> FitTable:
+              context_tokens: int | None = None, batch: int = 1, kv_dtype: str = "auto") -> FitTable:
     """Verdicts for every dtype on every host (default: this machine + :data:`lib.hardware.PROFILES`)."""
     if hosts is None:
         from lib.hardware import detect
@@ -237,7 +237,8 @@ def fit_table(spec: ModelSpec, hosts: Sequence[Hardware] | None = None, dtypes: 
     if spec.is_quantized and spec.quantized_bytes:
         dtypes = ("stored",)
     dts = tuple(normalize_dtype(d) for d in dtypes)
-    rows = tuple(verdict(spec, d, h, context_tokens=context_tokens, batch=batch) for h in hosts for d in dts)
+    rows = tuple(verdict(spec, d, h, context_tokens=context_tokens, batch=batch, kv_dtype=kv_dtype)
+                 for h in hosts for d in dts)
     return FitTable(dts, tuple(h.name for h in hosts), rows)
 
 
