@@ -126,7 +126,9 @@ def test_gate_allows_the_offload_tier_with_max_memory():
 
     host = Hardware("This machine", 16 * 10**9, 12 * 10**9, 4, (GPU("Tesla T4", 15_360 * MiB, 15_000 * MiB, "cuda",
                                                                     (7, 5)),))
-    gate = fit_gate("m/7b", None, "auto", "auto", host, spec=SPEC)  # auto on a CUDA host: bf16 on the GPU
+    # one device for callers that do not load with max_memory (a session's plan): blocked, as before
+    assert fit_gate("m/7b", None, "auto", "auto", host, spec=SPEC).blocked
+    gate = fit_gate("m/7b", None, "auto", "auto", host, spec=SPEC, offload=True)  # auto on CUDA: bf16 on the GPU
     assert gate.allowed and not gate.blocked and gate.device == "cuda" and gate.dtype == "bf16"
     plan = gate.offload
     assert plan is not None and gate.reason.startswith("partial offload: ")
@@ -136,9 +138,9 @@ def test_gate_allows_the_offload_tier_with_max_memory():
     assert gate.max_memory == {0: plan.gpu_weight_budget, "cpu": ram_for_weights}
     # a model that fits has no split; one whose offloaded layers RAM cannot hold stays blocked
     small = replace(SPEC, params_total=1_000_000_000)
-    assert fit_gate("m/1b", None, "auto", "auto", host, spec=small).max_memory is None
+    assert fit_gate("m/1b", None, "auto", "auto", host, spec=small, offload=True).max_memory is None
     tiny_ram = replace(host, ram_available_bytes=10**9)
-    assert fit_gate("m/7b", None, "auto", "auto", tiny_ram, spec=SPEC).blocked
+    assert fit_gate("m/7b", None, "auto", "auto", tiny_ram, spec=SPEC, offload=True).blocked
 
 
 # ---- KV-cache precision and batch --------------------------------------------------------------------------

@@ -75,8 +75,11 @@ def spec_for(model: str, details: Any = None) -> ModelSpec | None:
 
 
 def fit_gate(model: str, details: Any, device: str, dtype: str, hardware: Any, override: bool = False,
-             *, spec: ModelSpec | None = None) -> FitGate:
-    """Estimate the load's memory and ask ``lib.fit.load_allowed``; unknown sizes are allowed."""
+             *, spec: ModelSpec | None = None, offload: bool = False) -> FitGate:
+    """Estimate the load's memory and ask ``lib.fit.load_allowed``; unknown sizes are allowed. ``offload``:
+    the caller loads with :attr:`FitGate.max_memory` (``RunOptions.max_memory``), so a model too big for the
+    GPU whose layers split between GPU and RAM is allowed in the partial-offload tier; other callers (a
+    session's plan, the Local models page) load on one device and keep it blocked."""
     est_device, est_dtype = planned_device_dtype(device, dtype, hardware)
     try:
         spec = spec if spec is not None else spec_for(model, details)
@@ -90,7 +93,7 @@ def fit_gate(model: str, details: Any, device: str, dtype: str, hardware: Any, o
         decision = load_allowed(est, hardware, override)
     except (ValueError, TypeError, KeyError) as e:
         return FitGate(True, f"No memory estimate: {e}", None, est_device, est_dtype)
-    if not decision.allowed and est_device == "cuda":
+    if offload and not decision.allowed and est_device == "cuda":
         offload = _offload(est, spec, hardware)
         if offload is not None:
             return offload
