@@ -388,7 +388,21 @@ def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) 
             m = _placed(T.AutoModelForImageTextToText.from_pretrained(folder, **mk), device, mk)
             return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok, processor=proc)
         raise
+    _loading_only(pipe, hub)
     return Loaded("pipeline", device, dtype, folder, config, pipe=pipe)
+
+
+def _loading_only(pipe: Any, hub: dict[str, Any]) -> None:
+    """Drop the Hub arguments from the pipeline's call arguments: pipeline() reads ``local_files_only``
+    for loading but also keeps it among the arguments of every call, where generation rejects it
+    ("model_kwargs are not used")."""
+    for name in ("_preprocess_params", "_forward_params", "_postprocess_params"):
+        params = getattr(pipe, name, None)
+        if isinstance(params, dict):
+            for key in hub:
+                params.pop(key, None)
+                if isinstance(params.get("generate_kwargs"), dict):
+                    params["generate_kwargs"].pop(key, None)
 
 
 def _hub(mk: dict[str, Any]) -> dict[str, Any]:
