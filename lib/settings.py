@@ -362,8 +362,23 @@ _cached: tuple[tuple[str | None, ...], Settings] | None = None
 _overrides: list[Settings] = []
 
 
-def _fingerprint() -> tuple[str | None, ...]:
-    return tuple(os.environ.get(n) for n in _READ)
+_ENCODED: tuple[tuple[Any, tuple[Any, ...]]] | None = None
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    """The values of the variables read, as cheaply as the platform allows: ``os.environ``'s own store, keys
+    encoded once (each ``os.environ.get`` encodes the key and decodes the value: ~25 variables at every
+    get_settings() call added up); a plain mapping in its place is read key by key."""
+    global _ENCODED
+    env = os.environ
+    data = getattr(env, "_data", None)
+    encode = getattr(env, "encodekey", None)
+    if not isinstance(data, dict) or encode is None:
+        return tuple(env.get(n) for n in _READ)
+    enc = _ENCODED
+    if enc is None or enc[0] is not encode:
+        enc = _ENCODED = (encode, tuple(encode(n) for n in _READ))
+    return tuple(map(data.get, enc[1]))
 
 
 def get_settings() -> Settings:

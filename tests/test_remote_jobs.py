@@ -186,6 +186,7 @@ def test_each_finished_item_writes_a_speed_row_without_secrets(runner, chat, sto
     job = runner.submit("tiny-model", "text-generation", [{"text": "hello"}, {"text": "the cat"}], OPTS,
                         backend=_chat(chat), store=store_url)
     assert job.wait(60) and all(it.ok for it in job.items)
+    assert speeds.flush()  # the job handed its rows to the background writer
     with store.session(store_url) as s:
         rows = s.execute(RunSpeed.__table__.select()).all()
     assert len(rows) == 2
@@ -264,6 +265,7 @@ def test_each_url_gets_its_own_token_from_the_settings(runner, chat, tgi_locked,
     assert "HUBSCOUT_INFERENCE_TOKENS" in message and "sk-wrong" not in message
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "(auth)" in logged and "sk-wrong" not in logged and SECRET not in logged and OTHER not in logged
+    assert speeds.flush()
     with store.session(store_url) as db:
         rows = db.execute(RunSpeed.__table__.select()).all()
     assert len(rows) == 2 and not any(t in repr(rows) for t in (SECRET, OTHER, "sk-wrong"))
@@ -313,3 +315,15 @@ def test_a_provider_gets_its_own_key_instead_of_hf_token(runner, router, store_u
     assert 'api_key=os.environ["HF_INFERENCE_API_KEY"]' in code and own not in code
     [row] = speeds.recent("org/served", store=store_url)
     assert row.backend == "providers:hf-inference" and row.latency_s > 0 and row.ttft_s is None
+
+
+def test_a_store_that_cannot_be_written_never_fails_the_run(runner, cls, tmp_path, caplog):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    bad = f"sqlite:///{blocked / 'sub' / 'speeds.db'}"
+    with caplog.at_level("WARNING"):
+        job = runner.submit("tiny-bert", "text-classification", [{"text": "good"}], OPTS,
+                            backend=Backend(kind="url", url=cls.url), store=bad)
+        assert job.wait(60) and job.items[0].ok and job.progress().state == "done"
+        assert speeds.flush()
+    assert speeds.recent("tiny-bert", store=bad) == []

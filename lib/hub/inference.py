@@ -250,11 +250,11 @@ def client(backend: Backend, *, access: UrlPolicy | None = None, shared: bool = 
     ``close()`` when done: the client holds each streamed response open until it is closed."""
     if backend.kind == "local":
         raise ValueError("the local backend runs through lib.runner, not an InferenceClient")
-    if is_offline():
-        raise HubError(offline_message() + ": remote runs are off.", "offline")
     from lib.settings import get_settings
 
     settings = get_settings()  # read once for the checks below (each read compares the environment)
+    if is_offline(settings):
+        raise HubError(offline_message() + ": remote runs are off.", "offline")
     token = credential(backend, settings)
     if backend.kind == "url":
         key = ("url", check_url(backend.base_url, access, settings), token, backend.timeout_s)

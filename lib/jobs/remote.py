@@ -16,8 +16,9 @@
   is the text so far with time to first token and tokens/s while it arrives. :meth:`RemoteJob.cancel`
   stops the streams at their next piece (the response is closed) and drops the items not yet sent; an item
   cut short stays ``skipped`` (a session leaves its cell missing), its text so far kept in ``live``.
-* **Recorded per backend**: every item that finishes with a result writes a ``run_speeds`` row
-  (:func:`lib.jobs.speeds.record`; ``record=False``: none).
+* **Recorded per backend**: every item that finishes with a result gives a ``run_speeds`` row
+  (:func:`lib.jobs.speeds.result_row`), all handed to the background writer as the job finishes, written in one
+  transaction (``lib.jobs.speeds.flush()`` waits for it; ``speeds.recent`` does) (``record=False``: none).
 
 No streamlit here.
 """
@@ -70,6 +71,7 @@ class RemoteJob(Job):
         self._outstanding = 0  # items queued or in flight
         self._in_flight = 0
         self._lanes: RemoteLanes | None = None
+        self._speeds: list[dict[str, Any]] = []  # run_speeds rows of the items that finished, written at the end
 
     # -- reading
     def result(self, index: int = 0) -> RunResult | None:
@@ -95,6 +97,17 @@ class RemoteJob(Job):
     def _cancel_message(self) -> str:
         done = sum(1 for it in self.items if it.status in ("ok", "error"))
         return f"Cancelled after {done} of {len(self.items)}"
+
+    def _finish(self, state: str, message: str) -> bool:
+        """As a Job's, handing the finished items' speed rows to the background writer (one transaction)."""
+        with self._lock:
+            rows, self._speeds = self._speeds, []
+            final = self._progress.state in (DONE, FAILED, CANCELLED)
+        if rows and not final:
+            from .speeds import write_later
+
+            write_later(rows, self.store)
+        return super()._finish(state, message)
 
     # -- the work (lane threads)
     def _start(self, lanes: RemoteLanes) -> None:
@@ -130,7 +143,9 @@ class RemoteJob(Job):
             self._outstanding = len(valid)
         self._set(state=RUNNING, message=f"Asking {self.backend.label}", items_done=n - len(valid))
         self._lanes = lanes
-        lanes.add(self, valid)
+        worker = lanes.add(self, valid)
+        if worker is not None:
+            worker()
 
     def _run_item(self, i: int) -> None:
         """One item on a lane thread: its result or its error, then the listeners, then maybe the end."""
@@ -189,9 +204,10 @@ class RemoteJob(Job):
             it.output, it.latency_s = result.output, result.latency_s
             it.notices, it.status = list(result.notices), "ok"
             if self.record:
-                from . import speeds
+                from .speeds import result_row
 
-                speeds.record_result(self.model, self.task, self.backend, result, self.store)
+                with self._lock:
+                    self._speeds.append(result_row(self.model, self.task, self.backend, result))
             return
 
     def _live_started(self, i: int) -> bool:
@@ -270,7 +286,9 @@ class RemoteLanes:
         if job.finished:
             self._forget(job)
 
-    def add(self, job: RemoteJob, indexes: list[int]) -> None:
+    def add(self, job: RemoteJob, indexes: list[int]) -> Callable[[], None] | None:
+        """Queue ``job``'s items in its backend's lane and start the workers it may have; returns one more
+        worker for the caller's own thread to run (one thread hand-off less per job), or None."""
         from .speeds import backend_key
 
         key = backend_key(job.backend)
@@ -279,8 +297,9 @@ class RemoteLanes:
             lane.queue.extend((job, i) for i in indexes)
             starts = max(0, min(self.per_backend - lane.active, len(lane.queue)))
             lane.active += starts
-        for _ in range(starts):
+        for _ in range(starts - 1):
             self._pool.submit(self._drain, key, lane)
+        return (lambda: self._drain(key, lane)) if starts else None
 
     def _drain(self, key: str, lane: _Lane) -> None:
         while True:
