@@ -4,6 +4,7 @@ kind as that item's error (429 waited out once, 503 retried within the timeout),
 in flight per backend, cancel mid-stream, the ``run_speeds`` rows (no secret) and their medians."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -327,3 +328,20 @@ def test_a_store_that_cannot_be_written_never_fails_the_run(runner, cls, tmp_pat
         assert job.wait(60) and job.items[0].ok and job.progress().state == "done"
         assert speeds.flush()
     assert speeds.recent("tiny-bert", store=bad) == []
+
+
+def test_a_job_cancelled_before_it_starts_sends_nothing(cls, store_url):
+    from lib.jobs.remote import RemoteLanes
+
+    gate = threading.Event()
+    lanes = RemoteLanes(max_workers=1)
+    lanes._pool.submit(gate.wait, 10)  # the only thread is busy: the job waits to start
+    job = RemoteJob("tiny-bert", "text-classification", [{"text": "a"}, {"text": "b"}], OPTS,
+                    Backend(kind="url", url=cls.url), store=store_url)
+    lanes.submit(job)
+    assert job.progress().state == "queued"
+    job.cancel()
+    assert job.finished and job.progress().state == "cancelled"
+    gate.set()
+    lanes.shutdown()
+    assert cls.requests == [] and [it.status for it in job.items] == ["skipped", "skipped"]

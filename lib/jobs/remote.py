@@ -117,6 +117,8 @@ class RemoteJob(Job):
         from lib.runner.errors import RemoteFailed, RunnerError
         from lib.runner.remote import check_inputs
 
+        if self.finished:  # cancelled before it started: nothing is checked or sent
+            return
         n = len(self.inputs)
         valid = []
         for i, raw in enumerate(self.inputs):
