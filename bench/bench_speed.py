@@ -25,8 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.fit import host_probe  # noqa: E402
-from lib.fit.speed import estimate_speed  # noqa: E402
 from lib.fit.spec import ModelSpec  # noqa: E402
+from lib.fit.speed import estimate_speed  # noqa: E402
 from lib.modelconfig import ModelConfig  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
@@ -81,7 +81,8 @@ def detail(spec, host, dtype: str, new: int, pre: float, dec: float) -> None:
     kv = kv_cache_bytes(spec.config, PROMPT + new, 4 if dtype == "fp32" else 2)
     mem = (w.weight_bytes_read + kv) / host.bandwidth
     dec_c = (2 * w.matmul_params) / host.flops_at(dtype, decode=True, addmm=w.addmm)
-    pre_c = PROMPT * (2 * w.matmul_params + 4 * w.layers * PROMPT / 2 * w.attn_width) / host.flops_at(dtype, addmm=w.addmm)
+    flops = PROMPT * (2 * w.matmul_params + 4 * w.layers * PROMPT / 2 * w.attn_width)
+    pre_c = flops / host.flops_at(dtype, addmm=w.addmm)
     print(f"    decode: measured {1 / dec:.4f} s; bytes/bw {mem:.4f}, flops/gemv {dec_c:.4f}, "
           f"overhead {overhead_s(w, host):.4f} | prefill: measured {PROMPT / pre:.3f} s; flops/gemm {pre_c:.3f}, "
           f"bytes/bw {w.weight_bytes_read / host.bandwidth:.4f}")

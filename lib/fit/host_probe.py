@@ -33,6 +33,7 @@ from lib.fit.hosts import HostSpeed
 
 KEY_PREFIX = "host_probe:"
 COPY_BYTES = 256 * 10**6
+FLOP_KEYS = ("fp32", "bf16", "fp32_gemv", "bf16_gemv", "bf16_mm", "bf16_mm_gemv")
 THIS_MACHINE = "This machine"
 _LOCK = threading.Lock()
 _PROBE_LOCK = threading.Lock()
@@ -79,11 +80,9 @@ def _best(fn, repeats: int) -> float:
     return max(best, 1e-9)
 
 
-def _figures(torch: Any, device: str) -> dict[str, float]:
-    dev = torch.device(device)
-    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
-    n = COPY_BYTES // 4
-    src = torch.ones(n, dtype=torch.float32, device=dev)
+def _bandwidth(torch: Any, dev: Any, sync: Any) -> float:
+    """Bytes read + written per second by a 256 MB copy, best of 5."""
+    src = torch.ones(COPY_BYTES // 4, dtype=torch.float32, device=dev)
     dst = torch.empty_like(src)
 
     def copy() -> None:
@@ -91,9 +90,13 @@ def _figures(torch: Any, device: str) -> dict[str, float]:
         sync()
 
     copy()  # first touch of the pages
-    bandwidth = 2 * COPY_BYTES / _best(copy, 5)
-    del src, dst
-    out = {"bandwidth": bandwidth}
+    return 2 * COPY_BYTES / _best(copy, 5)
+
+
+def _figures(torch: Any, device: str) -> dict[str, float]:
+    dev = torch.device(device)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    out = {"bandwidth": _bandwidth(torch, dev, sync)}
     cuda = dev.type == "cuda"
     tokens, width = (4096, 8192) if cuda else (256, 2048)  # a prefill-sized GEMM (torch.nn.functional.linear)
     vec = 16384 if cuda else 4096  # a decode GEMV over a weight matrix larger than the CPU's caches
@@ -249,8 +252,9 @@ def host_speed(result: dict[str, Any] | None, name: str = THIS_MACHINE) -> HostS
         return None
     when = time.strftime("%Y-%m-%d", time.gmtime(float(result.get("measured_at") or 0)))
     what = result.get("gpu") or "CPU"
-    flops = {k: float(fig[k]) for k in ("fp32", "bf16", "fp32_gemv", "bf16_gemv", "bf16_mm", "bf16_mm_gemv") if fig.get(k)}
-    return HostSpeed(name, device, float(fig["bandwidth"]), flops, layer_s=fig.get("layer_s"), step_s=fig.get("step_s"),
+    flops = {k: float(fig[k]) for k in FLOP_KEYS if fig.get(k)}
+    return HostSpeed(name, device, float(fig["bandwidth"]), flops, layer_s=fig.get("layer_s"),
+                     step_s=fig.get("step_s"),
                      source=f"measured here ({what}, {when})", measured=True, calibrated=device == "cpu",
                      note="measured by the probe" + ("" if device == "cpu" else "; GPU factors not yet calibrated"))
 

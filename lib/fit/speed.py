@@ -210,5 +210,6 @@ def estimate_speed(spec: ModelSpec, host: HostSpeed, dtype: str = "bf16", *, con
                          bound=bound, notes=tuple(notes))
 
 
-__all__ = ["ADDMM_MODEL_TYPES", "ENCODER_TOKENS", "EFF_BW_MEASURED", "EFF_COMPUTE_MEASURED", "EFF_BW_VENDOR", "EFF_COMPUTE_VENDOR",
-           "OVERHEAD_PER_LAYER_S", "OVERHEAD_PER_STEP_S", "SpeedEstimate", "overhead_s", "Work", "efficiency", "model_work", "estimate_speed"]
+__all__ = ["ADDMM_MODEL_TYPES", "ENCODER_TOKENS", "EFF_BW_MEASURED", "EFF_COMPUTE_MEASURED", "EFF_BW_VENDOR",
+           "EFF_COMPUTE_VENDOR", "OVERHEAD_PER_LAYER_S", "OVERHEAD_PER_STEP_S", "SpeedEstimate", "overhead_s", "Work",
+           "efficiency", "model_work", "estimate_speed"]
