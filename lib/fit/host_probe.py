@@ -37,7 +37,13 @@ FLOP_KEYS = ("fp32", "bf16", "fp32_gemv", "bf16_gemv", "bf16_mm", "bf16_mm_gemv"
 THIS_MACHINE = "This machine"
 _LOCK = threading.Lock()
 _PROBE_LOCK = threading.Lock()
-_MEMO: dict[str, dict[str, Any] | None] = {}  # (store url | fingerprint) -> figures read or measured
+_MEMO: dict[str, dict[str, Any] | None] = {}  # fingerprint key -> figures read or measured in this process
+
+
+def forget() -> None:
+    """Drop what this process remembers of the probe (tests)."""
+    with _LOCK:
+        _MEMO.clear()
 
 
 def _cpu_model() -> str:
@@ -193,10 +199,9 @@ def cached(url: str | None = None) -> dict[str, Any] | None:
     cannot be read. Never probes."""
     fp = fingerprint()
     key = key_for(fp)
-    memo = (_url(url), key)
     with _LOCK:
-        if _MEMO.get(memo) is not None:
-            return _MEMO[memo]
+        if _MEMO.get(key) is not None:  # this process read or measured it already (any store)
+            return _MEMO[key]
     try:
         from lib import store
 
@@ -208,7 +213,7 @@ def cached(url: str | None = None) -> dict[str, Any] | None:
     if not isinstance(data, dict) or not isinstance(data.get("cpu"), dict):
         return None
     with _LOCK:
-        _MEMO[memo] = data
+        _MEMO[key] = data
     return data
 
 
@@ -223,12 +228,12 @@ def save(result: dict[str, Any], url: str | None = None) -> bool:
         with store.session(_url(url), write=True) as s:
             store.upsert(s, Meta, {"key": key, "value": json.dumps(result | {"fingerprint": fp})})
     except Exception:  # noqa: BLE001 - the figures still serve this process
-        with _LOCK:
-            _MEMO[(_url(url), key)] = result
-        return False
+        ok = False
+    else:
+        ok = True
     with _LOCK:
-        _MEMO[(_url(url), key)] = result
-    return True
+        _MEMO[key] = result
+    return ok
 
 
 def ensure(url: str | None = None) -> dict[str, Any]:
@@ -242,12 +247,15 @@ def ensure(url: str | None = None) -> dict[str, Any]:
         return result
 
 
-def host_speed(result: dict[str, Any] | None, name: str = THIS_MACHINE) -> HostSpeed | None:
-    """This machine as a :class:`HostSpeed` (its GPU when it has one), None without a probe."""
+def host_speed(result: dict[str, Any] | None, name: str = THIS_MACHINE, device: str | None = None) -> HostSpeed | None:
+    """This machine as a :class:`HostSpeed` — on ``device`` (``cpu`` / ``cuda``; default: its GPU when it
+    has one) — None without a probe (or without figures for that device)."""
     if not result:
         return None
     gpu = result.get("cuda")
-    fig, device = (gpu, "cuda") if isinstance(gpu, dict) else (result.get("cpu"), "cpu")
+    if device is None:
+        device = "cuda" if isinstance(gpu, dict) else "cpu"
+    fig = result.get(device)
     if not isinstance(fig, dict) or not fig.get("bandwidth"):
         return None
     when = time.strftime("%Y-%m-%d", time.gmtime(float(result.get("measured_at") or 0)))
@@ -259,5 +267,5 @@ def host_speed(result: dict[str, Any] | None, name: str = THIS_MACHINE) -> HostS
                      note="measured by the probe" + ("" if device == "cpu" else "; GPU factors not yet calibrated"))
 
 
-__all__ = ["KEY_PREFIX", "THIS_MACHINE", "fingerprint", "key_for", "measure", "cached", "save", "ensure",
+__all__ = ["KEY_PREFIX", "THIS_MACHINE", "forget", "fingerprint", "key_for", "measure", "cached", "save", "ensure",
            "host_speed"]
