@@ -2,15 +2,15 @@
 
 The probe (:func:`measure`, about a second or two; torch imported lazily) times:
 
-- memory bandwidth: ``dst.copy_(src)`` of a 256 MB fp32 tensor, best of 5 — bytes read + written
+- memory bandwidth: ``dst.copy_(src)`` of a 128 MB fp32 tensor, best of 4 — bytes read + written
   per second (STREAM's "copy"), on the threads torch uses for a model;
 - matmul throughput at fp32 and bf16 as models compute (``torch.nn.functional.linear``): a
-  prefill-sized GEMM (256 × 2048 by 2048 × 2048 on CPU), best of 3, and a decode-sized GEMV (one row
+  prefill-sized GEMM (128 × 2048 by 2048 × 2048 on CPU), best of 3, and a decode-sized GEMV (one row
   by a 64 MB weight matrix), best of 5 — a CPU without bf16 instructions converts bf16 in software and
   its bf16 GEMV can be slower than reading the weights; and bf16 ``torch.addmm`` (GPT-2's Conv1D
   layers), whose CPU path is slower still;
 - the framework's fixed cost of a decode step, per layer and per step: tiny random Llama-shaped
-  models (2 and 6 layers of width 64) decode 12 tokens each — a small model's decode step is mostly
+  models (2 and 6 layers of width 64) decode 8 tokens each — a small model's decode step is mostly
   that (Python, op dispatch, kernel launches);
 - on a CUDA machine the same on the GPU (its memory and tensor cores), which is where models run.
 
@@ -32,7 +32,11 @@ from typing import Any
 from lib.fit.hosts import HostSpeed
 
 KEY_PREFIX = "host_probe:"
-COPY_BYTES = 256 * 10**6
+COPY_BYTES = 128 * 10**6  # 4 × the largest CPU cache here (32 MB L3): a copy from memory, not cache
+CPU_GEMM = (128, 2048)  # tokens × width: a prefill-sized linear
+CPU_GEMV = 4096  # one row by a 4096 × 4096 (fp32: 64 MB) weight matrix
+CPU_ADDMM = (64, 1024)
+FRAMEWORK_TOKENS = 8  # decoded per tiny model
 FLOP_KEYS = ("fp32", "bf16", "fp32_gemv", "bf16_gemv", "bf16_mm", "bf16_mm_gemv")
 THIS_MACHINE = "This machine"
 _LOCK = threading.Lock()
@@ -87,7 +91,7 @@ def _best(fn, repeats: int) -> float:
 
 
 def _bandwidth(torch: Any, dev: Any, sync: Any) -> float:
-    """Bytes read + written per second by a 256 MB copy, best of 5."""
+    """Bytes read + written per second by a COPY_BYTES copy, best of 4."""
     src = torch.ones(COPY_BYTES // 4, dtype=torch.float32, device=dev)
     dst = torch.empty_like(src)
 
@@ -96,7 +100,7 @@ def _bandwidth(torch: Any, dev: Any, sync: Any) -> float:
         sync()
 
     copy()  # first touch of the pages
-    return 2 * COPY_BYTES / _best(copy, 5)
+    return 2 * COPY_BYTES / _best(copy, 4)
 
 
 def _figures(torch: Any, device: str) -> dict[str, float]:
@@ -104,8 +108,8 @@ def _figures(torch: Any, device: str) -> dict[str, float]:
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     out = {"bandwidth": _bandwidth(torch, dev, sync)}
     cuda = dev.type == "cuda"
-    tokens, width = (4096, 8192) if cuda else (256, 2048)  # a prefill-sized GEMM (torch.nn.functional.linear)
-    vec = 16384 if cuda else 4096  # a decode GEMV over a weight matrix larger than the CPU's caches
+    tokens, width = (4096, 8192) if cuda else CPU_GEMM  # a prefill-sized GEMM (torch.nn.functional.linear)
+    vec = 16384 if cuda else CPU_GEMV  # a decode GEMV over a weight matrix larger than the CPU's caches
     for key, dt in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
         x = torch.ones(tokens, width, dtype=dt, device=dev)
         w = torch.ones(width, width, dtype=dt, device=dev)
@@ -128,7 +132,7 @@ def _figures(torch: Any, device: str) -> dict[str, float]:
         del x, w
     # torch.addmm, as GPT-2-style Conv1D layers multiply: on a CPU without bf16 instructions its bf16
     # path is far slower than linear's (fp32: the same BLAS call as linear)
-    m, k = (4096, 8192) if cuda else (64, 1024)
+    m, k = (4096, 8192) if cuda else CPU_ADDMM
     bias = torch.zeros(k, dtype=torch.bfloat16, device=dev)
     for rows, name in ((m, "bf16_mm"), (1, "bf16_mm_gemv")):
         x = torch.ones(rows, k, dtype=torch.bfloat16, device=dev)
@@ -145,8 +149,8 @@ def _figures(torch: Any, device: str) -> dict[str, float]:
 
 def _framework(torch: Any, device: str) -> dict[str, float]:
     """The framework's fixed cost of one decode step: tiny random Llama-shaped models with 2 and 6
-    layers (hidden size 64: no time goes to arithmetic) decode 12 tokens each; the difference per
-    layer is the cost of one layer's ops (Python, dispatch, launches), the rest the step's own."""
+    layers (hidden size 64: no time goes to arithmetic) decode FRAMEWORK_TOKENS tokens each; the
+    difference per layer is the cost of one layer's ops (Python, dispatch, launches), the rest the step's."""
     import transformers as tf
 
     from lib.tasks.timing import timing
@@ -159,8 +163,9 @@ def _framework(torch: Any, device: str) -> dict[str, float]:
         model = tf.LlamaForCausalLM(cfg).to(device).eval()
         ids = torch.ones(1, 8, dtype=torch.long, device=device)
         with timing() as timer:
-            model.generate(ids, max_new_tokens=3, min_new_tokens=3, do_sample=False, streamer=timer)
-            model.generate(ids, max_new_tokens=12, min_new_tokens=12, do_sample=False, streamer=timer)
+            model.generate(ids, max_new_tokens=2, min_new_tokens=2, do_sample=False, streamer=timer)
+            model.generate(ids, max_new_tokens=FRAMEWORK_TOKENS, min_new_tokens=FRAMEWORK_TOKENS, do_sample=False,
+                           streamer=timer)
         steps[layers] = 1.0 / (timer.last.decode_tokens_per_s or 1e9)
     per_layer = max((steps[6] - steps[2]) / 4, 0.0)
     return {"layer_s": per_layer, "step_s": max(steps[2] - 2 * per_layer, 0.0)}

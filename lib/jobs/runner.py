@@ -242,7 +242,7 @@ def _run_job(job: Job) -> None:
                 it.batched, it.status = ex.batched, "ok"
             busy += ex.latency_s
             peak = _max_peak(peak, ex.peak_bytes, ex.memory_kind)
-            timed.extend(zip(ex.timings, ex.latencies))
+            timed.extend(zip(ex.timings, ex.latencies) if ex.timings else ((None, share) for _ in chunk))
         job._items_finished(chunk)
         done = sum(1 for it in job.items if it.status in ("ok", "error"))
         job._set(items_done=done, message=f"Ran {done} of {n}")

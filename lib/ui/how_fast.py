@@ -46,7 +46,7 @@ def section(spec, context: int | None, model_id: str, active_params: int | None 
         st.caption(f"Estimated {what}, assuming the model fits on that host's device (see the fit table). "
                    "A roofline: decode is bound by memory bandwidth (weights + KV cache read per token), "
                    "prefill by matmul throughput, plus the framework's fixed cost per layer.")
-        st.table(pd.DataFrame(table.rows()).set_index("Host"))
+        st.table(pd.DataFrame(table.rows()).rename(columns={"Host": "Speed on"}).set_index("Speed on"))
         if here is None:
             st.caption(":material/info: This machine's speed is not measured yet: a short probe (memory "
                        "bandwidth, matmul throughput) runs once when the runtime warms up (the Test-drive "
