@@ -7,11 +7,13 @@ runner's own timer (:mod:`lib.tasks.timing`): prefill tokens/s = prompt / time t
 decode tokens/s = (new − 1) / time from the first token to the last.
 
 The estimate (:func:`lib.fit.speed.estimate_speed`) uses this machine's figures measured by the host
-probe IN THE SAME RUN (:func:`lib.fit.host_probe.measure`, not the stored one): the machine is shared,
-and the probe's figures move with its load as the runs do. Target: every estimate within ±35 %.
+probe IN THE SAME RUN (:func:`lib.fit.host_probe.measure`, not the stored one; its bandwidth and matmul
+rates measured again just before each row): the machine is shared, and the probe's figures move with
+its load as the runs do. Target: every estimate within ±35 %.
 The load average is printed: other processes on the machine slow every figure.
 
-Run: .venv/bin/python bench/bench_speed.py [--models gpt2,qwen2.5-0.5b] [--new 8] [--repeats 2]
+Run: .venv/bin/python bench/bench_speed.py [--models gpt2,qwen2.5-0.5b] [--new 8] [--repeats 2] [--threads 1]
+(on a busy shared machine ``--threads 1`` keeps torch's threads from waiting on each other)
 """
 from __future__ import annotations
 
@@ -125,6 +127,10 @@ def main() -> int:
                          pipeline_tag="text-generation")
         for dtype in args.dtypes.split(","):
             model = model.to(torch.bfloat16 if dtype == "bf16" else torch.float32)
+            # the bandwidth and matmul rates again, just before this row: a shared machine's load drifts
+            with torch.inference_mode():
+                probe["cpu"].update(host_probe.figures(torch, "cpu"))
+            host = host_probe.host_speed(probe)
             pre, dec = measure(model, args.new, args.repeats)
             est = estimate_speed(spec, host, dtype, context_tokens=PROMPT + args.new, prompt_tokens=PROMPT)
             e_pre = est.prefill_tokens_per_s / pre - 1

@@ -11,7 +11,6 @@ from lib.fit.spec import ModelSpec
 from lib.fit.speed import (
     EFF_BW_MEASURED,
     EFF_BW_VENDOR,
-    EFF_COMPUTE_MEASURED,
     EFF_COMPUTE_VENDOR,
     OVERHEAD_PER_LAYER_S,
     OVERHEAD_PER_STEP_S,
@@ -256,8 +255,23 @@ def test_discover_speed_cell_from_the_listing_alone():
     here = host_probe.host_speed(FAKE_PROBE)
     rec = ModelRecord(id="a/b", pipeline_tag="text-generation", params_total=494_032_768)
     # bf16, no config (no KV cache, no layers): 988,065,536 B / (eff × 20 GB/s) vs 0.988 GFLOP / (eff × 5 GFLOP/s
-    # GEMV), whichever is longer, + the 1 ms step cost the probe measured
-    t = max(2 * 494_032_768 / (EFF_BW_MEASURED * 20e9), 2 * 494_032_768 / (EFF_COMPUTE_MEASURED * 5e9)) + 1e-3
+    # GEMV: a decode kernel, the decode efficiency), whichever is longer, + the 1 ms step cost the probe measured
+    t = max(2 * 494_032_768 / (EFF_BW_MEASURED * 20e9), 2 * 494_032_768 / (EFF_BW_MEASURED * 5e9)) + 1e-3
     text = speed_view.discover_speed(rec, here)
     assert text.endswith("tok/s") and float(text.split()[0]) == pytest.approx(1 / t, abs=0.05)
     assert speed_view.discover_speed(ModelRecord(id="c/d", pipeline_tag="fill-mask", params_total=10), here) == ""
+
+
+def test_discover_speed_here_toggle(hub_stub, tmp_path, monkeypatch, no_probe_memo):
+    from tests.test_discover_app import open_discover, table
+
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "snapshot")
+    at = open_discover({"task": "text-generation", "limit": "25"})
+    assert "Speed here" not in table(at).columns  # off by default
+    at.toggle(key="d_speed").set_value(True).run()
+    assert "Speed here" not in table(at).columns  # this machine not measured yet: said, no column
+    assert any("needs this machine's speed figures" in c.value for c in at.caption)
+    host_probe.save(dict(FAKE_PROBE))
+    at.run()
+    speeds = list(table(at)["Speed here"])
+    assert speeds and all(s.endswith("tok/s") for s in speeds if s) and any(speeds)

@@ -1,6 +1,6 @@
 """This machine's speed figures, measured once by a short probe and kept in the store.
 
-The probe (:func:`measure`, about a second or two; torch imported lazily) times:
+The probe (:func:`measure`: a few seconds on a quiet machine; torch imported lazily) times:
 
 - memory bandwidth: ``dst.copy_(src)`` of a 128 MB fp32 tensor, best of 4 — bytes read + written
   per second (STREAM's "copy"), on the threads torch uses for a model;
@@ -10,8 +10,8 @@ The probe (:func:`measure`, about a second or two; torch imported lazily) times:
   its bf16 GEMV can be slower than reading the weights; and bf16 ``torch.addmm`` (GPT-2's Conv1D
   layers), whose CPU path is slower still;
 - the framework's fixed cost of a decode step, per layer and per step: tiny random Llama-shaped
-  models (2 and 6 layers of width 64) decode 8 tokens each — a small model's decode step is mostly
-  that (Python, op dispatch, kernel launches);
+  models (2 and 10 layers of width 64) decode 12 tokens each (median step) — a small model's decode
+  step is mostly that (Python, op dispatch, kernel launches);
 - on a CUDA machine the same on the GPU (its memory and tensor cores), which is where models run.
 
 The result goes into the store's ``meta`` table as JSON under ``host_probe:<fingerprint>``; the
@@ -36,7 +36,7 @@ COPY_BYTES = 128 * 10**6  # 4 × the largest CPU cache here (32 MB L3): a copy f
 CPU_GEMM = (128, 2048)  # tokens × width: a prefill-sized linear
 CPU_GEMV = 4096  # one row by a 4096 × 4096 (fp32: 64 MB) weight matrix
 CPU_ADDMM = (64, 1024)
-FRAMEWORK_TOKENS = 8  # decoded per tiny model
+FRAMEWORK_TOKENS = 12  # decoded per tiny model
 FLOP_KEYS = ("fp32", "bf16", "fp32_gemv", "bf16_gemv", "bf16_mm", "bf16_mm_gemv")
 THIS_MACHINE = "This machine"
 _LOCK = threading.Lock()
@@ -103,7 +103,8 @@ def _bandwidth(torch: Any, dev: Any, sync: Any) -> float:
     return 2 * COPY_BYTES / _best(copy, 4)
 
 
-def _figures(torch: Any, device: str) -> dict[str, float]:
+def figures(torch: Any, device: str) -> dict[str, float]:
+    """Bandwidth and matmul rates on ``device`` (the probe without its framework part)."""
     dev = torch.device(device)
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     out = {"bandwidth": _bandwidth(torch, dev, sync)}
@@ -148,15 +149,16 @@ def _figures(torch: Any, device: str) -> dict[str, float]:
 
 
 def _framework(torch: Any, device: str) -> dict[str, float]:
-    """The framework's fixed cost of one decode step: tiny random Llama-shaped models with 2 and 6
-    layers (hidden size 64: no time goes to arithmetic) decode FRAMEWORK_TOKENS tokens each; the
-    difference per layer is the cost of one layer's ops (Python, dispatch, launches), the rest the step's."""
+    """The framework's fixed cost of one decode step: tiny random Llama-shaped models with 2 and 10
+    layers (hidden size 64: no time goes to arithmetic) decode FRAMEWORK_TOKENS tokens each (the median
+    step: a busy machine's stalls do not count); the difference per layer is the cost of one layer's ops
+    (Python, dispatch, launches), the rest the step's."""
     import transformers as tf
 
     from lib.tasks.timing import timing
 
     steps = {}
-    for layers in (2, 6):
+    for layers in (2, 10):
         cfg = tf.LlamaConfig(hidden_size=64, intermediate_size=128, num_attention_heads=4, num_key_value_heads=2,
                              num_hidden_layers=layers, vocab_size=256, max_position_embeddings=256,
                              bos_token_id=0, eos_token_id=1, pad_token_id=0)
@@ -166,8 +168,8 @@ def _framework(torch: Any, device: str) -> dict[str, float]:
             model.generate(ids, max_new_tokens=2, min_new_tokens=2, do_sample=False, streamer=timer)
             model.generate(ids, max_new_tokens=FRAMEWORK_TOKENS, min_new_tokens=FRAMEWORK_TOKENS, do_sample=False,
                            streamer=timer)
-        steps[layers] = 1.0 / (timer.last.decode_tokens_per_s or 1e9)
-    per_layer = max((steps[6] - steps[2]) / 4, 0.0)
+        steps[layers] = timer.last.step_median_s or 0.0
+    per_layer = max((steps[10] - steps[2]) / 8, 0.0)
     return {"layer_s": per_layer, "step_s": max(steps[2] - 2 * per_layer, 0.0)}
 
 
@@ -178,11 +180,11 @@ def measure() -> dict[str, Any]:
     torch = runtime.torch()
     t0 = time.perf_counter()
     with torch.inference_mode():
-        result: dict[str, Any] = {"cpu": _figures(torch, "cpu") | _framework(torch, "cpu"),
+        result: dict[str, Any] = {"cpu": figures(torch, "cpu") | _framework(torch, "cpu"),
                                   "threads": torch.get_num_threads()}
         try:
             if torch.cuda.is_available():
-                result["cuda"] = _figures(torch, "cuda") | _framework(torch, "cuda")
+                result["cuda"] = figures(torch, "cuda") | _framework(torch, "cuda")
                 result["gpu"] = torch.cuda.get_device_name(0)
         except Exception:  # noqa: BLE001 - a broken CUDA setup: the CPU figures still hold
             pass
@@ -272,5 +274,6 @@ def host_speed(result: dict[str, Any] | None, name: str = THIS_MACHINE, device: 
                      note="measured by the probe" + ("" if device == "cpu" else "; GPU factors not yet calibrated"))
 
 
-__all__ = ["KEY_PREFIX", "THIS_MACHINE", "forget", "fingerprint", "key_for", "measure", "cached", "save", "ensure",
+__all__ = ["KEY_PREFIX", "THIS_MACHINE", "forget", "figures", "fingerprint", "key_for", "measure", "cached", "save",
+           "ensure",
            "host_speed"]

@@ -39,11 +39,15 @@ ADDMM_MODEL_TYPES = frozenset({"gpt2", "openai-gpt", "imagegpt", "decision_trans
 ENCODER_TOKENS = 128
 
 # ---- efficiency factors ----------------------------------------------------------------------------
-# Probe-measured hosts (the CPU here: 2 vCPU AMD EPYC, torch 2.13 CPU, transformers 5.24): fitted with
-# bench/bench_speed.py on random-weight GPT-2 124M, Qwen2.5-0.5B- and Llama-3.2-1B-shaped models, fp32 and
-# bf16, 128-token prefill and 32-token decode, against the probe's figures measured in the same run.
-EFF_BW_MEASURED = 0.85  # decode: bytes read per token / (time × probe copy bandwidth)
-EFF_COMPUTE_MEASURED = 0.80  # prefill: FLOPs / (time × probe matmul rate at that dtype)
+# Probe-measured hosts (the CPU here: 2 vCPU AMD EPYC without AVX512/AMX, torch 2.13 CPU, transformers
+# 5.24, 1 thread): fitted with bench/bench_speed.py on random-weight GPT-2 124M, Qwen2.5-0.5B- and
+# Llama-3.2-1B-shaped models, fp32 and bf16, 128-token prefill and 8-token decode, against the probe's
+# figures measured in the same run, on a machine shared with other work (load average 6–10 on 2 cores):
+# decode took 0.38–0.58 × the probe's rates (fp32 and bf16 alike: the probe times one kernel in a tight
+# loop, a decode step runs hundreds and meets other processes between them), prefill 0.37–0.9 × (fp32) and
+# 0.9–1.4 × (bf16).
+EFF_BW_MEASURED = 0.5  # decode: bytes read per token / (time × probe copy bandwidth); also its GEMV roof
+EFF_COMPUTE_MEASURED = 0.65  # prefill: FLOPs / (time × probe GEMM rate at that dtype)
 # Vendor-datasheet hosts (GPUs): not yet calibrated (no GPU at hand). Typical achieved shares of the
 # peaks for eager PyTorch: ~75 % of HBM bandwidth for batch-1 GEMV, ~50 % of dense tensor-core FLOP/s
 # for prefill-sized GEMMs; replace with fitted values once bench/bench_speed.py ran on a GPU.
@@ -135,6 +139,8 @@ def _pass_time(work: Work, host: HostSpeed, dtype: str, tokens: int, attn_span: 
     eff_bw, eff_c = efficiency(host)
     flops = (2.0 * work.matmul_params + 4.0 * work.layers * attn_span * work.attn_width) * tokens * batch
     rate = host.flops_at(dtype, decode=tokens == 1, addmm=work.addmm) or 1.0
+    if tokens == 1 and host.measured:  # the probe's GEMV rate is a decode-step kernel: its efficiency too
+        eff_c = eff_bw
     t_mem = (work.weight_bytes_read + extra_bytes) / (eff_bw * host.bandwidth)
     t_compute = flops / (eff_c * rate)
     return max(t_mem, t_compute) + overhead_s(work, host), ("memory" if t_mem >= t_compute else "compute")

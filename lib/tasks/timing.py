@@ -15,6 +15,7 @@ asked for their shape.
 from __future__ import annotations
 
 import contextvars
+import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ class TokenTiming:
     new_tokens: int
     ttft_s: float | None
     decode_s: float | None
+    step_median_s: float | None = None  # the median time between two new tokens (robust to a stall)
 
     @property
     def prefill_tokens_per_s(self) -> float | None:
@@ -54,6 +56,7 @@ class TokenTimer:
         self._prompt = 0
         self._first: float | None = None
         self._last: float | None = None
+        self._steps: list[float] = []
         self._new = 0
         self._batched = False
 
@@ -71,13 +74,16 @@ class TokenTimer:
             return
         if self._first is None:
             self._first = now
+        elif self._last is not None:
+            self._steps.append(now - self._last)
         self._last = now
         self._new += 1
 
     def end(self) -> None:
         if self._start is not None and not self._batched and self._first is not None:
             decode = (self._last - self._first) if self._last is not None and self._new > 1 else None
-            self.calls.append(TokenTiming(self._prompt, self._new, self._first - self._start, decode))
+            median = statistics.median(self._steps) if self._steps else None
+            self.calls.append(TokenTiming(self._prompt, self._new, self._first - self._start, decode, median))
         self._reset()
 
     @property

@@ -6,7 +6,6 @@ once) and the measured speeds the test-drive recorded (:mod:`lib.jobs.speeds`).
 """
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from lib.fit import hosts as host_table
@@ -30,6 +29,8 @@ def this_host():
 def section(spec, context: int | None, model_id: str, active_params: int | None = None) -> None:
     """Prefill and decode tokens/s (generative models) or latency per input (encoders) per host and dtype,
     at the chosen context, with the speeds measured here beside their estimates."""
+    import pandas as pd  # not at import: Discover imports this module and starts without pandas
+
     from lib.jobs import speeds
 
     st.subheader("How fast", anchor=False)
