@@ -82,9 +82,11 @@ def detail(spec, host, dtype: str, new: int, pre: float, dec: float) -> None:
     w = model_work(spec, dtype)
     kv = kv_cache_bytes(spec.config, PROMPT + new, 4 if dtype == "fp32" else 2)
     mem = (w.weight_bytes_read + kv) / host.bandwidth
-    dec_c = (2 * w.matmul_params) / host.flops_at(dtype, decode=True, addmm=w.addmm)
-    flops = PROMPT * (2 * w.matmul_params + 4 * w.layers * PROMPT / 2 * w.attn_width)
-    pre_c = flops / host.flops_at(dtype, addmm=w.addmm)
+    body = 2 * (w.matmul_params - (w.head_params if w.addmm else 0))
+    head = 2 * w.head_params if w.addmm else 0
+    dec_c = body / host.flops_at(dtype, decode=True, addmm=w.addmm) + head / host.flops_at(dtype, decode=True)
+    pre_c = PROMPT * ((body + 4 * w.layers * PROMPT / 2 * w.attn_width) / host.flops_at(dtype, addmm=w.addmm)
+                      + head / host.flops_at(dtype))
     print(f"    decode: measured {1 / dec:.4f} s; bytes/bw {mem:.4f}, flops/gemv {dec_c:.4f}, "
           f"overhead {overhead_s(w, host):.4f} | prefill: measured {PROMPT / pre:.3f} s; flops/gemm {pre_c:.3f}, "
           f"bytes/bw {w.weight_bytes_read / host.bandwidth:.4f}")

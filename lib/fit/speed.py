@@ -42,12 +42,11 @@ ENCODER_TOKENS = 128
 # Probe-measured hosts (the CPU here: 2 vCPU AMD EPYC without AVX512/AMX, torch 2.13 CPU, transformers
 # 5.24, 1 thread): fitted with bench/bench_speed.py on random-weight GPT-2 124M, Qwen2.5-0.5B- and
 # Llama-3.2-1B-shaped models, fp32 and bf16, 128-token prefill and 8-token decode, against the probe's
-# figures measured in the same run, on a machine shared with other work (load average 6–10 on 2 cores):
-# decode took 0.38–0.58 × the probe's rates (fp32 and bf16 alike: the probe times one kernel in a tight
-# loop, a decode step runs hundreds and meets other processes between them), prefill 0.37–0.9 × (fp32) and
-# 0.9–1.4 × (bf16).
-EFF_BW_MEASURED = 0.5  # decode: bytes read per token / (time × probe copy bandwidth); also its GEMV roof
-EFF_COMPUTE_MEASURED = 0.65  # prefill: FLOPs / (time × probe GEMM rate at that dtype)
+# rates measured just before each row, on a machine shared with other work (load average 3–10 on 2
+# cores). Decode took (bytes / bandwidth or FLOPs / GEMV rate) ÷ 0.62–1.3 (Qwen and Llama 0.62–0.72);
+# prefill ran at 0.96–1.6 × the probe's GEMM rate (a model's GEMMs are larger than the probe's).
+EFF_BW_MEASURED = 0.75  # decode: bytes read per token / (time × probe copy bandwidth); also its GEMV roof
+EFF_COMPUTE_MEASURED = 1.0  # prefill: FLOPs / (time × probe GEMM rate at that dtype)
 # Vendor-datasheet hosts (GPUs): not yet calibrated (no GPU at hand). Typical achieved shares of the
 # peaks for eager PyTorch: ~75 % of HBM bandwidth for batch-1 GEMV, ~50 % of dense tensor-core FLOP/s
 # for prefill-sized GEMMs; replace with fitted values once bench/bench_speed.py ran on a GPU.
@@ -95,7 +94,8 @@ class Work:
     matmul_params: int
     layers: int
     attn_width: int  # heads × head_dim
-    addmm: bool = False  # multiplies with torch.addmm (ADDMM_MODEL_TYPES)
+    addmm: bool = False  # its layers multiply with torch.addmm (ADDMM_MODEL_TYPES); its output head with linear
+    head_params: int = 0  # the output head's parameters (vocabulary × hidden) when it is among the matmuls
 
 
 def efficiency(host: HostSpeed) -> tuple[float, float]:
@@ -130,19 +130,28 @@ def model_work(spec: ModelSpec, dtype: str, active_params: int | None = None) ->
     elif cfg is not None and cfg.hidden_size:
         width = cfg.hidden_size
     addmm = cfg is not None and cfg.model_type in ADDMM_MODEL_TYPES
-    return Work(int(matmul * per_param), matmul, layers, width, addmm)
+    head = emb if spec.is_generative and emb else 0
+    return Work(int(matmul * per_param), matmul, layers, width, addmm, min(head, matmul))
 
 
 def _pass_time(work: Work, host: HostSpeed, dtype: str, tokens: int, attn_span: float, extra_bytes: int,
                batch: int = 1) -> tuple[float, str]:
     """Seconds for one forward pass over ``tokens`` tokens (× ``batch`` sequences), and its bound."""
     eff_bw, eff_c = efficiency(host)
-    flops = (2.0 * work.matmul_params + 4.0 * work.layers * attn_span * work.attn_width) * tokens * batch
-    rate = host.flops_at(dtype, decode=tokens == 1, addmm=work.addmm) or 1.0
-    if tokens == 1 and host.measured:  # the probe's GEMV rate is a decode-step kernel: its efficiency too
+    decode = tokens == 1
+    if decode and host.measured:  # the probe's GEMV rate is a decode-step kernel: its efficiency too
         eff_c = eff_bw
+    n = tokens * batch
+    attention = 4.0 * work.layers * attn_span * work.attn_width * n
+    linear = host.flops_at(dtype, decode=decode) or 1.0
+    if work.addmm:  # Conv1D layers through addmm, the output head through linear
+        layers = 2.0 * (work.matmul_params - work.head_params) * n
+        t_flops = (layers + attention) / (host.flops_at(dtype, decode=decode, addmm=True) or 1.0) \
+            + 2.0 * work.head_params * n / linear
+    else:
+        t_flops = (2.0 * work.matmul_params * n + attention) / linear
     t_mem = (work.weight_bytes_read + extra_bytes) / (eff_bw * host.bandwidth)
-    t_compute = flops / (eff_c * rate)
+    t_compute = t_flops / eff_c
     return max(t_mem, t_compute) + overhead_s(work, host), ("memory" if t_mem >= t_compute else "compute")
 
 
