@@ -215,7 +215,7 @@ def test_an_encoder_run_records_its_latency(tiny_model, tmp_path, monkeypatch, n
 
 # ---- pages -----------------------------------------------------------------------------------------------
 
-def test_model_page_how_fast_section(hub_stub, tiny_model, tmp_path, no_probe_memo):
+def test_model_page_how_fast_section(hub_stub, tiny_model, tmp_path, monkeypatch, no_probe_memo):
     import shutil
 
     from streamlit.testing.v1 import AppTest
@@ -226,6 +226,7 @@ def test_model_page_how_fast_section(hub_stub, tiny_model, tmp_path, no_probe_me
     folder = tmp_path / "tiny-gpt2"
     shutil.copytree(tiny_model("gpt2"), folder)
     hub_stub.add_repo(TINY_ID, folder, info={"pipeline_tag": "text-generation"})
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path / "data"))  # a store of its own
     host_probe.save(dict(FAKE_PROBE))
     from lib import store
 
@@ -266,6 +267,7 @@ def test_discover_speed_here_toggle(hub_stub, tmp_path, monkeypatch, no_probe_me
     from tests.test_discover_app import open_discover, table
 
     monkeypatch.setenv("HUBSCOUT_CATALOG", "snapshot")
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))  # a store of its own: no probe in it yet
     at = open_discover({"task": "text-generation", "limit": "25"})
     assert "Speed here" not in table(at).columns  # off by default
     at.toggle(key="d_speed").set_value(True).run()
