@@ -83,6 +83,15 @@ def _pos_int(v: Any) -> int | None:
     return int(f)
 
 
+def language_config(top: Mapping[str, Any]) -> dict[str, Any]:
+    """The config's language model: a multimodal config's ``text_config`` (``language_config``,
+    ``llm_config``) laid over the top level when the top level has no layers, else the top level."""
+    text = top.get("text_config") or top.get("language_config") or top.get("llm_config")
+    if isinstance(text, Mapping) and not top.get("num_hidden_layers"):
+        return {**top, **text}
+    return dict(top)
+
+
 @dataclass(frozen=True)
 class QuantizationInfo:
     """``quantization_config`` of an already-quantized checkpoint (AWQ, GPTQ, bitsandbytes, …)."""
@@ -180,10 +189,7 @@ class ModelConfig:
         if not isinstance(data, Mapping):
             raise ValueError("config.json must hold a JSON object")
         top = dict(data)
-        d = top
-        text = top.get("text_config") or top.get("language_config") or top.get("llm_config")
-        if isinstance(text, Mapping) and not top.get("num_hidden_layers"):
-            d = {**top, **text}
+        d = language_config(top)
         model_type = d.get("model_type") or top.get("model_type")
         layers = _pos_int(_first(d, "num_hidden_layers", "n_layer", "num_layers", "n_layers"))
         hidden = _pos_int(_first(d, "hidden_size", "n_embd", "d_model", "dim", "model_dim"))
@@ -343,6 +349,16 @@ def count_parameters(config: Mapping[str, Any] | ModelConfig) -> int | None:
     code (``auto_map``) is never executed: such configs return None, as do configs transformers
     cannot build.
     """
+    split = parameter_split(config)
+    return split[0] if split is not None else None
+
+
+def parameter_split(config: Mapping[str, Any] | ModelConfig) -> tuple[int, int] | None:
+    """``(total, routed)`` parameters of the model a config describes, built once on the ``meta``
+    device (see :func:`count_parameters`): ``routed`` counts the parameters of a mixture of experts'
+    routed experts (modules named ``experts``, whether one module per expert or the experts fused in
+    one tensor; never ``shared_expert(s)`` or the router), 0 for a dense model. None when the config
+    is not built (custom code, absurd sizes, a config transformers cannot build)."""
     raw = config.raw if isinstance(config, ModelConfig) else dict(config)
     if raw.get("auto_map") or build_problem(raw) is not None:
         return None
@@ -366,9 +382,12 @@ def count_parameters(config: Mapping[str, Any] | ModelConfig) -> int | None:
     except Exception:  # noqa: BLE001 - any failure to build means "unknown", not a crash
         return None
     seen: set[int] = set()
-    total = 0
-    for p in model.parameters():  # parameters() already de-duplicates tied weights
-        if id(p) not in seen:
-            seen.add(id(p))
-            total += p.numel()
-    return total
+    total = routed = 0
+    for name, p in model.named_parameters():  # already de-duplicates tied weights
+        if id(p) in seen:
+            continue
+        seen.add(id(p))
+        total += p.numel()
+        if "experts" in name.split("."):
+            routed += p.numel()
+    return total, routed

@@ -8,11 +8,12 @@ else an estimate — the catalog's, the config's shape when it is too large to b
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lib import format as fmt
 from lib.fit.dtypes import BYTES_PER_PARAM, from_torch
+from lib.fit.moe import MoeCounts, moe_counts, moe_shape
 from lib.hub.details import ModelDetails
 from lib.modelconfig import build_problem, estimate_parameters
 from lib.repo_files import weights_total
@@ -31,12 +32,34 @@ class ParamInfo:
         kind: ``exact`` (safetensors metadata), ``counted`` (config.json built on the meta device),
             ``estimated`` (labelled so), ``unknown``.
         source: where the number comes from, in words.
+        moe: a mixture of experts' total and active counts (:func:`with_moe`), None for a dense model.
     """
 
     total: int | None
     by_dtype: tuple[tuple[str, int], ...]
     kind: str
     source: str
+    moe: MoeCounts | None = None
+
+    @property
+    def active(self) -> int | None:
+        """Parameters one token uses: the MoE active count, else the total."""
+        return self.moe.active if self.moe is not None and self.moe.active else self.total
+
+    @property
+    def moe_lines(self) -> tuple[str, ...]:
+        """The MoE rows for the page: active per token, the layout, where the numbers come from."""
+        m = self.moe
+        if m is None:
+            return ()
+        active = (f"**{fmt.params(m.active)}** active per token ({m.active_fraction:.0%} of the total)"
+                  if m.active is not None else "active per token unknown (the config does not say how many "
+                                               "experts a token uses)")
+        how = ("routed share counted on the meta device" if m.source == "meta device"
+               else "routed share computed from config.json's sizes")
+        return (f"Mixture of experts: {active}; {fmt.params(m.total)} in all.",
+                f"{m.shape.summary}. Memory holds every expert (the total); speed reads the active ones. "
+                f"Total {m.total_source}; {how}.")
 
     @property
     def exact(self) -> bool:
@@ -56,6 +79,12 @@ def needs_config_count(details: ModelDetails) -> bool:
     """True when the Hub gave no exact count, so the page counts parameters from config.json."""
     return not details.params_total and not (details.record is not None and details.record.params_exact
                                              and details.record.params_total)
+
+
+def buildable(config: Mapping[str, Any] | None) -> bool:
+    """Whether a config may be built on the meta device: present, no custom code (building would run
+    the repo's code), no absurd sizes (:func:`lib.modelconfig.build_problem`)."""
+    return bool(config) and not config.get("auto_map") and build_problem(config) is None
 
 
 def count_from_config(config: Mapping[str, Any] | None, config_note: str | None,
@@ -110,6 +139,17 @@ def parameter_info(details: ModelDetails, counted: int | None = None, config: Ma
     return ParamInfo(None, (), "unknown", "no safetensors metadata, no countable config and no weight sizes" + why)
 
 
+def with_moe(info: ParamInfo, config: Mapping[str, Any] | None, split: tuple[int, int] | None) -> ParamInfo:
+    """``info`` with its MoE counts when ``config`` is a mixture of experts (else unchanged): the total
+    stays ``info``'s when it is exact (the Hub's count), the routed-expert share comes from ``split``
+    (:func:`lib.modelconfig.parameter_split`, the meta device) or, without one, the config's arithmetic."""
+    if moe_shape(config) is None:
+        return info
+    exact = info.total if info.kind == "exact" else None
+    m = moe_counts(config, split, total=exact, total_source=info.source)
+    return replace(info, moe=m) if m is not None else info
+
+
 def _bytes_per_param(details: ModelDetails, config: Mapping[str, Any] | None) -> tuple[float, str]:
     """Bytes per parameter of the weight files: the config's declared dtype, else GGUF's typical
     level, else float32."""
@@ -122,4 +162,4 @@ def _bytes_per_param(details: ModelDetails, config: Mapping[str, Any] | None) ->
     return BYTES_PER_PARAM["fp32"], "4 bytes per parameter (float32 assumed)"
 
 
-__all__ = ["ParamInfo", "needs_config_count", "count_from_config", "parameter_info"]
+__all__ = ["ParamInfo", "needs_config_count", "count_from_config", "parameter_info", "with_moe", "buildable"]

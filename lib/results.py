@@ -30,6 +30,7 @@ SPEED_COLUMN = "Speed here"  # estimated decode tokens/s of text-generation mode
 PROVIDERS_COLUMN = "Providers"  # the Inference Providers serving the model, when the source knows
 LOCAL_COLUMN = "Local"
 LOCAL_MARK = "local"  # the model is in the local Hugging Face cache
+MOE_MARK = "MoE"  # after the parameter count: a mixture of experts (lib.fit.moe.listing_moe: model_type, tags)
 
 
 def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | None = None,
@@ -38,7 +39,8 @@ def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | Non
     what Discover's table shows.
 
     ``Model`` holds the Hub URL (the page shows the id as the link text); ``Parameters`` is
-    text in human units with estimates marked ``~``; ``Weights`` is the size at the stored dtype
+    text in human units with estimates marked ``~`` and mixtures of experts marked ``MoE`` (total
+    parameters; the listing has no active count); ``Weights`` is the size at the stored dtype
     (see :func:`weights_label`); ``Downloads`` / ``Likes`` are ints or None; ``Updated`` a
     timezone-aware datetime or None. ``fit`` (model id -> badge text), when given, adds a
     ``Fits here`` column beside ``Weights``. ``local`` (ids in the local Hugging Face cache,
@@ -47,11 +49,14 @@ def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | Non
     ``Providers`` (``together, novita``; empty for none) follows ``Likes`` when the source knows them
     (the live Hub; the snapshot does not).
     """
+    from lib.fit.moe import listing_moe
+
     records = list(records)
     cols = {
         "Model": [HUB + r.id for r in records],
         "Task": [tasks.display_name(r.pipeline_tag) if r.pipeline_tag else "–" for r in records],
-        "Parameters": [fmt.params(r.params_total, r.params_exact) for r in records],
+        "Parameters": [fmt.params(r.params_total, r.params_exact) + (f" {MOE_MARK}" if listing_moe(r) else "")
+                       for r in records],
         "Weights": [weights_label(r) for r in records],
         "Downloads": [r.downloads for r in records],
         "Likes": [r.likes for r in records],

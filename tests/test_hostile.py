@@ -775,13 +775,21 @@ def test_a_broken_store_never_breaks_a_page_nor_shows_its_password(repos, hostil
 @pytest.mark.parametrize("text", ["a" * 200_000, "/a" * 100_000, "models--a" * 20_000, "<class " * 30_000,
                                   "hf_" * 60_000, "token=" * 30_000], ids=lambda t: t[:9])
 def test_cleaning_a_huge_message_is_linear(text):
-    """A model's error text is anyone's to write: 200 KB of it is cleaned in well under a second."""
+    """A model's error text is anyone's to write: cleaning it grows linearly with its length (a quarter of it
+    and all of it, best of three each: linear is 4x, a quadratic pattern 16x), whatever the machine's load."""
     import time
 
     from lib.hub.auth import redact
     from lib.logs import for_people
 
-    t0 = time.perf_counter()
-    for_people(text, None)
-    redact(text)
-    assert time.perf_counter() - t0 < 1.0
+    def best(t: str) -> float:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for_people(t, None)
+            redact(t)
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    quarter, whole = best(text[: len(text) // 4]), best(text)
+    assert whole < 10 * quarter + 0.02, (quarter, whole)

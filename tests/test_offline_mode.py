@@ -106,6 +106,25 @@ def test_offline_run_on_a_job_thread_loads_from_the_cache_with_no_request(hub_st
     assert hub_stub.requests == []  # the old runner asked /api/models/<id> and config.json from its thread
 
 
+def test_offline_text_generation_runs_from_the_cache(hub_stub, tiny_model):
+    """local_files_only is for loading only: transformers' pipeline() keeps it among the pipeline's call
+    arguments, and text generation then handed it to generate() ("model_kwargs are not used")."""
+    from huggingface_hub import snapshot_download
+
+    from lib.runner import run
+    from lib.runner.cache import ModelCache
+
+    repo = "offline/tiny-gpt2"
+    hub_stub.add_repo(repo, tiny_model("text-generation"), info={"pipeline_tag": "text-generation"})
+    snapshot_download(repo)
+    hub_stub.reset()
+    result = _in_thread(lambda: run(repo, "text-generation", {"text": "Hello"},
+                                    RunOptions(device="cpu", offline=True, max_new_tokens=4),
+                                    cache=ModelCache(budget_bytes=10**9)))
+    assert isinstance(result.output["text"], str) and result.output["text"]  # generated, no error
+    assert hub_stub.requests == []
+
+
 def test_offline_load_tells_transformers_local_files_only(tiny_model, monkeypatch):
     from lib import runtime
     from lib.runner import loader

@@ -15,8 +15,8 @@ from lib.fit import measured
 from lib.fit.measured import MeasuredStore
 
 ROOT = Path(__file__).resolve().parents[1]
-TABLES = ["alembic_version", "measured_peaks", "meta", "run_speeds", "session_candidates", "session_inputs", "session_outputs",
-          "session_scores", "session_votes", "sessions"]
+TABLES = ["alembic_version", "measured_peaks", "meta", "run_speeds", "session_candidates", "session_inputs",
+          "session_outputs", "session_scores", "session_votes", "sessions"]
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,10 @@
   :func:`load_warnings`, :func:`load_allowed`;
 - :mod:`lib.fit.gate` — the test-drive's memory gate (:func:`fit_gate`);
 - :mod:`lib.fit.table` — the Model page's fit matrix, parts and measured rows;
-- :mod:`lib.fit.measured` — measured peaks beside the estimate.
+- :mod:`lib.fit.measured` — measured peaks beside the estimate;
+- :mod:`lib.fit.moe` — mixture of experts: total and active parameters, Discover's MoE mark;
+- :mod:`lib.fit.tiers` — the partial-offload tier: layers on the GPU, offloaded bytes, slow-down;
+- :mod:`lib.fit.kv` — KV-cache precision (bytes per element, what transformers supports here).
 """
 from lib.fit.dtypes import DTYPES  # noqa: F401
 from lib.fit.estimate import MemoryEstimate, MemoryPart, estimate_all, estimate_memory  # noqa: F401

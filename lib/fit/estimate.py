@@ -69,6 +69,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib.fit.dtypes import BYTES_PER_PARAM, DTYPE_LABELS, DTYPES, FLOAT_DTYPES, from_hub, hub_bytes, normalize_dtype
+from lib.fit.kv import PRECISIONS, element_bytes, normalize_kv
 from lib.fit.spec import DEFAULT_CONTEXT_TOKENS, ModelSpec
 from lib.modelconfig import ModelConfig
 
@@ -134,6 +135,8 @@ class MemoryEstimate:
     batch: int = 1
     params: int | None = None
     weights_from_files: bool = False
+    kv_dtype: str = "auto"
+    kv_element_bytes: float | None = None
     notes: tuple[str, ...] = ()
     approximate: tuple[str, ...] = ()
 
@@ -167,7 +170,10 @@ class MemoryEstimate:
                        "second copy while loading; counted only if larger than KV + activations",
                        in_total=self.load_peak_extra > run),
             MemoryPart("kv_cache", "KV cache", self.kv_cache,
-                       f"{self.context_tokens:,} tokens × batch {self.batch}", in_total=run >= self.load_peak_extra),
+                       f"{self.context_tokens:,} tokens × batch {self.batch}"
+                       + (f", {self.kv_element_bytes:g} B per element ({self.kv_dtype})"
+                          if self.kv_dtype != "auto" and self.kv_element_bytes else ""),
+                       in_total=run >= self.load_peak_extra),
             MemoryPart("activations", "Activations", self.activations,
                        f"one forward pass, {dev}" + (" — approximate: intermediate size unknown, 4 × hidden "
                                                      "assumed" if "activations" in self.approximate else ""),
@@ -180,6 +186,22 @@ class MemoryEstimate:
 
 
 # ---- term helpers ---------------------------------------------------------------------------------
+def kv_bytes(config: ModelConfig | None, tokens: int, compute_bytes: float, batch: int = 1,
+             kv_dtype: str = "auto") -> int:
+    """The KV cache at a precision (:mod:`lib.fit.kv`): every token at its bytes per element; a group-wise
+    quantized cache keeps the newest ``RESIDUAL_TOKENS`` at ``compute_bytes``, and a quantized cache
+    dequantizes one layer's keys and values while that layer attends."""
+    p = PRECISIONS[normalize_kv(kv_dtype)]
+    b = element_bytes(p.key, compute_bytes)
+    if b == compute_bytes:
+        return kv_cache_bytes(config, tokens, compute_bytes, batch)
+    residual = min(tokens, p.residual_tokens)
+    stored = kv_cache_bytes(config, tokens - residual, b, batch) + kv_cache_bytes(config, residual, compute_bytes,
+                                                                                  batch)
+    layers = (config.num_layers if config is not None else None) or 1
+    return stored + kv_cache_bytes(config, tokens, compute_bytes, batch) // layers
+
+
 def kv_cache_bytes(config: ModelConfig | None, tokens: int, bytes_per_value: float, batch: int = 1) -> int:
     """KV cache: 2 × layers × kv_heads × head_dim × min(tokens, sliding window) × bytes × batch."""
     if config is None or tokens <= 0:
@@ -280,7 +302,7 @@ def weights_bytes(spec: ModelSpec, dtype: str) -> int | None:
 
 def estimate_memory(spec: ModelSpec, dtype: str = "bf16", device: str = "cpu", *,
                     context_tokens: int | None = None, batch: int = 1, logits_to_keep: int | None = 1,
-                    compute_capability: tuple[int, int] | None = None,
+                    kv_dtype: str = "auto", compute_capability: tuple[int, int] | None = None,
                     cpu_import_bytes: int | None = None, first_forward: bool = True) -> MemoryEstimate:
     """Estimate the peak memory of loading ``spec`` at ``dtype`` on ``device`` and running one input.
 
@@ -290,6 +312,7 @@ def estimate_memory(spec: ModelSpec, dtype: str = "bf16", device: str = "cpu", *
         context_tokens: prompt + generated tokens (default: 2,048, capped at the model's maximum);
             the KV cache holds min(context, sliding window) tokens.
         batch: sequences at once.
+        kv_dtype: the KV cache's precision (:data:`lib.fit.kv.KV_DTYPES`; ``auto``: the model's dtype).
         logits_to_keep: positions whose logits are computed (1 = generation; None/0 = all).
         compute_capability: of the GPU (flash attention needs ≥ 8.0); None assumes a recent GPU.
         cpu_import_bytes: measured RSS after ``import torch, transformers`` to use instead of
@@ -323,7 +346,7 @@ def estimate_memory(spec: ModelSpec, dtype: str = "bf16", device: str = "cpu", *
     else:
         act_b = 2.0 if dtype in ("int8", "int4") else BYTES_PER_PARAM[dtype]
     generative = spec.is_generative
-    kv = kv_cache_bytes(cfg, tokens, act_b, batch) if generative else 0
+    kv = kv_bytes(cfg, tokens, act_b, batch, kv_dtype) if generative else 0
     if generative and cfg is not None and cfg.sliding_window and tokens > cfg.sliding_window:
         notes.append(f"sliding window: KV cache holds the last {cfg.sliding_window:,} tokens")
     approximate: list[str] = []
@@ -375,7 +398,8 @@ def estimate_memory(spec: ModelSpec, dtype: str = "bf16", device: str = "cpu", *
         framework_baseline=int(baseline), proportional_overhead=int(overhead), load_peak_extra=int(load_extra),
         kv_cache=int(kv), activations=int(act_peak), total=int(total), context_tokens=tokens, batch=batch,
         params=spec.params_total, weights_from_files=bool(spec.quantized_bytes), notes=tuple(notes),
-        approximate=tuple(approximate),
+        approximate=tuple(approximate), kv_dtype=normalize_kv(kv_dtype),
+        kv_element_bytes=element_bytes(kv_dtype, act_b),
     )
 
 
@@ -388,6 +412,6 @@ def estimate_all(spec: ModelSpec, device: str = "cpu", dtypes: Iterable[str] = D
 
 
 __all__ = [
-    "MemoryPart", "MemoryEstimate", "estimate_memory", "estimate_all", "kv_cache_bytes", "activation_bytes",
+    "MemoryPart", "MemoryEstimate", "estimate_memory", "estimate_all", "kv_cache_bytes", "kv_bytes", "activation_bytes",
     "ActivationTerms", "attention_materialised", "weights_bytes",
 ]

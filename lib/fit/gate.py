@@ -11,7 +11,7 @@ from typing import Any
 
 from lib.fit.estimate import estimate_memory
 from lib.fit.spec import ModelSpec, folder_spec, model_config, model_spec
-from lib.fit.verdict import load_allowed
+from lib.fit.verdict import load_allowed, verdict_from_estimates
 from lib.runner.device import choose
 
 
@@ -26,6 +26,8 @@ class FitGate:
         device / dtype: what the estimate assumed (``cpu``/``cuda``; ``fp32``/``bf16``/``fp16``).
         blocked: the estimate exceeds the memory available (``allowed`` then depends on the override).
         overridden: the user explicitly chose to load anyway.
+        offload: the partial-offload split (:class:`lib.fit.tiers.OffloadPlan`) when the model is too big
+            for the GPU but its layers fit between GPU and RAM: the load is allowed, with ``max_memory``.
     """
 
     allowed: bool
@@ -35,10 +37,19 @@ class FitGate:
     dtype: str = "fp32"
     blocked: bool = False
     overridden: bool = False
+    offload: Any = None
+    ram_budget: int | None = None
 
     @property
     def estimate_bytes(self) -> int | None:
+        if self.offload is not None:
+            return int(self.offload.gpu_bytes)
         return int(self.estimate.total) if self.estimate is not None else None
+
+    @property
+    def max_memory(self) -> dict[Any, int] | None:
+        """``RunOptions.max_memory`` for the partial-offload tier, None for a load on one device."""
+        return self.offload.max_memory(self.ram_budget or 0) if self.offload is not None else None
 
 
 def planned_device_dtype(device: str, dtype: str, hardware: Any) -> tuple[str, str]:
@@ -64,8 +75,11 @@ def spec_for(model: str, details: Any = None) -> ModelSpec | None:
 
 
 def fit_gate(model: str, details: Any, device: str, dtype: str, hardware: Any, override: bool = False,
-             *, spec: ModelSpec | None = None) -> FitGate:
-    """Estimate the load's memory and ask ``lib.fit.load_allowed``; unknown sizes are allowed."""
+             *, spec: ModelSpec | None = None, offload: bool = False) -> FitGate:
+    """Estimate the load's memory and ask ``lib.fit.load_allowed``; unknown sizes are allowed. ``offload``:
+    the caller loads with :attr:`FitGate.max_memory` (``RunOptions.max_memory``), so a model too big for the
+    GPU whose layers split between GPU and RAM is allowed in the partial-offload tier; other callers (a
+    session's plan, the Local models page) load on one device and keep it blocked."""
     est_device, est_dtype = planned_device_dtype(device, dtype, hardware)
     try:
         spec = spec if spec is not None else spec_for(model, details)
@@ -79,8 +93,24 @@ def fit_gate(model: str, details: Any, device: str, dtype: str, hardware: Any, o
         decision = load_allowed(est, hardware, override)
     except (ValueError, TypeError, KeyError) as e:
         return FitGate(True, f"No memory estimate: {e}", None, est_device, est_dtype)
+    if offload and not decision.allowed and est_device == "cuda":
+        offload = _offload(est, spec, hardware)
+        if offload is not None:
+            return offload
     blocked = (not decision.allowed) or decision.overridden
     return FitGate(decision.allowed, decision.reason, est, est_device, est_dtype, blocked, decision.overridden)
+
+
+def _offload(est: Any, spec: ModelSpec, hardware: Any) -> FitGate | None:
+    """The partial-offload tier of a GPU estimate over the VRAM (the verdict's rule): allowed, with the
+    split; None when the layers do not split or RAM cannot hold the offloaded ones."""
+    verdict = verdict_from_estimates(None, est, hardware, spec.config)
+    plan = verdict.offload
+    if plan is None:
+        return None
+    ram = hardware.ram_available_bytes if hardware.ram_available_bytes is not None else hardware.ram_total_bytes
+    budget = max(int(ram) - (plan.ram_bytes - plan.offloaded), plan.offloaded)
+    return FitGate(True, f"partial offload: {plan.summary}", est, "cuda", est.dtype, offload=plan, ram_budget=budget)
 
 
 __all__ = ["FitGate", "planned_device_dtype", "spec_for", "fit_gate"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.fit.dtypes import from_hub, from_torch
+from lib.fit.moe import moe_counts
 from lib.hub.normalize import pickle_only, weight_file_kind
 from lib.hub.records import ModelRecord
 from lib.modelconfig import ModelConfig
@@ -43,6 +44,7 @@ class ModelSpec:
         gated: the Hub's gated flag (False, "auto", "manual").
         requires_custom_code: the repo needs ``trust_remote_code``.
         pickle_weights: weights only as pickle (``pytorch_model.bin`` / ``.pt`` / ``.ckpt``).
+        moe: a mixture of experts' counts (:class:`lib.fit.moe.MoeCounts`), None for a dense model.
     """
 
     model_id: str = ""
@@ -56,6 +58,15 @@ class ModelSpec:
     gated: bool | str = False
     requires_custom_code: bool = False
     pickle_weights: bool = False
+    moe: Any = None
+
+    @property
+    def active_params(self) -> int | None:
+        """Parameters one token reads (a speed estimate's input): a mixture of experts' active count,
+        else the total. Memory always uses ``params_total``."""
+        if self.moe is not None and self.moe.active:
+            return int(self.moe.active)
+        return self.params_total
 
     @property
     def checkpoint_dtype(self) -> str | None:
@@ -212,7 +223,10 @@ def model_spec(details: Any, config: ModelConfig | None = None, params: Any = No
         spec = replace(spec, pickle_weights=True)
     if details.custom_code and not spec.requires_custom_code:
         spec = replace(spec, requires_custom_code=True)
-    return spec
+    moe = getattr(params, "moe", None)
+    if moe is None and config is not None:  # no meta-device count at hand: the config's arithmetic
+        moe = moe_counts(config.raw, total=spec.params_total if spec.params_exact else None, total_source="exact")
+    return replace(spec, moe=moe) if moe is not None else spec
 
 
 def folder_spec(folder: str | Path, params_total: int | None, pipeline_tag: str | None = None) -> ModelSpec | None:
@@ -227,8 +241,9 @@ def folder_spec(folder: str | Path, params_total: int | None, pipeline_tag: str 
             cfg = ModelConfig.from_file(path)
         except (ValueError, TypeError):  # a partial config is still usable without it
             cfg = None
+    moe = moe_counts(cfg.raw, total=params_total, total_source="exact, from safetensors headers") if cfg else None
     return ModelSpec(model_id=str(folder), params_total=params_total, params_exact=True, config=cfg,
-                     pipeline_tag=pipeline_tag)
+                     pipeline_tag=pipeline_tag, moe=moe)
 
 
 # ---- context length -------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from lib.format import md_escape
 if TYPE_CHECKING:
     import pandas as pd
 
-FIT_STYLE = {"fits_gpu": ("green", "✓"), "fits_cpu": ("green", "✓"), "tight": ("orange", "⚠"),
-             "no_fit": ("red", "✗"), "unknown": ("gray", "?")}
+FIT_STYLE = {"fits_gpu": ("green", "✓"), "offload": ("orange", "◐"), "fits_cpu": ("green", "✓"),
+             "tight": ("orange", "⚠"), "no_fit": ("red", "✗"), "unknown": ("gray", "?")}
 PART_ORDER = ("Weights", "Framework baseline", "Allocator overhead", "Load peak (transient)", "KV cache",
               "Activations")
 

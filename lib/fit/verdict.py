@@ -26,6 +26,7 @@ from lib.fit.estimate import (
     estimate_memory,
 )
 from lib.fit.spec import ModelSpec
+from lib.fit.tiers import OffloadPlan, offload_plan
 from lib.hardware import GPU, PROFILES, Hardware
 
 #: an estimate above (1 - TIGHT_MARGIN) × limit is "tight".
@@ -40,6 +41,7 @@ class FitKind(str, Enum):
     """Verdict kinds, best first."""
 
     FITS_GPU = "fits_gpu"
+    OFFLOAD = "offload"
     FITS_CPU = "fits_cpu"
     TIGHT = "tight"
     NO_FIT = "no_fit"
@@ -52,6 +54,7 @@ class FitKind(str, Enum):
 
 _KIND_LABELS = {
     FitKind.FITS_GPU: "Fits on GPU",
+    FitKind.OFFLOAD: "Partial offload",
     FitKind.FITS_CPU: "Fits in RAM (CPU)",
     FitKind.TIGHT: "Tight",
     FitKind.NO_FIT: "Does not fit",
@@ -73,6 +76,7 @@ class Verdict:
         reason: one line for the UI, with the numbers.
         slow: True on CPU above ~1B parameters.
         estimate: the estimate the verdict used.
+        offload: the GPU/RAM split of the partial-offload tier (:class:`lib.fit.tiers.OffloadPlan`).
     """
 
     kind: FitKind
@@ -84,6 +88,17 @@ class Verdict:
     reason: str
     slow: bool = False
     estimate: MemoryEstimate | None = field(default=None, compare=False, repr=False)
+    offload: OffloadPlan | None = None
+
+    @property
+    def tier(self) -> str:
+        """``gpu`` (fits on the GPU) / ``offload`` (partial offload) / ``cpu`` (CPU only) / ``none``
+        (does not fit) / ``unknown``; a tight fit is in the tier of its device."""
+        if self.kind is FitKind.OFFLOAD:
+            return "offload"
+        if self.kind in (FitKind.NO_FIT, FitKind.UNKNOWN):
+            return "none" if self.kind is FitKind.NO_FIT else "unknown"
+        return "gpu" if self.device == "cuda" else "cpu"
 
     @property
     def label(self) -> str:
@@ -134,8 +149,11 @@ def _classify(required: int, limit: int) -> str:
     return "ok"
 
 
-def verdict_from_estimates(cpu: MemoryEstimate | None, cuda: MemoryEstimate | None, hw: Hardware) -> Verdict:
-    """Decide from ready estimates: the GPU first (when the host has one), else CPU RAM."""
+def verdict_from_estimates(cpu: MemoryEstimate | None, cuda: MemoryEstimate | None, hw: Hardware,
+                           config: Any = None) -> Verdict:
+    """Decide from ready estimates: the GPU first (when the host has one), then a partial offload
+    (layers split between the GPU and RAM: needs ``config``'s layers, :func:`lib.fit.tiers.offload_plan`),
+    else CPU RAM (CPU only)."""
     est = cuda or cpu
     dtype = est.dtype if est else "?"
     if cpu is None and cuda is None:
@@ -153,6 +171,10 @@ def verdict_from_estimates(cpu: MemoryEstimate | None, cuda: MemoryEstimate | No
             return Verdict(FitKind.TIGHT, hw.name, dtype, "cuda", cuda.total, vram,
                            f"needs {where}: under {TIGHT_MARGIN:.0%} headroom", estimate=cuda)
         gpu_note = f"too big for the GPU ({where}); "
+        plan = offload_plan(cuda, config, vram, gpu.name)
+        if plan is not None and _classify(plan.ram_bytes, ram) != "over":
+            return Verdict(FitKind.OFFLOAD, hw.name, dtype, "cuda", plan.gpu_bytes, vram,
+                           f"{gpu_note}{plan.summary}", estimate=cuda, offload=plan)
     if cpu is None:
         return Verdict(FitKind.NO_FIT, hw.name, dtype, "cuda", cuda.total if cuda else None, vram,
                        gpu_note.rstrip("; ") or "no estimate for CPU", estimate=cuda)
@@ -163,7 +185,8 @@ def verdict_from_estimates(cpu: MemoryEstimate | None, cuda: MemoryEstimate | No
     where = f"{_gb(cpu.total)} of {_gb(ram)} {ram_word}"
     if state == "ok":
         return Verdict(FitKind.FITS_CPU, hw.name, dtype, "cpu", cpu.total, ram,
-                       f"{gpu_note}runs on CPU: needs {where}{slow_note}", slow=slow, estimate=cpu)
+                       f"{gpu_note}runs on CPU{' only' if gpu_note else ''}: needs {where}{slow_note}", slow=slow,
+                       estimate=cpu)
     if state == "tight":
         return Verdict(FitKind.TIGHT, hw.name, dtype, "cpu", cpu.total, ram,
                        f"{gpu_note}CPU: needs {where}, under {TIGHT_MARGIN:.0%} headroom{slow_note}",
@@ -173,19 +196,19 @@ def verdict_from_estimates(cpu: MemoryEstimate | None, cuda: MemoryEstimate | No
 
 
 def verdict(spec: ModelSpec, dtype: str, hw: Hardware, *, context_tokens: int | None = None,
-            batch: int = 1) -> Verdict:
-    """Verdict for one dtype on one host (estimates computed here)."""
+            batch: int = 1, kv_dtype: str = "auto") -> Verdict:
+    """Verdict for one dtype on one host (estimates computed here; ``kv_dtype``: lib.fit.kv)."""
     try:
         dtype = normalize_dtype(dtype)
-        cpu = estimate_memory(spec, dtype, "cpu", context_tokens=context_tokens, batch=batch)
+        cpu = estimate_memory(spec, dtype, "cpu", context_tokens=context_tokens, batch=batch, kv_dtype=kv_dtype)
     except ValueError as exc:
         return Verdict(FitKind.UNKNOWN, hw.name, str(dtype), None, None, None, str(exc))
     cuda = None
     gpu = next((g for g in hw.gpus if g.kind == "cuda"), None)
     if gpu is not None:
-        cuda = estimate_memory(spec, dtype, "cuda", context_tokens=context_tokens, batch=batch,
+        cuda = estimate_memory(spec, dtype, "cuda", context_tokens=context_tokens, batch=batch, kv_dtype=kv_dtype,
                                compute_capability=gpu.compute_capability)
-    return verdict_from_estimates(cpu, cuda, hw)
+    return verdict_from_estimates(cpu, cuda, hw, spec.config)
 
 
 @dataclass(frozen=True)
@@ -205,7 +228,7 @@ class FitTable:
 
 
 def fit_table(spec: ModelSpec, hosts: Sequence[Hardware] | None = None, dtypes: Iterable[str] = DTYPES, *,
-              context_tokens: int | None = None, batch: int = 1) -> FitTable:
+              context_tokens: int | None = None, batch: int = 1, kv_dtype: str = "auto") -> FitTable:
     """Verdicts for every dtype on every host (default: this machine + :data:`lib.hardware.PROFILES`)."""
     if hosts is None:
         from lib.hardware import detect
@@ -214,7 +237,8 @@ def fit_table(spec: ModelSpec, hosts: Sequence[Hardware] | None = None, dtypes: 
     if spec.is_quantized and spec.quantized_bytes:
         dtypes = ("stored",)
     dts = tuple(normalize_dtype(d) for d in dtypes)
-    rows = tuple(verdict(spec, d, h, context_tokens=context_tokens, batch=batch) for h in hosts for d in dts)
+    rows = tuple(verdict(spec, d, h, context_tokens=context_tokens, batch=batch, kv_dtype=kv_dtype)
+                 for h in hosts for d in dts)
     return FitTable(dts, tuple(h.name for h in hosts), rows)
 
 

@@ -138,7 +138,9 @@ def _prepare(model_id: str, task: str, opts: RunOptions, *, progress, allowed, c
                                tags=facts.tags, is_sentence_transformers=facts.is_sentence_transformers)
     notices += list(check.notices)
     ok, reason = allowed
-    key = (facts.source, opts.revision, check.runner, spec.pipeline_task, device, dtype, opts.trust_remote_code)
+    offload = tuple(sorted((str(k), int(v)) for k, v in opts.max_memory.items())) if opts.max_memory else None
+    key = (facts.source, opts.revision, check.runner, spec.pipeline_task, device, dtype, opts.trust_remote_code) \
+        + ((offload,) if offload else ())
     entry = cache.get(key)
     if entry is not None:
         return Prepared(model_id, task, check.runner, entry.value, True, 0.0, notices, facts.config)
@@ -155,7 +157,8 @@ def _prepare(model_id: str, task: str, opts: RunOptions, *, progress, allowed, c
             return loader.load(folder, check.runner, spec.pipeline_task, device, dtype, config=facts.config,
                                trust_remote_code=opts.trust_remote_code,
                                use_safetensors=facts.has_safetensors or None,
-                               sentence_transformers=facts.is_sentence_transformers, local_files_only=offline)
+                               sentence_transformers=facts.is_sentence_transformers, local_files_only=offline,
+                               max_memory=opts.max_memory)
 
     def waiting(place: int) -> None:  # one load at a time: this one's place in line
         from .cache import place_message

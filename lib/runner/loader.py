@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LoadFailed, ModelUnavailable, described
+from .placement import _placed, dtype_problem, offload_kwargs  # noqa: F401 - dtype_problem: the load's check
 from .result import LoadProgress
 
 ProgressFn = Callable[[LoadProgress], None]
@@ -279,9 +280,12 @@ def model_bytes(model: Any) -> int:
 
 def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype: str, *,
          config: dict, trust_remote_code: bool = False, use_safetensors: bool | None = None,
-         sentence_transformers: bool = False, local_files_only: bool = False) -> tuple[Loaded, int]:
+         sentence_transformers: bool = False, local_files_only: bool = False,
+         max_memory: dict[Any, int] | None = None) -> tuple[Loaded, int]:
     """Load ``folder`` for ``runner``; returns (Loaded, size in bytes). Raises LoadFailed.
-    ``local_files_only``: transformers must not ask the Hub for anything (an offline run)."""
+    ``local_files_only``: transformers must not ask the Hub for anything (an offline run).
+    ``max_memory``: partial offload — ``device_map="auto"`` with these weight bytes per device (accelerate
+    places the layers that do not fit on the next device: RAM, then a temporary offload folder)."""
     import warnings
 
     from lib import runtime
@@ -296,6 +300,7 @@ def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype
         mk["use_safetensors"] = True
     if local_files_only:
         mk["local_files_only"] = True
+    mk.update(offload_kwargs(max_memory))
     try:
         with warnings.catch_warnings(), _default_dtype_kept():
             warnings.simplefilter("ignore")
@@ -311,7 +316,7 @@ def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype
                          f"{described(e, f'loading {folder} for {pipeline_task or runner}', 200)}") from None
     target = loaded.pipe.model if loaded.pipe is not None else loaded.model
     target.eval()
-    problem = dtype_problem(target, tdtype)
+    problem = dtype_problem(target, tdtype, offloaded=bool(max_memory))
     if problem:
         raise LoadFailed(f"The model came out of loading broken ({problem}), so it was not kept. "
                          "Run again to load it afresh.")
@@ -338,44 +343,6 @@ def _default_dtype_kept():
             torch.set_default_dtype(torch.float32)
 
 
-def dtype_problem(model: Any, tdtype: Any) -> str | None:
-    """Why ``model``'s floating-point parameters are not all of ``tdtype``, or some were never filled in
-    (left on the meta device); None when the model is whole.
-
-    The modules a model keeps in float32 on purpose at half precision (transformers'
-    ``_keep_in_fp32_modules`` / ``_keep_in_fp32_modules_strict``) are allowed to stay float32.
-    """
-    import torch
-
-    keep: set[str] = set()
-    if tdtype in (torch.float16, torch.bfloat16):
-        for module in model.modules():
-            for attr in ("_keep_in_fp32_modules", "_keep_in_fp32_modules_strict"):
-                keep.update(getattr(module, attr, None) or ())
-    total = 0
-    wrong: dict[str, int] = {}
-    for name, p in model.named_parameters():
-        if p.device.type == "meta":
-            return "weights never filled in: left on the meta device"
-        if not p.is_floating_point():
-            continue
-        total += p.numel()
-        if p.dtype == tdtype or (p.dtype == torch.float32 and any(k in name for k in keep)):
-            continue
-        found = str(p.dtype).removeprefix("torch.")
-        wrong[found] = wrong.get(found, 0) + p.numel()
-    if not wrong:
-        return None
-    found = max(wrong, key=wrong.__getitem__)
-    share = max(1, round(100 * sum(wrong.values()) / max(total, 1)))
-    want = str(tdtype).removeprefix("torch.")
-    return (f"{share}% of its weights in {_DTYPE_NAMES.get(found, found)} instead of "
-            f"{_DTYPE_NAMES.get(want, want)}")
-
-
-_DTYPE_NAMES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
-
-
 def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) -> Loaded:
     from lib import runtime
 
@@ -392,36 +359,50 @@ def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) 
             from sentence_transformers import SentenceTransformer
 
             m = SentenceTransformer(folder, device=device, trust_remote_code=trc,
-                                    model_kwargs={"dtype": tdtype}, **hub)
+                                    model_kwargs={"dtype": tdtype}, **hub)  # one device: no offload here
             return Loaded("sentence_transformers", device, dtype, folder, config, model=m)
         tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc, **hub)
-        m = T.AutoModel.from_pretrained(folder, **mk).to(device)
+        m = _placed(T.AutoModel.from_pretrained(folder, **mk), device, mk)
         return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok)
     if runner == "run_seq2seq":
         tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc, **hub)
-        m = T.AutoModelForSeq2SeqLM.from_pretrained(folder, **mk).to(device)
+        m = _placed(T.AutoModelForSeq2SeqLM.from_pretrained(folder, **mk), device, mk)
         return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok)
     if runner == "run_question_answering":
         tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc, **hub)
-        m = T.AutoModelForQuestionAnswering.from_pretrained(folder, **mk).to(device)
+        m = _placed(T.AutoModelForQuestionAnswering.from_pretrained(folder, **mk), device, mk)
         return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok)
     if runner == "run_image_text_to_text" and not Path(folder, "processor_config.json").exists() \
             and not Path(folder, "preprocessor_config.json").exists():
         raise LoadFailed("This image-to-text model ships no image processor, so it cannot be run.")
     model_kwargs = {k: v for k, v in mk.items() if k not in ("dtype", "trust_remote_code", "local_files_only")}
     runtime.pipelines()
-    try:
-        pipe = T.pipeline(pipeline_task, model=folder, device=device, dtype=tdtype, trust_remote_code=trc,
-                          model_kwargs=model_kwargs, **hub)
+    try:  # with a device_map the pipeline runs where accelerate put the first layers
+        pipe = T.pipeline(pipeline_task, model=folder, device=None if mk.get("device_map") else device,
+                          dtype=tdtype, trust_remote_code=trc, model_kwargs=model_kwargs, **hub)
     except TypeError as e:
         if runner == "run_image_text_to_text" and "ProcessorMixin" in str(e):
             # vision-encoder-decoder captioners (ViT + GPT-2 …) ship an image processor + tokenizer only
             proc = T.AutoImageProcessor.from_pretrained(folder, **hub)
             tok = T.AutoTokenizer.from_pretrained(folder, trust_remote_code=trc, **hub)
-            m = T.AutoModelForImageTextToText.from_pretrained(folder, **mk).to(device)
+            m = _placed(T.AutoModelForImageTextToText.from_pretrained(folder, **mk), device, mk)
             return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok, processor=proc)
         raise
+    _loading_only(pipe, hub)
     return Loaded("pipeline", device, dtype, folder, config, pipe=pipe)
+
+
+def _loading_only(pipe: Any, hub: dict[str, Any]) -> None:
+    """Drop the Hub arguments from the pipeline's call arguments: pipeline() reads ``local_files_only``
+    for loading but also keeps it among the arguments of every call, where generation rejects it
+    ("model_kwargs are not used")."""
+    for name in ("_preprocess_params", "_forward_params", "_postprocess_params"):
+        params = getattr(pipe, name, None)
+        if isinstance(params, dict):
+            for key in hub:
+                params.pop(key, None)
+                if isinstance(params.get("generate_kwargs"), dict):
+                    params["generate_kwargs"].pop(key, None)
 
 
 def _hub(mk: dict[str, Any]) -> dict[str, Any]:
@@ -442,7 +423,7 @@ def _plain_sentence_transformers(folder, T, device, dtype, mk, config) -> Loaded
     runtime.models()
     tok_kw = {"model_max_length": layout.max_seq_length} if layout.max_seq_length else {}
     tok = T.AutoTokenizer.from_pretrained(folder, **tok_kw, **_hub(mk))
-    m = T.AutoModel.from_pretrained(folder, **mk).to(device)
+    m = _placed(T.AutoModel.from_pretrained(folder, **mk), device, mk)
     longest = getattr(m.config, "max_position_embeddings", None)
     if not tok_kw and isinstance(longest, int) and longest != -1:
         tok.model_max_length = min(tok.model_max_length, longest)

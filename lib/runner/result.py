@@ -33,6 +33,9 @@ class RunOptions:
             ``local_files_only``). Default: the browser session's offline switch where the options are made
             (:func:`lib.hub.policy.session_offline`: a page's script run), which is how the switch
             reaches the job threads; ``HF_HUB_OFFLINE`` holds everywhere anyway.
+        max_memory: the partial-offload tier (:class:`lib.fit.tiers.OffloadPlan.max_memory`): bytes of
+            weights per device (``{0: …, "cpu": …}``); the model loads with ``device_map="auto"``, the
+            layers that do not fit the first device wait on the next (RAM, then disk). None: one device.
     """
 
     device: str = "auto"
@@ -51,6 +54,7 @@ class RunOptions:
     access: Access | None = None
     fit_override: bool = False
     offline: bool = field(default_factory=session_offline)
+    max_memory: dict[Any, int] | None = None
 
 
 @dataclass

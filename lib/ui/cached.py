@@ -23,7 +23,7 @@ from lib.hub.errors import HubError
 
 __all__ = ["HubError", "search", "facets", "snapshot_info", "snapshot_problem", "mode_from_env",
            "clear", "forget_hub_down", "CACHE_TTL_S", "model_lookup", "forget_model", "config_param_count",
-           "local_ids", "local_inventory", "forget_local", "LOCAL_TTL_S"]
+           "config_param_split", "local_ids", "local_inventory", "forget_local", "LOCAL_TTL_S"]
 
 #: seconds the local cache's listing is kept (a download or delete here clears it at once).
 LOCAL_TTL_S = 60
@@ -116,20 +116,26 @@ def forget_model(model_id: str, offline: bool = False, token_set: bool = False) 
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _config_param_count(config_json: str) -> int | None:
+def _config_param_split(config_json: str) -> tuple[int, int] | None:
     import json
 
-    from lib.modelconfig import count_parameters
+    from lib.modelconfig import parameter_split
 
-    return count_parameters(json.loads(config_json))
+    return parameter_split(json.loads(config_json))
+
+
+def config_param_split(config: dict) -> tuple[int, int] | None:
+    """``(total, routed-expert)`` parameters from a config.json, built once on the meta device (imports
+    torch + transformers lazily; only the Model page calls this). Cached per config."""
+    import json
+
+    return _config_param_split(json.dumps(config, sort_keys=True, default=str))
 
 
 def config_param_count(config: dict) -> int | None:
-    """Exact parameter count from a config.json, built on the meta device (imports torch +
-    transformers lazily, once; only the Model page calls this). Cached per config."""
-    import json
-
-    return _config_param_count(json.dumps(config, sort_keys=True, default=str))
+    """Exact parameter count from a config.json (:func:`config_param_split`'s total)."""
+    split = config_param_split(config)
+    return split[0] if split is not None else None
 
 
 # ---- the local Hugging Face cache ---------------------------------------------------------------------

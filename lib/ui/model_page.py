@@ -19,19 +19,22 @@ from lib import hardware, model_facts, repo_files, tasks
 from lib import usage_code as code
 from lib.fit import spec as fit_spec
 from lib.fit import table as fit_view
+from lib.fit.moe import moe_shape
 from lib.format import md_escape
 from lib.hub.details import ModelDetails
 from lib.hub.errors import HubError
 from lib.hub.ids import validate_model_id
 from lib.hub.policy import is_offline
 from lib.model_lookup import ModelLookup
-from lib.parameters import ParamInfo, count_from_config, needs_config_count
+from lib.parameters import ParamInfo, buildable, count_from_config, needs_config_count, with_moe
 from lib.parameters import parameter_info as param_info
 from lib.ui import cached
+from lib.ui.fit_inputs import context_slider, kv_and_batch  # noqa: F401 - the page's estimate inputs
 
 P = "m_"  # widget key prefix
-KEYS = {"id": P + "id", "ctx": P + "ctx", "device": P + "device", "dtype": P + "dtype",
-        "parts_host": P + "parts_host", "parts_device": P + "parts_device"}
+KEYS = {"id": P + "id", "ctx": P + "ctx", "kv": P + "kv", "batch": P + "batch", "device": P + "device",
+        "dtype": P + "dtype", "parts_host": P + "parts_host", "parts_device": P + "parts_device"}
+
 EXAMPLES = ("Qwen/Qwen2.5-0.5B-Instruct", "sentence-transformers/all-MiniLM-L6-v2",
             "distilbert/distilbert-base-uncased-finetuned-sst-2-english")
 _LAST_ID = "_model_last_id"  # survives page switches (widget state does not)
@@ -229,7 +232,14 @@ def parameter_info(found: ModelLookup) -> ParamInfo:
     if needs_config_count(details):
         with st.spinner("Counting parameters from config.json (meta device)…"):
             counted, note = count_from_config(found.config, found.config_note, cached.config_param_count)
-    return param_info(details, counted, found.config, note)
+    info = param_info(details, counted, found.config, note)
+    if moe_shape(found.config) is not None:  # a mixture of experts: the routed share, from the same build
+        split = None
+        if buildable(found.config):
+            with st.spinner("Counting active parameters from config.json (meta device)…"):
+                split = cached.config_param_split(found.config)
+        info = with_moe(info, found.config, split)
+    return info
 
 
 def parameters(info: ParamInfo) -> None:
@@ -239,6 +249,10 @@ def parameters(info: ParamInfo) -> None:
                  "unknown": "unknown"}[info.kind]
         st.metric(f"Parameters ({label})", info.headline)
         st.caption(info.source[:1].upper() + info.source[1:] + ".")
+        if info.moe is not None:
+            head, more = info.moe_lines
+            st.markdown(f":violet-badge[MoE] {head}")
+            st.caption(more)
         if info.by_dtype:
             st.dataframe(pd.DataFrame([{"dtype": d, "Parameters": n, "Share": n / info.total if info.total else None}
                                        for d, n in info.by_dtype]),
@@ -256,6 +270,8 @@ class FitView:
     table: object | None
     context: int | None
     warnings: tuple
+    kv: str = "auto"
+    batch: int = 1
 
 
 def config_origin(fit_config: fit_spec.FitConfig) -> None:
@@ -264,34 +280,16 @@ def config_origin(fit_config: fit_spec.FitConfig) -> None:
         st.caption(f":material/info: {md_escape(fit_config.note)}")
 
 
-def context_slider(details: ModelDetails, spec) -> int | None:
-    """The context-length slider, for models that generate (KV cache grows with it)."""
-    if not spec.is_generative:
-        return None
-    max_pos = spec.config.max_positions if spec.config is not None else None
-    choices = fit_spec.context_choices(max_pos)
-    if len(choices) == 1:
-        st.caption(f"Context: {choices[0]:,} tokens (the model's maximum).")
-        return choices[0]
-    if st.session_state.get(KEYS["ctx"]) not in choices:
-        st.session_state[KEYS["ctx"]] = fit_spec.default_context(choices)
-    return st.select_slider(
-        "Context length (prompt + generated tokens)", options=choices, key=KEYS["ctx"],
-        format_func=lambda n: f"{n:,}",
-        help="The KV cache and activations grow with it" + (f"; the model supports up to {max_pos:,}."
-                                                            if max_pos else "."),
-    )
-
-
-def compute_fit(spec, hw: hardware.Hardware, context: int | None, token_set: bool) -> FitView:
+def compute_fit(spec, hw: hardware.Hardware, context: int | None, token_set: bool, kv: str = "auto",
+                batch: int = 1) -> FitView:
     from lib.fit.verdict import fit_table, load_warnings
 
     hosts = (hw, *hardware.PROFILES)
-    table = fit_table(spec, hosts=hosts, context_tokens=context)
+    table = fit_table(spec, hosts=hosts, context_tokens=context, kv_dtype=kv, batch=batch)
     here = table.get(hw.name, "bf16") or (table.rows[0] if table.rows else None)
     est = here.estimate if here is not None else None
     warns = load_warnings(spec, hw, est, has_token=token_set)
-    return FitView(table, context, tuple(warns))
+    return FitView(table, context, tuple(warns), kv, batch)
 
 
 def fit_section(details: ModelDetails, spec, view: FitView, hw: hardware.Hardware,
@@ -299,7 +297,9 @@ def fit_section(details: ModelDetails, spec, view: FitView, hw: hardware.Hardwar
     table = view.table
     st.caption("Estimated peak memory of loading the model and running one input, per dtype, on this "
                "machine and on common hosts (GPU when the host has one, else CPU RAM)."
-               + (f" Context: {view.context:,} tokens." if view.context else ""))
+               + (f" Context: {view.context:,} tokens." if view.context else "")
+               + (f" KV cache: {view.kv}." if view.kv != "auto" else "") + (f" Batch: {view.batch}." if view.batch > 1
+                                                                             else ""))
     if all(v.kind.value == "unknown" for v in table.rows):
         st.warning("The model's size is unknown (no parameter count, no weight sizes): memory cannot be "
                    "estimated.", icon=":material/help:")

@@ -144,7 +144,7 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
     override = access.load_anyway and bool(st.session_state.get(f"{key}_override", False))
     if fit_spec is None and details is not None:  # the Playground: the Model page's estimate, same gate
         fit_spec = _model_page_spec(details)
-    gate = fit_gate(model, details, device, dtype, hardware, override, spec=fit_spec)
+    gate = fit_gate(model, details, device, dtype, hardware, override, spec=fit_spec, offload=True)
     if gate.blocked:
         st.warning(f"**Memory check:** {gate.reason}", icon=":material/memory:")
         if access.load_anyway:
@@ -167,7 +167,7 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
             _store_error(key, model, spec.tag, "Check the input", ins.problem)
         else:
             opts = RunOptions(device=device, dtype=dtype, trust_remote_code=trust, **ins.settings,
-                              access=access, fit_override=gate.overridden)
+                              access=access, fit_override=gate.overridden, max_memory=gate.max_memory)
             _run(key, model, spec.tag, ins.raw, opts, gate)
     _show_last(key, model, spec.tag)
 
