@@ -43,7 +43,7 @@ view = ui.compute_fit(spec, frame.hardware, context, frame.token_set, kv, batch)
 ui.fit_section(details, spec, view, frame.hardware, measured=ui.measured_for(details))
 with warnings_slot:
     ui.warnings(view.warnings)
-how_fast.section(spec, context, details.id)
+how_fast.section(spec, context, details.id, kv, batch)
 
 ui.use_this_model(details, frame.hardware)
 served = served_by.section(details)

@@ -277,3 +277,19 @@ def test_discover_speed_here_toggle(hub_stub, tmp_path, monkeypatch, no_probe_me
     at.run()
     speeds = list(table(at)["Speed here"])
     assert speeds and all(s.endswith("tok/s") for s in speeds if s) and any(speeds)
+
+
+def test_speed_takes_f2s_active_parameters_and_kv_precision():
+    from types import SimpleNamespace
+
+    a100 = hosts.vendor("NVIDIA A100 80 GB")
+    moe = llama_spec(moe=SimpleNamespace(active=LLAMA_1B_PARAMS // 4))  # lib.fit.moe's counts: active < total
+    dense = estimate_speed(llama_spec(), a100, "bf16", context_tokens=4096)
+    sparse = estimate_speed(moe, a100, "bf16", context_tokens=4096)
+    assert sparse.decode_tokens_per_s > dense.decode_tokens_per_s and any("active" in n for n in sparse.notes)
+    auto = speed_view.speed_table(llama_spec(), None, context_tokens=4096, dtypes=("bf16",))
+    fp8 = speed_view.speed_table(llama_spec(), None, context_tokens=4096, dtypes=("bf16",), kv="fp8")
+    kv_bf16 = 2 * 16 * 8 * 64 * 4096 * 2
+    host = "NVIDIA A100 80 GB"
+    assert auto.get(host, "bf16").bytes_per_token - fp8.get(host, "bf16").bytes_per_token == pytest.approx(
+        kv_bf16 / 2, rel=0.05)  # an fp8 cache reads about half the bytes of a bf16 one

@@ -183,6 +183,8 @@ def estimate_speed(spec: ModelSpec, host: HostSpeed, dtype: str = "bf16", *, con
     dtype = normalize_dtype(dtype)
     if spec.is_quantized and spec.quantized_bytes:
         dtype = "stored"
+    if active_params is None:  # a mixture of experts' active count (lib.fit.moe), else all parameters
+        active_params = getattr(spec, "active_params", None)
     work = model_work(spec, dtype, active_params)
     cfg = spec.config
     notes: list[str] = []

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lib.fit.dtypes import DTYPE_LABELS, DTYPES
+from lib.fit.dtypes import BYTES_PER_PARAM, DTYPE_LABELS, DTYPES
 from lib.fit.hosts import VENDOR, HostSpeed
 from lib.fit.spec import ModelSpec
 from lib.fit.speed import SpeedEstimate, estimate_speed
@@ -72,8 +72,11 @@ class SpeedTable:
 
 def speed_table(spec: ModelSpec, this_host: HostSpeed | None, *, context_tokens: int | None = None,
                 dtypes: Iterable[str] = SPEED_DTYPES, active_params: int | None = None,
-                vendor_hosts: Sequence[HostSpeed] = VENDOR) -> SpeedTable:
-    """Estimates for this machine (when probed) and every vendor host, at each dtype."""
+                vendor_hosts: Sequence[HostSpeed] = VENDOR, kv: str = "auto", batch: int = 1) -> SpeedTable:
+    """Estimates for this machine (when probed) and every vendor host, at each dtype; ``kv``: the KV cache's
+    precision (:mod:`lib.fit.kv`), ``batch``: sequences decoded together."""
+    from lib.fit.kv import element_bytes
+
     hosts = ((this_host,) if this_host is not None else ()) + tuple(vendor_hosts)
     dtypes = tuple(dtypes)
     if spec.is_quantized and spec.quantized_bytes:
@@ -83,8 +86,10 @@ def speed_table(spec: ModelSpec, this_host: HostSpeed | None, *, context_tokens:
     for h in hosts:
         for d in dtypes:
             try:
+                compute = BYTES_PER_PARAM.get(d, 2.0) if d in ("fp32", "bf16", "fp16") else 2.0
                 out[(h.name, d)] = estimate_speed(spec, h, d, context_tokens=context_tokens,
-                                                  active_params=active_params)
+                                                  active_params=active_params, batch=batch,
+                                                  kv_bytes_per_value=element_bytes(kv, compute))
             except ValueError as e:
                 problem = str(e)
     return SpeedTable(hosts, dtypes, out, problem)

@@ -26,22 +26,24 @@ def this_host():
         return None
 
 
-def section(spec, context: int | None, model_id: str, active_params: int | None = None) -> None:
+def section(spec, context: int | None, model_id: str, kv: str = "auto", batch: int = 1) -> None:
     """Prefill and decode tokens/s (generative models) or latency per input (encoders) per host and dtype,
-    at the chosen context, with the speeds measured here beside their estimates."""
+    at the chosen context, KV-cache precision and batch, with the speeds measured here beside their
+    estimates. Speed uses the model's active parameters (a mixture of experts: ``spec.active_params``)."""
     import pandas as pd  # not at import: Discover imports this module and starts without pandas
 
     from lib.jobs import speeds
 
     st.subheader("How fast", anchor=False)
     here = this_host()
-    table = speed_view.speed_table(spec, here, context_tokens=context, active_params=active_params)
+    table = speed_view.speed_table(spec, here, context_tokens=context, kv=kv, batch=batch)
     with st.container(key=P + "section"):
         if not table.estimates:
             st.warning("Speed cannot be estimated: " + md_escape(table.problem or "the model's size is unknown")
                        + ".", icon=":material/help:")
             return
-        what = (f"prefill and decode tokens/s at a context of {context:,} tokens (decode: one sequence)"
+        what = (f"prefill and decode tokens/s at a context of {context:,} tokens"
+                + (f", batch {batch} (decode tokens/s per sequence)" if batch > 1 else " (one sequence)")
                 if spec.is_generative and context else
                 f"latency of one input of {ENCODER_TOKENS} tokens")
         st.caption(f"Estimated {what}, assuming the model fits on that host's device (see the fit table). "
