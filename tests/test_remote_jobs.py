@@ -203,10 +203,10 @@ def test_each_finished_item_writes_a_speed_row_without_secrets(runner, chat, sto
 
 def test_recent_gives_per_backend_medians_of_the_last_runs(store_url):
     for ttft in (0.1, 0.2, 0.9, 0.3):
-        speeds.record("m", "text-generation", "providers:together", ttft_s=ttft, tokens_per_s=ttft * 100,
+        speeds.record_figures("m", "text-generation", "providers:together", ttft_s=ttft, tokens_per_s=ttft * 100,
                       latency_s=1.0, store=store_url)
-    speeds.record("m", "text-generation", "url:http://h:80", ttft_s=0.05, store=store_url)
-    speeds.record("other", "text-generation", "url:http://h:80", ttft_s=9.0, store=store_url)
+    speeds.record_figures("m", "text-generation", "url:http://h:80", ttft_s=0.05, store=store_url)
+    speeds.record_figures("other", "text-generation", "url:http://h:80", ttft_s=9.0, store=store_url)
     together, url = speeds.recent("m", store=store_url)
     assert (together.backend, together.runs) == ("providers:together", 4)
     assert together.ttft_s == pytest.approx(0.25) and together.tokens_per_s == pytest.approx(25)

@@ -19,7 +19,7 @@ from typing import Any
 
 from lib.runner.result import Measurement, RunOptions
 
-from . import measured
+from . import measured, speeds
 from .job import CANCELLED, DONE, FAILED, LOADING, RUNNING, Job
 from .limits import TITLE as LIMIT_TITLE
 from .limits import RunLimiter, runs_per_hour
@@ -241,6 +241,7 @@ def _run_job(job: Job) -> None:
              load_place=None)
     peak: tuple[int, str] | None = None
     busy = 0.0
+    timed: list = []  # (generate timing or None, latency) per input run one by one
     for chunk in _chunks(valid, size):
         if job.cancel_requested:
             break
@@ -266,6 +267,7 @@ def _run_job(job: Job) -> None:
                 it.batched, it.status = ex.batched, "ok"
             busy += ex.latency_s
             peak = _max_peak(peak, ex.peak_bytes, ex.memory_kind)
+            timed.extend(zip(ex.timings, ex.latencies) if ex.timings else ((None, share) for _ in chunk))
         job._items_finished(chunk)
         done = sum(1 for it in job.items if it.status in ("ok", "error"))
         job._set(items_done=done, message=f"Ran {done} of {n}")
@@ -277,6 +279,8 @@ def _run_job(job: Job) -> None:
                                       api.host_process_bytes())
         if job.record:
             measured.record(job.measurement, job.store)
+    if job.record and timed:
+        speeds.record(job, prep, timed)  # measured speed beside the estimate (store table run_speeds)
 
     # 5. the under-the-hood view of the first input
     if job.hood_wanted and not job.cancel_requested and any(it.ok for it in job.items):

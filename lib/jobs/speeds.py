@@ -1,28 +1,124 @@
-"""Measured speeds per model and backend (the store's ``run_speeds`` table): written by the jobs (the runner
-measures, its caller records, as measured peaks), read back as per-backend medians.
+"""Measured speeds per model and backend (store table ``run_speeds``), beside the speed estimate: written by the
+jobs (the runner measures, its caller records, as measured peaks), read back per backend.
 
-* :func:`backend_key` — where a run went, never with a secret: ``providers:<provider>``,
-  ``url:<scheme>://<host>:<port>`` (the port always written, the path left out), ``local:<device family>``.
-* :func:`result_row` — the row of a remote run's :class:`~lib.runner.RunResult` (time to first token, tokens/s,
-  latency, tokens streamed); :func:`write_later` — rows for the background writer (a job hands its rows over as
-  it finishes: its waiters never wait for the commit), :func:`flush` waits for them (:func:`recent` does);
-  :func:`write` — rows in one transaction now; :func:`record` — one row now. A store that cannot be written
-  never fails the run.
-* :func:`recent` — ``recent(model, backend=None, last=20)`` -> one :class:`SpeedSummary` per backend: the medians
-  over that backend's last ``last`` rows for the model, most runs first.
+Local runs (:func:`record`): the runner times each input (``Executed.timings``:
+:class:`lib.tasks.timing.TokenTiming` for the inputs that generated; ``latencies``); the job records one row per
+run: backend ``local:<device>``, prompt / new tokens, TTFT, decode and prefill tokens/s, latency — and the
+estimate for the same model, dtype and context on this machine (:func:`lib.fit.speed.estimate_speed`, with the
+host probe's stored figures; none when this machine was never probed).
 
-No streamlit here.
+Remote runs (:mod:`lib.jobs.remote`): :func:`result_row` is the row of a remote RunResult (TTFT, tokens/s,
+latency, tokens streamed) under :func:`backend_key` — where it ran, never with a secret: ``providers:<provider>``,
+``url:<scheme>://<host>:<port>`` (the port always written, the path left out), ``local:<device family>``; a job
+hands its rows to :func:`write_later` as it finishes (a background writer, one transaction: its waiters never
+wait for the commit); :func:`flush` waits for them. :func:`write` / :func:`record_figures` write now.
+
+Reading: :func:`lookup` (the newest rows of a model); :func:`recent` (``recent(model, backend=None, last=20)``
+-> one :class:`SpeedSummary` per backend: medians over that backend's last rows, most runs first).
+A store that cannot be written or read never fails a run or a page.
 """
 from __future__ import annotations
 
 import statistics
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["SpeedSummary", "backend_key", "flush", "record", "recent", "result_row", "row", "write", "write_later"]
+from .measured import device_family
+
+
+def _params(loaded: Any) -> int | None:
+    model = getattr(loaded, "model", None)
+    if model is None and getattr(loaded, "pipe", None) is not None:
+        model = getattr(loaded.pipe, "model", None)
+    try:
+        return int(sum(p.numel() for p in model.parameters())) if model is not None else None
+    except Exception:  # noqa: BLE001 - not a torch module (a sentence-transformers wrapper …): no count
+        return None
+
+
+def estimate_for(model_id: str, task: str, config: dict, params: int | None, dtype: str, device: str,
+                 prompt: int | None, new: int | None, url: str | None = None):
+    """The speed estimate (:class:`lib.fit.speed.SpeedEstimate`) for a run here, None without one."""
+    from lib.fit import host_probe
+    from lib.fit.spec import ModelSpec, model_config
+    from lib.fit.speed import estimate_speed
+
+    host = host_probe.host_speed(host_probe.cached(url), device=device)
+    if host is None or not params:
+        return None
+    spec = ModelSpec(model_id=model_id, params_total=params, params_exact=True, config=model_config(config),
+                     pipeline_tag=task)
+    try:
+        return estimate_speed(spec, host, dtype, context_tokens=(prompt or 0) + (new or 0) or None,
+                              prompt_tokens=prompt or None)
+    except ValueError:
+        return None
+
+
+def row(model_id: str, task: str, device: str, dtype: str, timed: Sequence[tuple[Any, float]],
+        estimate: Any = None) -> dict[str, Any] | None:
+    """The ``run_speeds`` row of a run: the last input that generated (its timing), else the median
+    latency per input; None when nothing was timed."""
+    if not timed:
+        return None
+    gen = [(t, lat) for t, lat in timed if t is not None and t.new_tokens]
+    out: dict[str, Any] = {"model_id": model_id, "backend": f"local:{device_family(device)}", "task": task,
+                           "dtype": dtype, "measured_at": time.time()}
+    if gen:
+        t, lat = gen[-1]
+        out.update(prompt_tokens=t.prompt_tokens, new_tokens=t.new_tokens, ttft_s=t.ttft_s,
+                   tokens_per_s=t.decode_tokens_per_s, prefill_tokens_per_s=t.prefill_tokens_per_s, latency_s=lat)
+    else:
+        out["latency_s"] = statistics.median(lat for _, lat in timed)
+    if estimate is not None and estimate.generative:
+        out.update(estimated_tokens_per_s=estimate.decode_tokens_per_s,
+                   estimated_prefill_tokens_per_s=estimate.prefill_tokens_per_s)
+    return out
+
+
+def record(job: Any, prep: Any, timed: Sequence[tuple[Any, float]]) -> bool:
+    """Store the run's speed (see the module doc); True when a row was written."""
+    try:
+        url = getattr(job.store, "_url", None)  # the job's MeasuredStore: the same database
+        loaded = prep.loaded
+        draft = row(job.model, job.task, loaded.device, loaded.dtype, timed)
+        if draft is None:
+            return False
+        est = None
+        if draft.get("prompt_tokens"):
+            est = estimate_for(job.model, job.task, prep.config, _params(loaded), loaded.dtype,
+                               device_family(loaded.device), draft["prompt_tokens"], draft.get("new_tokens"), url)
+        values = row(job.model, job.task, loaded.device, loaded.dtype, timed, est)
+        from lib import store
+        from lib.store.models import RunSpeed
+
+        with store.session(url, write=True) as s:
+            s.add(RunSpeed(**values))
+        return True
+    except Exception:  # noqa: BLE001 - any store failure must not fail the run
+        return False
+
+
+def lookup(model_id: str, url: str | None = None, limit: int = 20) -> list[Any]:
+    """The newest measured speeds of ``model_id`` (RunSpeed rows, detached), newest first; [] on failure."""
+    try:
+        from sqlalchemy import select
+
+        from lib import store
+        from lib.store.models import RunSpeed
+
+        with store.session(url) as s:
+            rows = s.scalars(select(RunSpeed).where(RunSpeed.model_id == model_id)
+                             .order_by(RunSpeed.measured_at.desc()).limit(limit)).all()
+            s.expunge_all()
+            return list(rows)
+    except Exception:  # noqa: BLE001 - a broken store: nothing measured
+        return []
+
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -43,8 +139,6 @@ def backend_key(backend: Any, device: str | None = None) -> str:
         host = (parts.hostname or "").lower()
         host = f"[{host}]" if ":" in host else host
         return f"url:{scheme}://{host}:{port}" if port else f"url:{scheme}://{host}"
-    from .measured import device_family
-
     return f"local:{device_family(device or 'cpu')}"
 
 
@@ -76,9 +170,9 @@ def _url(store: Any) -> str | None:
     return getattr(store, "_url", None)
 
 
-def row(model: str, task: str, backend: str, *, ttft_s: float | None = None, tokens_per_s: float | None = None,
-        latency_s: float | None = None, new_tokens: int | None = None, prompt_tokens: int | None = None,
-        dtype: str = "") -> dict[str, Any]:
+def figures_row(model: str, task: str, backend: str, *, ttft_s: float | None = None,
+                tokens_per_s: float | None = None, latency_s: float | None = None, new_tokens: int | None = None,
+                prompt_tokens: int | None = None, dtype: str = "") -> dict[str, Any]:
     """One ``run_speeds`` row (``backend``: a :func:`backend_key`), measured now."""
     return dict(model_id=str(model)[:256], backend=backend[:256], task=str(task)[:64], dtype=dtype[:32],
                 prompt_tokens=prompt_tokens, new_tokens=new_tokens, ttft_s=ttft_s, tokens_per_s=tokens_per_s,
@@ -88,7 +182,7 @@ def row(model: str, task: str, backend: str, *, ttft_s: float | None = None, tok
 def result_row(model: str, task: str, backend: Any, result: Any) -> dict[str, Any]:
     """The row of a remote run's RunResult (its ``remote`` figures and latency)."""
     stats = getattr(result, "remote", None)
-    return row(model, task, backend_key(backend), ttft_s=getattr(stats, "ttft_s", None),
+    return figures_row(model, task, backend_key(backend), ttft_s=getattr(stats, "ttft_s", None),
                tokens_per_s=getattr(stats, "tokens_per_s", None), latency_s=getattr(result, "latency_s", None),
                new_tokens=getattr(stats, "tokens", None), dtype="remote")
 
@@ -168,9 +262,9 @@ def flush(timeout: float = 10.0) -> bool:
         return _idle.wait_for(lambda: not _writing and not _pending, timeout)
 
 
-def record(model: str, task: str, backend: str, *, store: Any = None, **figures: Any) -> bool:
-    """Write one row now (``figures``: :func:`row`'s)."""
-    return write([row(model, task, backend, **figures)], store)
+def record_figures(model: str, task: str, backend: str, *, store: Any = None, **figures: Any) -> bool:
+    """Write one row now (``figures``: :func:`figures_row`'s)."""
+    return write([figures_row(model, task, backend, **figures)], store)
 
 
 def _median(values: list[float | None]) -> float | None:
@@ -205,3 +299,7 @@ def recent(model: str, backend: Any = None, *, last: int = 20, store: Any = None
     out = [SpeedSummary(key, len(runs), _median([r[0] for r in runs]), _median([r[1] for r in runs]),
                         _median([r[2] for r in runs])) for key, runs in per.items() if runs]
     return sorted(out, key=lambda s: (-s.runs, s.backend))
+
+
+__all__ = ["SpeedSummary", "backend_key", "estimate_for", "figures_row", "flush", "lookup", "recent", "record",
+           "record_figures", "result_row", "row", "write", "write_later"]

@@ -249,11 +249,12 @@ def _table_key(query: CatalogQuery, mode: str) -> str:
 
 
 def results_table(result: SearchResult, query: CatalogQuery, mode: str,
-                  fit: dict[str, str] | None = None, local: frozenset[str] | None = None) -> ModelRecord | None:
+                  fit: dict[str, str] | None = None, local: frozenset[str] | None = None,
+                  speed: dict[str, str] | None = None) -> ModelRecord | None:
     """The results table; returns the selected model (restored from ``model=`` in the URL).
-    ``local``: ids in the local cache (a ``Local`` column)."""
+    ``local``: ids in the local cache (a ``Local`` column); ``speed``: a ``Speed here`` column."""
     records = result.records
-    table = results.results_table(records, fit, local)
+    table = results.results_table(records, fit, local, speed)
     url_model = st.query_params.get("model")
     row = results.row_of(records, url_model)
     column_config = {
@@ -279,6 +280,10 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
             results.FIT_COLUMN, help="Rough check of the weights (+20 % for runtime) against this "
             "machine's GPU memory, then RAM, at bf16, then int8, then int4. Select a row for details; "
             "the Model page has the full estimate.")
+    if speed is not None:
+        column_config[results.SPEED_COLUMN] = st.column_config.TextColumn(
+            results.SPEED_COLUMN, help="Estimated decode speed of text-generation models on this machine at "
+            "bf16, from the parameter count alone (the Model page adds the KV cache and the context)")
     if local is not None:
         column_config[results.LOCAL_COLUMN] = st.column_config.TextColumn(
             results.LOCAL_COLUMN, help="Already in the local Hugging Face cache (see the Local models page)")
