@@ -1,0 +1,222 @@
+"""Remote runs through lib.jobs (issue 11), over real HTTP to the support servers on 127.0.0.1
+(tests/support/inference_servers.py): a list of inputs on a URL backend via ``submit(backend=)``, each failure
+kind as that item's error (429 waited out once, 503 retried within the timeout), a bounded number of requests
+in flight per backend, cancel mid-stream, the ``run_speeds`` rows (no secret) and their medians."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from lib.hub.inference import Backend
+from lib.jobs import JobRunner, speeds
+from lib.jobs.remote import RemoteJob
+from lib.runner.result import RunOptions
+from tests.support.inference_servers import InferenceServer
+
+SECRET = "sk-jobs-0123456789abcdefghij"
+OPTS = RunOptions(max_new_tokens=6, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def chat_server(request, tiny_model):
+    srv = InferenceServer(tiny_model("gpt2"), "text-generation", api="openai", token=SECRET)
+    srv.start()
+    request.addfinalizer(srv.stop)
+    return srv
+
+
+@pytest.fixture(scope="module")
+def cls_server(request, tiny_model):
+    srv = InferenceServer(tiny_model("text-classification"), "text-classification", api="tgi")
+    srv.start()
+    request.addfinalizer(srv.stop)
+    return srv
+
+
+@pytest.fixture
+def chat(chat_server):
+    chat_server.clear_faults()
+    chat_server.requests.clear()
+    yield chat_server
+    chat_server.clear_faults()
+
+
+@pytest.fixture
+def cls(cls_server):
+    cls_server.clear_faults()
+    cls_server.requests.clear()
+    yield cls_server
+    cls_server.clear_faults()
+
+
+@pytest.fixture
+def runner():
+    r = JobRunner(max_workers=2)
+    yield r
+    r.shutdown()
+
+
+@pytest.fixture
+def store_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'speeds.db'}"
+
+
+def _chat(srv, **kw) -> Backend:
+    return Backend(kind="url", url=srv.url, token=SECRET, **kw)
+
+
+def test_a_list_of_inputs_runs_on_a_url_backend_as_a_job(runner, cls, store_url):
+    texts = ["i love it", "awful", "fine I guess"]
+    finished = []
+    job = runner.submit("tiny-bert", "text-classification", [{"text": t} for t in texts], OPTS,
+                        backend=Backend(kind="url", url=cls.url), store=store_url,
+                        on_finish=lambda j: finished.append(j.progress().state))
+    assert isinstance(job, RemoteJob)
+    assert job.wait(60)
+    p = job.progress()
+    assert p.state == "done" and p.items_done == 3 and p.items_total == 3 and finished == ["done"]
+    assert [it.status for it in job.items] == ["ok"] * 3 and job.error() is None
+    for i in range(3):
+        r = job.result(i)
+        assert r.renderer == "scores" and r.output == job.items[i].output and len(r.output["labels"]) == 2
+        assert r.memory_kind == "remote" and "text_classification(" in r.code
+    assert job.device == cls.url.split("//")[1] and job.dtype == "remote" and job.measurement is None
+    assert len([r for r in cls.requests if r[0] == "POST"]) == 3
+    assert runner.release(job) is False  # nothing loaded here
+
+
+def test_a_bad_input_is_that_items_error(runner, cls, store_url):
+    job = runner.submit("tiny-bert", "text-classification", [{"text": "good"}, {"text": ""}, {"nope": 1}], OPTS,
+                        backend=Backend(kind="url", url=cls.url), store=store_url)
+    assert job.wait(60) and job.progress().state == "done"
+    assert [it.status for it in job.items] == ["ok", "error", "error"]
+    assert job.error(1)[0] == "Check the input" and "Traceback" not in job.error(2)[1]
+
+
+@pytest.mark.parametrize("fault, kind, words", [
+    (401, "auth", "refused the token (401)"),
+    (402, "credits", "credits are used up (402)"),
+    (404, "not_found", "(404)"),
+    (500, "server", "failed (500)"),
+    ("reset", "unreachable", "closed the connection"),
+])
+def test_each_failure_is_one_items_error_and_the_others_run(runner, chat, store_url, fault, kind, words):
+    chat.set_fault(fault, times=1)
+    job = runner.submit("tiny-model", "text-generation", [{"text": "hello"}, {"text": "the cat"}, {"text": "a b"}],
+                        OPTS, backend=_chat(chat), store=store_url)
+    assert job.wait(60) and job.progress().state == "done"
+    failed = [i for i, it in enumerate(job.items) if it.status == "error"]
+    assert len(failed) == 1 and sum(it.ok for it in job.items) == 2
+    title, message = job.error(failed[0])
+    assert title == "The remote run failed" and words in message
+    assert SECRET not in message and "Traceback" not in message
+
+
+def test_a_429_is_waited_out_once(runner, chat, store_url):
+    chat.set_fault(429, times=1, retry_after=1)
+    t = time.monotonic()
+    job = runner.submit("tiny-model", "text-generation", [{"text": "hello"}], OPTS, backend=_chat(chat),
+                        store=store_url)
+    assert job.wait(60) and job.items[0].ok
+    assert time.monotonic() - t >= 1.0  # its Retry-After respected
+    assert len(chat.requests) == 2
+    chat.set_fault(429, times=2, retry_after=1)  # a second 429 in a row: the item's error, in words
+    job = runner.submit("tiny-model", "text-generation", [{"text": "hello"}], OPTS, backend=_chat(chat),
+                        store=store_url)
+    assert job.wait(60) and job.items[0].status == "error"
+    assert "rate limit reached (429) — retry in 1 s" in job.error(0)[1]
+
+
+def test_a_503_while_loading_is_retried_within_the_timeout(runner, chat, store_url):
+    chat.set_fault(503, times=2)  # the server says ~20 s; Hub Scout looks again after 0.5 s, then 1 s
+    job = runner.submit("tiny-model", "text-generation", [{"text": "hello"}], OPTS, backend=_chat(chat),
+                        store=store_url)
+    assert job.wait(60) and job.items[0].ok and len(chat.requests) == 3
+    chat.set_fault(503)  # still loading when the timeout is spent: the item's error
+    t = time.monotonic()
+    job = runner.submit("tiny-model", "text-generation", [{"text": "hello"}], OPTS,
+                        backend=_chat(chat, timeout_s=2.0), store=store_url)
+    assert job.wait(60) and job.items[0].status == "error" and "the model is loading (503)" in job.error(0)[1]
+    assert time.monotonic() - t < 5
+
+
+def test_at_most_four_requests_in_flight_per_backend(runner, cls, store_url):
+    cls.set_fault("slow", delay=0.3)
+    job = runner.submit("tiny-bert", "text-classification", [{"text": f"text {i}"} for i in range(10)], OPTS,
+                        backend=Backend(kind="url", url=cls.url), store=store_url)
+    seen = set()
+    while not job.wait(0.01):
+        seen.add(cls._busy)
+    assert job.progress().state == "done" and all(it.ok for it in job.items)
+    assert max(seen) == 4
+
+
+def test_a_refused_backend_fails_the_job_and_sends_nothing(runner, chat, store_url, settings_override):
+    settings_override(public=True, inference_hosts=frozenset({"example.org"}))
+    job = runner.submit("tiny-model", "text-generation", [{"text": "hi"}, {"text": "ho"}], OPTS, backend=_chat(chat),
+                        store=store_url)
+    assert job.wait(10) and job.progress().state == "failed"
+    assert "only to example.org" in job.error()[1] and job.error(1)[1] == job.error()[1]
+    assert chat.requests == []
+
+
+def test_cancel_mid_stream_stops_it_and_keeps_the_text_so_far(runner, chat, store_url):
+    chat.set_fault("drip", delay=0.25)
+    opts = RunOptions(max_new_tokens=20, device="cpu")
+    job = runner.submit("tiny-model", "text-generation", [{"text": "hello"}, {"text": "the cat"}], opts,
+                        backend=_chat(chat), store=store_url)
+    end = time.monotonic() + 30
+    while (job.live(0) is None or job.live(0).tokens < 2) and time.monotonic() < end:
+        time.sleep(0.02)
+    live = job.live(0)
+    assert live.tokens >= 2 and live.ttft_s is not None and not live.finished
+    t = time.monotonic()
+    job.cancel()
+    assert job.wait(5) and time.monotonic() - t < 1.0
+    assert job.progress().state == "cancelled" and job.items[0].status == "skipped"
+    assert job.live(0).text.startswith(live.text) and job.result(0) is None
+    assert speeds.recent("tiny-model", store=store_url) == []  # a run cut short measures nothing
+
+
+def test_each_finished_item_writes_a_speed_row_without_secrets(runner, chat, store_url):
+    from lib import store
+    from lib.store.models import RunSpeed
+
+    job = runner.submit("tiny-model", "text-generation", [{"text": "hello"}, {"text": "the cat"}], OPTS,
+                        backend=_chat(chat), store=store_url)
+    assert job.wait(60) and all(it.ok for it in job.items)
+    with store.session(store_url) as s:
+        rows = s.execute(RunSpeed.__table__.select()).all()
+    assert len(rows) == 2
+    key = f"url:{chat.url}"
+    for row in rows:
+        m = row._mapping
+        assert m["model_id"] == "tiny-model" and m["backend"] == key and m["task"] == "text-generation"
+        assert m["ttft_s"] > 0 and m["new_tokens"] == 6 and m["tokens_per_s"] > 0 and m["latency_s"] > 0
+        assert SECRET not in repr(tuple(row))
+    [summary] = speeds.recent("tiny-model", store=store_url)
+    assert summary.backend == key and summary.runs == 2 and summary.ttft_s > 0 and summary.label == chat.url[7:]
+
+
+def test_recent_gives_per_backend_medians_of_the_last_runs(store_url):
+    for ttft in (0.1, 0.2, 0.9, 0.3):
+        speeds.record("m", "text-generation", "providers:together", ttft_s=ttft, tokens_per_s=ttft * 100,
+                      latency_s=1.0, store=store_url)
+    speeds.record("m", "text-generation", "url:http://h:80", ttft_s=0.05, store=store_url)
+    speeds.record("other", "text-generation", "url:http://h:80", ttft_s=9.0, store=store_url)
+    together, url = speeds.recent("m", store=store_url)
+    assert (together.backend, together.runs) == ("providers:together", 4)
+    assert together.ttft_s == pytest.approx(0.25) and together.tokens_per_s == pytest.approx(25)
+    assert (url.runs, url.ttft_s, url.tokens_per_s) == (1, 0.05, None)
+    [last2] = speeds.recent("m", Backend(kind="providers", provider="together"), last=2, store=store_url)
+    assert last2.runs == 2 and last2.ttft_s == pytest.approx(0.6)  # the newest two: 0.9 and 0.3
+    assert speeds.recent("nothing", store=store_url) == []
+
+
+def test_backend_keys_carry_no_secret():
+    assert speeds.backend_key(Backend(kind="providers", provider="Together", token=SECRET)) == "providers:together"
+    assert speeds.backend_key(Backend(kind="url", url="https://Ep.example/v1/x?k=1", token=SECRET)) == \
+        "url:https://ep.example:443"
+    assert speeds.backend_key(Backend(kind="url", url="http://127.0.0.1:8080/")) == "url:http://127.0.0.1:8080"
+    assert speeds.backend_key(None, "cuda:1") == "local:cuda"
