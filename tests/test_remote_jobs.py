@@ -220,3 +220,96 @@ def test_backend_keys_carry_no_secret():
         "url:https://ep.example:443"
     assert speeds.backend_key(Backend(kind="url", url="http://127.0.0.1:8080/")) == "url:http://127.0.0.1:8080"
     assert speeds.backend_key(None, "cuda:1") == "local:cuda"
+
+
+# --------------------------------------------------------------------------- credentials per backend
+OTHER = "sk-other-9876543210zyxwvutsrq"
+
+
+@pytest.fixture
+def tgi_locked(request, tiny_model):
+    srv = InferenceServer(tiny_model("gpt2-plain"), "text-generation", api="tgi", token=OTHER)
+    srv.start()
+    request.addfinalizer(srv.stop)
+    return srv
+
+
+def test_each_url_gets_its_own_token_from_the_settings(runner, chat, tgi_locked, store_url, monkeypatch, caplog):
+    from lib import store
+    from lib.settings import get_settings
+    from lib.store.models import RunSpeed
+
+    chat_host, tgi_host = chat.url.split("//")[1], tgi_locked.url.split("//")[1].split(":")[0]
+    monkeypatch.setenv("HUBSCOUT_INFERENCE_TOKENS", f"{chat_host}={SECRET}, {tgi_host}={OTHER}")
+    monkeypatch.setenv("HUBSCOUT_INFERENCE_TOKEN", "sk-default-00000000000000000")  # the fallback loses
+    s = get_settings()
+    assert SECRET not in repr(s) and OTHER not in repr(s) and not s.problems
+    with caplog.at_level("DEBUG"):
+        a = runner.submit("tiny-model", "text-generation", [{"text": "hi"}], OPTS,
+                          backend=Backend(kind="url", url=chat.url), store=store_url)
+        b = runner.submit("m", "text-generation", [{"text": "hi"}], OPTS,
+                          backend=Backend(kind="url", url=tgi_locked.url, chat=False), store=store_url)
+        assert a.wait(60) and b.wait(60) and a.items[0].ok and b.items[0].ok, (a.error(0), b.error(0))
+    assert chat.requests[-1][2] == f"Bearer {SECRET}"  # host:port entry
+    assert tgi_locked.requests[-1][2] == f"Bearer {OTHER}"  # host-only entry: any port
+    assert SECRET not in a.result(0).code and "HUBSCOUT_INFERENCE_TOKEN" in a.result(0).code
+    # a wrong token for that host: the 401 in words, naming where the token comes from, never the token
+    monkeypatch.setenv("HUBSCOUT_INFERENCE_TOKENS", f"{chat_host}=sk-wrong-00000000000000000")
+    with caplog.at_level("DEBUG"):
+        c = runner.submit("tiny-model", "text-generation", [{"text": "hi"}], OPTS,
+                          backend=Backend(kind="url", url=chat.url), store=store_url)
+        assert c.wait(60) and c.items[0].status == "error"
+    message = c.error(0)[1]
+    assert "refused the token (401)" in message and f"the token for {chat_host}" in message
+    assert "HUBSCOUT_INFERENCE_TOKENS" in message and "sk-wrong" not in message
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "(auth)" in logged and "sk-wrong" not in logged and SECRET not in logged and OTHER not in logged
+    with store.session(store_url) as db:
+        rows = db.execute(RunSpeed.__table__.select()).all()
+    assert len(rows) == 2 and not any(t in repr(rows) for t in (SECRET, OTHER, "sk-wrong"))
+
+
+def test_bad_token_entries_are_named_by_position_never_by_value(monkeypatch):
+    from lib.settings import get_settings
+
+    monkeypatch.setenv("HUBSCOUT_INFERENCE_TOKENS", f"together={SECRET},{OTHER},bad name=x,=y")
+    s = get_settings()
+    assert dict(s.inference_tokens) == {"together": SECRET}
+    [problem] = [p for p in s.problems if "HUBSCOUT_INFERENCE_TOKENS" in p]
+    assert "entries 2, 3, 4" in problem and OTHER not in problem and SECRET not in repr(s)
+
+
+@pytest.fixture
+def router(monkeypatch, hub_stub, request, tiny_model):
+    """hf-inference pointed at a local TEI server, ``org/served`` mapped to it."""
+    from huggingface_hub import constants
+    from huggingface_hub.inference._providers import PROVIDERS
+
+    tei = InferenceServer(tiny_model("feature-extraction"), "feature-extraction", api="tgi")
+    tei.start()
+    request.addfinalizer(tei.stop)
+    monkeypatch.setattr(constants, "INFERENCE_PROXY_TEMPLATE", tei.url + "/{provider}")
+    for helper in PROVIDERS["hf-inference"].values():
+        monkeypatch.setattr(helper, "base_url", tei.url + "/hf-inference")
+    hub_stub.add_model({"id": "org/served", "pipeline_tag": "feature-extraction", "inferenceProviderMapping": {
+        "hf-inference": {"status": "live", "providerId": "org/served", "task": "feature-extraction"}}})
+    return tei
+
+
+def test_a_provider_gets_its_own_key_instead_of_hf_token(runner, router, store_url, monkeypatch):
+    from lib.hub.inference import credential
+
+    own = "hf_providerkey0123456789abcdefgh"
+    monkeypatch.setenv("HF_TOKEN", "hf_general0123456789abcdefghijk")
+    monkeypatch.setenv("HUBSCOUT_INFERENCE_TOKENS", f"hf-inference={own},together={SECRET}")
+    assert credential(Backend(kind="providers", provider="together")) == SECRET
+    assert credential(Backend(kind="providers", provider="auto")) == "hf_general0123456789abcdefghijk"
+    backend = Backend(kind="providers", provider="hf-inference")
+    job = runner.submit("org/served", "feature-extraction", [{"text": "hello"}], OPTS, backend=backend,
+                        store=store_url)
+    assert job.wait(60) and job.items[0].ok, job.error(0)
+    assert router.requests[-1][2] == f"Bearer {own}"
+    code = job.result(0).code
+    assert 'api_key=os.environ["HF_INFERENCE_API_KEY"]' in code and own not in code
+    [row] = speeds.recent("org/served", store=store_url)
+    assert row.backend == "providers:hf-inference" and row.latency_s > 0 and row.ttft_s is None

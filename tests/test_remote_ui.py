@@ -254,3 +254,29 @@ def test_measured_speeds_show_per_backend(chat, tiny_model):
     host = chat.url.split("//")[1]
     [line] = [c.value for c in at.caption if c.value.startswith("Measured here:")]
     assert f"On {host}: time to first token" in line and "tokens/s — median of 2 runs" in line
+
+
+def test_a_token_from_the_secrets_reaches_its_server_and_never_the_page(request, tiny_model, monkeypatch, tmp_path):
+    secret = "sk-secrets-0123456789abcdefghij"
+    srv = InferenceServer(tiny_model("gpt2"), "text-generation", api="openai", token=secret)
+    srv.start()
+    request.addfinalizer(srv.stop)
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
+    host = srv.url.split("//")[1]
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["inference_tokens"] = {host: secret}
+    at.query_params.update({"model": str(tiny_model("gpt2")), "task": "text-generation", "backend": "url",
+                            "url": srv.url})
+    at.switch_page(PAGE)
+    at.run()
+    _run(at)
+    assert not at.error, [e.value for e in at.error]
+    assert srv.requests[-1][2] == f"Bearer {secret}"
+    shown = "\n".join(str(e.value) for kind in ("markdown", "caption", "code", "text", "metric", "info")
+                      for e in at.get(kind) if hasattr(e, "value"))
+    assert secret not in shown and secret not in str(dict(at.query_params))
+    assert 'os.environ.get("HUBSCOUT_INFERENCE_TOKEN"' in at.code[-1].value
+    at.secrets["inference_tokens"] = {host: "sk-wrong-0123456789abcdefghij"}  # a wrong one: the 401 in words
+    _run(at)
+    assert len(at.error) == 1 and "refused the token" in at.error[0].value and "inference\\_tokens" in \
+        at.error[0].value and "sk-wrong" not in at.error[0].value

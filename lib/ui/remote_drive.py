@@ -21,7 +21,7 @@ import streamlit as st
 from lib import format as fmt
 from lib import tasks as registry
 from lib.hub.errors import HubError
-from lib.hub.inference import Backend, check_url
+from lib.hub.inference import Backend, backend_token, check_url, with_token
 from lib.hub.policy import is_offline, offline_message
 from lib.logs import for_people
 from lib.runner.remote import REMOTE_TASKS, supports
@@ -78,10 +78,12 @@ def backend_choice(key: str, live: tuple[str, ...] = (), keep_in_url: bool = Tru
         backend = Backend(kind="providers", provider=provider)
     else:
         url = st.text_input("Server base URL", key=f"{key}_url", placeholder="https://…endpoints.huggingface.cloud",
-                            help="Token: HUBSCOUT_INFERENCE_TOKEN (HF_TOKEN only goes to Hugging Face hosts).")
+                            help="Token: this host's in HUBSCOUT_INFERENCE_TOKENS or the secrets' [inference_tokens], "
+                                 "else HUBSCOUT_INFERENCE_TOKEN (HF_TOKEN only goes to Hugging Face hosts).")
         chat = st.toggle("Chat completion (/v1/chat/completions)", value=True, key=f"{key}_chat",
                          help="Off: TGI's plain text generation (the prompt continued).")
         backend = Backend(kind="url", url=url.strip() or None, chat=chat)
+    backend = with_secret_token(backend)
     params = backend.params()
     default = Backend(kind="providers").params()
     if not keep_in_url and params == default:
@@ -92,6 +94,28 @@ def backend_choice(key: str, live: tuple[str, ...] = (), keep_in_url: bool = Tru
         elif name in st.query_params:
             del st.query_params[name]
     return backend
+
+
+def secret_tokens() -> dict[str, str]:
+    """The ``[inference_tokens]`` table of Streamlit's secrets (``name = "token"``: a provider, or a URL's host
+    with or without its port), read here only and handed to lib as data; {} when there is none."""
+    try:
+        table = st.secrets["inference_tokens"]
+    except Exception:  # noqa: BLE001 - no secrets file, or no such table
+        return {}
+    try:
+        return {str(k): str(v) for k, v in dict(table).items() if isinstance(v, str)}
+    except Exception:  # noqa: BLE001 - not a table
+        return {}
+
+
+def with_secret_token(backend: Backend) -> Backend:
+    """``backend`` with its token from the secrets' ``[inference_tokens]`` (kept off its repr, the URL and the
+    page), when they hold one for it; unchanged otherwise (lib then looks in HUBSCOUT_INFERENCE_TOKENS)."""
+    if not backend.remote:
+        return backend
+    token = backend_token(backend, secret_tokens())
+    return with_token(backend, token) if token else backend
 
 
 def _url_problem(backend: Backend) -> str | None:
