@@ -156,6 +156,22 @@ def test_a_remote_text_generation_records_time_to_first_token_and_tokens_per_sec
     assert "ran on this machine" in md and f"ran on {srv.url.split('//', 1)[1]} (time to first token" in md
 
 
+def test_a_candidates_own_token_reaches_its_server_and_is_never_stored(request, tiny_model, runner):
+    secret = "sk-session-0123456789abcdefghij"
+    srv = InferenceServer(tiny_model(TASK), TASK, api="tgi", token=secret)
+    srv.start()
+    request.addfinalizer(srv.stop)
+    sid = _mixed(str(tiny_model(TASK)), srv, "tokens")
+    _run(sid, runner)  # no token for it: each cell says the server refused
+    assert all("refused the token (401)" in store.outputs(sid)[(f"i{n}", "c2")]["error"]["message"]
+               for n in range(1, len(TEXTS) + 1))
+    host = srv.url.split("//", 1)[1]
+    assert start_run(sid, runner=runner, fit=True, retry_errors=True, tokens={host: secret}).wait(120)
+    assert not [k for k, v in store.outputs(sid).items() if v["error"]]
+    assert srv.requests[-1][2] == f"Bearer {secret}"
+    assert secret not in json.dumps(store.export_session(sid))
+
+
 # --------------------------------------------------------------------------- export / import / CSV
 def test_export_import_keeps_the_backends_never_a_token_and_an_old_export_is_local(cls, tiny_model):
     sid = _mixed(str(tiny_model(TASK)), cls, "to share")

@@ -96,7 +96,7 @@ class SessionRun:
     """
 
     def __init__(self, info: Any, missing: Mapping[str, list[str]], runner: JobRunner, opts: RunOptions, *,
-                 visitor: str | None = None):
+                 visitor: str | None = None, tokens: Any = None):
         self.session_id = info.id
         self.info = info
         self.runner = runner
@@ -116,7 +116,8 @@ class SessionRun:
         self._jobs: dict[str, Job] = {}
         self._final: dict[str, tuple[str, str]] = {cid: (DONE, "Nothing left to run") for cid, todo
                                                    in self._todo.items() if not todo}
-        self._remote = {cid: c.remote for cid, c in self._candidates.items() if c.remote is not None}
+        self._remote = {cid: _with_token(c.remote, tokens) for cid, c in self._candidates.items()
+                        if c.remote is not None}
         self._speeds: dict[str, list[tuple[float | None, float | None]]] = {cid: [] for cid in self._remote}
         self._queue = [cid for cid in self._candidates if self._todo[cid] and cid not in self._remote]
         self._remote_queue = [cid for cid in self._remote if self._todo[cid]]
@@ -389,9 +390,17 @@ def _remember(run: SessionRun) -> None:
             del _RUNS[sid]
 
 
+def _with_token(backend: Any, tokens: Any) -> Any:
+    """A remote candidate's backend with its own token from ``tokens`` (the page's Streamlit secrets), if any."""
+    from lib.hub.inference import backend_token, with_token
+
+    token = backend_token(backend, tokens)
+    return with_token(backend, token) if token else backend
+
+
 def start_run(session_id: str, *, runner: JobRunner | None = None, access: Any = None, visitor: str | None = None,
               fit: FitPlan | bool | None = None, retry_errors: bool = False, options: RunOptions | None = None,
-              hardware: Any = None) -> SessionRun:
+              hardware: Any = None, tokens: Any = None) -> SessionRun:
     """Run every candidate of ``session_id`` on the inputs it has no output or error for; returns at once.
 
     ``runner``: the job runner (default: the process-wide one). ``access`` / ``visitor``: the visitor's
@@ -400,7 +409,8 @@ def start_run(session_id: str, *, runner: JobRunner | None = None, access: Any =
     thread: a Hub model's size may need the Hub), True / False forces all-together / one-at-a-time, or a
     :class:`FitPlan`. ``retry_errors``: clear the failed cells first so they run again. ``options``: the
     RunOptions (default: from the session's settings). ``hardware``: the host to plan for (default: this
-    machine). Raises SessionNotFound for an unknown session.
+    machine). ``tokens``: ``{provider or host: token}`` for remote candidates (Streamlit secrets' table, read by
+    the page; kept in memory only). Raises SessionNotFound for an unknown session.
 
     While a run of the same session started by this process is still going, that run is returned and
     nothing new starts (two raters pressing Run do not run the same cells twice).
@@ -417,7 +427,7 @@ def start_run(session_id: str, *, runner: JobRunner | None = None, access: Any =
     opts = options if options is not None else run_options(info.settings, access)
     if access is not None and opts.access is None:
         opts = replace(opts, access=access)
-    run = SessionRun(info, missing, runner, opts, visitor=visitor)
+    run = SessionRun(info, missing, runner, opts, visitor=visitor, tokens=tokens)
     _remember(run)
     if not run.finished:
         runner.background(run._start, fit, hardware)

@@ -116,12 +116,21 @@ def run_section(session: Any, access: Any, visitor: str | None) -> None:
     c1, c2 = st.columns(2)
     if c1.button(f"Run {n_missing:,} missing cells" if n_missing else "Every cell has run", type="primary",
                  disabled=not n_missing, key=P + "run", icon=":material/play_arrow:"):
-        session_run.start_run(session.id, access=access, visitor=visitor)
+        session_run.start_run(session.id, access=access, visitor=visitor, tokens=_tokens(session))
         st.rerun()
     if n_failed and c2.button(f"Retry {n_failed:,} failed cells", key=P + "retry", icon=":material/replay:"):
         store.clear_errors(session.id)
-        session_run.start_run(session.id, access=access, visitor=visitor)
+        session_run.start_run(session.id, access=access, visitor=visitor, tokens=_tokens(session))
         st.rerun()
+
+
+def _tokens(session: Any) -> dict[str, str] | None:
+    """The Streamlit secrets' per-backend tokens, when a candidate runs remotely (handed to the run, never shown)."""
+    if not any(c.backend for c in session.candidates):
+        return None
+    from lib.ui.remote_drive import secret_tokens
+
+    return secret_tokens()
 
 
 @st.fragment(run_every=1.0)
