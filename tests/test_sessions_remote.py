@@ -78,9 +78,10 @@ def _mixed(local: str, srv, name: str = "mixed") -> str:
     return info.id
 
 
-def _run(sid: str, runner) -> None:
-    run = start_run(sid, runner=runner, fit=True)
+def _run(sid: str, runner, fit: bool | None = True):
+    run = start_run(sid, runner=runner, fit=fit)
     assert run.wait(120), run.summary()
+    return run
 
 
 def _label(cell: dict) -> str | None:
@@ -126,7 +127,9 @@ def test_a_local_and_a_url_candidate_run_the_same_inputs_then_votes_make_a_leade
 def test_a_402_on_one_candidate_is_its_cells_credits_message_and_the_other_runs(cls, tiny_model, runner):
     sid = _mixed(str(tiny_model(TASK)), cls, "no credits")
     cls.set_fault(402)
-    _run(sid, runner)
+    run = _run(sid, runner, fit=None)  # the memory plan decides for the local candidate only
+    assert set(run.plan.gates) == {"c1"}
+    assert run.progress()["c2"].name == f"tiny-classifier · {cls.url.split('//', 1)[1]}"
     cells = store.outputs(sid)
     for n in range(1, len(TEXTS) + 1):
         assert cells[(f"i{n}", "c1")]["output"] and not cells[(f"i{n}", "c1")]["error"]
