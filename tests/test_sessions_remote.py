@@ -300,3 +300,14 @@ def test_the_model_pages_run_remotely_section_adds_the_model_with_its_backend(hu
     assert at.query_params["shortlist"] == "org/served @ providers:together"
     at.switch_page("pages/4_Sessions.py").run()
     assert at.multiselect(key="sess_new_models").value == ["org/served @ providers:together"]
+
+
+def test_the_playgrounds_remote_run_adds_the_model_with_its_url(hub_stub, cls, tmp_path, monkeypatch):
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
+    hub_stub.add_model({"id": "org/classifier", "pipeline_tag": TASK})
+    at = _page({"model": "org/classifier", "task": TASK, "backend": "url", "url": cls.url}, "pages/3_Playground.py")
+    assert not at.exception, [e.value for e in at.exception]
+    at.button(key="pg_rd_shortlist_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["shortlist"] == f"org/classifier @ url:{cls.url}"
+    assert cls.requests == []  # adding runs nothing

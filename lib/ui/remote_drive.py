@@ -295,8 +295,15 @@ def model_page_section(details, served, fits_not_here: bool) -> None:
         backend = render_remote_drive(details.id, details.pipeline_tag, key="m_rd", live=live,
                                       language=(details.languages[0] if getattr(details, "languages", ()) else None),
                                       keep_in_url=False)
-        if backend is not None:  # a session candidate = this model on this backend
-            from lib.sessions.candidates import entry
-            from lib.ui import shortlist
+        add_to_session(details.id, backend, key="m_rd")
 
-            shortlist.add_button(entry(details.id, backend), key="m_rd")
+
+def add_to_session(model: str, backend: Backend | None, key: str) -> None:
+    """"Add to session" for ``model`` on ``backend`` (a session candidate is a model and where it runs);
+    nothing when no backend was offered."""
+    if backend is None:
+        return
+    from lib.sessions.candidates import entry
+    from lib.ui import shortlist
+
+    shortlist.add_button(entry(model, backend), key=key)
