@@ -248,6 +248,8 @@ def test_remote_candidates_need_a_remote_task_and_a_hub_id_and_are_not_refused_f
                              backends=[None, {"backend": "providers"}])
     problems = cands.task_problems("fill-mask", [("a/b", None), ("c/d", {"backend": "providers"})])
     assert len(problems) == 1 and "c/d · Inference Providers (auto)" in problems[0]
+    odd = cands.check_one("a/b @ providers:../../x", LOCAL, details=lambda m: None)
+    assert odd.problem == "'../../x' is not a provider's name."
     folder = cands.check_one(f"{tiny_model(TASK)} @ providers", LOCAL)
     assert folder.problem and "not a folder" in folder.problem
     big = cands.check_one("meta-llama/Llama-3.1-405B @ providers", LOCAL, details=lambda m: type(

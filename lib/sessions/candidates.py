@@ -148,6 +148,8 @@ def _check_remote(model: str, backend: Backend, access: policy.Access, details: 
             return CandidateCheck(model, backend=backend, problem="Enter the model name the server serves.")
         backend = Backend(kind="url", url=url, chat=backend.chat)
         return CandidateCheck(model, backend=backend, note=f"runs on {backend.label}: the server's own copy")
+    if not _PROVIDER.match(backend.provider or "auto"):
+        return CandidateCheck(model, backend=backend, problem=f"{backend.provider[:64]!r} is not a provider's name.")
     try:
         model = validate_model_id(model)
         info = details(model)

@@ -72,7 +72,7 @@ def settings(session: Any) -> None:
     for c in session.candidates:
         stats = c.stats or {}
         remote = c.remote
-        where = f"remote: {remote.label}" if remote is not None else presence(c.model, c.revision, offline=offline)
+        where = "—" if remote is not None else presence(c.model, c.revision, offline=offline)
         rows.append({"id": c.id, "model": c.model, "runs on": remote.label if remote is not None else "this machine",
                      "revision": c.revision[:12] if c.revision else (
                          "the server's copy" if remote is not None else "newest (not frozen)"),
