@@ -130,18 +130,19 @@ def _url_problem(backend: Backend) -> str | None:
 
 
 def render_remote_drive(model: str, task: str | None, *, key: str = "rd", live: tuple[str, ...] = (),
-                        language: str | None = None, keep_in_url: bool = True) -> None:
-    """Draw the section for ``model`` and ``task`` (see the module doc)."""
+                        language: str | None = None, keep_in_url: bool = True) -> Backend | None:
+    """Draw the section for ``model`` and ``task`` (see the module doc); returns the backend chosen (None when
+    the section could not offer one: offline, or a task that does not run remotely)."""
     if is_offline():
         st.info(f"**Remote runs need the network.** {fmt.md_escape(offline_message())}: nothing is sent.",
                 icon=":material/cloud_off:")
-        return
+        return None
     spec = registry.get(task)
     if spec is None or not supports(spec.tag):
         names = ", ".join(registry.display_name(t) for t in REMOTE_TASKS)
         st.info(f"{registry.display_name(task) if task else 'This task'} does not run remotely here "
                 f"(remote tasks: {names}).", icon=":material/block:")
-        return
+        return None
     backend = backend_choice(key, live, keep_in_url)
     problem = _url_problem(backend)
     if problem:
@@ -158,6 +159,7 @@ def render_remote_drive(model: str, task: str | None, *, key: str = "rd", live: 
     _follow(key, model, spec.tag)
     _show_last(key, model, spec.tag)
     _measured(model)
+    return backend
 
 
 def _run(key: str, model: str, task: str, raw: dict, opts: RunOptions, backend: Backend) -> None:
@@ -290,6 +292,18 @@ def model_page_section(details, served, fits_not_here: bool) -> None:
     live = tuple(m.provider for m in getattr(served, "live", ()) or ())
     wanted = st.query_params.get("backend") in ("providers", "url")
     with st.expander("Run on Inference Providers or a server URL", expanded=fits_not_here or wanted):
-        render_remote_drive(details.id, details.pipeline_tag, key="m_rd", live=live,
-                            language=(details.languages[0] if getattr(details, "languages", ()) else None),
-                            keep_in_url=False)
+        backend = render_remote_drive(details.id, details.pipeline_tag, key="m_rd", live=live,
+                                      language=(details.languages[0] if getattr(details, "languages", ()) else None),
+                                      keep_in_url=False)
+        add_to_session(details.id, backend, key="m_rd")
+
+
+def add_to_session(model: str, backend: Backend | None, key: str) -> None:
+    """"Add to session" for ``model`` on ``backend`` (a session candidate is a model and where it runs);
+    nothing when no backend was offered."""
+    if backend is None:
+        return
+    from lib.sessions.candidates import entry
+    from lib.ui import shortlist
+
+    shortlist.add_button(entry(model, backend), key=key)
