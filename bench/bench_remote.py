@@ -5,6 +5,8 @@ A TGI/TEI-compatible server on 127.0.0.1 (tests/support/inference_servers.py) ba
 * per call: ``lib.runner.remote.run_remote`` (inputs checked, an InferenceClient built, the request, the
   answer in the renderer's shape, the reproducing code) for feature extraction and text classification vs
   the same JSON posted with ``http.client`` on a kept-alive connection. Target: overhead <= 5 % or <= 2 ms.
+* per call through a job: ``lib.jobs.submit(…, backend=)`` and ``wait()`` (what the pages and sessions do: a
+  pool thread, the per-backend lane, the ``run_speeds`` row written as the job finishes), same raw baseline.
 * time to first token: ``lib.runner.remote.stream_text`` (TGI plain generation, ``"stream": true``) from the
   call to its first piece vs ``http.client`` to the first ``data:`` line of the same stream. Same target.
 
@@ -113,11 +115,20 @@ def main() -> int:
     args = ap.parse_args()
 
     from lib.hub.inference import Backend
+    from lib.jobs import JobRunner
     from lib.runner.remote import run_remote, stream_text
     from lib.runner.result import RunOptions
     from tests.support.tiny_models import build
 
     root = Path(tempfile.mkdtemp(prefix="bench_remote_"))
+    runner = JobRunner(max_workers=2)
+    store_url = f"sqlite:///{root / 'speeds.db'}"  # the job's speed rows go here, not to the user's store
+
+    def job(task: str, backend: Backend, text: str) -> None:
+        j = runner.submit("m", task, [{"text": text}], opts, backend=backend, store=store_url)
+        j.wait(60)
+        assert j.items[0].ok, j.error(0)
+
     opts = RunOptions(max_new_tokens=8)
     text = "the weather is sunny and warm today"
     for task, kind in (("feature-extraction", "bert-base"), ("text-classification", "bert-sequence")):
@@ -129,6 +140,9 @@ def main() -> int:
         app, raw = _pair(lambda: run_remote("m", task, {"text": text}, opts, backend),  # noqa: B023
                          lambda: _raw_post(conn, {"inputs": text}), args.calls)  # noqa: B023
         print(f"per call, {task}: {_verdict(app, raw)}")
+        app, raw = _pair(lambda: job(task, backend, text),  # noqa: B023
+                         lambda: _raw_post(conn, {"inputs": text}), max(20, args.calls // 2))  # noqa: B023
+        print(f"per call through a job, {task}: {_verdict(app, raw)}")
         conn.close()
         srv.stop()
 
@@ -151,6 +165,7 @@ def main() -> int:
     print(f"one streamed run's own figures: TTFT {whole.stats.ttft_s * 1000:.1f} ms, {whole.stats.tokens} tokens, "
           f"{whole.stats.tokens_per_s or 0:.0f} tokens/s (the stand-in sends its tokens at once)")
     srv.stop()
+    runner.shutdown()
     return 0
 
 

@@ -26,6 +26,7 @@ HUB = "https://huggingface.co/"
 
 COLUMNS = ("Model", "Task", "Parameters", "Weights", "Downloads", "Likes", "License", "Updated")
 FIT_COLUMN = "Fits here"
+SPEED_COLUMN = "Speed here"  # estimated decode tokens/s of text-generation models on this machine (optional)
 PROVIDERS_COLUMN = "Providers"  # the Inference Providers serving the model, when the source knows
 LOCAL_COLUMN = "Local"
 LOCAL_MARK = "local"  # the model is in the local Hugging Face cache
@@ -33,7 +34,7 @@ MOE_MARK = "MoE"  # after the parameter count: a mixture of experts (lib.fit.moe
 
 
 def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | None = None,
-                    local: Collection[str] | None = None) -> dict[str, list]:
+                    local: Collection[str] | None = None, speed: Mapping[str, str] | None = None) -> dict[str, list]:
     """The table's columns (name -> one value per model, in the order given): the one rule for
     what Discover's table shows.
 
@@ -44,6 +45,7 @@ def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | Non
     timezone-aware datetime or None. ``fit`` (model id -> badge text), when given, adds a
     ``Fits here`` column beside ``Weights``. ``local`` (ids in the local Hugging Face cache,
     :func:`lib.hub.cache.local_ids`), when given, adds a ``Local`` column (``local`` or empty) after it.
+    ``speed`` (model id -> ``12.3 tok/s``), when given, adds ``Speed here`` after those.
     ``Providers`` (``together, novita``; empty for none) follows ``Likes`` when the source knows them
     (the live Hub; the snapshot does not).
     """
@@ -69,20 +71,22 @@ def results_columns(records: Iterable[ModelRecord], fit: Mapping[str, str] | Non
                 out[FIT_COLUMN] = [fit.get(r.id, "–") for r in records]
             if local is not None:
                 out[LOCAL_COLUMN] = [LOCAL_MARK if r.id in local else "" for r in records]
+            if speed is not None:
+                out[SPEED_COLUMN] = [speed.get(r.id, "") for r in records]
         if name == "Likes" and any(r.inference_providers is not None for r in records):
             out[PROVIDERS_COLUMN] = [providers_text(r.inference_providers) for r in records]
     return out
 
 
 def results_table(records: Iterable[ModelRecord], fit: Mapping[str, str] | None = None,
-                  local: Collection[str] | None = None) -> pa.Table:
+                  local: Collection[str] | None = None, speed: Mapping[str, str] | None = None) -> pa.Table:
     """:func:`results_columns` as an Arrow table (what the page hands ``st.dataframe``).
 
     Built from raw buffers on purpose: pyarrow's ``pa.array`` imports pandas on first use, and
     neither is otherwise needed before Discover's table is on screen (cold start)."""
     import pyarrow as pa
 
-    cols = results_columns(records, fit, local)
+    cols = results_columns(records, fit, local, speed)
     arrays = []
     for name, values in cols.items():
         if name in ("Downloads", "Likes"):

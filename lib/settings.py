@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 __all__ = ["Settings", "Variable", "VARIABLES", "get_settings", "reload", "override", "child_process_env",
            "parse_bytes", "CATALOG_MODES", "DEFAULT_LIVE_TIMEOUT", "DEFAULT_CACHE_TTL", "DEFAULT_ENDPOINT",
-           "DEFAULT_VISITOR_RUNS_PER_HOUR", "DEFAULT_BACKUP_EVERY"]
+           "DEFAULT_VISITOR_RUNS_PER_HOUR", "DEFAULT_BACKUP_EVERY", "parse_tokens"]
 
 CatalogMode = Literal["auto", "live", "snapshot"]
 CATALOG_MODES: tuple[str, ...] = ("auto", "live", "snapshot")
@@ -126,6 +126,11 @@ class Settings:
     inference_token: str | None = field(default=None, repr=False, metadata=_env(
         "HUBSCOUT_INFERENCE_TOKEN", meaning="token / API key sent to that URL (never shown or logged); unset: "
         "`HF_TOKEN`, only to Hugging Face hosts", default="unset"))
+    inference_tokens: tuple[tuple[str, str], ...] = field(default=(), repr=False, metadata=_env(
+        "HUBSCOUT_INFERENCE_TOKENS", meaning="a token / API key per backend, comma-separated `name=token`: a "
+        "provider's name (`together=…`: sent to that provider instead of `HF_TOKEN`) or a URL's host, with or "
+        "without its port (`my-tgi.internal:8080=…`, `abc.endpoints.huggingface.cloud=…`); never shown or "
+        "logged. Streamlit secrets' `[inference_tokens]` table, same names, comes first", default="none"))
     inference_hosts: frozenset[str] = field(default=frozenset(), metadata=_env(
         "HUBSCOUT_INFERENCE_HOSTS", meaning="comma-separated host names a public instance's visitors may send "
         "remote runs to by URL (others: providers only)", default="none"))
@@ -150,6 +155,8 @@ def _shown(s: Settings, name: str) -> str:
         return repr(_mask_url(s.database_url))
     if name == "inference_token":
         return "'***'" if s.inference_token else "None"
+    if name == "inference_tokens":
+        return repr({key: "***" for key, _ in s.inference_tokens})
     return repr(getattr(s, name))
 
 
@@ -316,11 +323,37 @@ def _read(env: Mapping[str, str]) -> Settings:
     if tok := raw("HUBSCOUT_INFERENCE_TOKEN"):
         kw["inference_token"] = tok
 
+    if tokens := raw("HUBSCOUT_INFERENCE_TOKENS"):
+        pairs, bad = parse_tokens(tokens)
+        kw["inference_tokens"] = pairs
+        if bad:  # the entries' positions only: a value may be a token
+            problems.append(f"HUBSCOUT_INFERENCE_TOKENS: entr{'y' if len(bad) == 1 else 'ies'} "
+                            f"{', '.join(map(str, bad))} not name=token (a provider or a host[:port]): ignored.")
+
     if hosts := raw("HUBSCOUT_INFERENCE_HOSTS"):
         kw["inference_hosts"] = frozenset(h.strip().lower().rstrip(".") for h in hosts.split(",") if h.strip())
 
     kw["hub_offline"] = any(raw(n).upper() in _TRUE for n in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
     return Settings(**kw, problems=tuple(problems))
+
+
+_TOKEN_NAME = re.compile(r"^[a-z0-9]([a-z0-9._\-]*[a-z0-9])?(:[0-9]{1,5})?$")
+
+
+def parse_tokens(text: str) -> tuple[tuple[tuple[str, str], ...], list[int]]:
+    """``name=token,name=token`` -> ((name, token) …) with names lower-cased, and the 1-based positions of the
+    entries that are not ``name=token`` (a name: a provider, or a host with an optional port). Used for
+    ``HUBSCOUT_INFERENCE_TOKENS``; a later entry of the same name wins."""
+    found: dict[str, str] = {}
+    bad = []
+    for n, entry in enumerate((e for e in text.split(",") if e.strip()), 1):
+        name, sep, token = entry.partition("=")
+        name, token = name.strip().lower().rstrip("."), token.strip()
+        if not sep or not token or not _TOKEN_NAME.match(name):
+            bad.append(n)
+            continue
+        found[name] = token
+    return tuple(found.items()), bad
 
 
 # ------------------------------------------------------------------------------- access
@@ -329,8 +362,23 @@ _cached: tuple[tuple[str | None, ...], Settings] | None = None
 _overrides: list[Settings] = []
 
 
-def _fingerprint() -> tuple[str | None, ...]:
-    return tuple(os.environ.get(n) for n in _READ)
+_ENCODED: tuple[tuple[Any, tuple[Any, ...]]] | None = None
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    """The values of the variables read, as cheaply as the platform allows: ``os.environ``'s own store, keys
+    encoded once (each ``os.environ.get`` encodes the key and decodes the value: ~25 variables at every
+    get_settings() call added up); a plain mapping in its place is read key by key."""
+    global _ENCODED
+    env = os.environ
+    data = getattr(env, "_data", None)
+    encode = getattr(env, "encodekey", None)
+    if not isinstance(data, dict) or encode is None:
+        return tuple(env.get(n) for n in _READ)
+    enc = _ENCODED
+    if enc is None or enc[0] is not encode:
+        enc = _ENCODED = (encode, tuple(encode(n) for n in _READ))
+    return tuple(map(data.get, enc[1]))
 
 
 def get_settings() -> Settings:

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from lib import results
-from lib.ui import cached
+from lib.ui import cached, how_fast
 from lib.ui import discover as ui
 from lib.ui.frame import page_frame
 
@@ -32,7 +32,10 @@ else:
         else:
             fits = results.fit_badges(result.records, frame.hardware)
             local = cached.local_ids()  # a few directory listings, cached for a minute
-            selected = ui.results_table(result, query, frame.mode, fits, local)
+            show_speed = st.toggle("Speed here", key="d_speed", help="Add the estimated decode speed (tokens/s) "
+                                   "of text-generation models on this machine")
+            speed = how_fast.discover_column(result.records, show_speed)
+            selected = ui.results_table(result, query, frame.mode, fits, local, speed)
 frame.finish()  # the sidebar's Hub token line, once the table is out
 
 if result is not None:

@@ -2,8 +2,8 @@
 import streamlit as st
 
 from lib.fit.spec import fit_config, model_spec
+from lib.ui import how_fast, remote_drive, served_by, shortlist
 from lib.ui import model_page as ui
-from lib.ui import remote_drive, served_by, shortlist
 from lib.ui.frame import page_frame
 
 frame = page_frame("Model", ":material/deployed_code:")
@@ -43,6 +43,7 @@ view = ui.compute_fit(spec, frame.hardware, context, frame.token_set, kv, batch)
 ui.fit_section(details, spec, view, frame.hardware, measured=ui.measured_for(details))
 with warnings_slot:
     ui.warnings(view.warnings)
+how_fast.section(spec, context, details.id, kv, batch)
 
 ui.use_this_model(details, frame.hardware)
 served = served_by.section(details)

@@ -33,4 +33,6 @@ if playground.backend_radio() == "local":
     td.render_test_drive(choice.details if choice.details is not None else choice.model, task, key="pg",
                          hardware=frame.hardware)
 else:
-    remote_drive.render_remote_drive(choice.model, task, key="pg_rd", live=playground.live_providers(choice))
+    backend = remote_drive.render_remote_drive(choice.model, task, key="pg_rd",
+                                               live=playground.live_providers(choice))
+    remote_drive.add_to_session(choice.model, backend, key="pg_rd")

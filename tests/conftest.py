@@ -104,3 +104,8 @@ def settings_override():
 
     with ExitStack() as stack:
         yield lambda **changes: stack.enter_context(settings.override(**changes))
+
+
+import lib.jobs.warmup as _warmup  # noqa: E402
+
+_warmup.PROBE = False  # the host probe is tested by itself (tests/test_fit_speed.py), not in every warm-up

@@ -50,10 +50,20 @@ def _remote(srv, tiny_model) -> AppTest:
     return at
 
 
-def _run(at: AppTest) -> AppTest:
-    at.button(key="pg_rd_run").click().run()
+def _finish(at: AppTest, key: str) -> AppTest:
+    """The run is a job followed by a fragment (lib.jobs): wait for its end, then draw the page as the
+    fragment's last refresh does."""
+    assert not at.exception, [e.value for e in at.exception]
+    if f"{key}_job" in at.session_state:
+        assert at.session_state[f"{key}_job"].wait(60)
+        at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def _run(at: AppTest) -> AppTest:
+    at.button(key="pg_rd_run").click().run()
+    return _finish(at, "pg_rd")
 
 
 def test_a_url_backend_streams_and_shows_its_figures_and_code(chat, tiny_model):
@@ -206,12 +216,67 @@ def test_model_page_runs_on_a_live_provider_of_the_model(served, monkeypatch):
     box.set_value("hf-inference").run()
     assert at.query_params["backend"] == "providers" and at.query_params["provider"] == "hf-inference"
     charts = len(at.get("vega_lite_chart"))
-    at.button(key="m_rd_run").click().run()
+    _finish(at.button(key="m_rd_run").click().run(), "m_rd")
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert served.requests[-1][1].startswith("/hf-inference/models/org/served")
     assert len(at.get("vega_lite_chart")) == charts + 1  # the embedding renderer, as a local run
     assert "provider='hf-inference'" in at.code[-1].value
     monkeypatch.setattr("lib.hub.auth.token", lambda: None)  # no token: a message, no request
     served.requests.clear()
-    at.button(key="m_rd_run").click().run()
+    _finish(at.button(key="m_rd_run").click().run(), "m_rd")
     assert any("set HF_TOKEN" in e.value.replace("\\", "") for e in at.error) and served.requests == []
+
+
+def test_a_stream_is_followed_live_and_cancel_stops_it(chat, tiny_model):
+    at = _remote(chat, tiny_model)
+    [slider] = [s for s in at.slider if s.key == "pg_rd_text-generation_max_new"]
+    slider.set_value(12).run()
+    chat.set_fault("drip", delay=0.3)
+    at.button(key="pg_rd_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    job = at.session_state["pg_rd_job"]
+    while job.live(0) is None or job.live(0).tokens < 3:
+        assert not job.wait(0.02), "the stream ended before it could be cancelled"
+    at.run()  # the fragment's next refresh: the text so far, its time to first token, Cancel
+    assert any("tokens so far" in c.value and "Time to first token" in c.value for c in at.caption)
+    at.button(key="pg_rd_cancel").click().run()
+    assert job.wait(5) and job.progress().state == "cancelled"
+    _finish(at, "pg_rd")
+    assert not at.error and any("Cancelled" in i.value for i in at.info)
+    assert "Text received before the cancel:" in [c.value for c in at.caption]
+    assert at.session_state["pg_rd_last"].partial and not [m for m in at.metric if m.label == "Time to first token"]
+
+
+def test_measured_speeds_show_per_backend(chat, tiny_model):
+    at = _remote(chat, tiny_model)
+    _run(at)
+    _run(at)
+    host = chat.url.split("//")[1]
+    [line] = [c.value for c in at.caption if c.value.startswith("Measured here:")]
+    assert f"On {host}: time to first token" in line and "tokens/s — median of 2 runs" in line
+
+
+def test_a_token_from_the_secrets_reaches_its_server_and_never_the_page(request, tiny_model, monkeypatch, tmp_path):
+    secret = "sk-secrets-0123456789abcdefghij"
+    srv = InferenceServer(tiny_model("gpt2"), "text-generation", api="openai", token=secret)
+    srv.start()
+    request.addfinalizer(srv.stop)
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
+    host = srv.url.split("//")[1]
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["inference_tokens"] = {host: secret}
+    at.query_params.update({"model": str(tiny_model("gpt2")), "task": "text-generation", "backend": "url",
+                            "url": srv.url})
+    at.switch_page(PAGE)
+    at.run()
+    _run(at)
+    assert not at.error, [e.value for e in at.error]
+    assert srv.requests[-1][2] == f"Bearer {secret}"
+    shown = "\n".join(str(e.value) for kind in ("markdown", "caption", "code", "text", "metric", "info")
+                      for e in at.get(kind) if hasattr(e, "value"))
+    assert secret not in shown and secret not in str(dict(at.query_params))
+    assert 'os.environ.get("HUBSCOUT_INFERENCE_TOKEN"' in at.code[-1].value
+    at.secrets["inference_tokens"] = {host: "sk-wrong-0123456789abcdefghij"}  # a wrong one: the 401 in words
+    _run(at)
+    assert len(at.error) == 1 and "refused the token" in at.error[0].value and "inference\\_tokens" in \
+        at.error[0].value and "sk-wrong" not in at.error[0].value

@@ -281,7 +281,7 @@ def test_export_has_the_contract_shape_and_is_json(backend):
     assert exp["format"] == "hubscout-session" and exp["version"] == 1
     assert exp["session"]["id"] == info.id and exp["session"]["task"] == TASK
     assert exp["candidates"][0] == {"id": "c1", "model": "org/alpha", "revision": "a" * 40,
-                                    "stats": {"latency_p50_s": 0.5}}
+                                    "stats": {"latency_p50_s": 0.5}, "backend": None}  # None: this machine
     assert exp["inputs"][1]["inputs"] == {"text": "img", "media_b64": {"image": codec._b64(b"\x89PNGxx")}}
     assert [(o["input"], o["candidate"]) for o in exp["outputs"]] == [("i1", "c1"), ("i1", "c2"), ("i1", "c3")]
     assert exp["outputs"][2]["error"] == {"title": "Cannot load", "message": "boom"}

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from huggingface_hub import InferenceClient
 
 __all__ = ["Backend", "BACKEND_KINDS", "LOCAL_BACKEND", "client", "classify", "check_url", "credential",
-           "sends_hf_token", "url_refusal", "DEFAULT_TIMEOUT_S"]
+           "own_token", "backend_token", "token_names", "sends_hf_token", "url_refusal", "with_token",
+           "DEFAULT_TIMEOUT_S"]
 
 class UrlPolicy(Protocol):
     """What :func:`check_url` asks of the visitor's access (:class:`lib.access.Access` has it)."""
@@ -182,15 +183,58 @@ def sends_hf_token(url: str, settings: Any = None) -> bool:
     return parts.netloc.lower() == urlsplit((settings or get_settings()).hub_endpoint).netloc.lower()
 
 
-def credential(backend: Backend, settings: Any = None) -> str | None:
-    """The token a backend sends: its own, else (URL) ``HUBSCOUT_INFERENCE_TOKEN``, else HF_TOKEN where it
-    may go (providers always; a URL only on Hugging Face hosts). None: no Authorization header at all."""
+def token_names(backend: Backend) -> tuple[str, ...]:
+    """The names a per-backend token is kept under (``HUBSCOUT_INFERENCE_TOKENS``, secrets' ``[inference_tokens]``),
+    most specific first: a provider's name; a URL's ``host:port`` (the scheme's port when none is written), then
+    its host."""
+    if backend.kind == "providers":
+        return ((backend.provider or "auto").strip().lower(),)
+    if backend.kind != "url" or not backend.base_url:
+        return ()
+    try:
+        parts = urlsplit(backend.base_url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        return ()
+    host = (parts.hostname or "").lower().rstrip(".")
+    return (f"{host}:{port}", host) if port else (host,)
+
+
+def backend_token(backend: Backend, tokens: Any) -> str | None:
+    """The token ``tokens`` (a ``{name: token}`` mapping, or ``(name, token)`` pairs) holds for ``backend``."""
+    if not tokens:
+        return None
+    table = {str(k).strip().lower(): v for k, v in (tokens.items() if hasattr(tokens, "items") else tokens)}
+    for name in token_names(backend):
+        token = table.get(name)
+        if token and isinstance(token, str) and token.strip():
+            return token.strip()
+    return None
+
+
+def own_token(backend: Backend, settings: Any = None) -> str | None:
+    """A token for this backend alone: the backend's own (Streamlit secrets, passed in by the page), else
+    ``HUBSCOUT_INFERENCE_TOKENS``'s entry for it; None when neither has one."""
     if backend.token:
         return backend.token
-    if backend.kind == "url":
-        from lib.settings import get_settings
+    if backend.kind == "local":
+        return None
+    from lib.settings import get_settings
 
-        s = settings or get_settings()
+    return backend_token(backend, (settings or get_settings()).inference_tokens)
+
+
+def credential(backend: Backend, settings: Any = None) -> str | None:
+    """The token a backend sends: its own (:func:`own_token`), else (URL) ``HUBSCOUT_INFERENCE_TOKEN``, else
+    HF_TOKEN where it may go (providers always; a URL only on Hugging Face hosts). None: no Authorization
+    header at all."""
+    from lib.settings import get_settings
+
+    s = settings or get_settings()
+    own = own_token(backend, s)
+    if own:
+        return own
+    if backend.kind == "url":
         own = s.inference_token
         if own:
             return own
@@ -206,11 +250,11 @@ def client(backend: Backend, *, access: UrlPolicy | None = None, shared: bool = 
     ``close()`` when done: the client holds each streamed response open until it is closed."""
     if backend.kind == "local":
         raise ValueError("the local backend runs through lib.runner, not an InferenceClient")
-    if is_offline():
-        raise HubError(offline_message() + ": remote runs are off.", "offline")
     from lib.settings import get_settings
 
     settings = get_settings()  # read once for the checks below (each read compares the environment)
+    if is_offline(settings):
+        raise HubError(offline_message() + ": remote runs are off.", "offline")
     token = credential(backend, settings)
     if backend.kind == "url":
         key = ("url", check_url(backend.base_url, access, settings), token, backend.timeout_s)
@@ -258,6 +302,10 @@ def _where(backend: Backend) -> str:
 
 
 def _token_hint(backend: Backend) -> str:
+    if own_token(backend):
+        names = token_names(backend)
+        return (f"the token for {names[0]} (HUBSCOUT_INFERENCE_TOKENS or [inference_tokens] in the Streamlit "
+                "secrets)")
     return "HF_TOKEN" if backend.kind == "providers" else "HUBSCOUT_INFERENCE_TOKEN (or HF_TOKEN for an Endpoint)"
 
 

@@ -61,16 +61,19 @@ def current() -> Policy:
     return Policy(list_timeout=get_settings().live_timeout)
 
 
-def is_offline() -> bool:
+def is_offline(settings: Any = None) -> bool:
     """True when HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) is set (lib.settings), or was at import of
-    huggingface_hub, or this browser session / run is offline (:func:`session_offline`)."""
+    huggingface_hub, or this browser session / run is offline (:func:`session_offline`). ``settings``: the
+    caller's read of lib.settings, when it has one (one read of the environment per call, not two)."""
     if session_offline():
         return True
     from huggingface_hub import constants
 
-    from lib.settings import get_settings
+    if settings is None:
+        from lib.settings import get_settings
 
-    return get_settings().hub_offline or constants.is_offline_mode()
+        settings = get_settings()
+    return settings.hub_offline or constants.is_offline_mode()
 
 
 # ---- the per-session switch ------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 
 from lib.runner.result import Measurement, RunOptions
 
-from . import measured
+from . import measured, speeds
 from .job import CANCELLED, DONE, FAILED, LOADING, RUNNING, Job
 from .limits import TITLE as LIMIT_TITLE
 from .limits import RunLimiter, runs_per_hour
@@ -43,13 +43,14 @@ class JobRunner:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="hubscout-job")
         self._lock = threading.Lock()
         self._queued: list[Job] = []
+        self._lanes: Any = None  # lib.jobs.remote.RemoteLanes, made on the first remote job
 
     # -- submitting
     def submit(self, model: str, task: str, inputs: Iterable[Mapping[str, Any]], opts: RunOptions | None = None, *,
                allowed: Allowed = (True, None), hood: bool = False, hood_inputs: Mapping[str, Any] | None = None,
                store: Any = None, record: bool = True, visitor: str | None = None, access: Any = None,
                on_item: Callable[[Job, list[int]], None] | None = None,
-               on_finish: Callable[[Job], None] | None = None) -> Job:
+               on_finish: Callable[[Job], None] | None = None, backend: Any = None) -> Job:
         """Queue ``model`` × ``task`` × ``inputs`` (raw input dicts, as ``lib.runner.run`` takes them).
 
         ``allowed``: the fit gate's ``(allowed, reason)``; a refused load fails the job with the reason.
@@ -61,7 +62,13 @@ class JobRunner:
         ``runs_per_hour`` limit a visitor over it gets the job back failed at once (title
         ``Run limit reached``, the message says when the next run is possible) and nothing runs.
         ``on_item`` / ``on_finish``: the job's listeners (:class:`~lib.jobs.job.Job`).
+        ``backend``: a remote :class:`lib.hub.inference.Backend` runs the inputs there instead, as a
+        :class:`lib.jobs.remote.RemoteJob` (read the same way; no load, ``allowed`` and ``hood`` do not apply;
+        at most :data:`lib.jobs.remote.PER_BACKEND` requests in flight per backend). None or a local one: here.
         """
+        if backend is not None and backend.remote:
+            return self._submit_remote(model, task, inputs, opts, backend, store=store, record=record,
+                                       visitor=visitor, access=access, on_item=on_item, on_finish=on_finish)
         job = Job(model, task, [dict(i) for i in inputs], opts, allowed=allowed, hood=hood,
                   hood_inputs=dict(hood_inputs) if hood_inputs is not None else None, cache=self.cache,
                   store=store, record=record, on_item=on_item, on_finish=on_finish)
@@ -77,6 +84,22 @@ class JobRunner:
             self._queued.append(job)
         self._pool.submit(self._work, job)
         return job
+
+    def _submit_remote(self, model: str, task: str, inputs: Iterable[Mapping[str, Any]], opts: RunOptions | None,
+                       backend: Any, *, visitor: str | None, access: Any, **kw: Any) -> Job:
+        from .remote import RemoteJob, RemoteLanes
+
+        job = RemoteJob(model, task, [dict(i) for i in inputs], opts, backend, access=access, **kw)
+        refusal = self.limiter.take(visitor or "anonymous", runs_per_hour(job.access))
+        if refusal is not None:
+            job.error_title, job.error_message = LIMIT_TITLE, refusal
+            job._finish(FAILED, LIMIT_TITLE)
+            return job
+        with self._lock:
+            if self._lanes is None:
+                self._lanes = RemoteLanes()
+            lanes = self._lanes
+        return lanes.submit(job)
 
     def submit_many(self, models: Iterable[str], task: str, inputs: Iterable[Mapping[str, Any]],
                     opts: RunOptions | None = None, *,
@@ -114,6 +137,8 @@ class JobRunner:
             queued = list(self._queued)
         for job in queued:
             job.cancel()
+        if self._lanes is not None:
+            self._lanes.shutdown(wait=wait)
         self._pool.shutdown(wait=wait, cancel_futures=True)
 
     # -- internals
@@ -216,6 +241,7 @@ def _run_job(job: Job) -> None:
              load_place=None)
     peak: tuple[int, str] | None = None
     busy = 0.0
+    timed: list = []  # (generate timing or None, latency) per input run one by one
     for chunk in _chunks(valid, size):
         if job.cancel_requested:
             break
@@ -241,6 +267,7 @@ def _run_job(job: Job) -> None:
                 it.batched, it.status = ex.batched, "ok"
             busy += ex.latency_s
             peak = _max_peak(peak, ex.peak_bytes, ex.memory_kind)
+            timed.extend(zip(ex.timings, ex.latencies) if ex.timings else ((None, share) for _ in chunk))
         job._items_finished(chunk)
         done = sum(1 for it in job.items if it.status in ("ok", "error"))
         job._set(items_done=done, message=f"Ran {done} of {n}")
@@ -252,6 +279,8 @@ def _run_job(job: Job) -> None:
                                       api.host_process_bytes())
         if job.record:
             measured.record(job.measurement, job.store)
+    if job.record and timed:
+        speeds.record(job, prep, timed)  # measured speed beside the estimate (store table run_speeds)
 
     # 5. the under-the-hood view of the first input
     if job.hood_wanted and not job.cancel_requested and any(it.ok for it in job.items):

@@ -8,6 +8,9 @@ job runner's threads. Each step runs once per process, and a warm-up imports wha
 imports, in that order: a plain sentence-transformers repo (run through AutoModel and its pooling config,
 :mod:`lib.tasks.embeddings`) needs neither transformers.pipelines nor sentence-transformers.
 
+Last, it measures this machine's speed once (:func:`lib.fit.host_probe.ensure`: a few seconds, then kept
+in the store) for the speed estimates.
+
 Optionally it also loads the shown model's weights into the runner's cache (``preload``), when the
 model is small, its files are already on this machine and the fit gate allows the load: then the
 first Run skips the load too. Nothing is downloaded by a warm-up.
@@ -24,6 +27,9 @@ _ASKED: dict[str, None] = {}  # every step a warm-up asked for, in order
 
 # off: warm_up does nothing (a test that checks what a page imports by itself)
 ENABLED = True
+
+# off: a warm-up does not measure this machine's speed (lib.fit.host_probe); the tests turn it off
+PROBE = True
 
 # weights up to this size are pre-loaded when their files are local (decimal bytes, as the Hub counts)
 PRELOAD_MAX_BYTES = 1_000_000_000
@@ -63,6 +69,12 @@ def _kernels() -> None:
         h = torch.nn.functional.gelu(torch.nn.functional.layer_norm(h, (32,)))
         torch.nn.functional.scaled_dot_product_attention(h, h, h)
         torch.nn.functional.embedding(torch.zeros(2, 4, dtype=torch.long), torch.ones(8, 32))
+
+
+def _host_probe() -> None:
+    from lib.fit import host_probe
+
+    host_probe.ensure()  # once per machine: later processes read the stored figures
 
 
 def _pipelines() -> None:
@@ -129,6 +141,8 @@ def warm_up(*, sentence_transformers: bool = False, st_library: bool = False,
 
         steps.append((f"preload:{model}|{task}|{opts!r}", load))
     steps.append(("kernels", _kernels) if sentence_transformers else ("pipelines", _pipelines))
+    if PROBE:
+        steps.append(("host_probe", _host_probe))  # the Model page's speed estimate for this machine
     with _LOCK:
         if all(name in _STEPS for name, _ in steps):
             done = Future()

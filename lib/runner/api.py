@@ -5,7 +5,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import checks, loader
@@ -267,6 +267,10 @@ class Executed:
         latency_s: wall time of the whole call (model already loaded).
         peak_bytes / memory_kind: see :class:`~lib.runner.result.Measurement`.
         batched: the task's ``run_batch`` ran the inputs together.
+        timings: per input run one by one, its ``generate`` timing (:class:`lib.tasks.timing.TokenTiming`:
+            prompt tokens, TTFT, prefill and decode tokens/s), None when it generated nothing; empty
+            for a batch.
+        latencies: per input run one by one, its wall time.
     """
 
     outputs: list[tuple[dict[str, Any], list[str]]]
@@ -274,6 +278,8 @@ class Executed:
     peak_bytes: int
     memory_kind: str
     batched: bool
+    timings: list[Any] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
 
 
 def execute(prep: Prepared, task: str, clean: list[dict[str, Any]], opts: RunOptions | None = None, *,
@@ -299,6 +305,10 @@ def execute(prep: Prepared, task: str, clean: list[dict[str, Any]], opts: RunOpt
     on_cuda = loaded.device.startswith("cuda")
     if on_cuda:
         torch.cuda.reset_peak_memory_stats()
+    from lib.tasks.timing import timing
+
+    timings: list[Any] = []
+    latencies: list[float] = []
     t0 = time.perf_counter()
     try:
         with _PeakRSS() as rss, torch.inference_mode():
@@ -307,7 +317,13 @@ def execute(prep: Prepared, task: str, clean: list[dict[str, Any]], opts: RunOpt
                 if len(outputs) != len(clean):
                     raise RunFailed(f"The batch gave {len(outputs)} outputs for {len(clean)} inputs.")
             else:
-                outputs = [fn(loaded, item, task, opts) for item in clean]
+                outputs = []
+                for item in clean:
+                    t_item = time.perf_counter()
+                    with timing() as timer:  # the generate calls of this input, token by token
+                        outputs.append(fn(loaded, item, task, opts))
+                    timings.append(timer.last)
+                    latencies.append(time.perf_counter() - t_item)
     except RunnerError:
         raise
     except registry.TaskInputError as e:
@@ -325,7 +341,7 @@ def execute(prep: Prepared, task: str, clean: list[dict[str, Any]], opts: RunOpt
         peak, kind = int(torch.cuda.max_memory_allocated()), "cuda_max_allocated"
     else:
         peak, kind = int(rss.peak), "process_rss_peak"
-    return Executed(outputs, latency, peak, kind, batch_fn is not None)
+    return Executed(outputs, latency, peak, kind, batch_fn is not None, timings, latencies)
 
 
 def result_for(prep: Prepared, task: str, clean: dict[str, Any], output: dict[str, Any], notices: list[str],

@@ -28,7 +28,7 @@ from .inputs import validate
 from .remote_code import remote_code
 from .result import RemoteStats, RunOptions, RunResult
 
-__all__ = ["REMOTE_TASKS", "supports", "run_remote", "stream_text", "TextStream"]
+__all__ = ["REMOTE_TASKS", "check_inputs", "supports", "run_remote", "stream_text", "TextStream"]
 
 #: Tasks a remote backend runs (the InferenceClient method each calls is in :func:`_call`).
 REMOTE_TASKS: tuple[str, ...] = ("text-generation", "feature-extraction", "text-classification",
@@ -47,6 +47,11 @@ def _checked(task: str, raw_inputs: dict) -> tuple[dict, list[str]]:
         raise BadInput(f"{task} does not run on a remote backend here (remote tasks: {names}): run it on this "
                        "machine instead.")
     return validate(spec.input_kind, raw_inputs)
+
+
+def check_inputs(task: str, raw_inputs: dict) -> tuple[dict, list[str]]:
+    """``raw_inputs`` checked for a remote run of ``task`` -> (clean inputs, notices); raises BadInput."""
+    return _checked(task, raw_inputs)
 
 
 def _failed(err: BaseException, backend: Backend, model: str | None) -> RemoteFailed:

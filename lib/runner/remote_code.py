@@ -1,7 +1,8 @@
 """The exact code reproducing a remote run (the remote twin of :mod:`lib.runner.code`): huggingface_hub's
 ``InferenceClient`` for Inference Providers and TGI / Endpoint URLs, the ``openai`` client for chat on an
 OpenAI-compatible URL. Pure string building; a token is never written, only read from the environment
-(``HF_TOKEN`` for providers, ``HUBSCOUT_INFERENCE_TOKEN`` for a URL)."""
+(:func:`key_variable`: ``HF_TOKEN`` or ``<PROVIDER>_API_KEY`` for providers, ``HUBSCOUT_INFERENCE_TOKEN`` for a
+URL)."""
 from __future__ import annotations
 
 from typing import Any
@@ -32,10 +33,23 @@ def _openai_base(url: str) -> str:
     return url if url.endswith("/v1") else url + "/v1"
 
 
+def key_variable(backend: Backend) -> str:
+    """The environment variable the code reads its key from: ``HF_TOKEN`` for providers, ``<PROVIDER>_API_KEY``
+    when the run used a key of that provider's own (HUBSCOUT_INFERENCE_TOKENS / secrets), and
+    ``HUBSCOUT_INFERENCE_TOKEN`` for a URL. The key itself is never written."""
+    if backend.kind != "providers":
+        return "HUBSCOUT_INFERENCE_TOKEN"
+    from lib.hub.inference import own_token
+
+    name = (backend.provider or "auto").upper().replace("-", "_").replace(".", "_")
+    return f"{name}_API_KEY" if own_token(backend) and name != "AUTO" else "HF_TOKEN"
+
+
 def _client(backend: Backend) -> str:
     if backend.kind == "providers":
         return ("import os\nfrom huggingface_hub import InferenceClient\n\n"
-                f'client = InferenceClient(provider={backend.provider or "auto"!r}, api_key=os.environ["HF_TOKEN"])\n')
+                f'client = InferenceClient(provider={backend.provider or "auto"!r}, '
+                f'api_key=os.environ["{key_variable(backend)}"])\n')
     return ("import os\nfrom huggingface_hub import InferenceClient\n\n"
             f"client = InferenceClient(base_url={backend.base_url or ''!r}, "
             'api_key=os.environ.get("HUBSCOUT_INFERENCE_TOKEN"))\n')

@@ -5,14 +5,20 @@ JSON export (what :func:`build_export` returns and :func:`validate_export` accep
 
     {"format": "hubscout-session", "version": 1,
      "session": {"id", "name", "task", "created": ISO-8601 UTC, "settings": {...}},
-     "candidates": [{"id": "c1", "model", "revision": sha|null, "stats": {...}}],
+     "candidates": [{"id": "c1", "model", "revision": sha|null, "stats": {...},
+                     "backend": {"backend": "providers"|"url", "provider"?, "url"?}|null}],
      "inputs": [{"id": "i1", "text": str|null, "reference": str|null, "inputs": {..., "media_b64": {...}}}],
      "outputs": [{"input", "candidate", "output": JSON|null, "error": {"title", "message"}|null, "latency_s"}],
      "votes": [{"rater", "input", "left", "right", "choice": "left|right|tie|both_bad", "at"}],
      "scores": [{"rater", "input", "candidate", "score": 1..5, "comment": str|null, "at"}]}
 
+A candidate's ``backend`` is where it ran (:meth:`lib.hub.inference.Backend.params`; null or absent: this
+machine — an export made before remote candidates existed imports as local). Only ``backend``, ``provider``
+and ``url`` are kept: a token never travels.
+
 CSV export (:func:`to_csv`): one row per (input, candidate) cell, in input then candidate order.
-Columns: ``session, input, candidate, model, revision, text, reference, output`` (the output as
+Columns: ``session, input, candidate, model, revision, runs_on`` (this machine, Inference Providers (…), or
+the server's host), ``text, reference, output`` (the output as
 JSON), ``error, latency_s``, then the raters' judgements, each column named ``human_…`` so that
 human labels are never mistaken for model output: ``human_votes`` (pairwise votes that include the
 candidate on that input), ``human_wins, human_losses, human_ties, human_both_bad``,
@@ -30,6 +36,7 @@ from collections import defaultdict
 from typing import Any
 
 from . import codec
+from .candidates import where
 from .errors import SessionFormatError
 from .inputs import MAX_ROWS
 
@@ -40,7 +47,7 @@ FORMAT, VERSION = "hubscout-session", 1
 CHOICES = ("left", "right", "tie", "both_bad")
 MIN_CANDIDATES, MAX_CANDIDATES = 2, 8
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
-CSV_COLUMNS = ["session", "input", "candidate", "model", "revision", "text", "reference", "output", "error",
+CSV_COLUMNS = ["session", "input", "candidate", "model", "revision", "runs_on", "text", "reference", "output", "error",
                "latency_s", "human_votes", "human_wins", "human_losses", "human_ties", "human_both_bad",
                "human_scores", "human_score_mean", "human_comments"]
 _LIMITS = {"name": 200, "task": 64, "model": 1024, "revision": 64, "rater": 128}
@@ -54,8 +61,8 @@ def build_export(info, outputs: list[dict], votes: list[dict], scores: list[dict
         "format": FORMAT, "version": VERSION,
         "session": {"id": info.id, "name": info.name, "task": info.task, "created": info.created.isoformat(),
                     "settings": codec.encode(info.settings)},
-        "candidates": [{"id": c.id, "model": c.model, "revision": c.revision, "stats": codec.encode(c.stats)}
-                       for c in info.candidates],
+        "candidates": [{"id": c.id, "model": c.model, "revision": c.revision, "stats": codec.encode(c.stats),
+                        "backend": c.backend} for c in info.candidates],
         "inputs": [{"id": i.id, "text": i.text, "reference": i.reference, "inputs": codec.inputs_to_export(i.inputs)}
                    for i in info.inputs],
         "outputs": outputs, "votes": votes, "scores": scores,
@@ -97,7 +104,8 @@ def to_csv(export: dict) -> str:
         err = o.get("error")
         w.writerow([_cell(x) for x in (
             export["session"].get("id"), o["input"], o["candidate"], models[o["candidate"]]["model"],
-            models[o["candidate"]].get("revision"), texts[o["input"]].get("text"),
+            models[o["candidate"]].get("revision"), where(models[o["candidate"]].get("backend")),
+            texts[o["input"]].get("text"),
             texts[o["input"]].get("reference"),
             None if o.get("output") is None else json.dumps(o["output"], ensure_ascii=False),
             None if not err else f"{err.get('title')}: {err.get('message')}", o.get("latency_s"),
@@ -186,6 +194,43 @@ def _load(data: dict | bytes | str) -> dict:
     return data
 
 
+class _AnyHost:
+    """An import keeps a candidate's URL as it was: whether a visitor may send runs there is decided when it runs."""
+
+    @staticmethod
+    def url_refusal(host: str) -> None:
+        return None
+
+
+def _backend(value: Any, where_: str) -> dict | None:
+    """A candidate's backend from a file: null / absent / ``local`` = this machine; else ``backend`` (providers
+    or url), ``provider`` (a name) or ``url`` (http(s)); anything else in it (a token…) is dropped."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _fail(where_, "should be an object such as {\"backend\": \"providers\"} or null")
+    kind = value.get("backend")
+    if kind in (None, "local"):
+        return None
+    if kind not in ("providers", "url"):
+        raise _fail(f"{where_}.backend", "should be local, providers or url")
+    out = {"backend": kind}
+    if kind == "providers" and value.get("provider") not in (None, "auto"):
+        provider = value.get("provider")
+        if not isinstance(provider, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", provider):
+            raise _fail(f"{where_}.provider", "should be a provider's name")
+        out["provider"] = provider
+    if kind == "url":
+        from lib.hub.errors import HubError
+        from lib.hub.inference import check_url
+
+        try:
+            out["url"] = check_url(value.get("url") if isinstance(value.get("url"), str) else None, _AnyHost())
+        except HubError as e:
+            raise _fail(f"{where_}.url", f"is not a server URL ({e.message.rstrip('.')})") from None
+    return out
+
+
 def validate_export(data: dict | bytes | str) -> dict:
     """Check an export fully and return it normalised (times as ISO UTC, optional fields filled).
     Anything foreign or damaged: SessionFormatError naming the first problem."""
@@ -227,7 +272,7 @@ def validate_export(data: dict | bytes | str) -> dict:
             raise _fail(f"candidates[{n}].stats", "should be an object")
         out["candidates"].append({"id": c["id"], "model": _str(c, "model", f"candidates[{n}]"),
                                   "revision": _str(c, "revision", f"candidates[{n}]", required=False),
-                                  "stats": stats})
+                                  "stats": stats, "backend": _backend(c.get("backend"), f"candidates[{n}].backend")})
     out["inputs"] = []
     for n, i in enumerate(ins):
         where = f"inputs[{n}]"
@@ -304,7 +349,8 @@ def rows_for_store(export: dict, session_id: str) -> dict[str, list[dict]]:
     sid = session_id
     return {
         "candidates": [{"session_id": sid, "id": c["id"], "position": n, "model": c["model"],
-                        "revision": c["revision"], "stats": codec.to_json(c["stats"])}
+                        "revision": c["revision"], "stats": codec.to_json(c["stats"]),
+                        "backend": None if not c.get("backend") else codec.to_json(c["backend"])}
                        for n, c in enumerate(export["candidates"], 1)],
         "inputs": [{"session_id": sid, "id": i["id"], "position": n, "text": i["text"], "reference": i["reference"],
                     "inputs": codec.to_json(i["inputs"])} for n, i in enumerate(export["inputs"], 1)],

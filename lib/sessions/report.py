@@ -2,7 +2,9 @@
 prints them and the page shows them) and :func:`markdown` (the shareable Markdown report).
 
 ``report(export)`` keys: ``leaderboard`` (Bradley–Terry rows from :mod:`.stats`, plus mean score, latency
-p50/p95 and peak memory per candidate), ``agreement`` (:mod:`.agreement`), ``metrics`` (:mod:`.metrics`),
+p50/p95, peak memory, and where it ran — ``backend`` (its URL parameters, null: this machine), ``runs_on`` in
+words, ``name`` = the model and its backend — per candidate; for a remote text generation the median time to
+first token and tokens/s), ``agreement`` (:mod:`.agreement`), ``metrics`` (:mod:`.metrics`),
 ``win_matrix`` and ``session`` (what was compared, how, and the statistics' settings).
 """
 from __future__ import annotations
@@ -14,6 +16,7 @@ from lib.format import md_escape, shown_value, size_bytes
 from . import agreement as agreement_mod
 from . import metrics as metrics_mod
 from . import stats
+from .candidates import name, where
 
 ELO_NOTE = (f"Bradley–Terry strengths (maximum likelihood; a tie or “both bad” is half a win for each side) on an "
             f"Elo-like scale: elo = {stats.ELO_MEAN:g} + 400 · strength / ln 10, mean {stats.ELO_MEAN:g}; "
@@ -33,7 +36,10 @@ def _candidate_extras(export: dict) -> dict[str, dict]:
         out[cid] = {"revision": c.get("revision"),
                     "mean_score": round(sum(got) / len(got), 3) if got else None, "scores": len(got),
                     "latency_p50_s": st.get("latency_p50_s"), "latency_p95_s": st.get("latency_p95_s"),
-                    "peak_bytes": st.get("peak_bytes"), "load_s": st.get("load_s"), "error": st.get("error")}
+                    "peak_bytes": st.get("peak_bytes"), "load_s": st.get("load_s"), "error": st.get("error"),
+                    "backend": c.get("backend"), "runs_on": where(c.get("backend")),
+                    "name": name(str(c.get("model")), c.get("backend")),
+                    "ttft_p50_s": st.get("ttft_p50_s"), "tokens_per_s": st.get("tokens_per_s")}
     return out
 
 
@@ -82,7 +88,7 @@ def _leaderboard_lines(rep: dict) -> list[str]:
         note = "provisional" if r["provisional"] else ""
         if r.get("error"):
             note = (note + "; " if note else "") + "failed: " + _cell(r["error"])
-        rows.append([str(rank), _cell(r["model"]), _n(r["elo"]),
+        rows.append([str(rank), _cell(r.get("name") or r["model"]), _n(r["elo"]),
                      "–" if r["ci_low"] is None else f"{r['ci_low']:,.0f} – {r['ci_high']:,.0f}",
                      str(r["votes"]), f"{r['wins']} / {r['losses']} / {r['ties']}", _n(r["mean_score"], 2),
                      _s(r["latency_p50_s"]), _s(r["latency_p95_s"]), size_bytes(r["peak_bytes"]), note])
@@ -150,8 +156,21 @@ def _settings_lines(export: dict) -> list[str]:
     if gen:
         lines.append("- generation: " + ", ".join(f"{_cell(k)} = {_cell(v)}" for k, v in gen.items()))
     for c in export.get("candidates") or ():
-        lines.append(f"- {_cell(c['id'])}: {_cell(c.get('model'))} @ {_cell(c.get('revision') or 'no revision')}")
+        remote = c.get("backend") is not None and where(c.get("backend")) != "this machine"
+        speed = _speed_line(c.get("stats") or {})
+        lines.append(f"- {_cell(c['id'])}: {_cell(c.get('model'))} @ "
+                     f"{_cell(c.get('revision') or ('the server’s copy' if remote else 'no revision'))}, "
+                     f"ran on {_cell(where(c.get('backend')))}{speed}")
     return [*lines, ""]
+
+
+def _speed_line(st: dict) -> str:
+    bits = []
+    if st.get("ttft_p50_s") is not None:
+        bits.append(f"time to first token {_s(st['ttft_p50_s'])}")
+    if st.get("tokens_per_s") is not None:
+        bits.append(f"{st['tokens_per_s']:.1f} tokens/s")
+    return f" ({', '.join(bits)}, medians)" if bits else ""
 
 
 def markdown(export: dict, *, seed: int = 0, resamples: int = stats.DEFAULT_RESAMPLES,
@@ -160,7 +179,7 @@ def markdown(export: dict, *, seed: int = 0, resamples: int = stats.DEFAULT_RESA
     settings, latency and memory per candidate, dates. ``rep``: an already computed :func:`report`."""
     rep = rep or report(export, seed=seed, resamples=resamples)
     s = rep["session"]
-    models = {str(c["id"]): c.get("model") for c in export.get("candidates") or ()}
+    models = {str(c["id"]): name(str(c.get("model")), c.get("backend")) for c in export.get("candidates") or ()}
     lines = [f"# Session report: {_cell(s['name'] or s['id'] or 'unnamed')}", "",
              f"Task: {_cell(s['task'])} · created {_cell(s['created'] or '–')} · report {s['generated']} · "
              f"{s['candidates']} candidates, {s['inputs']} inputs, {s['votes']} votes, {s['scores']} scores "

@@ -25,10 +25,14 @@
 * **Errors per cell**: an input a candidate fails on gets that error in its cell; a candidate that cannot
   load (refused by the memory gate, no such folder, no weights …) gets its load error in each of its
   missing cells and the others go on. A visitor's run limit or a cancel leaves the cells missing.
-* **Stats per candidate** (``store.set_candidate_stats``, after its job): latency p50 / p95 over all its
-  cells with an output (a batched cell counts its share of the batch), peak memory (the job's measured peak,
-  the host app taken off on CPU, as lib.fit compares it) and load time (kept from an earlier run when the
-  model came from the cache), device, dtype, the load error.
+* **Stats per candidate** (``store.set_candidate_stats``, after its job; :mod:`lib.sessions.runstats`):
+  latency p50 / p95 over all its cells with an output (a batched cell counts its share of the batch), peak
+  memory (the job's measured peak, the host app taken off on CPU, as lib.fit compares it) and load time (kept
+  from an earlier run when the model came from the cache), device, dtype, the load error.
+* **Remote candidates** (a model on Inference Providers or a server URL, :attr:`Candidate.remote`): submitted
+  with ``backend=`` as soon as the run starts, beside the local ones and never in their memory plan or load
+  line; each item's failure (402 credits, 429, 503 …) is that cell's error in words; their stats say where
+  they ran and, for a streamed text generation, the median time to first token and tokens/s.
 """
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ from lib.runner.result import RunOptions
 from lib.sessions import store
 from lib.sessions.errors import SessionError
 from lib.sessions.plan import FitPlan, plan_fit, run_options
+from lib.sessions.runstats import candidate_stats, item_speed, remote_stats
 
 WAITING = "waiting"
 
@@ -69,6 +74,7 @@ class CandidateProgress:
     total: int
     errors: int
     message: str
+    name: str = ""  # the model and, when remote, its backend (``owner/name · Inference Providers (auto)``)
 
     @property
     def fraction(self) -> float:
@@ -77,17 +83,6 @@ class CandidateProgress:
     @property
     def finished(self) -> bool:
         return self.state in FINAL
-
-
-def _percentile(values: list[float], q: float) -> float | None:
-    """Linear interpolation between closest ranks (numpy's default); None for no values."""
-    if not values:
-        return None
-    s = sorted(values)
-    pos = (len(s) - 1) * q
-    lo = int(pos)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
 
 
 # ---------------------------------------------------------------------------------------------- the run
@@ -101,7 +96,7 @@ class SessionRun:
     """
 
     def __init__(self, info: Any, missing: Mapping[str, list[str]], runner: JobRunner, opts: RunOptions, *,
-                 visitor: str | None = None):
+                 visitor: str | None = None, tokens: Any = None):
         self.session_id = info.id
         self.info = info
         self.runner = runner
@@ -121,10 +116,14 @@ class SessionRun:
         self._jobs: dict[str, Job] = {}
         self._final: dict[str, tuple[str, str]] = {cid: (DONE, "Nothing left to run") for cid, todo
                                                    in self._todo.items() if not todo}
-        self._queue = [cid for cid in self._candidates if self._todo[cid]]
+        self._remote = {cid: _with_token(c.remote, tokens) for cid, c in self._candidates.items()
+                        if c.remote is not None}
+        self._speeds: dict[str, list[tuple[float | None, float | None]]] = {cid: [] for cid in self._remote}
+        self._queue = [cid for cid in self._candidates if self._todo[cid] and cid not in self._remote]
+        self._remote_queue = [cid for cid in self._remote if self._todo[cid]]
         self._cancelled = False
         self._done = threading.Event()
-        if not self._queue:
+        if not self._queue and not self._remote_queue:
             self._done.set()
 
     # -- reading
@@ -152,6 +151,8 @@ class SessionRun:
                 done, errors = self._filled[cid], self._errors[cid]
             if final is not None:
                 state, message = final
+            elif job is None and cid in self._remote:
+                state, message = WAITING, f"Starts on {self._remote[cid].label}"
             elif job is None:
                 state = WAITING
                 message = ("Checking the memory estimate" if self.plan is None else "Waits for its turn"
@@ -160,7 +161,7 @@ class SessionRun:
                 p = job.progress()
                 state = p.state
                 message = f"Ran {done} of {total}" if p.state not in (QUEUED, LOADING) else p.message
-            out[cid] = CandidateProgress(cid, c.model, state, done, total, errors, message)
+            out[cid] = CandidateProgress(cid, c.model, state, done, total, errors, message, c.name)
         return out
 
     def summary(self) -> str:
@@ -173,7 +174,7 @@ class SessionRun:
         is kept; the rest stays missing for the next run)."""
         with self._lock:
             self._cancelled = True
-            waiting, self._queue = self._queue, []
+            waiting, self._queue, self._remote_queue = self._queue + self._remote_queue, [], []
             jobs = list(self._jobs.values())
         for cid in waiting:
             self._settle(cid, CANCELLED, "Cancelled before it started")
@@ -182,6 +183,12 @@ class SessionRun:
 
     # -- the work (runner threads)
     def _start(self, fit: Any, hardware: Any) -> None:
+        while True:  # remote candidates first: they wait for no memory plan and no load
+            with self._lock:
+                if self._cancelled or not self._remote_queue:
+                    break
+                cid = self._remote_queue.pop(0)
+            self._submit(cid)
         try:
             if isinstance(fit, FitPlan):
                 plan = fit
@@ -212,31 +219,38 @@ class SessionRun:
         return int(cache.budget_bytes)
 
     def _submit_next(self) -> bool:
-        """Submit the next waiting candidate's job; False when none is left."""
+        """Submit the next waiting local candidate's job; False when none is left."""
         while True:
             with self._lock:
                 if self._cancelled or not self._queue:
                     return False
                 cid = self._queue.pop(0)
-            c = self._candidates[cid]
-            opts = replace(self.opts, revision=c.revision) if c.revision else self.opts
-            plan = self.plan or FitPlan(False, "")
-            try:
-                job = self.runner.submit(c.model, self.info.task, [self._inputs[i].inputs for i in self._todo[cid]],
-                                         opts, allowed=plan.gates.get(cid, (True, None)), visitor=self.visitor,
-                                         on_item=lambda j, idx, cid=cid: self._record(cid, j, idx),
-                                         on_finish=lambda j, cid=cid: self._finished(cid, j))
-            except Exception as e:  # noqa: BLE001 - e.g. the runner was shut down: nothing ran, cells stay missing
-                from lib.runner.errors import described
+            if self._submit(cid):
+                return True
 
-                self._settle(cid, FAILED, f"Could not start: {described(e, f'session {self.session_id}')}")
-                continue
-            with self._lock:
-                self._jobs[cid] = job
-                cancelled = self._cancelled
-            if cancelled:
-                job.cancel()
-            return True
+    def _submit(self, cid: str) -> bool:
+        """Submit candidate ``cid``'s job (a remote one with its backend); False when it could not start."""
+        c = self._candidates[cid]
+        opts = replace(self.opts, revision=c.revision) if c.revision and cid not in self._remote else self.opts
+        plan = self.plan or FitPlan(False, "")
+        where = {"backend": self._remote[cid]} if cid in self._remote else {
+            "allowed": plan.gates.get(cid, (True, None))}
+        try:
+            job = self.runner.submit(c.model, self.info.task, [self._inputs[i].inputs for i in self._todo[cid]],
+                                     opts, visitor=self.visitor, **where,
+                                     on_item=lambda j, idx, cid=cid: self._record(cid, j, idx),
+                                     on_finish=lambda j, cid=cid: self._finished(cid, j))
+        except Exception as e:  # noqa: BLE001 - e.g. the runner was shut down: nothing ran, cells stay missing
+            from lib.runner.errors import described
+
+            self._settle(cid, FAILED, f"Could not start: {described(e, f'session {self.session_id}')}")
+            return False
+        with self._lock:
+            self._jobs[cid] = job
+            cancelled = self._cancelled
+        if cancelled:
+            job.cancel()
+        return True
 
     def _record(self, cid: str, job: Job, indexes: list[int]) -> None:
         """Write the finished items ``indexes`` of ``job`` into their cells (each once), in one transaction."""
@@ -248,6 +262,8 @@ class SessionRun:
             item = job.items[i]
             if item.status == "ok":
                 cells.append((i, {"output": item.output, "latency_s": item.latency_s}))
+                if cid in self._remote:
+                    self._speeds[cid].append(item_speed(job, i))
             else:
                 cells.append((i, {"error": {"title": item.error_title or "Run failed",
                                             "message": item.error_message or ""}}))
@@ -300,9 +316,11 @@ class SessionRun:
             load_failed = job.state == FAILED and error is not None and error[0] != LIMIT_TITLE
             if load_failed:
                 self._record_load_error(cid, job, error)
-            if job.device is not None or load_failed:
+            if (cid in self._remote and job.state != CANCELLED) or load_failed or getattr(job, "device", None):
                 self._write_stats(cid, job, error if load_failed else None)
-            if self.plan is not None and not self.plan.together and not job.cached:
+            if cid in self._remote:
+                pass  # nothing of it in this machine's memory, and no local candidate waits for it
+            elif self.plan is not None and not self.plan.together and not job.cached:
                 self.runner.release(job)  # one model in memory at a time
         except Exception as e:  # noqa: BLE001 - logged; the cells not written stay missing
             from lib.logs import log_failure
@@ -318,7 +336,7 @@ class SessionRun:
             else:
                 state, message = FAILED, f"{error[0]}: {error[1]}" if error else "Run failed"
             self._settle(cid, state, message)
-            if self.plan is None or not self.plan.together:
+            if cid not in self._remote and (self.plan is None or not self.plan.together):
                 self._submit_next()
 
     def _record_load_error(self, cid: str, job: Job, error: tuple[str, str]) -> None:
@@ -328,9 +346,11 @@ class SessionRun:
         self._write(cid, [(i, {"error": {"title": error[0], "message": error[1]}}) for i in left])
 
     def _write_stats(self, cid: str, job: Job, error: tuple[str, str] | None) -> None:
+        previous = self._candidates[cid].stats
         try:
-            store.set_candidate_stats(self.session_id, cid, candidate_stats(self.session_id, cid, job, error,
-                                                                            self._candidates[cid].stats))
+            stats = (remote_stats(self.session_id, cid, self._remote[cid].label, self._speeds[cid], error, previous)
+                     if cid in self._remote else candidate_stats(self.session_id, cid, job, error, previous))
+            store.set_candidate_stats(self.session_id, cid, stats)
         except Exception as e:  # noqa: BLE001 - stats are a summary: the cells are written
             from lib.logs import log_failure
 
@@ -348,30 +368,6 @@ class SessionRun:
 
     def __repr__(self) -> str:
         return f"<SessionRun {self.session_id} {'finished' if self.finished else 'running'}>"
-
-
-def candidate_stats(session_id: str, cid: str, job: Job, error: tuple[str, str] | None,
-                    previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The stats of candidate ``cid`` after ``job``: latency p50 / p95 over all its cells with an output,
-    the peak (the larger of this job's and an earlier run's on the same device and dtype), the load time
-    (an earlier run's when this job found the model cached), device, dtype and the load error."""
-    from lib.jobs.measured import comparable_peak
-
-    previous = dict(previous or {})
-    latencies = [float(v["latency_s"]) for (_, c), v in store.outputs(session_id).items()
-                 if c == cid and v.get("latency_s") is not None and v.get("error") is None]
-    same_place = previous.get("device") == job.device and previous.get("dtype") == job.dtype
-    peak, kind = previous.get("peak_bytes") if same_place else None, previous.get("peak_kind") if same_place else None
-    if job.measurement is not None:
-        mine, mine_kind = comparable_peak(job.measurement)
-        if peak is None or mine > peak:
-            peak, kind = mine, mine_kind
-    load_s = previous.get("load_s") if job.cached or job.device is None else round(job.load_s, 4)
-    return {**previous,
-            "latency_p50_s": _percentile(latencies, 0.50), "latency_p95_s": _percentile(latencies, 0.95),
-            "peak_bytes": peak, "peak_kind": kind, "load_s": load_s,
-            "device": job.device or previous.get("device"), "dtype": job.dtype or previous.get("dtype"),
-            "error": f"{error[0]}: {error[1]}" if error else None}
 
 
 _RUNS: dict[str, SessionRun] = {}
@@ -394,9 +390,17 @@ def _remember(run: SessionRun) -> None:
             del _RUNS[sid]
 
 
+def _with_token(backend: Any, tokens: Any) -> Any:
+    """A remote candidate's backend with its own token from ``tokens`` (the page's Streamlit secrets), if any."""
+    from lib.hub.inference import backend_token, with_token
+
+    token = backend_token(backend, tokens)
+    return with_token(backend, token) if token else backend
+
+
 def start_run(session_id: str, *, runner: JobRunner | None = None, access: Any = None, visitor: str | None = None,
               fit: FitPlan | bool | None = None, retry_errors: bool = False, options: RunOptions | None = None,
-              hardware: Any = None) -> SessionRun:
+              hardware: Any = None, tokens: Any = None) -> SessionRun:
     """Run every candidate of ``session_id`` on the inputs it has no output or error for; returns at once.
 
     ``runner``: the job runner (default: the process-wide one). ``access`` / ``visitor``: the visitor's
@@ -405,7 +409,8 @@ def start_run(session_id: str, *, runner: JobRunner | None = None, access: Any =
     thread: a Hub model's size may need the Hub), True / False forces all-together / one-at-a-time, or a
     :class:`FitPlan`. ``retry_errors``: clear the failed cells first so they run again. ``options``: the
     RunOptions (default: from the session's settings). ``hardware``: the host to plan for (default: this
-    machine). Raises SessionNotFound for an unknown session.
+    machine). ``tokens``: ``{provider or host: token}`` for remote candidates (Streamlit secrets' table, read by
+    the page; kept in memory only). Raises SessionNotFound for an unknown session.
 
     While a run of the same session started by this process is still going, that run is returned and
     nothing new starts (two raters pressing Run do not run the same cells twice).
@@ -422,7 +427,7 @@ def start_run(session_id: str, *, runner: JobRunner | None = None, access: Any =
     opts = options if options is not None else run_options(info.settings, access)
     if access is not None and opts.access is None:
         opts = replace(opts, access=access)
-    run = SessionRun(info, missing, runner, opts, visitor=visitor)
+    run = SessionRun(info, missing, runner, opts, visitor=visitor, tokens=tokens)
     _remember(run)
     if not run.finished:
         runner.background(run._start, fit, hardware)

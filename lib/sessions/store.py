@@ -17,9 +17,7 @@ import json
 import random
 import secrets
 import threading
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
@@ -29,6 +27,7 @@ from lib.store.sessions import EvalCandidate, EvalInput, EvalOutput, EvalScore, 
 from . import codec, exchange, pairs
 from .changes import changed
 from .errors import SessionError, SessionNotFound
+from .info import Candidate, SessionInfo, SessionInput, SessionSummary
 from .inputs import MAX_ROWS, check_kind
 
 __all__ = ["Candidate", "SessionInput", "SessionInfo", "SessionSummary", "CHOICES", "MIN_CANDIDATES",
@@ -41,46 +40,6 @@ MIN_CANDIDATES, MAX_CANDIDATES = exchange.MIN_CANDIDATES, exchange.MAX_CANDIDATE
 MAX_NAME = 200
 MAX_RATER = 128
 MAX_COMMENT = 4000
-
-
-@dataclass(frozen=True)
-class Candidate:
-    id: str
-    model: str
-    revision: str | None
-    stats: dict = field(default_factory=dict, compare=False)
-
-
-@dataclass(frozen=True)
-class SessionInput:
-    id: str
-    text: str | None
-    reference: str | None
-    inputs: dict = field(default_factory=dict, compare=False)  # raw runner inputs, media as bytes
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    id: str
-    name: str
-    task: str
-    created: datetime
-    settings: dict
-    candidates: tuple[Candidate, ...]
-    inputs: tuple[SessionInput, ...]
-
-    def candidate(self, candidate_id: str) -> Candidate:
-        return next(c for c in self.candidates if c.id == candidate_id)
-
-
-class SessionSummary(NamedTuple):
-    id: str
-    name: str
-    task: str
-    created: datetime
-    n_candidates: int
-    n_inputs: int
-    n_votes: int
 
 
 # ------------------------------------------------------------------ the shape of a session (never changes)
@@ -163,11 +122,16 @@ def _input_item(item: Any, n: int) -> tuple[str | None, str | None, dict]:
 
 
 def create_session(name: str, task: str, models: list[str], inputs: list[dict], settings: dict,
-                   revisions: dict | None = None) -> SessionInfo:
+                   revisions: dict | None = None, backends: list[dict | None] | None = None) -> SessionInfo:
     """Save a new session and return it. ``inputs``: dicts ``{"text", "reference", "inputs"}`` (as
     :mod:`lib.sessions.inputs` parses them; ``inputs`` = the raw runner input dict, default
-    ``{"text": text}``). ``revisions``: model -> commit sha. Raises SessionError with the reason."""
+    ``{"text": text}``). ``revisions``: model -> commit sha (candidates on this machine). ``backends``: where
+    each model runs, in order (``Backend.params()``; None: this machine; the same model twice is fine on
+    different backends). Raises SessionError with the reason."""
     from lib import tasks
+
+    from .candidates import backend_of, params_of, task_problems
+    from .candidates import name as shown
 
     name = codec.plain_text(name).strip() if isinstance(name, str) else ""
     if not name:
@@ -177,10 +141,17 @@ def create_session(name: str, task: str, models: list[str], inputs: list[dict], 
     spec = tasks.get(task)
     if spec is None or not spec.runnable:
         raise SessionError(f"Pick a task Hub Scout can run ({task!r} is not one).")
-    models = [codec.plain_text(m).strip() for m in models or [] if isinstance(m, str) and m.strip()]
-    twice = sorted({m for m in models if models.count(m) > 1})
+    backends = list(backends or [])
+    pairs = [(codec.plain_text(m).strip(), params_of(backend_of(backends[n] if n < len(backends) else None)))
+             for n, m in enumerate(models or []) if isinstance(m, str) and m.strip()]
+    models = [m for m, _ in pairs]
+    keys = [shown(m, p) for m, p in pairs]
+    twice = sorted({k for k in keys if keys.count(k) > 1})
     if twice:
         raise SessionError(f"{', '.join(twice)} is listed twice: each candidate once, please.")
+    remote = task_problems(task, pairs)
+    if remote:
+        raise SessionError(remote[0].replace("**", ""))
     if not MIN_CANDIDATES <= len(models) <= MAX_CANDIDATES:
         raise SessionError(f"A session compares {MIN_CANDIDATES} to {MAX_CANDIDATES} candidate models "
                            f"({len(models)} given).")
@@ -202,8 +173,9 @@ def create_session(name: str, task: str, models: list[str], inputs: list[dict], 
         s.add(EvalSession(id=sid, name=name, task=task, created=created, settings=settings_json))
         s.flush()
         s.execute(insert(EvalCandidate), [
-            {"session_id": sid, "id": f"c{n}", "position": n, "model": m, "revision": revisions.get(m),
-             "stats": "{}"} for n, m in enumerate(models, 1)])
+            {"session_id": sid, "id": f"c{n}", "position": n, "model": m, "stats": "{}",
+             "revision": None if p else revisions.get(m), "backend": None if p is None else codec.to_json(p)}
+            for n, (m, p) in enumerate(pairs, 1)])
         s.execute(insert(EvalInput), [
             {"session_id": sid, "id": f"i{n}", "position": n, "text": text, "reference": ref, "inputs": raw}
             for n, ((text, ref, _), raw) in enumerate(zip(items, rows_in), 1)])
@@ -226,7 +198,8 @@ def get_session(session_id: str) -> SessionInfo:
     return SessionInfo(
         id=row.id, name=row.name, task=row.task, created=codec.parse_time(row.created),
         settings=codec.from_json(row.settings) or {},
-        candidates=tuple(Candidate(c.id, c.model, c.revision, codec.from_json(c.stats) or {}) for c in cands),
+        candidates=tuple(Candidate(c.id, c.model, c.revision, codec.from_json(c.stats) or {},
+                                   codec.from_json(c.backend) if c.backend else None) for c in cands),
         inputs=tuple(SessionInput(i.id, i.text, i.reference, codec.inputs_from_export(codec.from_json(i.inputs) or {}))
                      for i in ins))
 

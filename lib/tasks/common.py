@@ -188,6 +188,11 @@ def gen_kwargs(opts: Any, max_new: int | None = None) -> dict:
         kw.update(do_sample=True, temperature=float(opts.temperature), top_p=float(opts.top_p))
     else:
         kw["do_sample"] = False
+    from .timing import current
+
+    timer = current()  # the runner times this run's generate calls (lib.tasks.timing)
+    if timer is not None:
+        kw["streamer"] = timer
     return kw
 
 

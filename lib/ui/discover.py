@@ -249,8 +249,8 @@ def _table_key(query: CatalogQuery, mode: str) -> str:
     return f"{P}results_{digest}"
 
 
-def _column_config(fit: bool, local: bool) -> dict:
-    """The results table's column settings (``fit`` / ``local``: whether those columns are shown)."""
+def _column_config(fit: bool, local: bool, speed: bool = False) -> dict:
+    """The results table's column settings (``fit`` / ``local`` / ``speed``: whether those columns are shown)."""
     column_config = {
         "Model": st.column_config.LinkColumn(
             "Model", display_text=r"https://huggingface\.co/(.*)", width=300,
@@ -274,6 +274,10 @@ def _column_config(fit: bool, local: bool) -> dict:
             results.FIT_COLUMN, help="Rough check of the weights (+20 % for runtime) against this "
             "machine's GPU memory, then RAM, at bf16, then int8, then int4. Select a row for details; "
             "the Model page has the full estimate.")
+    if speed:
+        column_config[results.SPEED_COLUMN] = st.column_config.TextColumn(
+            results.SPEED_COLUMN, help="Estimated decode speed of text-generation models on this machine at "
+            "bf16, from the parameter count alone (the Model page adds the KV cache and the context)")
     if local:
         column_config[results.LOCAL_COLUMN] = st.column_config.TextColumn(
             results.LOCAL_COLUMN, help="Already in the local Hugging Face cache (see the Local models page)")
@@ -296,14 +300,15 @@ def results_slot():
 
 
 def results_table(result: SearchResult, query: CatalogQuery, mode: str,
-                  fit: dict[str, str] | None = None, local: frozenset[str] | None = None) -> ModelRecord | None:
+                  fit: dict[str, str] | None = None, local: frozenset[str] | None = None,
+                  speed: dict[str, str] | None = None) -> ModelRecord | None:
     """The results table; returns the selected model (restored from ``model=`` in the URL).
-    ``local``: ids in the local cache (a ``Local`` column)."""
+    ``local``: ids in the local cache (a ``Local`` column); ``speed``: a ``Speed here`` column."""
     records = result.records
-    table = results.results_table(records, fit, local)
+    table = results.results_table(records, fit, local, speed)
     url_model = st.query_params.get("model")
     row = results.row_of(records, url_model)
-    column_config = _column_config(fit is not None, local is not None)
+    column_config = _column_config(fit is not None, local is not None, speed is not None)
     state = st.dataframe(
         table, key=_table_key(query, mode), hide_index=True, on_select="rerun",
         selection_mode="single-row", column_config=column_config, width="stretch", placeholder="–",

@@ -34,10 +34,14 @@ def create_form(access: Any) -> None:
                "the Model page or the Playground, or type them here.")
     short = shortlist.current()
     name = st.text_input("Session name", key=P + "name", placeholder="e.g. Spanish sentiment for support tickets")
+    chosen = st.session_state.get(P + "models")
     typed = st.multiselect(
-        "Candidates (2–8): Hub ids" + (" or model folders on this machine" if access.local_folders else ""),
-        options=short, default=short, key=P + "models", accept_new_options=True, max_selections=cands.MAX_CANDIDATES,
+        "Candidates (2–8): Hub ids" + (" or model folders on this machine" if access.local_folders else "")
+        + " — add `@ providers` or `@ url:https://…` to run one remotely",
+        options=list(dict.fromkeys([*short, *(chosen or [])])), default=short if chosen is None else None,
+        key=P + "models", accept_new_options=True, max_selections=cands.MAX_CANDIDATES, format_func=_shown,
         placeholder="Type a Hub id (owner/name) and press Enter")
+    remote_adder()
     checks, problems = cands.check(typed, access) if typed else ([], [])
     for c in checks:
         if c.note and not c.problem:
@@ -72,6 +76,7 @@ def create_form(access: Any) -> None:
         blocking.append("Add at least one input: type some lines or upload a file.")
     if setup.needs_labels(task) and not extra.get("labels"):
         blocking.append("Give the candidate labels every input is scored against (comma-separated).")
+    blocking += cands.task_problems(task, [(c.model, c.params) for c in checks])
     if rows and any(r.get("reference") for r in rows):
         known = cands.labels(task, checks, extra.get("labels"))
         blocking += [p for p in parse.check_references(task, [r.get("reference") for r in rows], known)
@@ -86,13 +91,62 @@ def create_form(access: Any) -> None:
         info = store.create_session(name.strip(), task, [c.model for c in checks], items,
                                     setup.frozen_settings(dtype=dtype, device=device, generation=gen,
                                                           batch_size=int(batch)),
-                                    revisions={c.model: c.revision for c in checks})
+                                    revisions={c.model: c.revision for c in checks if c.backend is None},
+                                    backends=[c.params for c in checks])
     except SessionError as e:
         st.error(str(e), icon=":material/error:")
         return
     shortlist.clear()
     _open(info.id)
     st.rerun()
+
+
+def _shown(text: str) -> str:
+    """A candidate entry as people read it: ``owner/name · Inference Providers (auto)``."""
+    model, backend = cands.parse_entry(text)
+    return cands.name(model, cands.params_of(backend))
+
+
+def remote_adder() -> None:
+    """"Add a remote candidate": a model on Inference Providers (auto or a provider) or on a server URL
+    (default ``HUBSCOUT_INFERENCE_URL``), added to the candidates as an entry (checked with the others)."""
+    from lib.settings import get_settings
+    from lib.ui.remote_drive import KINDS
+
+    with st.expander("Add a remote candidate (Inference Providers or a server URL)", icon=":material/cloud:"):
+        st.caption("A model that does not fit here can still be compared: it runs on an inference server, "
+                   "beside the local candidates. The same model may be added once per backend.")
+        st.text_input("Model: a Hub id, or the model name the server serves", key=P + "r_model")
+        kind = st.radio("Runs on", list(KINDS), format_func=KINDS.__getitem__, key=P + "r_kind", horizontal=True)
+        if kind == "providers":
+            st.text_input("Provider (auto: the first live one)", value="auto", key=P + "r_provider")
+        else:
+            st.text_input("Server base URL", value=get_settings().inference_url or "", key=P + "r_url",
+                          placeholder="https://…endpoints.huggingface.cloud")
+        st.button("Add remote candidate", key=P + "r_add", icon=":material/add:", on_click=_add_remote)
+        if st.session_state.get(P + "r_said"):
+            st.caption(st.session_state[P + "r_said"])
+
+
+def _add_remote() -> None:
+    from lib.hub.inference import Backend
+
+    ss = st.session_state
+    model = (ss.get(P + "r_model") or "").strip()
+    if not model:
+        ss[P + "r_said"] = "Enter the model first."
+        return
+    if ss.get(P + "r_kind", "providers") == "providers":
+        backend = Backend(kind="providers", provider=(ss.get(P + "r_provider") or "").strip() or "auto")
+    else:
+        backend = Backend(kind="url", url=(ss.get(P + "r_url") or "").strip() or None)
+    chosen = list(ss.get(P + "models") or [])
+    if len(chosen) >= cands.MAX_CANDIDATES:
+        ss[P + "r_said"] = f"A session compares at most {cands.MAX_CANDIDATES} models: remove one first."
+        return
+    item = cands.entry(model, backend)
+    ss[P + "models"] = list(dict.fromkeys([*chosen, item]))
+    ss[P + "r_said"] = f"Added {_shown(item)}."
 
 
 def _inputs(task: str, parse: Any) -> tuple[list[dict], str | None, dict]:

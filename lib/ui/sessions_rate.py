@@ -102,7 +102,7 @@ def _blind(cell: dict | None) -> dict | None:
 
 
 def _reveal(session: Any, voted: dict) -> None:
-    names = {c.id: c.model for c in session.candidates}
+    names = {c.id: c.name for c in session.candidates}
     label = {c: lbl for c, lbl, _ in CHOICES}[voted["choice"]]
     st.success(f"Vote stored: **{label}**.  \nLeft was **{fmt.md_escape(names[voted['left']])}**, right was "
                f"**{fmt.md_escape(names[voted['right']])}**.", icon=":material/how_to_vote:")
@@ -150,7 +150,7 @@ def scores(session: Any, name: str) -> None:
             return
         for cid, (score, comment) in rated.items():
             store.set_score(session.id, name, inp.id, cid, score, comment.strip() or None)
-        names = {c.id: c.model for c in session.candidates}
+        names = {c.id: c.name for c in session.candidates}
         st.session_state[saved_key] = "Scores saved. " + " · ".join(
             f"{chr(ord('A') + order.index(cid))} was **{fmt.md_escape(names[cid])}** ({score}★)"
             for cid, (score, _) in rated.items())

@@ -49,7 +49,7 @@ def leaderboard(session_id: str, hardware: Any) -> None:
     for rank, r in enumerate(board, 1):
         peak = r.get("peak_bytes")
         rows.append({
-            "#": rank, "model": view.display_name(r["model"]),
+            "#": rank, "model": view.candidate_name(r),
             "Elo": "—" if r.get("elo") is None else f"{r['elo']:.0f}",
             "95 % CI": "—" if r.get("ci_low") is None else f"{r['ci_low']:.0f}–{r['ci_high']:.0f}",
             "votes": r["votes"], "W/L/T": f"{r['wins']}/{r['losses']}/{r['ties']}",
@@ -59,6 +59,9 @@ def leaderboard(session_id: str, hardware: Any) -> None:
             "peak memory": fmt.size_bytes(peak) if peak else "—",
             "of this machine": f"{peak / limit:.0%}" if peak and limit else "—",
         })
+        if any(b.get("ttft_p50_s") is not None for b in board):  # remote text generation: streamed speed
+            rows[-1]["first token"] = _ms(r.get("ttft_p50_s"))
+            rows[-1]["tokens/s"] = "—" if r.get("tokens_per_s") is None else f"{r['tokens_per_s']:.1f}"
     st.dataframe(rows, hide_index=True, width="stretch", key=P + "board")
     note = (rep.get("session") or {}).get("provisional_below")
     if board:
@@ -88,7 +91,7 @@ def _interval_chart(board: list[dict]) -> None:
     import altair as alt
     import pandas as pd
 
-    df = pd.DataFrame([{"model": view.display_name(r["model"]), "elo": r["elo"], "low": r["ci_low"],
+    df = pd.DataFrame([{"model": view.candidate_name(r), "elo": r["elo"], "low": r["ci_low"],
                         "high": r["ci_high"]} for r in board if r.get("elo") is not None])
     if df.empty:
         return
@@ -107,7 +110,7 @@ def _win_matrix(rep: dict, export: dict) -> None:
     wm = rep.get("win_matrix") or {}
     if not any(v for row in wm.get("votes") or [] for v in row):
         return
-    names = {c["id"]: view.display_name(c["model"]) for c in export["candidates"]}
+    names = {c["id"]: view.candidate_name(c) for c in export["candidates"]}
     ids = wm["candidates"]
     st.markdown("**Win rate** (row beats column; a tie or \"both bad\" counts half)")
     rows = [{"": names.get(a, a), **{names.get(b, b): ("–" if x is None else f"{x:.0%}")
@@ -127,7 +130,7 @@ def _metrics(metrics: dict, export: dict) -> None:
         return
     names = metrics_mod.NAMES[metrics["kind"]]
     pct = metrics_mod.in_percent(metrics["kind"])
-    models = {c["id"]: c["model"] for c in export["candidates"]}
+    models = {c["id"]: view.candidate_name(c) for c in export["candidates"]}
     kind = metrics["kind"]
     rows = [{"model": models.get(c, c), **{metrics_mod.LABELS[n]: metrics_mod.shown(kind, row[n]) for n in names},
              "no output": row.get("missing", 0)} for c, row in metrics["candidates"].items()]

@@ -71,9 +71,11 @@ def settings(session: Any) -> None:
     offline = is_offline()
     for c in session.candidates:
         stats = c.stats or {}
-        where = presence(c.model, c.revision, offline=offline)
-        rows.append({"id": c.id, "model": c.model,
-                     "revision": c.revision[:12] if c.revision else "newest (not frozen)",
+        remote = c.remote
+        where = "—" if remote is not None else presence(c.model, c.revision, offline=offline)
+        rows.append({"id": c.id, "model": c.model, "runs on": remote.label if remote is not None else "this machine",
+                     "revision": c.revision[:12] if c.revision else (
+                         "the server's copy" if remote is not None else "newest (not frozen)"),
                      "device": stats.get("device") or "—", "dtype": stats.get("dtype") or "—",
                      "load": "—" if stats.get("load_s") is None else f"{stats['load_s']:.1f} s",
                      "peak memory": fmt.size_bytes(stats["peak_bytes"]) if stats.get("peak_bytes") else "—",
@@ -81,7 +83,7 @@ def settings(session: Any) -> None:
                      "problem": stats.get("error") or ""})
     st.dataframe(rows, hide_index=True, width="stretch", key=P + "cands")
     for r in rows:
-        if r["local copy"] != "yes":
+        if r["local copy"] != "yes" and r["runs on"] == "this machine":
             st.caption(f"{r['id']} ({fmt.md_escape(r['model'])}): {r['local copy']} — see the Local models page.")
     gen = s.get("generation") or {}
     bits = [f"dtype **{s.get('dtype', 'auto')}**", f"device **{s.get('device', 'auto')}**",
@@ -114,12 +116,21 @@ def run_section(session: Any, access: Any, visitor: str | None) -> None:
     c1, c2 = st.columns(2)
     if c1.button(f"Run {n_missing:,} missing cells" if n_missing else "Every cell has run", type="primary",
                  disabled=not n_missing, key=P + "run", icon=":material/play_arrow:"):
-        session_run.start_run(session.id, access=access, visitor=visitor)
+        session_run.start_run(session.id, access=access, visitor=visitor, tokens=_tokens(session))
         st.rerun()
     if n_failed and c2.button(f"Retry {n_failed:,} failed cells", key=P + "retry", icon=":material/replay:"):
         store.clear_errors(session.id)
-        session_run.start_run(session.id, access=access, visitor=visitor)
+        session_run.start_run(session.id, access=access, visitor=visitor, tokens=_tokens(session))
         st.rerun()
+
+
+def _tokens(session: Any) -> dict[str, str] | None:
+    """The Streamlit secrets' per-backend tokens, when a candidate runs remotely (handed to the run, never shown)."""
+    if not any(c.backend for c in session.candidates):
+        return None
+    from lib.ui.remote_drive import secret_tokens
+
+    return secret_tokens()
 
 
 @st.fragment(run_every=1.0)
@@ -132,7 +143,8 @@ def _progress(session_id: str) -> None:
         return
     for p in active.progress().values():
         frac = (p.done / p.total) if p.total else 0.0
-        st.progress(min(1.0, frac), text=f"**{fmt.md_escape(p.model)}** · {p.done:,}/{p.total:,} · {p.message}")
+        st.progress(min(1.0, frac), text=f"**{fmt.md_escape(p.name or p.model)}** · {p.done:,}/{p.total:,} · "
+                                         f"{fmt.md_escape(p.message)}")
     if st.button("Stop after the current batch", key=P + "cancel", icon=":material/stop:"):
         active.cancel()
 
@@ -164,7 +176,7 @@ def grid(session: Any) -> None:
     if not cells:
         st.info("Nothing has run yet: open **Run** first.", icon=":material/play_arrow:")
         return
-    names = {c.id: display_name(c.model) for c in session.candidates}
+    names = {c.id: candidate_name(c) for c in session.candidates}
     rows, disagree = [], []
     for inp in session.inputs:
         row: dict[str, Any] = {"input": inp.text or inp.id}
@@ -196,7 +208,7 @@ def grid(session: Any) -> None:
     cols = st.columns(min(4, len(session.candidates)))
     for n, c in enumerate(session.candidates):
         with cols[n % len(cols)]:
-            st.markdown(f"**{fmt.md_escape(c.model)}**")
+            st.markdown(f"**{fmt.md_escape(c.name)}**")
             show_output(session.task, inp, cells.get((inp.id, c.id)))
 
 
@@ -207,6 +219,15 @@ def display_name(model: str) -> str:
     if not local_models.looks_like_path(model):
         return model
     return model.replace("\\", "/").rstrip("/").split("/")[-1] or model
+
+
+def candidate_name(candidate: Any) -> str:
+    """A candidate in a table: :func:`display_name` of its model, and its backend when remote (a dict from
+    an export, or a :class:`lib.sessions.info.Candidate`)."""
+    from lib.sessions.candidates import name
+
+    get = candidate.get if isinstance(candidate, dict) else lambda k: getattr(candidate, k, None)
+    return name(display_name(str(get("model"))), get("backend"))
 
 
 def input_image(inp: Any) -> Any:

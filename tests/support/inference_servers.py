@@ -17,7 +17,8 @@ each new token's text. ``token=``: requests must carry ``Authorization: Bearer <
 Faults (``set_fault(kind, times=None, retry_after=7, delay=…)``): an HTTP status (401, 402, 403, 404, 429 with
 ``Retry-After``, 503 with TGI's ``estimated_time``, 500 …), ``"slow"`` (sleep ``delay`` before answering),
 ``"reset"`` (close the connection without an answer), ``"stream_error"`` (stream two tokens, then a TGI error
-event). ``requests`` logs (method, path, authorization header) of every request.
+event), ``"drip"`` (a stream sends its events ``delay`` s apart: a stream to cancel halfway). ``requests`` logs
+(method, path, authorization header) of every request.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-FAULTS = ("slow", "reset", "stream_error")
+FAULTS = ("slow", "reset", "stream_error", "drip")
 
 
 @dataclass
@@ -218,6 +219,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 self.close_connection = True
                 return
+            if fault is not None and fault.kind == "drip" and i:
+                time.sleep(fault.delay)
             self.wfile.write(b"data: " + json.dumps(ev).encode() + b"\n\n")
             self.wfile.flush()
         if done:
