@@ -153,9 +153,10 @@ def _framework(torch: Any, device: str) -> dict[str, float]:
     layers (hidden size 64: no time goes to arithmetic) decode FRAMEWORK_TOKENS tokens each (the median
     step: a busy machine's stalls do not count); the difference per layer is the cost of one layer's ops
     (Python, dispatch, launches), the rest the step's."""
-    import transformers as tf
-
+    from lib import runtime
     from lib.tasks.timing import timing
+
+    tf = runtime.transformers()
 
     steps = {}
     for layers in (2, 10):
