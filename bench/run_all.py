@@ -1,7 +1,7 @@
 """Run every benchmark in turn (`make bench`); each prints its figure beside its own baseline.
 
 Usage: .venv/bin/python bench/run_all.py [name ...]   (names: query rerun cold_start memory runner first_run card
-       sessions_leaderboard sessions_votes sessions_run sessions_backup remote)
+       sessions_leaderboard sessions_votes sessions_run sessions_backup remote speed)
 Run on a quiet machine: these are ratios measured in the same run, but 2 shared cores are noisy.
 """
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHES = ["query", "rerun", "cold_start", "memory", "runner", "first_run", "card", "sessions_leaderboard",
-           "sessions_votes", "sessions_run", "sessions_backup", "remote"]
-EXTRA_ARGS = {"rerun": ["--dump-rows", "2000000"]}  # Discover over a dump the size of the whole Hub
+           "sessions_votes", "sessions_run", "sessions_backup", "remote", "speed"]
+# Discover over a dump the size of the whole Hub; the speed bench on one torch thread (as calibrated)
+EXTRA_ARGS = {"rerun": ["--dump-rows", "2000000"], "speed": ["--threads", "1"]}
 
 
 def main(argv: list[str]) -> int:
