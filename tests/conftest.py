@@ -51,6 +51,11 @@ if "huggingface_hub" in sys.modules:  # pragma: no cover - a plugin imported it 
     if STUB.url != _c.ENDPOINT:
         raise RuntimeError("huggingface_hub was imported before tests/conftest.py set HF_ENDPOINT")
 
+# huggingface_hub reads its environment (HF_ENDPOINT, HF_HUB_OFFLINE …) once, at import: import it now, with the
+# environment above, so that the first test to import it cannot freeze a variable it set with monkeypatch
+# (HF_HUB_OFFLINE=1) for the rest of the run
+import huggingface_hub.constants  # noqa: E402,F401
+
 pytest_plugins: list[str] = ["tests.support.tiny_models", "tests.support.postgres"]
 
 

@@ -3,6 +3,7 @@ Discover's weights column, the Model page's fit table, verdict reasons, estimate
 lines and the host profiles."""
 import pytest
 
+import lib.catalog.source  # noqa: F401 - registers the snapshot for offline records, as the app's frame does
 from lib import format as fmt
 from lib.fit import table as fit_view
 from lib.fit.spec import fit_config, model_spec
