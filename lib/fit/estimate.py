@@ -70,7 +70,7 @@ from typing import Any
 
 from lib.fit.dtypes import BYTES_PER_PARAM, DTYPE_LABELS, DTYPES, FLOAT_DTYPES, from_hub, hub_bytes, normalize_dtype
 from lib.fit.kv import PRECISIONS, element_bytes, normalize_kv
-from lib.fit.spec import DEFAULT_CONTEXT_TOKENS, ModelSpec
+from lib.fit.spec import ModelSpec, context_tokens_for
 from lib.modelconfig import ModelConfig
 
 MiB = 1024**2  # calibration constants are measured in MiB (sizes shown to people are decimal: lib.format)
@@ -335,9 +335,7 @@ def estimate_memory(spec: ModelSpec, dtype: str = "bf16", device: str = "cpu", *
     cfg = spec.config
     notes: list[str] = []
     max_pos = cfg.max_positions if cfg is not None else None
-    tokens = int(context_tokens) if context_tokens else min(DEFAULT_CONTEXT_TOKENS, max_pos or DEFAULT_CONTEXT_TOKENS)
-    if tokens < 1:
-        raise ValueError("context length must be at least 1 token")
+    tokens = context_tokens_for(cfg, context_tokens)
     if max_pos and tokens > max_pos:
         notes.append(f"context {tokens:,} exceeds the model's maximum of {max_pos:,} positions")
 

@@ -252,6 +252,16 @@ def folder_spec(folder: str | Path, params_total: int | None, pipeline_tag: str 
 DEFAULT_CONTEXT_TOKENS = 2048
 
 
+def context_tokens_for(config, context_tokens: int | None) -> int:
+    """The context an estimate is made at: ``context_tokens`` when given, else the default capped by the
+    model's maximum positions (``config.max_positions``; ``config`` may be None). Raises ValueError below 1."""
+    max_pos = config.max_positions if config is not None else None
+    tokens = int(context_tokens) if context_tokens else min(DEFAULT_CONTEXT_TOKENS, max_pos or DEFAULT_CONTEXT_TOKENS)
+    if tokens < 1:
+        raise ValueError("context length must be at least 1 token")
+    return tokens
+
+
 def context_choices(max_positions: int | None) -> list[int]:
     """Context lengths for the slider: powers of two from 128 to the model's maximum (inclusive)."""
     top = max_positions if max_positions and max_positions >= 128 else 32_768

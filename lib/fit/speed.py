@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from lib.fit.dtypes import BYTES_PER_PARAM, normalize_dtype
 from lib.fit.estimate import kv_cache_bytes, weights_bytes
 from lib.fit.hosts import HostSpeed
-from lib.fit.spec import DEFAULT_CONTEXT_TOKENS, ModelSpec
+from lib.fit.spec import ModelSpec, context_tokens_for
 
 #: model types whose layers multiply with torch.addmm (transformers' Conv1D), not torch.nn.functional.linear
 ADDMM_MODEL_TYPES = frozenset({"gpt2", "openai-gpt", "imagegpt", "decision_transformer"})
@@ -189,9 +189,7 @@ def estimate_speed(spec: ModelSpec, host: HostSpeed, dtype: str = "bf16", *, con
     cfg = spec.config
     notes: list[str] = []
     max_pos = cfg.max_positions if cfg is not None else None
-    ctx = int(context_tokens) if context_tokens else min(DEFAULT_CONTEXT_TOKENS, max_pos or DEFAULT_CONTEXT_TOKENS)
-    if ctx < 1:
-        raise ValueError("context length must be at least 1 token")
+    ctx = context_tokens_for(cfg, context_tokens)
     window = cfg.sliding_window if cfg is not None and cfg.sliding_window else None
     if not work.layers:
         notes.append("no layer count in the config: the per-layer framework cost is left out")
