@@ -19,6 +19,8 @@ RUN pip install --user --index-url https://download.pytorch.org/whl/cpu "torch==
     && pip install --user -r requirements.txt
 
 COPY --chown=user . .
+# The Spanish message catalogue, compiled (without it the app compiles the .po in memory at start).
+RUN python -m lib.i18n
 
 EXPOSE 8501
 HEALTHCHECK CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:8501/_stcore/health', timeout=5)"]

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint setup setup-dev chromium postgresql bench screenshots snapshot clean
+.PHONY: run test lint setup setup-dev chromium postgresql bench screenshots snapshot messages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,12 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
-setup: $(VENV)/.installed
+# The Spanish catalogue, compiled (git keeps the .po; lib/i18n.py compiles it in memory when this is missing).
+MO := lib/locale/es/LC_MESSAGES/messages.mo
+$(MO): lib/locale/es/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(PY) scripts/messages.py --compile
+
+setup: $(VENV)/.installed $(MO)
 setup-dev: $(VENV)/.dev-installed chromium
 
 # Browser tests drive Debian's Chromium (never `playwright install`: it cannot download here); the emoji font
@@ -54,6 +59,10 @@ bench: setup-dev
 
 screenshots: setup-dev
 	$(PY) scripts/screenshots.py
+
+# Extract every marked text (_ / ngettext / N_), update lib/locale/es/LC_MESSAGES/messages.po, compile it.
+messages: setup
+	$(PY) scripts/messages.py
 
 # Rebuild the embedded catalog snapshot from ../shared/data/hub (only needed to refresh it).
 snapshot: setup

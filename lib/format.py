@@ -1,5 +1,6 @@
-"""Human units for the UI: parameter counts (22.7M, ~7B), byte sizes, compact counts, dates, and
-text shown literally in Markdown.
+"""Human units for the UI: parameter counts (22.7M, ~7B), byte sizes, compact counts, numbers, dates, and
+text shown literally in Markdown — in the UI's language (:func:`lib.i18n.current`; Babel's CLDR data for
+separators and dates: ``15.2 GB`` / ``15,2 GB``, ``1,234`` / ``1234``, ``Mar 5, 2024`` / ``5 mar 2024``).
 
 Sizes are decimal everywhere, as the Hub shows them: 1 GB = 10^9 bytes (:data:`GB`). Every size
 the UI prints goes through :func:`size_bytes` (or :func:`gb` for a number in a GB column).
@@ -12,6 +13,10 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
+from datetime import date as Date
+
+from lib import i18n
+from lib.i18n import _
 
 #: one gigabyte, decimal (as the Hub shows sizes).
 GB = 10**9
@@ -20,9 +25,38 @@ _SUFFIXES = (("T", 10**12), ("B", 10**9), ("M", 10**6), ("k", 10**3))
 
 
 def _trim(x: float) -> str:
-    """One decimal below 100, none above; drop a trailing ``.0``."""
+    """One decimal below 100, none above; drop a trailing ``.0``; the language's decimal mark."""
     text = f"{x:.1f}" if x < 100 else f"{x:.0f}"
-    return text[:-2] if text.endswith(".0") else text
+    text = text[:-2] if text.endswith(".0") else text
+    return text if i18n.current() == "en" else text.replace(".", _decimal_mark())
+
+
+def _decimal_mark() -> str:
+    from babel.numbers import get_decimal_symbol
+
+    return get_decimal_symbol(i18n.current())
+
+
+def number(n: int | float | None, decimals: int | None = None) -> str:
+    """A number with the language's grouping and decimal mark (``12,345.6`` / ``12.345,6``); ``decimals``:
+    exactly that many digits after the mark (None: as many as the value has, up to 3); None/NaN -> ``–``."""
+    if n is None or (isinstance(n, float) and not math.isfinite(n)):
+        return "–"
+    from babel.numbers import format_decimal
+
+    pattern = None if decimals is None else ("#,##0." + "0" * decimals if decimals else "#,##0")
+    return format_decimal(n, format=pattern, locale=i18n.current())
+
+
+def percent(x: float | None, decimals: int = 0) -> str:
+    """A fraction as a percentage in the language's style (``42%`` / ``42 %``); None -> ``–``."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    from babel.numbers import format_percent
+
+    if not decimals:
+        return format_percent(round(x, 2), locale=i18n.current())
+    return format_percent(x, format="#,##0." + "0" * decimals + "%", locale=i18n.current())
 
 
 def compact(n: int | float | None) -> str:
@@ -94,11 +128,14 @@ _MULT = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "t": 10**12}
 
 
 def parse_count(text: str | None) -> int | None:
-    """``500M`` -> 500_000_000, ``1.5B``, ``7e9``, ``1,000``, ``20k``; blank, garbage or beyond a
-    float (``1e400``) -> None."""
+    """``500M`` -> 500_000_000, ``1.5B`` (or ``1,5B``, a decimal comma), ``7e9``, ``1,000``, ``20k``; blank,
+    garbage or beyond a float (``1e400``) -> None."""
     if text is None:
         return None
-    m = _COUNT_RE.match(str(text).replace(" ", ""))
+    text = str(text).replace(" ", "").replace("\u00a0", "")
+    if re.fullmatch(r"[0-9]+,[0-9]{1,2}[kKmMbBtT]?", text):  # a decimal comma (``1,5B``): grouping has 3 digits
+        text = text.replace(",", ".")
+    m = _COUNT_RE.match(text)
     if not m:
         return None
     try:
@@ -108,31 +145,52 @@ def parse_count(text: str | None) -> int | None:
     return int(round(value)) if math.isfinite(value) else None  # 1e400 is garbage, not infinity
 
 
-def date(value: datetime | None) -> str:
-    """``2024-03-05`` or ``–``."""
-    return value.date().isoformat() if value else "–"
+def date(value: datetime | Date | str | None) -> str:
+    """A day in the language's style (``Mar 5, 2024`` / ``5 mar 2024``; an ISO text is read first), or ``–``."""
+    if not value:
+        return "–"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    from babel.dates import format_date
+
+    day = value.date() if isinstance(value, datetime) else value
+    return format_date(day, format="medium", locale=i18n.current())
+
+
+def datetime_text(value: datetime | None) -> str:
+    """A moment in the language's style, to the minute (``Mar 5, 2024, 14:03`` / ``5 mar 2024, 14:03``)."""
+    if value is None:
+        return "–"
+    from babel.dates import format_datetime
+
+    return format_datetime(value, format="medium", locale=i18n.current()).rsplit(":", 1)[0]
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:
-    """Rough age in words: ``today``, ``3 days ago``, ``5 months ago``, ``2 years ago``."""
+    """Rough age in words, in the UI's language: ``today``, ``3 days ago`` / ``hace 3 días``, ``5 months ago``,
+    ``2 years ago``."""
     if value is None:
         return "–"
     now = now or datetime.now(UTC)
     days = (now - value).days
     if days < 1:
-        return "today"
+        return _("today")
+    from datetime import timedelta
+
+    from babel.dates import format_timedelta
+
     if days < 31:
-        return f"{plural(days, 'day')} ago"
-    if days < 365:
-        months = days // 30
-        return f"{plural(months, 'month')} ago"
-    years = days // 365
-    return f"{plural(years, 'year')} ago"
-
-
-def plural(n: int, word: str) -> str:
-    """``1 model``, ``2 models``, ``1,000 votes`` (English -s plurals: the words this app counts)."""
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+        unit, amount = "day", days
+    elif days < 365:
+        unit, amount = "month", days // 30
+    else:
+        unit, amount = "year", days // 365
+    seconds = {"day": 86400, "month": 30 * 86400, "year": 365 * 86400}[unit]
+    return format_timedelta(-timedelta(seconds=amount * seconds), granularity=unit, threshold=10**9,
+                            add_direction=True, locale=i18n.current())
 
 
 def count_text(n: int | None) -> str:
@@ -140,5 +198,6 @@ def count_text(n: int | None) -> str:
     else the plain integer (``123456789``); ``""`` for None."""
     if n is None:
         return ""
-    short = compact(n)
+    with i18n.scope("en"):  # one form in every language: it is typed back and parsed
+        short = compact(n)
     return short if parse_count(short) == n else str(int(n))

@@ -13,6 +13,7 @@ from lib import format as fmt
 from lib import tasks
 from lib.format import md_escape
 from lib.hub.details import ModelDetails
+from lib.i18n import ngettext
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,7 +104,8 @@ def facts_frame(rows: Sequence[Fact]) -> pd.DataFrame:
 def source_note(details: ModelDetails) -> str:
     """One line: where these details came from."""
     if details.source == "live":
-        return f"Live from the Hub ({fmt.plural(details.requests, 'request')})"
+        return ngettext("Live from the Hub ({n} request)", "Live from the Hub ({n} requests)", details.requests).format(
+            n=fmt.number(details.requests))
     return "From the catalog snapshot and the local cache (the Hub was not asked)"
 
 

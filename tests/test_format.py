@@ -54,9 +54,12 @@ def test_count_text_parses_back_exactly():
         assert fmt.parse_count(fmt.count_text(n)) == n
 
 
-def test_plural_counts_one_and_many():
-    from lib.format import plural
+def test_counts_read_a_decimal_comma_and_count_text_is_one_form_in_every_language():
+    from lib import i18n
 
-    assert plural(1, "model") == "1 model"
-    assert plural(0, "model") == "0 models"
-    assert plural(1234, "vote") == "1,234 votes"
+    assert fmt.parse_count("1,5B") == 1_500_000_000 and fmt.parse_count("2,25M") == 2_250_000
+    assert fmt.parse_count("1,000") == 1000  # a grouping comma (three digits)
+    with i18n.scope("es"):
+        assert fmt.compact(1_500_000_000) == "1,5B"
+        assert fmt.count_text(1_500_000_000) == "1.5B"
+        assert fmt.parse_count(fmt.compact(1_500_000_000)) == 1_500_000_000

@@ -28,6 +28,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from lib import i18n
 from lib.hub.errors import OFFLINE_MESSAGE, HubError, classify
 
 T = TypeVar("T")
@@ -195,7 +196,13 @@ def run_with_deadline(fn: Callable[[], T], timeout: float | None, *, stall: floa
     counters = getattr(_local, "counters", None)
     box: dict[str, Any] = {}
 
+    target_lang = i18n.current()  # the hub-call thread's messages speak the caller's language
+
     def target():
+        with i18n.scope(target_lang):
+            _call_in_language()
+
+    def _call_in_language():
         if counters is not None:
             _local.counters = counters  # the caller's counters count this thread's requests
         try:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from lib import i18n
 from lib.hub.errors import HubError
 
 from .job import CANCELLED, DONE, FAILED, LOADING, QUEUED, JobProgress, Tracked
@@ -79,5 +80,5 @@ def submit_download(repo_id: str, *, revision: str | None, allow_patterns: list[
             except Exception:  # noqa: BLE001 - a listener never fails the job
                 pass
 
-    default_runner().background(work)
+    default_runner().background(i18n.in_current(work))
     return job

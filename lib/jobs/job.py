@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from lib import i18n
 from lib.runner.result import Measurement, RunOptions, RunResult
 
 QUEUED, LOADING, RUNNING, DONE, FAILED, CANCELLED = "queued", "loading", "running", "done", "failed", "cancelled"
@@ -101,6 +102,7 @@ class Tracked:
 
     def __init__(self, progress: JobProgress):
         self.submitted_at = time.monotonic()
+        self.lang = i18n.current()  # its messages speak the language of the run that submitted it
         self.finished_at: float | None = None
         self._lock = threading.Lock()
         self._done = threading.Event()

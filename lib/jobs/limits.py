@@ -15,7 +15,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from lib.format import plural
+from lib.format import number
+from lib.i18n import ngettext
 
 TITLE = "Run limit reached"
 HOUR_S = 3600.0
@@ -30,8 +31,9 @@ def runs_per_hour(access: Any) -> int | None:
 def refusal_message(per_hour: int, wait_s: float) -> str:
     """``30 runs per hour on this public instance; next run possible in 12 min.``"""
     minutes = max(1, math.ceil(wait_s / 60))
-    return (f"{plural(per_hour, 'run')} per hour on this public instance; "
-            f"next run possible in {minutes} min.")
+    return ngettext("{n} run per hour on this public instance; next run possible in {minutes} min.",
+                    "{n} runs per hour on this public instance; next run possible in {minutes} min.",
+                    per_hour).format(n=number(per_hour), minutes=number(minutes))
 
 
 class RunLimiter:

@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from lib import i18n
 from lib.runner.result import RunOptions, RunResult
 
 from .job import CANCELLED, DONE, FAILED, RUNNING, Job
@@ -279,7 +280,8 @@ class RemoteLanes:
 
     def _start(self, job: RemoteJob) -> None:
         try:
-            job._start(self)
+            with i18n.scope(job.lang):
+                job._start(self)
         except Exception as e:  # noqa: BLE001 - a job never dies with a traceback
             from lib.runner.errors import described
 
@@ -312,7 +314,8 @@ class RemoteLanes:
                         del self._lanes[key]
                     return
                 job, i = lane.queue.popleft()
-            job._run_item(i)
+            with i18n.scope(job.lang):
+                job._run_item(i)
             if job.finished:
                 self._forget(job)
 

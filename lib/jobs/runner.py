@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from lib import i18n
 from lib.runner.result import Measurement, RunOptions
 
 from . import measured, speeds
@@ -150,6 +151,10 @@ class JobRunner:
                 return None
 
     def _work(self, job: Job) -> None:
+        with i18n.scope(job.lang):
+            self._work_in_language(job)
+
+    def _work_in_language(self, job: Job) -> None:
         with self._lock:
             if job in self._queued:
                 self._queued.remove(job)

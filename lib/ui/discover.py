@@ -20,6 +20,7 @@ from lib import results
 from lib.catalog.query import MAX_COUNT, SORTS, CatalogQuery
 from lib.catalog.result import SearchResult
 from lib.hub.records import ModelRecord
+from lib.i18n import ngettext
 from lib.ui import cached
 
 P = "d_"  # widget key prefix
@@ -332,7 +333,8 @@ def source_caption(result: SearchResult) -> None:
         st.caption(f"{n:,} models{more} · from **{dated}** · sources: {short}",
                    help="\n\n".join(info.sources) or None)
     else:
-        cost = f" · {fmt.plural(result.requests, 'Hub request')}" if result.requests else ""
+        cost = (" · " + ngettext("{n} Hub request", "{n} Hub requests", result.requests).format(
+            n=fmt.number(result.requests))) if result.requests else ""
         st.caption(f"{n:,} models{more} · live from the Hugging Face Hub{cost} · "
                    f"{result.elapsed_s:.2f} s")
     for note in result.notes:

@@ -18,18 +18,20 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from lib import format as fmt
 from lib import hardware, logs
 from lib.access import Access, access_for
 from lib.catalog.result import SearchResult, SourceInfo
 from lib.hub import policy
+from lib.i18n import N_, _, ngettext
 from lib.settings import get_settings
-from lib.ui import cached, shortlist
+from lib.ui import cached, language, shortlist
 
-MODES: dict[str, str] = {"auto": "Auto", "live": "Live only", "snapshot": "Snapshot only"}
+MODES: dict[str, str] = {"auto": N_("Auto"), "live": N_("Live only"), "snapshot": N_("Snapshot only")}
 MODE_HELP = {
-    "auto": "Ask the Hub; if it does not answer within HUBSCOUT_LIVE_TIMEOUT seconds, use the snapshot.",
-    "live": "Always ask the Hub; show an error when it is unreachable.",
-    "snapshot": "Never touch the network: search the embedded snapshot only.",
+    "auto": N_("Ask the Hub; if it does not answer within HUBSCOUT_LIVE_TIMEOUT seconds, use the snapshot."),
+    "live": N_("Always ask the Hub; show an error when it is unreachable."),
+    "snapshot": N_("Never touch the network: search the embedded snapshot only."),
 }
 MODE_KEY = "catalog_mode"  # the sidebar widget
 _MODE_MEMORY = "_catalog_mode"  # survives page switches (widget state does not)
@@ -38,21 +40,23 @@ _OFFLINE_MEMORY = "_offline"  # survives page switches, as the catalog mode's
 OFFLINE_PARAM = "offline"
 #: What each page can do offline, and what not (the banner page_frame draws while offline).
 OFFLINE_NOTES: dict[str, tuple[str, str]] = {
-    "Home": ("every page, the catalog snapshot and the models in the local Hugging Face cache",
-             "anything that needs the live Hub"),
-    "Discover": ("searching and filtering the catalog snapshot, fit badges, charts, CSV export",
-                 "the live Hub's search and today's downloads and likes"),
-    "Model": ("facts from the snapshot, the card, files and config.json in the local cache, the fit table, "
-              "a test-drive of a cached model", "models not in the local cache, the full file list, exact "
-              "parameter counts the snapshot lacks, downloads"),
-    "Playground": ("models in the local Hugging Face cache and model folders on this machine",
-                   "downloading a model from the Hub"),
-    "Sessions": ("creating a session with cached models (their cached revision is frozen), running, rating, "
-                 "results, export and import", "candidates not in the local cache, the Hub's newest revision"),
-    "Local models": ("listing the Hugging Face cache and model folders, deleting a revision or a repo",
-                     "downloading a model"),
+    "Home": (N_("every page, the catalog snapshot and the models in the local Hugging Face cache"),
+             N_("anything that needs the live Hub")),
+    "Discover": (N_("searching and filtering the catalog snapshot, fit badges, charts, CSV export"),
+                 N_("the live Hub's search and today's downloads and likes")),
+    "Model": (N_("facts from the snapshot, the card, files and config.json in the local cache, the fit table, "
+                 "a test-drive of a cached model"), N_("models not in the local cache, the full file list, exact "
+                                                      "parameter counts the snapshot lacks, downloads")),
+    "Playground": (N_("models in the local Hugging Face cache and model folders on this machine"),
+                   N_("downloading a model from the Hub")),
+    "Sessions": (N_("creating a session with cached models (their cached revision is frozen), running, rating, "
+                    "results, export and import"),
+                 N_("candidates not in the local cache, the Hub's newest revision")),
+    # i18n: the keys are page titles (translated where shown)
+    "Local models": (N_("listing the Hugging Face cache and model folders, deleting a revision or a repo"),
+                     N_("downloading a model")),
 }
-_OFFLINE_DEFAULT = ("the catalog snapshot and the local cache", "anything that needs the Hub")
+_OFFLINE_DEFAULT = (N_("the catalog snapshot and the local cache"), N_("anything that needs the Hub"))
 PAGE_DIR_NAMES = ("pages/1_Discover.py", "pages/2_Model.py", "pages/3_Playground.py", "pages/4_Sessions.py")
 
 
@@ -93,7 +97,7 @@ class Frame:
             _snapshot_lines(self.mode, slots, None if self._source_shown else self._status)
         slot, self._token_slot = self._token_slot, None
         if slot is not None:
-            slot.markdown(token_line(self.token_set) + (" · not used while offline" if self.offline else ""))
+            slot.markdown(token_line(self.token_set) + (_(" · not used while offline") if self.offline else ""))
 
     def show_source(self, result: SearchResult | None = None, error: str | None = None) -> None:
         """Fill the sidebar's "answered by" line once the page knows which catalog answered."""
@@ -101,7 +105,7 @@ class Frame:
             return
         self._source_shown = True
         if error:
-            self._status.error(f"Hub unreachable: {error}", icon=":material/cloud_off:")
+            self._status.error(_("Hub unreachable: {error}").format(error=error), icon=":material/cloud_off:")
         elif result is not None:
             self._status.markdown(source_line(result.source, result.fallback_reason))
 
@@ -109,17 +113,17 @@ class Frame:
 def source_line(info: SourceInfo, fallback_reason: str | None = None) -> str:
     """One markdown line: which catalog answered, with the snapshot date."""
     if info.kind == "live":
-        return ":green[●] Answered by **the live Hub**"
-    text = f":orange[●] Answered by **{info.label}**"
+        return _(":green[●] Answered by **the live Hub**")
+    text = _(":orange[●] Answered by **{source}**").format(source=info.label)
     if fallback_reason:
-        text += " (the Hub did not answer)"
+        text += _(" (the Hub did not answer)")
     return text
 
 
 def token_line(token_set: bool) -> str:
     """The sidebar's Hub token line (whether one is set; never the token)."""
-    return (":green[Set] (used, never shown)" if token_set else
-            "Not set: anonymous calls (the Hub allows about 500 per 5 minutes)")
+    return (_(":green[Set] (used, never shown)") if token_set else
+            _("Not set: anonymous calls (the Hub allows about 500 per 5 minutes)"))
 
 
 def token_is_set() -> bool:
@@ -151,8 +155,8 @@ def visitor_access() -> Access:
 def access_lines(access: Access) -> str:
     """The sidebar's public-instance section, as markdown."""
     if access.admin:
-        return ":green-badge[:material/shield_person: Admin] signed in: the public-instance limits are lifted."
-    return "Limited for visitors:\n" + "\n".join(f"- {line}" for line in access.limits())
+        return _(":green-badge[:material/shield_person: Admin] signed in: the public-instance limits are lifted.")
+    return _("Limited for visitors:") + "\n" + "\n".join(f"- {line}" for line in access.limits())
 
 
 def auth_configured() -> bool:
@@ -167,12 +171,12 @@ def _sign_in_out(sb, offline: bool = False) -> None:
     """Sign-in / sign-out buttons on a public instance whose sign-in is configured (admins lift limits).
     Offline: no sign-in (it goes to the Hub's OAuth)."""
     if visitor_name() is not None:
-        sb.button("Sign out", key="frame_sign_out", on_click=st.logout, icon=":material/logout:")
+        sb.button(_("Sign out"), key="frame_sign_out", on_click=st.logout, icon=":material/logout:")
     elif auth_configured():
         if offline:
-            sb.caption("Sign-in needs the Hub: not offline.")
+            sb.caption(_("Sign-in needs the Hub: not offline."))
         else:
-            sb.button("Sign in (admins)", key="frame_sign_in", on_click=st.login, icon=":material/login:")
+            sb.button(_("Sign in (admins)"), key="frame_sign_in", on_click=st.login, icon=":material/login:")
 
 
 # ---- the offline switch ----------------------------------------------------------------------------
@@ -210,7 +214,8 @@ def _on_offline_change() -> None:
 def offline_banner(page: str) -> str:
     """The banner line of ``page`` (a title of :data:`NAV`) while offline: what works, what does not."""
     works, not_offline = OFFLINE_NOTES.get(page, _OFFLINE_DEFAULT)
-    return f"**Offline**: no network requests. Works: {works}. Not offline: {not_offline}."
+    return _("**Offline**: no network requests. Works: {works}. Not offline: {not_offline}.").format(
+        works=_(works), not_offline=_(not_offline))
 
 
 def _init_mode() -> None:
@@ -252,7 +257,8 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     :meth:`Frame.finish` once its main content is drawn (Discover: after the table, so that a cold
     start reaches the page's own elements before loading the snapshot, and imports huggingface_hub
     only after the table)."""
-    st.set_page_config(page_title=f"{title} · Hub Scout", page_icon=icon, layout="wide")
+    language.init()  # first: every text below is in the session's language
+    st.set_page_config(page_title=f"{_(title)} · Hub Scout", page_icon=icon, layout="wide")  # i18n: product name
     logs.configure()
     _error_details(get_settings().public)
     _init_mode()
@@ -263,22 +269,23 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
 
     gateway.allow_private_repos(access.private_repos)  # for this script run
     sb = st.sidebar
+    language.switch(sb)
     with sb:
         _nav()
-    offline = sb.toggle("Offline", key=OFFLINE_KEY, disabled=env_offline, on_change=_on_offline_change,
-                        help="HF_HUB_OFFLINE is set: this instance never calls the Hub." if env_offline else
-                        "No network at all, for this browser tab: the snapshot and the local cache only.")
+    offline = sb.toggle(_("Offline"), key=OFFLINE_KEY, disabled=env_offline, on_change=_on_offline_change,
+                        help=_("HF_HUB_OFFLINE is set: this instance never calls the Hub.") if env_offline else
+                        _("No network at all, for this browser tab: the snapshot and the local cache only."))
     if not env_offline:  # the URL keeps the switch (a link reproduces the view)
         if offline and st.query_params.get(OFFLINE_PARAM) != "1":
             st.query_params[OFFLINE_PARAM] = "1"
         elif not offline and OFFLINE_PARAM in st.query_params:
             del st.query_params[OFFLINE_PARAM]
-    sb.markdown("### Catalog")
+    sb.markdown("### " + _("Catalog"))
     if offline:  # the snapshot, whatever the catalog choice (kept for when the switch goes off)
         st.session_state[MODE_KEY] = "snapshot"
     mode = sb.radio(
-        "Catalog source", list(MODES), key=MODE_KEY, format_func=MODES.__getitem__,
-        horizontal=True, help="\n\n".join(f"**{MODES[m]}**: {h}" for m, h in MODE_HELP.items()),
+        _("Catalog source"), list(MODES), key=MODE_KEY, format_func=lambda m: _(MODES[m]),
+        horizontal=True, help="\n\n".join(f"**{_(MODES[m])}**: {_(h)}" for m, h in MODE_HELP.items()),
         on_change=_on_mode_change, disabled=offline,
     )
     if not offline:  # offline, the URL keeps the choice made before
@@ -294,14 +301,14 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     status = sb.empty()
     snapshot_caption = sb.empty()
     if access.public:
-        sb.markdown("### Public instance")
+        sb.markdown("### " + _("Public instance"))
         sb.markdown(access_lines(access))
         _sign_in_out(sb, offline)
-    sb.markdown("### Hub token")
+    sb.markdown("### " + _("Hub token"))
     token_slot = sb.empty()
     _backup_line(sb)
     hw = hardware.detect()
-    sb.markdown("### This machine")
+    sb.markdown("### " + _("This machine"))
     sb.markdown(hardware_lines(hw))
     # The snapshot lines last: everything above reaches the browser before the snapshot loads.
     snapshot_slot = sb.empty()  # a problem with the configured snapshot file
@@ -323,13 +330,15 @@ def _snapshot_lines(mode: str, slots: tuple, status) -> None:
         if mode == "snapshot":
             status.markdown(source_line(info))
         elif mode == "live":
-            status.markdown(":blue[●] The live Hub only")
+            status.markdown(_(":blue[●] The live Hub only"))
         else:
-            status.markdown(":blue[●] The live Hub, falling back to the snapshot")
-    caption.caption(f"Snapshot: {n:,} models, dated {info.date or 'unknown'}")
+            status.markdown(_(":blue[●] The live Hub, falling back to the snapshot"))
+    caption.caption(ngettext("Snapshot: {n} model, dated {date}", "Snapshot: {n} models, dated {date}", n).format(
+        n=fmt.number(n), date=fmt.date(info.date) if info.date else _("unknown")))
     problem = cached.snapshot_problem()
     if problem:
-        problem_slot.error(f"{problem} The embedded snapshot is used instead.", icon=":material/error:")
+        problem_slot.error(_("{problem} The embedded snapshot is used instead.").format(problem=problem),
+                           icon=":material/error:")
 
 
 def _backup_line(sb) -> None:
@@ -339,7 +348,7 @@ def _backup_line(sb) -> None:
     from lib.sessions import backup
 
     status = backup.ensure_started()
-    sb.markdown("### Session backups")
+    sb.markdown("### " + _("Session backups"))
     if status.state == "failed" or status.push_error:
         sb.warning(status.line(), icon=":material/cloud_off:")
     else:
@@ -364,19 +373,20 @@ def _error_details(public: bool) -> None:
 
 
 NAV: tuple[tuple[str, str, str], ...] = (
-    ("streamlit_app.py", "Home", ":material/home:"),
-    ("pages/1_Discover.py", "Discover", ":material/search:"),
-    ("pages/2_Model.py", "Model", ":material/deployed_code:"),
-    ("pages/3_Playground.py", "Playground", ":material/play_circle:"),
-    ("pages/4_Sessions.py", "Sessions", ":material/groups:"),
-    ("pages/5_Local_models.py", "Local models", ":material/hard_drive:"),
+    ("streamlit_app.py", N_("Home"), ":material/home:"),
+    ("pages/1_Discover.py", N_("Discover"), ":material/search:"),
+    ("pages/2_Model.py", N_("Model"), ":material/deployed_code:"),
+    ("pages/3_Playground.py", N_("Playground"), ":material/play_circle:"),
+    ("pages/4_Sessions.py", N_("Sessions"), ":material/groups:"),
+    ("pages/5_Local_models.py", N_("Local models"), ":material/hard_drive:"),
 )
 
 
 def kept_params() -> dict[str, str]:
     """The URL params every link between pages keeps: the catalog source, the offline switch, the session
-    shortlist (the one list of them, for the sidebar and for lib.ui.links)."""
-    return {k: st.query_params[k] for k in ("source", OFFLINE_PARAM, shortlist.PARAM) if k in st.query_params}
+    shortlist and the UI language (the one list of them, for the sidebar and for lib.ui.links)."""
+    return {k: st.query_params[k] for k in ("source", OFFLINE_PARAM, shortlist.PARAM, language.PARAM)
+            if k in st.query_params}
 
 
 def _nav() -> None:
@@ -385,7 +395,7 @@ def _nav() -> None:
     params = kept_params() or None
     for path, label, icon in NAV:
         if page_exists(path):
-            st.page_link(path, label=label, icon=icon, query_params=params)
+            st.page_link(path, label=_(label), icon=icon, query_params=params)
     st.divider()
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.i18n import N_, _
 from lib.ui.frame import NAV, kept_params, page_exists
 
 DISCOVER = "pages/1_Discover.py"
@@ -26,11 +27,12 @@ def go_discover(search: str | None = None) -> None:
 # What each page is for, beside its link on the home page (by its label in lib.ui.frame.NAV; a page without a
 # line here is listed by its label alone).
 PAGE_BLURBS: dict[str, str] = {
-    "Discover": "find models by task, size and popularity",
-    "Model": "facts, exact parameters, memory fit, code",
-    "Playground": "run a model in place",
-    "Sessions": "compare models as a team: run, rate blind, leaderboard",
-    "Local models": "what is on this machine: the Hugging Face cache and model folders",
+    "Discover": N_("find models by task, size and popularity"),
+    "Model": N_("facts, exact parameters, memory fit, code"),
+    "Playground": N_("run a model in place"),
+    "Sessions": N_("compare models as a team: run, rate blind, leaderboard"),
+    # i18n: the keys are page titles (translated where shown)
+    "Local models": N_("what is on this machine: the Hugging Face cache and model folders"),
 }
 
 
@@ -39,13 +41,13 @@ def page_links() -> None:
     for path, label, icon in NAV:
         if path.startswith("pages/") and page_exists(path):
             blurb = PAGE_BLURBS.get(label)
-            st.page_link(path, label=f"{label} — {blurb}" if blurb else label, icon=icon,
+            st.page_link(path, label=f"{_(label)} — {_(blurb)}" if blurb else _(label), icon=icon,
                          query_params=carried_params())
 
 
 def open_model_link(model_id: str, hub_url: str) -> None:
     """Open a model: on the Model page when it exists, else on the Hub."""
     if page_exists(MODEL):
-        st.page_link(MODEL, label=f"Open **{model_id}**", icon=":material/open_in_new:",
+        st.page_link(MODEL, label=_("Open **{model}**").format(model=model_id), icon=":material/open_in_new:",
                      query_params=carried_params(model=model_id))
-    st.link_button("View on the Hub", hub_url, icon=":material/open_in_new:")
+    st.link_button(_("View on the Hub"), hub_url, icon=":material/open_in_new:")

@@ -20,6 +20,7 @@ from lib.access import Access
 from lib.hub import cache as hub_cache
 from lib.hub.errors import HubError
 from lib.hub.policy import is_offline
+from lib.i18n import ngettext
 from lib.local import download as local_download
 from lib.local.inventory import LocalModel
 from lib.local_models import damaged_message
@@ -138,7 +139,8 @@ def _show_outcome() -> None:
 def cache_section(rows: list[LocalModel], hardware, access: Access) -> None:
     """The cache's models, damaged ones first offered a fresh download, then delete with confirmation."""
     st.subheader("In the Hugging Face cache", anchor=False)
-    st.caption(f"Folder: the Hugging Face cache (`HF_HUB_CACHE`) · {fmt.plural(len(rows), 'model')} · "
+    n_models = ngettext("{n} model", "{n} models", len(rows)).format(n=fmt.number(len(rows)))
+    st.caption(f"Folder: the Hugging Face cache (`HF_HUB_CACHE`) · {n_models} · "
                f"{fmt.size_bytes(sum(r.size for r in rows))} on disk · "
                f"{fmt.size_bytes(hub_cache.free_disk_bytes())} free")
     done = st.session_state.pop(P + "deleted", None)
@@ -187,7 +189,8 @@ def _delete_picker(rows: list[LocalModel]) -> None:
         names = [r.name for r in rows]
         name = st.selectbox("Model", names, key=P + "del_model")
         row = rows[names.index(name)]
-        whole = f"The whole repo ({fmt.plural(len(row.revisions), 'revision')})"
+        whole = ngettext("The whole repo ({n} revision)", "The whole repo ({n} revisions)",
+                         len(row.revisions)).format(n=fmt.number(len(row.revisions)))
         choices = [whole] + [_revision_label(rev) for rev in row.revisions]
         what = st.selectbox("What", choices, key=P + "del_what")
         commits = None if what == whole else (row.revisions[choices.index(what) - 1].commit,)

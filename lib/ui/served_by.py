@@ -13,6 +13,7 @@ from lib import format as fmt
 from lib.format import md_escape
 from lib.hub.details import ModelDetails
 from lib.hub.lookup import ServedBy, served_by
+from lib.i18n import ngettext
 
 KEY = "m_providers"
 _STATUS_HELP = ("live: anyone with a token can call it; staging: only the model's owners; error: the provider "
@@ -46,7 +47,8 @@ def section(details: ModelDetails) -> ServedBy:
                     "weights are: here (the test-drive below) or on your own server.", icon=":material/dns:")
         else:
             live = served.live
-            st.caption(f"{fmt.plural(len(served.providers), 'provider')} list this model"
+            st.caption(ngettext("{n} provider lists this model", "{n} providers list this model",
+                                len(served.providers)).format(n=fmt.number(len(served.providers)))
                        + (f", {len(live)} live" if len(live) != len(served.providers) else "")
                        + ": it can run there without downloading its weights (an HF token is needed).")
             st.dataframe(pd.DataFrame(rows(served)), hide_index=True, width="stretch", key=KEY + "_table",

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from lib import format as fmt
+from lib.i18n import ngettext
 from lib.ui import sessions_view as view
 
 P = "sess_res_"
@@ -39,7 +40,8 @@ def leaderboard(session_id: str, hardware: Any) -> None:
     board = rep["leaderboard"]
     n_votes = len(export["votes"])
     raters = len({v["rater"] for v in export["votes"]})
-    st.caption(f"{fmt.plural(n_votes, 'pairwise vote')} from {fmt.plural(raters, 'rater')} · "
+    st.caption(ngettext("{n} pairwise vote", "{n} pairwise votes", n_votes).format(n=fmt.number(n_votes)) + " "
+               + ngettext("from {n} rater", "from {n} raters", raters).format(n=fmt.number(raters)) + " · "
                f"{len(export['scores']):,} scores · refreshed every {REFRESH_S:.0f} s")
     if not n_votes:
         st.info("No vote yet: open **Rate** to compare outputs blind. The leaderboard fills in as votes "
