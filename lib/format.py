@@ -42,6 +42,11 @@ def number(n: int | float | None, decimals: int | None = None) -> str:
     exactly that many digits after the mark (None: as many as the value has, up to 3); None/NaN -> ``–``."""
     if n is None or (isinstance(n, float) and not math.isfinite(n)):
         return "–"
+    if i18n.current() == "en":  # CLDR's English, without importing Babel (Discover's cold start)
+        if decimals is not None:
+            return f"{n:,.{decimals}f}"
+        n = round(n, 3)
+        return f"{int(n):,}" if float(n).is_integer() else f"{n:,}"
     from babel.numbers import format_decimal
 
     pattern = None if decimals is None else ("#,##0." + "0" * decimals if decimals else "#,##0")
@@ -154,9 +159,11 @@ def date(value: datetime | Date | str | None) -> str:
             value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
             return value
+    day = value.date() if isinstance(value, datetime) else value
+    if i18n.current() == "en":  # CLDR's English medium date, without importing Babel
+        return f"{day:%b} {day.day}, {day.year}"
     from babel.dates import format_date
 
-    day = value.date() if isinstance(value, datetime) else value
     return format_date(day, format="medium", locale=i18n.current())
 
 
@@ -188,6 +195,8 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
         unit, amount = "month", days // 30
     else:
         unit, amount = "year", days // 365
+    if i18n.current() == "en":  # CLDR's English, without importing Babel
+        return f"{amount} {unit}{'' if amount == 1 else 's'} ago"  # i18n: the English form (others: Babel)
     seconds = {"day": 86400, "month": 30 * 86400, "year": 365 * 86400}[unit]
     return format_timedelta(-timedelta(seconds=amount * seconds), granularity=unit, threshold=10**9,
                             add_direction=True, locale=i18n.current())
