@@ -125,7 +125,6 @@ NOT_YET: set[str] = {
     "lib/ui/fit_inputs.py",  # 9
     "lib/ui/how_fast.py",  # 19
     "lib/ui/inputs.py",  # 36
-    "lib/ui/language.py",  # 1
     "lib/ui/local_models_page.py",  # 36
     "lib/ui/model_page.py",  # 67
     "lib/ui/outputs.py",  # 22
