@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from lib import format as fmt
-from lib import hardware, logs
+from lib import hardware, i18n, logs
 from lib.access import Access, access_for
 from lib.catalog.result import SearchResult, SourceInfo
 from lib.hub import policy
@@ -284,7 +284,7 @@ def page_frame(title: str, icon: str, *, later: bool = False) -> Frame:
     if offline:  # the snapshot, whatever the catalog choice (kept for when the switch goes off)
         st.session_state[MODE_KEY] = "snapshot"
     mode = sb.radio(
-        _("Catalog source"), list(MODES), key=MODE_KEY, format_func=lambda m: _(MODES[m]),
+        _("Catalog source"), list(MODES), key=MODE_KEY, format_func=i18n.in_current(lambda m: _(MODES[m])),
         horizontal=True, help="\n\n".join(f"**{_(MODES[m])}**: {_(h)}" for m, h in MODE_HELP.items()),
         on_change=_on_mode_change, disabled=offline,
     )
