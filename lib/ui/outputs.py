@@ -67,7 +67,8 @@ def boxes(out: dict, task: str, image: Any = None) -> None:
         st.image(pictures.draw_boxes(image, rows),
                  caption=ngettext("{n} box", "{n} boxes", len(rows)).format(n=fmt.number(len(rows))), width="content")
     if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                     column_config={"label": _("label"), "score": _("score")})
 
 
 def masks(out: dict, task: str, image: Any = None) -> None:
