@@ -54,7 +54,6 @@ NOT_YET: set[str] = {
     "lib/hub/errors.py",  # 35
     "lib/hub/gateway.py",  # 6
     "lib/hub/ids.py",  # 1
-    "lib/hub/inference.py",  # 39
     "lib/hub/listing.py",  # 1
     "lib/hub/lookup.py",  # 17
     "lib/hub/offline.py",  # 8
@@ -124,23 +123,17 @@ NOT_YET: set[str] = {
     "lib/ui/discover.py",  # 53
     "lib/ui/fit_inputs.py",  # 9
     "lib/ui/how_fast.py",  # 19
-    "lib/ui/inputs.py",  # 36
     "lib/ui/local_models_page.py",  # 36
     "lib/ui/model_page.py",  # 67
-    "lib/ui/outputs.py",  # 22
-    "lib/ui/playground.py",  # 16
-    "lib/ui/remote_drive.py",  # 39
     "lib/ui/served_by.py",  # 11
     "lib/ui/sessions_create.py",  # 47
     "lib/ui/sessions_rate.py",  # 25
     "lib/ui/sessions_results.py",  # 31
     "lib/ui/sessions_view.py",  # 28
     "lib/ui/shortlist.py",  # 7
-    "lib/ui/test_drive.py",  # 54
     "lib/usage_code.py",  # 7
     "pages/1_Discover.py",  # 4
     "pages/2_Model.py",  # 2
-    "pages/3_Playground.py",  # 8
     "pages/4_Sessions.py",  # 1
     "pages/5_Local_models.py",  # 3
 }

@@ -135,3 +135,48 @@ def test_similarity_heatmap_labels_are_not_cut(monkeypatch):
     assert outputs.heatmap_labels(["a", "a"]) == (["0: a", "1: a"], ["0", "1"])
     # the colour legend is no taller than the map (its lowest value was cut off below it)
     assert enc["color"]["legend"]["gradientLength"] <= heat["height"]
+
+
+def test_the_playground_runs_a_tiny_model_in_spanish(tiny_model, monkeypatch, tmp_path):
+    """Issue 13: the Playground in Spanish — labels, the example input in the UI's language, a run's output,
+    figures and code view, with no English catalogue message left on the page."""
+    from lib import i18n
+    from tests.support.i18n import english_leaks
+
+    monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
+    task = "text-classification"
+    at = open_playground({"model": str(tiny_model(task)), "task": task, "lang": "es"})
+    no_failure(at)
+    assert english_leaks(at) == []
+    assert at.title[0].value == "Pruebas"
+    assert at.selectbox(key="pg_task").label == "Tarea" and at.button(key="pg_run").label == "Ejecutar"
+    assert at.radio(key="pg_backend").options == ["Esta máquina", "Remoto (proveedores o una URL)"]
+    assert at.selectbox(key="pg_device").options[0] == "Auto (GPU si hay)"
+    assert any("guessed" not in c.value and "deducida de config.json" in c.value for c in at.caption)
+    assert at.text_area(key=f"pg_{task}_text").value == registry.example_inputs(task, "es")["text"]
+    with i18n.scope("es"):  # AppTest reads the widgets' option labels in this thread: in the page's language
+        at.button(key="pg_run").click().run()
+    no_failure(at)
+    assert any(m.value == "#### Salida" for m in at.markdown)
+    assert [m.label for m in at.metric][-4:] == ["Latencia", "Carga", "Memoria pico", "Estimación"]
+    assert "Código que reproduce esta ejecución" in [e.label for e in at.expander]
+    assert any(m.value.startswith("Primera: **") for m in at.markdown)
+    assert any(c.value.startswith("Se ejecutó en **") for c in at.caption)
+    assert english_leaks(at) == []
+    at.query_params["lang"] = "en"  # the same session back in English: nothing Spanish was kept
+    with i18n.scope("es"):  # (the widgets on the page are still the Spanish ones)
+        at.run()
+    no_failure(at)
+    assert any(m.value == "#### Output" for m in at.markdown) and at.button(key="pg_run").label == "Run"
+
+
+def test_the_playground_messages_in_spanish():
+    at = open_playground({"model": "/no/such/folder", "lang": "es"})
+    assert not at.exception
+    from lib import i18n, local_models
+
+    with i18n.scope("es"):
+        assert [e.value for e in at.error] == [i18n._(local_models.NOT_A_MODEL_FOLDER)]
+    at = open_playground({"lang": "es"})
+    assert not at.exception
+    assert any(i.value.startswith("Escribe un id de modelo del Hub") for i in at.info)

@@ -335,3 +335,28 @@ def test_a_stream_read_halfway_releases_its_response(tgi, monkeypatch):
     assert len(closed) == 1 and stream.result is None
     r = run_remote("m", "text-generation", {"text": "the cat"}, OPTS, _url(tgi, chat=False))
     assert len(closed) == 2 and r.remote.tokens == 8  # every stream closes its own client
+
+
+# --------------------------------------------------------------------------- in Spanish
+def test_failures_speak_the_language_they_are_made_in(tgi):
+    """Refusals and failures are texts for people: the catalogue's, in the language of the run (issue 13)."""
+    from lib import i18n
+    from lib.hub.inference import classify, url_refusal
+
+    for lang, words in (("en", "Only http:// and https:// URLs are allowed"), ("es", "Solo se permiten URL")):
+        with i18n.scope(lang), pytest.raises(HubError) as e:
+            check_url("ftp://127.0.0.1/x")
+        assert words in e.value.message
+    with i18n.scope("es"):
+        assert url_refusal(frozenset({"example.org"}), "h") == \
+            "Esta instancia pública envía las ejecuciones remotas solo a example.org, no a h."
+        backend = _url(tgi, chat=False)
+        assert backend.label == tgi.url.split("//")[1] and Backend().label == "esta máquina"
+        err = classify(ValueError("garbage"), backend, "m")
+        assert err.message == f"El servidor en {backend.label} respondió algo que Hub Scout no pudo leer."
+        err = classify(StopIteration(), Backend(kind="providers"), "o/m")
+        assert err.message.startswith("Ningún proveedor sirve o/m")
+    tgi.set_fault("slow", times=1, delay=2.0)
+    with i18n.scope("es"), pytest.raises(RemoteFailed) as e:
+        run_remote("m", "text-generation", {"text": "hi"}, OPTS, _url(tgi, chat=False, timeout_s=0.3))
+    assert "tardó más de 0,3 s en responder" in e.value.message

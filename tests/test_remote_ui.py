@@ -280,3 +280,34 @@ def test_a_token_from_the_secrets_reaches_its_server_and_never_the_page(request,
     _run(at)
     assert len(at.error) == 1 and "refused the token" in at.error[0].value and "inference\\_tokens" in \
         at.error[0].value and "sk-wrong" not in at.error[0].value
+
+
+
+def test_the_remote_section_in_spanish(chat, tiny_model):
+    """Issue 13: the remote section in Spanish — backend choice, a streamed run's figures, a failure made in the
+    job's thread in the language of the run that submitted it; no English catalogue message on the page."""
+    from lib import i18n
+    from tests.support.i18n import english_leaks
+
+    with i18n.scope("es"):  # AppTest reads the widgets' option labels in this thread: in the page's language
+        at = _open({"model": str(tiny_model("gpt2")), "task": "text-generation", "backend": "url", "url": chat.url,
+                    "lang": "es"})
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.radio(key="pg_rd_kind").label == "Backend"
+        assert at.radio(key="pg_rd_kind").options == ["Inference Providers",
+                                                      "Una URL (Endpoint / TGI / vLLM / compatible con OpenAI)"]
+        assert at.text_input(key="pg_rd_url").label == "URL base del servidor"
+        assert at.button(key="pg_rd_run").label == "Ejecutar en remoto"
+        assert english_leaks(at) == []
+        [slider] = [s for s in at.slider if s.key == "pg_rd_text-generation_max_new"]
+        slider.set_value(6)
+        _run(at)
+        assert not at.error, [e.value for e in at.error]
+        assert [m.label for m in at.metric][-3:] == ["Latencia", "Tiempo hasta el primer token", "Tokens/s"]
+        assert "Código que reproduce esta ejecución remota" in [e.label for e in at.expander]
+        assert english_leaks(at) == []
+        chat.set_fault(402)
+        _run(at)
+        assert len(at.error) == 1 and "La ejecución remota falló" in at.error[0].value
+        assert "se agotaron los créditos de inferencia" in at.error[0].value
+        assert english_leaks(at) == []

@@ -24,9 +24,11 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from lib import format as fmt
 from lib.hub import auth
 from lib.hub.errors import HubError, retry_after_seconds
 from lib.hub.policy import is_offline, offline_message
+from lib.i18n import _
 
 if TYPE_CHECKING:
     from huggingface_hub import InferenceClient
@@ -71,6 +73,7 @@ class Backend:
 
     def __post_init__(self) -> None:
         if self.kind not in BACKEND_KINDS:
+            # i18n: a programmer's error (the kinds are fixed)
             raise ValueError(f"unknown backend kind {self.kind!r}; one of {BACKEND_KINDS}")
 
     @property
@@ -92,11 +95,11 @@ class Backend:
     def label(self) -> str:
         """The backend in words: ``this machine``, ``Inference Providers (auto)``, ``host:port``."""
         if self.kind == "local":
-            return "this machine"
+            return _("this machine")
         if self.kind == "providers":
-            return f"Inference Providers ({self.provider or 'auto'})"
+            return _("Inference Providers ({provider})").format(provider=self.provider or "auto")
         url = self.base_url
-        return urlsplit(url).netloc if url else "a URL (none set)"
+        return urlsplit(url).netloc if url else _("a URL (none set)")
 
     @classmethod
     def from_params(cls, backend: str | None, *, url: str | None = None, provider: str | None = None) -> Backend:
@@ -125,21 +128,22 @@ def check_url(url: str | None, access: UrlPolicy | None = None, settings: Any = 
     without a trailing slash; raises HubError ``bad_url`` (nothing sent)."""
     text = (url or "").strip()
     if not text:
-        raise HubError("No server URL: enter one (or set HUBSCOUT_INFERENCE_URL).", "bad_url")
+        raise HubError(_("No server URL: enter one (or set HUBSCOUT_INFERENCE_URL)."), "bad_url")
     if len(text) > 2000 or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        raise HubError("The URL has spaces or control characters in it: enter the server's base URL alone.",
+        raise HubError(_("The URL has spaces or control characters in it: enter the server's base URL alone."),
                        "bad_url")
     try:
         parts = urlsplit(text)
         port = parts.port  # raises on a bad port
     except ValueError:
-        raise HubError("This is not a URL Hub Scout can send a request to.", "bad_url") from None
+        raise HubError(_("This is not a URL Hub Scout can send a request to."), "bad_url") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise HubError(f"Only http:// and https:// URLs are allowed, not {parts.scheme or 'no scheme'}:.", "bad_url")
+        raise HubError(_("Only http:// and https:// URLs are allowed, not {scheme}:.").format(
+            scheme=parts.scheme or _("no scheme")), "bad_url")
     if not parts.hostname:
-        raise HubError("The URL has no host name.", "bad_url")
+        raise HubError(_("The URL has no host name."), "bad_url")
     if parts.username or parts.password:
-        raise HubError("Put the token in HUBSCOUT_INFERENCE_TOKEN, not in the URL.", "bad_url")
+        raise HubError(_("Put the token in HUBSCOUT_INFERENCE_TOKEN, not in the URL."), "bad_url")
     del port
     refusal = (access or _anonymous(settings)).url_refusal(parts.hostname)
     if refusal:
@@ -168,8 +172,9 @@ def url_refusal(hosts: frozenset[str] | None, host: str) -> str | None:
     if hosts is None or host.lower().rstrip(".") in hosts:
         return None
     if not hosts:
-        return "This public instance sends remote runs to Inference Providers only, not to a URL."
-    return f"This public instance sends remote runs only to {', '.join(sorted(hosts))}, not to {host}."
+        return _("This public instance sends remote runs to Inference Providers only, not to a URL.")
+    return _("This public instance sends remote runs only to {hosts}, not to {host}.").format(
+        hosts=", ".join(sorted(hosts)), host=host)
 
 
 def sends_hf_token(url: str, settings: Any = None) -> bool:
@@ -249,17 +254,18 @@ def client(backend: Backend, *, access: UrlPolicy | None = None, shared: bool = 
     shared: one kept per backend (calls that answer at once). A stream needs ``shared=False`` and
     ``close()`` when done: the client holds each streamed response open until it is closed."""
     if backend.kind == "local":
+        # i18n: a programmer's error
         raise ValueError("the local backend runs through lib.runner, not an InferenceClient")
     from lib.settings import get_settings
 
     settings = get_settings()  # read once for the checks below (each read compares the environment)
     if is_offline(settings):
-        raise HubError(offline_message() + ": remote runs are off.", "offline")
+        raise HubError(_("{offline}: remote runs are off.").format(offline=offline_message()), "offline")
     token = credential(backend, settings)
     if backend.kind == "url":
         key = ("url", check_url(backend.base_url, access, settings), token, backend.timeout_s)
     elif not token:
-        raise HubError("Inference Providers need a Hugging Face token: set HF_TOKEN.", "auth")
+        raise HubError(_("Inference Providers need a Hugging Face token: set HF_TOKEN."), "auth")
     else:
         key = ("providers", backend.provider or "auto", token, backend.timeout_s)
     if not shared:
@@ -298,15 +304,17 @@ def with_token(backend: Backend, token: str | None) -> Backend:
 
 # ------------------------------------------------------------------------------- failures
 def _where(backend: Backend) -> str:
-    return "Inference Providers" if backend.kind == "providers" else f"The server at {backend.label}"
+    if backend.kind == "providers":
+        return "Inference Providers"  # i18n: the product's name
+    return _("The server at {where}").format(where=backend.label)
 
 
 def _token_hint(backend: Backend) -> str:
     if own_token(backend):
         names = token_names(backend)
-        return (f"the token for {names[0]} (HUBSCOUT_INFERENCE_TOKENS or [inference_tokens] in the Streamlit "
-                "secrets)")
-    return "HF_TOKEN" if backend.kind == "providers" else "HUBSCOUT_INFERENCE_TOKEN (or HF_TOKEN for an Endpoint)"
+        return _("the token for {name} (HUBSCOUT_INFERENCE_TOKENS or [inference_tokens] in the Streamlit "
+                 "secrets)").format(name=names[0])
+    return "HF_TOKEN" if backend.kind == "providers" else _("HUBSCOUT_INFERENCE_TOKEN (or HF_TOKEN for an Endpoint)")
 
 
 def _body(response: Any) -> dict:
@@ -330,29 +338,35 @@ def _from_response(status: int, response: Any, backend: Backend, model: str | No
     where = _where(backend)
     what = dict(status=status, repo_id=model)
     said = _server_words(response, backend)
+    said = ": " + said if said else ""  # the server's own words (not translated), after a colon
     if status in (401, 403):
-        return HubError(f"{where} refused the token ({status}): check {_token_hint(backend)}.", "auth", **what)
+        return HubError(_("{where} refused the token ({status}): check {hint}.").format(
+            where=where, status=status, hint=_token_hint(backend)), "auth", **what)
     if status == 402:
-        return HubError(f"{where}: the account's inference credits are used up (402). Add credits or a "
-                        "subscription on huggingface.co/settings/billing, or pick another backend.", "credits", **what)
+        return HubError(_("{where}: the account's inference credits are used up (402). Add credits or a "
+                          "subscription on huggingface.co/settings/billing, or pick another backend.").format(
+            where=where), "credits", **what)
     if status == 404:
-        thing = f"model {model}" if model else "model"
-        return HubError(f"{where} has no {thing} (404){': ' + said if said else ''}.", "not_found", **what)
+        text = (_("{where} has no model {model} (404){said}.") if model else _("{where} has no model (404){said}."))
+        return HubError(text.format(where=where, model=model, said=said), "not_found", **what)
     if status == 429:
         retry = retry_after_seconds(response.headers)
-        wait = f" — retry in {retry} s" if retry is not None else " — retry later"
-        return HubError(f"{where}: rate limit reached (429){wait}.", "rate_limited", retry_after=retry, **what)
+        text = (_("{where}: rate limit reached (429) — retry in {seconds} s.") if retry is not None
+                else _("{where}: rate limit reached (429) — retry later."))
+        return HubError(text.format(where=where, seconds=retry), "rate_limited", retry_after=retry, **what)
     if status == 503:
         retry = retry_after_seconds(response.headers)
         est = _body(response).get("estimated_time")
         if retry is None and isinstance(est, (int, float)):
             retry = max(1, int(est))
-        wait = f" — about {retry} s" if retry is not None else ""
-        return HubError(f"{where}: the model is loading (503){wait}; try again shortly.", "loading",
-                        retry_after=retry, **what)
+        text = (_("{where}: the model is loading (503) — about {seconds} s; try again shortly.") if retry is not None
+                else _("{where}: the model is loading (503); try again shortly."))
+        return HubError(text.format(where=where, seconds=retry), "loading", retry_after=retry, **what)
     if status >= 500:
-        return HubError(f"{where} failed ({status}){': ' + said if said else ''}.", "server", **what)
-    return HubError(f"{where} rejected the request ({status}){': ' + said if said else ''}.", "rejected", **what)
+        return HubError(_("{where} failed ({status}){said}.").format(where=where, status=status, said=said),
+                        "server", **what)
+    return HubError(_("{where} rejected the request ({status}){said}.").format(where=where, status=status, said=said),
+                    "rejected", **what)
 
 
 def classify(err: BaseException, backend: Backend, model: str | None = None) -> HubError:
@@ -367,12 +381,15 @@ def classify(err: BaseException, backend: Backend, model: str | None = None) -> 
     where = _where(backend)
     if isinstance(err, (InferenceTimeoutError, httpx2.TimeoutException)) and \
             not isinstance(err, httpx2.ConnectTimeout):
-        return HubError(f"{where} answered slower than {backend.timeout_s:g} s.", "timeout", repo_id=model)
+        return HubError(_("{where} answered slower than {seconds} s.").format(
+            where=where, seconds=fmt.number(backend.timeout_s)), "timeout", repo_id=model)
     if isinstance(err, (httpx2.ConnectError, httpx2.ConnectTimeout)):
-        why = "connection refused" if "refused" in str(err).lower() else "no connection"
-        return HubError(f"{where} could not be reached ({why}).", "unreachable", repo_id=model)
+        text = (_("{where} could not be reached (connection refused).") if "refused" in str(err).lower()
+                else _("{where} could not be reached (no connection)."))
+        return HubError(text.format(where=where), "unreachable", repo_id=model)
     if isinstance(err, (httpx2.RemoteProtocolError, httpx2.ReadError)):
-        return HubError(f"{where} closed the connection without a full answer.", "unreachable", repo_id=model)
+        return HubError(_("{where} closed the connection without a full answer.").format(where=where), "unreachable",
+                        repo_id=model)
     if isinstance(err, HfHubHTTPError) and err.response is not None and backend.kind == "url":
         return _from_response(err.response.status_code, err.response, backend, model)
     if isinstance(err, HfHubHTTPError) and err.response is not None:
@@ -386,16 +403,25 @@ def classify(err: BaseException, backend: Backend, model: str | None = None) -> 
             return _from_response(cause.response.status_code, cause.response, backend, model)
         said = auth.redact(str(err)[:200], credential(backend))
         kind = "rate_limited" if type(err).__name__ == "OverloadedError" else "server"
-        return HubError(f"{where} stopped generating: {said}", kind, repo_id=model)
+        return HubError(_("{where} stopped generating: {said}").format(where=where, said=said), kind, repo_id=model)
     if isinstance(err, RuntimeError) and isinstance(err.__cause__, StopIteration):
         err = err.__cause__  # a StopIteration raised inside a generator
     if isinstance(err, StopIteration) or (isinstance(err, ValueError) and _no_provider(str(err))):
-        which = "any provider" if backend.provider in (None, "", "auto") else f"provider {backend.provider}"
-        task = " for this task" if "Task" in str(err) else ""
-        return HubError(f"{model or 'This model'} is not served by {which}{task}: try another provider, a URL, or "
-                        "this machine.", "no_provider", repo_id=model)
+        anyone, task = backend.provider in (None, "", "auto"), "Task" in str(err)
+        if anyone:
+            text = (_("{model} is not served by any provider for this task: try another provider, a URL, or this "
+                      "machine.") if task
+                    else _("{model} is not served by any provider: try another provider, a URL, or this machine."))
+        else:
+            text = (_("{model} is not served by provider {provider} for this task: try another provider, a URL, or "
+                      "this machine.") if task
+                    else _("{model} is not served by provider {provider}: try another provider, a URL, or this "
+                           "machine."))
+        return HubError(text.format(model=model or _("This model"), provider=backend.provider), "no_provider",
+                        repo_id=model)
     if isinstance(err, (ValueError, KeyError, TypeError, json.JSONDecodeError)):
-        return HubError(f"{where} answered something Hub Scout could not read.", "bad_answer", repo_id=model)
+        return HubError(_("{where} answered something Hub Scout could not read.").format(where=where), "bad_answer",
+                        repo_id=model)
     return hub_classify(err, repo_id=model)
 
 

@@ -9,8 +9,9 @@ import streamlit as st
 
 from lib import access as policy
 from lib import format as fmt
-from lib import local_models
+from lib import i18n, local_models
 from lib import tasks as registry
+from lib.i18n import N_, _
 from lib.ui.frame import visitor_access
 from lib.ui.test_drive import runnable_tasks
 
@@ -45,15 +46,15 @@ def resolve_model(text: str, access: policy.Access | None = None) -> ModelChoice
     access = access if access is not None else visitor_access()
     model = (text or "").strip()
     if not model:
-        return ModelChoice("", problem="Enter a Hub model id (owner/name)" + (
-            " or a local model folder." if access.local_folders else "."))
+        return ModelChoice("", problem=_("Enter a Hub model id (owner/name) or a local model folder.")
+                           if access.local_folders else _("Enter a Hub model id (owner/name)."))
     if not access.local_folders:
         if local_models.looks_like_path(model):
-            return ModelChoice(model, problem=policy.HUB_IDS_ONLY)
+            return ModelChoice(model, problem=_(policy.HUB_IDS_ONLY))
     elif local_models.is_local_folder(model):
         return ModelChoice(model, None, local_models.guess_task(model), local=True)
     elif local_models.looks_like_path(model):
-        return ModelChoice(model, problem=local_models.NOT_A_MODEL_FOLDER)
+        return ModelChoice(model, problem=_(local_models.NOT_A_MODEL_FOLDER))
     from lib.hub.errors import HubError
 
     try:
@@ -63,8 +64,8 @@ def resolve_model(text: str, access: policy.Access | None = None) -> ModelChoice
     except Exception as e:  # noqa: BLE001 - the Hub being odd must not break the page
         from lib.logs import for_people, log_failure
 
-        log_failure(e, f"test-drive lookup of {model}")
-        return ModelChoice(model, None, None, f"Could not look up {for_people(model, 200)}.")
+        log_failure(e, f"test-drive lookup of {model}")  # i18n: a log line
+        return ModelChoice(model, None, None, _("Could not look up {model}.").format(model=for_people(model, 200)))
     return ModelChoice(model, details, details.pipeline_tag)
 
 
@@ -80,24 +81,34 @@ def task_picker(choice: ModelChoice) -> str:
         st.session_state["pg_task_for"] = choice.model
         if choice.task and choice.task not in tags:
             spec = registry.get(choice.task)
-            st.info(f"This model's task, {registry.display_name(choice.task)}, is not runnable here"
-                    + (f": {spec.reason}" if spec and spec.reason else ".") + " Pick another task to try it anyway.")
-    task = st.selectbox("Task", tags, key="pg_task", format_func=registry.display_name,
-                        help="Defaults to the model's pipeline tag (for a folder: guessed from its config.json).")
+            name = _(registry.display_name(choice.task))
+            st.info(_("This model's task, {task}, is not runnable here: {reason} Pick another task to try it "
+                      "anyway.").format(task=name, reason=_(spec.reason)) if spec and spec.reason
+                    else _("This model's task, {task}, is not runnable here. Pick another task to try it "
+                           "anyway.").format(task=name))
+    task = st.selectbox(_("Task"), tags, key="pg_task",
+                        format_func=i18n.in_current(lambda t: _(registry.display_name(t))),
+                        help=_("Defaults to the model's pipeline tag (for a folder: guessed from its config.json)."))
     if choice.local:
-        st.caption(f"Local folder · task guessed from config.json: {registry.display_name(choice.task)}"
-                   if choice.task else "Local folder · no task could be guessed from its config.json")
+        st.caption(_("Local folder · task guessed from config.json: {task}").format(
+            task=_(registry.display_name(choice.task)))
+                   if choice.task else _("Local folder · no task could be guessed from its config.json"))
     elif choice.details is not None:
-        st.caption(f"Hub model · pipeline tag: {registry.display_name(choice.details.pipeline_tag)}"
-                   if choice.details.pipeline_tag else "Hub model · no pipeline tag")
+        tag = choice.details.pipeline_tag
+        st.caption(_("Hub model · pipeline tag: {task}").format(task=_(registry.display_name(tag)))
+                   if choice.details.pipeline_tag else _("Hub model · no pipeline tag"))
         missing = getattr(choice.details, "missing", None) or []
         if getattr(choice.details, "source", "live") == "offline" and missing:  # say why facts are missing
-            st.warning(f"{fmt.md_escape(missing[0])}: the task and size come from what is known without the "
-                       "Hub; pick the task yourself if it is wrong.", icon=":material/cloud_off:")
+            st.warning(_("{why}: the task and size come from what is known without the Hub; pick the task yourself "
+                         "if it is wrong.").format(why=fmt.md_escape(_(missing[0]))), icon=":material/cloud_off:")
 
     st.query_params["model"] = choice.model
     st.query_params["task"] = task
     return task
+
+
+#: the Run on radio's labels (translated where shown)
+WHERE = {"local": N_("This machine"), "remote": N_("Remote (providers or a URL)")}
 
 
 def backend_radio() -> str:
@@ -105,8 +116,8 @@ def backend_radio() -> str:
     choice from the URL (the remote section writes its own)."""
     if "pg_backend" not in st.session_state:
         st.session_state["pg_backend"] = "local" if st.query_params.get("backend", "local") == "local" else "remote"
-    where = st.radio("Run on", ["local", "remote"], key="pg_backend", horizontal=True,
-                     format_func={"local": "This machine", "remote": "Remote (providers or a URL)"}.__getitem__)
+    where = st.radio(_("Run on"), ["local", "remote"], key="pg_backend", horizontal=True,
+                     format_func=i18n.in_current(lambda v: _(WHERE[v])))
     if where == "local":
         for name in ("backend", "provider", "url"):
             if name in st.query_params:

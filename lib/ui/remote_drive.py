@@ -19,10 +19,12 @@ from dataclasses import dataclass
 import streamlit as st
 
 from lib import format as fmt
+from lib import i18n
 from lib import tasks as registry
 from lib.hub.errors import HubError
 from lib.hub.inference import Backend, backend_token, check_url, with_token
 from lib.hub.policy import is_offline, offline_message
+from lib.i18n import N_, _, ngettext
 from lib.logs import for_people
 from lib.runner.remote import REMOTE_TASKS, supports
 from lib.runner.result import RunOptions, RunResult
@@ -30,7 +32,9 @@ from lib.ui import inputs as input_ui
 from lib.ui import outputs
 from lib.ui.frame import visitor_access
 
-KINDS = {"providers": "Inference Providers", "url": "A URL (Endpoint / TGI / vLLM / OpenAI-compatible)"}
+# option labels, translated where shown (the product's name stays)
+KINDS = {"providers": "Inference Providers",  # i18n: the product's name
+         "url": N_("A URL (Endpoint / TGI / vLLM / OpenAI-compatible)")}
 
 
 @dataclass
@@ -68,20 +72,22 @@ def backend_choice(key: str, live: tuple[str, ...] = (), keep_in_url: bool = Tru
     """The backend widgets -> a Backend; the choice is written to the page URL (``keep_in_url=False``: only
     a choice other than the default, so a page that merely shows the section keeps a clean URL)."""
     _seed(key)
-    kind = st.radio("Backend", list(KINDS), format_func=KINDS.__getitem__, key=f"{key}_kind", horizontal=True)
+    kind = st.radio(_("Backend"), list(KINDS), format_func=i18n.in_current(lambda v: _(KINDS[v])), key=f"{key}_kind",
+                    horizontal=True)
     if kind == "providers":
         names = ["auto", *[p for p in live if p != "auto"]]
         if st.session_state.get(f"{key}_provider") not in names:
             names.append(st.session_state[f"{key}_provider"])
-        provider = st.selectbox("Provider", names, key=f"{key}_provider",
-                                help="auto: the first live provider of this model (your HF_TOKEN is needed).")
+        provider = st.selectbox(_("Provider"), names, key=f"{key}_provider",
+                                help=_("auto: the first live provider of this model (your HF_TOKEN is needed)."))
         backend = Backend(kind="providers", provider=provider)
     else:
-        url = st.text_input("Server base URL", key=f"{key}_url", placeholder="https://…endpoints.huggingface.cloud",
-                            help="Token: this host's in HUBSCOUT_INFERENCE_TOKENS or the secrets' [inference_tokens], "
-                                 "else HUBSCOUT_INFERENCE_TOKEN (HF_TOKEN only goes to Hugging Face hosts).")
-        chat = st.toggle("Chat completion (/v1/chat/completions)", value=True, key=f"{key}_chat",
-                         help="Off: TGI's plain text generation (the prompt continued).")
+        url = st.text_input(_("Server base URL"), key=f"{key}_url", placeholder="https://…endpoints.huggingface.cloud",
+                            help=_("Token: this host's in HUBSCOUT_INFERENCE_TOKENS or the secrets' "
+                                   "[inference_tokens], else HUBSCOUT_INFERENCE_TOKEN (HF_TOKEN only goes to "
+                                   "Hugging Face hosts)."))
+        chat = st.toggle(_("Chat completion (/v1/chat/completions)"), value=True, key=f"{key}_chat",
+                         help=_("Off: TGI's plain text generation (the prompt continued)."))
         backend = Backend(kind="url", url=url.strip() or None, chat=chat)
     backend = with_secret_token(backend)
     params = backend.params()
@@ -134,22 +140,23 @@ def render_remote_drive(model: str, task: str | None, *, key: str = "rd", live: 
     """Draw the section for ``model`` and ``task`` (see the module doc); returns the backend chosen (None when
     the section could not offer one: offline, or a task that does not run remotely)."""
     if is_offline():
-        st.info(f"**Remote runs need the network.** {fmt.md_escape(offline_message())}: nothing is sent.",
+        st.info(_("**Remote runs need the network.** {why}: nothing is sent.").format(
+            why=fmt.md_escape(offline_message())),
                 icon=":material/cloud_off:")
         return None
     spec = registry.get(task)
     if spec is None or not supports(spec.tag):
-        names = ", ".join(registry.display_name(t) for t in REMOTE_TASKS)
-        st.info(f"{registry.display_name(task) if task else 'This task'} does not run remotely here "
-                f"(remote tasks: {names}).", icon=":material/block:")
+        names = ", ".join(_(registry.display_name(t)) for t in REMOTE_TASKS)
+        st.info(_("{task} does not run remotely here (remote tasks: {tasks}).").format(
+            task=_(registry.display_name(task)) if task else _("This task"), tasks=names), icon=":material/block:")
         return None
     backend = backend_choice(key, live, keep_in_url)
     problem = _url_problem(backend)
     if problem:
         st.warning(fmt.md_escape(problem), icon=":material/link_off:")
-    example = registry.example_inputs(spec.tag, language or "en", None)
+    example = registry.example_inputs(spec.tag, language or i18n.current(), None)  # the example: the UI's language
     ins = input_ui.input_widgets(spec, key, example)
-    if st.button("Run remotely", type="primary", key=f"{key}_run", icon=":material/cloud:",
+    if st.button(_("Run remotely"), type="primary", key=f"{key}_run", icon=":material/cloud:",
                  disabled=bool(problem)):
         if ins.problem:
             st.session_state[f"{key}_last"] = RemoteRun(model, spec.tag, error=ins.problem)
@@ -191,7 +198,7 @@ def _collect(key: str) -> bool:
     elif error is not None:
         last = RemoteRun(job.model, job.task, error=for_people(error[1] or error[0]), partial=partial)
     else:
-        last = RemoteRun(job.model, job.task, error="Cancelled: the run was stopped before it finished.",
+        last = RemoteRun(job.model, job.task, error=N_("Cancelled: the run was stopped before it finished."),
                          partial=partial, cancelled=True)
     st.session_state[f"{key}_last"] = last
     return True
@@ -219,12 +226,15 @@ def _progress(key: str) -> None:
         if live is not None and live.text:
             st.markdown(fmt.md_escape(live.text))
         else:
-            st.caption(f"Asking {backend.label if backend is not None else 'the server'}…")
+            st.caption(_("Asking {where}…").format(where=backend.label if backend is not None else _("the server")))
         if live is not None and live.ttft_s is not None:
-            rate = f", {live.tokens_per_s:.1f} tokens/s" if live.tokens_per_s else ""
-            st.caption(f"Time to first token {live.ttft_s * 1000:.0f} ms · {live.tokens} tokens so far{rate}")
-    st.button("Cancel", key=f"{key}_cancel", icon=":material/cancel:", on_click=job.cancel,
-              help="Stops the stream at its next piece; the text so far is kept.")
+            ttft = fmt.number(live.ttft_s * 1000, decimals=0)
+            so_far = ngettext("{n} token so far", "{n} tokens so far", live.tokens).format(n=fmt.number(live.tokens))
+            st.caption(_("Time to first token {ms} ms · {so_far}, {rate} tokens/s").format(
+                ms=ttft, so_far=so_far, rate=fmt.number(live.tokens_per_s, decimals=1)) if live.tokens_per_s
+                else _("Time to first token {ms} ms · {so_far}").format(ms=ttft, so_far=so_far))
+    st.button(_("Cancel"), key=f"{key}_cancel", icon=":material/cancel:", on_click=job.cancel,
+              help=_("Stops the stream at its next piece; the text so far is kept."))
 
 
 def _show_last(key: str, model: str, task: str) -> None:
@@ -232,15 +242,16 @@ def _show_last(key: str, model: str, task: str) -> None:
     if last is None or (last.model, last.task) != (model, task):
         return
     if last.cancelled:
-        st.info(fmt.md_escape(last.error or "Cancelled."), icon=":material/cancel:")
+        st.info(fmt.md_escape(_(last.error or N_("Cancelled."))), icon=":material/cancel:")
         if last.partial:
-            st.caption("Text received before the cancel:")
+            st.caption(_("Text received before the cancel:"))
             st.text(last.partial)
         return
     if last.error:
-        st.error(f"**The remote run failed** — {fmt.md_escape(last.error)}", icon=":material/error:")
+        st.error(_("**The remote run failed** — {why}").format(why=fmt.md_escape(_(last.error))),
+                 icon=":material/error:")
         if last.partial:
-            st.caption("Text received before the failure:")
+            st.caption(_("Text received before the failure:"))
             st.text(last.partial)
         return
     res = last.result
@@ -249,14 +260,14 @@ def _show_last(key: str, model: str, task: str) -> None:
     outputs.render(res)
     stats = res.remote
     c1, c2, c3 = st.columns(3)
-    c1.metric("Latency", f"{res.latency_s * 1000:.0f} ms" if res.latency_s < 10 else f"{res.latency_s:.1f} s",
-              help="Request to last byte.")
+    c1.metric(_("Latency"), outputs.latency_text(res.latency_s), help=_("Request to last byte."))
     if stats is not None and stats.ttft_s is not None:
-        c2.metric("Time to first token", f"{stats.ttft_s * 1000:.0f} ms")
-        c3.metric("Tokens/s", f"{stats.tokens_per_s:.1f}" if stats.tokens_per_s else "–",
-                  help=f"{stats.tokens} tokens streamed." if stats.tokens else None)
-    st.caption(f"Ran on **{res.device}**.")
-    with st.expander("Code that reproduces this remote run", expanded=False):
+        c2.metric(_("Time to first token"), fmt.number(stats.ttft_s * 1000, decimals=0) + " ms")
+        c3.metric(_("Tokens/s"), fmt.number(stats.tokens_per_s, decimals=1) if stats.tokens_per_s else "–",
+                  help=ngettext("{n} token streamed.", "{n} tokens streamed.", stats.tokens).format(
+                      n=fmt.number(stats.tokens)) if stats.tokens else None)
+    st.caption(_("Ran on **{where}**.").format(where=res.device))
+    with st.expander(_("Code that reproduces this remote run"), expanded=False):
         st.code(res.code, language="python")
 
 
@@ -265,13 +276,15 @@ def speed_line(summary) -> str:
     7 runs`` (latency instead where nothing was streamed)."""
     parts = []
     if summary.ttft_s is not None:
-        parts.append(f"time to first token {summary.ttft_s * 1000:.0f} ms")
+        parts.append(_("time to first token {ms} ms").format(ms=fmt.number(summary.ttft_s * 1000, decimals=0)))
     if summary.tokens_per_s is not None:
-        parts.append(f"{summary.tokens_per_s:.1f} tokens/s")
+        parts.append(_("{rate} tokens/s").format(rate=fmt.number(summary.tokens_per_s, decimals=1)))
     if not parts and summary.latency_s is not None:
-        parts.append(f"latency {summary.latency_s * 1000:.0f} ms")
-    runs = "the one run" if summary.runs == 1 else f"median of {summary.runs} runs"
-    return f"On {summary.label}: {', '.join(parts) or 'no figures'} — {runs}"
+        parts.append(_("latency {ms} ms").format(ms=fmt.number(summary.latency_s * 1000, decimals=0)))
+    runs = _("the one run") if summary.runs == 1 else ngettext("median of {n} run", "median of {n} runs",
+                                                               summary.runs).format(n=fmt.number(summary.runs))
+    return _("On {where}: {figures} — {runs}").format(where=summary.label, figures=", ".join(parts) or _("no figures"),
+                                                      runs=runs)
 
 
 def _measured(model: str) -> None:
@@ -280,21 +293,19 @@ def _measured(model: str) -> None:
 
     rows = speeds.recent(model)
     if rows:
-        st.caption("Measured here: " + " · ".join(fmt.md_escape(speed_line(r)) for r in rows))
+        st.caption(_("Measured here: {lines}").format(lines=" · ".join(fmt.md_escape(speed_line(r)) for r in rows)))
 
 
 def model_page_section(details, served, fits_not_here: bool) -> None:
     """The Model page's "Run remotely" section: expanded and suggested when the model does not fit here."""
-    st.subheader("Run remotely", anchor=False)
+    st.subheader(_("Run remotely"), anchor=False)
     if fits_not_here:
-        st.info("**This model does not fit on this machine:** run it on an inference server instead.",
+        st.info(_("**This model does not fit on this machine:** run it on an inference server instead."),
                 icon=":material/cloud:")
     live = tuple(m.provider for m in getattr(served, "live", ()) or ())
     wanted = st.query_params.get("backend") in ("providers", "url")
-    with st.expander("Run on Inference Providers or a server URL", expanded=fits_not_here or wanted):
-        backend = render_remote_drive(details.id, details.pipeline_tag, key="m_rd", live=live,
-                                      language=(details.languages[0] if getattr(details, "languages", ()) else None),
-                                      keep_in_url=False)
+    with st.expander(_("Run on Inference Providers or a server URL"), expanded=fits_not_here or wanted):
+        backend = render_remote_drive(details.id, details.pipeline_tag, key="m_rd", live=live, keep_in_url=False)
         add_to_session(details.id, backend, key="m_rd")
 
 
