@@ -26,19 +26,22 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 
-from lib.format import size_bytes
+from lib.format import number, size_bytes
+from lib.i18n import N_, _, ngettext
 from lib.settings import get_settings
 
 __all__ = ["Access", "access_for", "LOCAL", "host_download_cap", "download_refusal", "REMOTE_CODE_OFF",
            "LOAD_ANYWAY_OFF", "HUB_IDS_ONLY", "normalise_user"]
 
+# The three refusals below are module constants, marked for the catalogue: show them with ``_(REMOTE_CODE_OFF)``
+# (translated when shown or raised, in the language of that run).
 #: Shown instead of the "Allow this model's own code" checkbox, and by the runner when it refuses.
-REMOTE_CODE_OFF = ("This public instance never runs a model's own code (trust_remote_code): it would run with "
-                   "the server's rights. Run the model on your own machine to try it.")
+REMOTE_CODE_OFF = N_("This public instance never runs a model's own code (trust_remote_code): it would run with "
+                     "the server's rights. Run the model on your own machine to try it.")
 #: Shown instead of the "Load anyway" checkbox.
-LOAD_ANYWAY_OFF = "This public instance does not load models past the memory check."
+LOAD_ANYWAY_OFF = N_("This public instance does not load models past the memory check.")
 #: The Playground's one answer to anything that is not a Hub id (the same whatever path is typed).
-HUB_IDS_ONLY = ("This public instance takes Hub model ids only (owner/name), not folders on the server.")
+HUB_IDS_ONLY = N_("This public instance takes Hub model ids only (owner/name), not folders on the server.")
 
 
 @dataclass(frozen=True)
@@ -77,20 +80,21 @@ class Access:
         """What is withheld from this visitor, in words (the sidebar lists them); [] when nothing is."""
         out = []
         if not self.remote_code:
-            out.append("no model code (trust_remote_code)")
+            out.append(_("no model code (trust_remote_code)"))
         if not self.load_anyway:
-            out.append("no loading past the memory check")
+            out.append(_("no loading past the memory check"))
         if not self.local_folders:
-            out.append("Hub ids only, no server folders")
+            out.append(_("Hub ids only, no server folders"))
         if not self.private_repos:
-            out.append("public and gated repos only")
+            out.append(_("public and gated repos only"))
         if self.max_download_bytes is not None:
-            out.append(f"downloads up to {size_bytes(self.max_download_bytes)}")
+            out.append(_("downloads up to {size}").format(size=size_bytes(self.max_download_bytes)))
         if self.runs_per_hour is not None:
-            out.append(f"{self.runs_per_hour} runs per hour")
+            out.append(ngettext("{n} run per hour", "{n} runs per hour", self.runs_per_hour).format(
+                n=number(self.runs_per_hour)))
         if self.inference_hosts is not None:
-            out.append("remote runs: " + (", ".join(sorted(self.inference_hosts)) + " and providers"
-                                          if self.inference_hosts else "providers only"))
+            out.append(_("remote runs: {hosts} and providers").format(hosts=", ".join(sorted(self.inference_hosts)))
+                       if self.inference_hosts else _("remote runs: providers only"))
         return out
 
 
@@ -144,9 +148,13 @@ def download_refusal(need_bytes: int | None, cap: int | None) -> str | None:
     Under a cap, an unknown size is refused too: the cap must hold before the download starts."""
     if cap is None or (need_bytes is not None and need_bytes <= cap):
         return None
-    where = "on this public instance" if get_settings().public else "here (HUBSCOUT_MAX_DOWNLOAD_GB)"
+    public = get_settings().public
     if need_bytes is None:
-        return (f"The Hub gives no file sizes for this model, and downloads are capped at {size_bytes(cap)} "
-                f"{where}: it is not downloaded.")
-    return (f"This model would download {size_bytes(need_bytes)}; downloads are capped at "
-            f"{size_bytes(cap)} {where}.")
+        text = (_("The Hub gives no file sizes for this model, and downloads are capped at {cap} on this public "
+                  "instance: it is not downloaded.") if public else
+                _("The Hub gives no file sizes for this model, and downloads are capped at {cap} here "
+                  "(HUBSCOUT_MAX_DOWNLOAD_GB): it is not downloaded."))
+        return text.format(cap=size_bytes(cap))
+    text = (_("This model would download {size}; downloads are capped at {cap} on this public instance.") if public
+            else _("This model would download {size}; downloads are capped at {cap} here (HUBSCOUT_MAX_DOWNLOAD_GB)."))
+    return text.format(size=size_bytes(need_bytes), cap=size_bytes(cap))

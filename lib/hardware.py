@@ -17,9 +17,17 @@ from functools import lru_cache
 
 import psutil
 
-from lib.format import size_bytes
+from lib.format import number, size_bytes
+from lib.i18n import N_, _
 
 MiB = 1024**2  # nvidia-smi reports memory in MiB
+#: The name of this machine as a host (a stable key, compared in code; shown through :func:`host_label`).
+THIS_MACHINE = N_("This machine")
+
+
+def host_label(name: str) -> str:
+    """A host's name for people: ``This machine`` in the UI's language; profile and GPU names as they are."""
+    return _(name) if name == THIS_MACHINE else name
 
 
 @dataclass(frozen=True)
@@ -52,27 +60,32 @@ class Hardware:
 
     def summary(self) -> str:
         """``25.8 GB RAM (12.3 GB free), NVIDIA L4 (24.2 GB)`` — decimal GB."""
-        ram = f"{size_bytes(self.ram_total_bytes)} RAM"
         if self.ram_available_bytes is not None and not self.is_profile:
-            ram += f" ({size_bytes(self.ram_available_bytes)} free)"
+            ram = _("{total} RAM ({free} free)").format(total=size_bytes(self.ram_total_bytes),
+                                                       free=size_bytes(self.ram_available_bytes))
+        else:
+            ram = _("{total} RAM").format(total=size_bytes(self.ram_total_bytes))
         if not self.gpus:
-            return f"{ram}, no GPU"
+            return _("{ram}, no GPU").format(ram=ram)
         g = self.gpus[0]
-        vram = size_bytes(g.total_bytes) if g.kind == "cuda" else "shared memory"
+        vram = size_bytes(g.total_bytes) if g.kind == "cuda" else _("shared memory")
         more = f" ×{len(self.gpus)}" if len(self.gpus) > 1 else ""
         return f"{ram}, {g.name}{more} ({vram})"
 
     def lines(self) -> str:
         """RAM, CPU threads, then each GPU with its memory, as markdown list lines (decimal GB)."""
-        out = [f"- RAM: **{size_bytes(self.ram_total_bytes)}**"
-               + (f" ({size_bytes(self.ram_available_bytes)} free)" if self.ram_available_bytes else "")]
+        total = size_bytes(self.ram_total_bytes)
+        out = [_("- RAM: **{total}** ({free} free)").format(total=total, free=size_bytes(self.ram_available_bytes))
+               if self.ram_available_bytes else _("- RAM: **{total}**").format(total=total)]
         if self.cpu_count:
-            out.append(f"- CPU: {self.cpu_count} threads")
+            out.append(_("- CPU: {n} threads").format(n=number(self.cpu_count)))
         if not self.gpus:
-            out.append("- GPU: none detected")
+            out.append(_("- GPU: none detected"))
         for g in self.gpus:
-            mem = f"{size_bytes(g.total_bytes)} VRAM" if g.kind == "cuda" else "shares RAM"
-            out.append(f"- GPU: **{g.name}**, {mem}")
+            if g.kind == "cuda":
+                out.append(_("- GPU: **{gpu}**, {vram} VRAM").format(gpu=g.name, vram=size_bytes(g.total_bytes)))
+            else:
+                out.append(_("- GPU: **{gpu}**, shares RAM").format(gpu=g.name))
         return "\n".join(out)
 
 
@@ -94,7 +107,7 @@ def parse_nvidia_smi(out: str) -> tuple[GPU, ...]:
         cc = None
         if len(parts) >= 4:
             try:
-                major, _, minor = parts[3].partition(".")
+                major, _sep, minor = parts[3].partition(".")
                 cc = (int(major), int(minor or 0))
             except ValueError:
                 cc = None
@@ -105,7 +118,7 @@ def parse_nvidia_smi(out: str) -> tuple[GPU, ...]:
 def _run_smi(exe: str, fields: str) -> str | None:
     try:
         return subprocess.run(
-            [exe, f"--query-gpu={fields}", "--format=csv,noheader,nounits"],
+            [exe, f"--query-gpu={fields}", "--format=csv,noheader,nounits"],  # i18n: a command line
             capture_output=True, text=True, timeout=5, check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
@@ -116,9 +129,9 @@ def _nvidia_smi() -> tuple[GPU, ...]:
     exe = shutil.which("nvidia-smi")
     if not exe:
         return ()
-    out = _run_smi(exe, "name,memory.total,memory.free,compute_cap")
+    out = _run_smi(exe, "name,memory.total,memory.free,compute_cap")  # i18n: nvidia-smi fields
     if out is None:  # drivers before 510 do not know compute_cap
-        out = _run_smi(exe, "name,memory.total,memory.free")
+        out = _run_smi(exe, "name,memory.total,memory.free")  # i18n: nvidia-smi fields
     return parse_nvidia_smi(out or "")
 
 
@@ -144,7 +157,7 @@ def _torch_gpus() -> tuple[GPU, ...]:
 def _mps() -> tuple[GPU, ...]:
     if platform.system() == "Darwin" and platform.machine() == "arm64":
         total = psutil.virtual_memory().total
-        return (GPU("Apple Silicon (MPS)", total, None, kind="mps"),)
+        return (GPU("Apple Silicon (MPS)", total, None, kind="mps"),)  # i18n: a GPU name
     return ()
 
 
@@ -152,7 +165,7 @@ def detect() -> Hardware:
     """This machine now (RAM available changes; call again to refresh)."""
     vm = psutil.virtual_memory()
     return Hardware(
-        name="This machine",
+        name=THIS_MACHINE,
         ram_total_bytes=int(vm.total),
         ram_available_bytes=int(vm.available),
         cpu_count=psutil.cpu_count(logical=True),
@@ -183,6 +196,7 @@ def refresh_gpus() -> None:
 # "16 GB" T4 exposes 15,360 MiB = 16.1 GB, an "80 GB" H100 81,559 MiB = 85.5 GB. RAM is the Space
 # hardware's figure, in decimal GB as Hugging Face lists it.
 PROFILES: tuple[Hardware, ...] = (
+    # i18n: host and GPU names (not translated)
     Hardware("Space cpu-basic", 16 * 10**9, 16 * 10**9, 2, (), True),
     Hardware("NVIDIA T4 16 GB", 16 * 10**9, None, 4,
              (GPU("Tesla T4", 15_360 * MiB, compute_capability=(7, 5)),), True),

@@ -34,7 +34,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["Settings", "Variable", "VARIABLES", "get_settings", "reload", "override", "child_process_env",
+from lib import i18n
+from lib.i18n import N_
+
+__all__ = ["Settings", "Variable", "VARIABLES", "Problem", "get_settings", "reload", "override", "child_process_env",
            "parse_bytes", "CATALOG_MODES", "DEFAULT_LIVE_TIMEOUT", "DEFAULT_CACHE_TTL", "DEFAULT_ENDPOINT",
            "DEFAULT_VISITOR_RUNS_PER_HOUR", "DEFAULT_BACKUP_EVERY", "parse_tokens"]
 
@@ -50,6 +53,37 @@ REPO_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}/[A-Za-z0-9][A-Za-z0-
 DATABASE_FILENAME = "hubscout.db"
 _TRUE = frozenset({"1", "ON", "YES", "TRUE"})
 _FALSE = frozenset({"0", "OFF", "NO", "FALSE"})
+
+
+class Problem(str):
+    """A value that was ignored, in words: the English text (a ``str``: compared, joined and logged as such) that
+    shows itself in the UI's language — ``str(problem)`` (what Streamlit's elements call) fills the translated
+    template at call time. Settings are read once per process; the language is per browser session.
+
+    ``template`` is marked with ``N_`` where the problem is made; ``values`` fill its ``{names}`` (numbers are
+    formatted in the language: ``0.1`` / ``0,1``)."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Problem:
+        with i18n.scope("en"):
+            self = super().__new__(cls, _fill(template, values))
+        self.template, self.values = template, values
+        return self
+
+    def __str__(self) -> str:
+        return _fill(i18n._(self.template), self.values)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def _fill(template: str, values: Mapping[str, Any]) -> str:
+    from lib.format import number
+
+    return template.format(**{k: number(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+                              for k, v in values.items()})
 
 
 @dataclass(frozen=True)
@@ -71,70 +105,96 @@ class Settings:
     """Hub Scout's configuration (all optional). Build it with :func:`get_settings`, not by hand."""
 
     catalog: CatalogMode = field(default="auto", metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_CATALOG", meaning="`auto` / `live` / `snapshot` (also switchable in the sidebar)",
         default="`auto`"))
     live_timeout: float = field(default=DEFAULT_LIVE_TIMEOUT, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_LIVE_TIMEOUT", meaning="seconds before auto mode gives up on the Hub (0.1–60)", default="`3`"))
     snapshot_file: Path | None = field(default=None, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_SNAPSHOT_FILE", meaning="a parquet / JSON-lines dump of the Hub's whole model list to search "
         "instead of the embedded snapshot", default="embedded"))
     cache_ttl: int = field(default=DEFAULT_CACHE_TTL, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_CACHE_TTL", meaning="seconds catalog and model answers are cached", default="`600`"))
     model_memory_budget: int | None = field(default=None, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_MODEL_MEMORY_BUDGET", meaning="bytes (or `4GB`) the runner's shared model cache may hold",
+        # i18n: README text (configuration table), not shown
         default="half of RAM"))
     data_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "hubscout", metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_DATA_DIR", meaning="where Hub Scout keeps its data (the store's SQLite file, measured peaks)",
         default="`~/.cache/hubscout`"))
     database_url: str | None = field(default=None, repr=False, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_DATABASE_URL", meaning="any SQLAlchemy URL for the store (e.g. `postgresql+psycopg://…`)",
+        # i18n: README text (configuration table), not shown
         default="SQLite file `hubscout.db` in the data dir"))
     hub_endpoint: str = field(default=DEFAULT_ENDPOINT, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HF_ENDPOINT", meaning="Hub API endpoint (huggingface_hub's own, read at its import; the tests point "
         "it at a local stand-in)", default="https://huggingface.co"))
     hub_offline: bool = field(default=False, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", meaning="`1`: never call the Hub; snapshot + local cache only",
         default="unset"))
     public: bool = field(default=False, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_PUBLIC", "SPACE_ID", meaning="public-instance mode: no model code, no \"Load anyway\", Hub ids "
         "only (no server folders), capped downloads, no private repos, runs limited per visitor. On when "
         "`HUBSCOUT_PUBLIC=1` or on a Space (`SPACE_ID`, set by the Hub); `HUBSCOUT_PUBLIC=0` turns it off",
+        # i18n: README text (configuration table), not shown
         default="off (on a Space: on)"))
     admins: frozenset[str] = field(default=frozenset(), metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_ADMINS", meaning="comma-separated Hugging Face user names who, signed in, may lift the "
         "public-instance limits", default="none"))
     max_download_gb: float | None = field(default=None, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_MAX_DOWNLOAD_GB", meaning="largest model download in decimal GB (applies everywhere when set)",
+        # i18n: README text (configuration table), not shown
         default="public instance: sized for the host (free disk, RAM); local: no cap"))
     visitor_runs_per_hour: int = field(default=DEFAULT_VISITOR_RUNS_PER_HOUR, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_VISITOR_RUNS_PER_HOUR", meaning="runs one visitor may start per hour on a public instance "
         "(0: no limit)", default=f"`{DEFAULT_VISITOR_RUNS_PER_HOUR}`"))
     model_dirs: tuple[Path, ...] = field(default=(), metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_MODEL_DIRS", meaning="folders holding model folders, separated by `os.pathsep` (`:`; `;` on "
         "Windows): each child folder with a config.json is listed, read-only, on the Local models page",
         default="none"))
     backup_repo: str | None = field(default=None, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_BACKUP_REPO", meaning="`owner/name` of a Hub dataset repo (created private if missing) that "
         "session exports are backed up to, and restored from when the store has no sessions; needs a write "
+        # i18n: README text (configuration table), not shown
         "`HF_TOKEN`", default="no backup"))
     backup_every: float = field(default=DEFAULT_BACKUP_EVERY, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_BACKUP_EVERY", meaning="minutes between scheduled backup pushes (changes are also pushed "
         "soon after a burst of writes)", default=f"`{DEFAULT_BACKUP_EVERY:g}`"))
     inference_url: str | None = field(default=None, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_INFERENCE_URL", meaning="default base URL of the remote test-drive's own server (an Inference "
         "Endpoint, or any TGI / vLLM / OpenAI-compatible server; http or https)", default="none"))
     inference_token: str | None = field(default=None, repr=False, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_INFERENCE_TOKEN", meaning="token / API key sent to that URL (never shown or logged); unset: "
         "`HF_TOKEN`, only to Hugging Face hosts", default="unset"))
     inference_tokens: tuple[tuple[str, str], ...] = field(default=(), repr=False, metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_INFERENCE_TOKENS", meaning="a token / API key per backend, comma-separated `name=token`: a "
         "provider's name (`together=…`: sent to that provider instead of `HF_TOKEN`) or a URL's host, with or "
         "without its port (`my-tgi.internal:8080=…`, `abc.endpoints.huggingface.cloud=…`); never shown or "
         "logged. Streamlit secrets' `[inference_tokens]` table, same names, comes first", default="none"))
     inference_hosts: frozenset[str] = field(default=frozenset(), metadata=_env(
+        # i18n: README text (configuration table), not shown
         "HUBSCOUT_INFERENCE_HOSTS", meaning="comma-separated host names a public instance's visitors may send "
         "remote runs to by URL (others: providers only)", default="none"))
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    # i18n: a docstring
     """Values that were ignored (with the default used instead), in words for the UI."""
 
     # --- derived -------------------------------------------------------------------------------
@@ -170,8 +230,9 @@ def _variables() -> tuple[Variable, ...]:
 
 #: Every environment variable Hub Scout reads, in README order. ``HF_TOKEN`` is read by
 #: huggingface_hub's ``get_token`` (through :func:`lib.hub.auth.token`), not by this module.
-TOKEN_FIELD = "lib.hub.auth.token()"
+TOKEN_FIELD = "lib.hub.auth.token()"  # i18n: a code name
 VARIABLES: tuple[Variable, ...] = (
+    # i18n: README text (configuration table), not shown
     Variable("HF_TOKEN", TOKEN_FIELD, "Hub token (Space secret); used when set, never shown", "unset"),
     *_variables(),
 )
@@ -189,7 +250,7 @@ def parse_bytes(text: str) -> int:
     ValueError on garbage."""
     m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", str(text))
     if not m or m.group(2).upper() not in _UNITS:
-        raise ValueError(f"not a byte size: {text!r}")
+        raise ValueError(f"not a byte size: {text!r}")  # i18n: caught here: a Problem says it
     return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
@@ -201,7 +262,7 @@ def _mask_url(url: str | None) -> str | None:
 
 
 def _read(env: Mapping[str, str]) -> Settings:
-    problems: list[str] = []
+    problems: list[Problem] = []
     kw: dict[str, Any] = {}
 
     def raw(name: str) -> str:
@@ -211,8 +272,8 @@ def _read(env: Mapping[str, str]) -> Settings:
     if mode in CATALOG_MODES:
         kw["catalog"] = mode
     elif mode:
-        problems.append(f"HUBSCOUT_CATALOG={raw('HUBSCOUT_CATALOG')!r} is not one of auto, live, snapshot: "
-                        "using auto.")
+        problems.append(Problem(N_("HUBSCOUT_CATALOG={value} is not one of auto, live, snapshot: using auto."),
+                                value=repr(raw("HUBSCOUT_CATALOG"))))
 
     if t := raw("HUBSCOUT_LIVE_TIMEOUT"):
         try:
@@ -220,14 +281,14 @@ def _read(env: Mapping[str, str]) -> Settings:
             if math.isnan(value):
                 raise ValueError
         except ValueError:
-            problems.append(f"HUBSCOUT_LIVE_TIMEOUT={t!r} is not a number of seconds: using "
-                            f"{DEFAULT_LIVE_TIMEOUT:g} s.")
+            problems.append(Problem(N_("HUBSCOUT_LIVE_TIMEOUT={value} is not a number of seconds: using {default} s."),
+                                    value=repr(t), default=DEFAULT_LIVE_TIMEOUT))
         else:
             lo, hi = LIVE_TIMEOUT_RANGE
             kw["live_timeout"] = min(hi, max(lo, value))
             if kw["live_timeout"] != value:
-                problems.append(f"HUBSCOUT_LIVE_TIMEOUT={t} is outside {lo:g}–{hi:g} s: using "
-                                f"{kw['live_timeout']:g} s.")
+                problems.append(Problem(N_("HUBSCOUT_LIVE_TIMEOUT={value} is outside {low}–{high} s: using {used} s."),
+                                        value=t, low=lo, high=hi, used=kw["live_timeout"]))
 
     if path := raw("HUBSCOUT_SNAPSHOT_FILE"):
         kw["snapshot_file"] = Path(path).expanduser()
@@ -239,14 +300,15 @@ def _read(env: Mapping[str, str]) -> Settings:
                 raise ValueError
             kw["cache_ttl"] = max(0, int(value))
         except (ValueError, OverflowError):
-            problems.append(f"HUBSCOUT_CACHE_TTL={ttl!r} is not a number of seconds: using {DEFAULT_CACHE_TTL}.")
+            problems.append(Problem(N_("HUBSCOUT_CACHE_TTL={value} is not a number of seconds: using {default}."),
+                                    value=repr(ttl), default=DEFAULT_CACHE_TTL))
 
     if budget := raw("HUBSCOUT_MODEL_MEMORY_BUDGET"):
         try:
             kw["model_memory_budget"] = parse_bytes(budget)
         except ValueError:
-            problems.append(f"HUBSCOUT_MODEL_MEMORY_BUDGET={budget!r} is not a size like 4GB or 512MiB: "
-                            "using half of RAM.")
+            problems.append(Problem(N_("HUBSCOUT_MODEL_MEMORY_BUDGET={value} is not a size like 4GB or 512MiB: "
+                                       "using half of RAM."), value=repr(budget)))
 
     if data := raw("HUBSCOUT_DATA_DIR"):
         kw["data_dir"] = Path(data).expanduser()
@@ -255,8 +317,8 @@ def _read(env: Mapping[str, str]) -> Settings:
         if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", url):
             kw["database_url"] = url
         else:
-            problems.append("HUBSCOUT_DATABASE_URL is not a database URL (like sqlite:///path or "
-                            "postgresql+psycopg://user@host/db): using the SQLite file in the data dir.")
+            problems.append(Problem(N_("HUBSCOUT_DATABASE_URL is not a database URL (like sqlite:///path or "
+                                       "postgresql+psycopg://user@host/db): using the SQLite file in the data dir.")))
 
     if endpoint := raw("HF_ENDPOINT"):
         kw["hub_endpoint"] = endpoint.rstrip("/")
@@ -268,8 +330,10 @@ def _read(env: Mapping[str, str]) -> Settings:
         kw["public"] = False
     else:
         if public:
-            problems.append(f"HUBSCOUT_PUBLIC={raw('HUBSCOUT_PUBLIC')!r} is neither 1 nor 0: "
-                            + ("public (this is a Space)." if raw("SPACE_ID") else "not public."))
+            problems.append(Problem(N_("HUBSCOUT_PUBLIC={value} is neither 1 nor 0: public (this is a Space).")
+                                    if raw("SPACE_ID") else
+                                    N_("HUBSCOUT_PUBLIC={value} is neither 1 nor 0: not public."),
+                                    value=repr(raw("HUBSCOUT_PUBLIC"))))
         kw["public"] = bool(raw("SPACE_ID"))
 
     if admins := raw("HUBSCOUT_ADMINS"):
@@ -282,7 +346,8 @@ def _read(env: Mapping[str, str]) -> Settings:
                 raise ValueError
             kw["max_download_gb"] = value
         except ValueError:
-            problems.append(f"HUBSCOUT_MAX_DOWNLOAD_GB={gb!r} is not a positive number of GB: using the default.")
+            problems.append(Problem(N_("HUBSCOUT_MAX_DOWNLOAD_GB={value} is not a positive number of GB: using the "
+                                       "default."), value=repr(gb)))
 
     if runs := raw("HUBSCOUT_VISITOR_RUNS_PER_HOUR"):
         try:
@@ -291,8 +356,9 @@ def _read(env: Mapping[str, str]) -> Settings:
                 raise ValueError
             kw["visitor_runs_per_hour"] = int(value)
         except ValueError:
-            problems.append(f"HUBSCOUT_VISITOR_RUNS_PER_HOUR={runs!r} is not a whole number: using "
-                            f"{DEFAULT_VISITOR_RUNS_PER_HOUR}.")
+            problems.append(Problem(N_("HUBSCOUT_VISITOR_RUNS_PER_HOUR={value} is not a whole number: using "
+                                       "{default}."),
+                                    value=repr(runs), default=DEFAULT_VISITOR_RUNS_PER_HOUR))
 
     if dirs := raw("HUBSCOUT_MODEL_DIRS"):
         kw["model_dirs"] = tuple(dict.fromkeys(Path(d.strip()).expanduser() for d in dirs.split(os.pathsep)
@@ -302,7 +368,8 @@ def _read(env: Mapping[str, str]) -> Settings:
         if REPO_ID_RE.match(repo) and ".." not in repo:
             kw["backup_repo"] = repo
         else:
-            problems.append(f"HUBSCOUT_BACKUP_REPO={repo[:100]!r} is not a repo id like owner/name: backups off.")
+            problems.append(Problem(N_("HUBSCOUT_BACKUP_REPO={value} is not a repo id like owner/name: backups off."),
+                                    value=repr(repo[:100])))
 
     if every := raw("HUBSCOUT_BACKUP_EVERY"):
         try:
@@ -311,14 +378,14 @@ def _read(env: Mapping[str, str]) -> Settings:
                 raise ValueError
             kw["backup_every"] = max(0.05, value)
         except ValueError:
-            problems.append(f"HUBSCOUT_BACKUP_EVERY={every!r} is not a positive number of minutes: using "
-                            f"{DEFAULT_BACKUP_EVERY:g}.")
+            problems.append(Problem(N_("HUBSCOUT_BACKUP_EVERY={value} is not a positive number of minutes: using "
+                                       "{default}."), value=repr(every), default=DEFAULT_BACKUP_EVERY))
 
     if url := raw("HUBSCOUT_INFERENCE_URL"):
         if re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
             kw["inference_url"] = url.rstrip("/")
         else:
-            problems.append("HUBSCOUT_INFERENCE_URL is not an http(s) URL: no default inference URL.")
+            problems.append(Problem(N_("HUBSCOUT_INFERENCE_URL is not an http(s) URL: no default inference URL.")))
 
     if tok := raw("HUBSCOUT_INFERENCE_TOKEN"):
         kw["inference_token"] = tok
@@ -327,8 +394,10 @@ def _read(env: Mapping[str, str]) -> Settings:
         pairs, bad = parse_tokens(tokens)
         kw["inference_tokens"] = pairs
         if bad:  # the entries' positions only: a value may be a token
-            problems.append(f"HUBSCOUT_INFERENCE_TOKENS: entr{'y' if len(bad) == 1 else 'ies'} "
-                            f"{', '.join(map(str, bad))} not name=token (a provider or a host[:port]): ignored.")
+            problems.append(Problem(N_("HUBSCOUT_INFERENCE_TOKENS: entry {entries} not name=token (a provider or a "
+                                       "host[:port]): ignored.") if len(bad) == 1 else
+                                    N_("HUBSCOUT_INFERENCE_TOKENS: entries {entries} not name=token (a provider or "
+                                       "a host[:port]): ignored."), entries=", ".join(map(str, bad))))
 
     if hosts := raw("HUBSCOUT_INFERENCE_HOSTS"):
         kw["inference_hosts"] = frozenset(h.strip().lower().rstrip(".") for h in hosts.split(",") if h.strip())

@@ -104,3 +104,20 @@ def test_access_is_frozen():
     with pytest.raises(AttributeError):
         LOCAL.remote_code = False  # type: ignore[misc]
     assert isinstance(LOCAL, Access)
+
+
+def test_limits_and_refusals_in_spanish(clean_env):
+    from lib import i18n
+
+    clean_env.setenv("HUBSCOUT_PUBLIC", "1")
+    clean_env.setenv("HUBSCOUT_MAX_DOWNLOAD_GB", "2.5")
+    clean_env.setenv("HUBSCOUT_VISITOR_RUNS_PER_HOUR", "1")
+    a = access_for("someone")
+    with i18n.scope("es"):
+        words = a.limits()
+        assert "sin código del modelo (trust_remote_code)" in words and "descargas de hasta 2,5 GB" in words
+        assert "1 ejecución por hora" in words
+        assert download_refusal(812 * 10**9, 25 * 10**8) == ("Este modelo descargaría 812 GB; las descargas están "
+                                                             "limitadas a 2,5 GB en esta instancia pública.")
+        assert i18n._(access.HUB_IDS_ONLY).startswith("Esta instancia pública solo acepta ids")
+    assert "1 run per hour" in a.limits() and access.HUB_IDS_ONLY.startswith("This public instance")

@@ -80,3 +80,31 @@ def test_frame_hardware_lines_delegate_to_the_one_formatter():
 
     hw = Hardware("me", 8 * 10**9, None, 2)
     assert hardware_lines(hw) == hw.lines() == "- RAM: **8 GB**\n- CPU: 2 threads\n- GPU: none detected"
+
+
+def test_the_fit_table_and_its_parts_in_spanish():
+    """The Model page's memory section in Spanish: headers, part names, notes and cells; sizes with a decimal
+    comma; the dtype names and the chart's field names stay."""
+    from lib import i18n
+    from lib.fit import speed_view
+    from lib.fit.spec import ModelSpec
+
+    spec = ModelSpec("org/m", params_total=QWEN_7B, params_exact=True)
+    with i18n.scope("es"):  # the page makes its table in the run's language
+        table = fit_table(spec, hosts=(HOST,))
+        df = fit_view.fit_matrix(table, HOST.name, HOST.summary())
+        assert df.index.name == "Equipo" and "fp32" in df.columns
+        cell = df.iloc[0]["bf16 / fp16"]
+        assert "Cabe en RAM \\(CPU\\) — lento" in cell and "se ejecuta en CPU: necesita 15,9 GB de 48 GB" in cell
+        parts = fit_view.parts_table(table, HOST.name)
+        assert parts.index.name == "Parte" and "Pesos" in parts.index and "Total (pico)" in parts.index
+        assert "Nota" in parts.columns and parts.loc["Pesos", "Nota"].startswith("parámetros en")
+        rows = fit_view.parts_rows(table, HOST.name)
+        assert {"dtype", "Part", "GB", "Counted", "Note", "Device"} <= set(rows[0])  # field names, not headers
+        assert [r["order"] for r in rows[:6]] == list(range(6))
+        spec_ = fit_view.parts_spec(["fp32"])
+        assert spec_["encoding"]["x"]["title"] == "Pico estimado (GB)"
+        assert spec_["encoding"]["color"]["sort"][0] == "Pesos"
+        assert speed_view.rate(12_345.6) == "12.346 tok/s" and speed_view.rate(4.56) == "4,6 tok/s"
+    parts = fit_view.parts_table(fit_table(spec, hosts=(HOST,)), HOST.name)
+    assert parts.index.name == "Part" and "Weights" in parts.index and "Note" in parts.columns

@@ -121,3 +121,32 @@ def test_badge_prefers_what_the_runner_would_load():
     # with a 12 GB GPU, 7B fits on it at int8 (7 GB + runtime) before RAM is considered
     gpu12 = Hardware("g", 64 * gib, 60 * gib, 8, (GPU("small GPU", 12 * gib, 12 * gib),))
     assert badge(big, gpu12).text == "GPU int8"
+
+
+# ---- in Spanish (issue 13): the words are translated, the codes stay -------------------------------------
+def test_verdicts_badges_and_warnings_in_spanish():
+    from lib import i18n
+
+    with i18n.scope("es"):
+        gpu = verdict(spec(1_000_000_000), "bf16", WITH_GPU)
+        assert gpu.kind is FitKind.FITS_GPU and gpu.kind.value == "fits_gpu" and gpu.tier == "gpu"
+        assert gpu.label == "Cabe en la GPU"
+        assert gpu.reason.startswith("necesita ") and "de VRAM libre en Fake GPU" in gpu.reason
+        assert "," in gpu.reason.split(" de ")[0]  # a decimal comma: 2,7 GB
+        cpu = verdict(spec(15_000_000_000), "bf16", WITH_GPU)
+        assert cpu.reason.startswith("demasiado grande para la GPU (")
+        assert "; solo se ejecuta en CPU: necesita" in cpu.reason
+        assert cpu.label == "Cabe en RAM (CPU) — lento"
+        assert verdict(ModelSpec("x"), "bf16", CPU_ONLY).label == "Tamaño desconocido"
+        b = badge(ModelRecord(id="org/big", params_total=400_000_000_000), CPU_ONLY)
+        assert b.kind is FitKind.NO_FIT and b.text == "demasiado grande" and "incluso en int4" in b.tooltip
+        assert b.tooltip.endswith("(tamaño estimado)")
+        codes = {w.code: w.message for w in load_warnings(spec(7_000_000_000, gated="auto"), CPU_ONLY)}
+        assert codes["gated_no_token"].startswith("Modelo restringido")
+        assert "7,0 mil millones de parámetros" in codes["no_gpu_large"]
+        est = estimate_memory(spec(70_000_000_000), "bf16", "cpu")
+        assert load_allowed(est, CPU_ONLY).reason.startswith("bloqueado: se necesitan ")
+        assert est.parts()[0].label == "Pesos"
+    with i18n.scope("en"):  # the same objects' texts, made again in English
+        assert verdict(spec(1_000_000_000), "bf16", WITH_GPU).label == "Fits on GPU"
+        assert FitKind.NO_FIT.label == "Does not fit"

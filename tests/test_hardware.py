@@ -72,3 +72,18 @@ def test_profiles():
 @pytest.mark.skipif(not hardware.shutil.which("nvidia-smi"), reason="needs a CUDA GPU")
 def test_real_gpu_detected():
     assert detect().has_cuda
+
+
+def test_hardware_lines_in_spanish():
+    from lib import i18n
+
+    hw = Hardware(hardware.THIS_MACHINE, 25_800_000_000, 12_000_000_000, 8,
+                  (GPU("NVIDIA L4", 24_200_000_000, 20_000_000_000),))
+    with i18n.scope("es"):
+        assert hw.lines().splitlines() == ["- RAM: **25,8 GB** (12 GB libres)", "- CPU: 8 hilos",
+                                           "- GPU: **NVIDIA L4**, 24,2 GB de VRAM"]
+        assert hw.summary() == "25,8 GB de RAM (12 GB libres), NVIDIA L4 (24,2 GB)"
+        assert Hardware("x", 8 * 10**9, None, None).lines().splitlines()[-1] == "- GPU: no se detectó ninguna"
+        assert hardware.host_label(hw.name) == "Esta máquina"
+        assert hardware.host_label("NVIDIA T4 16 GB") == "NVIDIA T4 16 GB"
+    assert hw.name == "This machine" and hardware.host_label(hw.name) == "This machine"  # the key stays

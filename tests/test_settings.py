@@ -167,3 +167,18 @@ def test_nothing_else_reads_the_environment():
 def test_the_settings_override_fixture(settings_override):
     pinned = settings_override(cache_ttl=1)
     assert get_settings() is pinned and pinned.cache_ttl == 1
+
+
+def test_a_problem_speaks_the_language_it_is_shown_in(monkeypatch):
+    """Settings are read once per process; each problem is English text that shows itself translated."""
+    from lib import i18n
+
+    monkeypatch.setenv("HUBSCOUT_LIVE_TIMEOUT", "500")
+    [problem] = get_settings().problems
+    assert problem == "HUBSCOUT_LIVE_TIMEOUT=500 is outside 0.1–60 s: using 60 s."  # a str, in English
+    with i18n.scope("es"):
+        [same] = get_settings().problems  # the same object, read before
+        assert same is problem
+        assert str(same) == "HUBSCOUT_LIVE_TIMEOUT=500 está fuera de 0,1–60 s: se usan 60 s."
+        assert f"{same}" == str(same)
+    assert str(problem) == "HUBSCOUT_LIVE_TIMEOUT=500 is outside 0.1–60 s: using 60 s."

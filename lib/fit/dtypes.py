@@ -7,12 +7,13 @@ safetensors dtype names, also importable from ``lib.hub.records``); this module 
 from __future__ import annotations
 
 from lib.hub.normalize import DTYPE_BYTES, dtype_bytes
+from lib.i18n import N_, _
 
 #: dtype choices the UI offers; fp16 is accepted as an alias of bf16 (same size).
 DTYPES: tuple[str, ...] = ("fp32", "bf16", "int8", "int4")
 DTYPE_LABELS: dict[str, str] = {
-    "fp32": "fp32", "bf16": "bf16 / fp16", "fp16": "fp16", "int8": "int8", "int4": "int4",
-    "stored": "as stored",
+    "fp32": "fp32", "bf16": "bf16 / fp16", "fp16": "fp16", "int8": "int8", "int4": "int4",  # i18n: dtype names
+    "stored": N_("as stored"),
 }
 #: Hub safetensors dtype names -> our dtype keys.
 HUB_DTYPE: dict[str, str] = {"F32": "fp32", "F64": "fp32", "BF16": "bf16", "F16": "fp16",
@@ -26,6 +27,12 @@ BYTES_PER_PARAM: dict[str, float] = {
     "int4": 0.5,
 }
 FLOAT_DTYPES = ("fp32", "bf16", "fp16")
+
+
+def dtype_label(dtype: str) -> str:
+    """The label of a dtype key, in the UI's language (``as stored``; the dtype names stay)."""
+    label = DTYPE_LABELS.get(dtype, dtype)
+    return _(label) if dtype == "stored" else label
 
 
 def from_hub(name: str) -> str | None:
@@ -53,8 +60,9 @@ def normalize_dtype(dtype: str) -> str:
     key = HUB_DTYPE.get(key.upper(), key)
     if key in BYTES_PER_PARAM or key == "stored":
         return key
-    raise ValueError(f"unknown dtype {dtype!r}: use one of {', '.join(DTYPES)} (fp16 also accepted)")
+    raise ValueError(_("unknown dtype {dtype}: use one of {choices} (fp16 also accepted)").format(
+        dtype=repr(dtype), choices=", ".join(DTYPES)))
 
 
 __all__ = ["DTYPES", "DTYPE_LABELS", "BYTES_PER_PARAM", "FLOAT_DTYPES", "HUB_DTYPE", "TORCH_DTYPE", "from_hub",
-           "from_torch", "hub_bytes", "normalize_dtype"]
+           "from_torch", "hub_bytes", "normalize_dtype", "dtype_label"]

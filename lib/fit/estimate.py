@@ -68,9 +68,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lib.fit.dtypes import BYTES_PER_PARAM, DTYPE_LABELS, DTYPES, FLOAT_DTYPES, from_hub, hub_bytes, normalize_dtype
+from lib import format as fmt
+from lib.fit.dtypes import BYTES_PER_PARAM, DTYPES, FLOAT_DTYPES, dtype_label, from_hub, hub_bytes, normalize_dtype
 from lib.fit.kv import PRECISIONS, element_bytes, normalize_kv
 from lib.fit.spec import ModelSpec, context_tokens_for
+from lib.i18n import N_, _
 from lib.modelconfig import ModelConfig
 
 MiB = 1024**2  # calibration constants are measured in MiB (sizes shown to people are decimal: lib.format)
@@ -97,6 +99,14 @@ MLP_COPIES_GATED = 4.0
 MLP_COPIES_COMPOSITE_GELU = 5.5
 MLP_COPIES_FUSED = 2.0
 _COMPOSITE_ACTS = frozenset({"gelu_new", "gelu_fast", "quick_gelu", "gelu_10", "gelu_accurate"})
+
+
+#: The parts of an estimate in display order: key -> label (marked; translated where made, in :meth:`parts`).
+PART_LABELS: dict[str, str] = {
+    "weights": N_("Weights"), "framework_baseline": N_("Framework baseline"),
+    "proportional_overhead": N_("Allocator overhead"), "load_peak_extra": N_("Load peak (transient)"),
+    "kv_cache": N_("KV cache"), "activations": N_("Activations"),
+}
 
 
 @dataclass(frozen=True)
@@ -142,7 +152,7 @@ class MemoryEstimate:
 
     @property
     def dtype_label(self) -> str:
-        return DTYPE_LABELS.get(self.dtype, self.dtype)
+        return dtype_label(self.dtype)
 
     @property
     def steady(self) -> int:
@@ -156,27 +166,31 @@ class MemoryEstimate:
 
     def parts(self) -> tuple[MemoryPart, ...]:
         """The breakdown in display order, each with a short label (for a table or stacked bar)."""
-        dev = "GPU" if self.device == "cuda" else "process"
         run = self.kv_cache + self.activations
+        kv_note = _("{tokens} tokens × batch {batch}").format(tokens=fmt.number(self.context_tokens),
+                                                               batch=fmt.number(self.batch))
+        if self.kv_dtype != "auto" and self.kv_element_bytes:
+            kv_note = _("{tokens} tokens × batch {batch}, {bytes} B per element ({kv_dtype})").format(
+                tokens=fmt.number(self.context_tokens), batch=fmt.number(self.batch),
+                bytes=fmt.number(self.kv_element_bytes), kv_dtype=self.kv_dtype)
+        act_note = _("one forward pass, GPU") if self.device == "cuda" else _("one forward pass, process")
+        if "activations" in self.approximate:
+            act_note = _("{note} — approximate: intermediate size unknown, 4 × hidden assumed").format(note=act_note)
         return (
-            MemoryPart("weights", "Weights", self.weights,
-                       "weight files as stored" if self.weights_from_files else f"parameters at {self.dtype_label}"),
-            MemoryPart("framework_baseline", "Framework baseline", self.framework_baseline,
-                       "CUDA context + cuBLAS workspace" if self.device == "cuda"
-                       else "torch + transformers imported, loader"),
-            MemoryPart("proportional_overhead", "Allocator overhead", self.proportional_overhead,
-                       "caching allocator blocks" if self.device == "cuda" else "malloc overhead"),
-            MemoryPart("load_peak_extra", "Load peak (transient)", self.load_peak_extra,
-                       "second copy while loading; counted only if larger than KV + activations",
+            MemoryPart("weights", _(PART_LABELS["weights"]), self.weights,
+                       _("weight files as stored") if self.weights_from_files
+                       else _("parameters at {dtype}").format(dtype=self.dtype_label)),
+            MemoryPart("framework_baseline", _(PART_LABELS["framework_baseline"]), self.framework_baseline,
+                       _("CUDA context + cuBLAS workspace") if self.device == "cuda"
+                       else _("torch + transformers imported, loader")),
+            MemoryPart("proportional_overhead", _(PART_LABELS["proportional_overhead"]), self.proportional_overhead,
+                       _("caching allocator blocks") if self.device == "cuda" else _("malloc overhead")),
+            MemoryPart("load_peak_extra", _(PART_LABELS["load_peak_extra"]), self.load_peak_extra,
+                       _("second copy while loading; counted only if larger than KV + activations"),
                        in_total=self.load_peak_extra > run),
-            MemoryPart("kv_cache", "KV cache", self.kv_cache,
-                       f"{self.context_tokens:,} tokens × batch {self.batch}"
-                       + (f", {self.kv_element_bytes:g} B per element ({self.kv_dtype})"
-                          if self.kv_dtype != "auto" and self.kv_element_bytes else ""),
+            MemoryPart("kv_cache", _(PART_LABELS["kv_cache"]), self.kv_cache, kv_note,
                        in_total=run >= self.load_peak_extra),
-            MemoryPart("activations", "Activations", self.activations,
-                       f"one forward pass, {dev}" + (" — approximate: intermediate size unknown, 4 × hidden "
-                                                     "assumed" if "activations" in self.approximate else ""),
+            MemoryPart("activations", _(PART_LABELS["activations"]), self.activations, act_note,
                        in_total=run >= self.load_peak_extra),
         )
 
@@ -323,21 +337,22 @@ def estimate_memory(spec: ModelSpec, dtype: str = "bf16", device: str = "cpu", *
     """
     dtype = normalize_dtype(dtype)
     if device not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {device!r}: use 'cpu' or 'cuda'")
+        raise ValueError(_("unknown device {device}: use 'cpu' or 'cuda'").format(device=repr(device)))
     if batch < 1:
-        raise ValueError("batch must be at least 1")
+        raise ValueError(_("batch must be at least 1"))
     if spec.is_quantized and spec.quantized_bytes:
         dtype = "stored"
     weights = weights_bytes(spec, dtype)
     if weights is None:
-        raise ValueError(f"the size of {spec.model_id or 'this model'} is unknown: no parameter count "
-                         "and no weight files")
+        raise ValueError(_("the size of {model} is unknown: no parameter count and no weight files").format(
+            model=spec.model_id or _("this model")))
     cfg = spec.config
     notes: list[str] = []
     max_pos = cfg.max_positions if cfg is not None else None
     tokens = context_tokens_for(cfg, context_tokens)
     if max_pos and tokens > max_pos:
-        notes.append(f"context {tokens:,} exceeds the model's maximum of {max_pos:,} positions")
+        notes.append(_("context {tokens} exceeds the model's maximum of {max} positions").format(
+            tokens=fmt.number(tokens), max=fmt.number(max_pos)))
 
     if dtype == "stored":
         act_b = BYTES_PER_PARAM.get(spec.checkpoint_dtype or "bf16", 2.0) if not spec.is_quantized else 2.0
@@ -346,22 +361,22 @@ def estimate_memory(spec: ModelSpec, dtype: str = "bf16", device: str = "cpu", *
     generative = spec.is_generative
     kv = kv_bytes(cfg, tokens, act_b, batch, kv_dtype) if generative else 0
     if generative and cfg is not None and cfg.sliding_window and tokens > cfg.sliding_window:
-        notes.append(f"sliding window: KV cache holds the last {cfg.sliding_window:,} tokens")
+        notes.append(_("sliding window: KV cache holds the last {n} tokens").format(n=fmt.number(cfg.sliding_window)))
     approximate: list[str] = []
     if cfg is None:
-        notes.append("no config: KV cache and activations not estimated")
+        notes.append(_("no config: KV cache and activations not estimated"))
     else:
         if generative and not kv:
-            notes.append("KV cache not estimated: the config lacks layers, key/value heads or head dim")
+            notes.append(_("KV cache not estimated: the config lacks layers, key/value heads or head dim"))
         if not cfg.hidden_size:
-            notes.append("activations not estimated: the config lacks the hidden size")
+            notes.append(_("activations not estimated: the config lacks the hidden size"))
         elif cfg.intermediate_size is None:
             approximate.append("activations")
-            notes.append("activations approximate: the config has no intermediate (MLP) size, "
-                         "4 × hidden size assumed")
+            notes.append(_("activations approximate: the config has no intermediate (MLP) size, "
+                           "4 × hidden size assumed"))
     mat = attention_materialised(cfg, dtype, device, compute_capability)
     if mat:
-        notes.append("attention scores are materialised (no flash kernel for this dtype/GPU): grows with tokens²")
+        notes.append(_("attention scores are materialised (no flash kernel for this dtype/GPU): grows with tokens²"))
     acts = activation_bytes(cfg, tokens, act_b, batch=batch,
                             logits_to_keep=logits_to_keep if generative else None, materialised=mat)
     act_peak = acts.peak
@@ -377,7 +392,7 @@ def estimate_memory(spec: ModelSpec, dtype: str = "bf16", device: str = "cpu", *
             load_extra = int(cfg.vocab_size * cfg.hidden_size * act_b)
         total = baseline + weights + overhead + max(load_extra, kv + act_peak)
         if dtype in ("int8", "int4"):
-            notes.append("on-the-fly int8/int4 needs bitsandbytes; embeddings stay 16-bit")
+            notes.append(_("on-the-fly int8/int4 needs bitsandbytes; embeddings stay 16-bit"))
     else:
         baseline = (cpu_import_bytes or CPU_IMPORT_BYTES) + CPU_LOAD_MACHINERY_BYTES + CPU_FORWARD_FIXED_BYTES
         overhead = int(CPU_PROPORTIONAL * weights)
@@ -385,12 +400,14 @@ def estimate_memory(spec: ModelSpec, dtype: str = "bf16", device: str = "cpu", *
         if ck and dtype in ("fp32", "bf16", "fp16") and dtype != ck \
                 and not (ck in ("bf16", "fp16") and dtype in ("bf16", "fp16")) and spec.params_total:
             load_extra = int(spec.params_total * BYTES_PER_PARAM[ck])
-            notes.append(f"loading {ck} weights as {dtype} briefly holds both copies")
+            notes.append(_("loading {checkpoint} weights as {dtype} briefly holds both copies").format(
+                checkpoint=ck, dtype=dtype))
         if dtype in ("int8", "int4"):
-            notes.append("int8/int4 quantisation on CPU needs bitsandbytes' CPU backend")
+            notes.append(_("int8/int4 quantisation on CPU needs bitsandbytes' CPU backend"))
         total = baseline + weights + overhead + max(load_extra, kv + act_peak)
     if spec.is_quantized:
-        notes.append(f"pre-quantized ({spec.quant_method or 'unknown method'}): file sizes taken as the weights")
+        notes.append(_("pre-quantized ({method}): file sizes taken as the weights").format(
+            method=spec.quant_method or _("unknown method")))
     return MemoryEstimate(
         model_id=spec.model_id, dtype=dtype, device=device, weights=int(weights),
         framework_baseline=int(baseline), proportional_overhead=int(overhead), load_peak_extra=int(load_extra),
@@ -410,6 +427,7 @@ def estimate_all(spec: ModelSpec, device: str = "cpu", dtypes: Iterable[str] = D
 
 
 __all__ = [
-    "MemoryPart", "MemoryEstimate", "estimate_memory", "estimate_all", "kv_cache_bytes", "kv_bytes", "activation_bytes",
+    "MemoryPart", "MemoryEstimate", "PART_LABELS", "estimate_memory", "estimate_all", "kv_cache_bytes", "kv_bytes",
+    "activation_bytes",
     "ActivationTerms", "attention_materialised", "weights_bytes",
 ]

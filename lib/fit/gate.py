@@ -12,6 +12,7 @@ from typing import Any
 from lib.fit.estimate import estimate_memory
 from lib.fit.spec import ModelSpec, folder_spec, model_config, model_spec
 from lib.fit.verdict import load_allowed, verdict_from_estimates
+from lib.i18n import _
 from lib.runner.device import choose
 
 
@@ -57,7 +58,7 @@ def planned_device_dtype(device: str, dtype: str, hardware: Any) -> tuple[str, s
     decided from the detected hardware without importing torch (the runner's rule,
     :func:`lib.runner.device.choose`)."""
     gpus = tuple(getattr(hardware, "gpus", ()) or ())
-    dev, dt, _ = choose(device, dtype, has_cuda=any(getattr(g, "kind", "") == "cuda" for g in gpus),
+    dev, dt, _why = choose(device, dtype, has_cuda=any(getattr(g, "kind", "") == "cuda" for g in gpus),
                         has_mps=any(getattr(g, "kind", "") == "mps" for g in gpus))
     return ("cuda" if dev.startswith("cuda") else "cpu"), dt
 
@@ -86,13 +87,13 @@ def fit_gate(model: str, details: Any, device: str, dtype: str, hardware: Any, o
     except Exception:  # noqa: BLE001 - an estimate must never break the test drive
         spec = None
     if spec is None:
-        return FitGate(True, "Model size unknown: no memory estimate, the load is not checked.", None,
+        return FitGate(True, _("Model size unknown: no memory estimate, the load is not checked."), None,
                        est_device, est_dtype)
     try:
         est = estimate_memory(spec, est_dtype, est_device)
         decision = load_allowed(est, hardware, override)
     except (ValueError, TypeError, KeyError) as e:
-        return FitGate(True, f"No memory estimate: {e}", None, est_device, est_dtype)
+        return FitGate(True, _("No memory estimate: {reason}").format(reason=e), None, est_device, est_dtype)
     if offload and not decision.allowed and est_device == "cuda":
         offload = _offload(est, spec, hardware)
         if offload is not None:
@@ -110,7 +111,8 @@ def _offload(est: Any, spec: ModelSpec, hardware: Any) -> FitGate | None:
         return None
     ram = hardware.ram_available_bytes if hardware.ram_available_bytes is not None else hardware.ram_total_bytes
     budget = max(int(ram) - (plan.ram_bytes - plan.offloaded), plan.offloaded)
-    return FitGate(True, f"partial offload: {plan.summary}", est, "cuda", est.dtype, offload=plan, ram_budget=budget)
+    return FitGate(True, _("partial offload: {split}").format(split=plan.summary), est, "cuda", est.dtype, offload=plan,
+                   ram_budget=budget)
 
 
 __all__ = ["FitGate", "planned_device_dtype", "spec_for", "fit_gate"]

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from lib.fit.hosts import HostSpeed
+from lib.hardware import THIS_MACHINE
+from lib.i18n import _
 
 KEY_PREFIX = "host_probe:"
 COPY_BYTES = 128 * 10**6  # 4 × the largest CPU cache here (32 MB L3): a copy from memory, not cache
@@ -38,7 +40,6 @@ CPU_GEMV = 4096  # one row by a 4096 × 4096 (fp32: 64 MB) weight matrix
 CPU_ADDMM = (64, 1024)
 FRAMEWORK_TOKENS = 12  # decoded per tiny model
 FLOP_KEYS = ("fp32", "bf16", "fp32_gemv", "bf16_gemv", "bf16_mm", "bf16_mm_gemv")
-THIS_MACHINE = "This machine"
 _LOCK = threading.Lock()
 _PROBE_LOCK = threading.Lock()
 _MEMO: dict[str, dict[str, Any] | None] = {}  # fingerprint key -> figures read or measured in this process
@@ -83,7 +84,7 @@ def key_for(fp: dict[str, Any]) -> str:
 
 def _best(fn, repeats: int) -> float:
     best = float("inf")
-    for _ in range(repeats):
+    for _i in range(repeats):
         t0 = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t0)
@@ -267,12 +268,14 @@ def host_speed(result: dict[str, Any] | None, name: str = THIS_MACHINE, device: 
     if not isinstance(fig, dict) or not fig.get("bandwidth"):
         return None
     when = time.strftime("%Y-%m-%d", time.gmtime(float(result.get("measured_at") or 0)))
-    what = result.get("gpu") or "CPU"
+    what = result.get("gpu") or "CPU"  # i18n: a device name
     flops = {k: float(fig[k]) for k in FLOP_KEYS if fig.get(k)}
     return HostSpeed(name, device, float(fig["bandwidth"]), flops, layer_s=fig.get("layer_s"),
                      step_s=fig.get("step_s"),
-                     source=f"measured here ({what}, {when})", measured=True, calibrated=device == "cpu",
-                     note="measured by the probe" + ("" if device == "cpu" else "; GPU factors not yet calibrated"))
+                     source=_("measured here ({device}, {date})").format(device=what, date=when), measured=True,
+                     calibrated=device == "cpu",
+                     note=_("measured by the probe") if device == "cpu"
+                     else _("measured by the probe; GPU factors not yet calibrated"))
 
 
 __all__ = ["KEY_PREFIX", "THIS_MACHINE", "forget", "figures", "fingerprint", "key_for", "measure", "cached", "save",

@@ -20,6 +20,8 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 
+from lib.i18n import N_, _
+
 KV_DTYPES = ("auto", "bf16", "fp8", "int8", "int4")
 #: tokens a group-wise quantized cache keeps at the model's precision (QuantizedLayer's residual_length).
 RESIDUAL_TOKENS = 128
@@ -33,6 +35,7 @@ class KvPrecision:
 
     Attributes:
         key: ``auto`` / ``bf16`` / ``fp8`` / ``int8`` / ``int4``.
+        label: for people, marked for the catalogue (``_(label)`` where shown: :func:`option_label`).
         element_bytes: bytes per cached element (None: the model's compute dtype).
         residual_tokens: newest tokens kept at the model's precision (group-wise quantized caches).
         backend: ``QuantizedCache`` backend (None: the plain cache).
@@ -48,12 +51,12 @@ class KvPrecision:
 
 
 PRECISIONS: dict[str, KvPrecision] = {p.key: p for p in (
-    KvPrecision("auto", "auto (the model's dtype)", None),
-    KvPrecision("bf16", "bf16 (16-bit)", 2.0),
-    KvPrecision("fp8", "fp8 (quantized cache, fp8 backend)", 1.0, backend="fp8"),
-    KvPrecision("int8", "int8 (quantized cache, HQQ backend)", 1.0 + GROUP_META_BYTES, RESIDUAL_TOKENS, "hqq",
+    KvPrecision("auto", N_("auto (the model's dtype)"), None),
+    KvPrecision("bf16", N_("bf16 (16-bit)"), 2.0),
+    KvPrecision("fp8", N_("fp8 (quantized cache, fp8 backend)"), 1.0, backend="fp8"),
+    KvPrecision("int8", N_("int8 (quantized cache, HQQ backend)"), 1.0 + GROUP_META_BYTES, RESIDUAL_TOKENS, "hqq",
                 ("hqq",)),
-    KvPrecision("int4", "int4 (quantized cache, quanto or HQQ backend)", 0.5 + GROUP_META_BYTES, RESIDUAL_TOKENS,
+    KvPrecision("int4", N_("int4 (quantized cache, quanto or HQQ backend)"), 0.5 + GROUP_META_BYTES, RESIDUAL_TOKENS,
                 "quanto", ("optimum.quanto", "hqq")),
 )}
 
@@ -86,14 +89,19 @@ def unsupported(kv: str) -> str | None:
     p = PRECISIONS[normalize_kv(kv)]
     if not p.packages or any(_installed(n) for n in p.packages):
         return None
-    names = " or ".join("optimum-quanto" if n == "optimum.quanto" else n for n in p.packages)
-    return f"transformers' {p.backend} cache backend needs {names}, which is not installed here"
+    names = ["optimum-quanto" if n == "optimum.quanto" else n for n in p.packages]
+    needs = names[0] if len(names) == 1 else _("{first} or {second}").format(first=", ".join(names[:-1]),
+                                                                            second=names[-1])
+    return _("transformers' {backend} cache backend needs {packages}, which is not installed here").format(
+        backend=p.backend, packages=needs)
 
 
 def option_label(kv: str) -> str:
     """The selector's label: ``int8 (quantized cache, HQQ backend) — not available here``."""
     p = PRECISIONS[normalize_kv(kv)]
-    return p.label + (" — not available here" if unsupported(p.key) else "")
+    if unsupported(p.key):
+        return _("{precision} — not available here").format(precision=_(p.label))
+    return _(p.label)
 
 
 def parse_batch(value: str | int | None, default: int = 1, most: int = 256) -> int:

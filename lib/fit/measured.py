@@ -106,7 +106,7 @@ class MeasuredStore:
                context_tokens: int | None = None, note: str = "") -> Measurement:
         """Store (replace) the measurement for (model, dtype, device) and return it."""
         if not model_id or peak_bytes is None or int(peak_bytes) <= 0:
-            raise ValueError("a measurement needs a model id and a positive peak")
+            raise ValueError("a measurement needs a model id and a positive peak")  # i18n: a programmer's error
         from lib import store
         from lib.store.models import MeasuredPeak
 
@@ -174,7 +174,7 @@ def _import_json(url: str, path: Path) -> None:
                     "model_id": m.model_id, "dtype": m.dtype, "device": m.device, "peak_bytes": int(m.peak_bytes),
                     "context_tokens": m.context_tokens, "measured_at": float(m.measured_at or 0.0),
                     "note": m.note or ""}, update=())  # rows already in the store are newer: kept
-            note = "unreadable, skipped" if rows is None else f"{len(rows)} rows"
+            note = "unreadable, skipped" if rows is None else f"{len(rows)} rows"  # i18n: a store marker, not shown
             s.add(Meta(key=marker, value=f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {note}"))
     except IntegrityError:  # another process imported it at the same moment
         pass

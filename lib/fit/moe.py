@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lib.i18n import _, ngettext
 from lib.modelconfig import language_config
 
 EXPERT_KEYS = ("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts")
@@ -95,10 +96,16 @@ class MoeShape:
     @property
     def summary(self) -> str:
         """``8 experts, 2 per token`` / ``64 experts, 6 per token, 2 shared; first 1 layer dense``."""
-        per = f", {self.experts_per_token} per token" if self.experts_per_token else ", experts per token unknown"
-        shared = f", {self.shared_experts} shared" if self.shared_experts else ""
-        dense = f"; {self.dense_layers} dense layer{'s' if self.dense_layers != 1 else ''}" if self.dense_layers else ""
-        return f"{self.experts} experts{per}{shared}{dense}"
+        if self.experts_per_token:
+            text = _("{n} experts, {k} per token").format(n=self.experts, k=self.experts_per_token)
+        else:
+            text = _("{n} experts, experts per token unknown").format(n=self.experts)
+        if self.shared_experts:
+            text = _("{summary}, {n} shared").format(summary=text, n=self.shared_experts)
+        if self.dense_layers:
+            text = ngettext("{summary}; {n} dense layer", "{summary}; {n} dense layers", self.dense_layers).format(
+                summary=text, n=self.dense_layers)
+        return text
 
 
 def _is_moe_layer(d: Mapping[str, Any], i: int) -> bool:
@@ -217,15 +224,15 @@ def moe_counts(config: Mapping[str, Any] | None, split: tuple[int, int] | None =
     shape = moe_shape(config)
     if shape is None:
         return None
-    source = "meta device"
+    source = "meta device"  # i18n: a code
     if not split or not split[1]:
         split, source = arithmetic_counts(config), "arithmetic"
     if not split:
         return None
     n, routed = split
-    where = "counted on the meta device" if source == "meta device" else "computed from config.json's sizes"
+    where = _("counted on the meta device") if source == "meta device" else _("computed from config.json's sizes")
     if total:
-        n, where = int(total), total_source or "exact"
+        n, where = int(total), _(total_source) if total_source else _("exact")
     active = None
     if shape.experts_per_token:
         k = min(shape.experts_per_token, shape.experts)

@@ -19,6 +19,7 @@ record a measured peak with :mod:`lib.fit.measured`.
 """
 from __future__ import annotations
 
+# i18n: file a calibration tool (bench/bench_memory.py): its scripts and errors are for a developer's terminal
 import json
 import subprocess
 import sys

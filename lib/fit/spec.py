@@ -20,6 +20,7 @@ from lib.fit.dtypes import from_hub, from_torch
 from lib.fit.moe import moe_counts
 from lib.hub.normalize import pickle_only, weight_file_kind
 from lib.hub.records import ModelRecord
+from lib.i18n import N_, _
 from lib.modelconfig import ModelConfig
 
 #: pipeline tags whose models generate with a KV cache.
@@ -189,15 +190,15 @@ def fit_config(found: Any) -> FitConfig:
     cfg = model_config(facts_)
     if cfg is None:
         return FitConfig(None, "none")
-    where = ", ".join(str(src[k]) for k in ("name", "date") if src.get(k)) or "catalog snapshot"
-    unknown = [w for w, missing in (("the intermediate (MLP) size, so activations are approximate",
+    where = ", ".join(str(src[k]) for k in ("name", "date") if src.get(k)) or _("catalog snapshot")
+    unknown = [w for w, missing in ((_("the intermediate (MLP) size, so activations are approximate"),
                                      cfg.intermediate_size is None),
-                                    ("layers, key/value heads or head dim, so no KV cache",
+                                    (_("layers, key/value heads or head dim, so no KV cache"),
                                      cfg.kv_bytes_per_token(2) is None),
-                                    ("the maximum context", cfg.max_positions is None)) if missing]
-    note = (f"KV cache and activations use the architecture from the catalog snapshot ({where}): "
-            "config.json is not available offline. Not in it: "
-            + "; ".join(unknown + ["sliding window, tied embeddings and checkpoint dtype"]) + ".")
+                                    (_("the maximum context"), cfg.max_positions is None)) if missing]
+    note = _("KV cache and activations use the architecture from the catalog snapshot ({where}): config.json is "
+             "not available offline. Not in it: {missing}.").format(
+        where=where, missing="; ".join(unknown + [_("sliding window, tied embeddings and checkpoint dtype")]))
     return FitConfig(cfg, "snapshot", note)
 
 
@@ -225,7 +226,7 @@ def model_spec(details: Any, config: ModelConfig | None = None, params: Any = No
         spec = replace(spec, requires_custom_code=True)
     moe = getattr(params, "moe", None)
     if moe is None and config is not None:  # no meta-device count at hand: the config's arithmetic
-        moe = moe_counts(config.raw, total=spec.params_total if spec.params_exact else None, total_source="exact")
+        moe = moe_counts(config.raw, total=spec.params_total if spec.params_exact else None, total_source=N_("exact"))
     return replace(spec, moe=moe) if moe is not None else spec
 
 
@@ -241,7 +242,7 @@ def folder_spec(folder: str | Path, params_total: int | None, pipeline_tag: str 
             cfg = ModelConfig.from_file(path)
         except (ValueError, TypeError):  # a partial config is still usable without it
             cfg = None
-    moe = moe_counts(cfg.raw, total=params_total, total_source="exact, from safetensors headers") if cfg else None
+    moe = moe_counts(cfg.raw, total=params_total, total_source=N_("exact, from safetensors headers")) if cfg else None
     return ModelSpec(model_id=str(folder), params_total=params_total, params_exact=True, config=cfg,
                      pipeline_tag=pipeline_tag, moe=moe)
 
@@ -258,7 +259,7 @@ def context_tokens_for(config, context_tokens: int | None) -> int:
     max_pos = config.max_positions if config is not None else None
     tokens = int(context_tokens) if context_tokens else min(DEFAULT_CONTEXT_TOKENS, max_pos or DEFAULT_CONTEXT_TOKENS)
     if tokens < 1:
-        raise ValueError("context length must be at least 1 token")
+        raise ValueError(_("context length must be at least 1 token"))
     return tokens
 
 

@@ -28,10 +28,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lib import format as fmt
 from lib.fit.dtypes import BYTES_PER_PARAM, normalize_dtype
 from lib.fit.estimate import kv_cache_bytes, weights_bytes
 from lib.fit.hosts import HostSpeed
 from lib.fit.spec import ModelSpec, context_tokens_for
+from lib.hardware import host_label
+from lib.i18n import _
 
 #: model types whose layers multiply with torch.addmm (transformers' Conv1D), not torch.nn.functional.linear
 ADDMM_MODEL_TYPES = frozenset({"gpt2", "openai-gpt", "imagegpt", "decision_transformer"})
@@ -112,7 +115,8 @@ def model_work(spec: ModelSpec, dtype: str, active_params: int | None = None) ->
     total = spec.params_total or 0
     weights = weights_bytes(spec, dtype)
     if not weights or not total:
-        raise ValueError(f"the size of {spec.model_id or 'this model'} is unknown: no parameter count")
+        raise ValueError(_("the size of {model} is unknown: no parameter count").format(
+            model=spec.model_id or _("this model")))
     active = min(int(active_params), total) if active_params else total
     cfg = spec.config
     emb = 0
@@ -192,13 +196,14 @@ def estimate_speed(spec: ModelSpec, host: HostSpeed, dtype: str = "bf16", *, con
     ctx = context_tokens_for(cfg, context_tokens)
     window = cfg.sliding_window if cfg is not None and cfg.sliding_window else None
     if not work.layers:
-        notes.append("no layer count in the config: the per-layer framework cost is left out")
+        notes.append(_("no layer count in the config: the per-layer framework cost is left out"))
     if dtype in ("int8", "int4", "stored"):
-        notes.append("quantized weights: the dequantisation cost is not modelled")
+        notes.append(_("quantized weights: the dequantisation cost is not modelled"))
     if active_params and spec.params_total and active_params < spec.params_total:
-        notes.append(f"mixture of experts: speed from the {active_params:,} active parameters per token")
+        notes.append(_("mixture of experts: speed from the {n} active parameters per token").format(
+            n=fmt.number(active_params)))
     if not host.calibrated:
-        notes.append(f"{host.name}: {host.note or 'not yet calibrated'}")
+        notes.append(f"{host_label(host.name)}: {_(host.note) if host.note else _('not yet calibrated')}")
     base = dict(model_id=spec.model_id, host=host.name, dtype=dtype, device=host.device, context_tokens=ctx,
                 calibrated=host.calibrated)
     if not spec.is_generative:
@@ -212,12 +217,12 @@ def estimate_speed(spec: ModelSpec, host: HostSpeed, dtype: str = "bf16", *, con
     kv_b = kv_bytes_per_value if kv_bytes_per_value is not None else act_b
     kv = kv_cache_bytes(cfg, ctx, kv_b, batch)
     if cfg is not None and not kv:
-        notes.append("KV cache not counted: the config lacks layers, key/value heads or head dim")
+        notes.append(_("KV cache not counted: the config lacks layers, key/value heads or head dim"))
     span = min(ctx, window) if window else ctx
     t_dec, bound = _pass_time(work, host, dtype, 1, span, kv, batch)
     prompt = int(prompt_tokens) if prompt_tokens else ctx
     prompt_span = (min(prompt, window) if window else prompt) / 2  # causal: half the prompt on average
-    t_pre, _ = _pass_time(work, host, dtype, prompt, prompt_span, 0, batch)
+    t_pre, _bound = _pass_time(work, host, dtype, prompt, prompt_span, 0, batch)
     return SpeedEstimate(**base, generative=True, prompt_tokens=prompt, decode_tokens_per_s=1.0 / t_dec,
                          prefill_tokens_per_s=prompt * batch / t_pre,
                          bytes_per_token=work.weight_bytes_read + kv,

@@ -9,34 +9,38 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lib.fit.dtypes import BYTES_PER_PARAM, DTYPE_LABELS, DTYPES
+from lib import format as fmt
+from lib.fit.dtypes import BYTES_PER_PARAM, DTYPES, dtype_label
 from lib.fit.hosts import VENDOR, HostSpeed
 from lib.fit.spec import ModelSpec
 from lib.fit.speed import SpeedEstimate, estimate_speed
+from lib.fit.table import signed_percent
+from lib.hardware import host_label
+from lib.i18n import N_, _
 
 SPEED_DTYPES: tuple[str, ...] = DTYPES
 
 
 def rate(x: float | None) -> str:
-    """``1,234 tok/s`` / ``45.6 tok/s`` / ``0.42 tok/s``."""
+    """``1,234 tok/s`` / ``45.6 tok/s`` / ``0.42 tok/s`` (the language's separators)."""
     if x is None:
         return "–"
-    if x >= 100:
-        return f"{x:,.0f} tok/s"
-    return f"{x:.1f} tok/s" if x >= 1 else f"{x:.2f} tok/s"
+    digits = 0 if x >= 100 else 1 if x >= 1 else 2
+    return _("{n} tok/s").format(n=fmt.number(x, decimals=digits))
 
 
 def seconds(x: float | None) -> str:
     if x is None:
         return "–"
-    return f"{x * 1000:,.0f} ms" if x < 1 else f"{x:,.1f} s"
+    return f"{fmt.number(x * 1000, decimals=0)} ms" if x < 1 else f"{fmt.number(x, decimals=1)} s"
 
 
 def cell(est: SpeedEstimate) -> str:
     """One table cell: ``prefill 1,234 tok/s · decode 45.6 tok/s`` or ``12 ms per input``."""
     if not est.generative:
-        return f"{seconds(est.latency_s)} per input"
-    return f"prefill {rate(est.prefill_tokens_per_s)} · decode {rate(est.decode_tokens_per_s)}"
+        return _("{time} per input").format(time=seconds(est.latency_s))
+    return _("prefill {prefill} · decode {decode}").format(prefill=rate(est.prefill_tokens_per_s),
+                                                          decode=rate(est.decode_tokens_per_s))
 
 
 @dataclass(frozen=True)
@@ -52,21 +56,23 @@ class SpeedTable:
         return self.estimates.get((host, dtype))
 
     def rows(self) -> list[dict[str, str]]:
-        """One row per host: a cell per dtype, then where the host figures come from."""
+        """One row per host: a cell per dtype, then where the host figures come from. The ``Host`` key is
+        a stable name (the Model page renames it); the other headers are in the UI's language."""
         out = []
         for h in self.hosts:
-            r = {"Host": h.name}
+            r = {"Host": host_label(h.name)}
             for d in self.dtypes:
                 e = self.get(h.name, d)
-                r[DTYPE_LABELS.get(d, d)] = cell(e) if e is not None else "–"
-            r["Figures"] = h.note or h.source
+                r[dtype_label(d)] = cell(e) if e is not None else "–"
+            r[_("Figures")] = _(h.note) if h.note else h.source
             out.append(r)
         return out
 
     def notes(self) -> list[str]:
         seen: dict[str, None] = {}
         for e in self.estimates.values():
-            seen.update(dict.fromkeys(n for n in e.notes if not n.startswith(tuple(h.name for h in self.hosts))))
+            seen.update(dict.fromkeys(n for n in e.notes
+                                      if not n.startswith(tuple(host_label(h.name) for h in self.hosts))))
         return list(seen)
 
 
@@ -112,18 +118,22 @@ def measured_rows(spec: ModelSpec, runs: Sequence[Any], this_host: HostSpeed | N
                 pass
 
         def err(meas: float | None, est: float | None) -> str:
-            return f"{est / meas - 1:+.0%}" if meas and est else "–"
+            return signed_percent(est / meas - 1) if meas and est else "–"
 
-        rows.append({
-            "Where": "here, " + str(r.backend).split(":", 1)[1].upper() if local else str(r.backend),
-            "dtype": r.dtype or "–",
-            "Tokens (prompt + new)": f"{r.prompt_tokens or 0:,} + {r.new_tokens or 0:,}" if r.prompt_tokens else "–",
-            "Prefill measured": rate(r.prefill_tokens_per_s), "Prefill estimate": rate(est_pre),
-            "Decode measured": rate(r.tokens_per_s), "Decode estimate": rate(est_dec),
-            "Estimate vs measured (decode)": err(r.tokens_per_s, est_dec),
-            "Latency": seconds(r.latency_s),
-        })
+        where = (_("here, {device}").format(device=str(r.backend).split(":", 1)[1].upper()) if local
+                 else str(r.backend))
+        tokens = (f"{fmt.number(r.prompt_tokens or 0)} + {fmt.number(r.new_tokens or 0)}" if r.prompt_tokens
+                  else "–")
+        values = (where, r.dtype or "–", tokens, rate(r.prefill_tokens_per_s), rate(est_pre), rate(r.tokens_per_s),
+                  rate(est_dec), err(r.tokens_per_s, est_dec), seconds(r.latency_s))
+        rows.append({_(header): value for header, value in zip(MEASURED_COLUMNS, values, strict=True)})
     return rows
+
+
+#: :func:`measured_rows`' columns (marked; the rows carry them translated).
+MEASURED_COLUMNS = (N_("Where"), "dtype", N_("Tokens (prompt + new)"), N_("Prefill measured"),  # i18n: dtype: a name
+                    N_("Prefill estimate"), N_("Decode measured"), N_("Decode estimate"),
+                    N_("Estimate vs measured (decode)"), N_("Latency"))
 
 
 def discover_speed(record: Any, host: HostSpeed | None) -> str:

@@ -12,17 +12,19 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from lib import format as fmt
-from lib.fit.dtypes import DTYPE_LABELS
-from lib.fit.estimate import estimate_memory
+from lib.fit.dtypes import dtype_label
+from lib.fit.estimate import PART_LABELS, estimate_memory
 from lib.format import md_escape
+from lib.hardware import host_label
+from lib.i18n import _
 
 if TYPE_CHECKING:
     import pandas as pd
 
 FIT_STYLE = {"fits_gpu": ("green", "✓"), "offload": ("orange", "◐"), "fits_cpu": ("green", "✓"),
              "tight": ("orange", "⚠"), "no_fit": ("red", "✗"), "unknown": ("gray", "?")}
-PART_ORDER = ("Weights", "Framework baseline", "Allocator overhead", "Load peak (transient)", "KV cache",
-              "Activations")
+#: the parts' keys in display order (their labels: :data:`lib.fit.estimate.PART_LABELS`)
+PART_ORDER = tuple(PART_LABELS)
 
 
 def fit_matrix(table: Any, this_host: str, this_summary: str) -> pd.DataFrame:
@@ -32,18 +34,18 @@ def fit_matrix(table: Any, this_host: str, this_summary: str) -> pd.DataFrame:
 
     matrix = {}
     for host in table.hosts:
-        label = f"**{md_escape(host)}**" + (f" ({md_escape(this_summary)})" if host == this_host else "")
+        label = f"**{md_escape(host_label(host))}**" + (f" ({md_escape(this_summary)})" if host == this_host else "")
         row = {}
         for d in table.dtypes:
             v = table.get(host, d)
             if v is None:
-                row[DTYPE_LABELS.get(d, d)] = "–"
+                row[dtype_label(d)] = "–"
                 continue
             color, mark = FIT_STYLE.get(v.kind.value, ("gray", ""))
-            row[DTYPE_LABELS.get(d, d)] = f":{color}[**{mark} {md_escape(v.label)}**] — {md_escape(v.reason)}"
+            row[dtype_label(d)] = f":{color}[**{mark} {md_escape(v.label)}**] — {md_escape(v.reason)}"
         matrix[label] = row
     df = pd.DataFrame.from_dict(matrix, orient="index")
-    df.index.name = "Host"
+    df.index.name = _("Host")
     return df
 
 
@@ -56,14 +58,15 @@ def _estimates(table: Any, host: str):
 
 def parts_rows(table: Any, host: str) -> list[dict[str, Any]]:
     """The estimate's parts for ``host``, one row per (dtype, part): GB (decimal), whether it counts
-    in the peak."""
+    in the peak. The keys are field names (the chart's and the Model page's), not headers: the labels in
+    the values are translated."""
     rows = []
     for d, est in _estimates(table, host):
         for p in est.parts():
-            rows.append({"dtype": DTYPE_LABELS.get(d, d), "Part": p.label, "GB": fmt.gb(p.bytes),
+            rows.append({"dtype": dtype_label(d), "Part": p.label, "GB": fmt.gb(p.bytes),
                          "Counted": p.in_total, "Note": p.note,
                          "Device": "GPU" if est.device == "cuda" else "CPU",
-                         "order": PART_ORDER.index(p.label) if p.label in PART_ORDER else len(PART_ORDER)})
+                         "order": PART_ORDER.index(p.key) if p.key in PART_ORDER else len(PART_ORDER)})
     return rows
 
 
@@ -80,9 +83,12 @@ def parts_table(table: Any, host: str) -> pd.DataFrame | None:
     wide.columns.name = None
     notes = data.drop_duplicates("Part").set_index("Part")["Note"]
     counted = data.groupby("Part", sort=False)["Counted"].all()
-    wide["Note"] = [n + ("" if counted[p] else " (not counted in the peak)") for p, n in notes.items()]
-    totals = {DTYPE_LABELS.get(d, d): fmt.gb(est.total) for d, est in _estimates(table, host)}
-    wide.loc["Total (peak)"] = {**totals, "Note": "weights + baseline + overhead + max(load peak, KV + activations)"}
+    note = _("Note")
+    wide[note] = [n if counted[p] else _("{note} (not counted in the peak)").format(note=n) for p, n in notes.items()]
+    totals = {dtype_label(d): fmt.gb(est.total) for d, est in _estimates(table, host)}
+    wide.loc[_("Total (peak)")] = {**totals,
+                                   note: _("weights + baseline + overhead + max(load peak, KV + activations)")}
+    wide.index.name = _("Part")
     return wide
 
 
@@ -93,15 +99,15 @@ def parts_spec(dtype_order: Sequence[str]) -> dict[str, Any]:
         "height": {"step": 34},
         "encoding": {
             "y": {"field": "dtype", "type": "nominal", "sort": list(dtype_order), "title": None},
-            "x": {"field": "GB", "type": "quantitative", "aggregate": "sum", "title": "Estimated peak (GB)"},
-            "color": {"field": "Part", "type": "nominal", "sort": list(PART_ORDER), "title": "Part",
-                      "legend": {"orient": "bottom"}},
+            "x": {"field": "GB", "type": "quantitative", "aggregate": "sum", "title": _("Estimated peak (GB)")},
+            "color": {"field": "Part", "type": "nominal", "sort": [_(PART_LABELS[k]) for k in PART_ORDER],
+                      "title": _("Part"), "legend": {"orient": "bottom"}},
             "order": {"field": "order", "type": "quantitative"},
             "tooltip": [
                 {"field": "dtype", "type": "nominal"},
-                {"field": "Part", "type": "nominal"},
+                {"field": "Part", "type": "nominal", "title": _("Part")},
                 {"field": "GB", "type": "quantitative", "format": ".3f"},
-                {"field": "Note", "type": "nominal"},
+                {"field": "Note", "type": "nominal", "title": _("Note")},
             ],
         },
     }
@@ -136,13 +142,20 @@ class MeasuredRow:
 
         err = self.estimate_error
         return {
-            "dtype": self.dtype, "Device": self.device.upper() if self.device == "cpu" else self.device,
-            "Context": f"{self.context_tokens:,}" if self.context_tokens else "–",
-            "Measured peak": fmt.size_bytes(self.measured),
-            "Estimate": fmt.size_bytes(self.estimated),
-            "Estimate vs measured": f"{err:+.0%}" if err is not None else "–",
-            "When": fmt.date(datetime.fromtimestamp(self.measured_at, UTC)) if self.measured_at else "–",
+            "dtype": self.dtype, _("Device"): self.device.upper() if self.device == "cpu" else self.device,
+            _("Context"): fmt.number(self.context_tokens) if self.context_tokens else "–",
+            _("Measured peak"): fmt.size_bytes(self.measured),
+            _("Estimate"): fmt.size_bytes(self.estimated),
+            _("Estimate vs measured"): signed_percent(err),
+            _("When"): fmt.date(datetime.fromtimestamp(self.measured_at, UTC)) if self.measured_at else "–",
         }
+
+
+def signed_percent(x: float | None) -> str:
+    """``+12%`` / ``−5%`` (``+12 %`` in Spanish); ``–`` for None."""
+    if x is None:
+        return "–"
+    return ("+" if x >= 0 else "") + fmt.percent(x)
 
 
 def measured_rows(spec: Any, measurements: Sequence[Any], context: int | None = None) -> list[MeasuredRow]:

@@ -26,6 +26,7 @@ from typing import Any
 
 from lib.fit.dtypes import BYTES_PER_PARAM
 from lib.fit.estimate import CPU_IMPORT_BYTES, CPU_LOAD_MACHINERY_BYTES, MemoryEstimate
+from lib.i18n import _
 
 G = 10**9
 PCIE3, PCIE4, PCIE5 = 12 * G, 25 * G, 50 * G
@@ -84,10 +85,11 @@ class OffloadPlan:
         from lib import format as fmt
 
         off = self.layers - self.gpu_layers
-        text = (f"{self.gpu_layers} of {self.layers} layers on the GPU, {off} in RAM "
-                f"({fmt.size_bytes(self.offloaded)})")
+        text = _("{on_gpu} of {layers} layers on the GPU, {in_ram} in RAM ({size})").format(
+            on_gpu=self.gpu_layers, layers=self.layers, in_ram=off, size=fmt.size_bytes(self.offloaded))
         if self.slowdown is not None:
-            text += f"; ~{self.slowdown:.1f}× slower than all on the GPU"
+            text = _("{split}; ~{factor}× slower than all on the GPU").format(
+                split=text, factor=fmt.number(self.slowdown, decimals=1))
         return text
 
 

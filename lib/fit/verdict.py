@@ -28,6 +28,7 @@ from lib.fit.estimate import (
 from lib.fit.spec import ModelSpec
 from lib.fit.tiers import OffloadPlan, offload_plan
 from lib.hardware import GPU, PROFILES, Hardware
+from lib.i18n import N_, _
 
 #: an estimate above (1 - TIGHT_MARGIN) × limit is "tight".
 TIGHT_MARGIN = 0.15
@@ -49,16 +50,16 @@ class FitKind(str, Enum):
 
     @property
     def label(self) -> str:
-        return _KIND_LABELS[self]
+        return _(_KIND_LABELS[self])
 
 
 _KIND_LABELS = {
-    FitKind.FITS_GPU: "Fits on GPU",
-    FitKind.OFFLOAD: "Partial offload",
-    FitKind.FITS_CPU: "Fits in RAM (CPU)",
-    FitKind.TIGHT: "Tight",
-    FitKind.NO_FIT: "Does not fit",
-    FitKind.UNKNOWN: "Unknown size",
+    FitKind.FITS_GPU: N_("Fits on GPU"),
+    FitKind.OFFLOAD: N_("Partial offload"),
+    FitKind.FITS_CPU: N_("Fits in RAM (CPU)"),
+    FitKind.TIGHT: N_("Tight"),
+    FitKind.NO_FIT: N_("Does not fit"),
+    FitKind.UNKNOWN: N_("Unknown size"),
 }
 
 
@@ -104,9 +105,9 @@ class Verdict:
     def label(self) -> str:
         text = self.kind.label
         if self.kind is FitKind.TIGHT:
-            text = f"Tight on {'GPU' if self.device == 'cuda' else 'CPU RAM'}"
+            text = _("Tight on GPU") if self.device == "cuda" else _("Tight on CPU RAM")
         if self.slow and self.kind in (FitKind.FITS_CPU, FitKind.TIGHT) and self.device == "cpu":
-            text += " — slow"
+            text = _("{verdict} — slow").format(verdict=text)
         return text
 
     @property
@@ -157,42 +158,52 @@ def verdict_from_estimates(cpu: MemoryEstimate | None, cuda: MemoryEstimate | No
     est = cuda or cpu
     dtype = est.dtype if est else "?"
     if cpu is None and cuda is None:
-        return Verdict(FitKind.UNKNOWN, hw.name, dtype, None, None, None, "model size unknown")
+        return Verdict(FitKind.UNKNOWN, hw.name, dtype, None, None, None, _("model size unknown"))
     gpu, vram, ram = _limits(hw)
     gpu_note = ""
     if gpu is not None and cuda is not None and vram:
         state = _classify(cuda.total, vram)
-        free = "free " if not hw.is_profile and gpu.free_bytes is not None else ""
-        where = f"{_gb(cuda.total)} of {_gb(vram)} {free}VRAM"
+        free = not hw.is_profile and gpu.free_bytes is not None
+        where = (_("{need} of {limit} free VRAM") if free else _("{need} of {limit} VRAM")).format(
+            need=_gb(cuda.total), limit=_gb(vram))
         if state == "ok":
             return Verdict(FitKind.FITS_GPU, hw.name, dtype, "cuda", cuda.total, vram,
-                           f"needs {where} on {gpu.name}", estimate=cuda)
+                           _("needs {where} on {gpu}").format(where=where, gpu=gpu.name), estimate=cuda)
         if state == "tight":
             return Verdict(FitKind.TIGHT, hw.name, dtype, "cuda", cuda.total, vram,
-                           f"needs {where}: under {TIGHT_MARGIN:.0%} headroom", estimate=cuda)
-        gpu_note = f"too big for the GPU ({where}); "
+                           _("needs {where}: under {margin} headroom").format(
+                               where=where, margin=fmt.percent(TIGHT_MARGIN)), estimate=cuda)
+        gpu_note = _("too big for the GPU ({where})").format(where=where)
         plan = offload_plan(cuda, config, vram, gpu.name)
         if plan is not None and _classify(plan.ram_bytes, ram) != "over":
             return Verdict(FitKind.OFFLOAD, hw.name, dtype, "cuda", plan.gpu_bytes, vram,
-                           f"{gpu_note}{plan.summary}", estimate=cuda, offload=plan)
+                           _clauses(gpu_note, plan.summary), estimate=cuda, offload=plan)
     if cpu is None:
         return Verdict(FitKind.NO_FIT, hw.name, dtype, "cuda", cuda.total if cuda else None, vram,
-                       gpu_note.rstrip("; ") or "no estimate for CPU", estimate=cuda)
+                       gpu_note or _("no estimate for CPU"), estimate=cuda)
     slow = (cpu.params or 0) > SLOW_CPU_PARAMS
-    slow_note = "; expect slow generation on CPU" if slow else ""
+    slow_note = _("expect slow generation on CPU") if slow else ""
     state = _classify(cpu.total, ram)
-    ram_word = "available RAM" if hw.ram_available_bytes is not None and not hw.is_profile else "RAM"
-    where = f"{_gb(cpu.total)} of {_gb(ram)} {ram_word}"
+    available = hw.ram_available_bytes is not None and not hw.is_profile
+    where = (_("{need} of {limit} available RAM") if available else _("{need} of {limit} RAM")).format(
+        need=_gb(cpu.total), limit=_gb(ram))
     if state == "ok":
+        runs = (_("runs on CPU only: needs {where}") if gpu_note else _("runs on CPU: needs {where}")).format(
+            where=where)
         return Verdict(FitKind.FITS_CPU, hw.name, dtype, "cpu", cpu.total, ram,
-                       f"{gpu_note}runs on CPU{' only' if gpu_note else ''}: needs {where}{slow_note}", slow=slow,
-                       estimate=cpu)
+                       _clauses(gpu_note, runs, slow_note), slow=slow, estimate=cpu)
     if state == "tight":
+        tight = _("CPU: needs {where}, under {margin} headroom").format(where=where,
+                                                                       margin=fmt.percent(TIGHT_MARGIN))
         return Verdict(FitKind.TIGHT, hw.name, dtype, "cpu", cpu.total, ram,
-                       f"{gpu_note}CPU: needs {where}, under {TIGHT_MARGIN:.0%} headroom{slow_note}",
-                       slow=slow, estimate=cpu)
+                       _clauses(gpu_note, tight, slow_note), slow=slow, estimate=cpu)
     return Verdict(FitKind.NO_FIT, hw.name, dtype, "cpu", cpu.total, ram,
-                   f"{gpu_note}needs {where}", slow=slow, estimate=cpu)
+                   _clauses(gpu_note, _("needs {where}").format(where=where)), slow=slow, estimate=cpu)
+
+
+def _clauses(*parts: str) -> str:
+    """Clauses of one reason, each a whole translated message, joined with ``; `` (empty ones left out)."""
+    return "; ".join(p for p in parts if p)
 
 
 def verdict(spec: ModelSpec, dtype: str, hw: Hardware, *, context_tokens: int | None = None,
@@ -271,8 +282,8 @@ def badge(record: Any, hw: Hardware) -> Badge:
     if not n and by:
         n = sum(by.values())
     if not n:
-        return Badge(FitKind.UNKNOWN, "size ?", "parameter count unknown")
-    approx = "" if getattr(record, "params_exact", False) else " (size estimated)"
+        return Badge(FitKind.UNKNOWN, _("size ?"), _("parameter count unknown"))
+    exact = bool(getattr(record, "params_exact", False))
     gpu, vram, ram = _limits(hw)
     stored = sum(c * hub_bytes(d) for d, c in by.items()) if by else None
     cpu_base = CPU_IMPORT_BYTES + CPU_LOAD_MACHINERY_BYTES
@@ -288,18 +299,27 @@ def badge(record: Any, hw: Hardware) -> Badge:
             state = _classify(int(need), vram)
             if state != "over":
                 kind = FitKind.FITS_GPU if state == "ok" else FitKind.TIGHT
-                return Badge(kind, f"GPU {dt}" if kind is FitKind.FITS_GPU else f"tight GPU {dt}",
-                             f"~{_gb(need)} of {_gb(vram)} VRAM at {dt}{approx}", dt)
+                text = (_("GPU {dtype}") if kind is FitKind.FITS_GPU else _("tight GPU {dtype}")).format(dtype=dt)
+                return Badge(kind, text, _approx(_("~{need} of {limit} VRAM at {dtype}").format(
+                    need=_gb(need), limit=_gb(vram), dtype=dt), exact), dt)
     for i, (dt, b) in enumerate(_BADGE_CPU_DTYPES):
         need = cpu_base + 1.2 * weights(i, b)
         state = _classify(int(need), ram)
         if state != "over":
             slow = n > SLOW_CPU_PARAMS
             kind = FitKind.FITS_CPU if state == "ok" else FitKind.TIGHT
-            text = ("CPU" if kind is FitKind.FITS_CPU else "tight CPU") + f" {dt}" + (" (slow)" if slow else "")
-            return Badge(kind, text, f"~{_gb(need)} of {_gb(ram)} RAM at {dt}{approx}", dt)
+            text = (_("CPU {dtype}") if kind is FitKind.FITS_CPU else _("tight CPU {dtype}")).format(dtype=dt)
+            if slow:
+                text = _("{badge} (slow)").format(badge=text)
+            return Badge(kind, text, _approx(_("~{need} of {limit} RAM at {dtype}").format(
+                need=_gb(need), limit=_gb(ram), dtype=dt), exact), dt)
     need = cpu_base + 1.2 * n * 0.5
-    return Badge(FitKind.NO_FIT, "too big", f"~{_gb(need)} even at int4; {_gb(ram)} RAM{approx}")
+    return Badge(FitKind.NO_FIT, _("too big"), _approx(_("~{need} even at int4; {limit} RAM").format(
+        need=_gb(need), limit=_gb(ram)), exact))
+
+
+def _approx(tooltip: str, exact: bool) -> str:
+    return tooltip if exact else _("{tooltip} (size estimated)").format(tooltip=tooltip)
 
 
 # ---- warnings and the load gate -----------------------------------------------------------------
@@ -337,7 +357,7 @@ def load_warnings(spec: ModelSpec, hw: Hardware, estimate: MemoryEstimate | None
         except ValueError:
             estimate = None
     if estimate is None:
-        out.append(FitWarning(Severity.WARNING, "size_unknown", "Model size unknown: memory use cannot be checked."))
+        out.append(FitWarning(Severity.WARNING, "size_unknown", _("Model size unknown: memory use cannot be checked.")))
     else:
         decision = load_allowed(estimate, hw, override=False)
         if not decision.allowed:
@@ -346,21 +366,23 @@ def load_warnings(spec: ModelSpec, hw: Hardware, estimate: MemoryEstimate | None
             out.append(FitWarning(Severity.WARNING, "tight", decision.reason))
     if gpu is None and n > LARGE_MODEL_PARAMS:
         out.append(FitWarning(Severity.WARNING, "no_gpu_large",
-                              f"No GPU here and the model has {n / 1e9:.1f}B parameters: it will be very slow on CPU."))
+                              _("No GPU here and the model has {n}B parameters: it will be very slow on CPU.").format(
+                                  n=fmt.number(n / 1e9, decimals=1))))
     elif (gpu is None or (estimate is not None and estimate.device == "cpu")) and n > SLOW_CPU_PARAMS:
         out.append(FitWarning(Severity.INFO, "slow_cpu",
-                              f"{n / 1e9:.1f}B parameters on CPU: expect slow generation."))
+                              _("{n}B parameters on CPU: expect slow generation.").format(
+                                  n=fmt.number(n / 1e9, decimals=1))))
     if spec.gated and str(spec.gated).lower() != "false" and not has_token:
         out.append(FitWarning(Severity.ERROR, "gated_no_token",
-                              "Gated model: accept its terms on the Hub and set HF_TOKEN to download it."))
+                              _("Gated model: accept its terms on the Hub and set HF_TOKEN to download it.")))
     if spec.requires_custom_code:
-        msg = ("Needs custom code from the repo: it will only run if you opt in to trust_remote_code."
-               if not trust_remote_code else "Runs custom code from the repo (you opted in).")
+        msg = (_("Needs custom code from the repo: it will only run if you opt in to trust_remote_code.")
+               if not trust_remote_code else _("Runs custom code from the repo (you opted in)."))
         out.append(FitWarning(Severity.WARNING, "custom_code", msg))
     if spec.pickle_weights:
         out.append(FitWarning(Severity.WARNING, "pickle",
-                              "Weights are pickle files (.bin/.pt): loading them can execute code. "
-                              "Prefer safetensors."))
+                              _("Weights are pickle files (.bin/.pt): loading them can execute code. "
+                                "Prefer safetensors.")))
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     return sorted(out, key=lambda w: order[w.severity])
 
@@ -381,20 +403,24 @@ def load_allowed(estimate: MemoryEstimate, hardware: Hardware, override: bool = 
     gpu, vram, ram = _limits(hardware)
     if estimate.device == "cuda":
         if gpu is None or not vram:
-            return LoadDecision(False, "no CUDA GPU on this host for a GPU estimate")
-        limit, what = vram, f"{gpu.name} VRAM"
+            return LoadDecision(False, _("no CUDA GPU on this host for a GPU estimate"))
+        limit = vram
+        nums = _("{need} needed at {dtype}, {limit} {gpu} VRAM")
     else:
-        limit, what = ram, "available RAM" if hardware.ram_available_bytes is not None else "RAM"
+        limit = ram
+        nums = (_("{need} needed at {dtype}, {limit} available RAM") if hardware.ram_available_bytes is not None
+                else _("{need} needed at {dtype}, {limit} RAM"))
     need = estimate.total
     state = _classify(need, limit)
-    nums = f"{_gb(need)} needed at {estimate.dtype_label}, {_gb(limit)} {what}"
+    nums = nums.format(need=_gb(need), dtype=estimate.dtype_label, limit=_gb(limit), gpu=gpu.name if gpu else "")
     if state == "over":
         if override:
-            return LoadDecision(True, f"over the limit ({nums}): loading anyway at your request", overridden=True)
-        return LoadDecision(False, f"blocked: {nums}. Pick a lower precision.")
+            return LoadDecision(True, _("over the limit ({numbers}): loading anyway at your request").format(
+                numbers=nums), overridden=True)
+        return LoadDecision(False, _("blocked: {numbers}. Pick a lower precision.").format(numbers=nums))
     if state == "tight":
-        return LoadDecision(True, f"tight: {nums}", tight=True)
-    return LoadDecision(True, f"fits: {nums}")
+        return LoadDecision(True, _("tight: {numbers}").format(numbers=nums), tight=True)
+    return LoadDecision(True, _("fits: {numbers}").format(numbers=nums))
 
 
 __all__ = ["FitKind", "Verdict", "verdict", "verdict_from_estimates", "FitTable", "fit_table", "Badge", "badge",
