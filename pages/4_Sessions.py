@@ -2,6 +2,7 @@
 confidence intervals (``?session=<id>`` opens one)."""
 import streamlit as st
 
+from lib.i18n import _
 from lib.ui import sessions_create as create
 from lib.ui import sessions_rate as rate
 from lib.ui import sessions_results as results
@@ -10,7 +11,7 @@ from lib.ui.frame import page_frame, visitor_name
 from lib.ui.visitor import visitor_id
 
 frame = page_frame("Sessions", ":material/groups:")
-st.title("Evaluation sessions")
+st.title(_("Evaluation sessions"))
 view.backup_line()
 
 session = view.open_session()
@@ -33,7 +34,7 @@ if rate_tab.open:
     with rate_tab:
         rater = rate.rater()
         if rater:
-            if rate.mode() == "Blind pairs":
+            if rate.mode() == rate.BLIND:
                 rate.blind_vote(session, rater)
             else:
                 rate.scores(session, rater)

@@ -37,8 +37,17 @@ def _session(data_dir) -> str:
     return info.id
 
 
-def test_blind_vote_hides_the_models_until_the_vote(tmp_path, monkeypatch):
+#: the page's words per language: the vote button, its confirmation, the Results tab, the count of votes
+WORDS = {"en": ("Left is better", "Vote stored", "Results", r"1 pairwise vote from 1 rater"),
+         "es": ("La izquierda es mejor", "Voto guardado", "Resultados", r"1 voto por pares de 1 evaluador")}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_blind_vote_hides_the_models_until_the_vote(tmp_path, monkeypatch, lang):
+    """Blind in both languages (``?lang=es``: the same vote, the same hidden names, in Spanish)."""
     from playwright.sync_api import expect
+
+    better, stored, results, counted = WORDS[lang]
 
     monkeypatch.setenv("HUBSCOUT_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("HUBSCOUT_DATABASE_URL", raising=False)
@@ -46,11 +55,11 @@ def test_blind_vote_hides_the_models_until_the_vote(tmp_path, monkeypatch):
     env = {"HUBSCOUT_CATALOG": "snapshot", "HUBSCOUT_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
     with StreamlitServer(env=env) as server, chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1300})
-        page.goto(f"{server.url}/Sessions?session={sid}&view=Rate")
+        page.goto(f"{server.url}/Sessions?session={sid}&view=Rate&lang={lang}")  # view=: an English link works
         expect(page.get_by_role("heading", name="Support tickets")).to_be_visible(timeout=60_000)
         element_by_key(page, "sess_rate_name").locator("input").fill("ana")
         element_by_key(page, "sess_rate_name").locator("input").press("Enter")
-        left = page.get_by_role("button", name="Left is better")
+        left = page.get_by_role("button", name=better)
         expect(left).to_be_visible(timeout=30_000)
         expect(page.get_by_text(re.compile("Never again|The delivery")).first).to_be_visible()
         page.wait_for_timeout(1000)  # let every element of the pair arrive
@@ -59,16 +68,16 @@ def test_blind_vote_hides_the_models_until_the_vote(tmp_path, monkeypatch):
             for part in (model, model.split("/")[1], model.split("/")[0]):
                 assert part not in html, f"{part} is in the page before the vote"
                 assert part not in page.url
-        page.screenshot(path=str(tmp_path / "sessions_vote.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / f"sessions_vote_{lang}.png"), full_page=True)
         left.click()
-        expect(page.get_by_text("Vote stored")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text(stored)).to_be_visible(timeout=30_000)
         for model in MODELS:
             expect(page.get_by_text(model).first).to_be_visible()
         expect(page.get_by_test_id("stException")).to_have_count(0)
 
-        page.get_by_role("tab", name="Results").click()
-        expect(page.get_by_text(re.compile(r"1 pairwise vote from 1 rater"))).to_be_visible(timeout=30_000)
+        page.get_by_role("tab", name=results).click()
+        expect(page.get_by_text(re.compile(counted))).to_be_visible(timeout=30_000)
         expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
         page.wait_for_timeout(1500)
-        page.screenshot(path=str(tmp_path / "sessions_results.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / f"sessions_results_{lang}.png"), full_page=True)
         page.close()

@@ -72,18 +72,12 @@ NOT_YET: set[str] = {
     "lib/runner/remote.py",  # 7
     "lib/runner/remote_code.py",  # 13
     "lib/sessions/__main__.py",  # 4
-    "lib/sessions/agreement.py",  # 5
     "lib/sessions/backup.py",  # 15
-    "lib/sessions/candidates.py",  # 16
     "lib/sessions/changes.py",  # 1
     "lib/sessions/codec.py",  # 11
     "lib/sessions/exchange.py",  # 40
     "lib/sessions/inputs.py",  # 43
-    "lib/sessions/metrics.py",  # 7
-    "lib/sessions/plan.py",  # 5
     "lib/sessions/report.py",  # 27
-    "lib/sessions/run.py",  # 20
-    "lib/sessions/setup.py",  # 4
     "lib/sessions/store.py",  # 26
     "lib/store/__main__.py",  # 5
     "lib/store/base.py",  # 5
@@ -108,15 +102,10 @@ NOT_YET: set[str] = {
     "lib/ui/local_models_page.py",  # 36
     "lib/ui/model_page.py",  # 67
     "lib/ui/served_by.py",  # 11
-    "lib/ui/sessions_create.py",  # 47
-    "lib/ui/sessions_rate.py",  # 25
-    "lib/ui/sessions_results.py",  # 31
-    "lib/ui/sessions_view.py",  # 28
     "lib/ui/shortlist.py",  # 7
     "lib/usage_code.py",  # 7
     "pages/1_Discover.py",  # 4
     "pages/2_Model.py",  # 2
-    "pages/4_Sessions.py",  # 1
     "pages/5_Local_models.py",  # 3
 }
 

@@ -227,3 +227,135 @@ def test_a_signed_in_user_rates_under_their_hub_name(store_dir):
     at.button(key="sess_rate_vote_tie").click().run()
     ok(at)
     assert [v["rater"] for v in store.votes(info.id)] == ["alice"]
+
+
+# ---- in Spanish ----------------------------------------------------------------------------------------------
+def _spanish_session():
+    """A session with an output in every cell (two candidates that disagree on one input, one reference)."""
+    from lib.sessions import store
+
+    info = store.create_session("Sentimiento", "text-classification", ["org/alpha", "org/beta"],
+                                [{"text": "Me encanta", "reference": "POSITIVE"}, {"text": "Horrible"}],
+                                {"dtype": "auto", "device": "cpu"})
+    labels = {("i1", "c1"): "POSITIVE", ("i1", "c2"): "POSITIVE", ("i2", "c1"): "NEGATIVE", ("i2", "c2"): "POSITIVE"}
+    for (inp, cand), label in labels.items():
+        store.record_output(info.id, cand, inp, output={"labels": [label], "scores": [0.9]}, latency_s=0.01)
+    return info
+
+
+def test_the_sessions_page_in_spanish_create_view_rate_blind_and_results(store_dir):
+    """Every section of the Sessions page in Spanish: the form's labels and messages, the Run and Look sections,
+    the blind vote (still no model name before the vote), the scores, the leaderboard and the Share section —
+    without an English message of the catalogue."""
+    from lib import i18n
+    from lib.sessions import store
+    from tests.support.i18n import english_leaks
+
+    # AppTest calls a widget's format_func outside the script run, in the test's thread: the test reads
+    # the widgets in the page's language (the script itself runs on its own thread, from ?lang=es)
+    with i18n.scope("es"):
+        at = open_page({"lang": "es"})
+        ok(at)
+        assert at.text_input(key="sess_new_name").label == "Nombre de la sesión"
+        assert at.button(key="sess_new_create").label == "Crear sesión"
+        assert "Nueva sesión" in [s.value for s in at.subheader] and "Sesiones de evaluación" in at.title[0].value
+        assert at.selectbox(key="sess_new_device").label == "Dispositivo"
+        assert english_leaks(at) == []
+        at.multiselect(key="sess_new_models").set_value(["org/only-one"]).run()
+        at = create(at, "", "")
+        ok(at)
+        errors = " ".join(e.value for e in at.error)
+        assert "Ponle un nombre a la sesión." in errors and "Añade al menos una entrada" in errors, errors
+        assert "Una sesión compara al menos 2 modelos" in errors, errors
+        assert english_leaks(at) == [] and store.list_sessions() == []
+
+        info = _spanish_session()
+        at = open_page({"lang": "es", "session": info.id})  # the Run section opens first
+        ok(at)
+        shown = everything(at)
+        assert "**4** de 4 celdas tienen salida".replace("*", "") in shown.replace("*", ""), shown
+        assert "Todas las celdas se han ejecutado" in shown and "2 candidatos" in shown and "2 entradas" in shown
+        assert english_leaks(at) == []
+
+        at.query_params["view"] = "Look"  # a link made in English opens the same section in Spanish
+        at.run()
+        ok(at)
+        grid = at.dataframe[-1].value
+        assert list(grid["entrada"]) == ["Me encanta", "Horrible"] and "referencia" in grid.columns
+        assert any("discrepan (1 de 2)" in t.label for t in at.toggle)
+        assert english_leaks(at) == []
+
+        at.query_params["view"] = "Valorar"
+        at.run()
+        ok(at)
+        assert at.text_input(key="sess_rate_name").label == "Tu nombre (como evaluador)"
+        at.text_input(key="sess_rate_name").input("ana").run()
+        ok(at)
+        shown = everything(at)
+        assert "Izquierda" in shown and "Derecha" in shown and "La izquierda es mejor" in shown
+        assert "org/alpha" not in shown and "org/beta" not in shown, "a model name shown before the vote"
+        assert english_leaks(at) == []
+        at.button(key="sess_rate_vote_both_bad").click().run()
+        ok(at)
+        revealed = everything(at)
+        assert "Voto guardado: **Ambas malas**." in revealed and "org/alpha" in revealed and "org/beta" in revealed
+        assert english_leaks(at) == []
+
+        at.session_state["sess_rate_mode"] = "Scores 1–5"  # the value stays English; its label is Spanish
+        at.run()
+        ok(at)
+        shown = everything(at)
+        assert "Salida A" in shown and "Salida B" in shown and "Quedan 2 entradas por puntuar" in shown
+        assert "org/alpha" not in shown and "org/beta" not in shown, "a model name shown before scoring"
+        assert english_leaks(at) == []
+
+        at.query_params["view"] = "Resultados"
+        at.run()
+        ok(at)
+        board = at.dataframe[0].value
+        assert {"modelo", "votos", "estado", "memoria máxima"} <= set(board.columns)
+        assert set(board["modelo"]) == {"org/alpha", "org/beta"} and "provisional" in set(board["estado"])
+        shown = everything(at)
+        assert "1 voto por pares de 1 evaluador" in shown and "Frente a las referencias" in shown, shown
+        assert "Acuerdo entre evaluadores" in shown
+        assert english_leaks(at) == []
+
+        at.query_params["view"] = "Compartir"
+        at.run()
+        ok(at)
+        labels = [d.label for d in at.get("download_button")]
+        assert labels == ["Exportar JSON", "Exportar CSV", "Informe en Markdown"], labels
+        assert english_leaks(at) == []
+
+
+def test_the_session_texts_made_in_lib_speak_both_languages():
+    """Texts lib/sessions makes for the page (candidate problems, reasons, run messages), in each language."""
+    from lib import i18n
+    from lib.sessions import agreement, candidates, metrics
+
+    for lang, least, reason, kappa in (
+            ("en", "A session compares at least 2 models: add 1 more.", "No input has a reference.",
+             "Cohen's κ needs exactly two raters."),
+            ("es", "Una sesión compara al menos 2 modelos: añade 1 más.", "Ninguna entrada tiene referencia.",
+             "La κ de Cohen necesita exactamente dos evaluadores.")):
+        with i18n.scope(lang):
+            assert least in candidates.check(["org/x @ providers"], None, details=lambda m: None)[1]
+            export = {"session": {"task": "text-classification"}, "inputs": [{"id": "i1", "text": "x"}],
+                      "candidates": [], "outputs": [], "votes": [], "scores": []}
+            assert metrics.evaluate(export)["reason"] == reason
+            assert agreement.agreement(export)["cohen_kappa_reason"] == kappa
+            assert candidates.where(None) == ("this machine" if lang == "en" else "esta máquina")
+
+
+def test_a_run_says_its_progress_in_the_readers_language(store_dir):
+    """A run is shared by every visitor of its session: what it keeps is said in the language of who reads it."""
+    from lib import i18n
+    from lib.sessions import run as session_run
+
+    info = _spanish_session()
+    run = session_run.start_run(info.id, runner=object())  # every cell has an output: nothing starts
+    assert run.finished
+    with i18n.scope("es"):
+        assert [p.message for p in run.progress().values()] == ["No queda nada por ejecutar"] * 2
+        assert run.summary().startswith("c1 terminado: No queda nada por ejecutar")
+    assert run.summary().startswith("c1 done: Nothing left to run")

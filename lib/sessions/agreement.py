@@ -17,6 +17,8 @@ from itertools import combinations
 
 import numpy as np
 
+from lib.i18n import _
+
 Units = dict[tuple, dict[str, object]]  # unit -> rater -> value
 
 
@@ -48,10 +50,10 @@ def alpha(units: Units, level: str) -> tuple[float | None, str | None]:
     """Krippendorff's α over ``units`` at ``level`` ("nominal", "interval" …): (α, None) or (None, reason)."""
     shared = {u: r for u, r in units.items() if len(r) >= 2}
     if not shared:
-        return None, "No item was rated by two raters or more."
+        return None, _("No item was rated by two raters or more.")
     values = sorted({v for r in shared.values() for v in r.values()}, key=str)
     if len(values) < 2:
-        return None, "Every rating is the same, so α is undefined (no variation to agree on)."
+        return None, _("Every rating is the same, so α is undefined (no variation to agree on).")
     raters = sorted({name for r in shared.values() for name in r})
     data = np.full((len(raters), len(shared)), np.nan)
     code = {v: i for i, v in enumerate(values)}
@@ -121,12 +123,12 @@ def agreement(export: dict) -> dict:
     s_alpha, s_reason = alpha(scores, "interval")
     share, pairs = percent_agreement(votes)
     raters = sorted({r for ratings in votes.values() for r in ratings})
-    kappa, k_reason = None, "Cohen's κ needs exactly two raters."
+    kappa, k_reason = None, _("Cohen's κ needs exactly two raters.")
     if len(raters) == 2:
         both = [r for r in votes.values() if len(r) == 2]
         kappa = cohen_kappa([r[raters[0]] for r in both], [r[raters[1]] for r in both])
-        k_reason = None if kappa is not None else ("The two raters never voted on the same pair." if not both
-                                                   else "Every vote is the same, so κ is undefined.")
+        k_reason = None if kappa is not None else (_("The two raters never voted on the same pair.") if not both
+                                                   else _("Every vote is the same, so κ is undefined."))
     return {"votes_alpha": _rnd(v_alpha), "votes_alpha_reason": v_reason,
             "scores_alpha": _rnd(s_alpha), "scores_alpha_reason": s_reason,
             "percent_agreement": _rnd(share), "agreement_pairs": pairs,

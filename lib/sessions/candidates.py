@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib import access as policy
+from lib import format as fmt
 from lib import local_models
 from lib.hub.inference import Backend
+from lib.i18n import _
 
 MIN_CANDIDATES = 2
 MAX_CANDIDATES = 8
@@ -109,7 +111,7 @@ def backend_of(params: Mapping[str, Any] | None) -> Backend | None:
 def where(params: Mapping[str, Any] | None) -> str:
     """Where a candidate runs, in words: ``this machine``, ``Inference Providers (auto)``, ``host:port``."""
     b = backend_of(params)
-    return b.label if b is not None else "this machine"
+    return b.label if b is not None else _("this machine")
 
 
 def name(model: str, params: Mapping[str, Any] | None) -> str:
@@ -124,8 +126,9 @@ def task_problems(task: str, items: Iterable[tuple[str, Mapping[str, Any] | None
 
     if supports(task):
         return []
-    return [f"**{name(m, p)}**: {task} does not run on a remote backend (remote tasks: {', '.join(REMOTE_TASKS)}); "
-            "run it on this machine instead." for m, p in items if backend_of(p) is not None]
+    return [_("**{model}**: {task} does not run on a remote backend (remote tasks: {tasks}); run it on this "
+              "machine instead.").format(model=name(m, p), task=task, tasks=", ".join(REMOTE_TASKS))
+            for m, p in items if backend_of(p) is not None]
 
 
 def _check_remote(model: str, backend: Backend, access: policy.Access, details: Callable[[str], Any]
@@ -137,19 +140,21 @@ def _check_remote(model: str, backend: Backend, access: policy.Access, details: 
     from lib.hub.inference import check_url
 
     if local_models.looks_like_path(model):
-        return CandidateCheck(model, backend=backend, problem="A remote backend runs a Hub id (or the server's "
-                              "model name), not a folder on this machine.")
+        return CandidateCheck(model, backend=backend, problem=_("A remote backend runs a Hub id (or the server's "
+                                                                "model name), not a folder on this machine."))
     if backend.kind == "url":
         try:
             url = check_url(backend.base_url, access)
         except HubError as e:
             return CandidateCheck(model, backend=backend, problem=e.message)
         if not model or len(model) > 1024 or any(ord(ch) < 32 for ch in model):
-            return CandidateCheck(model, backend=backend, problem="Enter the model name the server serves.")
+            return CandidateCheck(model, backend=backend, problem=_("Enter the model name the server serves."))
         backend = Backend(kind="url", url=url, chat=backend.chat)
-        return CandidateCheck(model, backend=backend, note=f"runs on {backend.label}: the server's own copy")
+        return CandidateCheck(model, backend=backend,
+                              note=_("runs on {where}: the server's own copy").format(where=backend.label))
     if not _PROVIDER.match(backend.provider or "auto"):
-        return CandidateCheck(model, backend=backend, problem=f"{backend.provider[:64]!r} is not a provider's name.")
+        return CandidateCheck(model, backend=backend, problem=_("{provider} is not a provider's name.").format(
+            provider=repr(backend.provider[:64])))
     try:
         model = validate_model_id(model)
         info = details(model)
@@ -160,10 +165,11 @@ def _check_remote(model: str, backend: Backend, access: policy.Access, details: 
     except Exception as e:  # noqa: BLE001 - the Hub being odd must not break the page
         from lib.logs import log_failure
 
-        log_failure(e, f"session candidate lookup of {model}")
+        log_failure(e, f"session candidate lookup of {model}")  # i18n: a log message
         info = None
     return CandidateCheck(model, task=getattr(info, "pipeline_tag", None), backend=backend,
-                          note=f"runs on {backend.label}: the provider's own copy (no revision to freeze)")
+                          note=_("runs on {where}: the provider's own copy (no revision to freeze)").format(
+                              where=backend.label))
 
 
 def _details(model_id: str) -> Any:
@@ -179,11 +185,11 @@ def check_one(text: str, access: policy.Access, details: Callable[[str], Any] = 
         return _check_remote(model, backend, access, details)
     if local_models.looks_like_path(model):
         if not access.local_folders:
-            return CandidateCheck(model, problem=policy.HUB_IDS_ONLY)
+            return CandidateCheck(model, problem=_(policy.HUB_IDS_ONLY))
         if not local_models.is_local_folder(model):
-            return CandidateCheck(model, problem=local_models.NOT_A_MODEL_FOLDER)
+            return CandidateCheck(model, problem=_(local_models.NOT_A_MODEL_FOLDER))
         return CandidateCheck(model, task=local_models.guess_task(model), local=True,
-                              note="a folder on this machine: no revision to freeze")
+                              note=_("a folder on this machine: no revision to freeze"))
     from lib.hub.errors import HubError
     from lib.hub.ids import validate_model_id
 
@@ -195,14 +201,14 @@ def check_one(text: str, access: policy.Access, details: Callable[[str], Any] = 
     except Exception as e:  # noqa: BLE001 - the Hub being odd must not break the page
         from lib.logs import for_people, log_failure
 
-        log_failure(e, f"session candidate lookup of {model}")
-        return CandidateCheck(model, problem=f"Could not look up {for_people(model, 200)}.")
+        log_failure(e, f"session candidate lookup of {model}")  # i18n: a log message
+        return CandidateCheck(model, problem=_("Could not look up {model}.").format(model=for_people(model, 200)))
     sha = getattr(info, "sha", None)
     task = getattr(info, "pipeline_tag", None)
     if getattr(info, "source", "live") == "offline" and sha:  # offline: the local cache's copy is what runs
-        return CandidateCheck(model, sha, task, note="offline: the revision in the local cache")
+        return CandidateCheck(model, sha, task, note=_("offline: the revision in the local cache"))
     if getattr(info, "source", "live") != "live" or not sha:
-        return CandidateCheck(model, None, task, note="the Hub did not give its revision: the newest is used")
+        return CandidateCheck(model, None, task, note=_("the Hub did not give its revision: the newest is used"))
     return CandidateCheck(model, sha, task)
 
 
@@ -219,14 +225,14 @@ def check(models: Iterable[str], access: policy.Access,
     problems = [f"**{c.name}**: {c.problem}" for c in checks if c.problem]
     unique = {c.key for c in checks}
     if len(unique) < len(checks):
-        problems.append("The same model is listed twice on the same backend: each candidate must be a different "
-                        "model, or the same model on another backend.")
+        problems.append(_("The same model is listed twice on the same backend: each candidate must be a different "
+                          "model, or the same model on another backend."))
     if len(unique) < MIN_CANDIDATES:
-        problems.append(f"A session compares at least {MIN_CANDIDATES} models: add "
-                        f"{MIN_CANDIDATES - len(unique)} more.")
+        problems.append(_("A session compares at least {min} models: add {n} more.").format(
+            min=fmt.number(MIN_CANDIDATES), n=fmt.number(MIN_CANDIDATES - len(unique))))
     if len(unique) > MAX_CANDIDATES:
-        problems.append(f"A session compares at most {MAX_CANDIDATES} models ({len(unique)} given): remove "
-                        f"{len(unique) - MAX_CANDIDATES}.")
+        problems.append(_("A session compares at most {max} models ({n} given): remove {extra}.").format(
+            max=fmt.number(MAX_CANDIDATES), n=fmt.number(len(unique)), extra=fmt.number(len(unique) - MAX_CANDIDATES)))
     return checks, problems
 
 

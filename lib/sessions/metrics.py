@@ -25,13 +25,18 @@ from collections.abc import Callable
 import numpy as np
 from scipy.stats import binomtest
 
+from lib.i18n import N_, _
+
 from .stats import resample_counts
 
 NAMES = {"classification": ("accuracy", "macro_f1"), "extractive_qa": ("exact_match", "token_f1"),
          "text": ("chrf",)}
 PRIMARY = {"classification": "accuracy", "extractive_qa": "token_f1", "text": "chrf"}
-LABELS = {"accuracy": "Accuracy", "macro_f1": "Macro-F1", "exact_match": "Exact match", "token_f1": "Token F1",
-          "chrf": "chrF"}
+#: metric -> its name for people (translated where shown: ``_(LABELS[name])``)
+LABELS = {"accuracy": N_("Accuracy"), "macro_f1": N_("Macro-F1"), "exact_match": N_("Exact match"),
+          "token_f1": N_("Token F1"), "chrf": "chrF"}  # i18n: chrF is the metric's own name
+#: the paired tests' names (the ``method`` of a paired test; translated where shown)
+MCNEMAR, BOOTSTRAP = N_("McNemar exact"), N_("paired bootstrap")
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
 _PUNCT = set(string.punctuation)
@@ -121,7 +126,7 @@ def metric_functions(kind: str, preds: list[str | None], refs: list[str]) -> dic
                 "token_f1": _mean_fn([token_f1(p, r) for p, r in zip(preds, refs)])}
     if kind == "text":
         return {"chrf": _chrf_fn(preds, refs)}
-    raise ValueError(f"unknown metric kind {kind!r}")
+    raise ValueError(f"unknown metric kind {kind!r}")  # i18n: a programmer's error
 
 
 def mcnemar_exact(a_right: list[bool], b_right: list[bool]) -> dict:
@@ -130,7 +135,7 @@ def mcnemar_exact(a_right: list[bool], b_right: list[bool]) -> dict:
     only_b = sum(1 for x, y in zip(a_right, b_right) if y and not x)
     n = only_a + only_b
     p = 1.0 if n == 0 else float(binomtest(only_a, n, 0.5).pvalue)
-    return {"method": "McNemar exact", "only_a": only_a, "only_b": only_b, "p_value": p}
+    return {"method": MCNEMAR, "only_a": only_a, "only_b": only_b, "p_value": p}
 
 
 def paired_bootstrap(a: np.ndarray, b: np.ndarray, observed: float) -> dict:
@@ -138,7 +143,7 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, observed: float) -> dict:
     diffs = a - b
     far = np.abs(diffs - diffs.mean()) >= abs(observed) - 1e-12
     lo, hi = np.percentile(diffs, [2.5, 97.5])
-    return {"method": "paired bootstrap", "p_value": float((far.sum() + 1) / (len(diffs) + 1)),
+    return {"method": BOOTSTRAP, "p_value": float((far.sum() + 1) / (len(diffs) + 1)),
             "diff_ci_low": float(lo), "diff_ci_high": float(hi)}
 
 
@@ -153,11 +158,11 @@ def evaluate(export: dict, *, seed: int = 0, resamples: int = 1000) -> dict:
     spec = tasks.get(task)
     kind = spec.metric if spec is not None else None
     if kind is None or spec.prediction is None:
-        return {"kind": None, "reason": f"No reference metric for the task {task!r}."}
+        return {"kind": None, "reason": _("No reference metric for the task {task}.").format(task=repr(task))}
     refs = {str(i["id"]): str(i["reference"]) for i in export.get("inputs") or ()
             if i.get("reference") not in (None, "")}
     if not refs:
-        return {"kind": kind, "reason": "No input has a reference."}
+        return {"kind": kind, "reason": _("No input has a reference.")}
     items = list(refs)
     outs = {(str(o.get("input")), str(o.get("candidate"))): o.get("output") for o in export.get("outputs") or ()}
     cands = [str(c["id"]) for c in export.get("candidates") or ()]
@@ -198,5 +203,5 @@ def _paired(kind: str, items: list[str], refs: dict, preds_by: dict, draws: dict
         right = {c: [_label(p) == _label(refs[i]) for p, i in zip(preds_by[c], items)] for c in (a, b)}
         return {**test, **mcnemar_exact(right[a], right[b])}
     if len(draws[a]) < 2:
-        return {**test, "method": "paired bootstrap", "p_value": None}
+        return {**test, "method": BOOTSTRAP, "p_value": None}
     return {**test, **paired_bootstrap(draws[a][1:], draws[b][1:], observed)}

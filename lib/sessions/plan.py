@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from lib.i18n import _
 from lib.runner.result import RunOptions
 
 #: generation settings of a session that map onto RunOptions fields
@@ -75,10 +76,10 @@ def plan_fit(candidates: list[tuple[str, str]], opts: RunOptions, *, hardware: A
     """
     from lib.fit.gate import fit_gate
     from lib.fit.verdict import load_allowed
-    from lib.format import size_bytes
+    from lib.format import number, size_bytes
 
     if not candidates:
-        return FitPlan(True, "Nothing to run.")
+        return FitPlan(True, _("Nothing to run."))
     if hardware is None:
         from lib.hardware import detect
 
@@ -93,20 +94,24 @@ def plan_fit(candidates: list[tuple[str, str]], opts: RunOptions, *, hardware: A
     sizes = {cid: (int(e.total) if e is not None else None) for cid, e in estimates.items()}
     unknown = [model for cid, model in candidates if estimates[cid] is None]
     if unknown:
-        return FitPlan(False, f"One model in memory at a time: the size of {unknown[0]} is unknown.", gates, sizes)
+        return FitPlan(False, _("One model in memory at a time: the size of {model} is unknown.").format(
+            model=unknown[0]), gates, sizes)
     known = list(estimates.values())
     base = max(e.framework_baseline for e in known)
     combined = replace(known[0], total=base + sum(e.total - e.framework_baseline for e in known))
     decision = load_allowed(combined, hardware)
     weights = sum(e.weights for e in known)
     if cache_budget is not None and weights > cache_budget:
-        return FitPlan(False, f"One model in memory at a time: together their weights ({size_bytes(weights)}) "
-                              f"exceed the model cache's budget ({size_bytes(cache_budget)}).", gates, sizes)
-    if not decision.allowed or decision.tight or decision.overridden:
-        return FitPlan(False, f"One model in memory at a time: all {len(known)} together are "
-                              f"{decision.reason.split(': ', 1)[0]} ({decision.reason.split(': ', 1)[-1]}).",
+        return FitPlan(False, _("One model in memory at a time: together their weights ({weights}) exceed the "
+                                "model cache's budget ({budget}).").format(weights=size_bytes(weights),
+                                                                           budget=size_bytes(cache_budget)),
                        gates, sizes)
-    return FitPlan(True, f"All {len(known)} models fit in memory together ({decision.reason}).", gates, sizes)
+    if not decision.allowed or decision.tight or decision.overridden:
+        return FitPlan(False, _("One model in memory at a time: all {n} together are {verdict} ({why}).").format(
+            n=number(len(known)), verdict=decision.reason.split(": ", 1)[0],
+            why=decision.reason.split(": ", 1)[-1]), gates, sizes)
+    return FitPlan(True, _("All {n} models fit in memory together ({why}).").format(
+        n=number(len(known)), why=decision.reason), gates, sizes)
 
 
 __all__ = ["FitPlan", "GENERATION_KEYS", "plan_fit", "run_options"]

@@ -37,10 +37,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from lib import format as fmt
+from lib import i18n
+from lib.i18n import N_, _
 from lib.jobs import CANCELLED, DONE, FAILED, FINAL, LOADING, QUEUED, Job, JobRunner, default_runner
 from lib.jobs.limits import TITLE as LIMIT_TITLE
 from lib.runner.result import RunOptions
@@ -50,6 +53,23 @@ from lib.sessions.plan import FitPlan, plan_fit, run_options
 from lib.sessions.runstats import candidate_stats, item_speed, remote_stats
 
 WAITING = "waiting"
+#: a candidate's state (:attr:`CandidateProgress.state`) as people read it
+STATES = {WAITING: N_("waiting"), QUEUED: N_("queued"), LOADING: N_("loading"), "running": N_("running"),
+          DONE: N_("done"), FAILED: N_("failed"), CANCELLED: N_("cancelled")}
+
+
+def _said(msgid: str, **values: Any) -> Callable[[], str]:
+    """A message kept by a run (which every visitor of the session reads) in English, said in the reader's
+    language when read; counts are formatted then too."""
+    def say() -> str:
+        return _(msgid).format(**{k: fmt.number(v) if isinstance(v, int) else v for k, v in values.items()})
+
+    return say
+
+
+def _text(text: str) -> Callable[[], str]:
+    """A message made already (a job's error, in the language of the run that submitted it)."""
+    return lambda: text
 
 
 # ---------------------------------------------------------------------------------------------- progress
@@ -114,8 +134,8 @@ class SessionRun:
         self._errors = dict.fromkeys(self._candidates, 0)
         self._recorded: dict[str, set[int]] = {cid: set() for cid in self._candidates}
         self._jobs: dict[str, Job] = {}
-        self._final: dict[str, tuple[str, str]] = {cid: (DONE, "Nothing left to run") for cid, todo
-                                                   in self._todo.items() if not todo}
+        self._final: dict[str, tuple[str, Callable[[], str]]] = {
+            cid: (DONE, _said(N_("Nothing left to run"))) for cid, todo in self._todo.items() if not todo}
         self._remote = {cid: _with_token(c.remote, tokens) for cid, c in self._candidates.items()
                         if c.remote is not None}
         self._speeds: dict[str, list[tuple[float | None, float | None]]] = {cid: [] for cid in self._remote}
@@ -150,23 +170,27 @@ class SessionRun:
                 final, job = self._final.get(cid), self._jobs.get(cid)
                 done, errors = self._filled[cid], self._errors[cid]
             if final is not None:
-                state, message = final
+                state, message = final[0], final[1]()
             elif job is None and cid in self._remote:
-                state, message = WAITING, f"Starts on {self._remote[cid].label}"
+                state, message = WAITING, _("Starts on {where}").format(where=self._remote[cid].label)
             elif job is None:
                 state = WAITING
-                message = ("Checking the memory estimate" if self.plan is None else "Waits for its turn"
-                           if self.plan.together else "Waits for the model before it (one model in memory at a time)")
+                message = (_("Checking the memory estimate") if self.plan is None else _("Waits for its turn")
+                           if self.plan.together else
+                           _("Waits for the model before it (one model in memory at a time)"))
             else:
                 p = job.progress()
                 state = p.state
-                message = f"Ran {done} of {total}" if p.state not in (QUEUED, LOADING) else p.message
+                message = (_("Ran {done} of {total}").format(done=fmt.number(done), total=fmt.number(total))
+                           if p.state not in (QUEUED, LOADING) else p.message)
             out[cid] = CandidateProgress(cid, c.model, state, done, total, errors, message, c.name)
         return out
 
     def summary(self) -> str:
         """What the run did, in words: ``c1 done: 5 of 5 · c2 failed: Model not found: …``."""
-        return " · ".join(f"{p.candidate} {p.state}: {p.message}" for p in self.progress().values())
+        return " · ".join(_("{candidate} {state}: {message}").format(
+            candidate=p.candidate, state=_(STATES.get(p.state, p.state)), message=p.message)
+            for p in self.progress().values())
 
     # -- control
     def cancel(self) -> None:
@@ -177,7 +201,7 @@ class SessionRun:
             waiting, self._queue, self._remote_queue = self._queue + self._remote_queue, [], []
             jobs = list(self._jobs.values())
         for cid in waiting:
-            self._settle(cid, CANCELLED, "Cancelled before it started")
+            self._settle(cid, CANCELLED, _said(N_("Cancelled before it started")))
         for job in jobs:
             job.cancel()
 
@@ -198,13 +222,13 @@ class SessionRun:
                 plan = plan_fit([(cid, self._candidates[cid].model) for cid in todo], self.opts, hardware=hardware,
                                 cache_budget=self._cache_budget())
             else:
-                plan = FitPlan(bool(fit), "All models may stay in memory together." if fit
-                               else "One model in memory at a time, as asked.")
+                plan = FitPlan(bool(fit), _("All models may stay in memory together.") if fit
+                               else _("One model in memory at a time, as asked."))
         except Exception as e:  # noqa: BLE001 - no estimate: the careful plan
             from lib.logs import log_failure
 
-            log_failure(e, f"session {self.session_id}: fit plan")
-            plan = FitPlan(False, "One model in memory at a time: no memory estimate.")
+            log_failure(e, f"session {self.session_id}: fit plan")  # i18n: a log message
+            plan = FitPlan(False, _("One model in memory at a time: no memory estimate."))
         self.plan = plan
         if plan.together:
             while self._submit_next():
@@ -243,7 +267,8 @@ class SessionRun:
         except Exception as e:  # noqa: BLE001 - e.g. the runner was shut down: nothing ran, cells stay missing
             from lib.runner.errors import described
 
-            self._settle(cid, FAILED, f"Could not start: {described(e, f'session {self.session_id}')}")
+            reason = described(e, f"session {self.session_id}")  # i18n: the log's context
+            self._settle(cid, FAILED, _said(N_("Could not start: {reason}"), reason=reason))
             return False
         with self._lock:
             self._jobs[cid] = job
@@ -265,7 +290,8 @@ class SessionRun:
                 if cid in self._remote:
                     self._speeds[cid].append(item_speed(job, i))
             else:
-                cells.append((i, {"error": {"title": item.error_title or "Run failed",
+                # stored in English when it is ours: translated where shown (lib.ui.sessions_view)
+                cells.append((i, {"error": {"title": item.error_title or N_("Run failed"),
                                             "message": item.error_message or ""}}))
         self._write(cid, cells)
 
@@ -281,7 +307,7 @@ class SessionRun:
             store.record_outputs(self.session_id, rows)
             written = [row.get("error") for row in rows]
         except Exception:  # noqa: BLE001 - one by one: each cell's own outcome
-            written = [self._write_one(cid, i, row) for (i, _), row in zip(cells, rows)]
+            written = [self._write_one(cid, i, row) for (i, _cell), row in zip(cells, rows)]
         with self._lock:
             for error in written:
                 if error is not False:
@@ -296,12 +322,12 @@ class SessionRun:
                 store.record_output(self.session_id, cid, row["input"], output=row.get("output"), error=error,
                                     latency_s=row.get("latency_s"))
             except SessionError as e:  # an output the store cannot encode: that cell's error, not a retry
-                error = {"title": "Output not stored", "message": str(e)}
+                error = {"title": N_("Output not stored"), "message": str(e)}  # translated where shown
                 store.record_output(self.session_id, cid, row["input"], error=error)
         except Exception as e:  # noqa: BLE001 - the cell stays missing: the next run fills it
             from lib.logs import log_failure
 
-            log_failure(e, f"session {self.session_id}: recording {cid}/{row['input']}")
+            log_failure(e, f"session {self.session_id}: recording {cid}/{row['input']}")  # i18n: a log message
             with self._lock:
                 self._recorded[cid].discard(i)
             return False
@@ -325,16 +351,18 @@ class SessionRun:
         except Exception as e:  # noqa: BLE001 - logged; the cells not written stay missing
             from lib.logs import log_failure
 
-            log_failure(e, f"session {self.session_id}: finishing {cid}")
+            log_failure(e, f"session {self.session_id}: finishing {cid}")  # i18n: a log message
         finally:
             with self._lock:
                 done, total, errors = self._filled[cid], self._total, self._errors[cid]
             if job.state == DONE:
-                state, message = DONE, f"{done} of {total}" + (f", {errors} with an error" if errors else "")
+                state, message = DONE, (_said(N_("{done} of {total}, {errors} with an error"), done=done,
+                                              total=total, errors=errors) if errors
+                                        else _said(N_("{done} of {total}"), done=done, total=total))
             elif job.state == CANCELLED:
-                state, message = CANCELLED, f"Cancelled after {done} of {total}"
+                state, message = CANCELLED, _said(N_("Cancelled after {done} of {total}"), done=done, total=total)
             else:
-                state, message = FAILED, f"{error[0]}: {error[1]}" if error else "Run failed"
+                state, message = FAILED, _text(f"{error[0]}: {error[1]}") if error else _said(N_("Run failed"))
             self._settle(cid, state, message)
             if cid not in self._remote and (self.plan is None or not self.plan.together):
                 self._submit_next()
@@ -354,9 +382,9 @@ class SessionRun:
         except Exception as e:  # noqa: BLE001 - stats are a summary: the cells are written
             from lib.logs import log_failure
 
-            log_failure(e, f"session {self.session_id}: stats of {cid}")
+            log_failure(e, f"session {self.session_id}: stats of {cid}")  # i18n: a log message
 
-    def _settle(self, cid: str, state: str, message: str) -> None:
+    def _settle(self, cid: str, state: str, message: Callable[[], str]) -> None:
         with self._lock:
             self._final[cid] = (state, message)
             if len(self._final) < len(self._candidates):
@@ -430,7 +458,7 @@ def start_run(session_id: str, *, runner: JobRunner | None = None, access: Any =
     run = SessionRun(info, missing, runner, opts, visitor=visitor, tokens=tokens)
     _remember(run)
     if not run.finished:
-        runner.background(run._start, fit, hardware)
+        runner.background(i18n.in_current(run._start), fit, hardware)  # its plan speaks the submitter's language
     return run
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lib import tasks as registry
+from lib.i18n import _
 from lib.runner.device import DTYPES
 
 TEXT_KINDS = ("text", "masked_text", "chat", "text_labels", "question_context")
@@ -31,12 +32,14 @@ def unsupported(task: str) -> str | None:
     """Why ``task`` cannot be a session's task, or None."""
     spec = registry.get(task)
     if spec is None:
-        return f"Unknown task {task!r}."
+        return _("Unknown task {task}.").format(task=repr(task))
     if not spec.runnable:
-        return spec.reason or f"{spec.name or task} cannot run in Hub Scout."
+        return _(spec.reason) if spec.reason else _("{task} cannot run in Hub Scout.").format(
+            task=registry.display_name(task))
     if spec.input_kind not in TEXT_KINDS + MEDIA_KINDS:
-        return (f"{spec.name or task} takes {registry.INPUT_KINDS.get(spec.input_kind or '', 'inputs')}: "
-                "sessions compare text, image and audio inputs only. Try it in the Playground.")
+        kind = registry.INPUT_KINDS.get(spec.input_kind or "")
+        return _("{task} takes {inputs}: sessions compare text, image and audio inputs only. Try it in the "
+                 "Playground.").format(task=registry.display_name(task), inputs=_(kind) if kind else _("inputs"))
     return None
 
 
@@ -78,8 +81,8 @@ def session_inputs(task: str, items: Iterable[Mapping[str, Any]], *, labels: lis
         if kind == "question_context":
             raw = {"question": raw.get("question") or text or "", "context": raw.get("context") or ""}
             if not str(raw["context"]).strip():
-                raise InputsError(f"Input {n} has no context: question answering needs a `context` column "
-                                  "beside the `question` column.")
+                raise InputsError(_("Input {n} has no context: question answering needs a `context` column "
+                                    "beside the `question` column.").format(n=n))
         elif kind in ("image_labels", "text_labels"):
             raw["labels"] = list(labels or [])
             if kind == "text_labels":

@@ -9,7 +9,8 @@ from typing import Any
 import streamlit as st
 
 from lib import format as fmt
-from lib.i18n import ngettext
+from lib import i18n
+from lib.i18n import _, ngettext
 from lib.ui import sessions_view as view
 
 P = "sess_res_"
@@ -18,13 +19,14 @@ REFRESH_S = 5.0
 
 def _report(session_id: str) -> tuple[dict, dict]:
     """(export, report) for ``session_id``; the report is recomputed only when votes, scores or outputs
-    changed (the leaderboard refreshes every few seconds for every viewer)."""
+    changed (the leaderboard refreshes every few seconds for every viewer), or the language (its reasons are
+    words)."""
     from lib.sessions import report, store
 
     export = store.export_session(session_id)
     version = (len(export["votes"]), max((v["at"] for v in export["votes"]), default=""),
                len(export["scores"]), max((s.get("at") or "" for s in export["scores"]), default=""),
-               len(export["outputs"]))
+               len(export["outputs"]), i18n.current())
     memo = st.session_state.get(P + "memo")
     if memo and memo[0] == (session_id, version):
         return export, memo[1]
@@ -40,37 +42,41 @@ def leaderboard(session_id: str, hardware: Any) -> None:
     board = rep["leaderboard"]
     n_votes = len(export["votes"])
     raters = len({v["rater"] for v in export["votes"]})
+    n_scores = len(export["scores"])
     st.caption(ngettext("{n} pairwise vote", "{n} pairwise votes", n_votes).format(n=fmt.number(n_votes)) + " "
                + ngettext("from {n} rater", "from {n} raters", raters).format(n=fmt.number(raters)) + " · "
-               f"{len(export['scores']):,} scores · refreshed every {REFRESH_S:.0f} s")
+               + ngettext("{n} score", "{n} scores", n_scores).format(n=fmt.number(n_scores)) + " · "
+               + _("refreshed every {n} s").format(n=fmt.number(REFRESH_S, decimals=0)))
     if not n_votes:
-        st.info("No vote yet: open **Rate** to compare outputs blind. The leaderboard fills in as votes "
-                "arrive.", icon=":material/how_to_vote:")
+        st.info(_("No vote yet: open **{rate}** to compare outputs blind. The leaderboard fills in as votes "
+                  "arrive.").format(rate=_(view.SECTIONS[2])), icon=":material/how_to_vote:")
     limit = _memory_limit(hardware)
     rows = []
     for rank, r in enumerate(board, 1):
         peak = r.get("peak_bytes")
         rows.append({
-            "#": rank, "model": view.candidate_name(r),
-            "Elo": "—" if r.get("elo") is None else f"{r['elo']:.0f}",
-            "95 % CI": "—" if r.get("ci_low") is None else f"{r['ci_low']:.0f}–{r['ci_high']:.0f}",
-            "votes": r["votes"], "W/L/T": f"{r['wins']}/{r['losses']}/{r['ties']}",
-            "status": "provisional" if r.get("provisional") else "",
-            "mean ★": "—" if r.get("mean_score") is None else f"{r['mean_score']:.2f}",
+            "#": rank, _("model"): view.candidate_name(r),
+            "Elo": "—" if r.get("elo") is None else fmt.number(r["elo"], decimals=0),
+            _("95 % CI"): "—" if r.get("ci_low") is None else
+            f"{fmt.number(r['ci_low'], decimals=0)}–{fmt.number(r['ci_high'], decimals=0)}",
+            _("votes"): r["votes"], _("W/L/T"): f"{r['wins']}/{r['losses']}/{r['ties']}",
+            _("status"): _("provisional") if r.get("provisional") else "",
+            _("mean ★"): "—" if r.get("mean_score") is None else fmt.number(r["mean_score"], decimals=2),
             "p50": _ms(r.get("latency_p50_s")), "p95": _ms(r.get("latency_p95_s")),
-            "peak memory": fmt.size_bytes(peak) if peak else "—",
-            "of this machine": f"{peak / limit:.0%}" if peak and limit else "—",
+            _("peak memory"): fmt.size_bytes(peak) if peak else "—",
+            _("of this machine"): fmt.percent(peak / limit) if peak and limit else "—",
         })
         if any(b.get("ttft_p50_s") is not None for b in board):  # remote text generation: streamed speed
-            rows[-1]["first token"] = _ms(r.get("ttft_p50_s"))
-            rows[-1]["tokens/s"] = "—" if r.get("tokens_per_s") is None else f"{r['tokens_per_s']:.1f}"
+            rows[-1][_("first token")] = _ms(r.get("ttft_p50_s"))
+            rows[-1][_("tokens/s")] = "—" if r.get("tokens_per_s") is None else fmt.number(r["tokens_per_s"],
+                                                                                          decimals=1)
     st.dataframe(rows, hide_index=True, width="stretch", key=P + "board")
     note = (rep.get("session") or {}).get("provisional_below")
     if board:
-        st.caption((f"\"provisional\": fewer than {note} votes include the model; its interval is wide. "
-                    if any(r.get("provisional") for r in board) else "")
-                   + "Strengths are Bradley–Terry maximum likelihood (a tie or \"both bad\" counts half a win "
-                   "each), intervals from resampling inputs.")
+        st.caption((_("\"provisional\": fewer than {n} votes include the model; its interval is wide.").format(
+                        n=fmt.number(note)) + " " if any(r.get("provisional") for r in board) else "")
+                   + _("Strengths are Bradley–Terry maximum likelihood (a tie or \"both bad\" counts half a win "
+                       "each), intervals from resampling inputs."))
     if n_votes:
         _interval_chart(board)
         _win_matrix(rep, export)
@@ -79,7 +85,7 @@ def leaderboard(session_id: str, hardware: Any) -> None:
 
 
 def _ms(s: float | None) -> str:
-    return "—" if s is None else f"{s * 1000:,.0f} ms"
+    return "—" if s is None else _("{ms} ms").format(ms=fmt.number(s * 1000, decimals=0))
 
 
 def _memory_limit(hw: Any) -> int | None:
@@ -100,10 +106,12 @@ def _interval_chart(board: list[dict]) -> None:
     order = list(df.sort_values("elo", ascending=False)["model"])
     base = alt.Chart(df).encode(y=alt.Y("model:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)))
     rule = base.mark_rule(strokeWidth=2, color="#1f77b4").encode(
-        x=alt.X("low:Q", title="Elo-like strength (95 % interval)", scale=alt.Scale(zero=False)), x2="high:Q")
+        x=alt.X("low:Q", title=_("Elo-like strength (95 % interval)"), scale=alt.Scale(zero=False)), x2="high:Q")
     dot = base.mark_circle(size=90, color="#ff9d00").encode(
-        x="elo:Q", tooltip=["model", alt.Tooltip("elo:Q", format=".0f"), alt.Tooltip("low:Q", format=".0f"),
-                            alt.Tooltip("high:Q", format=".0f")])
+        # i18n: "Elo" is the scale's name
+        x="elo:Q", tooltip=[alt.Tooltip("model:N", title=_("model")), alt.Tooltip("elo:Q", format=".0f", title="Elo"),
+                            alt.Tooltip("low:Q", format=".0f", title=_("low")),
+                            alt.Tooltip("high:Q", format=".0f", title=_("high"))])
     h = 40 * len(df) + 30
     st.altair_chart((rule + dot).properties(height=h), width="stretch", height=h + 60)
 
@@ -114,8 +122,8 @@ def _win_matrix(rep: dict, export: dict) -> None:
         return
     names = {c["id"]: view.candidate_name(c) for c in export["candidates"]}
     ids = wm["candidates"]
-    st.markdown("**Win rate** (row beats column; a tie or \"both bad\" counts half)")
-    rows = [{"": names.get(a, a), **{names.get(b, b): ("–" if x is None else f"{x:.0%}")
+    st.markdown(_("**Win rate** (row beats column; a tie or \"both bad\" counts half)"))
+    rows = [{"": names.get(a, a), **{names.get(b, b): ("–" if x is None else fmt.percent(x))
                                       for b, x in zip(ids, wm["rate"][i], strict=True)}}
             for i, a in enumerate(ids)]
     st.dataframe(rows, hide_index=True, width="stretch", key=P + "wins")
@@ -126,7 +134,7 @@ def _metrics(metrics: dict, export: dict) -> None:
 
     if not metrics:
         return
-    st.markdown("**Against the references**")
+    st.markdown(_("**Against the references**"))
     if metrics.get("reason"):
         st.caption(metrics["reason"])
         return
@@ -134,34 +142,41 @@ def _metrics(metrics: dict, export: dict) -> None:
     pct = metrics_mod.in_percent(metrics["kind"])
     models = {c["id"]: view.candidate_name(c) for c in export["candidates"]}
     kind = metrics["kind"]
-    rows = [{"model": models.get(c, c), **{metrics_mod.LABELS[n]: metrics_mod.shown(kind, row[n]) for n in names},
-             "no output": row.get("missing", 0)} for c, row in metrics["candidates"].items()]
-    st.caption(f"{metrics.get('inputs', 0)} inputs with a reference · 95 % bootstrap intervals over inputs"
-               + (" · percent" if pct else ""))
+    rows = [{_("model"): models.get(c, c),
+             **{_(metrics_mod.LABELS[n]): metrics_mod.shown(kind, row[n]) for n in names},
+             _("no output"): row.get("missing", 0)} for c, row in metrics["candidates"].items()]
+    n_ref = metrics.get("inputs", 0)
+    st.caption(ngettext("{n} input with a reference", "{n} inputs with a reference", n_ref).format(
+        n=fmt.number(n_ref)) + " · " + _("95 % bootstrap intervals over inputs")
+        + (" · " + _("percent") if pct else ""))
     st.dataframe(rows, hide_index=True, width="stretch", key=P + "metrics")
     test = metrics.get("paired_test")
     if test and test.get("p_value") is not None:
-        st.caption(f"{test['method']} between {fmt.md_escape(models.get(test['a'], ''))} and "
-                   f"{fmt.md_escape(models.get(test['b'], ''))} on {metrics_mod.LABELS[test['metric']]}: "
-                   f"difference {test['difference']:.4g}, p = {test['p_value']:.3g}.")
+        st.caption(_("{method} between {a} and {b} on {metric}: difference {difference}, p = {p}.").format(
+            method=_(test["method"]), a=fmt.md_escape(models.get(test["a"], "")),
+            b=fmt.md_escape(models.get(test["b"], "")), metric=_(metrics_mod.LABELS[test["metric"]]),
+            difference=_g(test["difference"], 4), p=_g(test["p_value"], 3)))
 
 
 def _agreement(agr: dict, texts: dict[str, str]) -> None:
     if not agr:
         return
-    st.markdown("**Agreement between raters**")
+    st.markdown(_("**Agreement between raters**"))
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Krippendorff's α (votes)", _num(agr.get("votes_alpha")), help=agr.get("votes_alpha_reason"))
-    c2.metric("Krippendorff's α (scores)", _num(agr.get("scores_alpha")), help=agr.get("scores_alpha_reason"))
-    c3.metric("Raw agreement (votes)",
-              "—" if agr.get("percent_agreement") is None else f"{agr['percent_agreement']:.0%}")
-    c4.metric("Cohen's κ (2 raters)", _num(agr.get("cohen_kappa")), help=agr.get("cohen_kappa_reason"))
-    for key, what in (("votes_alpha_reason", "Votes"), ("scores_alpha_reason", "Scores")):
+    c1.metric(_("Krippendorff's α (votes)"), _num(agr.get("votes_alpha")),
+              help=agr.get("votes_alpha_reason"))  # i18n: a key of the report
+    c2.metric(_("Krippendorff's α (scores)"), _num(agr.get("scores_alpha")),
+              help=agr.get("scores_alpha_reason"))  # i18n: a key of the report
+    c3.metric(_("Raw agreement (votes)"),
+              "—" if agr.get("percent_agreement") is None else fmt.percent(agr["percent_agreement"]))
+    c4.metric(_("Cohen's κ (2 raters)"), _num(agr.get("cohen_kappa")),
+              help=agr.get("cohen_kappa_reason"))  # i18n: a key of the report
+    for key, what in (("votes_alpha_reason", _("Votes")), ("scores_alpha_reason", _("Scores"))):
         if agr.get(key):
-            st.caption(f"{what}: {agr[key]}")
+            st.caption(_("{what}: {reason}").format(what=what, reason=agr[key]))
     disputed = agr.get("disputed") or []
     if disputed:
-        st.markdown("Most disputed inputs")
+        st.markdown(_("Most disputed inputs"))
         st.dataframe(disputed_rows(disputed, texts), hide_index=True, width="stretch", key=P + "disputed")
 
 
@@ -171,34 +186,46 @@ def disputed_rows(disputed: list[dict], texts: dict[str, str]) -> list[dict]:
     def dash(v: Any, shown: str | None = None) -> Any:
         return "—" if v is None else (shown if shown is not None else v)
 
-    return [{"input": texts.get(d.get("input"), d.get("input")),
-             "rater pairs (votes)": dash(d.get("vote_pairs")),
-             "disagreeing pairs": dash(d.get("disagreeing_pairs")),
-             "disagreement": dash(d.get("disagreement"),
-                                  None if d.get("disagreement") is None else f"{d['disagreement']:.0%}"),
-             "score gap (★)": dash(d.get("score_gap"))} for d in disputed]
+    return [{_("input"): texts.get(d.get("input"), d.get("input")),
+             _("rater pairs (votes)"): dash(d.get("vote_pairs")),
+             _("disagreeing pairs"): dash(d.get("disagreeing_pairs")),
+             _("disagreement"): dash(d.get("disagreement"),
+                                     None if d.get("disagreement") is None else fmt.percent(d["disagreement"])),
+             _("score gap (★)"): dash(d.get("score_gap"))} for d in disputed]
 
 
 def _num(x: float | None) -> str:
-    return "—" if x is None else f"{x:.3f}"
+    return "—" if x is None else fmt.number(x, decimals=3)
+
+
+def _g(x: float, digits: int) -> str:
+    """``x`` to ``digits`` significant digits (as ``:.{digits}g``), with the language's decimal mark."""
+    text = f"{x:.{digits}g}"
+    if "e" in text or i18n.current() == "en":
+        return text
+    from babel.numbers import get_decimal_symbol
+
+    return text.replace(".", get_decimal_symbol(i18n.current()))
 
 
 def share(session: Any) -> None:
     """The session's link, the JSON / CSV exports and the Markdown report."""
     from lib.sessions import report, store
 
-    st.markdown("**Link** — anyone with it opens this session (and can rate):")
+    st.markdown(_("**Link** — anyone with it opens this session (and can rate):"))
     base = (st.context.url or "").split("?")[0]
     st.code(f"{base}?session={session.id}", language=None)
     export = store.export_session(session.id)
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in session.name)[:60] or "session"
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Export JSON", json.dumps(export, ensure_ascii=False, indent=1), f"{stem}.json",
+    c1.download_button(_("Export JSON"), json.dumps(export, ensure_ascii=False, indent=1), f"{stem}.json",
                        "application/json", key=P + "json", icon=":material/data_object:",
-                       help="Everything: inputs, outputs, votes, scores, settings. Import it into another Hub Scout.")
-    c2.download_button("Export CSV", store.export_csv(session.id), f"{stem}.csv", "text/csv", key=P + "csv",
+                       help=_("Everything: inputs, outputs, votes, scores, settings. Import it into another "
+                              "Hub Scout."))
+    c2.download_button(_("Export CSV"), store.export_csv(session.id), f"{stem}.csv", "text/csv", key=P + "csv",
                        icon=":material/table:")
-    c3.download_button("Markdown report", report.markdown(export), f"{stem}-report.md", "text/markdown",
+    c3.download_button(_("Markdown report"), report.markdown(export),
+                       f"{stem}-report.md", "text/markdown",  # i18n: a file name and its type
                        key=P + "md", icon=":material/description:")
-    st.caption("For scripts and CI: `python -m lib.sessions report EXPORT.json` prints the leaderboard, "
-               "agreement and metrics as JSON.")
+    st.caption(_("For scripts and CI: `python -m lib.sessions report EXPORT.json` prints the leaderboard, "
+                 "agreement and metrics as JSON."))

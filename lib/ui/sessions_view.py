@@ -9,10 +9,13 @@ from typing import Any
 import streamlit as st
 
 from lib import format as fmt
+from lib import i18n
 from lib import tasks as registry
+from lib.i18n import N_, _, ngettext
 
 P = "sess_"
-SECTIONS = ("Run", "Look", "Rate", "Results", "Share")
+#: the page's sections (tabs), in English; shown, and kept in ``?view=``, in the page's language
+SECTIONS = (N_("Run"), N_("Look"), N_("Rate"), N_("Results"), N_("Share"))
 
 
 def open_session() -> Any:
@@ -27,7 +30,8 @@ def open_session() -> Any:
         return store.get_session(sid)
     except SessionNotFound as e:
         st.error(str(e), icon=":material/search_off:")
-        st.page_link("pages/4_Sessions.py", label="All sessions", icon=":material/groups:", query_params={})
+        st.page_link("pages/4_Sessions.py", label=_("All sessions"),  # i18n: the page's path
+                     icon=":material/groups:", query_params={})
         st.stop()
 
 
@@ -43,22 +47,36 @@ def backup_line() -> None:
     else:
         st.caption(status.line())
     if status.restored:
-        st.caption(f"Restored {status.restored} session(s) from {status.repo} at start.")
+        st.caption(_("Restored {n} session(s) from {repo} at start.").format(n=fmt.number(status.restored),
+                                                                              repo=status.repo))
     for skipped in status.skipped:
-        st.warning(f"Not restored: {skipped}", icon=":material/warning:")
+        st.warning(_("Not restored: {what}").format(what=skipped), icon=":material/warning:")
 
 
 def title(session: Any) -> None:
     """The session's name and task, without its candidates (the blind vote shows no model names)."""
     st.header(session.name, anchor=False)
-    st.markdown(f":blue-badge[{fmt.md_escape(registry.display_name(session.task))}] "
-                f":gray-badge[{len(session.candidates)} candidates] :gray-badge[{len(session.inputs)} inputs] "
-                f":gray-badge[created {session.created:%Y-%m-%d %H:%M} UTC]")
+    n_c, n_i = len(session.candidates), len(session.inputs)
+    st.markdown(" ".join([
+        f":blue-badge[{fmt.md_escape(registry.display_name(session.task))}]",
+        ":gray-badge[" + ngettext("{n} candidate", "{n} candidates", n_c).format(n=fmt.number(n_c)) + "]",
+        ":gray-badge[" + ngettext("{n} input", "{n} inputs", n_i).format(n=fmt.number(n_i)) + "]",
+        ":gray-badge[" + _("created {when} UTC").format(when=fmt.datetime_text(session.created)) + "]"]))
 
 
 def sections() -> list[Any]:
-    """The page's sections as tabs (the open one is kept in the URL: ``?view=``); only the open one is drawn."""
-    return st.tabs(list(SECTIONS), key="view", bind="query-params")
+    """The page's sections as tabs (the open one is kept in the URL: ``?view=``, as its label in the page's
+    language; a link made in the other language opens the same section); only the open one is drawn."""
+    labels = [_(s) for s in SECTIONS]
+    asked = st.query_params.get("view")
+    if asked and asked not in labels:
+        for lang in i18n.LANGUAGES:
+            with i18n.scope(lang):
+                names = [_(s) for s in SECTIONS]
+            if asked in names:
+                st.session_state["view"] = labels[names.index(asked)]  # the bound widget writes the URL
+                break
+    return st.tabs(labels, key="view", bind="query-params")  # i18n: a Streamlit option
 
 
 def settings(session: Any) -> None:
@@ -67,29 +85,40 @@ def settings(session: Any) -> None:
     from lib.local.inventory import presence
 
     s = session.settings or {}
-    rows = []
+    rows, missing_here = [], []
     offline = is_offline()
     for c in session.candidates:
         stats = c.stats or {}
         remote = c.remote
-        where = "—" if remote is not None else presence(c.model, c.revision, offline=offline)
-        rows.append({"id": c.id, "model": c.model, "runs on": remote.label if remote is not None else "this machine",
-                     "revision": c.revision[:12] if c.revision else (
-                         "the server's copy" if remote is not None else "newest (not frozen)"),
-                     "device": stats.get("device") or "—", "dtype": stats.get("dtype") or "—",
-                     "load": "—" if stats.get("load_s") is None else f"{stats['load_s']:.1f} s",
-                     "peak memory": fmt.size_bytes(stats["peak_bytes"]) if stats.get("peak_bytes") else "—",
-                     "local copy": where or "yes",
-                     "problem": stats.get("error") or ""})
+        where = None if remote is not None else presence(c.model, c.revision, offline=offline)
+        if where:
+            missing_here.append((c, where))
+        rows.append({
+            _("id"): c.id, _("model"): c.model,
+            _("runs on"): remote.label if remote is not None else _("this machine"),
+            _("revision"): c.revision[:12] if c.revision else (
+                _("the server's copy") if remote is not None else _("newest (not frozen)")),
+            _("device"): stats.get("device") or "—", "dtype": stats.get("dtype") or "—",
+            _("load"): "—" if stats.get("load_s") is None else _("{seconds} s").format(
+                seconds=fmt.number(stats["load_s"], decimals=1)),
+            _("peak memory"): fmt.size_bytes(stats["peak_bytes"]) if stats.get("peak_bytes") else "—",
+            _("local copy"): "—" if remote is not None else _(where) if where else _("yes"),
+            _("problem"): stats.get("error") or ""})
     st.dataframe(rows, hide_index=True, width="stretch", key=P + "cands")
-    for r in rows:
-        if r["local copy"] != "yes" and r["runs on"] == "this machine":
-            st.caption(f"{r['id']} ({fmt.md_escape(r['model'])}): {r['local copy']} — see the Local models page.")
+    for c, where in missing_here:
+        st.caption(_("{id} ({model}): {where} — see the Local models page.").format(
+            id=c.id, model=fmt.md_escape(c.model), where=_(where)))
     gen = s.get("generation") or {}
-    bits = [f"dtype **{s.get('dtype', 'auto')}**", f"device **{s.get('device', 'auto')}**",
-            f"batch size **{s.get('batch_size', 8)}**"]
-    bits += [f"{k.replace('_', ' ')} **{fmt.md_escape(str(v))}**" for k, v in gen.items()]
-    st.caption("Frozen settings: " + " · ".join(bits))
+    bits = [_("dtype **{value}**").format(value=s.get("dtype", "auto")),
+            _("device **{value}**").format(value=s.get("device", "auto")),
+            _("batch size **{value}**").format(value=s.get("batch_size", 8))]
+    bits += [f"{_(GENERATION_NAMES.get(k, k.replace('_', ' ')))} **{fmt.md_escape(str(v))}**" for k, v in gen.items()]
+    st.caption(_("Frozen settings: {settings}").format(settings=" · ".join(bits)))
+
+
+#: the generation settings a session freezes, as people read them (lib.sessions.setup.GENERATION_KEYS)
+GENERATION_NAMES = {"max_new_tokens": N_("max new tokens"), "do_sample": N_("do sample"),
+                    "temperature": N_("temperature"), "top_p": N_("top p"), "system_prompt": N_("system prompt")}
 
 
 # ---- Run ------------------------------------------------------------------------------------------
@@ -108,17 +137,24 @@ def run_section(session: Any, access: Any, visitor: str | None) -> None:
     cells = store.outputs(session.id)
     n_failed = sum(1 for v in cells.values() if v.get("error"))
     total = len(session.candidates) * len(session.inputs)
-    st.markdown(f"**{total - n_missing - n_failed:,}** of {total:,} cells have an output"
-                + (f" · **{n_failed:,}** failed" if n_failed else "") + (f" · **{n_missing:,}** not run yet"
-                                                                          if n_missing else ""))
+    have = total - n_missing - n_failed
+    parts = [ngettext("**{n}** of {total} cell has an output", "**{n}** of {total} cells have an output",
+                      total).format(n=fmt.number(have), total=fmt.number(total))]
+    if n_failed:
+        parts.append(_("**{n}** failed").format(n=fmt.number(n_failed)))
+    if n_missing:
+        parts.append(_("**{n}** not run yet").format(n=fmt.number(n_missing)))
+    st.markdown(" · ".join(parts))
     if active is not None and active.finished:
         st.caption(active.summary())
     c1, c2 = st.columns(2)
-    if c1.button(f"Run {n_missing:,} missing cells" if n_missing else "Every cell has run", type="primary",
-                 disabled=not n_missing, key=P + "run", icon=":material/play_arrow:"):
+    run_label = (ngettext("Run {n} missing cell", "Run {n} missing cells", n_missing).format(n=fmt.number(n_missing))
+                 if n_missing else _("Every cell has run"))
+    if c1.button(run_label, type="primary", disabled=not n_missing, key=P + "run", icon=":material/play_arrow:"):
         session_run.start_run(session.id, access=access, visitor=visitor, tokens=_tokens(session))
         st.rerun()
-    if n_failed and c2.button(f"Retry {n_failed:,} failed cells", key=P + "retry", icon=":material/replay:"):
+    if n_failed and c2.button(ngettext("Retry {n} failed cell", "Retry {n} failed cells", n_failed).format(
+            n=fmt.number(n_failed)), key=P + "retry", icon=":material/replay:"):
         store.clear_errors(session.id)
         session_run.start_run(session.id, access=access, visitor=visitor, tokens=_tokens(session))
         st.rerun()
@@ -143,9 +179,9 @@ def _progress(session_id: str) -> None:
         return
     for p in active.progress().values():
         frac = (p.done / p.total) if p.total else 0.0
-        st.progress(min(1.0, frac), text=f"**{fmt.md_escape(p.name or p.model)}** · {p.done:,}/{p.total:,} · "
-                                         f"{fmt.md_escape(p.message)}")
-    if st.button("Stop after the current batch", key=P + "cancel", icon=":material/stop:"):
+        st.progress(min(1.0, frac), text=f"**{fmt.md_escape(p.name or p.model)}** · "
+                                         f"{fmt.number(p.done)}/{fmt.number(p.total)} · {fmt.md_escape(p.message)}")
+    if st.button(_("Stop after the current batch"), key=P + "cancel", icon=":material/stop:"):
         active.cancel()
 
 
@@ -174,34 +210,37 @@ def grid(session: Any) -> None:
 
     cells = store.outputs(session.id)
     if not cells:
-        st.info("Nothing has run yet: open **Run** first.", icon=":material/play_arrow:")
+        st.info(_("Nothing has run yet: open **{run}** first.").format(run=_(SECTIONS[0])),
+                icon=":material/play_arrow:")
         return
     names = {c.id: candidate_name(c) for c in session.candidates}
     rows, disagree = [], []
+    input_col, reference_col = _("input"), _("reference")
     for inp in session.inputs:
-        row: dict[str, Any] = {"input": inp.text or inp.id}
+        row: dict[str, Any] = {input_col: inp.text or inp.id}
         preds = []
         for c in session.candidates:
             cell = cells.get((inp.id, c.id))
             if cell is None:
                 row[names[c.id]] = "…"
             elif cell.get("error"):
-                row[names[c.id]] = "⚠ " + str((cell["error"] or {}).get("title", "error"))
+                row[names[c.id]] = "⚠ " + _error_title(cell["error"])
             else:
                 pred = _prediction(session.task, cell.get("output"))
                 row[names[c.id]] = pred
                 preds.append(pred.strip().lower())
         if inp.reference:
-            row["reference"] = inp.reference
+            row[reference_col] = inp.reference
         rows.append(row)
         disagree.append(len(set(preds)) > 1)
-    only = st.toggle(f"Only inputs where the candidates disagree ({sum(disagree)} of {len(rows)})", key=P + "dis")
+    only = st.toggle(_("Only inputs where the candidates disagree ({n} of {total})").format(
+        n=fmt.number(sum(disagree)), total=fmt.number(len(rows))), key=P + "dis")
     shown = [(i, r) for i, r in enumerate(rows) if disagree[i] or not only]
-    st.dataframe([r for _, r in shown], hide_index=True, width="stretch", key=P + "grid")
-    choices = [i for i, _ in shown]
+    st.dataframe([r for _i, r in shown], hide_index=True, width="stretch", key=P + "grid")
+    choices = [i for i, _r in shown]
     if not choices:
         return
-    pick = st.selectbox("Open an input", choices, key=P + "look_pick",
+    pick = st.selectbox(_("Open an input"), choices, key=P + "look_pick",
                         format_func=lambda i: f"{session.inputs[i].id}: {(session.inputs[i].text or '')[:90]}")
     inp = session.inputs[pick]
     show_input(session.task, inp)
@@ -210,6 +249,13 @@ def grid(session: Any) -> None:
         with cols[n % len(cols)]:
             st.markdown(f"**{fmt.md_escape(c.name)}**")
             show_output(session.task, inp, cells.get((inp.id, c.id)))
+
+
+def _error_title(error: dict | None) -> str:
+    """A cell's stored error title in this page's language (a run stores its own titles in English, e.g.
+    "Run failed"; a runner's title is stored in the language of the run that made it)."""
+    title = str((error or {}).get("title") or "")
+    return _(title) if title else _("Error")
 
 
 def display_name(model: str) -> str:
@@ -253,12 +299,12 @@ def show_input(task: str, inp: Any) -> None:
         if isinstance(raw.get("audio"), (bytes, bytearray)):
             st.audio(bytes(raw["audio"]))
         if raw.get("question"):
-            st.markdown(f"**Question:** {fmt.md_escape(raw['question'])}")
+            st.markdown(_("**Question:** {question}").format(question=fmt.md_escape(raw["question"])))
             st.caption(fmt.md_escape(raw.get("context", "")))
         elif inp.text:
             st.text(inp.text)
         if raw.get("labels"):
-            st.caption("Labels: " + ", ".join(fmt.md_escape(str(x)) for x in raw["labels"]))
+            st.caption(_("Labels: {labels}").format(labels=", ".join(fmt.md_escape(str(x)) for x in raw["labels"])))
 
 
 def show_output(task: str, inp: Any, cell: dict | None) -> None:
@@ -266,11 +312,11 @@ def show_output(task: str, inp: Any, cell: dict | None) -> None:
     from lib.ui import outputs
 
     if cell is None:
-        st.caption("Not run yet.")
+        st.caption(_("Not run yet."))
         return
     if cell.get("error"):
         err = cell["error"] or {}
-        st.error(f"**{fmt.md_escape(str(err.get('title', 'Error')))}** — {fmt.md_escape(str(err.get('message', '')))}",
+        st.error(f"**{fmt.md_escape(_error_title(err))}** — {fmt.md_escape(str(err.get('message', '')))}",
                  icon=":material/error:")
         return
     spec = registry.get(task)
@@ -280,4 +326,4 @@ def show_output(task: str, inp: Any, cell: dict | None) -> None:
     except Exception:  # noqa: BLE001 - a stored output the renderer cannot draw: its raw form
         st.json(cell.get("output"))
     if cell.get("latency_s") is not None:
-        st.caption(f"{cell['latency_s'] * 1000:,.0f} ms")
+        st.caption(_("{ms} ms").format(ms=fmt.number(cell["latency_s"] * 1000, decimals=0)))
