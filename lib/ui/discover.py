@@ -20,7 +20,7 @@ from lib import results
 from lib.catalog.query import MAX_COUNT, SORTS, CatalogQuery
 from lib.catalog.result import SearchResult
 from lib.hub.records import ModelRecord
-from lib.i18n import N_, _, ngettext
+from lib.i18n import N_, _, in_current, ngettext
 from lib.ui import cached
 
 P = "d_"  # widget key prefix
@@ -108,15 +108,17 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
     row1 = st.columns([3, 3, 2, 1])
     search = row1[1].text_input(_("Search model names"), key=KEYS["search"],
                                 placeholder=_("e.g. bert, llama, whisper"))
-    sort = row1[2].selectbox(_("Sort by"), list(SORTS), key=KEYS["sort"], format_func=lambda s: _(SORTS[s]))
-    limit = row1[3].selectbox(_("Results"), LIMITS, key=KEYS["limit"], format_func=fmt.number)
+    # format_func: in this run's language wherever Streamlit calls it (in_current)
+    sort = row1[2].selectbox(_("Sort by"), list(SORTS), key=KEYS["sort"],
+                             format_func=in_current(lambda s: _(SORTS[s])))
+    limit = row1[3].selectbox(_("Results"), LIMITS, key=KEYS["limit"], format_func=in_current(fmt.number))
 
     row2 = st.columns(4)
     author = row2[0].text_input(_("Author"), key=KEYS["author"], placeholder=_("e.g. google, Qwen"))
 
     c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
     size = c1.selectbox(_("Parameters"), filters.preset_labels(), key=KEYS["size"], on_change=_on_size_change,
-                        format_func=filters.preset_text)
+                        format_func=in_current(filters.preset_text))
     rng = filters.preset_range(size)
     if rng is None:
         lo_text = c2.text_input(_("Min parameters"), key=KEYS["params_min"], placeholder=_("e.g. 100M"))
@@ -155,7 +157,7 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
     if ss[KEYS["task"]] not in task_opts:  # an unknown tag from a URL: keep it, labelled as is
         task_opts.insert(1, ss[KEYS["task"]])
     task = row1[0].selectbox(_("Task"), task_opts, key=KEYS["task"],
-                             format_func=lambda t: filters.task_label(t, task_counts))
+                             format_func=in_current(lambda t: filters.task_label(t, task_counts)))
     library = _facet_select(row2[1], _("Library"), "library", facets)
     language = _facet_select(row2[2], _("Language"), "language", facets)
     license_ = _facet_select(row2[3], _("License"), "license", facets)
@@ -185,7 +187,7 @@ def _facet_select(col, label: str, facet: str, facets: dict) -> str | None:
     opts = filters.facet_options(facets.get(facet), current)
     counts = dict(facets.get(facet, []))
     value = col.selectbox(label, opts, key=key, accept_new_options=True,
-                          format_func=lambda v: filters.facet_label(v, counts, _("Any")),
+                          format_func=in_current(lambda v: filters.facet_label(v, counts, _("Any"))),
                           help=_("Pick one or type any Hub tag"))
     return (value or "").strip() or None
 
@@ -407,7 +409,7 @@ def charts(records: list[ModelRecord]) -> None:
                            .format(missing=fmt.number(missing), n=fmt.number(len(records))))
     with right:
         by = st.segmented_control(_("Count by"), ["task", "library"], key=P + "count_by", default="task",
-                                  format_func=lambda v: _(COUNT_BY[v])) or "task"
+                                  format_func=in_current(lambda v: _(COUNT_BY[v]))) or "task"
         counts = chart_data.counts_frame(records, by).head(20)
         st.altair_chart(chart_data.counts_chart(counts, by), width="stretch")
 
