@@ -168,6 +168,12 @@ def test_user_snapshot_file_loads_once_per_version_and_a_bad_one_falls_back(monk
     os.utime(dump, ns=(1, 2 * 10**18))
     assert source.current_snapshot() is SnapshotCatalog.embedded()
     assert "could not be loaded" in source.snapshot_problem()
+    from lib import i18n
+
+    with i18n.scope("es"):  # kept for the process, said in the reader's language (the loader's reason too)
+        assert str(source.snapshot_problem()) == ("No se pudo cargar HUBSCOUT_SNAPSHOT_FILE=hub.jsonl: hub.jsonl: "
+                                                  "se esperaba un archivo parquet o JSON Lines (un objeto de modelo "
+                                                  "del Hub por línea)")
     assert source.current_snapshot() is SnapshotCatalog.embedded() and len(loads) == 3  # not retried
 
     monkeypatch.setenv("HUBSCOUT_SNAPSHOT_FILE", str(tmp_path / "missing.parquet"))

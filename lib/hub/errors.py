@@ -92,11 +92,6 @@ class Size(int):
 
         return size_bytes(int(self))
 
-
-def shown(text: object) -> str:
-    """``text`` as a person reads it now (a :class:`Later` in the current language; anything else as is)."""
-    return str(text) if text is not None else ""
-
 KINDS: tuple[str, ...] = ("offline", "unreachable", "timeout", "rate_limited", "not_found", "gated", "auth",
                           "server", "bad_answer", "invalid_id", "not_cached", "rejected", "disk_full", "cancelled",
                           "error", "credits", "no_provider", "loading", "bad_url")
