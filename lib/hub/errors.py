@@ -47,7 +47,8 @@ class Later(str):
     stores); ``str(text)``, ``format(text)`` and f-strings give it in the language current then.
 
     ``Later(N_("Hub server error ({status})"), status=503)``: the message is a catalogue msgid, ``args`` fill
-    its placeholders (a ``Later`` among them is translated too)."""
+    its placeholders (a ``Later`` among them is translated too). Show it with ``str()``, ``format()`` or an
+    f-string: ``+``, ``"".join(...)`` and slicing see the English value."""
 
     def __new__(cls, msgid: str, /, **args: Any) -> Later:
         from lib import i18n
