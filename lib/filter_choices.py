@@ -8,14 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from lib import format as fmt
 from lib import tasks
+from lib.i18n import N_, _
 
 # ---- parameter-range presets ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ParamPreset:
-    """A named parameter range; ``None`` bounds are open."""
+    """A named parameter range; ``None`` bounds are open. ``label`` is the widget's value (stable, English;
+    :func:`preset_text` shows it in the UI's language)."""
 
     label: str
     min: int | None
@@ -23,18 +26,24 @@ class ParamPreset:
 
 
 PARAM_PRESETS: tuple[ParamPreset, ...] = (
-    ParamPreset("Any size", None, None),
+    ParamPreset(N_("Any size"), None, None),
     ParamPreset("< 100M", None, 100 * 10**6),
     ParamPreset("< 1B", None, 10**9),
     ParamPreset("< 8B", None, 8 * 10**9),
     ParamPreset("8B – 70B", 8 * 10**9, 70 * 10**9),
     ParamPreset("> 70B", 70 * 10**9, None),
 )
-CUSTOM = "Custom range"
+CUSTOM = N_("Custom range")
 
 
 def preset_labels() -> list[str]:
+    """The presets' values (English, stable: kept in the session and compared); :func:`preset_text` shows one."""
     return [p.label for p in PARAM_PRESETS] + [CUSTOM]
+
+
+def preset_text(label: str) -> str:
+    """A preset as the UI shows it (``Any size`` -> ``Cualquier tamaño``; ``< 1B`` as is)."""
+    return _(label)
 
 
 def preset_for(params_min: int | None, params_max: int | None) -> str:
@@ -56,8 +65,8 @@ def preset_range(label: str) -> tuple[int | None, int | None] | None:
 # ---- filter choices --------------------------------------------------------------------------
 
 _SHORT_MODALITY = {
-    "nlp": "Text", "multimodal": "Multimodal", "cv": "Vision", "audio": "Audio",
-    "tabular": "Tabular", "rl": "RL", "other": "Other",
+    "nlp": N_("Text"), "multimodal": N_("Multimodal"), "cv": N_("Vision"), "audio": N_("Audio"),
+    "tabular": N_("Tabular"), "rl": "RL", "other": N_("Other"),
 }
 
 
@@ -72,14 +81,15 @@ def task_options(counts: Mapping[str, int] | None = None) -> list[str]:
 def task_label(tag: str, counts: Mapping[str, int] | None = None) -> str:
     """``Vision › Image Classification (123)`` for a tag; ``Any task`` for ``""``."""
     if not tag:
-        return "Any task"
+        return _("Any task")
     spec = tasks.get(tag)
     if spec is None:
         text = tag
     else:
-        text = f"{_SHORT_MODALITY.get(spec.modality, spec.modality_label)} › {spec.name}"
+        modality = _SHORT_MODALITY.get(spec.modality)
+        text = f"{_(modality) if modality else _(spec.modality_label)} › {_(spec.name)}"
     if counts and tag in counts:
-        text += f"  ({counts[tag]:,})"
+        text += f"  ({fmt.number(counts[tag])})"
     return text
 
 
@@ -92,13 +102,15 @@ def facet_options(facet: Sequence[tuple[str, int]] | None, current: str | None =
     return out
 
 
-def facet_label(value: str, counts: Mapping[str, int] | None = None, any_label: str = "Any") -> str:
+def facet_label(value: str, counts: Mapping[str, int] | None = None, any_label: str = N_("Any")) -> str:
+    """A facet value with its count (``transformers  (1,234)``); ``any_label`` (translated) for ``""``."""
     if not value:
-        return any_label
+        return _(any_label)
     if counts and value in counts:
-        return f"{value}  ({counts[value]:,})"
+        return f"{value}  ({fmt.number(counts[value])})"
     return value
 
 
-__all__ = ["ParamPreset", "PARAM_PRESETS", "CUSTOM", "preset_labels", "preset_for", "preset_range", "task_options",
+__all__ = ["ParamPreset", "PARAM_PRESETS", "CUSTOM", "preset_labels", "preset_text", "preset_for", "preset_range",
+           "task_options",
            "task_label", "facet_options", "facet_label"]

@@ -13,6 +13,8 @@ import re
 import sys
 import traceback
 
+from lib.i18n import _
+
 __all__ = ["LOGGER_NAME", "configure", "logger", "for_people", "log_failure", "RedactingFilter"]
 
 LOGGER_NAME = "hubscout"
@@ -56,7 +58,7 @@ def _last_part(match: re.Match) -> str:
     parts = [p for p in re.split(r"[/\\]", text) if p]
     last = parts[-1] if parts else ""
     if not last or last.startswith("~") or re.fullmatch(r"[A-Za-z]:", last):
-        return "a folder on the server"
+        return _("a folder on the server")
     return last
 
 
@@ -68,7 +70,7 @@ def for_people(text: object, limit: int | None = MAX_PEOPLE_CHARS) -> str:
 
     out = redact(text)
     if "Traceback (most recent call last)" in out:
-        out = out.split("Traceback (most recent call last)")[0].strip() or "An internal error occurred."
+        out = out.split("Traceback (most recent call last)")[0].strip() or _("An internal error occurred.")
     out = _hub_cache_paths(out)
     out = _CLASS_REPR.sub(lambda m: m.group(1).rsplit(".", 1)[-1], out)
     out = _OBJECT_REPR.sub(lambda m: m.group(1).rsplit(".", 1)[-1], out)

@@ -15,6 +15,7 @@ from lib import format as fmt
 from lib import tasks
 from lib.hub.providers import providers_text
 from lib.hub.records import ModelRecord
+from lib.i18n import N_, _
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,12 +25,15 @@ HUB = "https://huggingface.co/"
 
 # ---- results table ---------------------------------------------------------------------------
 
-COLUMNS = ("Model", "Task", "Parameters", "Weights", "Downloads", "Likes", "License", "Updated")
-FIT_COLUMN = "Fits here"
-SPEED_COLUMN = "Speed here"  # estimated decode tokens/s of text-generation models on this machine (optional)
-PROVIDERS_COLUMN = "Providers"  # the Inference Providers serving the model, when the source knows
-LOCAL_COLUMN = "Local"
-LOCAL_MARK = "local"  # the model is in the local Hugging Face cache
+# The table's column names are stable English keys (the page's column_config is keyed by them, tests read
+# them); the page shows each as ``_(name)`` (its label in the UI's language).
+COLUMNS = (N_("Model"), N_("Task"), N_("Parameters"), N_("Weights"), N_("Downloads"), N_("Likes"), N_("License"),
+           N_("Updated"))
+FIT_COLUMN = N_("Fits here")
+SPEED_COLUMN = N_("Speed here")  # estimated decode tokens/s of text-generation models on this machine (optional)
+PROVIDERS_COLUMN = N_("Providers")  # the Inference Providers serving the model, when the source knows
+LOCAL_COLUMN = N_("Local")
+LOCAL_MARK = "local"  # the model is in the local Hugging Face cache (a cell value; "local" in Spanish too)
 MOE_MARK = "MoE"  # after the parameter count: a mixture of experts (lib.fit.moe.listing_moe: model_type, tags)
 
 
@@ -168,7 +172,7 @@ def fit_tooltip(record: ModelRecord, hw) -> str:
     from lib.fit.verdict import badge
 
     b = badge(record, hw)
-    return f"{b.kind.label}: {b.tooltip}"
+    return f"{_(b.kind.label)}: {b.tooltip}"
 
 
 def model_id_from_url(url: str) -> str:
@@ -186,6 +190,8 @@ def row_of(records: Sequence[ModelRecord], model_id: str | None) -> int | None:
 
 
 # ---- export ----------------------------------------------------------------------------------
+# The CSV is a file for programs: its column names stay English and stable in every UI language, and its
+# values are raw (numbers, ISO dates), never formatted for a locale.
 
 CSV_COLUMNS = ("id", "url", "pipeline_tag", "task", "library", "params_total", "params_exact",
                "weights_bytes", "main_dtype", "downloads", "likes", "license", "languages",
@@ -229,7 +235,7 @@ def csv_filename(params: Mapping[str, str]) -> str:
     """``hubscout-text-classification.csv`` style name from the query's URL params."""
     bits = [params.get("task"), params.get("search"), params.get("author")]
     slug = "-".join(b for b in bits if b).replace("/", "_").replace(" ", "_")[:60]
-    return f"hubscout-{slug or 'models'}.csv"
+    return f"hubscout-{slug or 'models'}.csv"  # i18n: a file name
 
 
 __all__ = ["HUB", "COLUMNS", "FIT_COLUMN", "PROVIDERS_COLUMN", "providers_text",

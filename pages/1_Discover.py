@@ -2,19 +2,20 @@
 import streamlit as st
 
 from lib import results
+from lib.i18n import _
 from lib.ui import cached, how_fast
 from lib.ui import discover as ui
 from lib.ui.frame import page_frame
 
 frame = page_frame("Discover", ":material/search:", later=True)  # the token line: frame.finish()
-st.title("Discover models")
+st.title(_("Discover models"))
 head = st.container()  # the filters and banners, drawn after the results' slot is placed
 slot = ui.results_slot()  # a first run: an empty grid until the rows come (the browser loads its code)
 
 with head:
     filters = ui.filter_panel(cached.facets)  # facets loaded after the widgets that need none
     for problem in filters.problems:
-        st.warning(problem, icon=":material/edit_note:")
+        st.warning(str(problem), icon=":material/edit_note:")
     query = filters.query
     outcome = ui.run_search(query, frame.mode)
     frame.show_source(outcome.result, outcome.error)
@@ -26,14 +27,14 @@ if result is None:
     slot.empty()
 else:
     with slot.container():
-        st.subheader("Results")
+        st.subheader(_("Results"))
         if not result.records:
             ui.no_results(result)
         else:
             fits = results.fit_badges(result.records, frame.hardware)
             local = cached.local_ids()  # a few directory listings, cached for a minute
-            show_speed = st.toggle("Speed here", key="d_speed", help="Add the estimated decode speed (tokens/s) "
-                                   "of text-generation models on this machine")
+            show_speed = st.toggle(_("Speed here"), key="d_speed", help=_("Add the estimated decode speed (tokens/s) "
+                                                                          "of text-generation models on this machine"))
             speed = how_fast.discover_column(result.records, show_speed)
             selected = ui.results_table(result, query, frame.mode, fits, local, speed)
 frame.finish()  # the sidebar's Hub token line, once the table is out

@@ -272,3 +272,113 @@ def test_huge_or_garbage_parameter_counts_typed_give_a_message(snapshot_mode, ty
     assert answered(at)
     at.text_input(key="d_params_max").set_value("1B").run()  # and it recovers
     assert not at.exception and not at.warning and at.query_params["params_max"] == str(10**9)
+
+
+# ---- in Spanish (issue 13) ------------------------------------------------------------------------------
+
+
+def open_discover_es(params: dict[str, str] | None = None) -> AppTest:
+    return open_discover({"lang": "es", **(params or {})})
+
+
+def _column_labels(at: AppTest) -> dict[str, str]:
+    import json
+
+    return {k: v.get("label") for k, v in json.loads(at.dataframe[0].proto.columns).items()}
+
+
+def test_discover_in_spanish_filters_headers_and_captions(snapshot_mode):
+    from tests.support.i18n import english_leaks
+
+    at = open_discover_es({"task": "fill-mask"})
+    assert not at.exception
+    assert at.title[0].value == "Descubrir modelos"
+    assert at.selectbox(key="d_task").label == "Tarea"
+    assert at.selectbox(key="d_sort").options == ["Más descargas", "Más me gusta", "Tendencia", "Más recientes",
+                                                  "Actualizados recientemente"]
+    assert at.selectbox(key="d_size").options[0] == "Cualquier tamaño"
+    assert at.selectbox(key="d_sort").value == "downloads"  # values stay stable: only the labels are translated
+    assert at.text_input(key="d_search").label == "Buscar nombres de modelos"
+    assert at.checkbox(key="d_providers").label == "Servidos por Inference Providers"
+    # the table's columns keep their English names (the code and the CSV use them), shown in Spanish
+    labels = _column_labels(at)
+    assert labels["Model"] == "Modelo" and labels["Parameters"] == "Parámetros" and labels["Downloads"] == "Descargas"
+    assert labels["Fits here"] == "Cabe aquí"
+    assert list(table(at).columns)[:2] == ["Model", "Task"]
+    captions = " ".join(c.value for c in at.caption)
+    assert "modelos · de **Instantánea integrada del" in captions and "fuentes:" in captions
+    assert english_leaks(at) == []
+    # the CSV download is labelled in Spanish; the file keeps English, stable column names (for programs)
+    from lib import results
+
+    assert at.get("download_button")[0].proto.label == "Descargar CSV"
+    assert results.results_csv([]).decode().startswith("id,url,pipeline_tag,task,library,params_total")
+
+
+def test_discover_in_spanish_says_no_results_and_bad_input_in_spanish(snapshot_mode):
+    from tests.support.i18n import english_leaks
+
+    at = open_discover_es({"search": "no-model-is-called-this-zzz", "min_likes": "abc"})
+    assert not at.exception
+    assert not at.dataframe
+    assert any(i.value.startswith("Ningún modelo cumple estos filtros") for i in at.info)
+    assert any("Se ignoró min_likes=" in w.value and "no es un número" in w.value for w in at.warning)
+    assert english_leaks(at) == []
+
+
+def test_discover_in_spanish_the_providers_filter_on_the_snapshot_says_why_in_spanish(snapshot_mode):
+    at = open_discover_es({"providers": "1"})
+    assert not at.exception
+    assert any("La instantánea no sabe qué modelos sirven los Inference Providers" in w.value for w in at.warning)
+    assert at.button(key="d_providers_off").label == "Desactivar el filtro"
+
+
+def test_discover_in_spanish_the_fallback_banner_is_in_spanish(monkeypatch, hub_stub):
+    from lib.catalog import source
+    from tests.support.i18n import english_leaks
+
+    source.forget_hub_failure()
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "auto")
+    hub_stub.set_fault(503, "/api/models")
+    at = open_discover_es({"task": "text-classification"})
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("**Se muestra la instantánea**") and "Error del servidor del Hub (503)" in w
+               for w in warnings), warnings
+    assert english_leaks(at) == []
+    source.forget_hub_failure()
+
+
+def test_discover_in_spanish_live_only_with_the_hub_down(monkeypatch, hub_stub):
+    from lib.catalog import source
+
+    source.forget_hub_failure()
+    monkeypatch.setenv("HUBSCOUT_CATALOG", "live")
+    hub_stub.set_fault(503, "/api/models")
+    at = open_discover_es({"task": "text-classification"})
+    assert not at.exception
+    assert any(e.value.startswith("**El Hub no respondió** (Error del servidor del Hub (503))") for e in at.error)
+    assert at.button(key="d_use_snapshot").label == "Buscar en la instantánea"
+    source.forget_hub_failure()
+
+
+def test_discover_in_spanish_the_selected_model_and_the_shortlist(snapshot_mode):
+    from tests.support.i18n import english_leaks
+
+    target = ids(open_discover({"task": "text-classification"}))[2]
+    at = open_discover_es({"task": "text-classification", "model": target})
+    assert not at.exception
+    selected = [m.value for m in at.markdown if m.value.startswith("**Seleccionado:")]
+    assert selected and target in selected[0] and "parámetros" in selected[0]
+    assert any(c.value.startswith("En esta máquina: ") for c in at.caption)
+    add = at.button(key="d_selected_shortlist_add")
+    assert add.label == "Añadir a la sesión"
+    from lib import i18n
+
+    # AppTest calls the widgets' format_func on this thread when it reruns: the sidebar's catalog-source radio
+    # (lib/ui/frame.py) does not wrap it in i18n.in_current yet, so say the language here too
+    with i18n.scope("es"):
+        add.click().run()
+    assert not at.exception
+    assert at.button(key="d_selected_shortlist_remove").label == "En la preselección de la sesión (1): quitar"
+    assert english_leaks(at) == []

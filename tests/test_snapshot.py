@@ -145,6 +145,29 @@ def test_trending_fallback_note(tmp_path):
     assert any("trending" in n and "downloads" in n for n in res.notes)
 
 
+def test_notes_labels_and_load_errors_speak_the_readers_language(tmp_path):
+    """Kept with the catalog (one per process) or a cached answer: said in the language of whoever reads them."""
+    from lib import i18n
+
+    p = tmp_path / "m.jsonl"
+    p.write_text('{"id": "a/x", "downloads": 3}\n')
+    cat = SnapshotCatalog.from_file(p)
+    res = cat.search(CatalogQuery(sort="trending"))
+    with i18n.scope("es"):
+        assert str(res.notes[0]) == "Esta instantánea no tiene puntuaciones de tendencia; se ordena por descargas."
+        assert str(cat.info.label).startswith("Archivo de instantánea m.jsonl del ")
+    with i18n.scope("en"):
+        assert str(res.notes[0]) == "This snapshot has no trending scores; sorted by downloads instead."
+        assert str(cat.info.label).startswith("Snapshot file m.jsonl of ")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(ValueError) as caught:
+        SnapshotCatalog.from_file(empty)
+    with i18n.scope("es"):
+        assert str(caught.value) == "empty.jsonl: el archivo está vacío"
+    assert str(caught.value) == "empty.jsonl: the file is empty"
+
+
 # ---- loading -----------------------------------------------------------------------------------
 def test_parquet_dump(tmp_path, hand):
     rows = [{**r, "gated": str(r["gated"]).lower()} for r in HAND if "safetensors" in r]

@@ -168,6 +168,12 @@ def test_user_snapshot_file_loads_once_per_version_and_a_bad_one_falls_back(monk
     os.utime(dump, ns=(1, 2 * 10**18))
     assert source.current_snapshot() is SnapshotCatalog.embedded()
     assert "could not be loaded" in source.snapshot_problem()
+    from lib import i18n
+
+    with i18n.scope("es"):  # kept for the process, said in the reader's language (the loader's reason too)
+        assert str(source.snapshot_problem()) == ("No se pudo cargar HUBSCOUT_SNAPSHOT_FILE=hub.jsonl: hub.jsonl: "
+                                                  "se esperaba un archivo parquet o JSON Lines (un objeto de modelo "
+                                                  "del Hub por línea)")
     assert source.current_snapshot() is SnapshotCatalog.embedded() and len(loads) == 3  # not retried
 
     monkeypatch.setenv("HUBSCOUT_SNAPSHOT_FILE", str(tmp_path / "missing.parquet"))
@@ -188,3 +194,63 @@ def test_bad_snapshot_file_is_a_sidebar_message_not_a_traceback(monkeypatch, tmp
     assert any("could not be loaded" in e.value and "embedded snapshot is used instead" in e.value
                for e in at.sidebar.error)
     assert len(at.dataframe) == 1  # Discover still answers, from the embedded snapshot
+
+
+# ---- in Spanish (issue 13): a reason kept by the process speaks the language of whoever reads it ----------
+
+
+def test_a_remembered_failure_is_said_in_the_readers_language(hub_stub, snap):
+    from lib import i18n
+
+    source.forget_hub_failure()
+    hub_stub.set_fault(503, "/api/models")
+    with i18n.scope("en"):  # the first visitor reads English
+        first = source.search(CatalogQuery(), mode="auto").fallback_reason
+        assert str(first) == "Hub server error (503)"
+    with i18n.scope("es"):  # a later one, Spanish: the same kept error, in Spanish, and the Hub not asked again
+        again = source.search(CatalogQuery(), mode="auto").fallback_reason
+        shown = str(again)
+        assert shown.startswith("Error del servidor del Hub (503) (no se vuelve a consultar al Hub durante"), shown
+        assert f"{again}" == shown and format(again) == shown  # f-strings and format() say it in the language too
+    assert again.startswith("Hub server error (503) (Hub not asked again for")  # code still compares English
+    assert len(hub_stub.requests) == 1
+    source.forget_hub_failure()
+
+
+@pytest.mark.parametrize("fault,english,spanish", [
+    (503, "Hub server error (503)", "Error del servidor del Hub (503)"),
+    ("garbage", "Hub returned data Hub Scout could not read", "El Hub devolvió datos que Hub Scout no pudo leer"),
+    ("reset", "Hub unreachable (connection closed without an answer)",
+     "Hub inaccesible (la conexión se cerró sin respuesta)"),
+])
+def test_hub_errors_in_both_languages_even_when_raised_on_the_hub_call_thread(hub_stub, fault, english, spanish):
+    """policy runs the call on a 'hub-call' thread; the error is said where it is shown, in that reader's language."""
+    import pickle
+
+    from lib import i18n
+    from lib.catalog.live import LiveCatalog
+
+    hub_stub.set_fault(fault, "/api/models")
+    with i18n.scope("es"), pytest.raises(HubError) as caught:
+        LiveCatalog(timeout=2).search(CatalogQuery())
+    err = caught.value
+    assert err.message == english  # the value code compares and logs
+    with i18n.scope("es"):
+        assert str(err) == spanish and f"{err.message}" == spanish
+        assert str(pickle.loads(pickle.dumps(err.message))) == spanish  # survives a cache that pickles it
+    with i18n.scope("en"):
+        assert str(err) == english
+
+
+def test_the_providers_filter_note_and_the_catalog_labels_in_both_languages(monkeypatch):
+    from lib import i18n
+    from lib.catalog.live import LiveCatalog
+
+    monkeypatch.setattr(source, "current_snapshot", lambda: FakeSnapshot())
+    r = source.search(CatalogQuery(providers=True), mode="snapshot")
+    with i18n.scope("es"):
+        assert str(r.unsupported).startswith("La instantánea no sabe qué modelos sirven los Inference Providers")
+        assert str(LiveCatalog().info.label) == "Hub de Hugging Face (en vivo)"
+    with i18n.scope("en"):
+        assert str(r.unsupported).startswith("The snapshot does not know which models Inference Providers serve")
+        assert str(LiveCatalog().info.label) == "Hugging Face Hub (live)"

@@ -24,9 +24,10 @@ from typing import Any
 from lib.catalog.query import HUB_SORT, CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
 from lib.hub import listing, policy
-from lib.hub.errors import HubError
+from lib.hub.errors import BAD_ANSWER_MESSAGE, HubError, Later, Number
 from lib.hub.providers import FIELD
 from lib.hub.records import ModelRecord
+from lib.i18n import N_
 
 DEFAULT_TIMEOUT = policy.LIST_TIMEOUT_S
 # What one row of Discover shows; ``expand`` returns only these (plus id / _id).
@@ -65,7 +66,7 @@ class LiveCatalog:
 
     @property
     def info(self) -> SourceInfo:
-        return SourceInfo(kind="live", label="Hugging Face Hub (live)", sources=(self._endpoint(),))
+        return SourceInfo(kind="live", label=Later(N_("Hugging Face Hub (live)")), sources=(self._endpoint(),))
 
     def _endpoint(self) -> str:
         return listing.endpoint(self.endpoint)
@@ -127,9 +128,16 @@ class LiveCatalog:
         if q.min_likes:
             kept = [r for r in kept if (r.likes or 0) >= q.min_likes]
         if q.min_downloads or q.min_likes:
-            what = " and ".join(w for w, v in (("downloads", q.min_downloads), ("likes", q.min_likes)) if v)
-            notes.append(f"Minimum {what} is not a Hub search parameter: applied here to the "
-                         f"{len(records)} models the Hub returned, so some matches may be missing.")
+            n = Number(len(records))
+            if q.min_downloads and q.min_likes:
+                notes.append(Later(N_("Minimum downloads and likes is not a Hub search parameter: applied here to "
+                                      "the {n} models the Hub returned, so some matches may be missing."), n=n))
+            elif q.min_downloads:
+                notes.append(Later(N_("Minimum downloads is not a Hub search parameter: applied here to the {n} "
+                                      "models the Hub returned, so some matches may be missing."), n=n))
+            else:
+                notes.append(Later(N_("Minimum likes is not a Hub search parameter: applied here to the {n} models "
+                                      "the Hub returned, so some matches may be missing."), n=n))
         has_more = has_next or len(kept) > q.limit
         return SearchResult(
             records=kept[: q.limit], source=self.info, elapsed_s=time.perf_counter() - start,
@@ -140,9 +148,9 @@ class LiveCatalog:
 def _parse(items: Any) -> list[ModelRecord]:
     """Hub JSON list -> records; anything of the wrong shape is 'data Hub Scout could not read'."""
     if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in items):
-        raise HubError("Hub returned data Hub Scout could not read", kind="bad_answer")
+        raise HubError(BAD_ANSWER_MESSAGE, kind="bad_answer")
     try:
         # the mapping was asked for (EXPAND): a model the Hub lists without one is served by none
         return [ModelRecord.from_api(i if i.get(FIELD) is not None else {**i, FIELD: []}) for i in items]
     except (TypeError, ValueError, AttributeError) as e:
-        raise HubError("Hub returned data Hub Scout could not read", kind="bad_answer") from e
+        raise HubError(BAD_ANSWER_MESSAGE, kind="bad_answer") from e

@@ -6,16 +6,18 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
-from lib.format import md_code
+from lib.format import md_code, number
 from lib.hub.normalize import license_value
+from lib.i18n import N_, _
 
 Sort = Literal["downloads", "likes", "trending", "created", "modified"]
+#: sort key -> its name for people (a catalogue msgid: translate it where it is shown, ``_(SORTS[s])``)
 SORTS: dict[str, str] = {
-    "downloads": "Most downloads",
-    "likes": "Most likes",
-    "trending": "Trending",
-    "created": "Newest",
-    "modified": "Recently updated",
+    "downloads": N_("Most downloads"),
+    "likes": N_("Most likes"),
+    "trending": N_("Trending"),
+    "created": N_("Newest"),
+    "modified": N_("Recently updated"),
 }
 # Hub API sort keys (huggingface_hub's ModelSort_T); sort is always descending on the Hub.
 HUB_SORT: dict[str, str] = {
@@ -26,9 +28,9 @@ HUB_SORT: dict[str, str] = {
     "modified": "last_modified",
 }
 MAX_LIMIT = 1000
+#: The largest count a filter takes (parameters, downloads, likes): above any model, and exact in a
+#: browser's numbers (below 2**53), so a number input can show it.
 MAX_COUNT = 10**15
-"""The largest count a filter takes (parameters, downloads, likes): above any model, and exact in a
-browser's numbers (below 2**53), so a number input can show it."""
 _SWITCH = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False,
            "": False}
 _COUNTS = ("params_min", "params_max", "min_downloads", "min_likes")
@@ -128,11 +130,14 @@ class CatalogQuery:
                 except ValueError:
                     value = math.nan
                 if math.isnan(value):
-                    problems.append(f"Ignored {f.name}={_shown(raw)} in the link: not a number.")
+                    problems.append(_("Ignored {name}={value} in the link: not a number.")
+                                    .format(name=f.name, value=_shown(raw)))
                 elif value < 0:
-                    problems.append(f"Ignored {f.name}={_shown(raw)} in the link: it cannot be negative.")
+                    problems.append(_("Ignored {name}={value} in the link: it cannot be negative.")
+                                    .format(name=f.name, value=_shown(raw)))
                 elif value > top:
-                    problems.append(f"{f.name}={_shown(raw)} in the link is too large: used {top:,}.")
+                    problems.append(_("{name}={value} in the link is too large: used {limit}.")
+                                    .format(name=f.name, value=_shown(raw), limit=number(top)))
                     kw[f.name] = top
                 else:
                     kw[f.name] = int(value)
@@ -141,7 +146,8 @@ class CatalogQuery:
             elif f.name == "providers":
                 on = _SWITCH.get(raw.strip().lower())
                 if on is None:
-                    problems.append(f"Ignored providers={_shown(raw)} in the link: use providers=1 or providers=0.")
+                    problems.append(_("Ignored providers={value} in the link: use providers=1 or providers=0.")
+                                    .format(value=_shown(raw)))
                 kw[f.name] = bool(on)
             else:
                 kw[f.name] = raw

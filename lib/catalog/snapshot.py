@@ -43,7 +43,9 @@ import pyarrow as pa
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
 from lib.hub import normalize as nz
+from lib.hub.errors import Later, Number
 from lib.hub.records import ModelRecord
+from lib.i18n import N_
 
 
 class _LazyCompute:
@@ -403,7 +405,7 @@ def _ts_seconds(arr: pa.ChunkedArray) -> np.ndarray:
         v = np.where(v > 1e11, v / 1000.0, v)  # milliseconds -> seconds
         return np.nan_to_num(v).astype(np.int64)
     else:
-        raise ValueError(f"dates must be ISO strings or timestamps, got {t}")
+        raise ValueError(Later(N_("dates must be ISO strings or timestamps, got {type}"), type=str(t)))
     secs = pc.cast(pc.cast(ts, pa.timestamp("s", tz="UTC") if ts.type.tz else pa.timestamp("s"),
                            safe=False), pa.int64())
     out = _to_numpy(secs, np.int64, 0)
@@ -553,9 +555,10 @@ def _read_table(path: Path) -> tuple[pa.Table | _Columns, dict]:
     """Parquet, JSON lines (optionally .gz) or a JSON array -> (table, snapshot metadata or {}).
     A parquet file comes back as its :class:`_Columns`, read column by column as they are needed."""
     if not path.exists():
-        raise ValueError(f"snapshot file not found: {path}")
+        raise ValueError(Later(N_("snapshot file not found: {path}"), path=str(path)))
     if path.is_dir():
-        raise ValueError(f"snapshot path is a folder, expected a parquet or JSON-lines file: {path}")
+        raise ValueError(Later(N_("snapshot path is a folder, expected a parquet or JSON-lines file: {path}"),
+                               path=str(path)))
     with open(path, "rb") as fh:
         head = fh.read(4)
     if head == b"PAR1":
@@ -563,7 +566,8 @@ def _read_table(path: Path) -> tuple[pa.Table | _Columns, dict]:
         try:
             pf = pq.ParquetFile(path)
         except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for corrupt files
-            raise ValueError(f"{path.name}: not a readable parquet file ({exc})") from exc
+            raise ValueError(Later(N_("{file}: not a readable parquet file ({error})"), file=path.name,
+                                   error=str(exc))) from exc
         table = _Columns.of_parquet(path, pf, path.name)
         meta = {}
         raw = (pf.schema_arrow.metadata or {}).get(META_KEY)
@@ -575,18 +579,19 @@ def _read_table(path: Path) -> tuple[pa.Table | _Columns, dict]:
         with opener(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        raise ValueError(f"{path.name}: cannot read ({exc})") from exc
+        raise ValueError(Later(N_("{file}: cannot read ({error})"), file=path.name, error=str(exc))) from exc
     stripped = data.lstrip()
     if not stripped:
-        raise ValueError(f"{path.name}: the file is empty")
+        raise ValueError(Later(N_("{file}: the file is empty"), file=path.name))
     if stripped[:1] == b"[":
         try:
             rows = json.loads(data)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{path.name}: not valid JSON ({exc})") from exc
+            raise ValueError(Later(N_("{file}: not valid JSON ({error})"), file=path.name, error=str(exc))) from exc
         return _table_from_rows(rows, path.name), {}
     if stripped[:1] != b"{":
-        raise ValueError(f"{path.name}: expected a parquet file or JSON lines (one Hub model object per line)")
+        raise ValueError(Later(N_("{file}: expected a parquet file or JSON lines (one Hub model object per line)"),
+                               file=path.name))
     import pyarrow.json as pj
     try:
         table = pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(block_size=1 << 24))
@@ -600,13 +605,14 @@ def _read_table(path: Path) -> tuple[pa.Table | _Columns, dict]:
         try:
             rows.append(json.loads(line))
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{path.name}: line {lineno} is not valid JSON ({exc.msg})") from exc
+            raise ValueError(Later(N_("{file}: line {line} is not valid JSON ({error})"), file=path.name, line=lineno,
+                                   error=exc.msg)) from exc
     return _table_from_rows(rows, path.name), {}
 
 
 def _table_from_rows(rows: Any, name: str) -> pa.Table:
     if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
-        raise ValueError(f"{name}: expected one JSON object per model")
+        raise ValueError(Later(N_("{file}: expected one JSON object per model"), file=name))
     cols: dict[str, list] = {}
     simple = {"id", "author", "pipeline_tag", "library_name", "created_at", "last_modified", "license",
               "param_source", "architecture"}
@@ -749,7 +755,8 @@ class _Columns:
                 except pa.ArrowNotImplementedError:  # a dictionary that changes inside a row group
                     return pq.read_table(path, columns=[src], read_dictionary=rd).column(0)
             except (OSError, pa.ArrowException) as exc:
-                raise ValueError(f"{name}: not a readable parquet file ({exc})") from exc
+                raise ValueError(Later(N_("{file}: not a readable parquet file ({error})"), file=name,
+                                       error=str(exc))) from exc
 
         return cls(names, fetch, pf.metadata.num_rows)
 
@@ -863,9 +870,11 @@ def _canonical_names(columns: list[str], name: str) -> dict[str, str]:
         if c and c not in out:
             out[c] = col_name
     if "id" not in out:
-        raise ValueError(
-            f"{name}: no model id column (expected 'id' or 'modelId' as in the Hub API; "
-            f"found {', '.join(columns[:12]) or 'no columns'})")
+        if not columns:
+            raise ValueError(Later(N_("{file}: no model id column (expected 'id' or 'modelId' as in the Hub API; "
+                                      "found no columns)"), file=name))
+        raise ValueError(Later(N_("{file}: no model id column (expected 'id' or 'modelId' as in the Hub API; "
+                                  "found {columns})"), file=name, columns=", ".join(columns[:12])))
     return out
 
 
@@ -957,16 +966,16 @@ class SnapshotCatalog:
             display_vals, display_code = [], np.full(n, -1, np.int32)
         del author_col
 
-        phase("order+author")
+        phase("order+author")  # i18n: a timing label for the log
         # ---- ids: validation ------------------------------------------------------------------
         ids = col("id")
         if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
             if pa.types.is_null(ids.type):
-                raise ValueError(f"{name}: the id column is empty")
+                raise ValueError(Later(N_("{file}: the id column is empty"), file=name))
             ids = pc.cast(ids, pa.large_string())
         ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         if ids.null_count:
-            raise ValueError(f"{name}: {ids.null_count} rows have no model id")
+            raise ValueError(Later(N_("{file}: {n} rows have no model id"), file=name, n=ids.null_count))
 
         missing = np.flatnonzero(display_code < 0)
         if len(missing):
@@ -983,7 +992,7 @@ class SnapshotCatalog:
             del sub, derived, dc
         del missing
 
-        phase("ids read")
+        phase("ids read")  # i18n: a timing label for the log
         # ---- id buffer: lowercase bytes + offsets, case bits -----------------------------------
         bufs = ids.buffers()
         large = pa.types.is_large_string(ids.type)
@@ -993,7 +1002,7 @@ class SnapshotCatalog:
         del bufs, ids  # the column's own buffers, before the lowercase copy
         offsets -= offsets[0]
         if not raw.isascii():
-            raise ValueError(f"{name}: model ids must be ASCII (Hub repo ids are)")
+            raise ValueError(Later(N_("{file}: model ids must be ASCII (Hub repo ids are)"), file=name))
         lower = raw.lower()
         self.id_lower = lower
         self._has_upper = raw != lower
@@ -1010,7 +1019,7 @@ class SnapshotCatalog:
         self._lower_arrow = self._arrow_ids()
         del offsets
 
-        phase("id buffer")
+        phase("id buffer")  # i18n: a timing label for the log
         # ---- categorical columns -------------------------------------------------------------
         task = cols.get("pipeline_tag", decode=False, ordered=False)
         task_vals, task_code = _dict_codes(task, cols.order) if task is not None else ([], np.full(n, -1, np.int32))
@@ -1042,7 +1051,7 @@ class SnapshotCatalog:
         lib_vals, lib_code = _dict_codes(lib, cols.order) if lib is not None else ([], np.full(n, -1, np.int32))
         del lib
 
-        phase("task+author+library")
+        phase("task+author+library")  # i18n: a timing label for the log
         # ---- tags: CSR of codes ----------------------------------------------------------------
         tags = cols.get("tags", decode=False, ordered=False)  # reordered below as codes, not strings
         if tags is not None and (pa.types.is_list(tags.type) or pa.types.is_large_list(tags.type)):
@@ -1074,7 +1083,8 @@ class SnapshotCatalog:
             self.tag_offsets = np.zeros(n + 1, np.int32)
             self.tag_values, self.tag_code = [], np.zeros(0, np.uint16)
         else:
-            raise ValueError(f"{name}: 'tags' must be a list of strings per model, got {tags.type}")
+            raise ValueError(Later(N_("{file}: 'tags' must be a list of strings per model, got {type}"), file=name,
+                                   type=str(tags.type)))
         self._tag_index = {v: i for i, v in enumerate(self.tag_values)}
         tcode32 = self.tag_code  # uint16 (or int32) codes: indexes the per-value lookup tables below
         tag_off = self.tag_offsets
@@ -1247,7 +1257,8 @@ class SnapshotCatalog:
                 params[fill] = by_dtype_total[fill]
                 exact[fill] = True
         elif st is not None and not pa.types.is_null(st.type):
-            raise ValueError(f"{name}: 'safetensors' must be an object {{parameters, total}}, got {st.type}")
+            raise ValueError(Later(N_("{file}: 'safetensors' must be an object {{parameters, total}}, got {type}"),
+                                   file=name, type=str(st.type)))
         del st
         release_memory()
         pt = col("params_total")
@@ -1280,7 +1291,7 @@ class SnapshotCatalog:
         fetched.clear()
 
         release_memory()  # the number columns' read buffers
-        phase("numbers+params")
+        phase("numbers+params")  # i18n: a timing label for the log
         # ---- sort permutations (downloads: the row order itself) ----------------------------------
         self._perm: dict[str, np.ndarray] = {}
         self._known: dict[str, int] = {"downloads": int((self.downloads >= 0).sum())}
@@ -1302,18 +1313,19 @@ class SnapshotCatalog:
             pass
         paired = [ngram_job[0]()] if ngram_ready.is_set() else []
         paired.append(ngrams.result())
-        phase("n-grams (wait)")
+        phase("n-grams (wait)")  # i18n: a timing label for the log
         self._place_ngrams(paired, ngram_job[1])
         del paired
         sorting.result()
 
-        phase("sorts+n-gram postings")
+        phase("sorts+n-gram postings")  # i18n: a timing label for the log
         # ---- source info -----------------------------------------------------------------------
         date = meta.get("date")
         sources = tuple(meta.get("sources") or ())
         if label is None:
-            label = f"Embedded snapshot of {date}" if meta.get("embedded") and date else (
-                f"Snapshot file {name}" + (f" of {date}" if date else ""))
+            label = (Later(N_("Embedded snapshot of {date}"), date=date) if meta.get("embedded") and date else
+                     Later(N_("Snapshot file {file} of {date}"), file=name, date=date) if date else
+                     Later(N_("Snapshot file {file}"), file=name))
         self.info = SourceInfo(kind="snapshot", label=label, date=date, sources=sources)
         self.row_sources: list[str] = list(meta.get("row_sources") or [])
         self.row_dates: list[str] = list(meta.get("row_dates") or [])
@@ -1642,11 +1654,13 @@ class SnapshotCatalog:
         table, meta = _read_table(p)
         if not meta.get("date"):
             meta["date"] = datetime.fromtimestamp(p.stat().st_mtime, UTC).date().isoformat()
-            meta.setdefault("sources", [f"User-supplied file {p.name} (modified {meta['date']})"])
+            meta.setdefault("sources", [Later(N_("User-supplied file {file} (modified {date})"), file=p.name,
+                                              date=meta["date"])])
         try:
             cat = cls(table, meta, name=p.name)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
-            raise ValueError(f"{p.name}: unexpected column types ({exc})") from exc
+            raise ValueError(Later(N_("{file}: unexpected column types ({error})"), file=p.name,
+                                   error=str(exc))) from exc
         finally:
             del table
             release_memory()  # the file's table and the load's temporaries
@@ -1663,7 +1677,7 @@ class SnapshotCatalog:
         return self._n
 
     def __repr__(self) -> str:
-        return f"<SnapshotCatalog {self.info.label!r}: {self._n} models>"
+        return f"<SnapshotCatalog {self.info.label!r}: {self._n} models>"  # i18n: a repr for logs
 
     @property
     def nbytes(self) -> int:
@@ -1877,14 +1891,19 @@ class SnapshotCatalog:
         notes: list[str] = []
         sort = q.sort
         if sort != "downloads" and self._known.get(sort, 0) == 0 and self._n:
-            what = {"trending": "trending scores", "likes": "likes", "created": "creation dates",
-                    "modified": "update dates"}[sort]
-            notes.append(f"This snapshot has no {what}; sorted by downloads instead.")
+            notes.append({
+                "trending": Later(N_("This snapshot has no trending scores; sorted by downloads instead.")),
+                "likes": Later(N_("This snapshot has no likes; sorted by downloads instead.")),
+                "created": Later(N_("This snapshot has no creation dates; sorted by downloads instead.")),
+                "modified": Later(N_("This snapshot has no update dates; sorted by downloads instead.")),
+            }[sort])
             sort = "downloads"
         elif sort != "downloads" and 0 < self._known.get(sort, 0) < self._n:
-            notes.append(f"{self._n - self._known[sort]:,} models without a value for this sort are listed last.")
+            notes.append(Later(N_("{n} models without a value for this sort are listed last."),
+                               n=Number(self._n - self._known[sort])))
         if q.gated is not None and self._gated_has_unknown:
-            notes.append("Gating is unknown for some models in this snapshot; they are left out by the gated filter.")
+            notes.append(Later(N_("Gating is unknown for some models in this snapshot; they are left out by the "
+                                  "gated filter.")))
         rows, plan = self._execute(q, sort)
         self.last_plan = plan
         has_more = len(rows) > q.limit
@@ -2013,7 +2032,7 @@ class SnapshotCatalog:
             plan.mode = "scan-driver"
             rows = self._scan(drows, size, evaluate, k, sig_mask if drows is None else None)
             if self._scan_fell_back:
-                plan.mode = "scan-driver(signature pass)"
+                plan.mode = "scan-driver(signature pass)"  # i18n: a plan name for the log
             return rows, plan
 
         perm = self._perm[sort]
@@ -2040,7 +2059,7 @@ class SnapshotCatalog:
                 break
             projected = pos * k / max(nfound, 0.5)
             if pos >= 2 * self.CHUNK0 and projected > 0.35 * n:
-                plan.mode = "evaluate-driver(fallback)"
+                plan.mode = "evaluate-driver(fallback)"  # i18n: a plan name for the log
                 if sig_mask is not None and (drows is None or len(drows) > limit_rows // self.SIG_SCAN_RATIO):
                     # one vectorised pass over the signatures picks the candidates (sequential
                     # reads: faster than gathering a large driver's signatures)
@@ -2358,7 +2377,11 @@ class IndexCache:
         cat = cls.__new__(cls)
         for name, spec in header["attrs"].items():
             setattr(cat, name, value(spec))
-        cat.info = SourceInfo(**{k: tuple(v) if k == "sources" else v for k, v in header["info"].items()})
+        info = dict(header["info"])
+        later = info.pop("label_later", None)
+        if later:
+            info["label"] = Later(later[0], **later[1])
+        cat.info = SourceInfo(**{k: tuple(v) if k == "sources" else v for k, v in info.items()})
         cat._lower_arrow = cat._arrow_ids()
         cat._tag_index = {v: i for i, v in enumerate(cat.tag_values)}
         cat._mmap = mm
@@ -2431,8 +2454,11 @@ class IndexCache:
 
         # a copy of the attributes: a search on another thread may set one (last_plan) meanwhile
         attrs = {k: enc(v) for k, v in dict(vars(cat)).items() if k not in _CACHE_SKIP and k != "_mmap"}
-        info = {"kind": cat.info.kind, "label": cat.info.label, "date": cat.info.date,
+        label = cat.info.label
+        info = {"kind": cat.info.kind, "label": label, "date": cat.info.date,
                 "sources": list(cat.info.sources)}
+        if isinstance(label, Later):  # kept as its message, translated where it is shown
+            info["label_later"] = [label.msgid, label.args]
         # the key seen before the dump was read: a dump changed during the build is rebuilt next time
         header = json.dumps({"key": self._key or self.key(), "attrs": attrs, "info": info}).encode()
         # blanks after the JSON put the blobs on aligned file offsets: numpy copies a misaligned

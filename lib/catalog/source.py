@@ -22,7 +22,8 @@ from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult
 from lib.hub import offline as hub_offline_details
 from lib.hub import policy
-from lib.hub.errors import HubError
+from lib.hub.errors import HubError, Later
+from lib.i18n import N_
 from lib.settings import get_settings
 
 CatalogMode = Literal["auto", "live", "snapshot"]
@@ -71,7 +72,8 @@ def current_snapshot():
         stat = p.stat()
     except OSError as e:
         log_failure(e, "HUBSCOUT_SNAPSHOT_FILE")
-        _snapshot_problem = f"HUBSCOUT_SNAPSHOT_FILE={path} cannot be read ({for_people(e.strerror or e, 200)})."
+        _snapshot_problem = Later(N_("HUBSCOUT_SNAPSHOT_FILE={file} cannot be read ({error})."), file=path,
+                                  error=for_people(e.strerror or e, 200))
         return SnapshotCatalog.embedded()
     key = (str(p.resolve()), stat.st_mtime_ns, stat.st_size)
     with _snapshot_lock:
@@ -83,7 +85,10 @@ def current_snapshot():
             catalog = SnapshotCatalog.from_file(p)
         except ValueError as e:
             log_failure(e, "HUBSCOUT_SNAPSHOT_FILE")
-            _snapshot_problem = f"HUBSCOUT_SNAPSHOT_FILE={path} could not be loaded: {for_people(e, 200)}"
+            # the loader's own message stays a Later (translated where shown); anything else made fit to show
+            why = e.args[0] if len(e.args) == 1 and isinstance(e.args[0], Later) else for_people(e, 200)
+            _snapshot_problem = Later(N_("HUBSCOUT_SNAPSHOT_FILE={file} could not be loaded: {error}"), file=path,
+                                      error=why)
             _failed_key = key
             return SnapshotCatalog.embedded()
         _user_snapshot, _snapshot_problem = (key, catalog), None
@@ -124,7 +129,7 @@ def search(q: CatalogQuery, mode: CatalogMode | None = None, token: str | bool |
     """Answer ``q`` from the chosen source (``mode`` None = :func:`mode_from_env`)."""
     mode = mode or mode_from_env()
     if mode not in MODES:
-        raise ValueError(f"unknown catalog mode {mode!r}; use one of {MODES}")
+        raise ValueError(f"unknown catalog mode {mode!r}; use one of {MODES}")  # i18n: a programmer's error
     if mode == "snapshot":
         return _snapshot_search(q)
     start = time.perf_counter()
@@ -142,7 +147,8 @@ def search(q: CatalogQuery, mode: CatalogMode | None = None, token: str | bool |
     held = remembered_failure()
     if held is not None:
         err, left = held
-        return _fallback(q, f"{err.message} (Hub not asked again for {left:.0f} s)", start)
+        return _fallback(q, Later(N_("{reason} (Hub not asked again for {seconds} s)"), reason=err.message,
+                                  seconds=f"{left:.0f}"), start)
     try:
         result = LiveCatalog(token=token, timeout=live_timeout()).search(q)
     except HubError as e:
@@ -152,9 +158,9 @@ def search(q: CatalogQuery, mode: CatalogMode | None = None, token: str | bool |
     return result
 
 
-PROVIDERS_UNKNOWN = ("The snapshot does not know which models Inference Providers serve, so the filter "
-                     "*Served by inference providers* finds nothing in it. Search the live Hub (the catalog "
-                     "source in the sidebar) or turn the filter off.")
+PROVIDERS_UNKNOWN = Later(N_("The snapshot does not know which models Inference Providers serve, so the filter "
+                             "*Served by inference providers* finds nothing in it. Search the live Hub (the catalog "
+                             "source in the sidebar) or turn the filter off."))
 
 
 def _snapshot_search(q: CatalogQuery) -> SearchResult:

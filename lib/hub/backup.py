@@ -20,11 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lib.hub import auth, policy
-from lib.hub.errors import OFFLINE_MESSAGE, HubError, classify
+from lib.hub.errors import OFFLINE_MESSAGE, HubError, Later, classify
+from lib.i18n import N_
 
 __all__ = ["PushResult", "Backup", "start", "download", "NO_TOKEN_MESSAGE", "START_TIMEOUT_S"]
 
-NO_TOKEN_MESSAGE = "no Hub token: set HF_TOKEN (a token that may write) as a secret"
+NO_TOKEN_MESSAGE = Later(N_("no Hub token: set HF_TOKEN (a token that may write) as a secret"))
 START_TIMEOUT_S = 30.0  # creating the repo (or finding it there)
 DOWNLOAD_TIMEOUT_S = 120.0  # a restore: the repo's listing and every file
 

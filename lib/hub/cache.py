@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from lib.hub import gateway
-from lib.hub.errors import HubError
+from lib.hub.errors import HubError, Later, Size
+from lib.i18n import N_
 
 __all__ = ["CachedRevision", "CachedModel", "scan", "local_ids", "snapshot_folder", "DeletePlan", "delete_plan",
            "download", "free_disk_bytes", "disk_full_message"]
@@ -133,8 +134,8 @@ class DeletePlan:
         try:
             self._strategy.execute()
         except OSError as e:
-            raise HubError(f"Deleting {self.repo_id} from the local cache failed ({type(e).__name__}).",
-                           "error", repo_id=self.repo_id) from None
+            raise HubError(Later(N_("Deleting {model} from the local cache failed ({error})."), model=self.repo_id,
+                                 error=type(e).__name__), "error", repo_id=self.repo_id) from None
 
 
 def delete_plan(repo_id: str, commits: Iterable[str] | None = None,
@@ -148,12 +149,14 @@ def delete_plan(repo_id: str, commits: Iterable[str] | None = None,
     try:
         info = scan_cache_dir(folder)
     except (CacheNotFound, OSError):
-        raise HubError(f"{repo_id} is not in the local cache", "not_cached", repo_id=repo_id) from None
+        raise HubError(Later(N_("{model} is not in the local cache"), model=repo_id), "not_cached",
+                       repo_id=repo_id) from None
     repo = next((r for r in info.repos if r.repo_type == "model" and r.repo_id == repo_id), None)
     known = {r.commit_hash for r in repo.revisions} if repo is not None else set()
     wanted = tuple(sorted(known)) if commits is None else tuple(dict.fromkeys(commits))
     if repo is None or not wanted or any(c not in known for c in wanted):
-        raise HubError(f"{repo_id} (or that revision) is not in the local cache", "not_cached", repo_id=repo_id)
+        raise HubError(Later(N_("{model} (or that revision) is not in the local cache"), model=repo_id), "not_cached",
+                       repo_id=repo_id)
     strategy = info.delete_revisions(*wanted)
     return DeletePlan(repo_id, wanted, int(strategy.expected_freed_size), strategy)
 
@@ -168,12 +171,13 @@ def free_disk_bytes(folder: Path | None = None) -> int:
 
 
 def disk_full_message(repo_id: str, done: int, limit: int | None) -> str:
-    from lib.format import size_bytes
-
-    room = f" (room for {size_bytes(limit)})" if limit is not None else ""
-    return (f"The disk filled up while downloading {repo_id}{room}: the download stopped after "
-            f"{size_bytes(done)} and its partial files were removed. Free some space (delete models below) "
-            "and try again.")
+    if limit is not None:
+        return Later(N_("The disk filled up while downloading {model} (room for {room}): the download stopped "
+                        "after {done} and its partial files were removed. Free some space (delete models below) "
+                        "and try again."), model=repo_id, room=Size(limit), done=Size(done))
+    return Later(N_("The disk filled up while downloading {model}: the download stopped after {done} and its "
+                    "partial files were removed. Free some space (delete models below) and try again."),
+                 model=repo_id, done=Size(done))
 
 
 def _snapshot_state(repo: Path) -> tuple[set[Path], dict[Path, bytes]]:
@@ -235,7 +239,7 @@ def download(repo_id: str, *, revision: str | None, allow_patterns: list[str], t
 
         def update(self, n=1):
             if cancelled is not None and cancelled():
-                raise HubError(f"Download of {repo_id} cancelled", "cancelled", repo_id=repo_id)
+                raise HubError(Later(N_("Download of {model} cancelled"), model=repo_id), "cancelled", repo_id=repo_id)
             if self._counts and n:
                 state["done"] += int(n)
                 if limit_bytes is not None and state["done"] > limit_bytes:

@@ -126,7 +126,7 @@ def fields_from_info(info) -> dict[str, Any]:
         last_modified=parse_datetime(info.last_modified), languages=langs, datasets=datasets,
         base_models=base, tags=tags, files=files, weight_formats=formats, pickle_only=normalize.pickle_only(formats),
         params_by_dtype=by_dtype, params_total=(st.total if st is not None else None),
-        param_source="safetensors (Hub metadata)" if st is not None else None,
+        param_source="safetensors (Hub metadata)" if st is not None else None,  # i18n: a data value
         config=config_summary(info.config or {}),
         sha=info.sha,
     )

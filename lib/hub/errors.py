@@ -27,7 +27,10 @@ Kinds (``HubError.kind``):
 ``bad_url``     an inference URL that is not http(s), or a host this instance does not allow; nothing sent.
 ==============  ====================================================================================
 
-Messages never carry a token, a server path or a Python traceback: the type name at most.
+Messages never carry a token, a server path or a Python traceback: the type name at most. They are
+:class:`Later` texts: English in code (compared, logged, stored), in the language of whoever shows them
+(``str()``, ``format()``, an f-string) — an error is kept (a remembered failure, a cached answer) and may be
+shown later to someone who speaks another language.
 """
 from __future__ import annotations
 
@@ -35,15 +38,70 @@ import errno
 import json
 from typing import Any
 
+from lib.i18n import N_
+
+
+class Later(str):
+    """A text for people made once and shown later, maybe to another visitor (an error kept in a cache, a
+    catalog's label, a search's notes): its ``str`` value is the English text (what code compares, logs and
+    stores); ``str(text)``, ``format(text)`` and f-strings give it in the language current then.
+
+    ``Later(N_("Hub server error ({status})"), status=503)``: the message is a catalogue msgid, ``args`` fill
+    its placeholders (a ``Later`` among them is translated too). Show it with ``str()``, ``format()`` or an
+    f-string: ``+``, ``"".join(...)`` and slicing see the English value."""
+
+    def __new__(cls, msgid: str, /, **args: Any) -> Later:
+        from lib import i18n
+
+        with i18n.scope("en"):
+            english = msgid.format(**args) if args else msgid
+        self = super().__new__(cls, english)
+        self.msgid, self.args = msgid, args
+        return self
+
+    def __reduce__(self):
+        return (_later, (self.msgid, self.args))
+
+    def __str__(self) -> str:
+        from lib.i18n import _
+
+        text = _(self.msgid)
+        return text.format(**self.args) if self.args else text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def _later(msgid: str, args: dict) -> Later:
+    return Later(msgid, **args)
+
+
+class Number(int):
+    """A count in a :class:`Later` text, written in the reader's language (``1,234`` / ``1234``)."""
+
+    def __format__(self, spec: str) -> str:
+        from lib.format import number
+
+        return number(int(self))
+
+
+class Size(int):
+    """A byte count in a :class:`Later` text, written in the reader's language (``15.2 GB`` / ``15,2 GB``)."""
+
+    def __format__(self, spec: str) -> str:
+        from lib.format import size_bytes
+
+        return size_bytes(int(self))
+
 KINDS: tuple[str, ...] = ("offline", "unreachable", "timeout", "rate_limited", "not_found", "gated", "auth",
                           "server", "bad_answer", "invalid_id", "not_cached", "rejected", "disk_full", "cancelled",
                           "error", "credits", "no_provider", "loading", "bad_url")
 # the kinds where the Hub (or the network) could not answer: a cached copy or the snapshot may stand in
 UNAVAILABLE_KINDS = frozenset({"offline", "unreachable", "timeout", "rate_limited", "server", "bad_answer",
                                "not_cached", "error", "loading"})
-OFFLINE_MESSAGE = "Offline mode (HF_HUB_OFFLINE=1)"
-DISK_FULL_MESSAGE = "The disk is full: the download stopped"
-BAD_ANSWER_MESSAGE = "Hub returned data Hub Scout could not read"
+OFFLINE_MESSAGE = Later(N_("Offline mode (HF_HUB_OFFLINE=1)"))
+DISK_FULL_MESSAGE = Later(N_("The disk is full: the download stopped"))
+BAD_ANSWER_MESSAGE = Later(N_("Hub returned data Hub Scout could not read"))
 
 
 class HubError(Exception):
@@ -62,7 +120,7 @@ class HubError(Exception):
         super().__init__(message)
         self.message = message
         if kind not in KINDS:
-            raise ValueError(f"unknown HubError kind {kind!r}")
+            raise ValueError(f"unknown HubError kind {kind!r}")  # i18n: a programmer's error
         self.kind = kind
         self.status = status
         self.retry_after = retry_after
@@ -79,21 +137,29 @@ class HubError(Exception):
         return self.kind in UNAVAILABLE_KINDS
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
     def __repr__(self) -> str:
-        return f"HubError({self.message!r}, kind={self.kind!r})"
+        return f"HubError({self.message!r}, kind={self.kind!r})"  # i18n: a repr for logs
 
 
 def repo_not_found(repo_id: str) -> HubError:
     """The answer for a repo that does not exist, and the same one for a repo a visitor may not see
     (a private repo on a public instance): the two cannot be told apart."""
-    return HubError(f"No model {repo_id} on the Hub (or it is private and HF_TOKEN has no access).",
-                    "not_found", status=404, repo_id=repo_id)
+    return HubError(Later(N_("No model {model} on the Hub (or it is private and HF_TOKEN has no access)."),
+                          model=repo_id), "not_found", status=404, repo_id=repo_id)
 
 
-def _seconds(t: float | None) -> str:
-    return f"{t:g} s" if t is not None else "the deadline"
+def _slower(t: float | None) -> Later:
+    if t is None:
+        return Later(N_("Hub answered slower than the deadline"))
+    return Later(N_("Hub answered slower than {seconds} s"), seconds=f"{t:g}")
+
+
+def _no_connection(t: float | None) -> Later:
+    if t is None:
+        return Later(N_("Hub unreachable (no connection within the deadline)"))
+    return Later(N_("Hub unreachable (no connection within {seconds} s)"), seconds=f"{t:g}")
 
 
 def retry_after_seconds(headers: Any) -> int | None:
@@ -145,42 +211,62 @@ def classify(err: BaseException, *, timeout: float | None = None, repo_id: str |
         cause = err.__cause__ or err.__context__
         if cause is not None and cause is not err:
             return classify(cause, timeout=timeout, repo_id=repo_id, filename=filename, revision=revision)
-        thing = f"{filename} of {repo_id}" if filename and repo_id else (repo_id or "the file")
-        return HubError(f"{thing} is not in the local cache", "not_cached", **what)
+        if filename and repo_id:
+            msg = Later(N_("{file} of {model} is not in the local cache"), file=filename, model=repo_id)
+        elif repo_id:
+            msg = Later(N_("{model} is not in the local cache"), model=repo_id)
+        else:
+            msg = Later(N_("The file is not in the local cache"))
+        return HubError(msg, "not_cached", **what)
     # repo-level answers first (they are HfHubHTTPErrors too)
     if isinstance(err, GatedRepoError):
-        rid = repo_id or "This model"
-        return HubError(f"{rid} is gated: accept its conditions on {_hub_url(rid)} and set HF_TOKEN to a "
-                        "token with access.", "gated", status=_status(err), **what)
+        if repo_id:
+            msg = Later(N_("{model} is gated: accept its conditions on {url} and set HF_TOKEN to a token with "
+                           "access."), model=repo_id, url=_hub_url(repo_id))
+        else:
+            msg = Later(N_("This model is gated: accept its conditions on the Hub and set HF_TOKEN to a token "
+                           "with access."))
+        return HubError(msg, "gated", status=_status(err), **what)
     if isinstance(err, RevisionNotFoundError):
-        rev = f"no revision {revision!r}" if revision else "no such revision"
-        return HubError(f"{repo_id or 'The model'} has {rev}.", "not_found", status=404, **what)
+        if revision:
+            msg = Later(N_("{model} has no revision {revision}."), model=repo_id, revision=repr(revision)) \
+                if repo_id else Later(N_("The model has no revision {revision}."), revision=repr(revision))
+        else:
+            msg = Later(N_("{model} has no such revision."), model=repo_id) if repo_id else \
+                Later(N_("The model has no such revision."))
+        return HubError(msg, "not_found", status=404, **what)
     if isinstance(err, RepositoryNotFoundError):
-        return repo_not_found(repo_id) if repo_id else HubError("Hub answered not found (404)", "not_found",
-                                                                status=404, **what)
+        return repo_not_found(repo_id) if repo_id else HubError(Later(N_("Hub answered not found (404)")),
+                                                                "not_found", status=404, **what)
     if isinstance(err, RemoteEntryNotFoundError):
-        return HubError(f"{repo_id} has no {filename or 'such file'}." if repo_id else
-                        "Hub answered not found (404)", "not_found", status=404, **what)
+        if repo_id and filename:
+            msg = Later(N_("{model} has no {file}."), model=repo_id, file=filename)
+        elif repo_id:
+            msg = Later(N_("{model} has no such file."), model=repo_id)
+        else:
+            msg = Later(N_("Hub answered not found (404)"))
+        return HubError(msg, "not_found", status=404, **what)
     if isinstance(err, httpx2.TimeoutException) and not isinstance(err, httpx2.ConnectTimeout):
-        return HubError(f"Hub answered slower than {_seconds(timeout)}", "timeout", **what)
+        return HubError(_slower(timeout), "timeout", **what)
     if isinstance(err, httpx2.ConnectTimeout):
-        return HubError(f"Hub unreachable (no connection within {_seconds(timeout)})", "unreachable", **what)
+        return HubError(_no_connection(timeout), "unreachable", **what)
     if isinstance(err, httpx2.ConnectError):
         text = str(err).lower()
-        why = ("connection refused" if "refused" in text else
-               "name not resolved" if "name" in text or "resolve" in text else "no connection")
-        return HubError(f"Hub unreachable ({why})", "unreachable", **what)
+        msg = (Later(N_("Hub unreachable (connection refused)")) if "refused" in text else
+               Later(N_("Hub unreachable (name not resolved)")) if "name" in text or "resolve" in text else
+               Later(N_("Hub unreachable (no connection)")))
+        return HubError(msg, "unreachable", **what)
     if isinstance(err, (httpx2.RemoteProtocolError, httpx2.ReadError, httpx2.WriteError)):
-        return HubError("Hub unreachable (connection closed without an answer)", "unreachable", **what)
+        return HubError(Later(N_("Hub unreachable (connection closed without an answer)")), "unreachable", **what)
     if isinstance(err, httpx2.TransportError):
-        return HubError(f"Hub unreachable ({type(err).__name__})", "unreachable", **what)
+        return HubError(Later(N_("Hub unreachable ({error})"), error=type(err).__name__), "unreachable", **what)
     if isinstance(err, HfHubHTTPError) and err.response is not None:
         return _from_status(err, repo_id)
     if isinstance(err, OSError) and err.errno == errno.ENOSPC:
         return HubError(DISK_FULL_MESSAGE, "disk_full", **what)
     if isinstance(err, (FileMetadataError, ValueError, TypeError, KeyError, json.JSONDecodeError)):
         return HubError(BAD_ANSWER_MESSAGE, "bad_answer", **what)
-    return HubError(f"Hub request failed ({type(err).__name__})", "error", **what)
+    return HubError(Later(N_("Hub request failed ({error})"), error=type(err).__name__), "error", **what)
 
 
 def _status(err: Any) -> int | None:
@@ -193,18 +279,26 @@ def _from_status(err: Any, repo_id: str | None) -> HubError:
     what = dict(status=status, repo_id=repo_id)
     if status == 429:
         retry = retry_after_seconds(err.response.headers)
-        wait = f" — retry in {retry} s" if retry is not None else " — retry later"
-        return HubError(f"Hub rate limit reached (429){wait}", "rate_limited", retry_after=retry, **what)
+        msg = Later(N_("Hub rate limit reached (429) — retry in {seconds} s"), seconds=retry) \
+            if retry is not None else Later(N_("Hub rate limit reached (429) — retry later"))
+        return HubError(msg, "rate_limited", retry_after=retry, **what)
     if status >= 500:
-        return HubError(f"Hub server error ({status})", "server", **what)
-    msg = (getattr(err, "server_message", None) or "").strip().rstrip(".")
-    detail = f": {msg}" if msg and not repo_id else ""
+        return HubError(Later(N_("Hub server error ({status})"), status=status), "server", **what)
+    # the Hub's own words (data, shown as it sent them), only when the call was not about one repo
+    detail = (getattr(err, "server_message", None) or "").strip().rstrip(".") if not repo_id else ""
     if status in (401, 403):
         if repo_id:
-            return HubError(f"The Hub refused access to {repo_id} ({status}): check HF_TOKEN.", "auth", **what)
-        return HubError(f"Hub refused access ({status}){detail} — check HF_TOKEN", "auth", **what)
+            return HubError(Later(N_("The Hub refused access to {model} ({status}): check HF_TOKEN."),
+                                  model=repo_id, status=status), "auth", **what)
+        msg = Later(N_("Hub refused access ({status}): {detail} — check HF_TOKEN"), status=status, detail=detail) \
+            if detail else Later(N_("Hub refused access ({status}) — check HF_TOKEN"), status=status)
+        return HubError(msg, "auth", **what)
     if status == 404:
         if repo_id:
             return repo_not_found(repo_id)
-        return HubError(f"Hub answered not found (404){detail}", "not_found", **what)
-    return HubError(f"Hub rejected the request ({status}){detail}", "rejected", **what)
+        msg = Later(N_("Hub answered not found (404): {detail}"), detail=detail) if detail else \
+            Later(N_("Hub answered not found (404)"))
+        return HubError(msg, "not_found", **what)
+    msg = Later(N_("Hub rejected the request ({status}): {detail}"), status=status, detail=detail) if detail else \
+        Later(N_("Hub rejected the request ({status})"), status=status)
+    return HubError(msg, "rejected", **what)

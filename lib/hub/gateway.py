@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from lib.hub import policy
-from lib.hub.errors import BAD_ANSWER_MESSAGE, HubError, repo_not_found
+from lib.hub.errors import BAD_ANSWER_MESSAGE, HubError, Later, repo_not_found
 from lib.hub.facts import FACTS, forget, token_key
 from lib.hub.ids import validate_model_id
+from lib.i18n import N_
 
 __all__ = ["model_info", "model_config", "model_card", "card_text", "card_metadata", "safetensors_counts",
            "download_file", "cached_copy_intact",
@@ -124,8 +125,9 @@ def refuse_seen_private(repo_id: str, *, listed_public: bool = False) -> None:
         raise repo_not_found(repo_id)
     if repo_id in _SEEN_PUBLIC or listed_public:
         return
-    raise HubError(f"The Hub cannot be reached to confirm that {repo_id} is public, so this public instance does "
-                   "not use its local copy. Try again when the Hub answers.", "unreachable", repo_id=repo_id)
+    raise HubError(Later(N_("The Hub cannot be reached to confirm that {model} is public, so this public instance "
+                            "does not use its local copy. Try again when the Hub answers."), model=repo_id),
+                   "unreachable", repo_id=repo_id)
 
 
 def model_config(repo_id: str, *, revision: str | None = None, token: str | bool | None = None) -> dict:
@@ -152,9 +154,9 @@ def read_config_file(path: str | Path, repo_id: str | None = None) -> dict:
     try:
         cfg = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise HubError("config.json is not valid JSON", "bad_answer", repo_id=repo_id) from None
+        raise HubError(Later(N_("config.json is not valid JSON")), "bad_answer", repo_id=repo_id) from None
     if not isinstance(cfg, dict):
-        raise HubError("config.json does not hold a JSON object", "bad_answer", repo_id=repo_id)
+        raise HubError(Later(N_("config.json does not hold a JSON object")), "bad_answer", repo_id=repo_id)
     return cfg
 
 
@@ -196,7 +198,8 @@ def model_card(repo_id: str, *, revision: str | None = None, token: str | bool |
         try:
             return card_text(Path(path).read_text(encoding="utf-8", errors="replace"))
         except OSError as e:
-            raise HubError("The model card could not be read from the local cache", "error", repo_id=mid) from e
+            raise HubError(Later(N_("The model card could not be read from the local cache")), "error",
+                           repo_id=mid) from e
 
     if local_only:
         return fetch()
@@ -249,6 +252,7 @@ def provider_mapping(repo_id: str, *, token: str | bool | None = None) -> tuple:
         p = policy.current()
 
         def get() -> Any:
+            # i18n: a URL
             r = get_session().get(f"{constants.ENDPOINT}/api/models/{mid}", headers=build_hf_headers(token=token),
                                   params={"expand": [providers.FIELD, "private"]}, timeout=p.call_timeout)
             hf_raise_for_status(r)
@@ -322,7 +326,8 @@ def download_file(repo_id: str, filename: str, *, revision: str | None = None, t
     if local_only:
         path = cached_file(mid, filename, revision=revision)
         if path is None:
-            raise HubError(f"{filename} of {mid} is not in the local cache", "not_cached", repo_id=mid)
+            raise HubError(Later(N_("{file} of {model} is not in the local cache"), file=filename, model=mid),
+                           "not_cached", repo_id=mid)
         return path
     from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
 

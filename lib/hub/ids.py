@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 
 from lib.format import shown_value
-from lib.hub.errors import HubError
+from lib.hub.errors import HubError, Later
+from lib.i18n import N_
 
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$")
 HUB_PREFIX = "https://huggingface.co/"
@@ -17,8 +18,9 @@ def validate_model_id(model_id: str) -> str:
     if mid.startswith(HUB_PREFIX):
         mid = mid[len(HUB_PREFIX):].strip("/")
     if not mid or not _REPO_ID.match(mid) or ".." in mid or "--" in mid or mid.endswith((".", "-")):
-        raise HubError(
-            f"“{shown_value(model_id)}” is not a valid Hub model id: use owner/name with letters, digits, "
-            "'-', '_' or '.' (for example Qwen/Qwen2.5-0.5B-Instruct).", "invalid_id")
+        raise HubError(Later(
+            N_("“{model}” is not a valid Hub model id: use owner/name with letters, digits, "
+               "'-', '_' or '.' (for example Qwen/Qwen2.5-0.5B-Instruct)."), model=shown_value(model_id)),
+            "invalid_id")
     return mid
 

@@ -47,7 +47,7 @@ def list_models_page(params: list[tuple[str, str]], *, token: str | bool | None 
     if policy.is_offline():
         raise HubError(policy.offline_message(), "offline")
     timeout = policy.current().list_timeout if timeout is None else timeout
-    url = f"{endpoint(endpoint_url)}/api/models"
+    url = f"{endpoint(endpoint_url)}/api/models"  # i18n: a URL
 
     def get() -> ModelPage:
         import httpx2

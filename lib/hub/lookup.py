@@ -23,13 +23,14 @@ from typing import Any
 
 from lib.hub import gateway
 from lib.hub.details import ModelDetails, config_summary, fields_from_info, record_dict
-from lib.hub.errors import HubError
+from lib.hub.errors import HubError, Later
 from lib.hub.facts import FACTS, token_key
 from lib.hub.ids import validate_model_id
 from lib.hub.offline import offline_model_details, offline_record
 from lib.hub.policy import count_requests, is_offline, offline_message
 from lib.hub.providers import ProviderMapping
 from lib.hub.records import ModelRecord
+from lib.i18n import N_
 
 
 def fetch_model_details(model_id: str, token: str | bool | None = None, *, with_card: bool = True) -> ModelDetails:
@@ -69,20 +70,21 @@ def _live_details(mid: str, token: str | bool | None, with_card: bool) -> tuple[
                 counts = gateway.safetensors_counts(mid, sibs, token=token)
             except HubError as e:
                 degraded |= e.unavailable
-                missing.append(f"parameter count (safetensors header unreadable: {e.message})")
+                missing.append(Later(N_("parameter count (safetensors header unreadable: {error})"),
+                                     error=e.message))
             else:
                 if counts:
                     data.update(params_by_dtype=counts, params_total=sum(counts.values()),
-                                param_source="safetensors header")
+                                param_source="safetensors header")  # i18n: a data value (the count's source)
         if data["params_total"] is None:
-            missing.append("exact parameter count (no safetensors weights)")
+            missing.append(Later(N_("exact parameter count (no safetensors weights)")))
         # custom code needs auto_map: the info's config has it; fetch config.json only without it
         if not data["config"] and "config.json" in sibs:
             try:
                 data["config"] = config_summary(gateway.model_config(mid, token=token))
             except HubError as e:
                 degraded |= e.unavailable
-                missing.append("config (auto_map unknown)")
+                missing.append(Later(N_("config (auto_map unknown)")))
         data["custom_code"] = "custom_code" in data["tags"] or bool(data["config"].get("auto_map"))
         card = None
         if with_card and "README.md" in sibs:
@@ -90,10 +92,10 @@ def _live_details(mid: str, token: str | bool | None, with_card: bool) -> tuple[
                 card = gateway.model_card(mid, token=token)
             except HubError as e:
                 degraded |= e.unavailable
-                missing.append("model card (gated: needs a token with access)" if e.kind == "gated"
-                               else "model card (download failed)")
+                missing.append(Later(N_("model card (gated: needs a token with access)")) if e.kind == "gated"
+                               else Later(N_("model card (download failed)")))
         elif with_card:
-            missing.append("model card (the repo has no README.md)")
+            missing.append(Later(N_("model card (the repo has no README.md)")))
     details = ModelDetails(**data, card=card, source="live", requests=counter.count, missing=tuple(missing),
                            record=ModelRecord.from_api(record_dict(info)))
     return details, degraded
@@ -102,16 +104,18 @@ def _live_details(mid: str, token: str | bool | None, with_card: bool) -> tuple[
 def config_problem(err: HubError) -> str:
     """Why config.json is not available, in words (the real reason, not always "no config.json")."""
     if err.kind == "not_found":
-        return "the repo has no config.json"
+        return Later(N_("the repo has no config.json"))
     if err.kind == "gated":
-        return "config.json needs a token with access (gated model)"
+        return Later(N_("config.json needs a token with access (gated model)"))
     if err.kind == "auth":
-        return f"config.json was refused{f' ({err.status})' if err.status else ''}: HF_TOKEN has no access to it"
+        if err.status:
+            return Later(N_("config.json was refused ({status}): HF_TOKEN has no access to it"), status=err.status)
+        return Later(N_("config.json was refused: HF_TOKEN has no access to it"))
     if err.kind == "bad_answer":
         return err.message
     if err.kind == "not_cached":
-        return "config.json could not be downloaded and is not in the local cache"
-    return f"config.json could not be downloaded ({err.message})"
+        return Later(N_("config.json could not be downloaded and is not in the local cache"))
+    return Later(N_("config.json could not be downloaded ({error})"), error=err.message)
 
 
 def fetch_config_json(model_id: str, token: str | bool | None = None, *, offline: bool = False,
@@ -127,14 +131,15 @@ def fetch_config_json(model_id: str, token: str | bool | None = None, *, offline
         if offline or is_offline():
             path = gateway.cached_file(mid, "config.json", revision=revision)
             if path is None:
-                return None, "config.json is not in the local cache"
+                return None, Later(N_("config.json is not in the local cache"))
             try:
                 return gateway.read_config_file(path, mid), None
             except HubError as e:
                 if gateway.cached_copy_intact(path) is not False:
                     return None, e.message  # the repo's own config.json is bad
-                why = "not valid JSON" if "valid JSON" in e.message else "not a JSON object"
-                return None, f"the local cache's copy of config.json is corrupt ({why})"
+                if "valid JSON" in e.message:
+                    return None, Later(N_("the local cache's copy of config.json is corrupt (not valid JSON)"))
+                return None, Later(N_("the local cache's copy of config.json is corrupt (not a JSON object)"))
         return gateway.model_config(mid, token=token, revision=revision), None
     except HubError as e:
         return None, config_problem(e)
@@ -166,7 +171,9 @@ class ServedBy:
 
 def needs_the_hub(reason: str) -> str:
     """Why the providers are not shown (offline, the Hub did not answer), in words."""
-    return f"Only the Hub knows which Inference Providers serve this model: {reason.rstrip('.')}."
+    if reason.endswith("."):  # the English value; a translation ends as its English does
+        return Later(N_("Only the Hub knows which Inference Providers serve this model: {reason}"), reason=reason)
+    return Later(N_("Only the Hub knows which Inference Providers serve this model: {reason}."), reason=reason)
 
 
 def served_by(model_id: str, *, offline_reason: str | None = None, token: str | bool | None = None) -> ServedBy:

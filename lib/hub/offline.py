@@ -14,10 +14,11 @@ from typing import Any
 
 from lib.hub import gateway, normalize
 from lib.hub.details import ModelDetails, RepoFileInfo, as_tuple, config_summary
-from lib.hub.errors import OFFLINE_MESSAGE, HubError
+from lib.hub.errors import OFFLINE_MESSAGE, HubError, Later
 from lib.hub.facts import FACTS
 from lib.hub.ids import validate_model_id
 from lib.hub.records import ModelRecord
+from lib.i18n import N_
 
 RecordLookup = Callable[[str], "ModelRecord | None"]
 _provider: RecordLookup | None = None
@@ -78,7 +79,7 @@ def cached_task(model_id: str, revision: str | None = None, config: dict[str, An
 
 
 def _offline_details(mid: str, reason: str, record: ModelRecord | None) -> ModelDetails:
-    missing: list[str] = [f"Hub not used: {reason}"]
+    missing: list[str] = [Later(N_("Hub not used: {reason}"), reason=reason)]
     files: list[RepoFileInfo] = []
     card = None
     config: dict[str, Any] = {}
@@ -100,22 +101,22 @@ def _offline_details(mid: str, reason: str, record: ModelRecord | None) -> Model
             full_config = {}
         config = config_summary(full_config)
     if record is None:
-        missing.append("facts (model not in the catalog snapshot)")
+        missing.append(Later(N_("facts (model not in the catalog snapshot)")))
     if not files:
-        missing.append("file list (model not in the local cache)")
+        missing.append(Later(N_("file list (model not in the local cache)")))
     else:
-        missing.append("full file list (only files in the local cache are listed)")
+        missing.append(Later(N_("full file list (only files in the local cache are listed)")))
     if card is None:
-        missing.append("model card (not in the local cache)")
+        missing.append(Later(N_("model card (not in the local cache)")))
     if not config:
-        missing.append("config (custom code unknown)")
+        missing.append(Later(N_("config (custom code unknown)")))
     formats = normalize.weight_formats(f.path for f in files)
     r = record or ModelRecord(id=mid, author=mid.split("/")[0] if "/" in mid else None)
     task = r.pipeline_tag or cached_task(mid, sha, full_config)
     if task is None:
-        missing.append("task (pipeline tag)")
+        missing.append(Later(N_("task (pipeline tag)")))
     if not r.params_exact:
-        missing.append("exact parameter count")
+        missing.append(Later(N_("exact parameter count")))
     extra_card = dict(r.extra.get("cardData") or {}) if r.extra else {}
     return ModelDetails(
         id=mid, author=r.author, pipeline_tag=task, library_name=r.library_name, license=r.license,

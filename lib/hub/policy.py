@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lib import i18n
-from lib.hub.errors import OFFLINE_MESSAGE, HubError, classify
+from lib.hub.errors import OFFLINE_MESSAGE, HubError, Later, classify
+from lib.i18n import N_
 
 T = TypeVar("T")
 LIST_TIMEOUT_S = 3.0
@@ -103,7 +104,7 @@ def session_offline() -> bool:
         return False
 
 
-SWITCH_MESSAGE = "Offline mode (the Offline switch in the sidebar)"
+SWITCH_MESSAGE = Later(N_("Offline mode (the Offline switch in the sidebar)"))
 
 
 def offline_message() -> str:
@@ -182,7 +183,11 @@ class Heartbeat:
 
 
 def stalled_message(stall: float) -> str:
-    return f"Download stalled: the Hub sent no data for {stall:g} s"
+    return Later(N_("Download stalled: the Hub sent no data for {seconds} s"), seconds=f"{stall:g}")
+
+
+def slower_than(seconds: float) -> str:
+    return Later(N_("Hub answered slower than {seconds} s"), seconds=f"{seconds:g}")
 
 
 def run_with_deadline(fn: Callable[[], T], timeout: float | None, *, stall: float | None = None,
@@ -215,13 +220,13 @@ def run_with_deadline(fn: Callable[[], T], timeout: float | None, *, stall: floa
     if stall is None or heartbeat is None:
         t.join(timeout)
         if t.is_alive():
-            raise HubError(f"Hub answered slower than {timeout:g} s", "timeout")
+            raise HubError(slower_than(timeout), "timeout")
     else:
         end = None if timeout is None else time.monotonic() + timeout
         while t.is_alive():
             left = None if end is None else end - time.monotonic()
             if left is not None and left <= 0:
-                raise HubError(f"Hub answered slower than {timeout:g} s", "timeout")
+                raise HubError(slower_than(timeout), "timeout")
             t.join(min(0.1, max(0.01, stall / 10), left if left is not None else 0.1))
             if t.is_alive() and heartbeat.idle() > stall:
                 raise HubError(stalled_message(stall), "timeout")
@@ -256,7 +261,7 @@ def call(fn: Callable[[], T], *, deadline: float | None, attempts: int | None = 
             if err.kind == "timeout" and stall is not None and (deadline is None or err.message.startswith("Download")):
                 err = HubError(stalled_message(stall), "timeout", repo_id=repo_id)
             elif err.kind == "timeout" and deadline is not None:
-                err = HubError(f"Hub answered slower than {deadline:g} s", "timeout", repo_id=repo_id)
+                err = HubError(slower_than(deadline), "timeout", repo_id=repo_id)
             out_of_time = end is not None and end - time.monotonic() < 0.05
             if tries <= 0 or err.kind not in _RETRYABLE or out_of_time:
                 if err is e:

@@ -110,7 +110,7 @@ class ModelRecord:
         d = dict(data)
         rid = d.pop("id", None) or d.pop("modelId", None) or d.pop("model_id", None)
         if not rid:
-            raise ValueError("a Hub model record needs an id")
+            raise ValueError("a Hub model record needs an id")  # i18n: bad data, for a programmer
         d.pop("modelId", None)
         d.pop("_id", None)
         tags = tuple(d.pop("tags", None) or ())

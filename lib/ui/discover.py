@@ -20,7 +20,7 @@ from lib import results
 from lib.catalog.query import MAX_COUNT, SORTS, CatalogQuery
 from lib.catalog.result import SearchResult
 from lib.hub.records import ModelRecord
-from lib.i18n import ngettext
+from lib.i18n import N_, _, in_current, ngettext
 from lib.ui import cached
 
 P = "d_"  # widget key prefix
@@ -37,6 +37,7 @@ URL_KEYS = {"source", "model", "shortlist"}
 _LAST_RANGE = "_discover_last_range"
 _URL_PROBLEMS = "_discover_url_problems"  # what the link asked for that the filters could not use
 _GRID_SENT = "_discover_grid_sent"  # this browser session has been sent a results table (its code is loaded)
+COUNT_BY = {"task": N_("Task"), "library": N_("Library")}  # the counts chart's choices (values stay English)
 
 
 # ---- state <-> URL ---------------------------------------------------------------------------
@@ -105,41 +106,48 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
     problems: list[str] = list(ss.pop(_URL_PROBLEMS, ()))
 
     row1 = st.columns([3, 3, 2, 1])
-    search = row1[1].text_input("Search model names", key=KEYS["search"], placeholder="e.g. bert, llama, whisper")
-    sort = row1[2].selectbox("Sort by", list(SORTS), key=KEYS["sort"], format_func=SORTS.__getitem__)
-    limit = row1[3].selectbox("Results", LIMITS, key=KEYS["limit"])
+    search = row1[1].text_input(_("Search model names"), key=KEYS["search"],
+                                placeholder=_("e.g. bert, llama, whisper"))
+    # format_func: in this run's language wherever Streamlit calls it (in_current)
+    sort = row1[2].selectbox(_("Sort by"), list(SORTS), key=KEYS["sort"],
+                             format_func=in_current(lambda s: _(SORTS[s])))
+    limit = row1[3].selectbox(_("Results"), LIMITS, key=KEYS["limit"], format_func=in_current(fmt.number))
 
     row2 = st.columns(4)
-    author = row2[0].text_input("Author", key=KEYS["author"], placeholder="e.g. google, Qwen")
+    author = row2[0].text_input(_("Author"), key=KEYS["author"], placeholder=_("e.g. google, Qwen"))
 
     c1, c2, c3, c4, c5 = st.columns([2, 1, 1, 1, 1])
-    size = c1.selectbox("Parameters", filters.preset_labels(), key=KEYS["size"], on_change=_on_size_change)
+    size = c1.selectbox(_("Parameters"), filters.preset_labels(), key=KEYS["size"], on_change=_on_size_change,
+                        format_func=in_current(filters.preset_text))
     rng = filters.preset_range(size)
     if rng is None:
-        lo_text = c2.text_input("Min parameters", key=KEYS["params_min"], placeholder="e.g. 100M")
-        hi_text = c3.text_input("Max parameters", key=KEYS["params_max"], placeholder="e.g. 1.5B")
+        lo_text = c2.text_input(_("Min parameters"), key=KEYS["params_min"], placeholder=_("e.g. 100M"))
+        hi_text = c3.text_input(_("Max parameters"), key=KEYS["params_max"], placeholder=_("e.g. 1.5B"))
         lo, hi = fmt.parse_count(lo_text), fmt.parse_count(hi_text)
-        for text, val, name in ((lo_text, lo, "minimum"), (hi_text, hi, "maximum")):
+        for text, val, is_min in ((lo_text, lo, True), (hi_text, hi, False)):
             if text.strip() and val is None:
-                problems.append(f"Ignored the {name} parameter count {fmt.md_code(text)}: "
-                                "write it like 500M, 1.5B or 7e9.")
+                problems.append((_("Ignored the minimum parameter count {value}: write it like 500M, 1.5B or 7e9.")
+                                 if is_min else
+                                 _("Ignored the maximum parameter count {value}: write it like 500M, 1.5B or 7e9."))
+                                .format(value=fmt.md_code(text)))
             elif val is not None and val > MAX_COUNT:
-                problems.append(f"The {name} parameter count {fmt.md_code(text)} is too large: "
-                                f"used {fmt.count_text(MAX_COUNT)}.")
+                problems.append((_("The minimum parameter count {value} is too large: used {limit}.") if is_min else
+                                 _("The maximum parameter count {value} is too large: used {limit}."))
+                                .format(value=fmt.md_code(text), limit=fmt.count_text(MAX_COUNT)))
         lo, hi = (min(v, MAX_COUNT) if v is not None else None for v in (lo, hi))
         if lo is not None and hi is not None and lo > hi:
-            problems.append("The minimum parameter count is above the maximum: swapped them.")
+            problems.append(_("The minimum parameter count is above the maximum: swapped them."))
             lo, hi = hi, lo
     else:
         lo, hi = rng
         c2.empty()
         c3.empty()
-    min_downloads = c4.number_input("Min downloads", min_value=0, max_value=MAX_COUNT, step=1000,
+    min_downloads = c4.number_input(_("Min downloads"), min_value=0, max_value=MAX_COUNT, step=1000,
                                     key=KEYS["min_downloads"])
-    min_likes = c5.number_input("Min likes", min_value=0, max_value=MAX_COUNT, step=10, key=KEYS["min_likes"])
-    served = st.checkbox("Served by inference providers", key=KEYS["providers"],
-                         help="Only models that at least one Inference Provider serves, to try them without "
-                              "downloading (the live Hub knows which; the snapshot does not)")
+    min_likes = c5.number_input(_("Min likes"), min_value=0, max_value=MAX_COUNT, step=10, key=KEYS["min_likes"])
+    served = st.checkbox(_("Served by inference providers"), key=KEYS["providers"],
+                         help=_("Only models that at least one Inference Provider serves, to try them without "
+                                "downloading (the live Hub knows which; the snapshot does not)"))
 
     # Then the four choices labelled with counts from the snapshot (loads it on a cold start).
     if callable(facets):
@@ -148,11 +156,11 @@ def filter_panel(facets: dict[str, list[tuple[str, int]]] | Callable[[], dict[st
     task_opts = filters.task_options()
     if ss[KEYS["task"]] not in task_opts:  # an unknown tag from a URL: keep it, labelled as is
         task_opts.insert(1, ss[KEYS["task"]])
-    task = row1[0].selectbox("Task", task_opts, key=KEYS["task"],
-                             format_func=lambda t: filters.task_label(t, task_counts))
-    library = _facet_select(row2[1], "Library", "library", facets)
-    language = _facet_select(row2[2], "Language", "language", facets)
-    license_ = _facet_select(row2[3], "License", "license", facets)
+    task = row1[0].selectbox(_("Task"), task_opts, key=KEYS["task"],
+                             format_func=in_current(lambda t: filters.task_label(t, task_counts)))
+    library = _facet_select(row2[1], _("Library"), "library", facets)
+    language = _facet_select(row2[2], _("Language"), "language", facets)
+    license_ = _facet_select(row2[3], _("License"), "license", facets)
 
     ss[_LAST_RANGE] = (lo, hi)
     query = CatalogQuery(
@@ -179,8 +187,8 @@ def _facet_select(col, label: str, facet: str, facets: dict) -> str | None:
     opts = filters.facet_options(facets.get(facet), current)
     counts = dict(facets.get(facet, []))
     value = col.selectbox(label, opts, key=key, accept_new_options=True,
-                          format_func=lambda v: filters.facet_label(v, counts, "Any"),
-                          help="Pick one or type any Hub tag")
+                          format_func=in_current(lambda v: filters.facet_label(v, counts, _("Any"))),
+                          help=_("Pick one or type any Hub tag"))
     return (value or "").strip() or None
 
 
@@ -196,7 +204,7 @@ class Outcome:
 
 
 def run_search(query: CatalogQuery, mode: str) -> Outcome:
-    with st.spinner("Searching the catalog…"):
+    with st.spinner(_("Searching the catalog…")):
         try:
             return Outcome(cached.search(query, mode))
         except cached.HubError as exc:
@@ -207,11 +215,12 @@ def show_status(outcome: Outcome) -> None:
     """Banners: fell back to the snapshot; the Hub is down in live-only mode."""
     if outcome.error:
         st.error(
-            f"**The Hub did not answer** ({outcome.error}). The catalog source is set to *Live only*: "
-            "switch it to **Auto** or **Snapshot only** in the sidebar to search the snapshot instead.",
+            _("**The Hub did not answer** ({reason}). The catalog source is set to *Live only*: "
+              "switch it to **Auto** or **Snapshot only** in the sidebar to search the snapshot instead.")
+            .format(reason=outcome.error),
             icon=":material/cloud_off:",
         )
-        if st.button("Search the snapshot instead", key=P + "use_snapshot"):
+        if st.button(_("Search the snapshot instead"), key=P + "use_snapshot"):
             from lib.ui.frame import set_mode
 
             set_mode("snapshot")
@@ -220,8 +229,8 @@ def show_status(outcome: Outcome) -> None:
     r = outcome.result
     if r is not None and r.fallback_reason:
         st.warning(
-            f"**Showing the snapshot**: the live Hub did not answer ({r.fallback_reason}). "
-            f"Results come from {r.source.label}.",
+            _("**Showing the snapshot**: the live Hub did not answer ({reason}). Results come from {source}.")
+            .format(reason=r.fallback_reason, source=r.source.label),
             icon=":material/cloud_off:",
         )
 
@@ -229,12 +238,12 @@ def show_status(outcome: Outcome) -> None:
 def no_results(result: SearchResult) -> None:
     """An empty answer: why (a filter the snapshot cannot apply), or how to widen the search."""
     if result.unsupported:
-        st.warning(result.unsupported, icon=":material/cloud_off:")
-        st.button("Turn the filter off", key=P + "providers_off", on_click=_providers_off,
+        st.warning(str(result.unsupported), icon=":material/cloud_off:")
+        st.button(_("Turn the filter off"), key=P + "providers_off", on_click=_providers_off,
                   icon=":material/filter_alt_off:")
         return
-    st.info("No model matches these filters. Widen the parameter range, lower the minimum "
-            "downloads or likes, or clear the search text.", icon=":material/filter_alt_off:")
+    st.info(_("No model matches these filters. Widen the parameter range, lower the minimum "
+              "downloads or likes, or clear the search text."), icon=":material/filter_alt_off:")
 
 
 def _providers_off() -> None:
@@ -252,36 +261,38 @@ def _table_key(query: CatalogQuery, mode: str) -> str:
 
 def _column_config(fit: bool, local: bool, speed: bool = False) -> dict:
     """The results table's column settings (``fit`` / ``local`` / ``speed``: whether those columns are shown)."""
+    # keys: the table's stable English column names (lib/results.py); labels: those names in the UI's language
     column_config = {
         "Model": st.column_config.LinkColumn(
-            "Model", display_text=r"https://huggingface\.co/(.*)", width=300,
-            help="Opens the model's page on the Hub"),
-        "Task": st.column_config.TextColumn("Task"),
+            _("Model"), display_text=r"https://huggingface\.co/(.*)", width=300,
+            help=_("Opens the model's page on the Hub")),
+        "Task": st.column_config.TextColumn(_("Task")),
         "Parameters": st.column_config.TextColumn(
-            "Parameters", help="Total parameters; ~ marks an estimate (from the name or config), not a count"),
+            _("Parameters"), help=_("Total parameters; ~ marks an estimate (from the name or config), not a count")),
         "Weights": st.column_config.TextColumn(
-            "Weights", help="Size of the weights at the dtype they are stored in; ~ when the dtype "
-                            "is unknown (float32 assumed) or the parameter count is an estimate"),
-        "Downloads": st.column_config.NumberColumn("Downloads", format="compact", help="Last 30 days"),
-        "Likes": st.column_config.NumberColumn("Likes", format="compact"),
+            _("Weights"), help=_("Size of the weights at the dtype they are stored in; ~ when the dtype "
+                                 "is unknown (float32 assumed) or the parameter count is an estimate")),
+        "Downloads": st.column_config.NumberColumn(_("Downloads"), format="compact", help=_("Last 30 days")),
+        "Likes": st.column_config.NumberColumn(_("Likes"), format="compact"),
         results.PROVIDERS_COLUMN: st.column_config.TextColumn(
-            results.PROVIDERS_COLUMN, help="Inference Providers serving the model (the live Hub's answer; "
-                                           "a status other than live is said). The Model page lists them."),
-        "License": st.column_config.TextColumn("License"),
-        "Updated": st.column_config.DateColumn("Updated", format="distance"),
+            _(results.PROVIDERS_COLUMN), help=_("Inference Providers serving the model (the live Hub's answer; "
+                                                "a status other than live is said). The Model page lists them.")),
+        "License": st.column_config.TextColumn(_("License")),
+        "Updated": st.column_config.DateColumn(_("Updated"), format="distance"),
     }
     if fit:
         column_config[results.FIT_COLUMN] = st.column_config.TextColumn(
-            results.FIT_COLUMN, help="Rough check of the weights (+20 % for runtime) against this "
-            "machine's GPU memory, then RAM, at bf16, then int8, then int4. Select a row for details; "
-            "the Model page has the full estimate.")
+            _(results.FIT_COLUMN), help=_("Rough check of the weights (+20 % for runtime) against this "
+                                          "machine's GPU memory, then RAM, at bf16, then int8, then int4. Select a "
+                                          "row for details; the Model page has the full estimate."))
     if speed:
         column_config[results.SPEED_COLUMN] = st.column_config.TextColumn(
-            results.SPEED_COLUMN, help="Estimated decode speed of text-generation models on this machine at "
-            "bf16, from the parameter count alone (the Model page adds the KV cache and the context)")
+            _(results.SPEED_COLUMN), help=_("Estimated decode speed of text-generation models on this machine at "
+                                            "bf16, from the parameter count alone (the Model page adds the KV cache "
+                                            "and the context)"))
     if local:
         column_config[results.LOCAL_COLUMN] = st.column_config.TextColumn(
-            results.LOCAL_COLUMN, help="Already in the local Hugging Face cache (see the Local models page)")
+            _(results.LOCAL_COLUMN), help=_("Already in the local Hugging Face cache (see the Local models page)"))
     return column_config
 
 
@@ -325,20 +336,34 @@ def results_table(result: SearchResult, query: CatalogQuery, mode: str,
 def source_caption(result: SearchResult) -> None:
     """Where the rows came from (always said when the snapshot is in use)."""
     n = len(result.records)
-    more = " (more match: raise the number of results or narrow the filters)" if result.has_more else ""
+    models = ngettext("{n} model", "{n} models", n).format(n=fmt.number(n))
+    if result.has_more:
+        models = _("{models} (more match: raise the number of results or narrow the filters)").format(models=models)
     if result.source.kind == "snapshot":
         info = result.source
-        dated = info.label if (info.date and info.date in info.label) else f"{info.label} ({info.date or 'undated'})"
-        short = "; ".join(src.split(" — ")[0] for src in info.sources) or "embedded data"
-        st.caption(f"{n:,} models{more} · from **{dated}** · sources: {short}",
-                   help="\n\n".join(info.sources) or None)
+        label = str(info.label)  # the catalog's label, in the UI's language (a Later: lib/hub/errors.py)
+        if info.date and info.date in info.label:
+            dated = label
+        elif info.date:
+            dated = _("{label} ({date})").format(label=label, date=info.date)
+        else:
+            dated = _("{label} (undated)").format(label=label)
+        # attribution lines (data: the snapshot's sources, as its builder wrote them)
+        sources = [str(src) for src in info.sources]
+        short = "; ".join(src.split(" — ")[0] for src in sources) or _("embedded data")
+        st.caption(_("{models} · from **{source}** · sources: {sources}").format(
+                   models=models, source=dated, sources=short), help="\n\n".join(sources) or None)
     else:
-        cost = (" · " + ngettext("{n} Hub request", "{n} Hub requests", result.requests).format(
-            n=fmt.number(result.requests))) if result.requests else ""
-        st.caption(f"{n:,} models{more} · live from the Hugging Face Hub{cost} · "
-                   f"{result.elapsed_s:.2f} s")
+        elapsed = _("{seconds} s").format(seconds=fmt.number(result.elapsed_s, decimals=2))
+        if result.requests:
+            cost = ngettext("{n} Hub request", "{n} Hub requests", result.requests).format(
+                n=fmt.number(result.requests))
+            st.caption(_("{models} · live from the Hugging Face Hub · {requests} · {time}").format(
+                models=models, requests=cost, time=elapsed))
+        else:
+            st.caption(_("{models} · live from the Hugging Face Hub · {time}").format(models=models, time=elapsed))
     for note in result.notes:
-        st.caption(note)
+        st.caption(str(note))
 
 
 def selected_model(record: ModelRecord, hw=None, local: bool = False) -> None:
@@ -346,16 +371,21 @@ def selected_model(record: ModelRecord, hw=None, local: bool = False) -> None:
     from lib.ui import links, shortlist
 
     with st.container(border=True, key=P + "selected"):
-        st.markdown(
-            f"**Selected: {record.id}** · {fmt.params(record.params_total, record.params_exact)} parameters"
-            f" · {results.weights_label(record)} of weights"
-            + (f" ({record.main_dtype})" if record.main_dtype else "")
-            + (" · :green-badge[local]" if local else "")
-            + (f" · served by {fmt.md_escape(results.providers_text(record.inference_providers))}"
-               if record.inference_providers else "")
-        )
+        params = fmt.params(record.params_total, record.params_exact)
+        if record.main_dtype:
+            line = _("**Selected: {model}** · {params} parameters · {size} of weights ({dtype})").format(
+                model=record.id, params=params, size=results.weights_label(record), dtype=record.main_dtype)
+        else:
+            line = _("**Selected: {model}** · {params} parameters · {size} of weights").format(
+                model=record.id, params=params, size=results.weights_label(record))
+        if local:
+            line += " · " + _(":green-badge[local]")
+        if record.inference_providers:
+            line += " · " + _("served by {providers}").format(
+                providers=fmt.md_escape(results.providers_text(record.inference_providers)))
+        st.markdown(line)
         if hw is not None:
-            st.caption(f"On this machine — {results.fit_tooltip(record, hw)}")
+            st.caption(_("On this machine — {fit}").format(fit=results.fit_tooltip(record, hw)))
         links.open_model_link(record.id, record.hub_url)
         shortlist.add_button(record.id, key=P + "selected")
 
@@ -367,26 +397,26 @@ def charts(records: list[ModelRecord]) -> None:
     """Downloads vs parameters (log–log, by task) and counts by task or library."""
     left, right = st.columns(2)
     with left:
-        st.markdown("**Downloads vs parameters**")
+        st.markdown(_("**Downloads vs parameters**"))
         data = chart_data.scatter_frame(records)
         if data.empty:
-            st.info("None of these results has both a parameter count and downloads to plot.")
+            st.info(_("None of these results has both a parameter count and downloads to plot."))
         else:
             st.altair_chart(chart_data.scatter_chart(data), width="stretch", height=520, key=P + "scatter")
             missing = len(records) - len(data)
             if missing:
-                st.caption(f"{missing} of {len(records)} results lack a parameter count or downloads "
-                           "and are not plotted.")
+                st.caption(_("{missing} of {n} results lack a parameter count or downloads and are not plotted.")
+                           .format(missing=fmt.number(missing), n=fmt.number(len(records))))
     with right:
-        by = st.segmented_control("Count by", ["task", "library"], key=P + "count_by", default="task",
-                                  format_func=str.capitalize) or "task"
+        by = st.segmented_control(_("Count by"), ["task", "library"], key=P + "count_by", default="task",
+                                  format_func=in_current(lambda v: _(COUNT_BY[v]))) or "task"
         counts = chart_data.counts_frame(records, by).head(20)
         st.altair_chart(chart_data.counts_chart(counts, by), width="stretch")
 
 
 def download(result: SearchResult, query: CatalogQuery) -> None:
     st.download_button(
-        "Download CSV", data=results.results_csv(result.records),
+        _("Download CSV"), data=results.results_csv(result.records),  # the file: English columns (for programs)
         file_name=results.csv_filename(query.to_params()), mime="text/csv",
         icon=":material/download:", key=P + "csv",
     )

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib import format as fmt
+from lib.i18n import _
+
 PARAM = "shortlist"
 MAX = 8  # a session compares 2-8 candidates
 SESSIONS_PAGE = "pages/4_Sessions.py"
@@ -62,19 +65,21 @@ def add_button(model: str, key: str) -> None:
     left, right = st.columns([1, 1], vertical_alignment="center")
     with left:
         if model in models:
-            st.button(f"In the session shortlist ({len(models)}) — remove", key=f"{key}_shortlist_remove",
-                      icon=":material/playlist_remove:", on_click=remove, args=(model,),
-                      help="The shortlist is in this page's URL until a session is created from it.")
+            st.button(_("In the session shortlist ({n}) — remove").format(n=fmt.number(len(models))),
+                      key=f"{key}_shortlist_remove", icon=":material/playlist_remove:", on_click=remove, args=(model,),
+                      help=_("The shortlist is in this page's URL until a session is created from it."))
         elif len(models) >= MAX:
-            st.button("Add to session", key=f"{key}_shortlist_add", icon=":material/playlist_add:", disabled=True,
-                      help=f"The shortlist is full: a session compares at most {MAX} models.")
+            st.button(_("Add to session"), key=f"{key}_shortlist_add", icon=":material/playlist_add:", disabled=True,
+                      help=_("The shortlist is full: a session compares at most {n} models.").format(
+                          n=fmt.number(MAX)))
         else:
-            st.button("Add to session", key=f"{key}_shortlist_add", icon=":material/playlist_add:",
+            st.button(_("Add to session"), key=f"{key}_shortlist_add", icon=":material/playlist_add:",
                       on_click=add, args=(model,),
-                      help="Collect models to compare in a team evaluation session (Sessions page).")
+                      help=_("Collect models to compare in a team evaluation session (Sessions page)."))
     with right:
         if models:
-            st.page_link(SESSIONS_PAGE, label=f"Sessions: create from the shortlist ({len(models)})",
+            st.page_link(SESSIONS_PAGE, label=_("Sessions: create from the shortlist ({n})").format(
+                             n=fmt.number(len(models))),
                          icon=":material/groups:", query_params=_link_params())
 
 
