@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 #: The languages the UI speaks: code -> its own name.
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
@@ -138,6 +139,59 @@ def pick(texts: dict[str, str], default: str | None = None) -> str | None:
     ``default`` (data that comes per language, e.g. the Hub's widget examples)."""
     lang = current()
     return texts.get(lang) or texts.get(DEFAULT) or default
+
+
+# ---- texts made once, shown later ------------------------------------------------------------------------
+class Later(str):
+    """A text for people made once and shown later, maybe to another visitor (an error kept in a cache, a
+    catalog's label, a search's notes): its ``str`` value is the English text (what code compares, logs and
+    stores); ``str(text)``, ``format(text)`` and f-strings give it in the language current then.
+
+    ``Later(N_("Hub server error ({status})"), status=503)``: the message is a catalogue msgid, ``args`` fill
+    its placeholders (a ``Later`` among them is translated too). Show it with ``str()``, ``format()`` or an
+    f-string: ``+``, ``"".join(...)`` and slicing see the English value."""
+
+    def __new__(cls, msgid: str, /, **args: Any) -> Later:
+        with scope("en"):
+            english = cls._fill(msgid, args)
+        self = super().__new__(cls, english)
+        self.msgid, self.args = msgid, args
+        return self
+
+    @staticmethod
+    def _fill(template: str, args: dict[str, Any]) -> str:
+        return template.format(**args) if args else template
+
+    def __reduce__(self):
+        return (_later, (type(self), self.msgid, self.args))
+
+    def __str__(self) -> str:
+        return self._fill(_(self.msgid), self.args)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def _later(cls: type, msgid: str, args: dict) -> Later:
+    return cls(msgid, **args)
+
+
+class Number(int):
+    """A count in a :class:`Later` text, written in the reader's language (``1,234`` / ``1234``)."""
+
+    def __format__(self, spec: str) -> str:
+        from lib.format import number
+
+        return number(int(self))
+
+
+class Size(int):
+    """A byte count in a :class:`Later` text, written in the reader's language (``15.2 GB`` / ``15,2 GB``)."""
+
+    def __format__(self, spec: str) -> str:
+        from lib.format import size_bytes
+
+        return size_bytes(int(self))
 
 
 def write_compiled() -> list[Path]:

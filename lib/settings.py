@@ -55,35 +55,18 @@ _TRUE = frozenset({"1", "ON", "YES", "TRUE"})
 _FALSE = frozenset({"0", "OFF", "NO", "FALSE"})
 
 
-class Problem(str):
-    """A value that was ignored, in words: the English text (a ``str``: compared, joined and logged as such) that
-    shows itself in the UI's language — ``str(problem)`` (what Streamlit's elements call) fills the translated
-    template at call time. Settings are read once per process; the language is per browser session.
+class Problem(i18n.Later):
+    """A value that was ignored, in words (settings are read once per process; the language is per browser
+    session): a :class:`lib.i18n.Later` — the English text as the ``str`` value, ``str(problem)`` (what
+    Streamlit's elements call) in the language current then. Numbers among ``values`` are written in that
+    language (``0.1`` / ``0,1``)."""
 
-    ``template`` is marked with ``N_`` where the problem is made; ``values`` fill its ``{names}`` (numbers are
-    formatted in the language: ``0.1`` / ``0,1``)."""
+    @staticmethod
+    def _fill(template: str, values: dict[str, Any]) -> str:
+        from lib.format import number
 
-    template: str
-    values: dict[str, Any]
-
-    def __new__(cls, template: str, **values: Any) -> Problem:
-        with i18n.scope("en"):
-            self = super().__new__(cls, _fill(template, values))
-        self.template, self.values = template, values
-        return self
-
-    def __str__(self) -> str:
-        return _fill(i18n._(self.template), self.values)
-
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
-
-
-def _fill(template: str, values: Mapping[str, Any]) -> str:
-    from lib.format import number
-
-    return template.format(**{k: number(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
-                              for k, v in values.items()})
+        return template.format(**{k: number(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+                                  for k, v in values.items()})
 
 
 @dataclass(frozen=True)

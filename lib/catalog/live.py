@@ -24,10 +24,10 @@ from typing import Any
 from lib.catalog.query import HUB_SORT, CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
 from lib.hub import listing, policy
-from lib.hub.errors import BAD_ANSWER_MESSAGE, HubError, Later, Number
+from lib.hub.errors import BAD_ANSWER_MESSAGE, HubError
 from lib.hub.providers import FIELD
 from lib.hub.records import ModelRecord
-from lib.i18n import N_
+from lib.i18n import N_, Later, Number
 
 DEFAULT_TIMEOUT = policy.LIST_TIMEOUT_S
 # What one row of Discover shows; ``expand`` returns only these (plus id / _id).

@@ -43,9 +43,8 @@ import pyarrow as pa
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
 from lib.hub import normalize as nz
-from lib.hub.errors import Later, Number
 from lib.hub.records import ModelRecord
-from lib.i18n import N_
+from lib.i18n import N_, Later, Number
 
 
 class _LazyCompute:

@@ -22,8 +22,8 @@ from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult
 from lib.hub import offline as hub_offline_details
 from lib.hub import policy
-from lib.hub.errors import HubError, Later
-from lib.i18n import N_
+from lib.hub.errors import HubError
+from lib.i18n import N_, Later
 from lib.settings import get_settings
 
 CatalogMode = Literal["auto", "live", "snapshot"]

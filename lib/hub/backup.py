@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lib.hub import auth, policy
-from lib.hub.errors import OFFLINE_MESSAGE, HubError, Later, classify
-from lib.i18n import N_
+from lib.hub.errors import OFFLINE_MESSAGE, HubError, classify
+from lib.i18n import N_, Later
 
 __all__ = ["PushResult", "Backup", "start", "download", "NO_TOKEN_MESSAGE", "START_TIMEOUT_S"]
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from lib.hub import gateway
-from lib.hub.errors import HubError, Later, Size
-from lib.i18n import N_
+from lib.hub.errors import HubError
+from lib.i18n import N_, Later, Size
 
 __all__ = ["CachedRevision", "CachedModel", "scan", "local_ids", "snapshot_folder", "DeletePlan", "delete_plan",
            "download", "free_disk_bytes", "disk_full_message"]

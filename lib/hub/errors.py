@@ -38,60 +38,7 @@ import errno
 import json
 from typing import Any
 
-from lib.i18n import N_
-
-
-class Later(str):
-    """A text for people made once and shown later, maybe to another visitor (an error kept in a cache, a
-    catalog's label, a search's notes): its ``str`` value is the English text (what code compares, logs and
-    stores); ``str(text)``, ``format(text)`` and f-strings give it in the language current then.
-
-    ``Later(N_("Hub server error ({status})"), status=503)``: the message is a catalogue msgid, ``args`` fill
-    its placeholders (a ``Later`` among them is translated too). Show it with ``str()``, ``format()`` or an
-    f-string: ``+``, ``"".join(...)`` and slicing see the English value."""
-
-    def __new__(cls, msgid: str, /, **args: Any) -> Later:
-        from lib import i18n
-
-        with i18n.scope("en"):
-            english = msgid.format(**args) if args else msgid
-        self = super().__new__(cls, english)
-        self.msgid, self.args = msgid, args
-        return self
-
-    def __reduce__(self):
-        return (_later, (self.msgid, self.args))
-
-    def __str__(self) -> str:
-        from lib.i18n import _
-
-        text = _(self.msgid)
-        return text.format(**self.args) if self.args else text
-
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
-
-
-def _later(msgid: str, args: dict) -> Later:
-    return Later(msgid, **args)
-
-
-class Number(int):
-    """A count in a :class:`Later` text, written in the reader's language (``1,234`` / ``1234``)."""
-
-    def __format__(self, spec: str) -> str:
-        from lib.format import number
-
-        return number(int(self))
-
-
-class Size(int):
-    """A byte count in a :class:`Later` text, written in the reader's language (``15.2 GB`` / ``15,2 GB``)."""
-
-    def __format__(self, spec: str) -> str:
-        from lib.format import size_bytes
-
-        return size_bytes(int(self))
+from lib.i18n import N_, Later
 
 KINDS: tuple[str, ...] = ("offline", "unreachable", "timeout", "rate_limited", "not_found", "gated", "auth",
                           "server", "bad_answer", "invalid_id", "not_cached", "rejected", "disk_full", "cancelled",

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from lib.hub import policy
-from lib.hub.errors import BAD_ANSWER_MESSAGE, HubError, Later, repo_not_found
+from lib.hub.errors import BAD_ANSWER_MESSAGE, HubError, repo_not_found
 from lib.hub.facts import FACTS, forget, token_key
 from lib.hub.ids import validate_model_id
-from lib.i18n import N_
+from lib.i18n import N_, Later
 
 __all__ = ["model_info", "model_config", "model_card", "card_text", "card_metadata", "safetensors_counts",
            "download_file", "cached_copy_intact",

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 
 from lib.format import shown_value
-from lib.hub.errors import HubError, Later
-from lib.i18n import N_
+from lib.hub.errors import HubError
+from lib.i18n import N_, Later
 
 _REPO_ID = re.compile(r"^(?:[A-Za-z0-9][\w.\-]{0,95}/)?[A-Za-z0-9][\w.\-]{0,95}$")
 HUB_PREFIX = "https://huggingface.co/"

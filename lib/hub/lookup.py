@@ -23,14 +23,14 @@ from typing import Any
 
 from lib.hub import gateway
 from lib.hub.details import ModelDetails, config_summary, fields_from_info, record_dict
-from lib.hub.errors import HubError, Later
+from lib.hub.errors import HubError
 from lib.hub.facts import FACTS, token_key
 from lib.hub.ids import validate_model_id
 from lib.hub.offline import offline_model_details, offline_record
 from lib.hub.policy import count_requests, is_offline, offline_message
 from lib.hub.providers import ProviderMapping
 from lib.hub.records import ModelRecord
-from lib.i18n import N_
+from lib.i18n import N_, Later
 
 
 def fetch_model_details(model_id: str, token: str | bool | None = None, *, with_card: bool = True) -> ModelDetails:

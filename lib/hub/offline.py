@@ -14,11 +14,11 @@ from typing import Any
 
 from lib.hub import gateway, normalize
 from lib.hub.details import ModelDetails, RepoFileInfo, as_tuple, config_summary
-from lib.hub.errors import OFFLINE_MESSAGE, HubError, Later
+from lib.hub.errors import OFFLINE_MESSAGE, HubError
 from lib.hub.facts import FACTS
 from lib.hub.ids import validate_model_id
 from lib.hub.records import ModelRecord
-from lib.i18n import N_
+from lib.i18n import N_, Later
 
 RecordLookup = Callable[[str], "ModelRecord | None"]
 _provider: RecordLookup | None = None

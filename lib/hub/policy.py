@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lib import i18n
-from lib.hub.errors import OFFLINE_MESSAGE, HubError, Later, classify
-from lib.i18n import N_
+from lib.hub.errors import OFFLINE_MESSAGE, HubError, classify
+from lib.i18n import N_, Later
 
 T = TypeVar("T")
 LIST_TIMEOUT_S = 3.0
