@@ -488,6 +488,7 @@ def test_the_model_page_in_spanish(hub_stub, monkeypatch):
     assert "Tokens/s estimados de prellenado y decodificación con un contexto de 2.048 tokens" in captions
     assert at.select_slider(key="m_ctx").label == "Longitud de contexto (prompt + tokens generados)"
     assert at.selectbox(key="m_device").label == "Dispositivo"
+    assert at.text_input(key="m_id").placeholder.endswith("p. ej. Qwen/Qwen2.5-0.5B-Instruct")
     assert len(at.code) == 2  # code shown as code: never translated
     # the test-drive sections at the bottom are lib/ui/test_drive.py's and lib/ui/remote_drive.py's, translated
     # with the Playground (their own tests); drop this once they are merged

@@ -36,7 +36,7 @@ P = "m_"  # widget key prefix
 KEYS = {"id": P + "id", "ctx": P + "ctx", "kv": P + "kv", "batch": P + "batch", "device": P + "device",
         "dtype": P + "dtype", "parts_host": P + "parts_host", "parts_device": P + "parts_device"}
 
-EXAMPLES = (  # i18n: model ids"Qwen/Qwen2.5-0.5B-Instruct", "sentence-transformers/all-MiniLM-L6-v2",
+EXAMPLES = ("Qwen/Qwen2.5-0.5B-Instruct", "sentence-transformers/all-MiniLM-L6-v2",
             "distilbert/distilbert-base-uncased-finetuned-sst-2-english")
 _LAST_ID = "_model_last_id"  # survives page switches (widget state does not)
 
