@@ -24,11 +24,14 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from lib.i18n import N_, _
+
+#: Characters of cleaned Markdown shown; the rest is left to the Hub.
 CARD_MAX_CHARS = 60_000
-"""Characters of cleaned Markdown shown; the rest is left to the Hub."""
+#: Characters of the card's text looked at; the rest is cut before any cleaning.
 CARD_MAX_INPUT = 3 * CARD_MAX_CHARS
-"""Characters of the card's text looked at; the rest is cut before any cleaning."""
-_CUT_NOTE = "\n\n*… (card cut here; read the rest on the Hub)*"
+#: said after a card that was cut (translated when shown: the cleaned card is cached for every visitor).
+_CUT_NOTE = N_("*… (card cut here; read the rest on the Hub)*")
 
 # Each pattern is linear: fences pair line starts, inline code stops at a newline, the rest are
 # matched at one position and stop at the next ``<``/``>``, ``[``/``]`` or newline.
@@ -177,11 +180,13 @@ def clean_card(text: str | None, max_chars: int = CARD_MAX_CHARS) -> str | None:
     if not text:
         return None
     head, was_cut = _cut_input(text)
-    return _clean(head, was_cut, max_chars)
+    cleaned, cut = _clean(head, was_cut, max_chars)
+    return cleaned + "\n\n" + _(_CUT_NOTE) if cleaned and cut else cleaned
 
 
 @lru_cache(maxsize=64)
-def _clean(text: str, was_cut: bool, max_chars: int) -> str | None:
+def _clean(text: str, was_cut: bool, max_chars: int) -> tuple[str | None, bool]:
+    """The cleaned card (no note), and whether it was cut (the caller says so, in the visitor's language)."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     parts = _FENCE.split(text)
     out: list[str] = []
@@ -194,17 +199,15 @@ def _clean(text: str, was_cut: bool, max_chars: int) -> str | None:
         out.append("".join(p if j % 2 == 1 else _clean_prose(p) for j, p in enumerate(pieces)))
     cleaned = re.sub(r"\n{3,}", "\n\n", "".join(out)).strip()
     if len(cleaned) > max_chars:
-        cleaned = cleaned[:max_chars].rsplit("\n", 1)[0] + _CUT_NOTE
-    elif was_cut and cleaned:
-        cleaned += _CUT_NOTE
-    return cleaned or None
+        return cleaned[:max_chars].rsplit("\n", 1)[0], True
+    return cleaned or None, bool(was_cut and cleaned)
 
 
 def card_has_html(text: str | None) -> bool:
     """Whether the card holds HTML tags outside code (the page says they were removed)."""
     if not text:
         return False
-    head, _ = _cut_input(text)
+    head, _was_cut = _cut_input(text)
     return _has_html(head)
 
 

@@ -13,7 +13,7 @@ from lib import format as fmt
 from lib import tasks
 from lib.format import md_escape
 from lib.hub.details import ModelDetails
-from lib.i18n import ngettext
+from lib.i18n import _, ngettext
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,11 +35,15 @@ def gated_text(details: ModelDetails) -> str:
     unknown = bool(details.record is not None and (details.record.extra or {}).get("gated_unknown"))
     g = details.gated
     if g and str(g).lower() != "false":
-        kind = {"manual": "manual approval", "auto": "automatic approval"}.get(str(g).lower())
-        return f"Yes ({kind})" if kind else "Yes"
+        kind = str(g).lower()
+        if kind == "manual":
+            return _("Yes (manual approval)")
+        if kind == "auto":
+            return _("Yes (automatic approval)")
+        return _("Yes")
     if unknown and details.source == "offline":
-        return "Unknown (the snapshot does not record it)"
-    return "No"
+        return _("Unknown (the snapshot does not record it)")
+    return _("No")
 
 
 def base_models(details: ModelDetails) -> tuple[str, ...]:
@@ -59,36 +63,39 @@ def _join(values: Sequence[str], limit: int = 12) -> str:
     if not values:
         return "–"
     shown = ", ".join(md_escape(v) for v in values[:limit])
-    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+    if len(values) <= limit:
+        return shown
+    return _("{shown} and {n} more").format(shown=shown, n=fmt.number(len(values) - limit))
 
 
 def facts(details: ModelDetails) -> list[Fact]:
     """The facts table rows, in the order the page shows them. Unknown values are ``–``."""
     task = details.pipeline_tag
     task_text = (f"{md_escape(tasks.display_name(task))} (`{task}`)" if task
-                 else "– (the Hub lists no task for this model)")
+                 else _("– (the Hub lists no task for this model)"))
     downloads = fmt.compact(details.downloads)
     if details.downloads is not None:
         as_of = (details.record.extra or {}).get("downloads_as_of") if details.record is not None else None
-        downloads += f" (last 30 days, as of {as_of})" if as_of and details.source == "offline" else " (last 30 days)"
+        downloads = (_("{n} (last 30 days, as of {date})").format(n=downloads, date=fmt.date(as_of))
+                     if as_of and details.source == "offline" else _("{n} (last 30 days)").format(n=downloads))
     created = fmt.date(details.created_at)
     modified = fmt.date(details.last_modified)
     if details.last_modified is not None:
-        modified += f" ({fmt.ago(details.last_modified)})"
+        modified = _("{date} ({ago})").format(date=modified, ago=fmt.ago(details.last_modified))
     return [
-        Fact("Task", task_text),
-        Fact("Library", md_escape(details.library_name) if details.library_name else "–"),
-        Fact("License", md_escape(details.license) if details.license else "–"),
-        Fact("Gated", gated_text(details)),
-        Fact("Downloads", downloads),
-        Fact("Likes", fmt.compact(details.likes)),
-        Fact("Created", created),
-        Fact("Last modified", modified),
-        Fact("Languages", _join(details.languages, 20)),
-        Fact("Datasets", _join(details.datasets)),
-        Fact("Base model", _join(base_models(details))),
-        Fact("Tags", " ".join(f"`{t.replace('`', '').replace('|', '/')}`" for t in shown_tags(details)[:40]) or "–"),
-        Fact("On the Hub", f"[{md_escape(details.id)}]({details.hub_url})"),
+        Fact(_("Task"), task_text),
+        Fact(_("Library"), md_escape(details.library_name) if details.library_name else "–"),
+        Fact(_("License"), md_escape(details.license) if details.license else "–"),
+        Fact(_("Gated"), gated_text(details)),
+        Fact(_("Downloads"), downloads),
+        Fact(_("Likes"), fmt.compact(details.likes)),
+        Fact(_("Created"), created),
+        Fact(_("Last modified"), modified),
+        Fact(_("Languages"), _join(details.languages, 20)),
+        Fact(_("Datasets"), _join(details.datasets)),
+        Fact(_("Base model"), _join(base_models(details))),
+        Fact(_("Tags"), " ".join(f"`{t.replace('`', '').replace('|', '/')}`" for t in shown_tags(details)[:40]) or "–"),
+        Fact(_("On the Hub"), f"[{md_escape(details.id)}]({details.hub_url})"),
     ]
 
 
@@ -96,8 +103,8 @@ def facts_frame(rows: Sequence[Fact]) -> pd.DataFrame:
     """The facts as a one-column table indexed by label (cells are markdown, for ``st.table``)."""
     import pandas as pd
 
-    df = pd.DataFrame({"Value": [r.value for r in rows]}, index=[f"**{r.label}**" for r in rows])
-    df.index.name = "Fact"
+    df = pd.DataFrame({_("Value"): [r.value for r in rows]}, index=[f"**{r.label}**" for r in rows])
+    df.index.name = _("Fact")
     return df
 
 
@@ -106,7 +113,7 @@ def source_note(details: ModelDetails) -> str:
     if details.source == "live":
         return ngettext("Live from the Hub ({n} request)", "Live from the Hub ({n} requests)", details.requests).format(
             n=fmt.number(details.requests))
-    return "From the catalog snapshot and the local cache (the Hub was not asked)"
+    return _("From the catalog snapshot and the local cache (the Hub was not asked)")
 
 
 __all__ = ["Fact", "facts", "facts_frame", "gated_text", "base_models", "shown_tags", "source_note"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib.hub.details import ModelDetails
+from lib.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,8 @@ class ModelLookup:
 
     Exactly one of ``details`` / ``error`` is set. ``error_kind`` is ``HubError.kind``
     (``invalid_id``, ``not_found``, ``gated``, ``auth`` …) or ``error`` for anything unexpected.
-    ``config`` is the full config.json when available, else ``config_note`` says why not.
+    ``config`` is the full config.json when available, else ``config_note`` says why not (in English, as
+    the Hub gateway caches it: translate it where it is shown).
     """
 
     model_id: str
@@ -36,7 +38,8 @@ def lookup(model_id: str, offline: bool = False) -> ModelLookup:
     from lib.hub.policy import is_offline, offline_message
 
     try:
-        reason = offline_message() if is_offline() else "Snapshot-only catalog mode"
+        # the reason is part of the gateway's cached offline details: English, translated where shown
+        reason = offline_message() if is_offline() else N_("Snapshot-only catalog mode")
         details = offline_model_details(model_id, reason=reason) if offline \
             else fetch_model_details(model_id)
     except HubError as e:
@@ -44,15 +47,16 @@ def lookup(model_id: str, offline: bool = False) -> ModelLookup:
     except Exception as e:  # noqa: BLE001 - the page shows a message, never a traceback
         from lib.logs import for_people, log_failure
 
-        log_failure(e, f"model page lookup of {model_id}")
-        return ModelLookup(model_id, error=f"Could not load {model_id}: {for_people(str(e), 200)}", error_kind="error")
+        log_failure(e, f"model page lookup of {model_id}")  # i18n: a log message
+        return ModelLookup(model_id, error=_("Could not load {model}: {error}").format(
+            model=model_id, error=for_people(str(e), 200)), error_kind="error")
     config, note = None, None
     has_config = any(f.path == "config.json" for f in details.files)
     if has_config or details.source == "offline":
         config, note = fetch_config_json(details.id, offline=offline or details.source == "offline",
                                          revision=details.sha if details.source == "offline" else None)
     else:
-        note = "the repo has no config.json"
+        note = N_("the repo has no config.json")
     return ModelLookup(details.id, details=details, config=config, config_note=note)
 
 

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lib import format as fmt
+from lib.i18n import N_, _
+
 # Model types whose config class defaults to untied input/output embeddings (transformers'
 # save_pretrained omits values equal to the class default, so a missing key means the default).
 _UNTIED_BY_DEFAULT = frozenset({
@@ -187,7 +190,7 @@ class ModelConfig:
     def from_dict(cls, data: Mapping[str, Any]) -> ModelConfig:
         """Read a parsed ``config.json``; never raises on odd values (they become None)."""
         if not isinstance(data, Mapping):
-            raise ValueError("config.json must hold a JSON object")
+            raise ValueError(_("config.json must hold a JSON object"))
         top = dict(data)
         d = language_config(top)
         model_type = d.get("model_type") or top.get("model_type")
@@ -261,9 +264,9 @@ class ModelConfig:
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ValueError(f"no config.json at {p}") from None
+            raise ValueError(_("no config.json at {path}").format(path=p)) from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"cannot read {p}: {exc}") from None
+            raise ValueError(_("cannot read {path}: {error}").format(path=p, error=exc)) from None
         return cls.from_dict(data)
 
 
@@ -273,17 +276,18 @@ _EXPERT_KEYS = ("num_local_experts", "num_experts", "n_routed_experts", "moe_num
 #: ~2 ms of one core holding the interpreter on the meta device, so 50,000 layers took 86 s and 2.9 GiB.
 MAX_BUILD_LAYERS = 512
 #: the largest size of each kind a config may ask for and still be built (the largest real models
-#: stay far below: ~200 layers, hidden 32k, vocabulary 1M, 512 experts).
+#: stay far below: ~200 layers, hidden 32k, vocabulary 1M, 512 experts). The keys name each kind of size in
+#: :func:`build_problem`'s message (translated there).
 BUILD_LIMITS: dict[str, tuple[int, tuple[str, ...]]] = {
-    "layers": (MAX_BUILD_LAYERS, ("num_hidden_layers", "n_layer", "num_layers", "n_layers", "encoder_layers",
+    N_("layers"): (MAX_BUILD_LAYERS, ("num_hidden_layers", "n_layer", "num_layers", "n_layers", "encoder_layers",
                                   "decoder_layers", "num_encoder_layers", "num_decoder_layers")),
-    "hidden size": (131_072, ("hidden_size", "n_embd", "d_model", "dim", "model_dim")),
-    "intermediate size": (1_048_576, ("intermediate_size", "n_inner", "ffn_dim", "d_ff", "encoder_ffn_dim",
+    N_("hidden size"): (131_072, ("hidden_size", "n_embd", "d_model", "dim", "model_dim")),
+    N_("intermediate size"): (1_048_576, ("intermediate_size", "n_inner", "ffn_dim", "d_ff", "encoder_ffn_dim",
                                       "decoder_ffn_dim", "moe_intermediate_size")),
-    "vocabulary": (8_388_608, ("vocab_size",)),
-    "attention heads": (8_192, ("num_attention_heads", "n_head", "num_heads", "n_heads", "num_key_value_heads",
+    N_("vocabulary"): (8_388_608, ("vocab_size",)),
+    N_("attention heads"): (8_192, ("num_attention_heads", "n_head", "num_heads", "n_heads", "num_key_value_heads",
                                 "encoder_attention_heads", "decoder_attention_heads")),
-    "experts": (8_192, _EXPERT_KEYS),
+    N_("experts"): (8_192, _EXPERT_KEYS),
 }
 _LIMIT_OF = {key: (what, cap) for what, (cap, keys) in BUILD_LIMITS.items() for key in keys}
 
@@ -306,18 +310,20 @@ def build_problem(config: Mapping[str, Any] | ModelConfig) -> str | None:
     than :data:`MAX_BUILD_LAYERS` layers in all, is refused before torch is even imported."""
     raw = config.raw if isinstance(config, ModelConfig) else config
     if not isinstance(raw, Mapping):
-        return "config.json does not hold a JSON object"
+        return _("config.json does not hold a JSON object")
     layers = 0.0
     for key, n in _sizes(raw):
         what, cap = _LIMIT_OF[key]
         if n != n or n in (float("inf"), float("-inf")):
-            return f"its {key} is not a finite number"
+            return _("its {key} is not a finite number").format(key=key)
         if n > cap:
-            return f"it asks for {n:,.0f} {what} ({key}); at most {cap:,} can be built"
+            return _("it asks for {n} {what} ({key}); at most {cap} can be built").format(
+                n=fmt.number(round(n)), what=_(what), key=key, cap=fmt.number(cap))
         if what == "layers" and n > 0:
             layers += n
     if layers > MAX_BUILD_LAYERS:
-        return f"it asks for {layers:,.0f} layers in all; at most {MAX_BUILD_LAYERS:,} can be built"
+        return _("it asks for {n} layers in all; at most {cap} can be built").format(
+            n=fmt.number(round(layers)), cap=fmt.number(MAX_BUILD_LAYERS))
     return None
 
 

@@ -15,6 +15,7 @@ from lib import format as fmt
 from lib.fit.dtypes import BYTES_PER_PARAM, from_torch
 from lib.fit.moe import MoeCounts, moe_counts, moe_shape
 from lib.hub.details import ModelDetails
+from lib.i18n import _
 from lib.modelconfig import build_problem, estimate_parameters
 from lib.repo_files import weights_total
 
@@ -52,14 +53,18 @@ class ParamInfo:
         m = self.moe
         if m is None:
             return ()
-        active = (f"**{fmt.params(m.active)}** active per token ({m.active_fraction:.0%} of the total)"
-                  if m.active is not None else "active per token unknown (the config does not say how many "
-                                               "experts a token uses)")
-        how = ("routed share counted on the meta device" if m.source == "meta device"
-               else "routed share computed from config.json's sizes")
-        return (f"Mixture of experts: {active}; {fmt.params(m.total)} in all.",
-                f"{m.shape.summary}. Memory holds every expert (the total); speed reads the active ones. "
-                f"Total {m.total_source}; {how}.")
+        if m.active is not None:
+            head = _("Mixture of experts: **{active}** active per token ({share} of the total); {total} in all.")
+            head = head.format(active=fmt.params(m.active), share=fmt.percent(m.active_fraction),
+                               total=fmt.params(m.total))
+        else:
+            head = _("Mixture of experts: active per token unknown (the config does not say how many experts a "
+                     "token uses); {total} in all.").format(total=fmt.params(m.total))
+        how = (_("Total {source}; routed share counted on the meta device.") if m.source == "meta device"
+               else _("Total {source}; routed share computed from config.json's sizes.")).format(
+            source=_(m.total_source))
+        return (head, _("{layout}. Memory holds every expert (the total); speed reads the active ones.").format(
+            layout=m.shape.summary) + " " + how)
 
     @property
     def exact(self) -> bool:
@@ -69,10 +74,10 @@ class ParamInfo:
     def headline(self) -> str:
         """``494,032,768 (494M)`` / ``~7B (estimated)`` / ``unknown``."""
         if self.total is None:
-            return "unknown"
+            return _("unknown")
         if self.exact:
-            return f"{self.total:,} ({fmt.params(self.total)})"
-        return f"{fmt.params(self.total, exact=False)} (estimated)"
+            return f"{fmt.number(self.total)} ({fmt.params(self.total)})"
+        return _("{n} (estimated)").format(n=fmt.params(self.total, exact=False))
 
 
 def needs_config_count(details: ModelDetails) -> bool:
@@ -92,18 +97,19 @@ def count_from_config(config: Mapping[str, Any] | None, config_note: str | None,
     """``(count, None)`` from ``counter(config)`` (lib.modelconfig.count_parameters, maybe cached),
     or ``(None, why not)``. Custom-code configs are never built (that would run the repo's code)."""
     if not config:
-        return None, f"not counted from config: {config_note or 'no config.json'}"
+        return None, _("not counted from config: {why}").format(why=_(config_note) if config_note
+                                                                 else _("no config.json"))
     if config.get("auto_map"):
-        return None, "not counted from config: it needs the repo's custom code"
+        return None, _("not counted from config: it needs the repo's custom code")
     problem = build_problem(config)  # checked before any build: a hostile config must cost nothing
     if problem is not None:
-        return None, f"not counted from config.json: {problem}"
+        return None, _("not counted from config.json: {why}").format(why=problem)
     try:
         n = counter(dict(config))
     except Exception as e:  # noqa: BLE001 - counting is best effort
-        return None, f"counting from config failed ({type(e).__name__})"
+        return None, _("counting from config failed ({error})").format(error=type(e).__name__)
     if not n:
-        return None, "transformers cannot build this config"
+        return None, _("transformers cannot build this config")
     return int(n), None
 
 
@@ -114,29 +120,32 @@ def parameter_info(details: ModelDetails, counted: int | None = None, config: Ma
     if details.params_total:
         rows = tuple(sorted(details.params_by_dtype.items(), key=lambda kv: -kv[1]))
         return ParamInfo(details.params_total, rows, "exact",
-                         f"exact, from {details.param_source or 'safetensors metadata'}")
+                         _("exact, from {source}").format(source=details.param_source or _("safetensors metadata")))
     rec = details.record
     if rec is not None and rec.params_exact and rec.params_total:
         rows = tuple(sorted(rec.params_by_dtype.items(), key=lambda kv: -kv[1]))
         return ParamInfo(rec.params_total, rows, "exact",
-                         f"exact, from {rec.param_source or 'safetensors metadata'} (catalog snapshot)")
+                         _("exact, from {source} (catalog snapshot)").format(
+                             source=rec.param_source or _("safetensors metadata")))
     if counted:
-        return ParamInfo(counted, (), "counted", "counted exactly from config.json (model built on the meta "
-                                                  "device, no weights downloaded)")
-    why = f" ({count_note})" if count_note else ""
+        return ParamInfo(counted, (), "counted", _("counted exactly from config.json (model built on the meta "
+                                                    "device, no weights downloaded)"))
+    why = " " + _("({why})").format(why=count_note) if count_note else ""
     if rec is not None and rec.params_total:
         return ParamInfo(rec.params_total, (), "estimated",
-                         f"estimated by the catalog ({rec.param_source or 'from the model name'}){why}")
+                         _("estimated by the catalog ({source})").format(
+                             source=rec.param_source or _("from the model name")) + why)
     shaped = estimate_parameters(config) if config and build_problem(config) is not None else None
     if shaped:
-        return ParamInfo(shaped, (), "estimated", f"estimated from config.json's shape (layers, hidden size, "
-                                                  f"vocabulary){why}")
+        return ParamInfo(shaped, (), "estimated",
+                         _("estimated from config.json's shape (layers, hidden size, vocabulary)") + why)
     size = weights_total(details)
     if size:
         bpp, dtype_word = _bytes_per_param(details, config)
         return ParamInfo(int(size / bpp), (), "estimated",
-                         f"estimated from {fmt.size_bytes(size)} of weight files at {dtype_word}{why}")
-    return ParamInfo(None, (), "unknown", "no safetensors metadata, no countable config and no weight sizes" + why)
+                         _("estimated from {size} of weight files at {dtype}").format(
+                             size=fmt.size_bytes(size), dtype=dtype_word) + why)
+    return ParamInfo(None, (), "unknown", _("no safetensors metadata, no countable config and no weight sizes") + why)
 
 
 def with_moe(info: ParamInfo, config: Mapping[str, Any] | None, split: tuple[int, int] | None) -> ParamInfo:
@@ -156,10 +165,10 @@ def _bytes_per_param(details: ModelDetails, config: Mapping[str, Any] | None) ->
     declared = str((config or {}).get("torch_dtype") or (config or {}).get("dtype") or "").replace("torch.", "")
     key = from_torch(declared)
     if key in ("fp32", "bf16", "fp16") and declared in ("float32", "bfloat16", "float16"):
-        return BYTES_PER_PARAM[key], f"{declared} (config.json)"
+        return BYTES_PER_PARAM[key], f"{declared} (config.json)"  # i18n: a dtype name and a file name
     if any(f.path.lower().endswith(".gguf") for f in details.files):
-        return GGUF_BYTES_PER_PARAM, "~4.8 bits per parameter (typical GGUF)"
-    return BYTES_PER_PARAM["fp32"], "4 bytes per parameter (float32 assumed)"
+        return GGUF_BYTES_PER_PARAM, _("~{bits} bits per parameter (typical GGUF)").format(bits=fmt.number(4.8))
+    return BYTES_PER_PARAM["fp32"], _("4 bytes per parameter (float32 assumed)")
 
 
 __all__ = ["ParamInfo", "needs_config_count", "count_from_config", "parameter_info", "with_moe", "buildable"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 
+# i18n: file: HTML markup and colours around a model's own output, no text of its own
+
 PALETTE = [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180), (70, 240, 240),
            (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128), (170, 110, 40), (128, 0, 0)]
 

@@ -12,42 +12,43 @@ from lib import format as fmt
 from lib.hub import normalize
 from lib.hub.details import ModelDetails, RepoFileInfo
 from lib.hub.normalize import PICKLE_SUFFIXES, weight_file_kind
+from lib.i18n import N_, _
 
 #: weight kind (lib.hub.normalize.weight_file_kind) -> what the files table calls such a file.
-WEIGHT_KINDS = {"safetensors": "weights (safetensors)", "gguf": "weights (GGUF)", "onnx": "weights (ONNX)",
-                "pickle": "weights (pickle)", "keras": "weights (Keras/TF)", "flax": "weights (Flax)",
-                "tflite": "weights (TF Lite)"}
-FORMAT_LABELS = {"safetensors": "safetensors", "pickle": "pickle (.bin/.pt)", "gguf": "GGUF", "onnx": "ONNX",
-                 "keras": "Keras/TF", "flax": "Flax", "tflite": "TF Lite"}
+WEIGHT_KINDS = {"safetensors": N_("weights (safetensors)"), "gguf": N_("weights (GGUF)"),
+                "onnx": N_("weights (ONNX)"), "pickle": N_("weights (pickle)"), "keras": N_("weights (Keras/TF)"),
+                "flax": N_("weights (Flax)"), "tflite": N_("weights (TF Lite)")}
+FORMAT_LABELS = {"safetensors": "safetensors", "pickle": "pickle (.bin/.pt)", "gguf": "GGUF",  # i18n: names
+                 "onnx": "ONNX", "keras": "Keras/TF", "flax": "Flax", "tflite": "TF Lite"}
 _TOKENIZER_FILES = ("vocab.txt", "vocab.json", "merges.txt", "special_tokens_map.json", "spiece.model",
                     "sentencepiece.bpe.model", "added_tokens.json")
 
 
 def file_kind(path: str) -> str:
-    """What a repo file is, in words: ``weights (safetensors)``, ``config``, ``tokenizer`` …"""
+    """What a repo file is, in words (the UI's language): ``weights (safetensors)``, ``config``, ``tokenizer`` …"""
     name = path.lower().rsplit("/", 1)[-1]
     kind = weight_file_kind(path)
     if kind is not None:
-        return WEIGHT_KINDS.get(kind, f"weights ({kind})")
+        return _(WEIGHT_KINDS[kind]) if kind in WEIGHT_KINDS else _("weights ({kind})").format(kind=kind)
     if name.endswith(PICKLE_SUFFIXES):  # pickle files that are not weights: training state
-        return "training arguments (pickle)" if name == "training_args.bin" else "training state (pickle)"
+        return _("training arguments (pickle)") if name == "training_args.bin" else _("training state (pickle)")
     if name.endswith(".safetensors.index.json") or name.endswith(".bin.index.json"):
-        return "weights index"
+        return _("weights index")
     if name == "config.json":
-        return "config"
+        return _("config")
     if name == "generation_config.json":
-        return "generation config"
+        return _("generation config")
     if "tokenizer" in name or name in _TOKENIZER_FILES:
-        return "tokenizer"
+        return _("tokenizer")
     if "processor" in name or name == "preprocessor_config.json" or "chat_template" in name:
-        return "processor"
+        return _("processor")
     if name == "readme.md":
-        return "model card"
+        return _("model card")
     if name.endswith(".py"):
-        return "code"
+        return _("code")
     if name.startswith(".git"):
-        return "git"
-    return "other"
+        return "git"  # i18n: a tool's name
+    return _("other")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class FileRow:
 def file_rows(details: ModelDetails) -> list[FileRow]:
     """The repo's files, weights first, then by path."""
     def order(f: RepoFileInfo) -> tuple[int, str]:
-        return (0 if file_kind(f.path).startswith("weights") else 1, f.path)
+        return (0 if weight_file_kind(f.path) is not None else 1, f.path)
 
     return [FileRow(f.path, f.size, fmt.size_bytes(f.size), file_kind(f.path))
             for f in sorted(details.files, key=order)]
@@ -72,7 +73,8 @@ def file_rows(details: ModelDetails) -> list[FileRow]:
 def formats_text(details: ModelDetails) -> str:
     """``safetensors, pickle (.bin/.pt)`` or a sentence saying none was found."""
     if not details.weight_formats:
-        return "no weight files found" + (" in the local cache" if details.source == "offline" else "")
+        return _("no weight files found in the local cache") if details.source == "offline" \
+            else _("no weight files found")
     return ", ".join(FORMAT_LABELS.get(f, f) for f in details.weight_formats)
 
 

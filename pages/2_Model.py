@@ -2,12 +2,13 @@
 import streamlit as st
 
 from lib.fit.spec import fit_config, model_spec
+from lib.i18n import _
 from lib.ui import how_fast, remote_drive, served_by, shortlist
 from lib.ui import model_page as ui
 from lib.ui.frame import page_frame
 
 frame = page_frame("Model", ":material/deployed_code:")
-st.title("Model")
+st.title(_("Model"))
 
 model_id = ui.model_id_input()
 if not model_id:
@@ -33,7 +34,7 @@ with right:
     ui.parameters(params)
     ui.files(details)
 
-st.subheader("Memory and fit", anchor=False)
+st.subheader(_("Memory and fit"), anchor=False)
 architecture = fit_config(found)
 ui.config_origin(architecture)
 spec = model_spec(details, architecture.config, params)

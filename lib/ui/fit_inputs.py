@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib import format as fmt
 from lib.fit import spec as fit_spec
 from lib.fit.kv import KV_DTYPES, option_label, parse_batch, unsupported
 from lib.format import md_escape
+from lib.i18n import _
 
 P = "m_"  # the Model page's widget key prefix (lib.ui.model_page.KEYS)
 KEYS = {"ctx": P + "ctx", "kv": P + "kv", "batch": P + "batch"}
@@ -47,17 +49,17 @@ def context_slider(details, spec) -> int | None:
     max_pos = spec.config.max_positions if spec.config is not None else None
     choices = fit_spec.context_choices(max_pos)
     if len(choices) == 1:
-        st.caption(f"Context: {choices[0]:,} tokens (the model's maximum).")
+        st.caption(_("Context: {n} tokens (the model's maximum).").format(n=fmt.number(choices[0])))
         return choices[0]
     default = fit_spec.default_context(choices)
     _seed(KEYS["ctx"], lambda t: _one_of(parse_batch(t, 0, 1 << 20), choices), default)
     if st.session_state.get(KEYS["ctx"]) not in choices:
         st.session_state[KEYS["ctx"]] = default
     value = st.select_slider(
-        "Context length (prompt + generated tokens)", options=choices, key=KEYS["ctx"],
-        format_func=lambda n: f"{n:,}",
-        help="The KV cache and activations grow with it" + (f"; the model supports up to {max_pos:,}."
-                                                            if max_pos else "."),
+        _("Context length (prompt + generated tokens)"), options=choices, key=KEYS["ctx"],
+        format_func=fmt.number,
+        help=_("The KV cache and activations grow with it; the model supports up to {n}.").format(
+            n=fmt.number(max_pos)) if max_pos else _("The KV cache and activations grow with it."),
     )
     _keep_in_url(KEYS["ctx"], default)
     return value
@@ -72,17 +74,17 @@ def kv_and_batch(spec) -> tuple[str, int]:
     if spec.is_generative:
         _seed(KEYS["kv"], lambda t: _one_of(str(t).strip().lower(), KV_DTYPES), "auto")
         with left:
-            kv = st.selectbox("KV-cache precision", KV_DTYPES, key=KEYS["kv"], format_func=option_label,
-                              help="What each cached key and value element takes: the model's dtype (auto), or "
-                                   "transformers' quantized cache (fp8 built in; int8 / int4 need the HQQ or "
-                                   "quanto package).")
+            kv = st.selectbox(_("KV-cache precision"), KV_DTYPES, key=KEYS["kv"], format_func=option_label,
+                              help=_("What each cached key and value element takes: the model's dtype (auto), or "
+                                     "transformers' quantized cache (fp8 built in; int8 / int4 need the HQQ or "
+                                     "quanto package)."))
         _keep_in_url(KEYS["kv"], "auto")
         why = unsupported(kv)
         if why:
-            st.caption(f":material/info: {md_escape(why)}: the estimate shows what it would take.")
+            st.caption(_(":material/info: {why}: the estimate shows what it would take.").format(why=md_escape(why)))
     with right:
-        batch = st.number_input("Batch (sequences at once)", min_value=1, max_value=256, step=1, key=KEYS["batch"],
-                                help="The KV cache and activations grow with it.")
+        batch = st.number_input(_("Batch (sequences at once)"), min_value=1, max_value=256, step=1,
+                                key=KEYS["batch"], help=_("The KV cache and activations grow with it."))
     _keep_in_url(KEYS["batch"], 1)
     return kv, int(batch)
 

@@ -25,6 +25,7 @@ from lib.hub.details import ModelDetails
 from lib.hub.errors import HubError
 from lib.hub.ids import validate_model_id
 from lib.hub.policy import is_offline
+from lib.i18n import N_, _, ngettext
 from lib.model_lookup import ModelLookup
 from lib.parameters import ParamInfo, buildable, count_from_config, needs_config_count, with_moe
 from lib.parameters import parameter_info as param_info
@@ -51,8 +52,9 @@ def model_id_input() -> str:
     elif url_id and url_id != ss.get(_LAST_ID) and url_id != ss[KEYS["id"]].strip():
         ss[KEYS["id"]] = url_id  # the URL changed under us (a link to another model)
     text = st.text_input(
-        "Hub model id", key=KEYS["id"], placeholder="owner/name or a huggingface.co link, e.g. " + EXAMPLES[0],
-        help="Any model id on the Hugging Face Hub. The page URL keeps it: share the link to reopen this view.",
+        _("Hub model id"), key=KEYS["id"],
+        placeholder=_("owner/name or a huggingface.co link, e.g. {example}").format(example=EXAMPLES[0]),
+        help=_("Any model id on the Hugging Face Hub. The page URL keeps it: share the link to reopen this view."),
     )
     mid = (text or "").strip()
     try:
@@ -71,10 +73,10 @@ def model_id_input() -> str:
 def empty_state() -> None:
     from lib.ui import links
 
-    st.info("Type a Hub model id above, or pick a model in Discover and open it here.",
+    st.info(_("Type a Hub model id above, or pick a model in Discover and open it here."),
             icon=":material/keyboard:")
-    st.markdown("Examples: " + " · ".join(f"`{e}`" for e in EXAMPLES))
-    st.page_link(links.DISCOVER, label="Find a model in Discover", icon=":material/search:",
+    st.markdown(_("Examples: {ids}").format(ids=" · ".join(f"`{e}`" for e in EXAMPLES)))
+    st.page_link(links.DISCOVER, label=_("Find a model in Discover"), icon=":material/search:",
                  query_params=links.carried_params())
 
 
@@ -83,31 +85,33 @@ def empty_state() -> None:
 def load(model_id: str, mode: str, token_set: bool) -> ModelLookup:
     """The cached lookup; snapshot mode never touches the network."""
     offline = mode == "snapshot"
-    with st.spinner(f"Asking the Hub about {model_id}…" if not offline else f"Reading what is known about {model_id}…"):
+    text = _("Reading what is known about {model}…") if offline else _("Asking the Hub about {model}…")
+    with st.spinner(text.format(model=model_id)):
         return cached.model_lookup(model_id, offline, token_set)
 
 
 _ERROR_TITLES = {
-    "invalid_id": "Not a valid model id",
-    "not_found": "Model not found",
-    "gated": "Gated model",
-    "auth": "Access refused",
-    "rate_limited": "The Hub is rate-limiting requests",
-    "server": "The Hub is failing",
-    "timeout": "The Hub is slow to answer",
-    "unreachable": "The Hub cannot be reached",
-    "bad_answer": "The Hub's answer could not be read",
+    "invalid_id": N_("Not a valid model id"),
+    "not_found": N_("Model not found"),
+    "gated": N_("Gated model"),
+    "auth": N_("Access refused"),
+    "rate_limited": N_("The Hub is rate-limiting requests"),
+    "server": N_("The Hub is failing"),
+    "timeout": N_("The Hub is slow to answer"),
+    "unreachable": N_("The Hub cannot be reached"),
+    "bad_answer": N_("The Hub's answer could not be read"),
 }
 
 
 def show_error(found: ModelLookup) -> None:
-    title = _ERROR_TITLES.get(found.error_kind or "", "Could not load this model")
+    title = _(_ERROR_TITLES.get(found.error_kind or "", N_("Could not load this model")))
     icon = ":material/edit_note:" if found.error_kind == "invalid_id" else (
         ":material/lock:" if found.error_kind in ("gated", "auth") else ":material/error:")
     box = st.warning if found.error_kind == "invalid_id" else st.error
-    box(f"**{title}.** {md_escape(found.error)}", icon=icon)
+    error = md_escape(_(found.error)) if found.error else ""
+    box(_("**{title}.** {error}").format(title=title, error=error), icon=icon)
     if found.error_kind in ("not_found", "invalid_id"):
-        st.caption("Check the spelling (ids are `owner/name`, case matters), or find the model in Discover.")
+        st.caption(_("Check the spelling (ids are `owner/name`, case matters), or find the model in Discover."))
 
 
 # ---- header, source, warnings ----------------------------------------------------------------------
@@ -117,50 +121,63 @@ def header(details: ModelDetails, mode: str) -> None:
     with left:
         st.header(details.id, anchor=False)
         bits = [f":blue-badge[{md_escape(tasks.display_name(details.pipeline_tag))}]"
-                if details.pipeline_tag else ":gray-badge[task unknown]"]
+                if details.pipeline_tag else ":gray-badge[" + _("task unknown") + "]"]
         if details.library_name:
             bits.append(f":gray-badge[{md_escape(details.library_name)}]")
         if details.gated and str(details.gated).lower() != "false":
-            bits.append(":orange-badge[:material/lock: gated]")
+            bits.append(":orange-badge[:material/lock: " + _("gated") + "]")
         if details.custom_code:
-            bits.append(":orange-badge[:material/code: custom code]")
+            bits.append(":orange-badge[:material/code: " + _("custom code") + "]")
         if details.pickle_only:
-            bits.append(":red-badge[pickle only]")
-        bits.append(":green-badge[live]" if details.source == "live" else ":orange-badge[offline]")
+            bits.append(":red-badge[" + _("pickle only") + "]")
+        bits.append(":green-badge[" + _("live") + "]" if details.source == "live"
+                    else ":orange-badge[" + _("offline") + "]")
         if details.id in cached.local_ids():
-            bits.append(":violet-badge[:material/hard_drive: local]")
-        st.markdown(" ".join(bits), help="local: in this machine's Hugging Face cache (Local models page)")
+            bits.append(":violet-badge[:material/hard_drive: " + _("local") + "]")
+        st.markdown(" ".join(bits), help=_("local: in this machine's Hugging Face cache (Local models page)"))
     with right:
-        st.link_button("View on the Hub", details.hub_url, icon=":material/open_in_new:", width="stretch")
+        st.link_button(_("View on the Hub"), details.hub_url, icon=":material/open_in_new:", width="stretch")
 
 
 def source_notes(details: ModelDetails, config_note: str | None, mode: str, token_set: bool) -> None:
     """Where the details came from; offline: what the snapshot / local cache do not know."""
     refresh_key = (st.session_state.get(_LAST_ID) or details.id, mode == "snapshot", token_set)
-    missing = list(details.missing)
+    missing = [missing_text(m) for m in details.missing]
     if config_note and details.source == "live":
-        missing.append(f"config.json: {config_note}")
+        missing.append(f"config.json: {_(config_note)}")  # i18n: a file name, then its translated note
     with st.container(key=P + "source"):
         if details.source == "offline":
-            st.info(f"**Offline view.** {model_facts.source_note(details)}. {md_escape(missing[0] if missing else '')}",
-                    icon=":material/cloud_off:")
+            st.info(_("**Offline view.** {source}. {reason}").format(
+                source=model_facts.source_note(details), reason=md_escape(missing[0] if missing else "")),
+                icon=":material/cloud_off:")
             if len(missing) > 1:
-                st.markdown("Not known offline: " + "; ".join(md_escape(m) for m in missing[1:]) + ".")
+                st.markdown(_("Not known offline: {what}.").format(what="; ".join(md_escape(m) for m in missing[1:])))
             hub_failed = mode != "snapshot" and not is_offline()  # the Hub may answer again
-            if hub_failed and st.button("Refresh", icon=":material/refresh:", key=P + "refresh",
-                                        help="Ask the Hub again (an offline view is kept only seconds: a "
-                                             "Hub that is back answers the next view)"):
+            if hub_failed and st.button(_("Refresh"), icon=":material/refresh:", key=P + "refresh",
+                                        help=_("Ask the Hub again (an offline view is kept only seconds: a "
+                                               "Hub that is back answers the next view)")):
                 cached.forget_model(*refresh_key)
                 st.rerun()
         else:
             left, right = st.columns([6, 1], vertical_alignment="center")
-            left.caption(model_facts.source_note(details) + " · cached for "
-                         f"{cached.CACHE_TTL_S // 60} min" + (" · not available: " + "; ".join(
-                             md_escape(m) for m in missing) if missing else ""))
-            if right.button("Refresh", icon=":material/refresh:", key=P + "refresh",
-                            help="Ask the Hub again (drops this model's cached answer)"):
+            line = _("{source} · cached for {n} min").format(source=model_facts.source_note(details),
+                                                            n=fmt.number(cached.CACHE_TTL_S // 60))
+            if missing:
+                line += " · " + _("not available: {what}").format(what="; ".join(md_escape(m) for m in missing))
+            left.caption(line)
+            if right.button(_("Refresh"), icon=":material/refresh:", key=P + "refresh",
+                            help=_("Ask the Hub again (drops this model's cached answer)")):
                 cached.forget_model(*refresh_key)
                 st.rerun()
+
+
+def missing_text(item: str) -> str:
+    """One of ``details.missing`` (English: the offline details are cached for every visitor) in the UI's
+    language; the reason after ``Hub not used:`` is translated on its own."""
+    head, sep, reason = item.partition(": ")
+    if sep and head == "Hub not used":
+        return _("Hub not used: {reason}").format(reason=_(reason))
+    return _(item)
 
 
 _SEVERITY_BOX = {"error": (st.error, ":material/block:"), "warning": (st.warning, ":material/warning:"),
@@ -172,54 +189,59 @@ def warnings(items) -> None:
     with st.container(key=P + "warnings"):
         for w in items:
             box, icon = _SEVERITY_BOX.get(getattr(w.severity, "value", str(w.severity)), (st.warning, None))
-            box(w.message, icon=icon)
+            box(_(w.message), icon=icon)
 
 
 # ---- facts and card ---------------------------------------------------------------------------------
 
 def facts(details: ModelDetails) -> None:
-    st.subheader("Facts", anchor=False)
+    st.subheader(_("Facts"), anchor=False)
     with st.container(key=P + "facts"):
         st.table(model_facts.facts_frame(model_facts.facts(details)), hide_header=True)
     card = model_card.clean_card(details.card)
-    label = "Model card" if card else "Model card (not available)"
+    label = _("Model card") if card else _("Model card (not available)")
     with st.expander(label, expanded=False, icon=":material/description:"):
         if card:
             if model_card.card_has_html(details.card):
-                st.caption("HTML in the card was removed; links and text are kept.")
-            st.markdown(card, unsafe_allow_html=False)
+                st.caption(_("HTML in the card was removed; links and text are kept."))
+            st.markdown(card, unsafe_allow_html=False)  # i18n: the model card is never translated
         else:
-            st.caption("No model card: the repo has none, it is gated, or it is not in the local cache "
-                       "(offline).")
+            st.caption(_("No model card: the repo has none, it is gated, or it is not in the local cache "
+                         "(offline)."))
 
 
 # ---- files ----------------------------------------------------------------------------------------
 
 def files(details: ModelDetails) -> None:
-    st.subheader("Files", anchor=False)
+    st.subheader(_("Files"), anchor=False)
     rows = repo_files.file_rows(details)
-    line = f"**Weights format:** {repo_files.formats_text(details)}"
+    line = _("**Weights format:** {formats}").format(formats=repo_files.formats_text(details))
     if details.pickle_only:
-        line += " — :red[pickle only]"
+        line += " — :red[" + _("pickle only") + "]"
     st.markdown(line)
     if details.custom_code:
         auto_map = details.config.get("auto_map") if details.config else None
-        where = (" (`auto_map`: " + ", ".join(f"{md_escape(k)} → {md_escape(v)}" for k, v in auto_map.items())
-                 + ")" if isinstance(auto_map, dict) and auto_map else " (tagged `custom_code`)")
-        st.markdown(f":orange[:material/code: **Custom code:**] the repo ships Python code that "
-                    f"`trust_remote_code=True` would run{where}.")
+        if isinstance(auto_map, dict) and auto_map:
+            st.markdown(_(":orange[:material/code: **Custom code:**] the repo ships Python code that "
+                          "`trust_remote_code=True` would run (`auto_map`: {classes}).").format(
+                classes=", ".join(f"{md_escape(k)} → {md_escape(v)}" for k, v in auto_map.items())))
+        else:
+            st.markdown(_(":orange[:material/code: **Custom code:**] the repo ships Python code that "
+                          "`trust_remote_code=True` would run (tagged `custom_code`)."))
     if not rows:
-        st.caption("No files known" + (" (offline: nothing of this model is in the local cache)."
-                                       if details.source == "offline" else "."))
+        st.caption(_("No files known (offline: nothing of this model is in the local cache).")
+                   if details.source == "offline" else _("No files known."))
         return
-    df = pd.DataFrame([{"File": r.path, "Kind": r.kind, "Size": r.size_text, "Bytes": r.size} for r in rows])
-    st.dataframe(df, hide_index=True, width="stretch", key=P + "files", column_order=("File", "Kind", "Size"),
-                 column_config={"File": st.column_config.TextColumn(width="medium"),
-                                "Kind": st.column_config.TextColumn(width="medium"),
-                                "Bytes": st.column_config.NumberColumn("Bytes", format="%d")},
+    file_, kind, size, size_bytes = _("File"), _("Kind"), _("Size"), _("Bytes")
+    df = pd.DataFrame([{file_: r.path, kind: r.kind, size: r.size_text, size_bytes: r.size} for r in rows])
+    st.dataframe(df, hide_index=True, width="stretch", key=P + "files", column_order=(file_, kind, size),
+                 column_config={file_: st.column_config.TextColumn(width="medium"),
+                                kind: st.column_config.TextColumn(width="medium"),
+                                size_bytes: st.column_config.NumberColumn(size_bytes, format="%d")},
                  height=min(38 + 35 * len(df), 360))
     total = details.total_size
-    st.caption(f"{len(rows)} files" + (f" · {fmt.size_bytes(total)} in all" if total is not None else ""))
+    n = ngettext("{n} file", "{n} files", len(rows)).format(n=fmt.number(len(rows)))
+    st.caption(n if total is None else _("{files} · {size} in all").format(files=n, size=fmt.size_bytes(total)))
 
 
 # ---- parameters -------------------------------------------------------------------------------------
@@ -230,35 +252,36 @@ def parameter_info(found: ModelLookup) -> ParamInfo:
     details = found.details
     counted, note = None, None
     if needs_config_count(details):
-        with st.spinner("Counting parameters from config.json (meta device)…"):
+        with st.spinner(_("Counting parameters from config.json (meta device)…")):
             counted, note = count_from_config(found.config, found.config_note, cached.config_param_count)
     info = param_info(details, counted, found.config, note)
     if moe_shape(found.config) is not None:  # a mixture of experts: the routed share, from the same build
         split = None
         if buildable(found.config):
-            with st.spinner("Counting active parameters from config.json (meta device)…"):
+            with st.spinner(_("Counting active parameters from config.json (meta device)…")):
                 split = cached.config_param_split(found.config)
         info = with_moe(info, found.config, split)
     return info
 
 
 def parameters(info: ParamInfo) -> None:
-    st.subheader("Parameters", anchor=False)
+    st.subheader(_("Parameters"), anchor=False)
     with st.container(key=P + "params"):
-        label = {"exact": "exact", "counted": "exact, counted from config", "estimated": "estimated",
-                 "unknown": "unknown"}[info.kind]
-        st.metric(f"Parameters ({label})", info.headline)
+        label = {"exact": _("Parameters (exact)"), "counted": _("Parameters (exact, counted from config)"),
+                 "estimated": _("Parameters (estimated)"), "unknown": _("Parameters (unknown)")}[info.kind]
+        st.metric(label, info.headline)
         st.caption(info.source[:1].upper() + info.source[1:] + ".")
         if info.moe is not None:
             head, more = info.moe_lines
-            st.markdown(f":violet-badge[MoE] {head}")
+            st.markdown(f":violet-badge[MoE] {head}")  # i18n: MoE is a technical term; head is translated
             st.caption(more)
         if info.by_dtype:
-            st.dataframe(pd.DataFrame([{"dtype": d, "Parameters": n, "Share": n / info.total if info.total else None}
+            count, share = _("Parameters"), _("Share")
+            st.dataframe(pd.DataFrame([{"dtype": d, count: n, share: n / info.total if info.total else None}
                                        for d, n in info.by_dtype]),
                          hide_index=True, key=P + "params_by_dtype",
-                         column_config={"Parameters": st.column_config.NumberColumn(format="localized"),
-                                        "Share": st.column_config.NumberColumn(format="percent")})
+                         column_config={count: st.column_config.NumberColumn(format="localized"),
+                                        share: st.column_config.NumberColumn(format="percent")})
 
 
 # ---- memory and fit ---------------------------------------------------------------------------------
@@ -277,7 +300,7 @@ class FitView:
 def config_origin(fit_config: fit_spec.FitConfig) -> None:
     """Where the estimate's architecture facts come from, when not the repo's config.json."""
     if fit_config.note:
-        st.caption(f":material/info: {md_escape(fit_config.note)}")
+        st.caption(f":material/info: {md_escape(_(fit_config.note))}")
 
 
 def compute_fit(spec, hw: hardware.Hardware, context: int | None, token_set: bool, kv: str = "auto",
@@ -295,14 +318,18 @@ def compute_fit(spec, hw: hardware.Hardware, context: int | None, token_set: boo
 def fit_section(details: ModelDetails, spec, view: FitView, hw: hardware.Hardware,
                 measured: list | None = None) -> None:
     table = view.table
-    st.caption("Estimated peak memory of loading the model and running one input, per dtype, on this "
-               "machine and on common hosts (GPU when the host has one, else CPU RAM)."
-               + (f" Context: {view.context:,} tokens." if view.context else "")
-               + (f" KV cache: {view.kv}." if view.kv != "auto" else "") + (f" Batch: {view.batch}." if view.batch > 1
-                                                                             else ""))
+    line = [_("Estimated peak memory of loading the model and running one input, per dtype, on this machine "
+              "and on common hosts (GPU when the host has one, else CPU RAM).")]
+    if view.context:
+        line.append(_("Context: {n} tokens.").format(n=fmt.number(view.context)))
+    if view.kv != "auto":
+        line.append(_("KV cache: {kv}.").format(kv=view.kv))
+    if view.batch > 1:
+        line.append(_("Batch: {n}.").format(n=fmt.number(view.batch)))
+    st.caption(" ".join(line))
     if all(v.kind.value == "unknown" for v in table.rows):
-        st.warning("The model's size is unknown (no parameter count, no weight sizes): memory cannot be "
-                   "estimated.", icon=":material/help:")
+        st.warning(_("The model's size is unknown (no parameter count, no weight sizes): memory cannot be "
+                     "estimated."), icon=":material/help:")
         return
     df = fit_view.fit_matrix(table, hw.name, hw.summary())
     with st.container(key=P + "fit"):
@@ -317,20 +344,22 @@ def parts(spec, view: FitView, hw: hardware.Hardware) -> None:
     table = view.table
     left, right = st.columns([2, 3], vertical_alignment="bottom")
     with left:
-        host = st.selectbox("Breakdown for", table.hosts, key=KEYS["parts_host"])
+        host = st.selectbox(_("Breakdown for"), table.hosts, key=KEYS["parts_host"],
+                            format_func=_)  # a host's name: "This machine" is translated, product names are not
     rows = fit_view.parts_rows(table, host)
     if not rows:
         return
     with right:
         devices = {r["dtype"]: r["Device"] for r in rows}
-        st.caption(f"Where it runs on {host}: " + ", ".join(f"{d} on {dev}" for d, dev in devices.items()))
+        st.caption(_("Where it runs on {host}: {places}").format(host=_(host), places=", ".join(
+            _("{dtype} on {device}").format(dtype=d, device=dev) for d, dev in devices.items())))
     data = pd.DataFrame([r for r in rows if r["Counted"] and r["GB"] > 0])
     st.vega_lite_chart(data, fit_view.parts_spec(list(devices)), width="stretch", key=P + "parts_chart")
     wide = fit_view.parts_table(table, host)
     st.dataframe(wide, key=P + "parts", width="stretch",
                  column_config={c: st.column_config.NumberColumn(c, format="%.3f GB") for c in devices})
     for n in fit_view.estimate_notes(table, host):
-        st.caption(f":material/info: {md_escape(n)}")
+        st.caption(f":material/info: {md_escape(_(n))}")
 
 
 def measured_for(details: ModelDetails) -> list:
@@ -348,35 +377,36 @@ def measured_peak(spec, measurements, context: int | None) -> None:
     rows = fit_view.measured_rows(spec, measurements, context)
     if not rows:
         return
-    st.markdown("**Measured when this model ran here before**")
+    st.markdown("**" + _("Measured when this model ran here before") + "**")
     st.dataframe(pd.DataFrame([r.as_dict() for r in rows]), hide_index=True, key=P + "measured")
 
 
 # ---- use this model ---------------------------------------------------------------------------------
 
 def use_this_model(details: ModelDetails, hw: hardware.Hardware) -> None:
-    st.subheader("Use this model", anchor=False)
+    st.subheader(_("Use this model"), anchor=False)
     dev_default = code.default_device(hw.has_cuda, hw.has_mps)
     if KEYS["device"] not in st.session_state:
         st.session_state[KEYS["device"]] = dev_default
-    left, right, _ = st.columns([1, 1, 2])
+    left, right, _rest = st.columns([1, 1, 2])
     with left:
-        device = st.selectbox("Device", code.CODE_DEVICES, key=KEYS["device"], format_func=code.DEVICE_LABELS.get)
+        device = st.selectbox(_("Device"), code.CODE_DEVICES, key=KEYS["device"],
+                              format_func=lambda d: _(code.DEVICE_LABELS[d]))
     if st.session_state.get(KEYS["dtype"]) not in code.CODE_DTYPES:
         st.session_state[KEYS["dtype"]] = code.default_dtype(device)
     with right:
-        dtype = st.selectbox("dtype", code.CODE_DTYPES, key=KEYS["dtype"])
+        dtype = st.selectbox("dtype", code.CODE_DTYPES, key=KEYS["dtype"])  # i18n: a technical term
     choice = code.use_code(details, device, dtype)
     for note in choice.notes:
         st.caption(note)
     if choice.library:
-        st.markdown("**The sentence-transformers way** (this repo is a sentence-transformers model)")
+        st.markdown(_("**The sentence-transformers way** (this repo is a sentence-transformers model)"))
         st.code(choice.library, language="python")
     if choice.pipeline:
-        st.markdown("**The `pipeline()` way**")
+        st.markdown(_("**The `pipeline()` way**"))
         st.code(choice.pipeline, language="python")
     if choice.auto:
-        st.markdown("**The Auto-class way**" if (choice.pipeline or choice.library) else "**Loading code**")
+        st.markdown(_("**The Auto-class way**") if (choice.pipeline or choice.library) else _("**Loading code**"))
         st.code(choice.auto, language="python")
 
 
@@ -386,6 +416,6 @@ def test_drive(details: ModelDetails, hw: hardware.Hardware | None = None, spec=
     """The Test-drive section; ``spec`` is the fit section's ModelSpec so both show one estimate."""
     from lib.ui.test_drive import render_test_drive
 
-    st.subheader("Test-drive", anchor=False)
+    st.subheader(_("Test-drive"), anchor=False)
     with st.container(key=P + "testdrive"):
         render_test_drive(details, hardware=hw, fit_spec=spec)
