@@ -60,15 +60,6 @@ NOT_YET: set[str] = {
     "lib/hub/offline.py",  # 8
     "lib/hub/policy.py",  # 5
     "lib/hub/records.py",  # 1
-    "lib/jobs/download.py",  # 1
-    "lib/jobs/job.py",  # 3
-    "lib/jobs/limits.py",  # 1
-    "lib/jobs/remote.py",  # 9
-    "lib/jobs/runner.py",  # 14
-    "lib/jobs/speeds.py",  # 5
-    "lib/local/download.py",  # 4
-    "lib/local/inventory.py",  # 7
-    "lib/local_models.py",  # 6
     "lib/logs.py",  # 2
     "lib/model_facts.py",  # 11
     "lib/model_lookup.py",  # 4
@@ -125,8 +116,6 @@ NOT_YET: set[str] = {
     "lib/ui/fit_inputs.py",  # 9
     "lib/ui/how_fast.py",  # 19
     "lib/ui/inputs.py",  # 36
-    "lib/ui/language.py",  # 1
-    "lib/ui/local_models_page.py",  # 36
     "lib/ui/model_page.py",  # 67
     "lib/ui/outputs.py",  # 22
     "lib/ui/playground.py",  # 16
@@ -143,7 +132,6 @@ NOT_YET: set[str] = {
     "pages/2_Model.py",  # 2
     "pages/3_Playground.py",  # 8
     "pages/4_Sessions.py",  # 1
-    "pages/5_Local_models.py",  # 3
 }
 
 
