@@ -65,7 +65,9 @@ class LocalModel:
     """One row of the Local models page.
 
     ``name``: the Hub id (cache) or the folder's path (folder). ``folder``: the newest snapshot / the
-    folder. ``fit``/``fit_reason``: :func:`fit_label`. ``problem``: a damaged weights file, or None.
+    folder. ``fit``/``fit_reason``: :func:`fit_label` (``fit`` a code; ``fit_reason`` in the language of the
+    run that listed it: the listing is cached, so the page shows ``fit`` only). ``problem``: a damaged weights
+    file (a :class:`lib.local_models.Damage`: English, ``.text()`` in the current language), or None.
     """
 
     name: str
