@@ -18,7 +18,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from lib import format as fmt
+from lib import i18n
 from lib import tasks as registry
+from lib.i18n import N_, _
 from lib.tasks.archs import task_for_config
 
 #: A model folder holds one of these at its top.
@@ -26,8 +29,9 @@ MODEL_FILES = ("config.json", "modules.json")
 #: The most files (and depth) a model folder may have: a model is a few dozen files, a few levels deep.
 MAX_FOLDER_FILES = 2000
 MAX_FOLDER_DEPTH = 4
-NOT_A_MODEL_FOLDER = ("Not a model folder on this machine: enter a Hub id (owner/name) or a folder that holds "
-                      "a model's config.json.")
+#: (English; show it as ``_(NOT_A_MODEL_FOLDER)``: :func:`folder_files` raises it translated)
+NOT_A_MODEL_FOLDER = N_("Not a model folder on this machine: enter a Hub id (owner/name) or a folder that holds "
+                        "a model's config.json.")
 
 
 class FolderProblem(ValueError):
@@ -59,7 +63,7 @@ def folder_files(folder: str | Path, *, limit: int = MAX_FOLDER_FILES, depth: in
     ``folder`` is not a model folder or holds more than ``limit`` files (never walks a whole tree)."""
     root = Path(folder).expanduser()
     if not is_local_folder(str(root)):
-        raise FolderProblem(NOT_A_MODEL_FOLDER)
+        raise FolderProblem(_(NOT_A_MODEL_FOLDER))
     out: list[str] = []
     stack: list[tuple[str, int]] = [("", 0)]
     while stack:
@@ -80,7 +84,8 @@ def folder_files(folder: str | Path, *, limit: int = MAX_FOLDER_FILES, depth: in
             except OSError:
                 continue
             if len(out) > limit:
-                raise FolderProblem(f"This folder holds more than {limit:,} files: not a model folder.")
+                raise FolderProblem(_("This folder holds more than {n} files: not a model folder.").format(
+                    n=fmt.number(limit)))
     return sorted(out)
 
 
@@ -127,6 +132,35 @@ def safetensors_param_count(folder: str | Path) -> int | None:
     return total
 
 
+class Damage(str):
+    """A damaged weights file in words: the English text (kept in cached listings, compared in tests), and
+    :meth:`text` in the current language (what a page shows)."""
+
+    file: str
+    size: int | None
+    need: int | None
+
+    def __new__(cls, file: str, size: int | None = None, need: int | None = None) -> Damage:
+        with i18n.scope("en"):
+            english = _damage_text(file, size, need)
+        self = super().__new__(cls, english)
+        self.file, self.size, self.need = file, size, need
+        return self
+
+    def __reduce__(self):  # pickled by st.cache_data
+        return (Damage, (self.file, self.size, self.need))
+
+    def text(self) -> str:
+        return _damage_text(self.file, self.size, self.need)
+
+
+def _damage_text(file: str, size: int | None, need: int | None) -> str:
+    if size is None or need is None:
+        return _("{file} is damaged (its header cannot be read)").format(file=file)
+    return _("{file} is cut short ({size} of {need})").format(file=file, size=fmt.size_bytes(size),
+                                                            need=fmt.size_bytes(need))
+
+
 def safetensors_problem(folder: str | Path) -> str | None:
     """What is wrong with a folder's ``*.safetensors`` files, in words (a file cut short, a header that
     cannot be read), from their headers and sizes alone (no weights read); None when they look whole or
@@ -138,23 +172,26 @@ def safetensors_problem(folder: str | Path) -> str | None:
                 head = fh.read(8)
                 n = int.from_bytes(head, "little") if len(head) == 8 else -1
                 if n < 2 or n > min(size, 100_000_000):
-                    return f"{f.name} is damaged (its header cannot be read)"
+                    return Damage(f.name)
                 header = json.loads(fh.read(n))
             ends = [int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"]
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
-            return f"{f.name} is damaged (its header cannot be read)"
+            return Damage(f.name)
         need = 8 + n + max(ends, default=0)
         if size < need:
-            from lib.format import size_bytes
-
-            return f"{f.name} is cut short ({size_bytes(size)} of {size_bytes(need)})"
+            return Damage(f.name, size, need)
     return None
 
 
-def damaged_message(problem: str) -> str:
-    """What people see about a damaged local copy (:func:`safetensors_problem`) and what to do."""
-    return (f"The local copy of this model is damaged: {problem}. Delete it on the Local models page and "
-            "download it again.")
+def damaged_message(problem: str, *, folder: bool = False) -> str:
+    """What people see about a damaged local copy (:func:`safetensors_problem`) and what to do (``folder``:
+    a configured model folder, whose weights file is replaced rather than downloaded again)."""
+    what = problem.text() if isinstance(problem, Damage) else problem
+    if folder:
+        return _("The local copy of this model is damaged: {problem}. Replace its weights file.").format(
+            problem=what)
+    return _("The local copy of this model is damaged: {problem}. Delete it on the Local models page and "
+             "download it again.").format(problem=what)
 
 
 def _token_text(v: Any) -> str | None:

@@ -1,7 +1,8 @@
 """Take the README screenshots with Playwright + Debian's Chromium: every page in ``lib.ui.frame.NAV`` in the
 light AND the dark theme (Streamlit's ``--theme.base``), as ``docs/<page>_light.png`` / ``docs/<page>_dark.png``
 (``<page>``: the NAV label in lower case, spaces as underscores — a page added to NAV later is taken too, as it
-opens), plus docs/public.png (a public instance: the sidebar's limits and a model over the download cap) and
+opens), and every page in Spanish (``?lang=es``, light theme) as ``docs/<page>_es.png`` (README.es.md); plus
+docs/public.png (a public instance: the sidebar's limits and a model over the download cap) and
 docs/sessions_vote.png (a blind pair), light.
 
 Home and Discover: a server on the snapshot catalog, offline. Model: a server pointed at the local Hub
@@ -10,7 +11,7 @@ with the snapshot's facts. Playground: the real all-MiniLM-L6-v2 comparing sente
 a demo evaluation session (three tiny random-weight classifiers built here, run for real; the votes are cast
 by this script as three demo raters, and the pictures say so), its leaderboard. No network needed.
 
-    .venv/bin/python scripts/screenshots.py [--out docs] [--theme light|dark] [--page Discover ...]
+    .venv/bin/python scripts/screenshots.py [--out docs] [--theme light|dark] [--lang en|es] [--page Discover ...]
 """
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ ENV = {"HUBSCOUT_CATALOG": "snapshot", "HF_HUB_OFFLINE": "", "HF_HUB_DISABLE_TEL
 _WORLD: dict[str, object] = {}
 VIEWPORT = {"width": 1440, "height": 1500}
 THEMES = ("light", "dark")
+#: the UI's languages the pictures are taken in; English in every theme, the others in :data:`OTHER_LANG_THEME`
+LANGS = ("en", "es")
+OTHER_LANG_THEME = "light"
 
 
 def world() -> dict[str, str]:
@@ -59,9 +63,32 @@ def world() -> dict[str, str]:
     return dict(_WORLD["env"])
 
 
-def shot_name(label: str, theme: str) -> str:
-    """``Local models``, ``dark`` -> ``local_models_dark.png``."""
-    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") + f"_{theme}.png"
+def shot_name(label: str, theme: str, lang: str = "en") -> str:
+    """``Local models``, ``dark`` -> ``local_models_dark.png``; in another language than English the language
+    instead of the theme (taken in :data:`OTHER_LANG_THEME`): ``Local models``, ``light``, ``es`` ->
+    ``local_models_es.png``."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") + f"_{theme if lang == 'en' else lang}.png"
+
+
+def shots(themes: list[str], langs: list[str]) -> list[tuple[str, str]]:
+    """The (theme, language) pairs to take: English in each of ``themes``, another language once, in
+    :data:`OTHER_LANG_THEME`."""
+    return [(theme, lang) for lang in langs for theme in themes if lang == "en" or theme == OTHER_LANG_THEME]
+
+
+def in_lang(url: str, lang: str) -> str:
+    """``url`` opened in ``lang`` (``?lang=es``; English: as it is, the default)."""
+    if lang == "en":
+        return url
+    return url + ("&" if "?" in url else "?") + f"lang={lang}"
+
+
+def tr(text: str, lang: str) -> str:
+    """A catalogue text as ``lang``'s UI shows it (to wait for an element by its text)."""
+    from lib import i18n
+
+    with i18n.scope(lang):
+        return i18n._(text)
 
 
 def server(env: dict, theme: str) -> StreamlitServer:
@@ -93,43 +120,43 @@ def page_url(path: str) -> str:
     return "/" if not path.startswith("pages/") else "/" + re.sub(r"^\d+_", "", Path(path).stem)
 
 
-def home(out: Path, theme: str) -> None:
+def home(out: Path, theme: str, lang: str = "en") -> None:
     from playwright.sync_api import expect
 
     with server(world(), theme) as srv, chromium() as browser:
         page = new_page(browser, theme, {"width": 1440, "height": 900})
-        page.goto(srv.url + "/")
+        page.goto(in_lang(srv.url + "/", lang))
         expect(page.get_by_role("heading", name="Hub Scout")).to_be_visible(timeout=60_000)
         settle(page)
-        save(page, out, shot_name("Home", theme))
+        save(page, out, shot_name("Home", theme, lang))
 
 
-def discover(out: Path, theme: str) -> None:
+def discover(out: Path, theme: str, lang: str = "en") -> None:
     from playwright.sync_api import expect
 
     with server(world(), theme) as srv, chromium() as browser:
         page = new_page(browser, theme, VIEWPORT)
-        page.goto(srv.url + "/Discover?params_max=8000000000&min_downloads=100000&limit=50")
+        page.goto(in_lang(srv.url + "/Discover?params_max=8000000000&min_downloads=100000&limit=50", lang))
         table = page.get_by_test_id("stDataFrame").first
         expect(table.locator("canvas").first).to_be_visible(timeout=60_000)
         select_row(table, 3)
         expect(element_by_key(page, "d_selected")).to_be_visible(timeout=30_000)
         expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
         settle(page)
-        save(page, out, shot_name("Discover", theme))
+        save(page, out, shot_name("Discover", theme, lang))
 
 
 def any_page(path: str, label: str) -> Callable[[Path, str], None]:
     """A page this script has no set-up for (added to NAV later): as it opens, on the snapshot, offline."""
-    def take(out: Path, theme: str) -> None:
+    def take(out: Path, theme: str, lang: str = "en") -> None:
         from playwright.sync_api import expect
 
         with server(world(), theme) as srv, chromium() as browser:
             page = new_page(browser, theme, VIEWPORT)
-            page.goto(srv.url + page_url(path))
-            expect(page.get_by_test_id("stSidebar")).to_contain_text("This machine", timeout=60_000)
+            page.goto(in_lang(srv.url + page_url(path), lang))
+            expect(page.get_by_test_id("stSidebar")).to_contain_text(tr("This machine", lang), timeout=60_000)
             settle(page)
-            save(page, out, shot_name(label, theme))
+            save(page, out, shot_name(label, theme, lang))
     return take
 
 
@@ -139,26 +166,29 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "docs"))
     ap.add_argument("--theme", choices=THEMES, action="append", help="default: both")
+    ap.add_argument("--lang", choices=LANGS, action="append",
+                    help="default: all (English in every theme, the others in the light one)")
     ap.add_argument("--page", action="append", help="NAV labels (default: every page), or 'public', 'vote'")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     themes = args.theme or list(THEMES)
+    langs = args.lang or list(LANGS)
     known: dict[str, Callable[[Path, str], None]] = {
         "Home": home, "Discover": discover, "Model": model_page, "Playground": playground, "Sessions": sessions}
     pages = [(label, known.get(label) or any_page(path, label)) for path, label, _ in NAV if (ROOT / path).is_file()]
     wanted = set(args.page or [label for label, _ in pages] + ["public", "vote"])
     for label, take in pages:
         if label in wanted:
-            for theme in themes:
-                take(out, theme)
-    if "public" in wanted:
+            for theme, lang in shots(themes, langs):
+                take(out, theme, lang)
+    if "public" in wanted and "en" in langs:
         public_instance(out)
-    if "vote" in wanted:
+    if "vote" in wanted and "en" in langs:
         sessions_vote(out)
 
 
-def playground(out: Path, theme: str) -> None:
+def playground(out: Path, theme: str, lang: str = "en") -> None:
     """The real all-MiniLM-L6-v2 (local folder from its PyPI package) comparing sentences, after one click on Run."""
     import tempfile
 
@@ -169,12 +199,12 @@ def playground(out: Path, theme: str) -> None:
     env = {**world(), "HUBSCOUT_DATA_DIR": tempfile.mkdtemp(prefix="hubscout-shots-data-")}
     with server(env, theme) as srv, chromium() as browser:
         page = new_page(browser, theme, {"width": 1440, "height": 2000})
-        page.goto(f"{srv.url}/Playground?model={real_minilm()}&task=sentence-similarity")
+        page.goto(in_lang(f"{srv.url}/Playground?model={real_minilm()}&task=sentence-similarity", lang))
         element_by_key(page, "pg_run").get_by_role("button").click()
-        expect(page.get_by_test_id("stMetric").filter(has_text="Latency")).to_be_visible(timeout=120_000)
+        expect(page.get_by_test_id("stMetric").filter(has_text=tr("Latency", lang))).to_be_visible(timeout=120_000)
         expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
         settle(page)
-        save(page, out, shot_name("Playground", theme), full_page=True)
+        save(page, out, shot_name("Playground", theme, lang), full_page=True)
 
 
 DEMO_TEXTS = ("The delivery was quick and the staff were lovely.", "Never again: cold food and a rude waiter.",
@@ -243,17 +273,17 @@ def demo_session() -> tuple[str, str]:
     return _DEMO[0]
 
 
-def sessions(out: Path, theme: str) -> None:
+def sessions(out: Path, theme: str, lang: str = "en") -> None:
     """The Sessions page: the demo session's leaderboard after the demo raters' votes."""
     from playwright.sync_api import expect
 
     data, sid = demo_session()
     with server({**world(), "HUBSCOUT_DATA_DIR": data}, theme) as srv, chromium() as browser:
         page = new_page(browser, theme, VIEWPORT)
-        page.goto(f"{srv.url}/Sessions?session={sid}&view=Results")
+        page.goto(in_lang(f"{srv.url}/Sessions?session={sid}&view=Results", lang))
         expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=60_000)
         settle(page)
-        save(page, out, shot_name("Sessions", theme))
+        save(page, out, shot_name("Sessions", theme, lang))
 
 
 def sessions_vote(out: Path, theme: str = "light") -> None:
@@ -272,7 +302,7 @@ def sessions_vote(out: Path, theme: str = "light") -> None:
         save(page, out, "sessions_vote.png")
 
 
-def model_page(out: Path, theme: str) -> None:
+def model_page(out: Path, theme: str, lang: str = "en") -> None:
     """The Model page of all-MiniLM-L6-v2, served by the local Hub stand-in."""
     import shutil
     import tempfile
@@ -291,11 +321,11 @@ def model_page(out: Path, theme: str) -> None:
         serve_minilm(stub, real_minilm())
         with server(env, theme) as srv, chromium() as browser:
             page = new_page(browser, theme, {"width": 1440, "height": 2500})
-            page.goto(f"{srv.url}/Model?model={MINILM}")
+            page.goto(in_lang(f"{srv.url}/Model?model={MINILM}", lang))
             expect(element_by_key(page, "m_fit")).to_be_visible(timeout=60_000)
             expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=30_000)
             settle(page)
-            save(page, out, shot_name("Model", theme))
+            save(page, out, shot_name("Model", theme, lang))
     finally:
         stub.stop()
         shutil.rmtree(hf_home, ignore_errors=True)

@@ -428,3 +428,132 @@ def test_cancelled_download_keeps_nothing(hf_cache, tiny_repo, hub_stub):
     assert job.wait(60)
     assert job.progress().state == "cancelled" and job.error_kind == "cancelled"
     assert REPO not in hub_cache.local_ids() and not (hf_cache / "models--local-test--tiny-cls").exists()
+
+
+# ---- Spanish (issue 13) -----------------------------------------------------------------------------------
+def open_page_in(monkeypatch, lang: str, host: Hardware = BIG_HOST):
+    from streamlit.testing.v1 import AppTest
+
+    from lib import hardware
+    from lib.ui import cached
+
+    monkeypatch.setattr(hardware, "detect", lambda: host)
+    cached.forget_local()
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.switch_page(PAGE)
+    at.query_params["lang"] = lang
+    return at.run()
+
+
+@pytest.fixture
+def spanish():
+    """The test's own thread in Spanish too: AppTest calls a widget's ``format_func`` here, outside the script run
+    (the sidebar's catalog radio, when a button is clicked)."""
+    from lib import i18n
+
+    with i18n.scope("es"):
+        yield
+
+
+def test_page_in_spanish_lists_downloads_and_deletes(hf_cache, tiny_repo, monkeypatch, spanish):
+    from tests.support.i18n import english_leaks
+
+    _download()
+    [row] = inv.inventory(BIG_HOST)
+    at = open_page_in(monkeypatch, "es")
+    _ok(at)
+    assert [t.value for t in at.title] == ["Modelos locales"]
+    headings = {s.value for s in at.subheader}
+    assert {"Descargar un modelo", "En la caché de Hugging Face", "Carpetas de modelos"} <= headings
+    table = at.dataframe[0].value
+    assert list(table["Modelo"]) == [REPO] and {"Tamaño", "Sin conexión", "Cabe aquí"} <= set(table.columns)
+    assert list(table["Sin conexión"]) == ["✅ funciona sin conexión"] and list(table["Cabe aquí"]) == ["✅ cabe"]
+    assert any("en disco" in c.value and "libres" in c.value for c in at.caption)
+    assert english_leaks(at) == []
+    at.button(key="lm_delete").click().run()
+    _ok(at)
+    size = fmt_size(row.size)
+    [warning] = [w for w in at.warning if "libera" in w.value]
+    assert warning.value.startswith(f"¿Borrar **{REPO}**?") and size in warning.value
+    assert english_leaks(at) == []
+    at.button(key="lm_confirm_yes").click().run()
+    _ok(at)
+    assert any(s.value == f"{REPO} borrado: {size} liberados." for s in at.success)
+    # a download, followed in Spanish (its job speaks the language of the run that started it)
+    at.text_input(key="lm_id").input(REPO).run()
+    _ok(at)
+    assert any("archivos" in m.value and "En esta máquina:" in m.value for m in at.markdown)
+    at.button(key="lm_download").click().run()
+    _ok(at)
+    # queued, downloading or (a small model, a fast disk) already done: in Spanish all along
+    assert at.session_state["lm_job"].progress().message.startswith(
+        ("Esperando para descargar", "Descargando", f"{REPO} descargado")), at.session_state["lm_job"].progress()
+    _after_download(at)
+    _ok(at)
+    assert any(s.value.startswith(f"{REPO} descargado (") and "está en la caché local" in s.value
+               for s in at.success), [e.value for e in at.error]
+    assert english_leaks(at) == []
+
+
+def test_page_in_spanish_names_a_damaged_entry_and_refusals(hf_cache, tiny_repo, monkeypatch, spanish):
+    from tests.support.i18n import english_leaks
+
+    _download()
+    [row] = inv.inventory(BIG_HOST)
+    _truncate_weights(row.folder)
+    at = open_page_in(monkeypatch, "es", TINY_HOST)
+    _ok(at)
+    [error] = [e.value for e in at.error]
+    assert "model.safetensors está incompleto" in error and "vuelve a descargarla" in error
+    assert list(at.dataframe[0].value["Sin conexión"]) == ["❌ falta: pesos completos"]
+    at.text_input(key="lm_id").input(REPO).run()
+    _ok(at)
+    assert any("No puede ejecutarse en esta máquina" in w.value for w in at.warning)
+    assert at.checkbox(key="lm_override").label == "Descargar de todos modos (puede que no funcione en esta máquina)"
+    assert english_leaks(at) == []
+
+
+def test_listing_cached_in_english_shows_in_spanish(hf_cache, tiny_repo):
+    """The listing is cached (st.cache_data) for every visitor: what it holds is never translated text."""
+    import pickle
+
+    from lib import i18n
+    from lib.local_models import Damage, damaged_message, safetensors_problem
+
+    _download()
+    [row] = inv.inventory(BIG_HOST)
+    _truncate_weights(row.folder)
+    problem = safetensors_problem(row.folder)
+    assert isinstance(problem, Damage) and problem.startswith("model.safetensors is cut short (")
+    problem = pickle.loads(pickle.dumps(problem))
+    with i18n.scope("es"):
+        assert problem.text().startswith("model.safetensors está incompleto (") and " de " in problem.text()
+        assert damaged_message(problem).startswith("La copia local de este modelo está dañada: model.safetensors")
+        assert damaged_message(problem, folder=True).endswith("Reemplaza su archivo de pesos.")
+        assert inv.readiness(Path("."), ["config.json"], "image-classification").text == "falta: pesos, procesador"
+        assert inv.Readiness(True).text == "funciona sin conexión"
+    assert damaged_message(problem, folder=True).endswith("Replace its weights file.")
+    assert inv.Readiness(True).text == "runs offline"
+
+
+def test_lib_texts_in_both_languages(hf_cache, tiny_repo):
+    from lib import i18n
+    from lib.jobs.job import Job
+    from lib.jobs.limits import TITLE, is_limit_title
+    from lib.jobs.speeds import SpeedSummary
+    from lib.local_models import FolderProblem, folder_files
+
+    with i18n.scope("es"):
+        assert inv.presence("owner/not-cached", None) == "no está en la caché local: se descargará al ejecutar"
+        assert inv.presence("owner/not-cached", None, offline=True).endswith("no puede ejecutarse sin conexión")
+        assert local_download.plan(REPO, TINY_HOST, LOCAL).refusal.startswith("No puede ejecutarse en esta máquina (")
+        assert SpeedSummary("local:cpu", 1).label == "esta máquina (cpu)"
+        job = Job("m", "text-classification", [{"text": "a"}])
+        assert job.progress().message == "Esperando a un proceso libre"
+        assert is_limit_title(i18n._(TITLE)) and i18n._(TITLE) != TITLE
+        with pytest.raises(FolderProblem, match="No es una carpeta de modelo"):
+            folder_files(Path("/nonexistent-hubscout"))
+    assert inv.presence("owner/not-cached", None) == "not in the local cache: will download on run"
+    assert SpeedSummary("providers:together", 1).label == "Inference Providers (together)"
+    assert Job("m", "text-classification", [{"text": "a"}]).progress().message == "Waiting for a free worker"
+    assert is_limit_title(TITLE) and not is_limit_title("Run failed")

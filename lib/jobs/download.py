@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lib import i18n
 from lib.hub.errors import HubError
+from lib.i18n import _
 
 from .job import CANCELLED, DONE, FAILED, LOADING, QUEUED, JobProgress, Tracked
 from .runner import default_runner
@@ -30,7 +31,8 @@ class DownloadJob(Tracked):
         self.folder: Path | None = None
         self.error_kind: str | None = None
         self.error_message: str | None = None
-        super().__init__(JobProgress(QUEUED, f"Waiting to download {repo_id}", total_bytes=self.total_bytes))
+        super().__init__(JobProgress(QUEUED, _("Waiting to download {model}").format(model=repo_id),
+                                     total_bytes=self.total_bytes))
 
     def cancel(self) -> None:
         """Stop at the next bytes written (what was written is removed)."""
@@ -39,7 +41,8 @@ class DownloadJob(Tracked):
     def _bytes(self, done: int) -> None:
         with self._lock:
             total = max(self.total_bytes, done)
-            self._progress = JobProgress(LOADING, f"Downloading {self.repo_id}", "download", done, total)
+            self._progress = JobProgress(LOADING, _("Downloading {model}").format(model=self.repo_id), "download",
+                                         done, total)
 
     def _finish(self, state: str, message: str) -> None:
         with self._lock:
@@ -70,10 +73,10 @@ def submit_download(repo_id: str, *, revision: str | None, allow_patterns: list[
         except Exception as e:  # noqa: BLE001 - a job never dies with a traceback
             from lib.runner.errors import described
 
-            job.error_kind, job.error_message = "error", described(e, f"downloading {repo_id}")
+            job.error_kind, job.error_message = "error", described(e, f"downloading {repo_id}")  # i18n: log context
             job._finish(FAILED, job.error_message)
         else:
-            job._finish(DONE, f"Downloaded {repo_id}")
+            job._finish(DONE, _("Downloaded {model}").format(model=repo_id))
         if on_finish is not None:
             try:
                 on_finish(job)

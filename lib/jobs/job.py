@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lib import i18n
+from lib.i18n import _
 from lib.runner.result import Measurement, RunOptions, RunResult
 
 QUEUED, LOADING, RUNNING, DONE, FAILED, CANCELLED = "queued", "loading", "running", "done", "failed", "cancelled"
@@ -175,7 +176,7 @@ class Job(Tracked):
         self.measurement: Measurement | None = None
         self.hood: Any = None
         self.hood_error: str | None = None
-        super().__init__(JobProgress(QUEUED, "Waiting for a free worker", items_total=len(self.inputs)))
+        super().__init__(JobProgress(QUEUED, _("Waiting for a free worker"), items_total=len(self.inputs)))
         self._clean: list[dict[str, Any] | None] = [None] * len(self.inputs)
         self._input_notices: list[list[str]] = [[] for _ in self.inputs]
         self._prepared: Any = None
@@ -214,7 +215,7 @@ class Job(Tracked):
             return (self.error_title, self.error_message) if self.error_title else None
         item = self.items[index]
         if item.status == "error":
-            return item.error_title or "Run failed", item.error_message or ""
+            return item.error_title or _("Run failed"), item.error_message or ""
         if item.status in ("skipped", "pending") and self.error_title:
             return self.error_title, self.error_message or ""
         return None
@@ -264,7 +265,7 @@ class Job(Tracked):
         except Exception as e:  # noqa: BLE001 - a listener never fails the job
             from lib.logs import log_failure
 
-            log_failure(e, f"job {self.id} listener", "jobs")
+            log_failure(e, f"job {self.id} listener", "jobs")  # i18n: log context
 
     def __repr__(self) -> str:
         p = self._progress

@@ -16,10 +16,19 @@ from collections.abc import Callable
 from typing import Any
 
 from lib.format import number
-from lib.i18n import ngettext
+from lib.i18n import N_, ngettext
 
-TITLE = "Run limit reached"
+#: a failed job's title (translated where it is set: ``_(TITLE)``)
+TITLE = N_("Run limit reached")
 HOUR_S = 3600.0
+
+
+def is_limit_title(title: object) -> bool:
+    """Whether a job's ``error_title`` is :data:`TITLE` in any of the UI's languages (the title is translated
+    when it is set, in the submitter's language)."""
+    from lib import i18n
+
+    return any(title == i18n.translations(lang).gettext(TITLE) for lang in i18n.LANGUAGES)
 
 
 def runs_per_hour(access: Any) -> int | None:

@@ -32,7 +32,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from lib import format as fmt
 from lib import i18n
+from lib.i18n import _
 from lib.runner.result import RunOptions, RunResult
 
 from .job import CANCELLED, DONE, FAILED, RUNNING, Job
@@ -97,7 +99,7 @@ class RemoteJob(Job):
 
     def _cancel_message(self) -> str:
         done = sum(1 for it in self.items if it.status in ("ok", "error"))
-        return f"Cancelled after {done} of {len(self.items)}"
+        return _("Cancelled after {done} of {n}").format(done=fmt.number(done), n=fmt.number(len(self.items)))
 
     def _finish(self, state: str, message: str) -> bool:
         """As a Job's, handing the finished items' speed rows to the background writer (one transaction)."""
@@ -130,7 +132,7 @@ class RemoteJob(Job):
                 _item_error(self, i, e.title, str(e))
         self._items_finished(sorted(set(range(n)) - set(valid)))
         if n and not valid:
-            self._finish(DONE, f"None of the {n} inputs could be run")
+            self._finish(DONE, _("None of the {n} inputs could be run").format(n=fmt.number(n)))
             return
         try:  # refused before any request: offline, a URL not allowed, no token for providers
             client(self.backend, access=self.access)
@@ -140,11 +142,12 @@ class RemoteJob(Job):
             return
         self.device, self.dtype = self.backend.label, "remote"
         if not n:
-            self._finish(DONE, f"{self.backend.label} is ready")
+            self._finish(DONE, _("{backend} is ready").format(backend=self.backend.label))
             return
         with self._lock:
             self._outstanding = len(valid)
-        self._set(state=RUNNING, message=f"Asking {self.backend.label}", items_done=n - len(valid))
+        self._set(state=RUNNING, message=_("Asking {backend}").format(backend=self.backend.label),
+                  items_done=n - len(valid))
         self._lanes = lanes
         worker = lanes.add(self, valid)
         if worker is not None:
@@ -160,10 +163,12 @@ class RemoteJob(Job):
         except Exception as e:  # noqa: BLE001 - an item never dies with a traceback
             from lib.runner.errors import described
 
-            _item_error(self, i, "The remote run failed", described(e, f"remote job {self.model} / {self.task}"))
+            _item_error(self, i, _("The remote run failed"),
+                        described(e, f"remote job {self.model} / {self.task}"))  # i18n: log context
         self._items_finished([i])
         done = sum(1 for it in self.items if it.status in ("ok", "error"))
-        self._set(items_done=done, message=f"Ran {done} of {len(self.items)}")
+        self._set(items_done=done,
+                  message=_("Ran {done} of {n}").format(done=fmt.number(done), n=fmt.number(len(self.items))))
         with self._lock:
             self._in_flight -= 1
             self._outstanding -= 1
@@ -172,7 +177,7 @@ class RemoteJob(Job):
             if self.cancel_requested and any(it.status == "pending" for it in self.items):
                 self._finish(CANCELLED, self._cancel_message())
             else:
-                self._finish(DONE, f"Ran {done} of {len(self.items)}")
+                self._finish(DONE, _("Ran {done} of {n}").format(done=fmt.number(done), n=fmt.number(len(self.items))))
 
     def _attempts(self, i: int) -> None:
         """Run item ``i``: a 429 waited out once, a 503 retried with growing pauses within the timeout."""
@@ -285,7 +290,8 @@ class RemoteLanes:
         except Exception as e:  # noqa: BLE001 - a job never dies with a traceback
             from lib.runner.errors import described
 
-            job.error_title, job.error_message = "The remote run failed", described(e, f"remote job {job.model}")
+            job.error_title = _("The remote run failed")
+            job.error_message = described(e, f"remote job {job.model}")  # i18n: log context
             job._finish(FAILED, job.error_title)
         if job.finished:
             self._forget(job)
@@ -301,7 +307,7 @@ class RemoteLanes:
             lane.queue.extend((job, i) for i in indexes)
             starts = max(0, min(self.per_backend - lane.active, len(lane.queue)))
             lane.active += starts
-        for _ in range(starts - 1):
+        for _n in range(starts - 1):
             self._pool.submit(self._drain, key, lane)
         return (lambda: self._drain(key, lane)) if starts else None
 

@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from lib import format as fmt
 from lib import i18n
+from lib.i18n import _
 from lib.runner.result import Measurement, RunOptions
 
 from . import measured, speeds
@@ -77,8 +79,8 @@ class JobRunner:
             access = getattr(job.opts, "access", None)
         refusal = self.limiter.take(visitor or "anonymous", runs_per_hour(access))
         if refusal is not None:
-            job.error_title, job.error_message = LIMIT_TITLE, refusal
-            job._finish(FAILED, LIMIT_TITLE)
+            job.error_title, job.error_message = _(LIMIT_TITLE), refusal
+            job._finish(FAILED, job.error_title)
             return job
         job._position = lambda j=job: self._position_of(j)
         with self._lock:
@@ -93,8 +95,8 @@ class JobRunner:
         job = RemoteJob(model, task, [dict(i) for i in inputs], opts, backend, access=access, **kw)
         refusal = self.limiter.take(visitor or "anonymous", runs_per_hour(job.access))
         if refusal is not None:
-            job.error_title, job.error_message = LIMIT_TITLE, refusal
-            job._finish(FAILED, LIMIT_TITLE)
+            job.error_title, job.error_message = _(LIMIT_TITLE), refusal
+            job._finish(FAILED, job.error_title)
             return job
         with self._lock:
             if self._lanes is None:
@@ -163,7 +165,8 @@ class JobRunner:
         try:
             _run_job(job)
         except Exception as e:  # noqa: BLE001 - a job never dies with a traceback
-            job.error_title, job.error_message = "Run failed", f"Unexpected error: {_short(e, job)}"
+            job.error_title = _("Run failed")
+            job.error_message = _("Unexpected error: {error}").format(error=_short(e, job))
             job._finish(FAILED, job.error_title)
 
 
@@ -201,17 +204,17 @@ def _run_job(job: Job) -> None:
         except RunnerError as e:
             _item_error(job, i, e.title, str(e))
         except Exception as e:  # noqa: BLE001 - an odd input must not stop the others
-            _item_error(job, i, "Check the input", _short(e, job))
+            _item_error(job, i, _("Check the input"), _short(e, job))
     job._items_finished(sorted(set(range(n)) - set(valid)))
     if n and not valid:
-        job._finish(DONE, f"None of the {n} inputs could be run")
+        job._finish(DONE, _("None of the {n} inputs could be run").format(n=fmt.number(n)))
         return
 
     # 2. the model (loads once per process; a rerun finds it in the cache)
     if job.cancel_requested:
         job._finish(CANCELLED, "Cancelled")
         return
-    job._set(state=LOADING, stage="resolve", message=f"Checking {job.model}")
+    job._set(state=LOADING, stage="resolve", message=_("Checking {model}").format(model=job.model))
 
     def on_progress(p) -> None:
         job._set(stage=p.stage, message=p.message, done_bytes=p.done_bytes, total_bytes=p.total_bytes,
@@ -234,7 +237,7 @@ def _run_job(job: Job) -> None:
     job.load_s, job.cached, job.load_notices = prep.load_s, prep.cached, list(prep.notices)
     job.device, job.dtype = prep.loaded.device, prep.loaded.dtype
     if not n:
-        job._finish(DONE, f"{job.model} is loaded")
+        job._finish(DONE, _("{model} is loaded").format(model=job.model))
         return
 
     # 3. the inputs, in batches where the task can batch
@@ -242,8 +245,8 @@ def _run_job(job: Job) -> None:
     if size > 1:
         valid = _by_length(job, valid)
     done = n - len(valid)
-    job._set(state=RUNNING, stage="", message=f"Running {job.model}", done_bytes=0, total_bytes=0, items_done=done,
-             load_place=None)
+    job._set(state=RUNNING, stage="", message=_("Running {model}").format(model=job.model), done_bytes=0, total_bytes=0,
+             items_done=done, load_place=None)
     peak: tuple[int, str] | None = None
     busy = 0.0
     timed: list = []  # (generate timing or None, latency) per input run one by one
@@ -261,9 +264,9 @@ def _run_job(job: Job) -> None:
                         break
                     peak, busy = _one(job, prep, i, peak, busy)
         except Exception as e:  # noqa: BLE001 - never a traceback
-            message = _drop_if_broken(job, prep, f"Unexpected error: {_short(e, job)}")
+            message = _drop_if_broken(job, prep, _("Unexpected error: {error}").format(error=_short(e, job)))
             for i in chunk:
-                _item_error(job, i, "Run failed", message)
+                _item_error(job, i, _("Run failed"), message)
         else:
             share = ex.latency_s / len(chunk)
             for i, (output, notices) in zip(chunk, ex.outputs):
@@ -275,7 +278,7 @@ def _run_job(job: Job) -> None:
             timed.extend(zip(ex.timings, ex.latencies) if ex.timings else ((None, share) for _ in chunk))
         job._items_finished(chunk)
         done = sum(1 for it in job.items if it.status in ("ok", "error"))
-        job._set(items_done=done, message=f"Ran {done} of {n}")
+        job._set(items_done=done, message=_("Ran {done} of {n}").format(done=fmt.number(done), n=fmt.number(n)))
 
     # 4. the measurement: the runner measured, the job records
     job._peak = peak
@@ -292,9 +295,9 @@ def _run_job(job: Job) -> None:
         _hood(job)
 
     if job.cancel_requested and any(it.status == "pending" for it in job.items):
-        job._finish(CANCELLED, f"Cancelled after {done} of {n}")
+        job._finish(CANCELLED, _("Cancelled after {done} of {n}").format(done=fmt.number(done), n=fmt.number(n)))
     else:
-        job._finish(DONE, f"Ran {done} of {n}")
+        job._finish(DONE, _("Ran {done} of {n}").format(done=fmt.number(done), n=fmt.number(n)))
 
 
 def _one(job: Job, prep: Any, i: int, peak, busy: float):
@@ -307,7 +310,8 @@ def _one(job: Job, prep: Any, i: int, peak, busy: float):
         _item_error(job, i, e.title, _drop_if_broken(job, prep, str(e)))
         return peak, busy
     except Exception as e:  # noqa: BLE001
-        _item_error(job, i, "Run failed", _drop_if_broken(job, prep, f"Unexpected error: {_short(e, job)}"))
+        _item_error(job, i, _("Run failed"),
+                    _drop_if_broken(job, prep, _("Unexpected error: {error}").format(error=_short(e, job))))
         return peak, busy
     it = job.items[i]
     (it.output, notices), it.latency_s, it.status = ex.outputs[0], ex.latency_s, "ok"
@@ -325,7 +329,7 @@ def _drop_if_broken(job: Job, prep: Any, message: str) -> str:
         return message
     cache = job.cache if job.cache is not None else shared_cache()
     if cache.evict_value(prep.loaded):
-        message += " The model was dropped from memory: the next run loads it afresh."
+        message += " " + _("The model was dropped from memory: the next run loads it afresh.")
     return message
 
 
@@ -361,7 +365,7 @@ def _hood(job: Job) -> None:
         return
     first = next(i for i, it in enumerate(job.items) if it.ok)
     inputs = job.hood_inputs if job.hood_inputs is not None else job.inputs[first]
-    job._set(message="Looking under the hood")
+    job._set(message=_("Looking under the hood"))
     try:
         job.hood = fn(job.model, job.task, inputs, job.opts, cache=job.cache)
     except RunnerError as e:

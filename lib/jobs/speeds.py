@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from lib.i18n import _
+
 from .measured import device_family
 
 
@@ -155,12 +157,12 @@ class SpeedSummary:
     @property
     def label(self) -> str:
         """The backend key in words: ``Inference Providers (together)``, ``127.0.0.1:8080``, ``this machine (cpu)``."""
-        kind, _, rest = self.backend.partition(":")
+        kind, _sep, rest = self.backend.partition(":")
         if kind == "providers":
-            return f"Inference Providers ({rest})"
+            return _("Inference Providers ({provider})").format(provider=rest)
         if kind == "url":
             return urlsplit(rest).netloc or rest
-        return f"this machine ({rest})" if rest else "this machine"
+        return _("this machine ({device})").format(device=rest) if rest else _("this machine")
 
 
 def _url(store: Any) -> str | None:
@@ -204,7 +206,7 @@ def write(rows: list[dict[str, Any]], store: Any = None) -> bool:
     except Exception as e:  # noqa: BLE001 - a store that cannot be written must not fail the run
         from lib.logs import log_failure
 
-        log_failure(e, f"recording {len(rows)} run speed(s)", "jobs")
+        log_failure(e, f"recording {len(rows)} run speed(s)", "jobs")  # i18n: log context
         return False
 
 
@@ -294,7 +296,7 @@ def recent(model: str, backend: Any = None, *, last: int = 20, store: Any = None
     except Exception as e:  # noqa: BLE001 - no figures rather than a broken page
         from lib.logs import log_failure
 
-        log_failure(e, f"reading the speeds of {model}", "jobs")
+        log_failure(e, f"reading the speeds of {model}", "jobs")  # i18n: log context
         return []
     out = [SpeedSummary(key, len(runs), _median([r[0] for r in runs]), _median([r[1] for r in runs]),
                         _median([r[2] for r in runs])) for key, runs in per.items() if runs]

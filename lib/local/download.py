@@ -16,6 +16,7 @@ from lib import access as access_policy
 from lib.format import size_bytes
 from lib.hub import cache as hub_cache
 from lib.hub.errors import HubError
+from lib.i18n import _
 
 __all__ = ["DownloadPlan", "plan", "start", "literal_pattern"]
 
@@ -50,8 +51,8 @@ def plan(repo_id: str, hardware: Any, access: access_policy.Access, *, override:
 
     details = fetch_model_details(repo_id, token=token, with_card=False)
     if details.source != "live":
-        raise HubError(f"The Hub cannot be asked about {repo_id} now, so it cannot be downloaded.",
-                       "unreachable", repo_id=repo_id)
+        raise HubError(_("The Hub cannot be asked about {model} now, so it cannot be downloaded.").format(
+            model=repo_id), "unreachable", repo_id=repo_id)
     sizes = {f.path: f.size for f in details.files}
     files = tuple(download_files(list(sizes)))
     total = planned_download(sizes)
@@ -62,12 +63,14 @@ def plan(repo_id: str, hardware: Any, access: access_policy.Access, *, override:
     refusal = access_policy.download_refusal(total, cap)
     overridable = False
     if refusal is None and total is not None and total > free:
-        refusal = (f"This model would download {size_bytes(total)}, but only {size_bytes(free)} is free on the "
-                   "disk holding the Hugging Face cache. Delete models below to make room.")
+        refusal = _("This model would download {size}, but only {free} is free on the disk holding the Hugging "
+                    "Face cache. Delete models below to make room.").format(size=size_bytes(total),
+                                                                           free=size_bytes(free))
     if refusal is None and not gate.allowed:
         overridable = access.load_anyway
-        refusal = (f"It cannot run on this machine ({gate.reason}), so it is not downloaded"
-                   + (" unless you download it anyway." if overridable else "."))
+        refusal = (_("It cannot run on this machine ({reason}), so it is not downloaded unless you download it "
+                     "anyway.") if overridable else
+                   _("It cannot run on this machine ({reason}), so it is not downloaded.")).format(reason=gate.reason)
     return DownloadPlan(details.id, details.sha, files, total, gate.reason, refusal, overridable, limit)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from lib import local_models
 from lib.hub import cache as hub_cache
 from lib.hub.cache import CachedRevision
+from lib.i18n import N_, _
 
 __all__ = ["visible", "presence", "LocalModel", "Readiness", "inventory", "model_folders", "readiness", "fit_label",
            "MAX_CHILDREN"]
@@ -43,7 +44,20 @@ class Readiness:
 
     @property
     def text(self) -> str:
-        return "runs offline" if self.ok else "missing " + ", ".join(self.missing)
+        """In words, in the current language (the rows are cached: never stored translated)."""
+        if self.ok:
+            return _("runs offline")
+        return _("missing {what}").format(what=", ".join(_(MISSING.get(m, m)) for m in self.missing))
+
+
+#: what :func:`readiness` finds missing (kept as these codes; shown translated).
+MISSING: dict[str, str] = {
+    "config.json": "config.json",  # i18n: a file name
+    "weights": N_("weights"),
+    "tokenizer": N_("tokenizer"),
+    "processor": N_("processor"),
+    "whole weights": N_("whole weights"),  # i18n: the key is a code
+}
 
 
 @dataclass(frozen=True)
@@ -51,7 +65,9 @@ class LocalModel:
     """One row of the Local models page.
 
     ``name``: the Hub id (cache) or the folder's path (folder). ``folder``: the newest snapshot / the
-    folder. ``fit``/``fit_reason``: :func:`fit_label`. ``problem``: a damaged weights file, or None.
+    folder. ``fit``/``fit_reason``: :func:`fit_label` (``fit`` a code; ``fit_reason`` in the language of the
+    run that listed it: the listing is cached, so the page shows ``fit`` only). ``problem``: a damaged weights
+    file (a :class:`lib.local_models.Damage`: English, ``.text()`` in the current language), or None.
     """
 
     name: str
@@ -116,14 +132,15 @@ def readiness(folder: Path, files: Iterable[str], task: str | None) -> Readiness
 
 
 def fit_label(folder: Path, hardware: Any) -> tuple[str, str]:
-    """(``fits`` / ``tight`` / ``too large`` / ``unknown``, the reason) for this machine."""
+    """(``fits`` / ``tight`` / ``too large`` / ``unknown``, the reason) for this machine (the first is a code,
+    not a text: see :data:`FIT_LABELS`)."""
     from lib.fit.gate import fit_gate
 
     gate = fit_gate(str(folder), None, "auto", "auto", hardware)
     if gate.estimate is None:
         return "unknown", gate.reason
     if not gate.allowed:
-        return "too large", gate.reason
+        return "too large", gate.reason  # i18n: a code
     return ("tight" if gate.reason.startswith("tight") else "fits"), gate.reason
 
 
@@ -135,7 +152,7 @@ def _row(name: str, source: str, folder: Path, files: Iterable[str], size: int, 
     fit, why = fit_label(folder, hardware) if hardware is not None else ("unknown", "")
     ready = readiness(folder, files, task)
     if problem:
-        ready = Readiness(False, (*ready.missing, "whole weights"))
+        ready = Readiness(False, (*ready.missing, "whole weights"))  # i18n: a code of MISSING
     return LocalModel(name, source, folder, size, used, modified, task, ready, fit, why, problem, revisions)
 
 
@@ -180,10 +197,12 @@ def presence(model: str, revision: str | None = None, *, offline: bool = False) 
     ``revision`` is in the local cache (or a folder exists); else "not in the local cache: will download on
     run" (or "cannot run offline" when ``offline``), or "folder not found on this machine"."""
     if local_models.looks_like_path(model) or local_models.is_local_folder(model):
-        return None if local_models.is_local_folder(model) else "folder not found on this machine"
+        return None if local_models.is_local_folder(model) else _("folder not found on this machine")
     if hub_cache.snapshot_folder(model, revision) is not None:
         return None
-    return "not in the local cache: " + ("cannot run offline" if offline else "will download on run")
+    if offline:
+        return _("not in the local cache: cannot run offline")
+    return _("not in the local cache: will download on run")
 
 
 def visible(rows: list[LocalModel]) -> list[LocalModel]:
