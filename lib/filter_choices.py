@@ -77,7 +77,7 @@ def task_label(tag: str, counts: Mapping[str, int] | None = None) -> str:
     if spec is None:
         text = tag
     else:
-        text = f"{_SHORT_MODALITY.get(spec.modality, spec.modality_label)} › {spec.name}"
+        text = f"{_SHORT_MODALITY.get(spec.modality, spec.modality_label)} › {tasks.display_name(tag)}"
     if counts and tag in counts:
         text += f"  ({counts[tag]:,})"
     return text

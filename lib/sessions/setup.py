@@ -33,9 +33,9 @@ def unsupported(task: str) -> str | None:
     if spec is None:
         return f"Unknown task {task!r}."
     if not spec.runnable:
-        return spec.reason or f"{spec.name or task} cannot run in Hub Scout."
+        return registry.reason(spec) or f"{registry.display_name(task)} cannot run in Hub Scout."
     if spec.input_kind not in TEXT_KINDS + MEDIA_KINDS:
-        return (f"{spec.name or task} takes {registry.INPUT_KINDS.get(spec.input_kind or '', 'inputs')}: "
+        return (f"{registry.display_name(task)} takes {registry.input_kind_label(spec.input_kind) or 'inputs'}: "
                 "sessions compare text, image and audio inputs only. Try it in the Playground.")
     return None
 

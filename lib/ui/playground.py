@@ -81,7 +81,8 @@ def task_picker(choice: ModelChoice) -> str:
         if choice.task and choice.task not in tags:
             spec = registry.get(choice.task)
             st.info(f"This model's task, {registry.display_name(choice.task)}, is not runnable here"
-                    + (f": {spec.reason}" if spec and spec.reason else ".") + " Pick another task to try it anyway.")
+                    + (f": {registry.reason(spec)}" if spec and spec.reason else ".")
+                    + " Pick another task to try it anyway.")
     task = st.selectbox("Task", tags, key="pg_task", format_func=registry.display_name,
                         help="Defaults to the model's pipeline tag (for a folder: guessed from its config.json).")
     if choice.local:

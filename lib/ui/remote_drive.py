@@ -147,7 +147,7 @@ def render_remote_drive(model: str, task: str | None, *, key: str = "rd", live: 
     problem = _url_problem(backend)
     if problem:
         st.warning(fmt.md_escape(problem), icon=":material/link_off:")
-    example = registry.example_inputs(spec.tag, language or "en", None)
+    example = registry.example_inputs(spec.tag, language, None)
     ins = input_ui.input_widgets(spec, key, example)
     if st.button("Run remotely", type="primary", key=f"{key}_run", icon=":material/cloud:",
                  disabled=bool(problem)):

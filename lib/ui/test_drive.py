@@ -104,21 +104,22 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
         if spec is None:
             return
     if not spec.runnable:
-        st.info(f"**{spec.name} is not runnable here.** {spec.reason}", icon=":material/block:")
+        st.info(f"**{registry.display_name(spec.tag)} is not runnable here.** {registry.reason(spec)}",
+                icon=":material/block:")
         return
     if hardware is None:
         from lib import hardware as hw_mod
 
         hardware = hw_mod.detect()
-    if language is None and details is not None and getattr(details, "languages", ()):
-        language = details.languages[0]
+    if language is None:  # the UI's language, unless the model lists others only (lib.tasks.example_language)
+        language = registry.example_language(getattr(details, "languages", ()) if details is not None else ())
 
     # On the model page (details known) only the local cache is read; the Playground, where the user
     # typed the id to run it, may fetch the small tokenizer config.
     mask = _mask_token(model, allow_download=details is None) if spec.input_kind == "masked_text" else None
-    example = registry.example_inputs(spec.tag, language or "en", mask)
+    example = registry.example_inputs(spec.tag, language, mask)
     example["_mask_token"] = mask
-    st.caption(f"**{spec.name}** · input: {registry.INPUT_KINDS.get(spec.input_kind, spec.input_kind)} · "
+    st.caption(f"**{registry.display_name(spec.tag)}** · input: {registry.input_kind_label(spec.input_kind)} · "
                "starts with an example: press Run.")
     ins = input_ui.input_widgets(spec, key, example)
 
