@@ -57,7 +57,7 @@ def use_code(details: ModelDetails, device: str, dtype: str) -> CodeChoice:
         notes.append(_("The Hub lists no task for this model, so only generic loading code is shown."))
         return CodeChoice(None, generic_code(details.id, device, dtype), tuple(notes))
     if not spec.runnable:
-        notes.append(f"{md_escape(tasks.display_name(task))}: {_(spec.reason)}")
+        notes.append(f"{md_escape(tasks.display_name(spec.tag))}: {tasks.reason(spec)}")
         return CodeChoice(None, generic_code(details.id, device, dtype), tuple(notes))
     is_st = lib_name == "sentence-transformers" or "sentence-transformers" in (details.tags or ())
     s = code.snippets(details.id, task, device, dtype, config=details.config or None, sentence_transformers=is_st)

@@ -201,3 +201,67 @@ def test_common_audio_formats_decode_to_mono_float(fmt, subtype):
     # lossy codecs pad or trim a little; the clip stays about half a second of real signal
     assert abs(audio["array"].size - rate // 2) < rate // 10
     assert 0.1 < float(np.abs(audio["array"]).max()) <= 1.0
+
+
+# --------------------------------------------------------------------------- the UI's languages (issue 13)
+def test_input_errors_and_notices_speak_the_language_they_are_made_in():
+    from lib import i18n
+
+    with pytest.raises(BadInput, match="Enter some text first"):
+        validate("text", {"text": " "})
+    with i18n.scope("es"):
+        with pytest.raises(BadInput, match="Primero escribe algo en «texto»"):
+            validate("text", {"text": " "})
+        with pytest.raises(BadInput, match="Indica al menos un elemento en «etiquetas candidatas»"):
+            validate("text_labels", {"text": "hola", "labels": " , "})
+        with pytest.raises(BadInput, match="Primero sube una imagen"):
+            validate("image", {"image": None})
+        _, notices = validate("text", {"text": "x" * 20_001})
+        assert notices == ["«texto» tenía 20.001 caracteres: solo se usan los primeros 20.000."]
+
+
+def test_runner_error_titles_follow_the_language_where_they_are_read():
+    from lib import i18n
+    from lib.runner.errors import LoadTimeout, RemoteFailed, described
+
+    err = BadInput("x")
+    assert err.title == "Check the input" and RemoteFailed.title == "The remote run failed"
+    with i18n.scope("es"):
+        assert err.title == "Revisa la entrada"
+        assert RemoteFailed.title == "La ejecución remota falló"
+        assert LoadTimeout.title == "Se agotó el tiempo de carga"
+        assert described(RuntimeError(""), "a test").startswith("un error interno (los detalles están en el registro")
+
+
+def test_model_checks_and_device_messages_in_spanish():
+    from lib import i18n, tasks
+    from lib.runner.cache import place_message
+    from lib.runner.checks import check_model, weights_problem
+    from lib.runner.device import choose
+
+    spec = tasks.get("text-classification")
+    bert = {"architectures": ["BertForMaskedLM"], "model_type": "bert"}
+    with pytest.raises(TaskMismatch, match="which has no a sequence-classification head"):
+        check_model(bert, spec)
+    assert place_message(2) == "2nd in line for a model load (one model loads at a time)"
+    with i18n.scope("es"):
+        with pytest.raises(TaskMismatch, match="que no tiene una cabeza de clasificación de secuencias"):
+            check_model(bert, spec)
+        with pytest.raises(RemoteCodeRefused, match="Este modelo ejecuta código de su propio repositorio"):
+            check_model({"auto_map": {"AutoModel": "x.Y"}}, spec)
+        assert weights_problem(["model.gguf"], "org/m").startswith("org/m solo trae pesos GGUF")
+        assert choose("cpu", "fp16", has_cuda=False, has_mps=False)[2] == [
+            "fp16 es lento o no está soportado en CPU: se ejecuta en fp32."]
+        assert place_message(2) == "2.º en la cola para cargar un modelo (se carga un modelo a la vez)"
+        with pytest.raises(NotRunnable, match="Los modelos generativos de imagen"):
+            run("org/m", "text-to-image", {"text": "x"})
+
+
+def test_the_code_view_stays_code_in_every_language():
+    """Code is shown as code: the same script (its comments, its example sentences) in both languages."""
+    from lib import i18n
+
+    en = code_mod.snippets("google-t5/t5-small", "translation", "cpu", "fp32")
+    with i18n.scope("es"):
+        es = code_mod.snippets("google-t5/t5-small", "translation", "cpu", "fp32")
+    assert es == en

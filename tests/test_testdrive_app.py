@@ -133,7 +133,7 @@ def test_uploaded_wav_runs(tiny_model):
     assert errors(at) == []
     at.button(key="t_run").click().run()
     assert errors(at) == []
-    assert any("Resampled the clip from 8000 Hz" in i.value for i in at.info)
+    assert any("Resampled the clip from 8,000 Hz" in i.value for i in at.info)  # fmt.number: the language's grouping
     assert len(at.get("vega_lite_chart")) == 1
 
 

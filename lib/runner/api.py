@@ -8,6 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib import format as fmt
+from lib import i18n
+from lib.i18n import _
+
 from . import checks, loader
 from . import inputs as inputs_mod
 from .cache import ModelCache, shared_cache
@@ -71,9 +75,10 @@ def _spec(task: str):
 
     spec = registry.get(task)
     if spec is None:
-        raise NotRunnable(f"Unknown task {task!r}.")
+        raise NotRunnable(_("Unknown task {task}.").format(task=repr(task)))
     if not spec.runnable:
-        raise NotRunnable(spec.reason or f"{spec.name} cannot be run in place.")
+        raise NotRunnable(_(spec.reason) if spec.reason else _("{task} cannot be run in place.").format(
+            task=registry.display_name(spec.tag)))
     return spec
 
 
@@ -130,7 +135,7 @@ def _prepare(model_id: str, task: str, opts: RunOptions, *, progress, allowed, c
         from lib.access import REMOTE_CODE_OFF
 
         raise RemoteCodeRefused(REMOTE_CODE_OFF)  # not "allow remote code": this visitor cannot
-    no_weights = checks.weights_problem(facts.files, "This folder" if facts.source == model_id and facts.is_local
+    no_weights = checks.weights_problem(facts.files, _("This folder") if facts.source == model_id and facts.is_local
                                         else model_id)
     if no_weights:
         raise LoadFailed(no_weights)  # before any download: the load could only fail
@@ -145,20 +150,24 @@ def _prepare(model_id: str, task: str, opts: RunOptions, *, progress, allowed, c
     if entry is not None:
         return Prepared(model_id, task, check.runner, entry.value, True, 0.0, notices, facts.config)
     if not ok:
-        raise LoadRefused(reason or "The memory estimate says this model does not fit on this machine.")
+        raise LoadRefused(reason or _("The memory estimate says this model does not fit on this machine."))
     if not facts.has_safetensors and any(f.endswith((".bin", ".pt", ".pth", ".ckpt")) for f in facts.files):
-        notices.append("This model only ships pickle weights (.bin): loaded with torch's safe weights-only loader.")
+        notices.append(_("This model only ships pickle weights (.bin): loaded with torch's safe weights-only "
+                         "loader."))
 
     def load():
         with offline_scope(offline):  # a pool thread: the run's offline switch again
             folder = loader.download(facts, opts.token, progress)
             if progress:
-                progress(LoadProgress("load", f"Loading {model_id} on {device} ({dtype})"))
+                progress(LoadProgress("load", _("Loading {model} on {device} ({dtype})").format(
+                    model=model_id, device=device, dtype=dtype)))
             return loader.load(folder, check.runner, spec.pipeline_task, device, dtype, config=facts.config,
                                trust_remote_code=opts.trust_remote_code,
                                use_safetensors=facts.has_safetensors or None,
                                sentence_transformers=facts.is_sentence_transformers, local_files_only=offline,
                                max_memory=opts.max_memory)
+
+    load = i18n.in_current(load)  # a pool thread: the run's language again
 
     def waiting(place: int) -> None:  # one load at a time: this one's place in line
         from .cache import place_message
@@ -169,7 +178,7 @@ def _prepare(model_id: str, task: str, opts: RunOptions, *, progress, allowed, c
     entry, cached = cache.get_or_load(key, load, timeout_s=opts.load_timeout_s, on_wait=waiting,
                                       cancelled=cancelled)
     if progress:
-        progress(LoadProgress("ready", f"{model_id} is ready"))
+        progress(LoadProgress("ready", _("{model} is ready").format(model=model_id)))
     # the load's own time (download + build), not the wait for its turn
     return Prepared(model_id, task, check.runner, entry.value, cached, 0.0 if cached else entry.load_s,
                     notices, facts.config)
@@ -315,7 +324,8 @@ def execute(prep: Prepared, task: str, clean: list[dict[str, Any]], opts: RunOpt
             if batch_fn is not None:
                 outputs = list(batch_fn(loaded, clean, task, opts))
                 if len(outputs) != len(clean):
-                    raise RunFailed(f"The batch gave {len(outputs)} outputs for {len(clean)} inputs.")
+                    raise RunFailed(_("The batch gave {n} outputs for {inputs} inputs.").format(
+                        n=fmt.number(len(outputs)), inputs=fmt.number(len(clean))))
             else:
                 outputs = []
                 for item in clean:
@@ -331,11 +341,11 @@ def execute(prep: Prepared, task: str, clean: list[dict[str, Any]], opts: RunOpt
     except registry.TaskRunError as e:
         raise RunFailed(str(e)) from None
     except (torch.cuda.OutOfMemoryError, MemoryError):
-        raise RunFailed("Ran out of memory during the run: try a shorter input, a smaller dtype or another "
-                        "device.") from None
+        raise RunFailed(_("Ran out of memory during the run: try a shorter input, a smaller dtype or another "
+                          "device.")) from None
     except (ValueError, KeyError, IndexError, TypeError, RuntimeError) as e:
-        why = described(e, f"running {prep.model_id} for {task}")
-        raise RunFailed(f"The model failed on this input: {why}") from None
+        why = described(e, f"running {prep.model_id} for {task}")  # i18n: the server log's context
+        raise RunFailed(_("The model failed on this input: {why}").format(why=why)) from None
     latency = time.perf_counter() - t0
     if on_cuda:
         peak, kind = int(torch.cuda.max_memory_allocated()), "cuda_max_allocated"

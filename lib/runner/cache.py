@@ -28,6 +28,9 @@ from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from typing import Any
 
+from lib import format as fmt
+from lib import i18n
+from lib.i18n import _
 from lib.settings import get_settings, parse_bytes  # noqa: F401  (parse_bytes: re-exported)
 
 from .errors import LoadTimeout, RunnerError
@@ -100,7 +103,7 @@ class LoadQueue:
             with q._cond:
                 while q._current is not None or not q._waiting or q._waiting[0] != self.ticket:
                     if self.ticket not in q._waiting:  # it left the line
-                        raise LoadCancelled("Cancelled before its turn to load.")
+                        raise LoadCancelled(_("Cancelled before its turn to load."))
                     q._cond.wait()
                 q._waiting.pop(0)
                 q._current = self.ticket
@@ -122,14 +125,16 @@ LOAD_QUEUE = LoadQueue()
 
 
 def ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th … 11th, 12th, 13th, 21st."""
+    """1st, 2nd, 3rd, 4th … 11th, 12th, 13th, 21st (Spanish: 1.º, 2.º …)."""
+    if i18n.current() == "es":
+        return f"{fmt.number(n)}.º"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
 def place_message(place: int) -> str:
     """What a request waiting for its load reads: ``2nd in line for a model load``."""
-    return f"{ordinal(place)} in line for a model load (one model loads at a time)"
+    return _("{place} in line for a model load (one model loads at a time)").format(place=ordinal(place))
 
 
 _BROKEN_MODEL = re.compile(
@@ -317,14 +322,14 @@ class ModelCache:
         shown = 0
         started: float | None = None
         while True:
-            done, _ = wait_futures([future], timeout=_POLL_S)
+            done, _pending = wait_futures([future], timeout=_POLL_S)
             if done:
                 return future.result()
             place = self.queue.place(ticket)
             if place:
                 if cancelled is not None and cancelled():
                     self._withdraw(key, inflight)
-                    raise LoadCancelled("Cancelled before its turn to load.")
+                    raise LoadCancelled(_("Cancelled before its turn to load."))
                 if on_wait is not None and place != shown and (place > 1 or self.queue.busy()):
                     shown = place
                     try:
@@ -335,8 +340,9 @@ class ModelCache:
             started = started if started is not None else time.monotonic()
             if timeout_s is not None and time.monotonic() - started > timeout_s:
                 raise LoadTimeout(
-                    f"Loading this model took longer than {timeout_s:.0f} s. It keeps loading in the background; "
-                    "try again in a while, or pick a smaller model.") from None
+                    _("Loading this model took longer than {seconds} s. It keeps loading in the background; try "
+                      "again in a while, or pick a smaller model.").format(seconds=fmt.number(timeout_s, decimals=0))
+                ) from None
 
     def _load(self, key: Hashable, loader: Callable[[], tuple[Any, int]], ticket: int) -> CacheEntry:
         with self.queue.turn(ticket):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lib.i18n import _
 from lib.tasks import TaskSpec
 from lib.tasks.archs import is_seq2seq, serves
 
@@ -60,18 +61,18 @@ def check_model(config: dict, spec: TaskSpec, *, trust_remote_code: bool = False
     remote = bool(config.get("auto_map")) or "custom_code" in (tags or ())
     if remote and not trust_remote_code:
         raise RemoteCodeRefused(
-            "This model runs code from its own repository (custom_code / auto_map in config.json). "
-            "Hub Scout only runs it if you explicitly allow remote code — read the repository's code first.")
+            _("This model runs code from its own repository (custom_code / auto_map in config.json). Hub Scout only "
+              "runs it if you explicitly allow remote code — read the repository's code first."))
     if not config:
         if is_sentence_transformers:
             return ModelCheck(runner, archs, model_type, remote)
-        raise TaskMismatch("This repository has no config.json, so it is not a transformers model; "
-                           "use the library named on its model card.")
+        raise TaskMismatch(_("This repository has no config.json, so it is not a transformers model; use the "
+                             "library named on its model card."))
     from lib.modelconfig import build_problem
 
     absurd = build_problem(config)  # 50,000 layers: building it would hold this process for minutes
     if absurd is not None:
-        raise LoadRefused(f"This config.json cannot be loaded here: {absurd}.")
+        raise LoadRefused(_("This config.json cannot be loaded here: {problem}.").format(problem=absurd))
     routed = spec.route(config) if spec.route is not None else None
     if routed is not None:
         return ModelCheck(routed[0], archs, model_type, remote, (routed[1],))
@@ -81,14 +82,15 @@ def check_model(config: dict, spec: TaskSpec, *, trust_remote_code: bool = False
         return ModelCheck(runner, archs, model_type, remote)  # any model has hidden states
     reason = None
     if spec.model_classes and not serves(spec.model_classes, archs, model_type):
-        what = spec.head or f"a model class for {task}"
-        found = ", ".join(archs) or (model_type or "unknown")
+        what = _(spec.head) if spec.head else _("a model class for {task}").format(task=task)
+        found = ", ".join(archs) or (model_type or _("unknown"))
         seq2seq = is_seq2seq(config)
-        hint = spec.mismatch_hint
+        hint = _(spec.mismatch_hint) if spec.mismatch_hint else ""
         if seq2seq and not hint:
-            hint = " It is an encoder-decoder model; try it as text2text-generation."
-        reason = (f"This checkpoint is {found}, which has no {what}: transformers would load it with a randomly "
-                  f"initialised head (or drop weights) and return meaningless output for {task}.{hint}")
+            hint = _("It is an encoder-decoder model; try it as text2text-generation.")
+        reason = _("This checkpoint is {found}, which has no {head}: transformers would load it with a randomly "
+                   "initialised head (or drop weights) and return meaningless output for {task}.").format(
+            found=found, head=what, task=task) + (" " + hint if hint else "")
     elif spec.check is not None:
         reason = spec.check(config)
     if reason is not None:
@@ -98,7 +100,8 @@ def check_model(config: dict, spec: TaskSpec, *, trust_remote_code: bool = False
 
 #: Weight kinds (:func:`lib.hub.normalize.weight_file_kind`) transformers 5 loads here.
 TORCH_WEIGHT_KINDS = ("safetensors", "pickle")
-_KIND_NAMES = {"gguf": "GGUF", "onnx": "ONNX", "keras": "TensorFlow (Keras)", "flax": "Flax", "tflite": "TFLite"}
+_KIND_NAMES = {"gguf": "GGUF", "onnx": "ONNX", "keras": "TensorFlow (Keras)",  # i18n: format names
+               "flax": "Flax", "tflite": "TFLite"}
 
 
 def weights_problem(files: list[str], source: str) -> str | None:
@@ -112,7 +115,8 @@ def weights_problem(files: list[str], source: str) -> str | None:
     if any(k in TORCH_WEIGHT_KINDS for k in kinds):
         return None
     if kinds:
-        return (f"{source} ships only {' / '.join(_KIND_NAMES.get(k, k) for k in kinds)} weights; transformers "
-                "here loads PyTorch weights (.safetensors or .bin), so it cannot be run in place.")
-    return (f"{source} has no model weights (no .safetensors or .bin file), so there is nothing to load: "
-            "it may hold only a configuration, a tokenizer or an adapter.")
+        return _("{source} ships only {formats} weights; transformers here loads PyTorch weights (.safetensors or "
+                 ".bin), so it cannot be run in place.").format(
+            source=source, formats=" / ".join(_KIND_NAMES.get(k, k) for k in kinds))
+    return _("{source} has no model weights (no .safetensors or .bin file), so there is nothing to load: it may "
+             "hold only a configuration, a tokenizer or an adapter.").format(source=source)

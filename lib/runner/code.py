@@ -7,6 +7,7 @@ common to every task are written here, each task's own lines come from its modul
 """
 from __future__ import annotations
 
+# i18n: file code shown as code (its comments and example sentences stay English; notes about it are the UI's)
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,8 @@ from lib import tasks as registry
 
 from .device import torch_dtype_name
 
+#: Tasks whose pipeline transformers 5 removed (the Hub's task list says so): Auto-class code only.
 REMOVED = frozenset(s.tag for s in registry.registry().values() if s.transformers_pipeline == "removed")
-"""Tasks whose pipeline transformers 5 removed (the Hub's task list says so): Auto-class code only."""
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,8 @@ class CodeSnippets:
 
 
 def example_for_code(task: str) -> dict[str, Any]:
-    """The task's own example (its module's, in English) as the code shows it: candidate labels as a
-    list, example files by their name (``scene.png``)."""
+    """The task's own example (its module's, in English: code is shown as code, the same in every UI language)
+    as the code shows it: candidate labels as a list, example files by their name (``scene.png``)."""
     inp = dict(registry.example_inputs(task, "en", "[MASK]"))
     if isinstance(inp.get("labels"), str):
         inp["labels"] = [s.strip() for s in inp["labels"].split(",") if s.strip()]

@@ -6,9 +6,12 @@ this host has (imported lazily), checks the request and applies the rule. The fi
 """
 from __future__ import annotations
 
+from lib import format as fmt
+from lib.i18n import N_, _, ngettext
+
 DTYPES = ("auto", "fp32", "bf16", "fp16")
 _TORCH_NAMES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
-FP16_ON_CPU = "fp16 is slow or unsupported on CPU: running in fp32 instead."
+FP16_ON_CPU = N_("fp16 is slow or unsupported on CPU: running in fp32 instead.")
 
 
 def torch_dtype_name(dtype: str) -> str:
@@ -42,7 +45,7 @@ def choose(device: str | None, dtype: str | None, *, has_cuda: bool, has_mps: bo
         dt = default_dtype(dev, bf16_supported)
     elif dt == "fp16" and dev == "cpu":
         dt = "fp32"
-        notices.append(FP16_ON_CPU)
+        notices.append(_(FP16_ON_CPU))
     return dev, dt, notices
 
 
@@ -61,18 +64,23 @@ def resolve(device: str = "auto", dtype: str = "auto") -> tuple[str, str, list[s
     device = (device or "auto").lower()
     if device.startswith("cuda"):
         if not has_cuda:
-            raise DeviceUnavailable("CUDA was requested but no CUDA GPU is available on this machine; choose CPU.")
+            raise DeviceUnavailable(_("CUDA was requested but no CUDA GPU is available on this machine; choose CPU."))
         if ":" in device and int(device.split(":")[1]) >= torch.cuda.device_count():
-            raise DeviceUnavailable(f"{device} does not exist: this machine has {torch.cuda.device_count()} GPU(s).")
+            n = torch.cuda.device_count()
+            raise DeviceUnavailable(ngettext("{device} does not exist: this machine has {n} GPU.",
+                                             "{device} does not exist: this machine has {n} GPUs.", n).format(
+                device=device, n=fmt.number(n)))
     elif device == "mps":
         if not has_mps:
-            raise DeviceUnavailable("Apple MPS was requested but is not available on this machine; choose CPU.")
+            raise DeviceUnavailable(_("Apple MPS was requested but is not available on this machine; choose CPU."))
     elif device not in ("auto", "cpu"):
-        raise DeviceUnavailable(f"Unknown device {device!r}: use auto, cpu, cuda, cuda:N or mps.")
+        raise DeviceUnavailable(_("Unknown device {device}: use auto, cpu, cuda, cuda:N or mps.").format(
+            device=repr(device)))
 
     dtype = (dtype or "auto").lower()
     if dtype not in DTYPES:
-        raise DeviceUnavailable(f"Unknown dtype {dtype!r}: use one of {', '.join(DTYPES)}.")
+        raise DeviceUnavailable(_("Unknown dtype {dtype}: use one of {choices}.").format(
+            dtype=repr(dtype), choices=", ".join(DTYPES)))
     chosen = device if device != "auto" else default_device(has_cuda, has_mps)
     bf16 = bool(torch.cuda.is_bf16_supported()) if chosen.startswith("cuda") and dtype == "auto" else True
     return choose(device, dtype, has_cuda=has_cuda, has_mps=has_mps, bf16_supported=bf16)

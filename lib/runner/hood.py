@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lib import tasks as registry
+from lib.i18n import _
 from lib.tasks.hood import UnderTheHood
 
 from .cache import ModelCache
@@ -25,7 +26,7 @@ def under_the_hood(model: str, task: str, inputs: dict, opts: Any = None, *,
     without a text path (see :func:`has_hood`) or inputs the view cannot show."""
     spec = registry.get(task)
     if spec is None or spec.hood is None:
-        raise ValueError(f"No step-by-step view for {task}.")
+        raise ValueError(_("No step-by-step view for {task}.").format(task=registry.display_name(task)))
     import torch
 
     from .api import prepare
@@ -35,6 +36,7 @@ def under_the_hood(model: str, task: str, inputs: dict, opts: Any = None, *,
     if prep.runner != spec.runner:  # the model check routed it to another task's run (seq2seq)
         hood = next((s.hood for s in registry.registry().values() if s.runner == prep.runner and s.hood), None)
         if hood is None:
-            raise ValueError(f"No step-by-step view for {task} with this model.")
+            raise ValueError(_("No step-by-step view for {task} with this model.").format(
+                task=registry.display_name(task)))
     with torch.inference_mode():
         return hood(prep.loaded, model, task, inputs)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lib.i18n import _
+
 from .errors import LoadFailed, ModelUnavailable, described
 from .placement import _placed, dtype_problem, offload_kwargs  # noqa: F401 - dtype_problem: the load's check
 from .result import LoadProgress
@@ -20,7 +22,9 @@ from .result import LoadProgress
 ProgressFn = Callable[[LoadProgress], None]
 
 # never downloaded: other frameworks' weights and exports
+# i18n: file patterns
 IGNORE_ALWAYS = ["*.h5", "*.msgpack", "*.onnx", "*.onnx_data", "*.ot", "*.tflite", "*.gguf", "*.mlmodel",
+                 # i18n: file patterns
                  "onnx/*", "openvino/*", "coreml/*", "*.tar.gz", "*.zip"]
 PICKLE_WEIGHTS = ["*.bin", "*.pt", "*.pth", "*.ckpt"]
 
@@ -104,7 +108,7 @@ def _hub_facts(model: str, revision: str | None, token: str | None, progress: Pr
     from lib.hub import gateway
     from lib.hub.errors import HubError
 
-    _notify(progress, LoadProgress("resolve", f"Looking up {model} on the Hub"))
+    _notify(progress, LoadProgress("resolve", _("Looking up {model} on the Hub").format(model=model)))
     try:
         info = gateway.model_info(model, revision=revision, token=token)
         files = [s.rfilename for s in (info.siblings or [])]
@@ -116,10 +120,11 @@ def _hub_facts(model: str, revision: str | None, token: str | None, progress: Pr
             raise ModelUnavailable.from_hub(e) from None
         cached = _cached_snapshot(model, revision)
         if cached is None:
-            raise ModelUnavailable(f"Could not reach the Hub for {model} ({e.message}), and it is not in the "
-                                   "local cache.", kind=e.kind) from None
-        facts = _folder_facts(cached, f"The local cache's copy of {model}")
-        facts.notices.append(f"The Hub did not answer ({e.message}): using the copy of {model} in the local cache.")
+            raise ModelUnavailable(_("Could not reach the Hub for {model} ({problem}), and it is not in the local "
+                                     "cache.").format(model=model, problem=e.message), kind=e.kind) from None
+        facts = _folder_facts(cached, _("The local cache's copy of {model}").format(model=model))
+        facts.notices.append(_("The Hub did not answer ({problem}): using the copy of {model} in the local "
+                               "cache.").format(problem=e.message, model=model))
         return facts
     facts = RepoFacts(model, False, config, files, 0, tags, revision, sha=info.sha)
     facts.total_bytes = planned_download(sizes) or 0
@@ -173,7 +178,7 @@ def _folder_facts(path: Path, what: str | None = None) -> RepoFacts:
         try:
             config = gateway.read_config_file(path / "config.json")
         except HubError as e:
-            raise ModelUnavailable(f"{what or path}: its {e.message}.",
+            raise ModelUnavailable(_("{folder}: its {problem}.").format(folder=what or path, problem=e.message),
                                    kind="bad_answer") from None
     sizes = 0
     for f in files:
@@ -226,18 +231,19 @@ def download(facts: RepoFacts, token: str | None = None, progress: ProgressFn | 
         def update(self, n=1):
             if self._bytes and n:
                 state["done"] += int(n)
-                _notify(progress, LoadProgress("download", f"Downloading {facts.source}",
+                _notify(progress, LoadProgress("download", _("Downloading {model}").format(model=facts.source),
                                                min(state["done"], total) if total else state["done"], total))
             return super().update(n)
 
-    _notify(progress, LoadProgress("download", f"Downloading {facts.source}", 0, total))
+    _notify(progress, LoadProgress("download", _("Downloading {model}").format(model=facts.source), 0, total))
     ignore = IGNORE_ALWAYS + (PICKLE_WEIGHTS if facts.has_safetensors else [])
     try:  # the resolved commit: no second model_info request, cached files cost none
         folder = gateway.download_snapshot(facts.source, revision=facts.sha or facts.revision, token=token,
                                            ignore_patterns=ignore, tqdm_class=_Progress)
     except HubError as e:  # network / disk errors
-        raise ModelUnavailable.from_hub(e, prefix=f"Downloading {facts.source} failed: ") from None
-    _notify(progress, LoadProgress("download", f"Downloaded {facts.source}", total, total))
+        prefix = _("Downloading {model} failed: ").format(model=facts.source)
+        raise ModelUnavailable.from_hub(e, prefix=prefix) from None
+    _notify(progress, LoadProgress("download", _("Downloaded {model}").format(model=facts.source), total, total))
     return folder
 
 
@@ -312,14 +318,15 @@ def load(folder: str, runner: str, pipeline_task: str | None, device: str, dtype
 
         if damaged := safetensors_problem(folder):  # a truncated download: say so, and what to do
             raise LoadFailed(damaged_message(damaged)) from None
-        raise LoadFailed(f"transformers could not load this model for {pipeline_task or runner}: "
-                         f"{described(e, f'loading {folder} for {pipeline_task or runner}', 200)}") from None
+        why = described(e, f"loading {folder} for {pipeline_task or runner}", 200)  # i18n: the server log's context
+        raise LoadFailed(_("transformers could not load this model for {task}: {why}").format(
+            task=pipeline_task or runner, why=why)) from None
     target = loaded.pipe.model if loaded.pipe is not None else loaded.model
     target.eval()
     problem = dtype_problem(target, tdtype, offloaded=bool(max_memory))
     if problem:
-        raise LoadFailed(f"The model came out of loading broken ({problem}), so it was not kept. "
-                         "Run again to load it afresh.")
+        raise LoadFailed(_("The model came out of loading broken ({problem}), so it was not kept. Run again to "
+                           "load it afresh.").format(problem=problem))
     return loaded, model_bytes(target)
 
 
@@ -374,7 +381,7 @@ def _load(folder, runner, pipeline_task, device, dtype, tdtype, mk, config, st) 
         return Loaded("auto", device, dtype, folder, config, model=m, tokenizer=tok)
     if runner == "run_image_text_to_text" and not Path(folder, "processor_config.json").exists() \
             and not Path(folder, "preprocessor_config.json").exists():
-        raise LoadFailed("This image-to-text model ships no image processor, so it cannot be run.")
+        raise LoadFailed(_("This image-to-text model ships no image processor, so it cannot be run."))
     model_kwargs = {k: v for k, v in mk.items() if k not in ("dtype", "trust_remote_code", "local_files_only")}
     runtime.pipelines()
     try:  # with a device_map the pipeline runs where accelerate put the first layers

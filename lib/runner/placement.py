@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from lib import format as fmt
+from lib.i18n import _
+
 
 def dtype_problem(model: Any, tdtype: Any, offloaded: bool = False) -> str | None:
     """Why ``model``'s floating-point parameters are not all of ``tdtype``, or some were never filled in
@@ -25,7 +28,7 @@ def dtype_problem(model: Any, tdtype: Any, offloaded: bool = False) -> str | Non
     wrong: dict[str, int] = {}
     for name, p in model.named_parameters():
         if p.device.type == "meta" and not offloaded:
-            return "weights never filled in: left on the meta device"
+            return _("weights never filled in: left on the meta device")
         if not p.is_floating_point():
             continue
         total += p.numel()
@@ -38,8 +41,8 @@ def dtype_problem(model: Any, tdtype: Any, offloaded: bool = False) -> str | Non
     found = max(wrong, key=wrong.__getitem__)
     share = max(1, round(100 * sum(wrong.values()) / max(total, 1)))
     want = str(tdtype).removeprefix("torch.")
-    return (f"{share}% of its weights in {_DTYPE_NAMES.get(found, found)} instead of "
-            f"{_DTYPE_NAMES.get(want, want)}")
+    return _("{share} of its weights in {found} instead of {want}").format(
+        share=fmt.percent(share / 100), found=_DTYPE_NAMES.get(found, found), want=_DTYPE_NAMES.get(want, want))
 
 
 _DTYPE_NAMES = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}

@@ -22,6 +22,7 @@ from typing import Any
 from lib import tasks as registry
 from lib.hub.errors import HubError
 from lib.hub.inference import Backend, classify, client
+from lib.i18n import _
 
 from .errors import BadInput, RemoteFailed
 from .inputs import validate
@@ -44,8 +45,8 @@ def _checked(task: str, raw_inputs: dict) -> tuple[dict, list[str]]:
     spec = registry.get(task)
     if spec is None or task not in REMOTE_TASKS:
         names = ", ".join(REMOTE_TASKS)
-        raise BadInput(f"{task} does not run on a remote backend here (remote tasks: {names}): run it on this "
-                       "machine instead.")
+        raise BadInput(_("{task} does not run on a remote backend here (remote tasks: {names}): run it on this "
+                         "machine instead.").format(task=task, names=names))
     return validate(spec.input_kind, raw_inputs)
 
 
@@ -140,7 +141,7 @@ class TextStream:
 
     def __iter__(self) -> Iterator[str]:
         if self._started:
-            raise RuntimeError("a TextStream is iterated once")
+            raise RuntimeError("a TextStream is iterated once")  # i18n: a programmer's error
         self._started = True
         t0 = time.perf_counter()
         first = last = None
@@ -203,20 +204,20 @@ def _call(c, task: str, model: str | None, inputs: dict) -> tuple[dict, str, lis
     if task == "feature-extraction":
         arr = np.asarray(c.feature_extraction(inputs["text"], model=model), dtype=np.float32)
         if arr.ndim == 1:
-            return vector_output(arr, "the server's"), "embedding", []
+            return vector_output(arr, _("the server's")), "embedding", []
         if arr.ndim == 3:  # [batch, tokens, dim]
             arr = arr[0]
         if arr.shape[0] == 1:
-            return vector_output(arr[0], "the server's"), "embedding", []
-        note = "The server returned one vector per token: Hub Scout shows their mean."
-        return vector_output(arr.mean(axis=0), "mean of the server's token vectors"), "embedding", [note]
+            return vector_output(arr[0], _("the server's")), "embedding", []
+        note = _("The server returned one vector per token: Hub Scout shows their mean.")
+        return vector_output(arr.mean(axis=0), _("mean of the server's token vectors")), "embedding", [note]
     if task == "text-classification":
         rows = c.text_classification(inputs["text"], model=model)
         return scores([{"label": r.label, "score": r.score} for r in rows]), "scores", []
     if task == "automatic-speech-recognition":
         out = c.automatic_speech_recognition(_wav(inputs["audio"]), model=model)
         return {"text": str(out.text)}, "text", []
-    raise BadInput(f"{task} does not run on a remote backend here.")
+    raise BadInput(_("{task} does not run on a remote backend here.").format(task=task))
 
 
 def run_remote(model: str, task: str, raw_inputs: dict, opts: RunOptions | None = None,

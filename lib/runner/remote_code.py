@@ -5,6 +5,7 @@ OpenAI-compatible URL. Pure string building; a token is never written, only read
 URL)."""
 from __future__ import annotations
 
+# i18n: file code shown as code (its comments stay English)
 from typing import Any
 
 from lib.hub.inference import Backend

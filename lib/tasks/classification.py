@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lib.i18n import N_, _
+
 from . import hood as H
 from .common import Output, f, pipe_text_limit, scores, text_example, top_label, widget_example
 from .core import CodeParts, TaskSpec
@@ -34,13 +36,14 @@ def hood_text_classification(loaded, model_id: str, task: str, inputs: dict) -> 
              "probability": float(probs[i])} for i in range(logits.shape[-1])]
     rows.sort(key=lambda r: -r["probability"])
     code = H.code(model_id, "AutoModelForSequenceClassification", e.text_expr,
-                  "logits = out.logits[0]\nprobs = logits.softmax(-1)\n"
+                  "logits = out.logits[0]\nprobs = logits.softmax(-1)\n"  # i18n: code shown as code
                   "for i, p in enumerate(probs):\n    print(model.config.id2label[i], float(logits[i]), float(p))\n")
-    return e.view("sequence classification", logits.shape, rows,
-                  "One logit per label; softmax over the labels gives the probabilities.", code)
+    return e.view(_("sequence classification"), logits.shape, rows,
+                  _("One logit per label; softmax over the labels gives the probabilities."), code)
 
 
 def _auto_text_classification(inp: dict, config: dict | None, opts: Any) -> str:
+    # i18n: code shown as code
     return (f'inputs = tokenizer({inp.get("text")!r}, truncation=True, return_tensors="pt").to(device)\n'
             "with torch.inference_mode():\n"
             "    probs = model(**inputs).logits.softmax(-1)[0]\n"
@@ -56,9 +59,9 @@ def has_entailment_label(config: dict) -> bool:
 def _check_zero_shot(config: dict) -> str | None:
     if has_entailment_label(config):
         return None
-    labels = ", ".join(str(v) for v in (config.get("id2label") or {}).values()) or "none"
-    return ("Zero-shot classification needs a model trained on natural-language inference, with an "
-            f"'entailment' label; this model's labels are: {labels}.")
+    labels = ", ".join(str(v) for v in (config.get("id2label") or {}).values()) or _("none")
+    return _("Zero-shot classification needs a model trained on natural-language inference, with an 'entailment' "
+             "label; this model's labels are: {labels}.").format(labels=labels)
 
 
 def _zero_shot_example(language: str, mask_token: str | None = None) -> dict[str, Any]:
@@ -66,8 +69,8 @@ def _zero_shot_example(language: str, mask_token: str | None = None) -> dict[str
     if isinstance(ex, dict):
         return {"text": ex.get("text", ""), "labels": ex.get("candidate_labels", ""),
                 "multi_label": bool(ex.get("multi_class", False))}
-    return {"text": "I have a problem with my iphone that needs to be resolved asap!",
-            "labels": "urgent, not urgent, phone, tablet, computer", "multi_label": False}
+    return {"text": _("I have a problem with my iphone that needs to be resolved asap!"),
+            "labels": _("urgent, not urgent, phone, tablet, computer"), "multi_label": False}
 
 
 def _zero_shot_out(res: dict) -> dict:
@@ -112,7 +115,7 @@ def hood_zero_shot(loaded, model_id: str, task: str, inputs: dict) -> H.UnderThe
     rows = []
     shape: tuple[int, ...] = ()
     for lab in labels[:16]:
-        hyp = f"This example is {lab}."
+        hyp = f"This example is {lab}."  # i18n: the pipeline's hypothesis template, a model input
         enc = e.tok(text, hyp, return_tensors="pt", truncation=True, max_length=H.MAX_TOKENS)
         lg = e.net(**H.to_device(enc, e.device)).logits.float().cpu()[0]
         shape = tuple(lg.shape)
@@ -122,19 +125,20 @@ def hood_zero_shot(loaded, model_id: str, task: str, inputs: dict) -> H.UnderThe
         if entail is not None and contra is not None:
             row["P(entailment vs contradiction)"] = float(torch.softmax(lg[[contra, entail]], -1)[1])
         rows.append(row)
-    code = H.code(model_id, "AutoModelForSequenceClassification", f"{text!r}, 'This example is <label>.'",
+    code = H.code(model_id, "AutoModelForSequenceClassification",  # i18n: code shown as code
+                  f"{text!r}, 'This example is <label>.'",  # i18n: code shown as code
                   "print(out.logits.softmax(-1), model.config.id2label)\n")
-    return e.view("natural-language inference (premise, hypothesis)", shape, rows,
-                  "Each candidate becomes a hypothesis; its NLI logits, and softmax over "
-                  "entailment vs contradiction.", code, notes=["Tokens shown for the premise alone."])
+    return e.view(_("natural-language inference (premise, hypothesis)"), shape, rows,
+                  _("Each candidate becomes a hypothesis; its NLI logits, and softmax over entailment vs "
+                    "contradiction."), code, notes=[_("Tokens shown for the premise alone.")])
 
 
 def _pipeline_zero_shot(inp: dict, opts: Any) -> str:
-    return f"result = pipe({inp.get('text')!r}, candidate_labels={inp['labels']!r})\n"
+    return f"result = pipe({inp.get('text')!r}, candidate_labels={inp['labels']!r})\n"  # i18n: code shown as code
 
 
 def _auto_zero_shot(inp: dict, config: dict | None, opts: Any) -> str:
-    return (f"text, labels = {inp.get('text')!r}, {inp['labels']!r}\n"
+    return (f"text, labels = {inp.get('text')!r}, {inp['labels']!r}\n"  # i18n: code shown as code
             "entail = next(i for i, l in model.config.id2label.items() if l.lower().startswith(\"entail\"))\n"
             "pairs = tokenizer([text] * len(labels), [f\"This example is {l}.\" for l in labels], "
             'padding=True, truncation=True, return_tensors="pt").to(device)\n'
@@ -147,15 +151,15 @@ SEQUENCE_CLASSES = ("MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES",)
 TASKS = [
     TaskSpec(tag="text-classification", input_kind="text", run=run_text_classification,
              run_batch=run_text_classification_batch, renderer="scores", pipeline_task="text-classification",
-             example=text_example("text-classification", "I like you. I love you"),
-             model_classes=SEQUENCE_CLASSES, head="a sequence-classification head", guess_rank=40,
+             example=text_example("text-classification", N_("I like you. I love you")),
+             model_classes=SEQUENCE_CLASSES, head=N_("a sequence-classification head"), guess_rank=40,
              hood=hood_text_classification, metric="classification", prediction=top_label,
              code=CodeParts("AutoModelForSequenceClassification", auto_body=_auto_text_classification,
                             processor="tokenizer")),
     TaskSpec(tag="zero-shot-classification", input_kind="text_labels", run=run_zero_shot_classification,
              run_batch=run_zero_shot_batch, renderer="scores", pipeline_task="zero-shot-classification",
              example=_zero_shot_example, model_classes=SEQUENCE_CLASSES,
-             head="a sequence-classification (NLI) head", check=_check_zero_shot, guess_rank=60,
+             head=N_("a sequence-classification (NLI) head"), check=_check_zero_shot, guess_rank=60,
              hood=hood_zero_shot, metric="classification", prediction=top_label,
              code=CodeParts("AutoModelForSequenceClassification", _pipeline_zero_shot, _auto_zero_shot,
                             "tokenizer")),

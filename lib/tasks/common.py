@@ -21,6 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from lib import format as fmt
+from lib.i18n import N_, _
+
 from .core import TaskInputError
 
 Output = tuple[dict[str, Any], list[str]]
@@ -30,11 +33,23 @@ EXAMPLES = DATA / "examples"
 EXAMPLE_IMAGE = EXAMPLES / "scene.png"
 EXAMPLE_DOCUMENT = EXAMPLES / "document.png"
 EXAMPLE_AUDIO = EXAMPLES / "chirp.wav"
-EXAMPLE_NOTES = {
-    EXAMPLE_IMAGE.name: "Example image: a street scene drawn with PIL shapes (house, tree, sun, road, red car).",
-    EXAMPLE_DOCUMENT.name: "Example document: an invoice drawn with PIL (total $42.00).",
-    EXAMPLE_AUDIO.name: "Example clip: 2 s synthesised audio, a 440 Hz tone then a rising chirp (not speech).",
-}
+
+
+class _Notes(dict):
+    """file name -> its caption: kept in English, given in the UI's language when read (``get`` / ``[]``)."""
+
+    def __getitem__(self, key):
+        return _(super().__getitem__(key))
+
+    def get(self, key, default=None):
+        return _(super().__getitem__(key)) if key in self else default
+
+
+EXAMPLE_NOTES = _Notes({
+    EXAMPLE_IMAGE.name: N_("Example image: a street scene drawn with PIL shapes (house, tree, sun, road, red car)."),
+    EXAMPLE_DOCUMENT.name: N_("Example document: an invoice drawn with PIL (total $42.00)."),
+    EXAMPLE_AUDIO.name: N_("Example clip: 2 s synthesised audio, a 440 Hz tone then a rising chirp (not speech)."),
+})
 
 
 # --------------------------------------------------------------------------- examples
@@ -47,21 +62,20 @@ def _widget_inputs() -> dict[str, dict[str, list]]:
 
 
 def widget_example(task: str, language: str) -> Any:
-    """The Hub's first widget input for ``task`` in ``language`` (else English); None when it has none."""
-    data = _widget_inputs()
-    for lang in (language, "en"):
-        rows = (data.get(lang) or {}).get(task)
-        if rows:
-            return rows[0]
-    return None
+    """The Hub's first widget input for ``task`` in ``language``; None when it has none in that language (the
+    task module then gives its own example, in the UI's language: an English widget input would not follow
+    the UI's language)."""
+    rows = (_widget_inputs().get(language) or {}).get(task)
+    return rows[0] if rows else None
 
 
 def text_example(task: str, default: str):
-    """An ``example`` function: the Hub's widget text for ``task``, else ``default``."""
+    """An ``example`` function: the Hub's widget text for ``task`` in the language, else ``default`` (an
+    ``N_`` text: translated when the example is made)."""
 
     def example(language: str, mask_token: str | None = None) -> dict[str, Any]:
         ex = widget_example(task, language)
-        return {"text": ex if isinstance(ex, str) else default}
+        return {"text": ex if isinstance(ex, str) else _(default)}
 
     return example
 
@@ -113,9 +127,25 @@ def truncate_text(tokenizer: Any, text: str, limit: int, what: str = "text",
         cut = text[: offsets[room - 1][1]] if keep == "start" else text[offsets[len(ids) - room][0]:]
     else:
         cut = tokenizer.decode(ids[:room] if keep == "start" else ids[-room:], skip_special_tokens=True)
-    part = "first" if keep == "start" else "last"
-    return cut, (f"The {what} is {len(ids):,} tokens long; the model reads at most {limit:,}: "
-                 f"only the {part} {room:,} tokens were used.")
+    return cut, _cut_notice(what, keep).format(n=fmt.number(len(ids)), limit=fmt.number(limit), room=fmt.number(room))
+
+
+def _cut_notice(what: str, keep: str) -> str:
+    """The notice for a text cut to the model's limit (``what``: text / prompt / question / context)."""
+    if what == "prompt":
+        return (_("The prompt is {n} tokens long; the model reads at most {limit}: only the first {room} tokens "
+                  "were used.") if keep == "start" else
+                _("The prompt is {n} tokens long; the model reads at most {limit}: only the last {room} tokens "
+                  "were used."))
+    if what == "question":
+        return _("The question is {n} tokens long; the model reads at most {limit}: only the first {room} tokens "
+                 "were used.")
+    if what == "context":
+        return _("The context is {n} tokens long; the model reads at most {limit}: only the first {room} tokens "
+                 "were used.")
+    return (_("The text is {n} tokens long; the model reads at most {limit}: only the first {room} tokens were "
+              "used.") if keep == "start" else
+            _("The text is {n} tokens long; the model reads at most {limit}: only the last {room} tokens were used."))
 
 
 def pipe_text_limit(loaded: Any, text: str, notices: list[str], what: str = "text", keep: str = "start") -> str:
@@ -177,8 +207,9 @@ def cap_new_tokens(opts: Any, limit: int, notices: list[str]) -> int:
     if want <= limit - 8:
         return want
     capped = max(limit // 2, 1)
-    notices.append(f"This model handles {limit} positions in all: max new tokens was lowered from {want} "
-                   f"to {capped} to leave room for the prompt.")
+    notices.append(_("This model handles {limit} positions in all: max new tokens was lowered from {want} to "
+                     "{capped} to leave room for the prompt.").format(limit=fmt.number(limit), want=fmt.number(want),
+                                                                       capped=fmt.number(capped)))
     return capped
 
 
@@ -225,26 +256,32 @@ def fit_chat(tokenizer: Any, messages: list[dict], limit: int, notices: list[str
     if total <= limit:
         return messages
     overhead = chat_tokens(tokenizer, [*messages[:-1], {**messages[-1], "content": ""}])
-    where = f"the model's {positions:,} positions minus the new tokens" if positions else "the prompt's budget"
+    where = (_("the model's {positions} positions minus the new tokens").format(positions=fmt.number(positions))
+             if positions else _("the prompt's budget"))
     if overhead >= limit:
-        extra = " and the system prompt or earlier messages" if len(messages) > 1 else ""
-        raise TaskInputError(f"The chat template{extra} already take {overhead:,} tokens of the {limit:,} "
-                             f"left for the prompt ({where}): shorten the system prompt or lower max new tokens.")
+        if len(messages) > 1:
+            text = _("The chat template and the system prompt or earlier messages already take {used} tokens of the "
+                     "{limit} left for the prompt ({where}): shorten the system prompt or lower max new tokens.")
+        else:
+            text = _("The chat template already takes {used} tokens of the {limit} left for the prompt ({where}): "
+                     "lower max new tokens.")
+        raise TaskInputError(text.format(used=fmt.number(overhead), limit=fmt.number(limit), where=where))
     room = limit - overhead
     cut = last
-    for _ in range(4):  # a cut can tokenise differently at the seam: check, and cut more if needed
-        cut, _ = truncate_text(tokenizer, last, room + _specials(tokenizer), "prompt", keep="end")
+    for _attempt in range(4):  # a cut can tokenise differently at the seam: check, and cut more if needed
+        cut, _notice = truncate_text(tokenizer, last, room + _specials(tokenizer), "prompt", keep="end")
         fitted = [*messages[:-1], {**messages[-1], "content": cut}]
         over = chat_tokens(tokenizer, fitted) - limit
         if over <= 0:
-            notices.append(f"The prompt is {total:,} tokens with the chat template; the model has room for "
-                           f"{limit:,} ({where}): only the end of your message was used.")
+            notices.append(_("The prompt is {n} tokens with the chat template; the model has room for {limit} "
+                             "({where}): only the end of your message was used.").format(
+                n=fmt.number(total), limit=fmt.number(limit), where=where))
             return fitted
         room -= over
         if room < 1:
             break
-    raise TaskInputError(f"The prompt does not fit in {limit:,} tokens ({where}) even when cut: "
-                         "shorten it or lower max new tokens.")
+    raise TaskInputError(_("The prompt does not fit in {limit} tokens ({where}) even when cut: shorten it or lower "
+                           "max new tokens.").format(limit=fmt.number(limit), where=where))
 
 
 def has_chat_template(tokenizer_or_processor: Any) -> bool:

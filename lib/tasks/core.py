@@ -1,24 +1,28 @@
 """The task core: what a task is (:class:`TaskSpec`), the input kinds, and the errors a run function
-raises. No torch, no transformers, nothing from the rest of ``lib``."""
+raises. No torch, no transformers, nothing from the rest of ``lib`` but :mod:`lib.i18n` (texts are English here:
+``N_`` marks them for the catalogue; they are translated where shown)."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib.i18n import N_
+
+#: input kind -> what the test-drive asks for (English: ``lib.tasks.input_kind_label`` translates it)
 INPUT_KINDS = {
-    "text": "free text",
-    "text_labels": "text + candidate labels",
-    "masked_text": "text with the model's mask token",
-    "question_context": "question + context",
-    "chat": "prompt / chat with generation settings",
-    "text_pair": "source sentence + sentences to compare",
-    "image": "an image",
-    "image_labels": "an image + candidate labels",
-    "image_question": "an image + a question",
-    "image_prompt": "an image + a prompt",
-    "audio": "an audio clip",
-    "table_question": "a table + a question",
+    "text": N_("free text"),
+    "text_labels": N_("text + candidate labels"),
+    "masked_text": N_("text with the model's mask token"),
+    "question_context": N_("question + context"),
+    "chat": N_("prompt / chat with generation settings"),
+    "text_pair": N_("source sentence + sentences to compare"),
+    "image": N_("an image"),
+    "image_labels": N_("an image + candidate labels"),
+    "image_question": N_("an image + a question"),
+    "image_prompt": N_("an image + a prompt"),
+    "audio": N_("an audio clip"),
+    "table_question": N_("a table + a question"),
 }
 
 
@@ -95,7 +99,7 @@ class TaskSpec:
     tag: str
     name: str = ""
     modality: str = "other"
-    modality_label: str = "Other"
+    modality_label: str = N_("Other")
     hidden: bool = False
     transformers_pipeline: str = "no"
     input_kind: str | None = None

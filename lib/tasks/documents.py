@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from lib import format as fmt
+from lib.i18n import N_, _
+
 from .archs import serves
 from .common import EXAMPLE_DOCUMENT, Output, decoder_limit, f, output_text, truncate_text, widget_example
 from .core import CodeParts, TaskRunError, TaskSpec
 
+#: The prompt transformers' DocumentQuestionAnsweringPipeline gives Donut (the answer follows it).
 DONUT_PROMPT = "<s_docvqa><s_question>{}</s_question><s_answer>"
-"""The prompt transformers' DocumentQuestionAnsweringPipeline gives Donut (the answer follows it)."""
 
-OCR_NEEDED = ("This document model reads OCR'd words and boxes (LayoutLM style) and needs Tesseract OCR, "
-              "which is not installed here; OCR-free models such as Donut run in place.")
+OCR_NEEDED = N_("This document model reads OCR'd words and boxes (LayoutLM style) and needs Tesseract OCR, "
+                "which is not installed here; OCR-free models such as Donut run in place.")
 
 DOC_QA_CLASSES = ("MODEL_FOR_DOCUMENT_QUESTION_ANSWERING_MAPPING_NAMES",)
 VLM_CLASSES = ("MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES",)
@@ -23,7 +26,8 @@ def _table_example(language: str, mask_token: str | None = None) -> dict[str, An
     ex = widget_example("table-question-answering", language)
     if isinstance(ex, dict) and ex.get("table"):
         return {"table": {k: [str(v) for v in vals] for k, vals in ex["table"].items()}, "text": ex.get("text", "")}
-    return {"table": {"city": ["Paris", "Berlin"], "people": ["2.1M", "3.7M"]}, "text": "Which city has more people?"}
+    return {"table": {_("city"): ["Paris", "Berlin"], _("people"): ["2.1M", "3.7M"]},
+            "text": _("Which city has more people?")}
 
 
 def run_table_question_answering(loaded, inputs: dict, task: str, opts) -> Output:
@@ -34,11 +38,11 @@ def run_table_question_answering(loaded, inputs: dict, task: str, opts) -> Outpu
 
 
 def _pipeline_table(inp: dict, opts: Any) -> str:
-    return f"result = pipe(table={inp['table']!r}, query={inp.get('text')!r})\n"
+    return f"result = pipe(table={inp['table']!r}, query={inp.get('text')!r})\n"  # i18n: code shown as code
 
 
 def _auto_table(inp: dict, config: dict | None, opts: Any) -> str:
-    return (f"import pandas as pd\ntable = pd.DataFrame({inp['table']!r})\n"
+    return (f"import pandas as pd\ntable = pd.DataFrame({inp['table']!r})\n"  # i18n: code shown as code
             f'inputs = processor(table=table, queries={inp.get("text")!r}, return_tensors="pt").to(device)\n'
             "with torch.inference_mode():\n    outputs = model(**inputs)\n"
             "coords, = processor.convert_logits_to_predictions(inputs, outputs.logits.cpu())[:1]\n"
@@ -47,7 +51,7 @@ def _auto_table(inp: dict, config: dict | None, opts: Any) -> str:
 
 # --------------------------------------------------------------------------- documents
 def _document_example(language: str, mask_token: str | None = None) -> dict[str, Any]:
-    return {"image": str(EXAMPLE_DOCUMENT), "text": "What is the total?"}
+    return {"image": str(EXAMPLE_DOCUMENT), "text": _("What is the total?")}
 
 
 def check_document_qa(config: dict) -> str | None:
@@ -61,14 +65,16 @@ def check_document_qa(config: dict) -> str | None:
     if model_type == "vision-encoder-decoder":
         encoder = (config.get("encoder") or {}).get("model_type")
         if encoder != "donut-swin":
-            return (f"The document-question-answering pipeline runs Donut vision-encoder-decoders (donut-swin "
-                    f"encoder) only; this one has a {encoder or 'unknown'} encoder. Try it as image-to-text.")
+            return _("The document-question-answering pipeline runs Donut vision-encoder-decoders (donut-swin "
+                     "encoder) only; this one has a {encoder} encoder. Try it as image-to-text.").format(
+                encoder=encoder or _("unknown"))
         return None
     if serves(DOC_QA_CLASSES, archs, model_type):
         return None
     if serves(VLM_CLASSES, archs, model_type):
-        return (f"This is a vision-language model ({', '.join(archs) or model_type}); the document-question-answering "
-                "pipeline runs LayoutLM and Donut models only. Ask it about the document as image-text-to-text.")
+        return _("This is a vision-language model ({architectures}); the document-question-answering pipeline runs "
+                 "LayoutLM and Donut models only. Ask it about the document as image-text-to-text.").format(
+            architectures=", ".join(archs) or model_type)
     return None
 
 
@@ -93,7 +99,7 @@ def run_document_qa(loaded, inputs: dict, task: str, opts) -> Output:
             rows = pipe(image=inputs["image"], question=question)
         except (ValueError, ImportError) as e:
             if "tesseract" in str(e).lower() or "ocr" in str(e).lower():
-                raise TaskRunError(OCR_NEEDED) from None
+                raise TaskRunError(_(OCR_NEEDED)) from None
             raise
         rows = rows if isinstance(rows, list) else [rows]
         best = rows[0] if rows else {"answer": ""}
@@ -109,8 +115,9 @@ def run_document_qa(loaded, inputs: dict, task: str, opts) -> Output:
     want = int(opts.max_new_tokens)
     new = min(want, room)
     if new < want:
-        notices.append(f"The decoder has {limit} positions and the prompt takes {prompt_len}: max new tokens "
-                       f"was lowered from {want} to {new}.")
+        notices.append(_("The decoder has {limit} positions and the prompt takes {used}: max new tokens was lowered "
+                         "from {want} to {new}.").format(limit=fmt.number(limit), used=fmt.number(prompt_len),
+                                                         want=fmt.number(want), new=fmt.number(new)))
     gc = pipe.model.generation_config
     saved = (gc.max_new_tokens, gc.max_length)
     gc.max_new_tokens, gc.max_length = new, None
@@ -121,13 +128,14 @@ def run_document_qa(loaded, inputs: dict, task: str, opts) -> Output:
     rows = rows if isinstance(rows, list) else [rows]
     answer = rows[0].get("answer") if rows else None
     if answer is None:
-        notices.append("The model did not finish an answer (no </s_answer> in what it generated within "
-                       f"{new} new tokens): try more new tokens, or a checkpoint fine-tuned for DocVQA.")
+        notices.append(_("The model did not finish an answer (no </s_answer> in what it generated within {new} new "
+                         "tokens): try more new tokens, or a checkpoint fine-tuned for DocVQA.").format(
+            new=fmt.number(new)))
     return {"text": str(answer or "").strip(), "score": f(rows[0].get("score")) if rows else None}, notices
 
 
 def _pipeline_document(inp: dict, opts: Any) -> str:
-    return f"result = pipe(image=image, question={inp.get('text')!r})\n"
+    return f"result = pipe(image=image, question={inp.get('text')!r})\n"  # i18n: code shown as code
 
 
 TASKS = [

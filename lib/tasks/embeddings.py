@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lib.i18n import N_, _
+
 from . import hood as H
 from .common import Output, max_tokens, text_example, truncate_text, widget_example
 from .core import CodeParts, TaskSpec
@@ -48,7 +50,7 @@ class StLayout:
 
     @property
     def label(self) -> str:
-        return f"sentence-transformers ({' + '.join(self.modes)})"
+        return f"sentence-transformers ({' + '.join(self.modes)})"  # i18n: technical identifiers
 
 
 def _json(path: Path) -> Any:
@@ -125,7 +127,7 @@ def plain_sentence_transformers(folder: str | Path) -> StLayout | None:
     if any((root / f).exists() for f in ("adapter_config.json", "processor_config.json", "preprocessor_config.json")):
         return None
     sbert = _json(root / "sentence_bert_config.json")
-    if sbert is None and any(root.glob("sentence_*_config.json")):
+    if sbert is None and any(root.glob("sentence_*_config.json")):  # i18n: a file name pattern
         return None  # an old config name, or one that is not JSON: the library's reading
     if not _plain_sbert_config(sbert) or not _plain_st_config(_json(root / "config_sentence_transformers.json")):
         return None
@@ -169,7 +171,7 @@ def pool(hidden, mask, modes: tuple[str, ...]):
             m = mask.unsqueeze(-1).expand_as(hidden).to(hidden.dtype)
             out.append(torch.gather(hidden * m, 1, (t - idx - 1).view(-1, 1, 1).expand(-1, 1, d)).squeeze(1))
         else:
-            raise ValueError(f"unknown pooling mode {mode!r}")
+            raise ValueError(f"unknown pooling mode {mode!r}")  # i18n: a programmer's error (modes are checked)
     return torch.cat(out, dim=-1)
 
 
@@ -245,7 +247,8 @@ def _similarity_example(language: str, mask_token: str | None = None) -> dict[st
     ex = widget_example("sentence-similarity", language)
     if isinstance(ex, dict):
         return {"source": ex.get("source_sentence", ""), "sentences": list(ex.get("sentences", []))}
-    return {"source": "That is a happy person", "sentences": ["That is a happy dog", "Today is a sunny day"]}
+    return {"source": _("That is a happy person"),
+            "sentences": [_("That is a happy dog"), _("Today is a sunny day")]}
 
 
 def hood_hidden_states(loaded, model_id: str, task: str, inputs: dict) -> H.UnderTheHood:
@@ -253,28 +256,29 @@ def hood_hidden_states(loaded, model_id: str, task: str, inputs: dict) -> H.Unde
     e = H.encode(loaded, text)
     hidden = e.net(**e.feed).last_hidden_state.float().cpu()[0]
     norms = hidden.norm(dim=-1)
-    rows = [{"position": p, "token": t, "id": i, "hidden norm": float(n),
-             "first values": ", ".join(f"{x:+.3f}" for x in hidden[p, :4].tolist())}
+    norm_col, first_col = _("hidden norm"), _("first values")
+    rows = [{"position": p, "token": t, "id": i, norm_col: float(n),
+             first_col: ", ".join(f"{x:+.3f}" for x in hidden[p, :4].tolist())}
             for p, (t, i, n) in enumerate(zip(e.tokens, e.ids, norms.tolist()))]
     code = H.code(model_id, "AutoModel", e.text_expr,
-                  "hidden = out.last_hidden_state[0]          # one vector per token\n"
+                  "hidden = out.last_hidden_state[0]          # one vector per token\n"  # i18n: code shown as code
                   "mask = inputs['attention_mask'][0].unsqueeze(-1)\n"
                   "sentence = (hidden * mask).sum(0) / mask.sum()  # mean pooling\n"
                   "sentence = torch.nn.functional.normalize(sentence, dim=-1)\n")
-    return e.view("encoder (no head): hidden states", hidden.shape, rows,
-                  "One hidden vector per token; the sentence embedding is their (masked) mean. "
-                  "No logits and no softmax: there is no classification head.", code, id2label={})
+    return e.view(_("encoder (no head): hidden states"), hidden.shape, rows,
+                  _("One hidden vector per token; the sentence embedding is their (masked) mean. No logits and no "
+                    "softmax: there is no classification head."), code, id2label={})
 
 
 def _auto_body(task: str):
     def body(inp: dict, config: dict | None, opts: Any) -> str:
         texts = [inp["source"], *inp["sentences"]] if task == "sentence-similarity" else [inp.get("text")]
-        return (f"texts = {texts!r}\n"
+        return (f"texts = {texts!r}\n"  # i18n: code shown as code
                 'inputs = tokenizer(texts, padding=True, truncation=True, return_tensors="pt").to(device)\n'
                 "with torch.inference_mode():\n    hidden = model(**inputs).last_hidden_state\n"
                 "mask = inputs.attention_mask.unsqueeze(-1).to(hidden.dtype)\n"
                 "emb = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)  # mean pooling\n"
-                + ("print((emb[:1] @ emb[1:].T)[0].tolist())\n"
+                + ("print((emb[:1] @ emb[1:].T)[0].tolist())\n"  # i18n: code shown as code
                    if task == "sentence-similarity" else "print(emb.shape)\n"))
 
     return body
@@ -283,7 +287,8 @@ def _auto_body(task: str):
 TASKS = [
     TaskSpec(tag="feature-extraction", input_kind="text", run=run_feature_extraction,
              run_batch=run_feature_extraction_batch, renderer="embedding", pipeline_task="feature-extraction",
-             example=text_example("feature-extraction", "Hub Scout helps you pick a model from the Hugging Face Hub."),
+             example=text_example("feature-extraction",
+                                  N_("Hub Scout helps you pick a model from the Hugging Face Hub.")),
              model_classes=ANY_MODEL, guess_rank=90, hood=hood_hidden_states,
              code=CodeParts("AutoModel", auto_body=_auto_body("feature-extraction"), processor="tokenizer")),
     TaskSpec(tag="sentence-similarity", input_kind="text_pair", run=run_sentence_similarity, renderer="similarity",

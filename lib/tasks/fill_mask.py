@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from lib import format as fmt
+from lib.i18n import N_, _
+
 from . import hood as H
 from .common import Output, pipe_text_limit, scores, widget_example
 from .core import CodeParts, TaskInputError, TaskRunError, TaskSpec
 
+#: The usual spellings of a mask token; a text may use either whatever the model's own token is.
 MASK_ALIASES = ("<mask>", "[MASK]")
-"""The usual spellings of a mask token; a text may use either whatever the model's own token is."""
 
 BATCH_SIZE = 32
 
@@ -25,7 +28,7 @@ def with_mask_token(text: str, mask_token: str | None) -> str:
 
 def example(language: str, mask_token: str | None = None) -> dict[str, Any]:
     ex = widget_example("fill-mask", language)
-    text = ex if isinstance(ex, str) else "Paris is the <mask> of France."
+    text = ex if isinstance(ex, str) else _("Paris is the <mask> of France.")
     return {"text": with_mask_token(text, mask_token)}
 
 
@@ -33,25 +36,27 @@ def _prepared(loaded, text: str, notices: list[str]) -> tuple[str, int]:
     """The text with the model's mask token, cut to fit; (text, number of masks). Raises for no mask."""
     mask = loaded.pipe.tokenizer.mask_token
     if not mask:
-        raise TaskRunError("This tokenizer has no mask token, so it cannot fill masks.")
+        raise TaskRunError(_("This tokenizer has no mask token, so it cannot fill masks."))
     for alias in MASK_ALIASES:
         if alias != mask and alias in text and mask not in text:
             text = text.replace(alias, mask)
-            notices.append(f"Replaced {alias} with this model's mask token {mask}.")
+            notices.append(_("Replaced {alias} with this model's mask token {mask}.").format(alias=alias, mask=mask))
     n = text.count(mask)
     if n == 0:
-        raise TaskInputError(f"Put the model's mask token {mask} where a word is missing, e.g. "
-                             f"'Paris is the {mask} of France.'")
+        raise TaskInputError(_("Put the model's mask token {mask} where a word is missing, e.g. "
+                               "'Paris is the {mask} of France.'").format(mask=mask))
     text = pipe_text_limit(loaded, text, notices)
     if mask not in text:
-        raise TaskInputError(f"The mask token {mask} was cut off by truncation: move it nearer the start.")
+        raise TaskInputError(_("The mask token {mask} was cut off by truncation: move it nearer the start.").format(
+            mask=mask))
     return text, n
 
 
 def _output(rows: list, n: int, notices: list[str]) -> dict:
     if n > 1:
         rows = rows[0]
-        notices.append(f"The text has {n} mask tokens: predictions are shown for the first one.")
+        notices.append(_("The text has {n} mask tokens: predictions are shown for the first one.").format(
+            n=fmt.number(n)))
     out = scores(rows, "token_str")
     out["sequences"] = [str(r["sequence"]) for r in sorted(rows, key=lambda r: -r["score"])]
     return out
@@ -82,21 +87,23 @@ def hood_fill_mask(loaded, model_id: str, task: str, inputs: dict) -> H.UnderThe
     e = H.encode(loaded, inputs.get("text", ""))
     mask_id = e.tok.mask_token_id
     if mask_id is None or mask_id not in e.ids:
-        raise ValueError(f"Put the mask token {e.tok.mask_token} in the text to see its predictions.")
+        raise ValueError(_("Put the mask token {mask} in the text to see its predictions.").format(
+            mask=e.tok.mask_token))
     pos = e.ids.index(mask_id)
     logits = e.net(**e.feed).logits.float().cpu()[0]
     rows = H.topk_rows(logits[pos], e.tok)
     code = H.code(model_id, "AutoModelForMaskedLM", e.text_expr,
+                  # i18n: code shown as code
                   "pos = (inputs['input_ids'][0] == tokenizer.mask_token_id).nonzero()[0, 0]\n"
                   "probs = out.logits[0, pos].softmax(-1)\ntop = probs.topk(10)\n"
                   "print(tokenizer.convert_ids_to_tokens(top.indices), top.values)\n")
-    return e.view("masked language model", logits.shape, rows,
-                  f"Top 10 of {logits.shape[-1]:,} vocabulary logits at the mask (position {pos}); "
-                  "softmax over the whole vocabulary.", code, id2label={})
+    return e.view(_("masked language model"), logits.shape, rows,
+                  _("Top 10 of {n} vocabulary logits at the mask (position {position}); softmax over the whole "
+                    "vocabulary.").format(n=fmt.number(logits.shape[-1]), position=pos), code, id2label={})
 
 
 def _auto_body(inp: dict, config: dict | None, opts: Any) -> str:
-    return (f"text = {inp.get('text')!r}.replace(\"[MASK]\", tokenizer.mask_token)\n"
+    return (f"text = {inp.get('text')!r}.replace(\"[MASK]\", tokenizer.mask_token)\n"  # i18n: code shown as code
             'inputs = tokenizer(text, truncation=True, return_tensors="pt").to(device)\n'
             "pos = (inputs.input_ids[0] == tokenizer.mask_token_id).nonzero()[0, 0]\n"
             "with torch.inference_mode():\n    probs = model(**inputs).logits[0, pos].softmax(-1)\n"
@@ -106,6 +113,6 @@ def _auto_body(inp: dict, config: dict | None, opts: Any) -> str:
 TASKS = [
     TaskSpec(tag="fill-mask", input_kind="masked_text", run=run_fill_mask, run_batch=run_fill_mask_batch,
              renderer="scores", pipeline_task="fill-mask", example=example,
-             model_classes=("MODEL_FOR_MASKED_LM_MAPPING_NAMES",), head="a masked-language-model head",
+             model_classes=("MODEL_FOR_MASKED_LM_MAPPING_NAMES",), head=N_("a masked-language-model head"),
              hood=hood_fill_mask, code=CodeParts("AutoModelForMaskedLM", auto_body=_auto_body, processor="tokenizer")),
 ]

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from lib import format as fmt
+from lib.i18n import N_, _
+
 from . import hood as H
 from .archs import SEQ2SEQ, is_seq2seq
 from .common import (
@@ -30,7 +33,7 @@ def _chat_example(language: str, mask_token: str | None = None) -> dict[str, Any
     if isinstance(conv, str):
         return {"text": conv}
     ex = widget_example("text-generation", language)
-    return {"text": ex if isinstance(ex, str) else "Once upon a time,"}
+    return {"text": ex if isinstance(ex, str) else _("Once upon a time,")}
 
 
 def run_text_generation(loaded, inputs: dict, task: str, opts) -> Output:
@@ -58,7 +61,7 @@ def run_text_generation(loaded, inputs: dict, task: str, opts) -> Output:
     prompt, notice = truncate_text(tok, prompt, limit, "prompt", keep="end")
     if notice:
         notices.append(notice)
-    notices.append("This model has no chat template: it continues your text instead of answering it.")
+    notices.append(_("This model has no chat template: it continues your text instead of answering it."))
     res = pipe(prompt, return_full_text=False, **kw)
     return {"text": str(res[0]["generated_text"]), "chat": False, "prompt": prompt}, notices
 
@@ -66,7 +69,7 @@ def run_text_generation(loaded, inputs: dict, task: str, opts) -> Output:
 def _route_seq2seq(config: dict) -> tuple[str, str] | None:
     """An encoder-decoder asked to generate text runs as text-to-text generation."""
     if is_seq2seq(config):
-        return "run_seq2seq", "This is an encoder-decoder model: it runs as text-to-text generation."
+        return "run_seq2seq", _("This is an encoder-decoder model: it runs as text-to-text generation.")
     return None
 
 
@@ -76,23 +79,24 @@ def hood_text_generation(loaded, model_id: str, task: str, inputs: dict) -> H.Un
     logits = e.net(**e.feed).logits.float().cpu()[0]
     rows = H.topk_rows(logits[-1], e.tok)
     code = H.code(model_id, "AutoModelForCausalLM", e.text_expr,
+                  # i18n: code shown as code
                   "probs = out.logits[0, -1].softmax(-1)   # the next token\ntop = probs.topk(10)\n"
                   "print(tokenizer.convert_ids_to_tokens(top.indices), top.values)\n")
-    return e.view("causal language model", logits.shape, rows,
-                  "The next token: top 10 of the vocabulary logits at the last position; "
-                  "generation repeats this step (greedy picks the first row).", code, id2label={},
-                  notes=["Shown for the raw prompt, without the chat template."])
+    return e.view(_("causal language model"), logits.shape, rows,
+                  _("The next token: top 10 of the vocabulary logits at the last position; generation repeats this "
+                    "step (greedy picks the first row)."), code, id2label={},
+                  notes=[_("Shown for the raw prompt, without the chat template.")])
 
 
 def _pipeline_generation(inp: dict, opts: Any) -> str:
     msgs = inp.get("messages") or [{"role": "user", "content": inp.get("text")}]
-    gen = f"max_new_tokens={getattr(opts, 'max_new_tokens', 64)}"
+    gen = f"max_new_tokens={getattr(opts, 'max_new_tokens', 64)}"  # i18n: code shown as code
     return f"messages = {msgs!r}\nresult = pipe(messages, {gen})  # plain models: pipe(prompt_text, …)\n"
 
 
 def _auto_generation(inp: dict, config: dict | None, opts: Any) -> str:
     msgs = inp.get("messages") or [{"role": "user", "content": inp.get("text")}]
-    return (f"messages = {msgs!r}\n"
+    return (f"messages = {msgs!r}\n"  # i18n: code shown as code
             "if tokenizer.chat_template:\n"
             '    inputs = tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", '
             "return_dict=True).to(device)\nelse:\n"
@@ -126,12 +130,13 @@ def run_seq2seq(loaded, inputs: dict, task: str, opts) -> Output:
     text = inputs.get("text") or "\n".join(m["content"] for m in inputs.get("messages", []))
     if prefix and not text.startswith(prefix.strip()):
         text = prefix + text
-        notices.append(f"Added the model's {key} prefix {prefix.strip()!r}.")
+        notices.append(_("Added the model's {key} prefix {prefix}.").format(key=key, prefix=repr(prefix.strip())))
     limit = max_tokens(tok, loaded.config) if (tok.model_max_length or 0) < 1_000_000 else 512
     enc = tok(text, return_tensors="pt", truncation=True, max_length=limit)
     full = len(tok(text, add_special_tokens=True)["input_ids"])
     if full > limit:
-        notices.append(f"The text is {full:,} tokens long; the model reads at most {limit:,}: the rest was cut.")
+        notices.append(_("The text is {n} tokens long; the model reads at most {limit}: the rest was cut.").format(
+            n=fmt.number(full), limit=fmt.number(limit)))
     enc = {k: v.to(loaded.device) for k, v in enc.items()}
     with torch.inference_mode():
         ids = model.generate(**enc, **gen_kwargs(opts))
@@ -150,6 +155,7 @@ def hood_seq2seq(loaded, model_id: str, task: str, inputs: dict) -> H.UnderTheHo
     dec = torch.tensor([[int(start)]], device=e.device)
     logits = e.net(**e.feed, decoder_input_ids=dec).logits.float().cpu()[0]
     rows = H.topk_rows(logits[-1], e.tok)
+    # i18n: code shown as code
     code = (f'import torch\nfrom transformers import AutoTokenizer, AutoModelForSeq2SeqLM\n\n'
             f'tokenizer = AutoTokenizer.from_pretrained("{model_id}")\n'
             f'model = AutoModelForSeq2SeqLM.from_pretrained("{model_id}")\n'
@@ -158,13 +164,14 @@ def hood_seq2seq(loaded, model_id: str, task: str, inputs: dict) -> H.UnderTheHo
             'with torch.inference_mode():\n    out = model(**inputs, decoder_input_ids=start)\n'
             'top = out.logits[0, -1].softmax(-1).topk(10)\n'
             'print(tokenizer.convert_ids_to_tokens(top.indices), top.values)\n')
-    return e.view("encoder-decoder language model", logits.shape, rows,
-                  "The decoder's first output token: top 10 vocabulary logits and softmax.", code, id2label={},
-                  notes=["Shown without the task prefix the run may add."])
+    return e.view(_("encoder-decoder language model"), logits.shape, rows,
+                  _("The decoder's first output token: top 10 vocabulary logits and softmax."), code, id2label={},
+                  notes=[_("Shown without the task prefix the run may add.")])
 
 
 def _auto_seq2seq(inp: dict, config: dict | None, opts: Any, task: str) -> str:
-    prefix, _ = seq2seq_prefix(config or {}, task)
+    prefix, _key = seq2seq_prefix(config or {}, task)
+    # i18n: code shown as code
     return (f"text = {prefix!r} + {inp.get('text')!r}  # prefix from config task_specific_params\n"
             'inputs = tokenizer(text, truncation=True, return_tensors="pt").to(device)\n'
             f"with torch.inference_mode():\n    ids = model.generate(**inputs, max_new_tokens="
@@ -175,8 +182,8 @@ def _auto_seq2seq(inp: dict, config: dict | None, opts: Any, task: str) -> str:
 def _seq2seq_spec(tag: str, default: str, rank: int) -> TaskSpec:
     return TaskSpec(tag=tag, input_kind="text", run=run_seq2seq, renderer="text", pipeline_task=None,
                     example=text_example(tag, default), model_classes=SEQ2SEQ,
-                    head="an encoder-decoder (seq2seq) head", guess_rank=rank,
-                    mismatch_hint=" Decoder-only models (GPT-style) should be run as text-generation.",
+                    head=N_("an encoder-decoder (seq2seq) head"), guess_rank=rank,
+                    mismatch_hint=N_("Decoder-only models (GPT-style) should be run as text-generation."),
                     hood=hood_seq2seq, metric="text", prediction=output_text,
                     code=CodeParts("AutoModelForSeq2SeqLM",
                                    auto_body=lambda inp, config, opts: _auto_seq2seq(inp, config, opts, tag),
@@ -186,10 +193,10 @@ def _seq2seq_spec(tag: str, default: str, rank: int) -> TaskSpec:
 TASKS = [
     TaskSpec(tag="text-generation", input_kind="chat", run=run_text_generation, renderer="text",
              pipeline_task="text-generation", example=_chat_example,
-             model_classes=("MODEL_FOR_CAUSAL_LM_MAPPING_NAMES",), head="a causal language-model head",
+             model_classes=("MODEL_FOR_CAUSAL_LM_MAPPING_NAMES",), head=N_("a causal language-model head"),
              route=_route_seq2seq, hood=hood_text_generation, metric="text", prediction=output_text,
              code=CodeParts("AutoModelForCausalLM", _pipeline_generation, _auto_generation, "tokenizer")),
-    _seq2seq_spec("translation", "My name is Wolfgang and I live in Berlin", 60),
-    _seq2seq_spec("summarization", "Hub Scout helps you pick a model from the Hugging Face Hub.", 60),
-    _seq2seq_spec("text2text-generation", "Hub Scout helps you pick a model from the Hugging Face Hub.", 40),
+    _seq2seq_spec("translation", N_("My name is Wolfgang and I live in Berlin"), 60),
+    _seq2seq_spec("summarization", N_("Hub Scout helps you pick a model from the Hugging Face Hub."), 60),
+    _seq2seq_spec("text2text-generation", N_("Hub Scout helps you pick a model from the Hugging Face Hub."), 40),
 ]

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib import format as fmt
+from lib.i18n import _
+
 MAX_TOKENS = 256
 _FEED_KEYS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -85,13 +88,14 @@ def encode(loaded, text: str | tuple[str, str], max_tokens: int = MAX_TOKENS) ->
     """Tokenize ``text`` (or a text pair) with the loaded model's tokenizer. Raises ValueError without one."""
     net, tok = model_and_tokenizer(loaded)
     if net is None or tok is None:
-        raise ValueError("This model has no tokenizer + model pair to show.")
+        raise ValueError(_("This model has no tokenizer + model pair to show."))
     pair = isinstance(text, tuple)
     enc = tok(*text, return_tensors="pt", truncation=True, max_length=max_tokens) if pair else \
         tok(text, return_tensors="pt", truncation=True, max_length=max_tokens)
     ids = [int(i) for i in enc["input_ids"][0].tolist()]
     full = tok(*text)["input_ids"] if pair else tok(text)["input_ids"]
-    notes = [f"Shown for the first {len(ids)} of {len(full)} tokens."] if len(full) > len(ids) else []
+    notes = [_("Shown for the first {n} of {total} tokens.").format(n=fmt.number(len(ids)), total=fmt.number(len(full)))
+             ] if len(full) > len(ids) else []
     cfg = getattr(net, "config", None)
     id2label = {int(k): str(v) for k, v in (getattr(cfg, "id2label", None) or {}).items()}
     text_expr = repr(text[0]) + ", " + repr(text[1]) if pair else repr(text)
@@ -101,7 +105,7 @@ def encode(loaded, text: str | tuple[str, str], max_tokens: int = MAX_TOKENS) ->
 
 def code(model_id: str, auto_class: str, text_expr: str, after: str) -> str:
     """The view's steps as a script: tokenizer, model, forward pass, then ``after``."""
-    return (f'import torch\nfrom transformers import AutoTokenizer, {auto_class}\n\n'
+    return (f'import torch\nfrom transformers import AutoTokenizer, {auto_class}\n\n'  # i18n: code shown as code
             f'tokenizer = AutoTokenizer.from_pretrained("{model_id}")\n'
             f'model = {auto_class}.from_pretrained("{model_id}")\n\n'
             f'inputs = tokenizer({text_expr}, return_tensors="pt")\n'

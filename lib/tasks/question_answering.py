@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from lib import format as fmt
+from lib.i18n import N_, _
+
 from . import hood as H
 from .common import Output, answer_text, max_tokens, widget_example
 from .core import CodeParts, TaskInputError, TaskSpec
@@ -13,7 +16,7 @@ def example(language: str, mask_token: str | None = None) -> dict[str, Any]:
     ex = widget_example("question-answering", language)
     if isinstance(ex, dict):
         return {"question": ex.get("text", ""), "context": ex.get("context", "")}
-    return {"question": "Where do I live?", "context": "My name is Wolfgang and I live in Berlin"}
+    return {"question": _("Where do I live?"), "context": _("My name is Wolfgang and I live in Berlin")}
 
 
 def run_question_answering(loaded, inputs: dict, task: str, opts, max_answer_tokens: int = 30,
@@ -26,7 +29,8 @@ def run_question_answering(loaded, inputs: dict, task: str, opts, max_answer_tok
     limit = min(max_tokens(tok, loaded.config), 384)
     q_len = len(tok(question, add_special_tokens=False)["input_ids"])
     if q_len > limit // 2:
-        raise TaskInputError(f"The question is {q_len} tokens long; keep it under {limit // 2}.")
+        raise TaskInputError(_("The question is {n} tokens long; keep it under {limit}.").format(
+            n=fmt.number(q_len), limit=fmt.number(limit // 2)))
     stride = min(stride, max(limit - q_len - 8, 1) // 2)
     pad_right = tok.padding_side == "right"
     enc = tok(question if pad_right else context, context if pad_right else question,
@@ -36,7 +40,8 @@ def run_question_answering(loaded, inputs: dict, task: str, opts, max_answer_tok
     enc.pop("overflow_to_sample_mapping", None)
     windows = offsets.shape[0]
     if windows > 1:
-        notices.append(f"The context is longer than the model's {limit} tokens: read in {windows} overlapping windows.")
+        notices.append(_("The context is longer than the model's {limit} tokens: read in {n} overlapping "
+                         "windows.").format(limit=fmt.number(limit), n=fmt.number(windows)))
     feed = H.to_device(enc, loaded.device)
     with torch.inference_mode():
         out = model(**feed)
@@ -60,7 +65,7 @@ def run_question_answering(loaded, inputs: dict, task: str, opts, max_answer_tok
             best = (score, int(offsets[w][s_i][0]), int(offsets[w][e_i][1]))
     if best is None:
         return {"answer": "", "score": 0.0, "start": None, "end": None, "context": context}, \
-            notices + ["The model found no answer span in the context."]
+            notices + [_("The model found no answer span in the context.")]
     score, start, end = best
     return {"answer": context[start:end], "score": score, "start": start, "end": end, "context": context}, notices
 
@@ -72,20 +77,22 @@ def hood_question_answering(loaded, model_id: str, task: str, inputs: dict) -> H
     out = e.net(**e.feed)
     s, end = out.start_logits.float().cpu()[0], out.end_logits.float().cpu()[0]
     ps, pe = torch.softmax(s, -1), torch.softmax(end, -1)
-    rows = [{"position": p, "token": t, "id": i, "start logit": float(s[p]), "P(start)": float(ps[p]),
-             "end logit": float(end[p]), "P(end)": float(pe[p])} for p, (t, i) in enumerate(zip(e.tokens, e.ids))]
+    start_col, end_col = _("start logit"), _("end logit")
+    rows = [{"position": p, "token": t, "id": i, start_col: float(s[p]), "P(start)": float(ps[p]),
+             end_col: float(end[p]), "P(end)": float(pe[p])} for p, (t, i) in enumerate(zip(e.tokens, e.ids))]
     rows.sort(key=lambda r: -(r["P(start)"] + r["P(end)"]))
     code = H.code(model_id, "AutoModelForQuestionAnswering", e.text_expr,
+                  # i18n: code shown as code
                   "start = out.start_logits[0].softmax(-1)\nend = out.end_logits[0].softmax(-1)\n"
                   "s, e = int(start.argmax()), int(end.argmax())\n"
                   "print(tokenizer.decode(inputs['input_ids'][0, s:e + 1]))\n")
-    return e.view("span question answering (start / end logits)", s.shape, rows[:20],
-                  "Per token: how likely the answer starts / ends there "
-                  "(softmax over positions); the 20 likeliest tokens.", code, id2label={})
+    return e.view(_("span question answering (start / end logits)"), s.shape, rows[:20],
+                  _("Per token: how likely the answer starts / ends there (softmax over positions); the 20 likeliest "
+                    "tokens."), code, id2label={})
 
 
 def _auto_body(inp: dict, config: dict | None, opts: Any) -> str:
-    return (f"question, context = {inp['question']!r}, {inp['context']!r}\n"
+    return (f"question, context = {inp['question']!r}, {inp['context']!r}\n"  # i18n: code shown as code
             'inputs = tokenizer(question, context, truncation="only_second", return_offsets_mapping=True, '
             'return_tensors="pt")\n'
             'offsets = inputs.pop("offset_mapping")[0]\n'
@@ -101,7 +108,7 @@ def _auto_body(inp: dict, config: dict | None, opts: Any) -> str:
 TASKS = [
     TaskSpec(tag="question-answering", input_kind="question_context", run=run_question_answering,
              renderer="answer", example=example, model_classes=("MODEL_FOR_QUESTION_ANSWERING_MAPPING_NAMES",),
-             head="a span question-answering head", hood=hood_question_answering, metric="extractive_qa",
+             head=N_("a span question-answering head"), hood=hood_question_answering, metric="extractive_qa",
              prediction=answer_text,
              code=CodeParts("AutoModelForQuestionAnswering", auto_body=_auto_body, processor="tokenizer")),
 ]

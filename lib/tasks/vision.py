@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from lib import format as fmt
+from lib.i18n import N_, _
+
 from .common import EXAMPLE_IMAGE, Output, f, image_out_size, scores, top_label
 from .core import CodeParts, TaskSpec
 
 BATCH_SIZE = 16
+# i18n: code shown as code
 _PREDICT = 'inputs = processor(images=image, return_tensors="pt").to(device)\nwith torch.inference_mode():\n'
 
 
@@ -15,7 +19,7 @@ def image_example(language: str, mask_token: str | None = None) -> dict[str, Any
 
 
 def _labels_example(language: str, mask_token: str | None = None) -> dict[str, Any]:
-    return {"image": str(EXAMPLE_IMAGE), "labels": "a house, a car, a cat, a beach"}
+    return {"image": str(EXAMPLE_IMAGE), "labels": _("a house, a car, a cat, a beach")}
 
 
 # --------------------------------------------------------------------------- classification
@@ -29,7 +33,7 @@ def run_image_classification_batch(loaded, items: list[dict], task: str, opts) -
 
 
 def _auto_image_classification(inp: dict, config: dict | None, opts: Any) -> str:
-    return (_PREDICT + "    probs = model(**inputs).logits.softmax(-1)[0]\n"
+    return (_PREDICT + "    probs = model(**inputs).logits.softmax(-1)[0]\n"  # i18n: code shown as code
             "for p, i in zip(*probs.topk(min(5, probs.numel()))):\n"
             "    print(model.config.id2label[int(i)], round(float(p), 4))\n")
 
@@ -39,11 +43,11 @@ def run_zero_shot_image_classification(loaded, inputs: dict, task: str, opts) ->
 
 
 def _pipeline_zero_shot(inp: dict, opts: Any) -> str:
-    return f"result = pipe(image, candidate_labels={inp['labels']!r})\n"
+    return f"result = pipe(image, candidate_labels={inp['labels']!r})\n"  # i18n: code shown as code
 
 
 def _auto_zero_shot(inp: dict, config: dict | None, opts: Any) -> str:
-    return (f"labels = {inp['labels']!r}\n"
+    return (f"labels = {inp['labels']!r}\n"  # i18n: code shown as code
             'inputs = processor(images=image, text=labels, padding=True, return_tensors="pt").to(device)\n'
             "with torch.inference_mode():\n    probs = model(**inputs).logits_per_image.softmax(-1)[0]\n"
             "print(dict(zip(labels, probs.tolist())))\n")
@@ -56,12 +60,13 @@ def run_object_detection(loaded, inputs: dict, task: str, opts) -> Output:
     boxes = [{"label": str(r["label"]), "score": f(r["score"]), **{k: int(v) for k, v in r["box"].items()}}
              for r in sorted(rows, key=lambda r: -r["score"])]
     if not boxes:
-        notices.append(f"No object scored above the {opts.threshold:.2f} threshold.")
+        notices.append(_("No object scored above the {threshold} threshold.").format(
+            threshold=fmt.number(opts.threshold, decimals=2)))
     return {"image_size": image_out_size(inputs["image"]), "boxes": boxes}, notices
 
 
 def _auto_object_detection(inp: dict, config: dict | None, opts: Any) -> str:
-    return (_PREDICT + "    outputs = model(**inputs)\n"
+    return (_PREDICT + "    outputs = model(**inputs)\n"  # i18n: code shown as code
             "result = processor.post_process_object_detection(outputs, threshold=0.5, "
             "target_sizes=[image.size[::-1]])[0]\n"
             'for s, l, b in zip(result["scores"], result["labels"], result["boxes"]):\n'
@@ -78,7 +83,7 @@ def run_image_segmentation(loaded, inputs: dict, task: str, opts) -> Output:
 
 
 def _auto_segmentation(inp: dict, config: dict | None, opts: Any) -> str:
-    return (_PREDICT + "    outputs = model(**inputs)\n"
+    return (_PREDICT + "    outputs = model(**inputs)\n"  # i18n: code shown as code
             "seg = processor.post_process_semantic_segmentation(outputs, target_sizes=[image.size[::-1]])[0]\n"
             "print({model.config.id2label[int(i)] for i in seg.unique()})\n")
 
@@ -93,7 +98,7 @@ def run_depth_estimation(loaded, inputs: dict, task: str, opts) -> Output:
 
 
 def _auto_depth(inp: dict, config: dict | None, opts: Any) -> str:
-    return (_PREDICT + "    depth = model(**inputs).predicted_depth[0]\n"
+    return (_PREDICT + "    depth = model(**inputs).predicted_depth[0]\n"  # i18n: code shown as code
             "print(depth.shape, float(depth.min()), float(depth.max()))\n")
 
 
@@ -101,7 +106,7 @@ TASKS = [
     TaskSpec(tag="image-classification", input_kind="image", run=run_image_classification,
              run_batch=run_image_classification_batch, renderer="scores", pipeline_task="image-classification",
              example=image_example, model_classes=("MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES",),
-             head="an image-classification head", metric="classification", prediction=top_label,
+             head=N_("an image-classification head"), metric="classification", prediction=top_label,
              code=CodeParts("AutoModelForImageClassification", auto_body=_auto_image_classification)),
     TaskSpec(tag="zero-shot-image-classification", input_kind="image_labels", run=run_zero_shot_image_classification,
              renderer="scores", pipeline_task="zero-shot-image-classification", example=_labels_example,
@@ -110,7 +115,7 @@ TASKS = [
              code=CodeParts("AutoModelForZeroShotImageClassification", _pipeline_zero_shot, _auto_zero_shot)),
     TaskSpec(tag="object-detection", input_kind="image", run=run_object_detection, renderer="boxes",
              pipeline_task="object-detection", example=image_example,
-             model_classes=("MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES",), head="an object-detection head",
+             model_classes=("MODEL_FOR_OBJECT_DETECTION_MAPPING_NAMES",), head=N_("an object-detection head"),
              code=CodeParts("AutoModelForObjectDetection", auto_body=_auto_object_detection)),
     TaskSpec(tag="image-segmentation", input_kind="image", run=run_image_segmentation, renderer="masks",
              pipeline_task="image-segmentation", example=image_example,

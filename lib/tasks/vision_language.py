@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lib.i18n import N_, _
+
 from .common import EXAMPLE_IMAGE, Output, cap_new_tokens, decoder_limit, gen_kwargs, has_chat_template, output_text
 from .core import CodeParts, TaskSpec
 
@@ -11,7 +13,7 @@ VLM_CLASSES = ("MODEL_FOR_IMAGE_TEXT_TO_TEXT_MAPPING_NAMES",)
 
 def _example(prompt: str):
     def example(language: str, mask_token: str | None = None) -> dict[str, Any]:
-        return {"image": str(EXAMPLE_IMAGE), "text": prompt}
+        return {"image": str(EXAMPLE_IMAGE), "text": _(prompt) if prompt else ""}
 
     return example
 
@@ -42,18 +44,19 @@ def run_image_text_to_text(loaded, inputs: dict, task: str, opts) -> Output:
     pixel = loaded.processor(images=inputs["image"], return_tensors="pt")["pixel_values"]
     pixel = pixel.to(loaded.device, dtype=next(loaded.model.parameters()).dtype)
     if prompt:
-        notices.append("This captioning model does not read prompts: the prompt was ignored.")
+        notices.append(_("This captioning model does not read prompts: the prompt was ignored."))
     with torch.inference_mode():
         ids = loaded.model.generate(pixel_values=pixel, **kw)
     return {"text": loaded.tokenizer.decode(ids[0], skip_special_tokens=True).strip()}, notices
 
 
 def _pipeline_call(inp: dict, opts: Any) -> str:
-    return (f"result = pipe(images=image, text={inp.get('text') or None!r}, "
+    return (f"result = pipe(images=image, text={inp.get('text') or None!r}, "  # i18n: code shown as code
             f"max_new_tokens={getattr(opts, 'max_new_tokens', 64)})\n")
 
 
 def _auto_body(inp: dict, config: dict | None, opts: Any) -> str:
+    # i18n: code shown as code
     return (f"inputs = processor(images=image, text={inp.get('text') or None!r}, return_tensors=\"pt\").to(device)\n"
             f"with torch.inference_mode():\n    ids = model.generate(**inputs, max_new_tokens="
             f"{getattr(opts, 'max_new_tokens', 64)})\n"
@@ -64,7 +67,7 @@ _CODE = CodeParts("AutoModelForImageTextToText", _pipeline_call, _auto_body)
 
 TASKS = [
     TaskSpec(tag="image-text-to-text", input_kind="image_prompt", run=run_image_text_to_text, renderer="text",
-             pipeline_task="image-text-to-text", example=_example("Describe this image."),
+             pipeline_task="image-text-to-text", example=_example(N_("Describe this image.")),
              model_classes=VLM_CLASSES, guess_rank=40, code=_CODE, metric="text", prediction=output_text),
     TaskSpec(tag="image-to-text", input_kind="image_prompt", run=run_image_text_to_text, renderer="text",
              pipeline_task="image-text-to-text", example=_example(""), model_classes=VLM_CLASSES, guess_rank=45,

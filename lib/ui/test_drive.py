@@ -116,6 +116,8 @@ def render_test_drive(details_or_model_id: Any, task: str | None = None, *, key:
         from lib import hardware as hw_mod
 
         hardware = hw_mod.detect()
+    if language is None:  # the UI's language, unless the model lists others only (lib.tasks.example_language)
+        language = registry.example_language(getattr(details, "languages", ()) if details is not None else ())
 
     # On the model page (details known) only the local cache is read; the Playground, where the user
     # typed the id to run it, may fetch the small tokenizer config.
