@@ -490,10 +490,7 @@ def test_the_model_page_in_spanish(hub_stub, monkeypatch):
     assert at.selectbox(key="m_device").label == "Dispositivo"
     assert at.text_input(key="m_id").placeholder.endswith("p. ej. Qwen/Qwen2.5-0.5B-Instruct")
     assert len(at.code) == 2  # code shown as code: never translated
-    # the test-drive sections at the bottom are lib/ui/test_drive.py's and lib/ui/remote_drive.py's, translated
-    # with the Playground (their own tests); drop this once they are merged
-    test_drive = {"Auto", "CUDA GPU", "Device", "Provider"}
-    assert [t for t in english_leaks(at) if t not in test_drive] == []
+    assert english_leaks(at) == []
 
 
 def test_model_lib_texts_in_both_languages():

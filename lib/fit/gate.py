@@ -27,6 +27,7 @@ class FitGate:
         device / dtype: what the estimate assumed (``cpu``/``cuda``; ``fp32``/``bf16``/``fp16``).
         blocked: the estimate exceeds the memory available (``allowed`` then depends on the override).
         overridden: the user explicitly chose to load anyway.
+        tight: it fits, within the verdict's headroom margin (a code: ``reason`` is in the UI's language).
         offload: the partial-offload split (:class:`lib.fit.tiers.OffloadPlan`) when the model is too big
             for the GPU but its layers fit between GPU and RAM: the load is allowed, with ``max_memory``.
     """
@@ -40,6 +41,7 @@ class FitGate:
     overridden: bool = False
     offload: Any = None
     ram_budget: int | None = None
+    tight: bool = False
 
     @property
     def estimate_bytes(self) -> int | None:
@@ -99,7 +101,8 @@ def fit_gate(model: str, details: Any, device: str, dtype: str, hardware: Any, o
         if offload is not None:
             return offload
     blocked = (not decision.allowed) or decision.overridden
-    return FitGate(decision.allowed, decision.reason, est, est_device, est_dtype, blocked, decision.overridden)
+    return FitGate(decision.allowed, decision.reason, est, est_device, est_dtype, blocked, decision.overridden,
+                   tight=decision.tight)
 
 
 def _offload(est: Any, spec: ModelSpec, hardware: Any) -> FitGate | None:

@@ -141,7 +141,7 @@ def fit_label(folder: Path, hardware: Any) -> tuple[str, str]:
         return "unknown", gate.reason
     if not gate.allowed:
         return "too large", gate.reason  # i18n: a code
-    return ("tight" if gate.reason.startswith("tight") else "fits"), gate.reason
+    return ("tight" if gate.tight else "fits"), gate.reason
 
 
 def _row(name: str, source: str, folder: Path, files: Iterable[str], size: int, used: float | None,

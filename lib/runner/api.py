@@ -134,7 +134,7 @@ def _prepare(model_id: str, task: str, opts: RunOptions, *, progress, allowed, c
     if not access.remote_code and (facts.config.get("auto_map") or "custom_code" in facts.tags):
         from lib.access import REMOTE_CODE_OFF
 
-        raise RemoteCodeRefused(REMOTE_CODE_OFF)  # not "allow remote code": this visitor cannot
+        raise RemoteCodeRefused(_(REMOTE_CODE_OFF))  # not "allow remote code": this visitor cannot
     no_weights = checks.weights_problem(facts.files, _("This folder") if facts.source == model_id and facts.is_local
                                         else model_id)
     if no_weights:
@@ -190,11 +190,11 @@ def _refuse_withheld(model_id: str, opts: RunOptions, access) -> None:
     from lib.local_models import looks_like_path
 
     if opts.trust_remote_code and not access.remote_code:
-        raise RemoteCodeRefused(policy.REMOTE_CODE_OFF)
+        raise RemoteCodeRefused(_(policy.REMOTE_CODE_OFF))
     if opts.fit_override and not access.load_anyway:
-        raise LoadRefused(policy.LOAD_ANYWAY_OFF)
+        raise LoadRefused(_(policy.LOAD_ANYWAY_OFF))
     if not access.local_folders and looks_like_path(model_id):
-        raise ModelUnavailable(policy.HUB_IDS_ONLY, kind="invalid_id")
+        raise ModelUnavailable(_(policy.HUB_IDS_ONLY), kind="invalid_id")
 
 
 _STATUS = "/proc/self/status"

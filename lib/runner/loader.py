@@ -91,7 +91,7 @@ def inspect(model: str, revision: str | None = None, token: str | None = None,
     if folders and local_models.is_local_folder(model):
         return _folder_facts(Path(model).expanduser())
     if folders and local_models.looks_like_path(model):
-        raise ModelUnavailable(local_models.NOT_A_MODEL_FOLDER, kind="not_found")
+        raise ModelUnavailable(_(local_models.NOT_A_MODEL_FOLDER), kind="not_found")
     return _hub_facts(model, revision, token, progress)
 
 

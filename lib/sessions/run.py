@@ -45,7 +45,7 @@ from lib import format as fmt
 from lib import i18n
 from lib.i18n import N_, _
 from lib.jobs import CANCELLED, DONE, FAILED, FINAL, LOADING, QUEUED, Job, JobRunner, default_runner
-from lib.jobs.limits import TITLE as LIMIT_TITLE
+from lib.jobs.limits import is_limit_title
 from lib.runner.result import RunOptions
 from lib.sessions import store
 from lib.sessions.errors import SessionError
@@ -339,7 +339,7 @@ class SessionRun:
         error = job.error()
         try:
             self._record(cid, job, [i for i, it in enumerate(job.items) if it.status in ("ok", "error")])
-            load_failed = job.state == FAILED and error is not None and error[0] != LIMIT_TITLE
+            load_failed = job.state == FAILED and error is not None and not is_limit_title(error[0])
             if load_failed:
                 self._record_load_error(cid, job, error)
             if (cid in self._remote and job.state != CANCELLED) or load_failed or getattr(job, "device", None):

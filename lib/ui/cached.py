@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib import i18n
 from lib.catalog import source
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
@@ -155,7 +156,8 @@ def local_ids() -> frozenset[str]:
 
 
 @st.cache_data(ttl=LOCAL_TTL_S, max_entries=8, show_spinner=False)
-def _local_inventory(folder: str, dirs: tuple[str, ...], hardware) -> list:
+def _local_inventory(folder: str, dirs: tuple[str, ...], hardware, lang: str) -> list:
+    """``lang``: the rows hold the fit reasons in words, so each language has its own entry."""
     from pathlib import Path
 
     from lib.local.inventory import inventory
@@ -168,7 +170,8 @@ def local_inventory(hardware) -> list:
     from lib.hub.gateway import cache_folder
     from lib.settings import get_settings
 
-    return _local_inventory(str(cache_folder()), tuple(str(d) for d in get_settings().model_dirs), hardware)
+    return _local_inventory(str(cache_folder()), tuple(str(d) for d in get_settings().model_dirs), hardware,
+                            i18n.current())
 
 
 def forget_local() -> None:
