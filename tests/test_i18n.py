@@ -89,24 +89,13 @@ NOT_YET: set[str] = {
     "lib/runner/placement.py",  # 2
     "lib/runner/remote.py",  # 7
     "lib/runner/remote_code.py",  # 13
-    "lib/sessions/__main__.py",  # 4
     "lib/sessions/agreement.py",  # 5
-    "lib/sessions/backup.py",  # 15
     "lib/sessions/candidates.py",  # 16
-    "lib/sessions/changes.py",  # 1
-    "lib/sessions/codec.py",  # 11
-    "lib/sessions/exchange.py",  # 40
-    "lib/sessions/inputs.py",  # 43
     "lib/sessions/metrics.py",  # 7
     "lib/sessions/plan.py",  # 5
-    "lib/sessions/report.py",  # 27
     "lib/sessions/run.py",  # 20
     "lib/sessions/setup.py",  # 4
-    "lib/sessions/store.py",  # 26
     "lib/settings.py",  # 44
-    "lib/store/__main__.py",  # 5
-    "lib/store/base.py",  # 5
-    "lib/store/db.py",  # 6
     "lib/tasks/__init__.py",  # 9
     "lib/tasks/audio.py",  # 8
     "lib/tasks/classification.py",  # 18
@@ -125,7 +114,6 @@ NOT_YET: set[str] = {
     "lib/ui/fit_inputs.py",  # 9
     "lib/ui/how_fast.py",  # 19
     "lib/ui/inputs.py",  # 36
-    "lib/ui/language.py",  # 1
     "lib/ui/local_models_page.py",  # 36
     "lib/ui/model_page.py",  # 67
     "lib/ui/outputs.py",  # 22
