@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import settings
+from lib import i18n, settings
 from lib import store as db
 from lib.sessions import SessionError, backup, exchange
 from lib.sessions import store as ss
@@ -327,3 +327,25 @@ def test_the_sessions_page_says_backed_up_and_when_and_what_was_restored(env, tm
     assert any(w.value.startswith("Not restored: broken.json: ") for w in at.main.warning)
     assert "No session yet." not in captions  # the restored session is listed (1 vote)
     assert ss.list_sessions()[0].n_votes == 1
+
+
+# ---- the status line in both languages (issue 13) -------------------------------------------------------------
+def test_the_status_line_in_english_and_spanish():
+    from datetime import UTC, datetime
+
+    at = datetime(2024, 3, 5, 14, 3, tzinfo=UTC)
+    done = backup.Status("on", REPO, last_push=at)
+    off = backup.Status("failed", REPO, reason=backup.OFFLINE)
+    failing = backup.Status("on", REPO, last_push=at, push_error=backup.UNKNOWN_ERROR, pending=True)
+    assert done.line() == f"Backed up to {REPO} at Mar 5, 2024 14:03 UTC"
+    assert off.line() == ("Backups off: offline mode (HF_HUB_OFFLINE=1). Sessions are kept in this instance's "
+                          "store; retrying.")
+    with i18n.scope("es"):
+        assert done.line() == f"Copia de seguridad en {REPO} hecha el 5 mar 2024 14:03 UTC"
+        assert off.line() == ("Copias de seguridad desactivadas: modo sin conexión (HF_HUB_OFFLINE=1). Las sesiones "
+                              "se guardan en el almacén de esta instancia; se reintentará.")
+        assert failing.line() == (f"La copia de seguridad en {REPO} falló: error desconocido (la última correcta: "
+                                  "5 mar 2024 14:03 UTC); se reintentará.")
+        assert backup.Status("starting", REPO).line().startswith(f"Copias de seguridad: conectando con {REPO}")
+        # a reason the catalogue does not know (a Hub message, kept as the thread got it) is shown as it is
+        assert "no Hub token" in backup.Status("failed", REPO, reason="no Hub token").line()

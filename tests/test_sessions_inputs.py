@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from PIL import Image
 
+from lib import i18n
 from lib.sessions import InputsError, SessionError
 from lib.sessions import inputs as si
 
@@ -195,3 +196,45 @@ def test_matching_references_have_no_problems():
     assert si.check_references("text-classification", ["POSITIVE", "NEGATIVE"], ["NEGATIVE", "POSITIVE"]) == []
     assert si.check_references("translation", ["Bonjour", "Salut"], None) == []
     assert si.check_references("translation", [None, None], None) == []
+
+
+# ------------------------------------------------------------------ in Spanish (issue 13)
+def _message(fn, *args) -> str:
+    with pytest.raises(InputsError) as e:
+        fn(*args)
+    return str(e.value)
+
+
+def test_upload_messages_in_both_languages():
+    big = ("text\n" + "row\n" * 600).encode()
+    assert _message(si.parse_table, "big.csv", big) == ("big.csv has 600 inputs; a session takes at most 500. "
+                                                        "Split it, or keep the first 500.")
+    with i18n.scope("es"):
+        assert _message(si.parse_table, "big.csv", big) == ("big.csv tiene 600 entradas; una sesión admite como "
+                                                            "máximo 500. Divídelo o quédate con las primeras 500.")
+        assert _message(si.parse_text_lines, "") == "Escribe al menos una entrada (una por línea)."
+        assert "no tiene columna de texto" in _message(si.parse_table, "nums.csv", b"a,b\n1,2\n")
+        assert "La línea 3 de two.csv tiene más celdas" in _message(
+            si.parse_table, "two.csv", b"text,label\nfine,POSITIVE\nnot fine, at all,NEGATIVE\n")
+        assert _message(si.parse_media, [("x.png", b"not a png")]) == "x.png no es una imagen legible."
+        needs = _message(si.check_kind, "question_context", [{"inputs": {"question": "Who?"}}])
+        assert needs.startswith("Esta tarea necesita una pregunta y un contexto")
+        assert needs.endswith("a la entrada 1 le falta context.")
+
+
+def test_reference_problems_in_both_languages():
+    refs = ["POSITIVE", "positive", None, "meh"]
+    labels = ["POSITIVE", "NEGATIVE"]
+    en = si.check_references("text-classification", refs, labels)
+    assert en[0] == "Only 3 of 4 inputs have a reference: metrics will use those inputs only."
+    assert en[1].startswith("2 references are not among the model's labels for text-classification: 'positive' "
+                            "(input 2), 'meh' (input 4).")
+    assert en[1].endswith("Different case: 'positive' → 'POSITIVE'.")
+    with i18n.scope("es"):
+        es = si.check_references("text-classification", refs, labels)
+        one = si.check_references("text-classification", ["meh"], labels)
+    assert es[0] == "Solo 3 de 4 entradas tienen referencia: las métricas usarán solo esas entradas."
+    assert es[1].startswith("2 referencias no están entre las etiquetas del modelo para text-classification: "
+                            "'positive' (entrada 2), 'meh' (entrada 4).")
+    assert es[1].endswith("Difieren en mayúsculas: 'positive' → 'POSITIVE'.")
+    assert one[0].startswith("1 referencia no está entre las etiquetas del modelo")

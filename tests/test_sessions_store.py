@@ -10,6 +10,7 @@ import random
 
 import pytest
 
+from lib import i18n
 from lib import store as db
 from lib.sessions import SessionError, SessionFormatError, SessionNotFound, codec, exchange
 from lib.sessions import store as ss
@@ -369,3 +370,36 @@ def test_a_foreign_or_corrupt_import_is_refused_and_writes_nothing(backend, dama
         ss.import_session(damage(exp))
     assert "Nothing was imported" in str(e.value)
     assert ss.list_sessions() == before
+
+
+# ---- in Spanish (issue 13) -------------------------------------------------------------------------------------
+def test_session_errors_in_spanish(backend):
+    info = _make()
+    with i18n.scope("es"):
+        with pytest.raises(SessionError, match="^Ponle un nombre a la sesión.$"):
+            _make(name="  ")
+        with pytest.raises(SessionError, match=r"compara de 2 a 8 modelos candidatos \(se han indicado 1\)"):
+            _make(models=["org/alpha"])
+        with pytest.raises(SessionError, match="Primero escribe tu nombre como evaluador"):
+            ss.cast_vote(info.id, " ", "i1", "c1", "c2", "left")
+        with pytest.raises(SessionError, match="Una puntuación es un número entero del 1 al 5 \\(no 7\\)"):
+            ss.set_score(info.id, "ann", "i1", "c1", 7)
+        with pytest.raises(SessionNotFound, match="Aquí no hay ninguna sesión 'nope'"):
+            ss.get_session("nope")
+    with pytest.raises(SessionError, match="^Give the session a name.$"):  # the language of the call, not kept
+        _make(name="  ")
+
+
+def test_an_import_is_refused_in_spanish_naming_the_place_in_the_file(backend):
+    exp = ss.export_session(_filled().id)
+    exp["votes"][0]["choice"] = "maybe"
+    with i18n.scope("es"), pytest.raises(SessionFormatError) as e:
+        ss.import_session(exp)
+    assert str(e.value) == ("Esta no es una exportación de sesión de Hub Scout utilizable: votes[0].choice debería ser "
+                            "uno de estos: left, right, tie, both_bad. No se ha importado nada.")
+    with i18n.scope("es"), pytest.raises(SessionFormatError, match="no es una exportación de sesión de Hub Scout"):
+        ss.import_session(b"[1, 2]")
+    # the export itself is data: the same keys and codes whatever the language
+    with i18n.scope("es"):
+        assert ss.export_session(_filled().id).keys() == exp.keys()
+        assert ss.export_csv(_filled().id).splitlines()[0] == ",".join(exchange.CSV_COLUMNS)

@@ -131,6 +131,15 @@ def test_a_bad_database_url_is_a_clear_error_without_the_password(tmp_path):
         store.engine("not a url")
 
 
+def test_store_errors_in_spanish(tmp_path):
+    from lib import i18n
+
+    with i18n.scope("es"), pytest.raises(store.StoreError, match="no hay controlador de base de datos para nosuchdb"):
+        store.engine("nosuchdb://scout:pa55word@host/db")
+    with i18n.scope("es"), pytest.raises(store.StoreError, match="no se puede leer la URL de la base de datos"):
+        store.engine("not a url")
+
+
 def test_measured_store_repr_masks_a_password(monkeypatch):
     monkeypatch.setenv("HUBSCOUT_DATABASE_URL", "postgresql://scout:pa55word@db/hubscout")
     ms = MeasuredStore()

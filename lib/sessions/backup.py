@@ -17,6 +17,9 @@ Nothing here deletes a session, locally or in the repo. Failures (no token, offl
 not answering) never raise: :func:`status` says "backups off: …" (the sidebar and the Sessions page
 show it), the full detail goes to the server log (redacted), and the start is retried every
 ``HUBSCOUT_BACKUP_EVERY`` minutes; sessions keep being saved in this instance's store meanwhile.
+
+The status is kept as data (the reason as the thread got it: English, or a catalogue msgid) and put in words
+by :meth:`Status.line` in the language of the page that asks.
 """
 from __future__ import annotations
 
@@ -28,12 +31,14 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+from lib import format as fmt
 from lib import logs
 from lib.hub import backup as hub_backup
 from lib.hub.errors import HubError
+from lib.i18n import N_, _
 from lib.settings import get_settings
 
 from . import changes, store
@@ -46,7 +51,9 @@ DEBOUNCE_S = 2.0
 MAX_DELAY_S = 15.0
 MIN_PUSH_GAP_S = 30.0
 RETRY_WRITE_S = 10.0  # a session whose export failed is tried again this much later
-PATTERN = "sessions/*.json"
+PATTERN = "sessions/*.json"  # i18n: a file pattern
+UNKNOWN_ERROR = N_("unknown error")
+OFFLINE = N_("offline mode (HF_HUB_OFFLINE=1)")
 
 
 @dataclass(frozen=True)
@@ -64,20 +71,34 @@ class Status:
     skipped: tuple[str, ...] = ()
 
     def line(self) -> str | None:
-        """One line for people (None when backups are not configured)."""
+        """One line for people, in the current language (None when backups are not configured). A reason that
+        is a catalogue message (:data:`OFFLINE`, the Hub's fixed messages) is translated here."""
         if self.state == "off":
             return None
         if self.state == "starting":
-            return f"Backups: connecting to {self.repo} (restoring sessions if this store is empty)…"
+            return _("Backups: connecting to {repo} (restoring sessions if this store is empty)…").format(
+                repo=self.repo)
         if self.state == "failed":
-            return f"Backups off: {self.reason}. Sessions are kept in this instance's store; retrying."
-        when = f"{self.last_push:%Y-%m-%d %H:%M} UTC" if self.last_push else None
+            return _("Backups off: {reason}. Sessions are kept in this instance's store; retrying.").format(
+                reason=_(self.reason) if self.reason else _(UNKNOWN_ERROR))
+        when = _utc(self.last_push) if self.last_push else None
         if self.push_error:
-            return f"Backup to {self.repo} failed: {self.push_error}" + (f" (last good {when})" if when else "") \
-                + "; retrying."
+            error = _(self.push_error)
+            if when:
+                return _("Backup to {repo} failed: {error} (last good {when}); retrying.").format(
+                    repo=self.repo, error=error, when=when)
+            return _("Backup to {repo} failed: {error}; retrying.").format(repo=self.repo, error=error)
         if self.pending or not when:
-            return f"Backup to {self.repo}: changes pending" + (f" (last pushed {when})" if when else "")
-        return f"Backed up to {self.repo} at {when}"
+            if when:
+                return _("Backup to {repo}: changes pending (last pushed {when})").format(repo=self.repo, when=when)
+            return _("Backup to {repo}: changes pending").format(repo=self.repo)
+        return _("Backed up to {repo} at {when}").format(repo=self.repo, when=when)
+
+
+def _utc(when: datetime) -> str:
+    """A moment in UTC, the day in the language's style and a 24-hour time (``Mar 5, 2024 14:03 UTC``)."""
+    when = when.astimezone(UTC) if when.tzinfo else when
+    return f"{fmt.date(when)} {when:%H:%M} UTC"
 
 
 def folder(data_dir: Path | None = None) -> Path:
@@ -166,9 +187,9 @@ class _Backups:
             if result.ok:
                 self.last_ok, self.push_error = result, None
             else:
-                self.push_error = result.error.message if result.error else "unknown error"
+                self.push_error = result.error.message if result.error else UNKNOWN_ERROR
         if not result.ok and result.cause is not None:
-            logs.log_failure(result.cause, f"session backup push to {self.repo}", "backup")
+            logs.log_failure(result.cause, f"session backup push to {self.repo}", "backup")  # i18n: a log's context
 
     # ---- the writer thread -------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -179,7 +200,7 @@ class _Backups:
             if self.needs_restore is None:
                 self.needs_restore = not store.list_sessions(limit=1)
             if is_offline():
-                raise HubError("offline mode (HF_HUB_OFFLINE=1)", "offline")
+                raise HubError(OFFLINE, "offline")
             if self.needs_restore:
                 with self.cond:
                     self.state = "starting"
@@ -192,7 +213,7 @@ class _Backups:
                 self.state = "failed"
                 self.reason = e.message if isinstance(e, HubError) else logs.for_people(e, 200)
                 self.next_connect = time.monotonic() + self.every * 60
-            logs.log_failure(e, f"session backup to {self.repo}", "backup")
+            logs.log_failure(e, f"session backup to {self.repo}", "backup")  # i18n: a log's context
             return
         # at a clean exit (SIGTERM) the sessions changed within the debounce are written first: this
         # handler, registered after the scheduler's own final push, runs before it
@@ -216,7 +237,7 @@ class _Backups:
             except SessionNotFound:
                 continue
             except Exception as e:  # noqa: BLE001 - a failed export (disk full…) is logged and tried again later
-                logs.log_failure(e, f"session backup: writing {sid}", "backup")
+                logs.log_failure(e, f"session backup: writing {sid}", "backup")  # i18n: a log's context
                 failed.add(sid)
         with self.cond:
             if failed:
@@ -233,7 +254,7 @@ class _Backups:
             for s in store.list_sessions(limit=1_000_000):  # the folder mirrors the store (unchanged files kept)
                 self.mark(s.id)
         except Exception as e:  # noqa: BLE001 - the store will say so on the pages too
-            logs.log_failure(e, "session backup: listing sessions", "backup")
+            logs.log_failure(e, "session backup: listing sessions", "backup")  # i18n: a log's context
         self._connect()
         while True:
             with self.cond:
@@ -262,7 +283,7 @@ class _Backups:
                     self._connect()
                 self._maybe_trigger()
             except Exception as e:  # noqa: BLE001 - the thread lives on; the next change tries again
-                logs.log_failure(e, "session backup", "backup")
+                logs.log_failure(e, "session backup", "backup")  # i18n: a log's context
                 time.sleep(1.0)
 
     def _maybe_trigger(self) -> None:

@@ -2,6 +2,7 @@
 write (create, import, outputs, stats, votes, scores), and listeners such as the backup writer
 (:mod:`lib.sessions.backup`) subscribe. A listener must be quick (it runs in the writer's thread); one that
 raises is logged and never fails the write."""
+# i18n: file makes no text for people (a listener's failure goes to the log, with its context)
 from __future__ import annotations
 
 import threading

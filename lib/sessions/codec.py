@@ -14,6 +14,9 @@ into the store's Text columns and into the export file.
 * :func:`error_dict`: a cell's error as stored and exported, ``{"title", "message"}``.
 * :func:`plain_text`: text for a plain text column (NUL characters dropped: PostgreSQL refuses them;
   inside JSON they are escaped and kept).
+
+Its errors (:class:`SessionFormatError`) are for people, in the language of the call; what it stores is data
+(a cell's error title ``"Error"`` is stored as is: the page translates it where it shows it).
 """
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from lib.i18n import _
 
 from .errors import SessionFormatError
 
@@ -40,12 +45,13 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: Any, what: str) -> bytes:
+    """``what``: the value, for people (translated by the caller)."""
     if not isinstance(text, str):
-        raise SessionFormatError(f"The {what} should be base64 text.")
+        raise SessionFormatError(_("The {what} should be base64 text.").format(what=what))
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise SessionFormatError(f"The {what} is not valid base64.") from None
+        raise SessionFormatError(_("The {what} is not valid base64.").format(what=what)) from None
 
 
 def encode(value: Any) -> Any:
@@ -97,26 +103,28 @@ def decode(value: Any) -> Any:
     if len(value) == 1:
         (key, inner), = value.items()
         if key == _BYTES:
-            return _unb64(inner, "stored bytes")
+            return _unb64(inner, _("stored bytes"))
         if key == _ARRAY and isinstance(inner, dict):
             import numpy as np
 
             try:
-                arr = np.frombuffer(_unb64(inner.get("b64"), "stored array"), dtype=np.dtype(inner["dtype"]))
+                arr = np.frombuffer(_unb64(inner.get("b64"), _("stored array")), dtype=np.dtype(inner["dtype"]))
                 return arr.reshape([int(n) for n in inner["shape"]]).copy()
             except (KeyError, TypeError, ValueError):
-                raise SessionFormatError("A stored array is damaged (its dtype, shape or data do not fit).") from None
+                raise SessionFormatError(_("A stored array is damaged (its dtype, shape or data do not fit).")
+                                         ) from None
         if key == _IMAGE:
             import io
 
             from PIL import Image, UnidentifiedImageError
 
             try:
-                img = Image.open(io.BytesIO(_unb64(inner, "stored image")))
+                img = Image.open(io.BytesIO(_unb64(inner, _("stored image"))))
                 img.load()
                 return img
             except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-                raise SessionFormatError("A stored image is damaged (not a PNG), or too large to open.") from None
+                raise SessionFormatError(_("A stored image is damaged (not a PNG), or too large to open.")
+                                         ) from None
     return {k: decode(v) for k, v in value.items()}
 
 
@@ -132,7 +140,7 @@ def from_json(text: str | bytes | None) -> Any:
     try:
         return decode(json.loads(text))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise SessionFormatError(f"Stored JSON cannot be read ({e}).") from None
+        raise SessionFormatError(_("Stored JSON cannot be read ({error}).").format(error=e)) from None
 
 
 def inputs_to_export(raw: dict[str, Any]) -> dict[str, Any]:
@@ -159,9 +167,9 @@ def inputs_from_export(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: decode(v) for k, v in data.items() if k != MEDIA_KEY}
     media = data.get(MEDIA_KEY) or {}
     if not isinstance(media, dict):
-        raise SessionFormatError(f"An input's {MEDIA_KEY!r} should map names to base64 text.")
+        raise SessionFormatError(_("An input's {key} should map names to base64 text.").format(key=repr(MEDIA_KEY)))
     for key, value in media.items():
-        out[key] = _unb64(value, f"input's {key} media")
+        out[key] = _unb64(value, _("input's {key} media").format(key=key))
     return out
 
 
@@ -189,15 +197,19 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def parse_time(text: Any, what: str = "time") -> datetime:
-    """An ISO-8601 time as an aware UTC datetime (a time without zone is taken as UTC)."""
+def parse_time(text: Any, what: str | None = None) -> datetime:
+    """An ISO-8601 time as an aware UTC datetime (a time without zone is taken as UTC). ``what``: the value,
+    for people (translated; default "time value")."""
     if isinstance(text, datetime):
         when = text
     else:
+        what = what or _("time value")
         if not isinstance(text, str):
-            raise SessionFormatError(f"The {what} should be an ISO-8601 time, e.g. 2026-01-31T12:00:00Z.")
+            raise SessionFormatError(_("The {what} should be an ISO-8601 time, e.g. 2026-01-31T12:00:00Z.")
+                                     .format(what=what))
         try:
             when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
         except ValueError:
-            raise SessionFormatError(f"The {what} {text[:40]!r} is not an ISO-8601 time.") from None
+            raise SessionFormatError(_("The {what} {value} is not an ISO-8601 time.")
+                                     .format(what=what, value=repr(text[:40]))) from None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -25,6 +25,10 @@ candidate on that input), ``human_wins, human_losses, human_ties, human_both_bad
 ``human_scores`` (how many 1-5 scores), ``human_score_mean``, ``human_comments`` ("rater: comment"
 joined by " | "). Text cells that a spreadsheet would run as a formula (starting with = + - @) get
 a leading apostrophe.
+
+The JSON and CSV exports are data for programs: their keys, column names and codes (``choice``, ``format``…) stay
+English whatever the UI's language. The import's refusals (:class:`SessionFormatError`) are for people, made in the
+language of the call.
 """
 from __future__ import annotations
 
@@ -34,6 +38,9 @@ import json
 import re
 from collections import defaultdict
 from typing import Any
+
+from lib import format as fmt
+from lib.i18n import _
 
 from . import codec
 from .candidates import where
@@ -47,6 +54,7 @@ FORMAT, VERSION = "hubscout-session", 1
 CHOICES = ("left", "right", "tie", "both_bad")
 MIN_CANDIDATES, MAX_CANDIDATES = 2, 8
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+# i18n: the CSV's column names are data for programs (English in every language)
 CSV_COLUMNS = ["session", "input", "candidate", "model", "revision", "runs_on", "text", "reference", "output", "error",
                "latency_s", "human_votes", "human_wins", "human_losses", "human_ties", "human_both_bad",
                "human_scores", "human_score_mean", "human_comments"]
@@ -116,8 +124,21 @@ def to_csv(export: dict) -> str:
 
 
 # ------------------------------------------------------------------ checking an import
+def refused(message: str) -> SessionFormatError:
+    """The import's refusal: ``message`` and that nothing was imported (:func:`nothing_imported`)."""
+    return SessionFormatError(message + " " + nothing_imported())
+
+
+def nothing_imported() -> str:
+    """The sentence every refusal of an import ends with (the CLI leaves it out: it imports nothing)."""
+    return _("Nothing was imported.")
+
+
 def _fail(where: str, what: str) -> SessionFormatError:
-    return SessionFormatError(f"This is not a usable Hub Scout session export: {where} {what}. Nothing was imported.")
+    """``where``: the place in the file (``votes[3].choice``: a JSON path, not translated); ``what``: what is
+    wrong with it, translated (a predicate: "should be a list")."""
+    return refused(_("This is not a usable Hub Scout session export: {where} {problem}.").format(where=where,
+                                                                                               problem=what))
 
 
 def _str(d: dict, key: str, where: str, *, required: bool = True) -> str | None:
@@ -125,21 +146,21 @@ def _str(d: dict, key: str, where: str, *, required: bool = True) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value.strip()):
-        raise _fail(f"{where}.{key}", "should be non-empty text" if required else "should be text or null")
+        raise _fail(f"{where}.{key}", _("should be non-empty text") if required else _("should be text or null"))
     value = codec.plain_text(value)
     limit = _LIMITS.get(key)
     if limit and len(value) > limit:
-        raise _fail(f"{where}.{key}", f"is longer than {limit} characters")
+        raise _fail(f"{where}.{key}", _("is longer than {n} characters").format(n=fmt.number(limit)))
     return value
 
 
 def _list(data: dict, key: str) -> list:
     value = data.get(key, [] if key in ("outputs", "votes", "scores") else None)
     if not isinstance(value, list):
-        raise _fail(f"'{key}'", "should be a list")
+        raise _fail(f"'{key}'", _("should be a list"))
     for n, item in enumerate(value):
         if not isinstance(item, dict):
-            raise _fail(f"{key}[{n}]", "should be an object")
+            raise _fail(f"{key}[{n}]", _("should be an object"))
     return value
 
 
@@ -148,9 +169,9 @@ def _ids(items: list[dict], key: str) -> list[str]:
     for n, item in enumerate(items):
         value = item.get("id")
         if not isinstance(value, str) or not ID_RE.match(value):
-            raise _fail(f"{key}[{n}].id", "should be a short id such as c1 or i1")
+            raise _fail(f"{key}[{n}].id", _("should be a short id such as c1 or i1"))
         if value in seen:
-            raise _fail(f"{key}[{n}].id", f"repeats {value!r}")
+            raise _fail(f"{key}[{n}].id", _("repeats {id}").format(id=repr(value)))
         seen.append(value)
     return seen
 
@@ -158,7 +179,7 @@ def _ids(items: list[dict], key: str) -> list[str]:
 def _ref(item: dict, key: str, known: list[str], where: str) -> str:
     value = item.get(key)
     if value not in known:
-        raise _fail(f"{where}.{key}", f"names {value!r}, which is not in the file")
+        raise _fail(f"{where}.{key}", _("names {id}, which is not in the file").format(id=repr(value)))
     return value
 
 
@@ -168,7 +189,7 @@ def _time(item: dict, key: str, where: str, default: str) -> str:
     try:
         return codec.parse_time(item[key]).isoformat(timespec="microseconds")
     except SessionFormatError:
-        raise _fail(f"{where}.{key}", "is not an ISO-8601 time") from None
+        raise _fail(f"{where}.{key}", _("is not an ISO-8601 time")) from None
 
 
 def _load(data: dict | bytes | str) -> dict:
@@ -176,21 +197,19 @@ def _load(data: dict | bytes | str) -> dict:
         try:
             data = bytes(data).decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise SessionFormatError("This file is not text (UTF-8 JSON): not a Hub Scout session export. "
-                                     "Nothing was imported.") from None
+            raise refused(_("This file is not text (UTF-8 JSON): not a Hub Scout session export.")) from None
     if isinstance(data, str):
         try:
             data = json.loads(data)
         except RecursionError:
-            raise SessionFormatError("This file nests too deeply to be a Hub Scout session export. "
-                                     "Nothing was imported.") from None
+            raise refused(_("This file nests too deeply to be a Hub Scout session export.")) from None
         except json.JSONDecodeError as e:
-            raise SessionFormatError(f"This file is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}): "
-                                     "not a Hub Scout session export, or a damaged one. Nothing was imported."
-                                     ) from None
+            raise refused(_("This file is not valid JSON (line {line}, column {column}: {error}): not a Hub Scout "
+                            "session export, or a damaged one.").format(line=fmt.number(e.lineno),
+                                                                       column=fmt.number(e.colno), error=e.msg)
+                          ) from None
     if not isinstance(data, dict):
-        raise SessionFormatError("This file is not a Hub Scout session export (a JSON object is expected). "
-                                 "Nothing was imported.")
+        raise refused(_("This file is not a Hub Scout session export (a JSON object is expected)."))
     return data
 
 
@@ -202,23 +221,26 @@ class _AnyHost:
         return None
 
 
+_BACKEND_EXAMPLE = '{"backend": "providers"}'  # i18n: a JSON example (the file's keys and codes are English)
+
+
 def _backend(value: Any, where_: str) -> dict | None:
     """A candidate's backend from a file: null / absent / ``local`` = this machine; else ``backend`` (providers
     or url), ``provider`` (a name) or ``url`` (http(s)); anything else in it (a token…) is dropped."""
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise _fail(where_, "should be an object such as {\"backend\": \"providers\"} or null")
+        raise _fail(where_, _("should be an object such as {example} or null").format(example=_BACKEND_EXAMPLE))
     kind = value.get("backend")
     if kind in (None, "local"):
         return None
     if kind not in ("providers", "url"):
-        raise _fail(f"{where_}.backend", "should be local, providers or url")
+        raise _fail(f"{where_}.backend", _("should be local, providers or url"))
     out = {"backend": kind}
     if kind == "providers" and value.get("provider") not in (None, "auto"):
         provider = value.get("provider")
         if not isinstance(provider, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", provider):
-            raise _fail(f"{where_}.provider", "should be a provider's name")
+            raise _fail(f"{where_}.provider", _("should be a provider's name"))
         out["provider"] = provider
     if kind == "url":
         from lib.hub.errors import HubError
@@ -227,8 +249,12 @@ def _backend(value: Any, where_: str) -> dict | None:
         try:
             out["url"] = check_url(value.get("url") if isinstance(value.get("url"), str) else None, _AnyHost())
         except HubError as e:
-            raise _fail(f"{where_}.url", f"is not a server URL ({e.message.rstrip('.')})") from None
+            raise _fail(f"{where_}.url", _("is not a server URL ({reason})").format(reason=e.message.rstrip("."))
+                        ) from None
     return out
+
+
+_ERROR_EXAMPLE = '{"title", "message"}'  # i18n: the keys of a cell's error in the file
 
 
 def validate_export(data: dict | bytes | str) -> dict:
@@ -236,24 +262,25 @@ def validate_export(data: dict | bytes | str) -> dict:
     Anything foreign or damaged: SessionFormatError naming the first problem."""
     data = _load(data)
     if data.get("format") != FORMAT:
-        raise SessionFormatError(f"This file is not a Hub Scout session export (its format is "
-                                 f"{str(data.get('format'))[:40]!r}, expected {FORMAT!r}). Nothing was imported.")
+        raise refused(_("This file is not a Hub Scout session export (its format is {format}, expected "
+                        "{expected}).").format(format=repr(str(data.get("format"))[:40]), expected=repr(FORMAT)))
     version = data.get("version")
     if version != VERSION:
         newer = isinstance(version, int) and not isinstance(version, bool) and version > VERSION
-        raise SessionFormatError(f"This session export has version {version!r}; this Hub Scout reads version "
-                                 f"{VERSION}{' (it was made by a newer Hub Scout)' if newer else ''}. "
-                                 "Nothing was imported.")
+        text = (_("This session export has version {version}; this Hub Scout reads version {expected} (it was made "
+                  "by a newer Hub Scout).") if newer else
+                _("This session export has version {version}; this Hub Scout reads version {expected}."))
+        raise refused(text.format(version=repr(version), expected=VERSION))
     sess = data.get("session")
     if not isinstance(sess, dict):
-        raise _fail("'session'", "should be an object")
+        raise _fail("'session'", _("should be an object"))
     sid = sess.get("id")
     settings = sess.get("settings") or {}
     if not isinstance(settings, dict):
-        raise _fail("session.settings", "should be an object")
+        raise _fail("session.settings", _("should be an object"))
     created = _time(sess, "created", "session", "")
     if not created:
-        raise _fail("session.created", "is missing")
+        raise _fail("session.created", _("is missing"))
     out: dict[str, Any] = {"format": FORMAT, "version": VERSION, "session": {
         "id": sid if isinstance(sid, str) and ID_RE.match(sid) else None,
         "name": _str(sess, "name", "session").strip(), "task": _str(sess, "task", "session"),
@@ -261,18 +288,21 @@ def validate_export(data: dict | bytes | str) -> dict:
 
     cands, ins = _list(data, "candidates"), _list(data, "inputs")
     if not MIN_CANDIDATES <= len(cands) <= MAX_CANDIDATES:
-        raise _fail("'candidates'", f"should list {MIN_CANDIDATES} to {MAX_CANDIDATES} models ({len(cands)} listed)")
+        raise _fail("'candidates'", _("should list {min} to {max} models ({n} listed)").format(
+            min=MIN_CANDIDATES, max=MAX_CANDIDATES, n=fmt.number(len(cands))))
     if not 1 <= len(ins) <= MAX_ROWS:
-        raise _fail("'inputs'", f"should list 1 to {MAX_ROWS} inputs ({len(ins)} listed)")
+        raise _fail("'inputs'", _("should list 1 to {max} inputs ({n} listed)").format(
+            max=fmt.number(MAX_ROWS), n=fmt.number(len(ins))))
     cids, iids = _ids(cands, "candidates"), _ids(ins, "inputs")
     out["candidates"] = []
     for n, c in enumerate(cands):
+        where = f"candidates[{n}]"
         stats = c.get("stats") or {}
         if not isinstance(stats, dict):
-            raise _fail(f"candidates[{n}].stats", "should be an object")
-        out["candidates"].append({"id": c["id"], "model": _str(c, "model", f"candidates[{n}]"),
-                                  "revision": _str(c, "revision", f"candidates[{n}]", required=False),
-                                  "stats": stats, "backend": _backend(c.get("backend"), f"candidates[{n}].backend")})
+            raise _fail(f"{where}.stats", _("should be an object"))
+        out["candidates"].append({"id": c["id"], "model": _str(c, "model", where),
+                                  "revision": _str(c, "revision", where, required=False),
+                                  "stats": stats, "backend": _backend(c.get("backend"), f"{where}.backend")})
     out["inputs"] = []
     for n, i in enumerate(ins):
         where = f"inputs[{n}]"
@@ -281,11 +311,11 @@ def validate_export(data: dict | bytes | str) -> dict:
         if raw is None or raw == {}:  # the issue's minimal export has id, text and reference only
             raw = {"text": text} if text is not None else None
         if not isinstance(raw, dict) or not raw:
-            raise _fail(f"{where}.inputs", "should be the runner's input object")
+            raise _fail(f"{where}.inputs", _("should be the runner's input object"))
         try:
             codec.inputs_from_export(raw)
         except SessionFormatError as e:
-            raise _fail(f"{where}.inputs", f"is damaged ({e})") from None
+            raise _fail(f"{where}.inputs", _("is damaged ({reason})").format(reason=e)) from None
         out["inputs"].append({"id": i["id"], "text": text, "reference": _str(i, "reference", where, required=False),
                               "inputs": raw})
 
@@ -294,18 +324,18 @@ def validate_export(data: dict | bytes | str) -> dict:
         where = f"outputs[{n}]"
         key = (_ref(o, "input", iids, where), _ref(o, "candidate", cids, where))
         if key in cells:
-            raise _fail(where, f"repeats the cell {key[0]} x {key[1]}")
+            raise _fail(where, _("repeats the cell {input} x {candidate}").format(input=key[0], candidate=key[1]))
         cells.add(key)
         err, lat = o.get("error"), o.get("latency_s")
         if err is not None and not (isinstance(err, dict) and isinstance(err.get("message", ""), str)):
-            raise _fail(f"{where}.error", "should be {\"title\", \"message\"} or null")
+            raise _fail(f"{where}.error", _("should be {example} or null").format(example=_ERROR_EXAMPLE))
         if lat is not None and (isinstance(lat, bool) or not isinstance(lat, (int, float)) or lat < 0):
-            raise _fail(f"{where}.latency_s", "should be a number of seconds or null")
+            raise _fail(f"{where}.latency_s", _("should be a number of seconds or null"))
         try:
             codec.to_json(codec.decode(o.get("output")))
         except (SessionFormatError, RecursionError, TypeError, ValueError) as e:
-            raise _fail(f"{where}.output", f"is damaged ({'nested too deeply' if isinstance(e, RecursionError) else e})"
-                        ) from None
+            reason = _("nested too deeply") if isinstance(e, RecursionError) else e
+            raise _fail(f"{where}.output", _("is damaged ({reason})").format(reason=reason)) from None
         out["outputs"].append({"input": key[0], "candidate": key[1], "output": o.get("output"),
                                "error": None if err is None else {"title": str(err.get("title") or "Error"),
                                                                   "message": err.get("message", "")},
@@ -317,12 +347,13 @@ def validate_export(data: dict | bytes | str) -> dict:
         rater = _str(v, "rater", where).strip()
         inp, left, right = _ref(v, "input", iids, where), _ref(v, "left", cids, where), _ref(v, "right", cids, where)
         if left == right:
-            raise _fail(where, "compares a candidate with itself")
+            raise _fail(where, _("compares a candidate with itself"))
         if v.get("choice") not in CHOICES:
-            raise _fail(f"{where}.choice", f"should be one of {', '.join(CHOICES)}")
+            raise _fail(f"{where}.choice", _("should be one of {choices}").format(choices=", ".join(CHOICES)))
         key = (rater, inp, *sorted((left, right)))
         if key in seen:
-            raise _fail(where, f"repeats {rater}'s vote on {inp} ({left} vs {right})")
+            raise _fail(where, _("repeats {rater}'s vote on {input} ({left} vs {right})").format(
+                rater=rater, input=inp, left=left, right=right))
         seen.add(key)
         out["votes"].append({"rater": rater, "input": inp, "left": left, "right": right, "choice": v["choice"],
                              "at": _time(v, "at", where, created)})
@@ -334,9 +365,10 @@ def validate_export(data: dict | bytes | str) -> dict:
         key = (rater, _ref(sc, "input", iids, where), _ref(sc, "candidate", cids, where))
         score = sc.get("score")
         if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-            raise _fail(f"{where}.score", "should be a whole number from 1 to 5")
+            raise _fail(f"{where}.score", _("should be a whole number from 1 to 5"))
         if key in seen:
-            raise _fail(where, f"repeats {rater}'s score of {key[2]} on {key[1]}")
+            raise _fail(where, _("repeats {rater}'s score of {candidate} on {input}").format(
+                rater=rater, candidate=key[2], input=key[1]))
         seen.add(key)
         out["scores"].append({"rater": rater, "input": key[1], "candidate": key[2], "score": score,
                               "comment": _str(sc, "comment", where, required=False) or None,

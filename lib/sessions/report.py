@@ -5,23 +5,40 @@ prints them and the page shows them) and :func:`markdown` (the shareable Markdow
 p50/p95, peak memory, and where it ran — ``backend`` (its URL parameters, null: this machine), ``runs_on`` in
 words, ``name`` = the model and its backend — per candidate; for a remote text generation the median time to
 first token and tokens/s), ``agreement`` (:mod:`.agreement`), ``metrics`` (:mod:`.metrics`),
-``win_matrix`` and ``session`` (what was compared, how, and the statistics' settings).
+``win_matrix`` and ``session`` (what was compared, how, and the statistics' settings). Its keys and codes are
+data for programs (English); its few sentences (``session.scale``, the reasons) are in the current language.
+
+:func:`markdown` is in the current language (:mod:`lib.i18n`: the page's, or ``python -m lib.sessions report
+--lang``): headings, table headers, notes and interval wording from the catalogue, numbers and dates through
+:mod:`lib.format` (``0.85`` / ``0,85``, ``Dec 1, 2026`` / ``1 dic 2026``). Model ids, inputs and outputs, and
+the session's name are shown as they are, never translated.
 """
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
-from lib.format import md_escape, shown_value, size_bytes
+from lib import format as fmt
+from lib import i18n
+from lib.format import md_escape, shown_value
+from lib.i18n import N_, _, ngettext
 
 from . import agreement as agreement_mod
 from . import metrics as metrics_mod
 from . import stats
-from .candidates import name, where
+from .candidates import backend_of, name, where
 
-ELO_NOTE = (f"Bradley–Terry strengths (maximum likelihood; a tie or “both bad” is half a win for each side) on an "
-            f"Elo-like scale: elo = {stats.ELO_MEAN:g} + 400 · strength / ln 10, mean {stats.ELO_MEAN:g}; "
-            f"95 % intervals from a bootstrap that resamples inputs. Provisional: fewer than "
-            f"{stats.PROVISIONAL_VOTES} votes.")
+#: the paired tests :mod:`.metrics` names, for people
+# i18n: the keys are the ``method`` codes :mod:`.metrics` gives (data); the values are in the catalogue
+METHODS = {"McNemar exact": N_("McNemar exact"), "paired bootstrap": N_("paired bootstrap")}
+
+
+def elo_note() -> str:
+    """How the leaderboard's numbers are made, in the current language."""
+    return _("Bradley–Terry strengths (maximum likelihood; a tie or “both bad” is half a win for each side) on an "
+             "Elo-like scale: elo = {mean} + 400 · strength / ln 10, mean {mean}; 95 % intervals from a bootstrap "
+             "that resamples inputs. Provisional: fewer than {n} votes.").format(
+        mean=fmt.number(stats.ELO_MEAN), n=fmt.number(stats.PROVISIONAL_VOTES))
 
 
 def _candidate_extras(export: dict) -> dict[str, dict]:
@@ -61,17 +78,42 @@ def report(export: dict, *, seed: int = 0, resamples: int = stats.DEFAULT_RESAMP
                     "outputs": len(export.get("outputs") or ()), "votes": int(t.votes.sum() // 2),
                     "ignored_votes": t.ignored, "scores": len(export.get("scores") or ()),
                     "seed": seed, "resamples": resamples, "provisional_below": stats.PROVISIONAL_VOTES,
-                    "scale": ELO_NOTE, "generated": datetime.now(UTC).isoformat(timespec="seconds")},
+                    "scale": elo_note(), "generated": datetime.now(UTC).isoformat(timespec="seconds")},
     }
 
 
 # --------------------------------------------------------------------------- Markdown
 def _n(x: float | None, digits: int = 0) -> str:
-    return "–" if x is None else f"{x:,.{digits}f}"
+    return fmt.number(x, decimals=digits)
+
+
+def _sig(x: float, digits: int) -> str:
+    """``x`` to ``digits`` significant digits in the language's style (``0.0123`` / ``0,0123``; a tiny one as
+    ``1.2E-7``)."""
+    from babel.numbers import format_decimal, format_scientific
+
+    if x != 0 and math.isfinite(x) and abs(x) < 1e-4:
+        return format_scientific(x, format="0.##E0", locale=i18n.current())
+    return format_decimal(x, format="@" + "#" * (digits - 1), locale=i18n.current())
 
 
 def _s(x: float | None) -> str:
-    return "–" if x is None else (f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s")
+    if x is None:
+        return "–"
+    return f"{fmt.number(x * 1000, decimals=0)} ms" if x < 1 else f"{fmt.number(x, decimals=2)} s"
+
+
+def _when(value: object) -> str:
+    """An ISO time as the day in the language's style and a 24-hour UTC time (``Dec 1, 2026 10:00 UTC``);
+    anything else shown as it is."""
+    if isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return _cell(value or "–")
+        when = when.astimezone(UTC) if when.tzinfo else when
+        return f"{fmt.date(when)} {when:%H:%M} UTC"
+    return _cell(value if value else "–")
 
 
 def _cell(text: object) -> str:
@@ -85,105 +127,137 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
 def _leaderboard_lines(rep: dict) -> list[str]:
     rows = []
     for rank, r in enumerate(rep["leaderboard"], 1):
-        note = "provisional" if r["provisional"] else ""
+        note = _("provisional") if r["provisional"] else ""
         if r.get("error"):
-            note = (note + "; " if note else "") + "failed: " + _cell(r["error"])
+            note = (note + "; " if note else "") + _("failed: {error}").format(error=_cell(r["error"]))
         rows.append([str(rank), _cell(r.get("name") or r["model"]), _n(r["elo"]),
-                     "–" if r["ci_low"] is None else f"{r['ci_low']:,.0f} – {r['ci_high']:,.0f}",
-                     str(r["votes"]), f"{r['wins']} / {r['losses']} / {r['ties']}", _n(r["mean_score"], 2),
-                     _s(r["latency_p50_s"]), _s(r["latency_p95_s"]), size_bytes(r["peak_bytes"]), note])
-    return ["## Leaderboard", "", *_table(["#", "Model", "Elo", "95 % interval", "Votes", "W / L / T",
-                                            "Mean score", "Latency p50", "Latency p95", "Peak memory", ""], rows),
-            "", ELO_NOTE, ""]
+                     "–" if r["ci_low"] is None else f"{_n(r['ci_low'])} – {_n(r['ci_high'])}",
+                     _n(r["votes"]), f"{_n(r['wins'])} / {_n(r['losses'])} / {_n(r['ties'])}",
+                     _n(r["mean_score"], 2), _s(r["latency_p50_s"]), _s(r["latency_p95_s"]),
+                     fmt.size_bytes(r["peak_bytes"]), note])
+    head = ["#", _("Model"), "Elo", _("95 % interval"), _("Votes"), _("W / L / T"), _("Mean score"),
+            _("Latency p50"), _("Latency p95"), _("Peak memory"), ""]
+    return ["## " + _("Leaderboard"), "", *_table(head, rows), "", elo_note(), ""]
 
 
 def _win_lines(rep: dict, models: dict) -> list[str]:
     wm = rep["win_matrix"]
     if not any(v for row in wm["votes"] for v in row):
         return []
-    head = ["Row beats column", *(_cell(models.get(c, c)) for c in wm["candidates"])]
-    rows = [[_cell(models.get(c, c)), *("–" if x is None else f"{x:.0%}" for x in wm["rate"][i])]
+    head = [_("Row beats column"), *(_cell(models.get(c, c)) for c in wm["candidates"])]
+    rows = [[_cell(models.get(c, c)), *("–" if x is None else fmt.percent(x) for x in wm["rate"][i])]
             for i, c in enumerate(wm["candidates"])]
-    return ["## Win rates", "", *_table(head, rows), ""]
+    return ["## " + _("Win rates"), "", *_table(head, rows), ""]
 
 
 def _metric_lines(rep: dict, models: dict) -> list[str]:
     m = rep["metrics"]
+    title = "## " + _("Reference metrics")
     if m.get("reason"):
-        return ["## Reference metrics", "", md_escape(m["reason"]), ""]
+        return [title, "", md_escape(_(m["reason"])), ""]
     names = metrics_mod.NAMES[m["kind"]]
     pct = metrics_mod.in_percent(m["kind"])
-
-    rows = [[_cell(models.get(c, c)), *(metrics_mod.shown(m["kind"], row[n]) for n in names), str(row["missing"])]
-            for c, row in m["candidates"].items()]
-    lines = ["## Reference metrics", "", f"{m['inputs']} inputs with a reference; 95 % bootstrap intervals over "
-             f"inputs{' (percent)' if pct else ''}.", "",
-             *_table(["Model", *(metrics_mod.LABELS[n] for n in names), "No output"], rows), ""]
+    n = m["inputs"]
+    if pct:
+        intro = ngettext("{n} input with a reference; 95 % bootstrap intervals over inputs (percent).",
+                         "{n} inputs with a reference; 95 % bootstrap intervals over inputs (percent).", n)
+    else:
+        intro = ngettext("{n} input with a reference; 95 % bootstrap intervals over inputs.",
+                         "{n} inputs with a reference; 95 % bootstrap intervals over inputs.", n)
+    rows = [[_cell(models.get(c, c)), *(_local(metrics_mod.shown(m["kind"], row[k])) for k in names),
+             _n(row["missing"])] for c, row in m["candidates"].items()]
+    lines = [title, "", intro.format(n=fmt.number(n)), "",
+             *_table([_("Model"), *(_(metrics_mod.LABELS[k]) for k in names), _("No output")], rows), ""]
     test = m.get("paired_test")
     if test and test.get("p_value") is not None:
-        lines += [f"{test['method']} between {_cell(models.get(test['a']))} and {_cell(models.get(test['b']))} "
-                  f"on {metrics_mod.LABELS[test['metric']]}: difference {test['difference']:.4g}, "
-                  f"p = {test['p_value']:.3g}.", ""]
+        lines += [_("{method} between {a} and {b} on {metric}: difference {difference}, p = {p}.").format(
+            method=_(METHODS.get(test["method"], test["method"])), a=_cell(models.get(test["a"])),
+            b=_cell(models.get(test["b"])), metric=_(metrics_mod.LABELS[test["metric"]]),
+            difference=_sig(test["difference"], 4), p=_sig(test["p_value"], 3)), ""]
     return lines
+
+
+def _local(text: str) -> str:
+    """A number text made with ``.`` as its decimal mark (``81.0 (74.0 – 88.0)``) in the language's style."""
+    if i18n.current() == i18n.DEFAULT:
+        return text
+    from babel.numbers import get_decimal_symbol
+
+    return text.replace(".", get_decimal_symbol(i18n.current()))
 
 
 def _agreement_lines(rep: dict, export: dict) -> list[str]:
     a = rep["agreement"]
 
     def val(key: str) -> str:
-        return f"{a[key]:.3f}" if a[key] is not None else f"– ({a.get(key + '_reason') or 'not enough data'})"
+        if a[key] is not None:
+            return _n(a[key], 3)
+        reason = a.get(key + "_reason") or N_("not enough data")
+        return f"– ({_(reason)})"
 
-    share = "–" if a["percent_agreement"] is None else f"{a['percent_agreement']:.0%} of {a['agreement_pairs']} pairs"
-    lines = ["## Agreement between raters", "", f"Raters: {len(a['raters'])}.", "",
-             f"- Krippendorff's α, votes (nominal): {val('votes_alpha')}",
-             f"- Krippendorff's α, scores (interval): {val('scores_alpha')}",
-             f"- Raw agreement on votes: {share}", f"- Cohen's κ (two raters): {val('cohen_kappa')}", ""]
+    share = "–" if a["percent_agreement"] is None else _("{share} of {n} pairs").format(
+        share=fmt.percent(a["percent_agreement"]), n=_n(a["agreement_pairs"]))
+    lines = ["## " + _("Agreement between raters"), "", _("Raters: {n}.").format(n=_n(len(a["raters"]))), "",
+             "- " + _("Krippendorff's α, votes (nominal): {value}").format(value=val("votes_alpha")),
+             "- " + _("Krippendorff's α, scores (interval): {value}").format(value=val("scores_alpha")),
+             "- " + _("Raw agreement on votes: {share}").format(share=share),
+             "- " + _("Cohen's κ (two raters): {value}").format(value=val("cohen_kappa")), ""]
     if a["disputed"]:
         texts = {str(i["id"]): i.get("text") for i in export.get("inputs") or ()}
         rows = [[_cell(d["input"]), _cell(texts.get(d["input"]) or ""),
-                 f"{d['disagreeing_pairs']} of {d['vote_pairs']}", _n(d["score_gap"], 2)] for d in a["disputed"]]
-        lines += ["Most disputed inputs:", "", *_table(["Input", "Text", "Disagreeing vote pairs", "Mean score gap"],
-                                                        rows), ""]
+                 _("{n} of {total}").format(n=_n(d["disagreeing_pairs"]), total=_n(d["vote_pairs"])),
+                 _n(d["score_gap"], 2)] for d in a["disputed"]]
+        head = [_("Input"), _("Text"), _("Disagreeing vote pairs"), _("Mean score gap")]
+        lines += [_("Most disputed inputs:"), "", *_table(head, rows), ""]
     return lines
 
 
 def _settings_lines(export: dict) -> list[str]:
     settings = (export.get("session") or {}).get("settings") or {}
     gen = settings.get("generation") or {}
-    lines = ["## Settings", "",
-             f"- dtype: {_cell(settings.get('dtype') or '–')}; device: {_cell(settings.get('device') or '–')}; "
-             f"batch size: {_cell(settings.get('batch_size') or '–')}"]
+    lines = ["## " + _("Settings"), "",
+             "- " + _("dtype: {dtype}; device: {device}; batch size: {batch_size}").format(
+                 dtype=_cell(settings.get("dtype") or "–"), device=_cell(settings.get("device") or "–"),
+                 batch_size=_cell(settings.get("batch_size") or "–"))]
     if gen:
-        lines.append("- generation: " + ", ".join(f"{_cell(k)} = {_cell(v)}" for k, v in gen.items()))
+        lines.append("- " + _("generation: {settings}").format(
+            settings=", ".join(f"{_cell(k)} = {_cell(v)}" for k, v in gen.items())))
     for c in export.get("candidates") or ():
-        remote = c.get("backend") is not None and where(c.get("backend")) != "this machine"
-        speed = _speed_line(c.get("stats") or {})
-        lines.append(f"- {_cell(c['id'])}: {_cell(c.get('model'))} @ "
-                     f"{_cell(c.get('revision') or ('the server’s copy' if remote else 'no revision'))}, "
-                     f"ran on {_cell(where(c.get('backend')))}{speed}")
+        remote = backend_of(c.get("backend")) is not None
+        revision = c.get("revision") or (_("the server’s copy") if remote else _("no revision"))
+        lines.append("- " + _("{id}: {model} @ {revision}, ran on {where}").format(
+            id=_cell(c["id"]), model=_cell(c.get("model")), revision=_cell(revision),
+            where=_cell(where(c.get("backend")))) + _speed_line(c.get("stats") or {}))
     return [*lines, ""]
 
 
 def _speed_line(st: dict) -> str:
     bits = []
     if st.get("ttft_p50_s") is not None:
-        bits.append(f"time to first token {_s(st['ttft_p50_s'])}")
+        bits.append(_("time to first token {time}").format(time=_s(st["ttft_p50_s"])))
     if st.get("tokens_per_s") is not None:
-        bits.append(f"{st['tokens_per_s']:.1f} tokens/s")
-    return f" ({', '.join(bits)}, medians)" if bits else ""
+        bits.append(_("{n} tokens/s").format(n=fmt.number(st["tokens_per_s"], decimals=1)))
+    return " " + _("({speeds}, medians)").format(speeds=", ".join(bits)) if bits else ""
 
 
 def markdown(export: dict, *, seed: int = 0, resamples: int = stats.DEFAULT_RESAMPLES,
              rep: dict | None = None) -> str:
-    """The session's Markdown report: leaderboard with intervals, win rates, reference metrics, agreement,
-    settings, latency and memory per candidate, dates. ``rep``: an already computed :func:`report`."""
+    """The session's Markdown report, in the current language: leaderboard with intervals, win rates, reference
+    metrics, agreement, settings, latency and memory per candidate, dates. ``rep``: an already computed
+    :func:`report` (its sentences are made again here, in the current language)."""
     rep = rep or report(export, seed=seed, resamples=resamples)
     s = rep["session"]
     models = {str(c["id"]): name(str(c.get("model")), c.get("backend")) for c in export.get("candidates") or ()}
-    lines = [f"# Session report: {_cell(s['name'] or s['id'] or 'unnamed')}", "",
-             f"Task: {_cell(s['task'])} · created {_cell(s['created'] or '–')} · report {s['generated']} · "
-             f"{s['candidates']} candidates, {s['inputs']} inputs, {s['votes']} votes, {s['scores']} scores "
-             f"(bootstrap: {s['resamples']} resamples, seed {s['seed']})", ""]
+    counts = [ngettext("{n} candidate", "{n} candidates", s["candidates"]),
+              ngettext("{n} input", "{n} inputs", s["inputs"]), ngettext("{n} vote", "{n} votes", s["votes"]),
+              ngettext("{n} score", "{n} scores", s["scores"])]
+    about = " · ".join([
+        _("Task: {task}").format(task=_cell(s["task"])), _("created {when}").format(when=_when(s["created"])),
+        _("report {when}").format(when=_when(s["generated"])),
+        ", ".join(c.format(n=_n(n)) for c, n in zip(counts, (s["candidates"], s["inputs"], s["votes"], s["scores"])))
+    ]) + " " + _("(bootstrap: {n} resamples, seed {seed})").format(n=_n(s["resamples"]), seed=s["seed"])
+    lines = ["# " + _("Session report: {name}").format(name=_cell(s["name"] or s["id"] or _("unnamed"))), "",
+             about, ""]
     lines += _leaderboard_lines(rep) + _win_lines(rep, models) + _metric_lines(rep, models)
     lines += _agreement_lines(rep, export) + _settings_lines(export)
     return "\n".join(lines)

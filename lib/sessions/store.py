@@ -10,6 +10,9 @@ Create / read (:func:`create_session`, :func:`get_session`, :func:`list_sessions
 format: :mod:`lib.sessions.exchange`). Each committed write tells :mod:`lib.sessions.changes`.
 
 Ids: a session is a url-safe token; candidates ``c1``..``c8``, inputs ``i1``..``iN``, in order.
+
+Every :class:`SessionError` says what is wrong for people, in the language of the call (:mod:`lib.i18n`); what is
+stored is data (names, outputs, codes), never translated.
 """
 from __future__ import annotations
 
@@ -21,7 +24,9 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
+from lib import format as fmt
 from lib import store
+from lib.i18n import _
 from lib.store.sessions import EvalCandidate, EvalInput, EvalOutput, EvalScore, EvalSession, EvalVote
 
 from . import codec, exchange, pairs
@@ -63,8 +68,7 @@ def _shape(session_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             ins = tuple(s.scalars(select(EvalInput.id).where(EvalInput.session_id == session_id)
                                   .order_by(EvalInput.position)))
         if not cands:
-            raise SessionNotFound(f"There is no session {session_id!r} here (the link may be from another "
-                                  "instance, or the session was never saved).")
+            raise _not_found(session_id)
         shape = (cands, ins)
         with _shape_lock:
             if len(_shapes) > 512:
@@ -73,28 +77,38 @@ def _shape(session_id: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return shape
 
 
+def _not_found(session_id: Any) -> SessionNotFound:
+    return SessionNotFound(_("There is no session {id} here (the link may be from another instance, or the session "
+                             "was never saved).").format(id=repr(str(session_id)[:40])))
+
+
 def _known_id(session_id: Any) -> None:
     """SessionNotFound for what cannot be a session id (a mangled link), before any query sees it."""
     if not isinstance(session_id, str) or not exchange.ID_RE.match(session_id):
-        raise SessionNotFound(f"There is no session {str(session_id)[:40]!r} here (the link may be from another "
-                              "instance, or the session was never saved).")
+        raise _not_found(session_id)
+
+
+def _no_candidate(session_id: str, candidate_id: Any) -> SessionError:
+    return SessionError(_("Session {session} has no candidate {candidate}.").format(session=session_id,
+                                                                                    candidate=repr(candidate_id)))
 
 
 def _check_cells(session_id: str, input_id: str, *candidate_ids: str) -> None:
     cands, ins = _shape(session_id)
     if input_id not in ins:
-        raise SessionError(f"Session {session_id} has no input {input_id!r}.")
+        raise SessionError(_("Session {session} has no input {input}.").format(session=session_id,
+                                                                               input=repr(input_id)))
     for cid in candidate_ids:
         if cid not in cands:
-            raise SessionError(f"Session {session_id} has no candidate {cid!r}.")
+            raise _no_candidate(session_id, cid)
 
 
 def _rater(rater: Any) -> str:
     name = codec.plain_text(rater).strip() if isinstance(rater, str) else ""
     if not name:
-        raise SessionError("Enter your name as a rater first.")
+        raise SessionError(_("Enter your name as a rater first."))
     if len(name) > MAX_RATER:
-        raise SessionError(f"A rater name can be at most {MAX_RATER} characters.")
+        raise SessionError(_("A rater name can be at most {n} characters.").format(n=fmt.number(MAX_RATER)))
     return name
 
 
@@ -110,14 +124,14 @@ def _input_item(item: Any, n: int) -> tuple[str | None, str | None, dict]:
     if isinstance(item, str):
         item = {"text": item}
     if not isinstance(item, dict):
-        raise SessionError(f"Input {n} should be a dict with text / reference / inputs.")
+        raise SessionError(_("Input {n} should be a dict with text / reference / inputs.").format(n=fmt.number(n)))
     text, ref, raw = item.get("text"), item.get("reference"), item.get("inputs")
     if raw is None:
         raw = {"text": text} if text is not None else {}
     if not isinstance(raw, dict) or not raw:
-        raise SessionError(f"Input {n} has nothing to run (no text and no runner inputs).")
+        raise SessionError(_("Input {n} has nothing to run (no text and no runner inputs).").format(n=fmt.number(n)))
     if text is not None and not isinstance(text, str) or ref is not None and not isinstance(ref, str):
-        raise SessionError(f"Input {n}: its text and reference should be text.")
+        raise SessionError(_("Input {n}: its text and reference should be text.").format(n=fmt.number(n)))
     return codec.plain_text(text), codec.plain_text(ref), raw
 
 
@@ -135,37 +149,40 @@ def create_session(name: str, task: str, models: list[str], inputs: list[dict], 
 
     name = codec.plain_text(name).strip() if isinstance(name, str) else ""
     if not name:
-        raise SessionError("Give the session a name.")
+        raise SessionError(_("Give the session a name."))
     if len(name) > MAX_NAME:
-        raise SessionError(f"A session name can be at most {MAX_NAME} characters.")
+        raise SessionError(_("A session name can be at most {n} characters.").format(n=fmt.number(MAX_NAME)))
     spec = tasks.get(task)
     if spec is None or not spec.runnable:
-        raise SessionError(f"Pick a task Hub Scout can run ({task!r} is not one).")
+        raise SessionError(_("Pick a task Hub Scout can run ({task} is not one).").format(task=repr(task)))
     backends = list(backends or [])
     pairs = [(codec.plain_text(m).strip(), params_of(backend_of(backends[n] if n < len(backends) else None)))
              for n, m in enumerate(models or []) if isinstance(m, str) and m.strip()]
-    models = [m for m, _ in pairs]
+    models = [m for m, _p in pairs]
     keys = [shown(m, p) for m, p in pairs]
     twice = sorted({k for k in keys if keys.count(k) > 1})
     if twice:
-        raise SessionError(f"{', '.join(twice)} is listed twice: each candidate once, please.")
+        raise SessionError(_("{candidates} is listed twice: each candidate once, please.")
+                           .format(candidates=", ".join(twice)))
     remote = task_problems(task, pairs)
     if remote:
         raise SessionError(remote[0].replace("**", ""))
     if not MIN_CANDIDATES <= len(models) <= MAX_CANDIDATES:
-        raise SessionError(f"A session compares {MIN_CANDIDATES} to {MAX_CANDIDATES} candidate models "
-                           f"({len(models)} given).")
+        raise SessionError(_("A session compares {min} to {max} candidate models ({n} given).")
+                           .format(min=MIN_CANDIDATES, max=MAX_CANDIDATES, n=fmt.number(len(models))))
     if not inputs:
-        raise SessionError("Add at least one input.")
+        raise SessionError(_("Add at least one input."))
     if len(inputs) > MAX_ROWS:
-        raise SessionError(f"At most {MAX_ROWS} inputs per session ({len(inputs)} given).")
+        raise SessionError(_("At most {max} inputs per session ({n} given).")
+                           .format(max=fmt.number(MAX_ROWS), n=fmt.number(len(inputs))))
     items = [_input_item(item, n) for n, item in enumerate(inputs, 1)]
-    check_kind(spec.input_kind, [{"inputs": raw} for _, _, raw in items])
+    check_kind(spec.input_kind, [{"inputs": raw} for _t, _r, raw in items])
     try:
         settings_json = codec.to_json(dict(settings or {}))
-        rows_in = [codec.to_json(codec.inputs_to_export(raw)) for _, _, raw in items]
+        rows_in = [codec.to_json(codec.inputs_to_export(raw)) for _t, _r, raw in items]
     except (TypeError, OSError) as e:
-        raise SessionError(f"The session's settings or inputs cannot be saved ({e}).") from None
+        raise SessionError(_("The session's settings or inputs cannot be saved ({error}).").format(error=e)
+                           ) from None
     revisions = revisions or {}
     created = codec.now_iso()
     with store.session(write=True) as s:
@@ -178,7 +195,7 @@ def create_session(name: str, task: str, models: list[str], inputs: list[dict], 
             for n, (m, p) in enumerate(pairs, 1)])
         s.execute(insert(EvalInput), [
             {"session_id": sid, "id": f"i{n}", "position": n, "text": text, "reference": ref, "inputs": raw}
-            for n, ((text, ref, _), raw) in enumerate(zip(items, rows_in), 1)])
+            for n, ((text, ref, _raw), raw) in enumerate(zip(items, rows_in), 1)])
     changed(sid)
     return get_session(sid)
 
@@ -189,8 +206,7 @@ def get_session(session_id: str) -> SessionInfo:
     with store.session() as s:
         row = s.get(EvalSession, session_id)
         if row is None:
-            raise SessionNotFound(f"There is no session {session_id!r} here (the link may be from another "
-                                  "instance, or the session was never saved).")
+            raise _not_found(session_id)
         cands = s.scalars(select(EvalCandidate).where(EvalCandidate.session_id == session_id)
                           .order_by(EvalCandidate.position)).all()
         ins = s.scalars(select(EvalInput).where(EvalInput.session_id == session_id)
@@ -235,7 +251,8 @@ def _output_row(session_id: str, candidate_id: str, input_id: str, output: Any, 
     try:
         out_json = None if output is None else codec.to_json(output)
     except TypeError as e:
-        raise SessionError(f"The output of {candidate_id} on {input_id} cannot be stored ({e}).") from None
+        raise SessionError(_("The output of {candidate} on {input} cannot be stored ({error}).")
+                           .format(candidate=candidate_id, input=input_id, error=e)) from None
     try:
         err = codec.error_dict(error)
     except TypeError as e:
@@ -263,7 +280,7 @@ def record_outputs(session_id: str, rows: list[dict]) -> None:
         items = [_output_row(session_id, r["candidate"], r["input"], r.get("output"), r.get("error"),
                              r.get("latency_s"), at) for r in rows]
     except (KeyError, TypeError, AttributeError):
-        raise SessionError("Each recorded cell needs a candidate and an input id.") from None
+        raise SessionError(_("Each recorded cell needs a candidate and an input id.")) from None
     if items:
         with store.session(write=True) as s:
             store.upsert(s, EvalOutput, items)
@@ -286,7 +303,7 @@ def clear_errors(session_id: str, candidate_id: str | None = None) -> int:
 def set_candidate_stats(session_id: str, candidate_id: str, stats: dict) -> None:
     """Replace a candidate's measured stats (latency p50/p95, peak bytes, load time, device, dtype, error)."""
     if candidate_id not in _shape(session_id)[0]:
-        raise SessionError(f"Session {session_id} has no candidate {candidate_id!r}.")
+        raise _no_candidate(session_id, candidate_id)
     with store.session(write=True) as s:
         s.execute(update(EvalCandidate).where(EvalCandidate.session_id == session_id,
                                               EvalCandidate.id == candidate_id)
@@ -311,9 +328,10 @@ def cast_vote(session_id: str, rater: str, input_id: str, left: str, right: str,
     with the votes and scores other raters cast at that moment (``store.group_upsert``)."""
     rater = _rater(rater)
     if choice not in CHOICES:
-        raise SessionError(f"A vote is one of {', '.join(CHOICES)} (not {choice!r}).")
+        raise SessionError(_("A vote is one of {choices} (not {choice}).").format(choices=", ".join(CHOICES),
+                                                                                  choice=repr(choice)))
     if left == right:
-        raise SessionError("A vote compares two different candidates.")
+        raise SessionError(_("A vote compares two different candidates."))
     _check_cells(session_id, input_id, left, right)
     a, b = sorted((left, right))
     store.group_upsert(EvalVote, {"session_id": session_id, "rater": rater, "input_id": input_id, "cand_a": a,
@@ -327,10 +345,10 @@ def set_score(session_id: str, rater: str, input_id: str, candidate_id: str, sco
     """One rater's 1-5 score (and optional comment) of one output; scoring again replaces it."""
     rater = _rater(rater)
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-        raise SessionError(f"A score is a whole number from 1 to 5 (not {score!r}).")
+        raise SessionError(_("A score is a whole number from 1 to 5 (not {score}).").format(score=repr(score)))
     comment = codec.plain_text(comment).strip() if isinstance(comment, str) and comment.strip() else None
     if comment and len(comment) > MAX_COMMENT:
-        raise SessionError(f"A comment can be at most {MAX_COMMENT} characters.")
+        raise SessionError(_("A comment can be at most {n} characters.").format(n=fmt.number(MAX_COMMENT)))
     _check_cells(session_id, input_id, candidate_id)
     store.group_upsert(EvalScore, {"session_id": session_id, "rater": rater, "input_id": input_id,
                                    "candidate_id": candidate_id, "score": score, "comment": comment,
@@ -367,7 +385,7 @@ def next_pair(session_id: str, rater: str, rng: random.Random | None = None) -> 
     all raters, sides at random. None when nothing is left to vote on."""
     rater = _rater(rater)
     rng = rng or random.Random()
-    cands, _ = _shape(session_id)
+    cands, _ins = _shape(session_id)
     with store.engine().connect() as conn:  # one read transaction
         best = pairs.least_voted(conn, session_id, rater, {c: n for n, c in enumerate(cands)})
     if not best:
@@ -406,7 +424,8 @@ def import_session(data: dict | bytes | str, *, restore: bool = False) -> Sessio
     with store.session(write=True) as s:
         sid = sess.get("id")
         if restore and (not sid or s.get(EvalSession, sid) is not None):
-            raise SessionError(f"Session {str(sid)[:40]!r} is already here (or the export has no id): not restored.")
+            raise SessionError(_("Session {id} is already here (or the export has no id): not restored.")
+                               .format(id=repr(str(sid)[:40])))
         if not sid or s.get(EvalSession, sid) is not None:
             sid = _new_id(s)
         s.add(EvalSession(id=sid, name=sess["name"], task=sess["task"], created=sess["created"],

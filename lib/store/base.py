@@ -1,5 +1,6 @@
 """The declarative base every table of the store is declared on (its own module, so that table
 modules under ``lib/store/`` and ``lib/store/models.py``, which imports them all, form no import cycle)."""
+# i18n: file makes no text for people (constraint naming patterns are identifiers)
 from __future__ import annotations
 
 from sqlalchemy import MetaData

@@ -31,6 +31,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.orm import Session
 
+from lib.i18n import _
+
 from .models import Base
 
 __all__ = ["engine", "session", "upsert", "migrate", "dispose_all", "StoreError", "MIGRATIONS",
@@ -50,7 +52,8 @@ _write_locks: dict[Engine, threading.RLock] = {}  # SQLite: one writer per engin
 
 
 class StoreError(RuntimeError):
-    """The store cannot be used (bad URL, missing driver, unreachable database): a message for people."""
+    """The store cannot be used (bad URL, missing driver, unreachable database): a message for people, in the
+    language of the call that met it."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -68,14 +71,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _sqlite_begin(conn) -> None:
     write = conn.get_execution_options().get("hubscout_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")  # i18n: SQL
 
 
 def _create(url: str) -> Engine:
     try:
         u = make_url(url)
     except ArgumentError as e:
-        raise StoreError(f"the database URL cannot be read ({e})") from None
+        raise StoreError(_("the database URL cannot be read ({error})").format(error=e)) from None
     kwargs: dict[str, Any] = {"pool_pre_ping": u.get_backend_name() != "sqlite"}
     if u.get_backend_name() != "sqlite" or (u.database and "memory" not in str(u)):  # a file: a QueuePool
         kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
@@ -84,11 +87,13 @@ def _create(url: str) -> Engine:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise StoreError(f"the store's folder {folder} cannot be created ({e.strerror or e})") from None
+            raise StoreError(_("the store's folder {folder} cannot be created ({error})")
+                             .format(folder=folder, error=e.strerror or e)) from None
     try:
         eng = create_engine(u, **kwargs)
     except (ImportError, ArgumentError) as e:
-        raise StoreError(f"no database driver for {u.drivername} ({e})") from None
+        raise StoreError(_("no database driver for {driver} ({error})").format(driver=u.drivername, error=e)
+                         ) from None
     if eng.dialect.name == "sqlite":
         event.listen(eng, "connect", _sqlite_pragmas)
         event.listen(eng, "begin", _sqlite_begin)
@@ -127,7 +132,7 @@ def migrate(eng: Engine, revision: str = "head", *, down: bool = False) -> None:
 
     with eng.connect().execution_options(hubscout_write=True) as conn, conn.begin():
         if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_ID})")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_ID})")  # i18n: SQL
         (command.downgrade if down else command.upgrade)(_alembic_config(conn), revision)
 
 
@@ -150,8 +155,8 @@ def engine(url: str | None = None) -> Engine:
                 raise
             except Exception as e:
                 eng.dispose()
-                raise StoreError(f"the store at {eng.url.render_as_string(hide_password=True)} "
-                                 f"cannot be opened: {type(e).__name__}: {e}") from e
+                raise StoreError(_("the store at {url} cannot be opened: {error}").format(
+                    url=eng.url.render_as_string(hide_password=True), error=f"{type(e).__name__}: {e}")) from e
             if eng.dialect.name == "sqlite":
                 _write_locks[eng] = threading.RLock()
             _engines[url] = eng
