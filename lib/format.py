@@ -168,12 +168,11 @@ def date(value: datetime | Date | str | None) -> str:
 
 
 def datetime_text(value: datetime | None) -> str:
-    """A moment in the language's style, to the minute (``Mar 5, 2024, 14:03`` / ``5 mar 2024, 14:03``)."""
+    """A moment in the language's style, to the minute, on a 24-hour clock (``Mar 5, 2024, 14:03`` /
+    ``5 mar 2024, 14:03``)."""
     if value is None:
         return "–"
-    from babel.dates import format_datetime
-
-    return format_datetime(value, format="medium", locale=i18n.current()).rsplit(":", 1)[0]
+    return f"{date(value)}, {value:%H:%M}"
 
 
 def ago(value: datetime | None, now: datetime | None = None) -> str:
@@ -210,3 +209,31 @@ def count_text(n: int | None) -> str:
     with i18n.scope("en"):  # one form in every language: it is typed back and parsed
         short = compact(n)
     return short if parse_count(short) == n else str(int(n))
+
+
+# Decimal units as the Hub (and the whole UI) shows sizes; binary ones only when spelled KiB/MiB/GiB/TiB.
+_UNITS = {"": 1, "B": 1, "K": 10**3, "KB": 10**3, "M": 10**6, "MB": 10**6, "G": 10**9, "GB": 10**9,
+          "T": 10**12, "TB": 10**12, "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
+
+
+def parse_bytes(text: str) -> int:
+    """``"4GB"`` (4 x 10^9, decimal as the Hub) / ``"512MiB"`` (binary) / ``"1000000"`` -> bytes. Raises
+    ValueError on garbage."""
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", str(text))
+    if not m or m.group(2).upper() not in _UNITS:
+        raise ValueError(f"not a byte size: {text!r}")  # i18n: the caller says it in words
+    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+
+
+class Number(int):
+    """A count in a :class:`Later` text, written in the reader's language (``1,234`` / ``1234``)."""
+
+    def __format__(self, spec: str) -> str:
+        return number(int(self))
+
+
+class Size(int):
+    """A byte count in a :class:`Later` text, written in the reader's language (``15.2 GB`` / ``15,2 GB``)."""
+
+    def __format__(self, spec: str) -> str:
+        return size_bytes(int(self))

@@ -128,6 +128,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the current language, where the same English text means different things
+    (``pgettext("a fraction of a whole", "Share")`` beside the Sessions page's "Share" tab)."""
+    return translations(current()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for the catalogue without translating it now (a module constant: translate it
     with :func:`_` where it is shown)."""
@@ -174,24 +180,6 @@ class Later(str):
 
 def _later(cls: type, msgid: str, args: dict) -> Later:
     return cls(msgid, **args)
-
-
-class Number(int):
-    """A count in a :class:`Later` text, written in the reader's language (``1,234`` / ``1234``)."""
-
-    def __format__(self, spec: str) -> str:
-        from lib.format import number
-
-        return number(int(self))
-
-
-class Size(int):
-    """A byte count in a :class:`Later` text, written in the reader's language (``15.2 GB`` / ``15,2 GB``)."""
-
-    def __format__(self, spec: str) -> str:
-        from lib.format import size_bytes
-
-        return size_bytes(int(self))
 
 
 def write_compiled() -> list[Path]:

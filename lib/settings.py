@@ -35,10 +35,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lib import i18n
+from lib.format import parse_bytes
 from lib.i18n import N_
 
 __all__ = ["Settings", "Variable", "VARIABLES", "Problem", "get_settings", "reload", "override", "child_process_env",
-           "parse_bytes", "CATALOG_MODES", "DEFAULT_LIVE_TIMEOUT", "DEFAULT_CACHE_TTL", "DEFAULT_ENDPOINT",
+           "CATALOG_MODES", "DEFAULT_LIVE_TIMEOUT", "DEFAULT_CACHE_TTL", "DEFAULT_ENDPOINT",
            "DEFAULT_VISITOR_RUNS_PER_HOUR", "DEFAULT_BACKUP_EVERY", "parse_tokens"]
 
 CatalogMode = Literal["auto", "live", "snapshot"]
@@ -88,97 +89,70 @@ class Settings:
     """Hub Scout's configuration (all optional). Build it with :func:`get_settings`, not by hand."""
 
     catalog: CatalogMode = field(default="auto", metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_CATALOG", meaning="`auto` / `live` / `snapshot` (also switchable in the sidebar)",
         default="`auto`"))
     live_timeout: float = field(default=DEFAULT_LIVE_TIMEOUT, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_LIVE_TIMEOUT", meaning="seconds before auto mode gives up on the Hub (0.1–60)", default="`3`"))
     snapshot_file: Path | None = field(default=None, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_SNAPSHOT_FILE", meaning="a parquet / JSON-lines dump of the Hub's whole model list to search "
         "instead of the embedded snapshot", default="embedded"))
     cache_ttl: int = field(default=DEFAULT_CACHE_TTL, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_CACHE_TTL", meaning="seconds catalog and model answers are cached", default="`600`"))
     model_memory_budget: int | None = field(default=None, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_MODEL_MEMORY_BUDGET", meaning="bytes (or `4GB`) the runner's shared model cache may hold",
-        # i18n: README text (configuration table), not shown
         default="half of RAM"))
     data_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "hubscout", metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_DATA_DIR", meaning="where Hub Scout keeps its data (the store's SQLite file, measured peaks)",
         default="`~/.cache/hubscout`"))
     database_url: str | None = field(default=None, repr=False, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_DATABASE_URL", meaning="any SQLAlchemy URL for the store (e.g. `postgresql+psycopg://…`)",
-        # i18n: README text (configuration table), not shown
         default="SQLite file `hubscout.db` in the data dir"))
     hub_endpoint: str = field(default=DEFAULT_ENDPOINT, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HF_ENDPOINT", meaning="Hub API endpoint (huggingface_hub's own, read at its import; the tests point "
         "it at a local stand-in)", default="https://huggingface.co"))
     hub_offline: bool = field(default=False, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", meaning="`1`: never call the Hub; snapshot + local cache only",
         default="unset"))
     public: bool = field(default=False, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_PUBLIC", "SPACE_ID", meaning="public-instance mode: no model code, no \"Load anyway\", Hub ids "
         "only (no server folders), capped downloads, no private repos, runs limited per visitor. On when "
         "`HUBSCOUT_PUBLIC=1` or on a Space (`SPACE_ID`, set by the Hub); `HUBSCOUT_PUBLIC=0` turns it off",
-        # i18n: README text (configuration table), not shown
         default="off (on a Space: on)"))
     admins: frozenset[str] = field(default=frozenset(), metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_ADMINS", meaning="comma-separated Hugging Face user names who, signed in, may lift the "
         "public-instance limits", default="none"))
     max_download_gb: float | None = field(default=None, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_MAX_DOWNLOAD_GB", meaning="largest model download in decimal GB (applies everywhere when set)",
-        # i18n: README text (configuration table), not shown
         default="public instance: sized for the host (free disk, RAM); local: no cap"))
     visitor_runs_per_hour: int = field(default=DEFAULT_VISITOR_RUNS_PER_HOUR, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_VISITOR_RUNS_PER_HOUR", meaning="runs one visitor may start per hour on a public instance "
         "(0: no limit)", default=f"`{DEFAULT_VISITOR_RUNS_PER_HOUR}`"))
     model_dirs: tuple[Path, ...] = field(default=(), metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_MODEL_DIRS", meaning="folders holding model folders, separated by `os.pathsep` (`:`; `;` on "
         "Windows): each child folder with a config.json is listed, read-only, on the Local models page",
         default="none"))
     backup_repo: str | None = field(default=None, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_BACKUP_REPO", meaning="`owner/name` of a Hub dataset repo (created private if missing) that "
         "session exports are backed up to, and restored from when the store has no sessions; needs a write "
-        # i18n: README text (configuration table), not shown
         "`HF_TOKEN`", default="no backup"))
     backup_every: float = field(default=DEFAULT_BACKUP_EVERY, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_BACKUP_EVERY", meaning="minutes between scheduled backup pushes (changes are also pushed "
         "soon after a burst of writes)", default=f"`{DEFAULT_BACKUP_EVERY:g}`"))
     inference_url: str | None = field(default=None, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_INFERENCE_URL", meaning="default base URL of the remote test-drive's own server (an Inference "
         "Endpoint, or any TGI / vLLM / OpenAI-compatible server; http or https)", default="none"))
     inference_token: str | None = field(default=None, repr=False, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_INFERENCE_TOKEN", meaning="token / API key sent to that URL (never shown or logged); unset: "
         "`HF_TOKEN`, only to Hugging Face hosts", default="unset"))
     inference_tokens: tuple[tuple[str, str], ...] = field(default=(), repr=False, metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_INFERENCE_TOKENS", meaning="a token / API key per backend, comma-separated `name=token`: a "
         "provider's name (`together=…`: sent to that provider instead of `HF_TOKEN`) or a URL's host, with or "
         "without its port (`my-tgi.internal:8080=…`, `abc.endpoints.huggingface.cloud=…`); never shown or "
         "logged. Streamlit secrets' `[inference_tokens]` table, same names, comes first", default="none"))
     inference_hosts: frozenset[str] = field(default=frozenset(), metadata=_env(
-        # i18n: README text (configuration table), not shown
         "HUBSCOUT_INFERENCE_HOSTS", meaning="comma-separated host names a public instance's visitors may send "
         "remote runs to by URL (others: providers only)", default="none"))
-    problems: tuple[Problem, ...] = ()
-    # i18n: a docstring
-    """Values that were ignored (with the default used instead), in words for the UI."""
+    problems: tuple[Problem, ...] = ()  # values ignored (the default used instead), in words for the UI
 
     # --- derived -------------------------------------------------------------------------------
     @property
@@ -223,20 +197,6 @@ _READ = tuple(v.name for v in VARIABLES if v.field != TOKEN_FIELD)  # what get_s
 
 
 # ------------------------------------------------------------------------------- parsing
-# Decimal units as the Hub (and the whole UI) shows sizes; binary ones only when spelled KiB/MiB/GiB/TiB.
-_UNITS = {"": 1, "B": 1, "K": 10**3, "KB": 10**3, "M": 10**6, "MB": 10**6, "G": 10**9, "GB": 10**9,
-          "T": 10**12, "TB": 10**12, "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
-
-
-def parse_bytes(text: str) -> int:
-    """``"4GB"`` (4 x 10^9, decimal as the Hub) / ``"512MiB"`` (binary) / ``"1000000"`` -> bytes. Raises
-    ValueError on garbage."""
-    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", str(text))
-    if not m or m.group(2).upper() not in _UNITS:
-        raise ValueError(f"not a byte size: {text!r}")  # i18n: caught here: a Problem says it
-    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
-
-
 def _mask_url(url: str | None) -> str | None:
     """``scheme://user:secret@host/db`` -> ``scheme://user:***@host/db``."""
     if not url:
@@ -476,3 +436,13 @@ def child_process_env(**defaults: str) -> dict[str, str]:
     for k, v in defaults.items():
         env.setdefault(k, v)
     return env
+
+
+def environment_language() -> str | None:
+    """The language the environment names (the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set, as
+    POSIX reads them), when the UI speaks it; else None (English)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return i18n.normalize(re.split(r"[.@]", value)[0])
+    return None

@@ -5,9 +5,10 @@
     python scripts/messages.py --check         # exit 1 when the catalogue is out of date or incomplete
     python scripts/messages.py --compile       # only compile the .mo files (make setup)
 
-Marked texts are the arguments of ``_``, ``ngettext`` and ``N_`` (lib/i18n.py) in ``streamlit_app.py``,
-``pages/`` and ``lib/``. Entries keep no line numbers (fewer merge conflicts); an entry whose msgid left the
-code is dropped; a translation is never invented (an empty one is reported by ``--check`` and by the tests).
+Marked texts are the arguments of ``_``, ``ngettext``, ``pgettext`` (with its context) and ``N_``
+(lib/i18n.py) in ``streamlit_app.py``, ``pages/`` and ``lib/``. Entries keep no line numbers (fewer merge
+conflicts); an entry whose msgid left the code is dropped; a translation is never invented (an empty one is
+reported by ``--check`` and by the tests).
 Spanish plural entries have three forms (CLDR one / many / other): an empty "many" takes "other"'s text.
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 LOCALE_DIR = ROOT / "lib" / "locale"
 LANGS = ("es",)
-KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}
+KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None, "pgettext": ((1, "c"), 2)}
 SOURCES = ("streamlit_app.py", "pages", "lib")
 #: fixed dates in the headers: a run that changes no message changes no byte (fewer merge conflicts)
 STAMP = datetime(2026, 1, 1, tzinfo=UTC)
@@ -73,7 +74,7 @@ def _complete_plural(strings: tuple, n: int) -> tuple:
 def update(lang: str, template: Catalog, memories: list[Path]) -> Catalog:
     """The ``lang`` catalogue for ``template``'s msgids, translations kept from the current file and the
     memories (first non-empty wins); no fuzzy matching (a changed text is translated again, on purpose)."""
-    known: dict[object, object] = {}
+    known: dict[object, object] = {}  # (msgid, context) -> translation
     for path in [po_path(lang), *memories]:
         old = read(path, lang)
         if old is None:
@@ -81,15 +82,15 @@ def update(lang: str, template: Catalog, memories: list[Path]) -> Catalog:
         for msg in old:
             if msg.id and msg.string and not msg.fuzzy:
                 strings = msg.string if isinstance(msg.string, tuple) else (msg.string,)
-                if any(strings) and msg.id not in known:
-                    known[msg.id] = msg.string
+                if any(strings) and (msg.id, msg.context) not in known:
+                    known[(msg.id, msg.context)] = msg.string
     catalog = Catalog(locale=lang, project="Hub Scout", charset="utf-8", fuzzy=False, creation_date=STAMP,
                       revision_date=STAMP, header_comment=HEADER, language_team="Hub Scout",
                       last_translator="Hub Scout")
     for msg in template:
         if not msg.id:
             continue
-        string = known.get(msg.id, ("",) * catalog.num_plurals if msg.pluralizable else "")
+        string = known.get((msg.id, msg.context), ("",) * catalog.num_plurals if msg.pluralizable else "")
         if msg.pluralizable:
             string = _complete_plural(string if isinstance(string, tuple) else (string,), catalog.num_plurals)
         catalog.add(msg.id, string, locations=msg.locations, auto_comments=msg.auto_comments,
@@ -137,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         catalog = update(lang, template, args.memory)
         if args.check:
             current = read(po_path(lang), lang)
-            ids = {m.id for m in current} if current else set()
-            new = [m.id for m in template if m.id and m.id not in ids]
+            ids = {(m.id, m.context) for m in current} if current else set()
+            new = [m.id for m in template if m.id and (m.id, m.context) not in ids]
             gaps = missing(catalog)
             for msgid in new:
                 print(f"{lang}: not in the catalogue (run make messages): {msgid!r}")

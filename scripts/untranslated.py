@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ("streamlit_app.py", "pages", "lib")
 SKIP_DIRS = ("lib/store/migrations", "lib/locale", "lib/data")
-MARKED = {"_", "ngettext", "N_"}
+MARKED = {"_", "ngettext", "N_", "pgettext"}
 LOGGERS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
 PROGRAMMER_ERRORS = {"TypeError", "AssertionError", "NotImplementedError", "KeyError", "AttributeError",
                      "IndexError", "RecursionError"}
@@ -38,7 +38,8 @@ NOT_TEXT_KW = {"key", "icon", "type", "width", "height", "format", "anchor", "se
 #: calls whose string arguments are not texts for people (patterns, paths, SQL, env names, argparse help)
 NOT_TEXT_CALLS = {"warn", "add_argument", "ArgumentParser", "getenv", "get_option", "set_option", "compile", "match",
                   "fullmatch", "search", "sub", "split", "strptime", "strftime", "startswith", "endswith",
-                  "replace", "getLogger", "text", "execute", "Path", "isoformat", "sql", "select"}
+                  "replace", "getLogger", "text", "execute", "Path", "isoformat", "sql", "select",
+                  "_env"}  # lib/settings.py's _env(): the README configuration table's text (README.es.md has it)
 UI_ELEMENTS = {"title", "header", "subheader", "markdown", "caption", "write", "text", "info", "warning",
                "error", "success", "exception", "button", "toggle", "checkbox", "radio", "selectbox",
                "multiselect", "text_input", "text_area", "number_input", "slider", "select_slider", "metric",

@@ -23,11 +23,12 @@ from typing import Any
 
 from lib.catalog.query import HUB_SORT, CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
+from lib.format import Number
 from lib.hub import listing, policy
 from lib.hub.errors import BAD_ANSWER_MESSAGE, HubError
 from lib.hub.providers import FIELD
 from lib.hub.records import ModelRecord
-from lib.i18n import N_, Later, Number
+from lib.i18n import N_, Later
 
 DEFAULT_TIMEOUT = policy.LIST_TIMEOUT_S
 # What one row of Discover shows; ``expand`` returns only these (plus id / _id).

@@ -42,9 +42,10 @@ import pyarrow as pa
 
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
+from lib.format import Number
 from lib.hub import normalize as nz
 from lib.hub.records import ModelRecord
-from lib.i18n import N_, Later, Number
+from lib.i18n import N_, Later
 
 
 class _LazyCompute:

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lib.format import Size
 from lib.hub import gateway
 from lib.hub.errors import HubError
-from lib.i18n import N_, Later, Size
+from lib.i18n import N_, Later
 
 __all__ = ["CachedRevision", "CachedModel", "scan", "local_ids", "snapshot_folder", "DeletePlan", "delete_plan",
            "download", "free_disk_bytes", "disk_full_message"]

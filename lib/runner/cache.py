@@ -30,8 +30,9 @@ from typing import Any
 
 from lib import format as fmt
 from lib import i18n
+from lib.format import parse_bytes  # noqa: F401  (re-exported)
 from lib.i18n import _
-from lib.settings import get_settings, parse_bytes  # noqa: F401  (parse_bytes: re-exported)
+from lib.settings import get_settings
 
 from .errors import LoadTimeout, RunnerError
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lib import i18n
 from lib.i18n import _
-from lib.store.__main__ import environment_language
+from lib.settings import environment_language
 
 from .stats import DEFAULT_RESAMPLES
 

@@ -12,23 +12,18 @@
 * **Resumable**: only the cells with neither an output nor an error run (``store.missing_cells``); a run
   killed mid-way (even the process, ``kill -9``) loses at most the batches in flight, and the next run fills
   exactly those. Failed cells run again only when asked (``retry_errors=True`` clears them first).
-* **Each cell is written as it finishes**: the job's ``on_item`` listener writes every batch's outputs and
-  errors into the store from the job's worker thread, not at the end.
-* **Batched**: one job per candidate over its missing inputs; the job runs them through the task's
-  ``run_batch`` in batches of the session's ``batch_size``.
-* **Memory**: :func:`lib.sessions.plan.plan_fit` asks lib.fit (the test-drive's gate per candidate, and
-  ``load_allowed`` for all of them together, within the model cache's budget). When they fit together,
-  every job is submitted at once and the runner's load queue loads them one after the other while the
-  loaded ones run. When they do not (or a size is unknown), the candidates run one after the other and
-  each model this run loaded leaves the cache when its candidate is finished: one model in memory at a
-  time. The next job is submitted by the previous job's ``on_finish`` listener: no thread waits.
+* **Each cell is written as it finishes**: the job's ``on_item`` listener writes each batch, not the end.
+* **Batched**: one job per candidate over its missing inputs, in batches of the session's ``batch_size``.
+* **Memory**: :func:`lib.sessions.plan.plan_fit` asks lib.fit (each candidate's gate, and ``load_allowed``
+  for all together within the model cache's budget). Together: every job submitted at once, the load queue
+  loads them in turn. Else (or a size unknown) one after the other, each model leaving the cache when its
+  candidate is done — the next job submitted by the previous one's ``on_finish``: no thread waits.
 * **Errors per cell**: an input a candidate fails on gets that error in its cell; a candidate that cannot
   load (refused by the memory gate, no such folder, no weights …) gets its load error in each of its
   missing cells and the others go on. A visitor's run limit or a cancel leaves the cells missing.
-* **Stats per candidate** (``store.set_candidate_stats``, after its job; :mod:`lib.sessions.runstats`):
-  latency p50 / p95 over all its cells with an output (a batched cell counts its share of the batch), peak
-  memory (the job's measured peak, the host app taken off on CPU, as lib.fit compares it) and load time (kept
-  from an earlier run when the model came from the cache), device, dtype, the load error.
+* **Stats per candidate** (``store.set_candidate_stats``, :mod:`lib.sessions.runstats`): latency p50 / p95
+  over its cells with an output, peak memory (host app taken off on CPU, as lib.fit compares it), load time
+  (kept from an earlier run when the model came from the cache), device, dtype, the load error.
 * **Remote candidates** (a model on Inference Providers or a server URL, :attr:`Candidate.remote`): submitted
   with ``backend=`` as soon as the run starts, beside the local ones and never in their memory plan or load
   line; each item's failure (402 credits, 429, 503 …) is that cell's error in words; their stats say where
@@ -37,13 +32,14 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from lib import format as fmt
 from lib import i18n
-from lib.i18n import N_, _
+from lib.format import Number
+from lib.i18n import N_, Later, _
 from lib.jobs import CANCELLED, DONE, FAILED, FINAL, LOADING, QUEUED, Job, JobRunner, default_runner
 from lib.jobs.limits import is_limit_title
 from lib.runner.result import RunOptions
@@ -56,20 +52,6 @@ WAITING = "waiting"
 #: a candidate's state (:attr:`CandidateProgress.state`) as people read it
 STATES = {WAITING: N_("waiting"), QUEUED: N_("queued"), LOADING: N_("loading"), "running": N_("running"),
           DONE: N_("done"), FAILED: N_("failed"), CANCELLED: N_("cancelled")}
-
-
-def _said(msgid: str, **values: Any) -> Callable[[], str]:
-    """A message kept by a run (which every visitor of the session reads) in English, said in the reader's
-    language when read; counts are formatted then too."""
-    def say() -> str:
-        return _(msgid).format(**{k: fmt.number(v) if isinstance(v, int) else v for k, v in values.items()})
-
-    return say
-
-
-def _text(text: str) -> Callable[[], str]:
-    """A message made already (a job's error, in the language of the run that submitted it)."""
-    return lambda: text
 
 
 # ---------------------------------------------------------------------------------------------- progress
@@ -134,8 +116,8 @@ class SessionRun:
         self._errors = dict.fromkeys(self._candidates, 0)
         self._recorded: dict[str, set[int]] = {cid: set() for cid in self._candidates}
         self._jobs: dict[str, Job] = {}
-        self._final: dict[str, tuple[str, Callable[[], str]]] = {
-            cid: (DONE, _said(N_("Nothing left to run"))) for cid, todo in self._todo.items() if not todo}
+        self._final: dict[str, tuple[str, str]] = {
+            cid: (DONE, Later(N_("Nothing left to run"))) for cid, todo in self._todo.items() if not todo}
         self._remote = {cid: _with_token(c.remote, tokens) for cid, c in self._candidates.items()
                         if c.remote is not None}
         self._speeds: dict[str, list[tuple[float | None, float | None]]] = {cid: [] for cid in self._remote}
@@ -170,7 +152,7 @@ class SessionRun:
                 final, job = self._final.get(cid), self._jobs.get(cid)
                 done, errors = self._filled[cid], self._errors[cid]
             if final is not None:
-                state, message = final[0], final[1]()
+                state, message = final[0], str(final[1])  # a Later: in the reader's language
             elif job is None and cid in self._remote:
                 state, message = WAITING, _("Starts on {where}").format(where=self._remote[cid].label)
             elif job is None:
@@ -201,7 +183,7 @@ class SessionRun:
             waiting, self._queue, self._remote_queue = self._queue + self._remote_queue, [], []
             jobs = list(self._jobs.values())
         for cid in waiting:
-            self._settle(cid, CANCELLED, _said(N_("Cancelled before it started")))
+            self._settle(cid, CANCELLED, Later(N_("Cancelled before it started")))
         for job in jobs:
             job.cancel()
 
@@ -268,7 +250,7 @@ class SessionRun:
             from lib.runner.errors import described
 
             reason = described(e, f"session {self.session_id}")  # i18n: the log's context
-            self._settle(cid, FAILED, _said(N_("Could not start: {reason}"), reason=reason))
+            self._settle(cid, FAILED, Later(N_("Could not start: {reason}"), reason=reason))
             return False
         with self._lock:
             self._jobs[cid] = job
@@ -355,14 +337,14 @@ class SessionRun:
         finally:
             with self._lock:
                 done, total, errors = self._filled[cid], self._total, self._errors[cid]
+            counts = {"done": Number(done), "total": Number(total), "errors": Number(errors)}
             if job.state == DONE:
-                state, message = DONE, (_said(N_("{done} of {total}, {errors} with an error"), done=done,
-                                              total=total, errors=errors) if errors
-                                        else _said(N_("{done} of {total}"), done=done, total=total))
+                state, message = DONE, Later(N_("{done} of {total}, {errors} with an error") if errors
+                                             else N_("{done} of {total}"), **counts)
             elif job.state == CANCELLED:
-                state, message = CANCELLED, _said(N_("Cancelled after {done} of {total}"), done=done, total=total)
+                state, message = CANCELLED, Later(N_("Cancelled after {done} of {total}"), **counts)
             else:
-                state, message = FAILED, _text(f"{error[0]}: {error[1]}") if error else _said(N_("Run failed"))
+                state, message = FAILED, f"{error[0]}: {error[1]}" if error else Later(N_("Run failed"))
             self._settle(cid, state, message)
             if cid not in self._remote and (self.plan is None or not self.plan.together):
                 self._submit_next()
@@ -384,7 +366,8 @@ class SessionRun:
 
             log_failure(e, f"session {self.session_id}: stats of {cid}")  # i18n: a log message
 
-    def _settle(self, cid: str, state: str, message: Callable[[], str]) -> None:
+    def _settle(self, cid: str, state: str, message: str) -> None:
+        """``message``: kept, read by every visitor of the session (a :class:`lib.i18n.Later` when it is ours)."""
         with self._lock:
             self._final[cid] = (state, message)
             if len(self._final) < len(self._candidates):

@@ -13,24 +13,13 @@ What it prints for people follows the environment's language (``LC_ALL``, else `
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import sys
 import tempfile
 from pathlib import Path
 
 from lib import i18n
 from lib.i18n import _
-
-
-def environment_language() -> str | None:
-    """The language the environment names (the first of ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` that is set, as
-    POSIX reads them), when the UI speaks it; else None (English)."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name)
-        if value:
-            return i18n.normalize(re.split(r"[.@]", value)[0])
-    return None
+from lib.settings import environment_language
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,7 @@ from lib.hub.details import ModelDetails
 from lib.hub.errors import HubError
 from lib.hub.ids import validate_model_id
 from lib.hub.policy import is_offline
-from lib.i18n import N_, _, ngettext
+from lib.i18n import N_, _, ngettext, pgettext
 from lib.model_lookup import ModelLookup
 from lib.parameters import ParamInfo, buildable, count_from_config, needs_config_count, with_moe
 from lib.parameters import parameter_info as param_info
@@ -276,7 +276,7 @@ def parameters(info: ParamInfo) -> None:
             st.markdown(f":violet-badge[MoE] {head}")  # i18n: MoE is a technical term; head is translated
             st.caption(more)
         if info.by_dtype:
-            count, share = _("Parameters"), _("Share")
+            count, share = _("Parameters"), pgettext("a fraction of a whole", "Share")
             st.dataframe(pd.DataFrame([{"dtype": d, count: n, share: n / info.total if info.total else None}
                                        for d, n in info.by_dtype]),
                          hide_index=True, key=P + "params_by_dtype",
