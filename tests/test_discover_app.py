@@ -299,7 +299,7 @@ def test_discover_in_spanish_filters_headers_and_captions(snapshot_mode):
     assert at.selectbox(key="d_size").options[0] == "Cualquier tamaño"
     assert at.selectbox(key="d_sort").value == "downloads"  # values stay stable: only the labels are translated
     assert at.text_input(key="d_search").label == "Buscar nombres de modelos"
-    assert at.checkbox(key="d_providers").label == "Servidos por Inference Providers"
+    assert at.checkbox(key="d_providers").label == "Servido por Inference Providers"
     # the table's columns keep their English names (the code and the CSV use them), shown in Spanish
     labels = _column_labels(at)
     assert labels["Model"] == "Modelo" and labels["Parameters"] == "Parámetros" and labels["Downloads"] == "Descargas"

@@ -469,7 +469,7 @@ def test_the_model_page_in_spanish(hub_stub, monkeypatch):
     assert [t.value for t in at.title] == ["Modelo"]
     headings = {s.value for s in at.subheader}
     assert {"Datos", "Archivos", "Parámetros", "Memoria y encaje", "Velocidad", "Usar este modelo",
-            "Servido por proveedores de inferencia"} <= headings
+            "Servido por Inference Providers"} <= headings
     assert any("Vista sin conexión" in i.value and "Modo de catálogo solo instantánea" in i.value for i in at.info)
     # the facts: labels, the download count's period and date in Spanish; the model's own values as they are
     table = [t.value for t in at.table if t.value.index.name == "Dato"]

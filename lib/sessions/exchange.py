@@ -40,6 +40,7 @@ from collections import defaultdict
 from typing import Any
 
 from lib import format as fmt
+from lib import i18n
 from lib.i18n import _
 
 from . import codec
@@ -106,13 +107,15 @@ def to_csv(export: dict) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
+    with i18n.scope("en"):  # a file for programs: the same words in every UI language
+        runs_on = {cid: where(m.get("backend")) for cid, m in models.items()}
     for o in export["outputs"]:
         key = (o["input"], o["candidate"])
         t, ms = tally.get(key, {}), marks.get(key, [])
         err = o.get("error")
         w.writerow([_cell(x) for x in (
             export["session"].get("id"), o["input"], o["candidate"], models[o["candidate"]]["model"],
-            models[o["candidate"]].get("revision"), where(models[o["candidate"]].get("backend")),
+            models[o["candidate"]].get("revision"), runs_on[o["candidate"]],
             texts[o["input"]].get("text"),
             texts[o["input"]].get("reference"),
             None if o.get("output") is None else json.dumps(o["output"], ensure_ascii=False),

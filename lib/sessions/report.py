@@ -41,6 +41,12 @@ def elo_note() -> str:
         mean=fmt.number(stats.ELO_MEAN), n=fmt.number(stats.PROVISIONAL_VOTES))
 
 
+def _english(fn, *args):
+    """Data in the JSON report is the same in every language (a script reads it): English words."""
+    with i18n.scope("en"):
+        return fn(*args)
+
+
 def _candidate_extras(export: dict) -> dict[str, dict]:
     scores: dict[str, list[float]] = {}
     for s in export.get("scores") or ():
@@ -54,8 +60,8 @@ def _candidate_extras(export: dict) -> dict[str, dict]:
                     "mean_score": round(sum(got) / len(got), 3) if got else None, "scores": len(got),
                     "latency_p50_s": st.get("latency_p50_s"), "latency_p95_s": st.get("latency_p95_s"),
                     "peak_bytes": st.get("peak_bytes"), "load_s": st.get("load_s"), "error": st.get("error"),
-                    "backend": c.get("backend"), "runs_on": where(c.get("backend")),
-                    "name": name(str(c.get("model")), c.get("backend")),
+                    "backend": c.get("backend"), "runs_on": _english(where, c.get("backend")),
+                    "name": _english(name, str(c.get("model")), c.get("backend")),
                     "ttft_p50_s": st.get("ttft_p50_s"), "tokens_per_s": st.get("tokens_per_s")}
     return out
 
