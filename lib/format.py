@@ -237,3 +237,11 @@ class Size(int):
 
     def __format__(self, spec: str) -> str:
         return size_bytes(int(self))
+
+
+class Day(str):
+    """An ISO day (``2026-05-10``) in a :class:`Later` text, written in the reader's language (``May 10, 2026`` /
+    ``10 may 2026``); its ``str`` value stays the ISO text (stored, compared)."""
+
+    def __format__(self, spec: str) -> str:
+        return date(str(self))

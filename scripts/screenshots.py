@@ -95,9 +95,16 @@ def server(env: dict, theme: str) -> StreamlitServer:
     return StreamlitServer(env=env, args=["--theme.base", theme])
 
 
+#: the browser's locale per UI language (tables' "localized" numbers follow the browser, as for a real visitor)
+BROWSER_LOCALE = {"en": "en-US", "es": "es-ES"}
+_shooting = {"lang": "en"}  # the language of the picture being taken (main() sets it)
+
+
 def new_page(browser, theme: str, viewport: dict):
-    """A page whose own colour scheme matches the app's theme (scrollbars, form controls)."""
-    return browser.new_page(viewport=viewport, device_scale_factor=1, color_scheme=theme)
+    """A page whose own colour scheme matches the app's theme (scrollbars, form controls), in a browser whose
+    locale is the picture's language."""
+    return browser.new_page(viewport=viewport, device_scale_factor=1, color_scheme=theme,
+                            locale=BROWSER_LOCALE[_shooting["lang"]])
 
 
 def settle(page) -> None:
@@ -181,7 +188,9 @@ def main() -> None:
     for label, take in pages:
         if label in wanted:
             for theme, lang in shots(themes, langs):
+                _shooting["lang"] = lang
                 take(out, theme, lang)
+    _shooting["lang"] = "en"
     if "public" in wanted and "en" in langs:
         public_instance(out)
     if "vote" in wanted and "en" in langs:

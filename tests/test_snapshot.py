@@ -215,7 +215,7 @@ def test_embedded_facts():
     assert cat is SnapshotCatalog.embedded()  # cached per process
     assert len(cat) > 3000
     assert cat.info.kind == "snapshot" and cat.info.date == "2026-05-10"
-    assert cat.info.label == "Embedded snapshot of 2026-05-10"
+    assert cat.info.label == "Embedded snapshot of May 10, 2026"
     assert any("llmfit" in s and "MIT" in s for s in cat.info.sources)
     assert any("ExGenesis" in s for s in cat.info.sources)
     x = cat.get("FacebookAI/xlm-roberta-large")

@@ -42,7 +42,7 @@ import pyarrow as pa
 
 from lib.catalog.query import CatalogQuery
 from lib.catalog.result import SearchResult, SourceInfo
-from lib.format import Number
+from lib.format import Day, Number
 from lib.hub import normalize as nz
 from lib.hub.records import ModelRecord
 from lib.i18n import N_, Later
@@ -1323,8 +1323,8 @@ class SnapshotCatalog:
         date = meta.get("date")
         sources = tuple(meta.get("sources") or ())
         if label is None:
-            label = (Later(N_("Embedded snapshot of {date}"), date=date) if meta.get("embedded") and date else
-                     Later(N_("Snapshot file {file} of {date}"), file=name, date=date) if date else
+            label = (Later(N_("Embedded snapshot of {date}"), date=Day(date)) if meta.get("embedded") and date else
+                     Later(N_("Snapshot file {file} of {date}"), file=name, date=Day(date)) if date else
                      Later(N_("Snapshot file {file}"), file=name))
         self.info = SourceInfo(kind="snapshot", label=label, date=date, sources=sources)
         self.row_sources: list[str] = list(meta.get("row_sources") or [])
@@ -1655,7 +1655,7 @@ class SnapshotCatalog:
         if not meta.get("date"):
             meta["date"] = datetime.fromtimestamp(p.stat().st_mtime, UTC).date().isoformat()
             meta.setdefault("sources", [Later(N_("User-supplied file {file} (modified {date})"), file=p.name,
-                                              date=meta["date"])])
+                                              date=Day(meta["date"]))])
         try:
             cat = cls(table, meta, name=p.name)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
@@ -2380,7 +2380,7 @@ class IndexCache:
         info = dict(header["info"])
         later = info.pop("label_later", None)
         if later:
-            info["label"] = Later(later[0], **later[1])
+            info["label"] = Later(later[0], **{k: Day(v) if k == "date" else v for k, v in later[1].items()})
         cat.info = SourceInfo(**{k: tuple(v) if k == "sources" else v for k, v in info.items()})
         cat._lower_arrow = cat._arrow_ids()
         cat._tag_index = {v: i for i, v in enumerate(cat.tag_values)}
