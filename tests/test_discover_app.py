@@ -135,7 +135,9 @@ def test_snapshot_date_and_sources_are_shown(snapshot_mode):
 
     info = source.current_snapshot().info
     captions = " ".join(c.value for c in at.caption)
-    assert info.date and info.date in captions and "sources:" in captions
+    from lib import format as fmt
+
+    assert info.date and fmt.date(info.date) in captions and "sources:" in captions  # the date as people write it
 
 
 def test_csv_download_is_offered(snapshot_mode):

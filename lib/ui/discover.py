@@ -341,11 +341,11 @@ def source_caption(result: SearchResult) -> None:
         models = _("{models} (more match: raise the number of results or narrow the filters)").format(models=models)
     if result.source.kind == "snapshot":
         info = result.source
-        label = str(info.label)  # the catalog's label, in the UI's language (a Later: lib/hub/errors.py)
-        if info.date and info.date in info.label:
-            dated = label
+        label = str(info.label)  # the catalog's label, in the UI's language (a Later: lib/i18n.py)
+        if info.date and (info.date in info.label or "{date}" in getattr(info.label, "msgid", "")):
+            dated = label  # the label says its date already
         elif info.date:
-            dated = _("{label} ({date})").format(label=label, date=info.date)
+            dated = _("{label} ({date})").format(label=label, date=fmt.date(info.date))
         else:
             dated = _("{label} (undated)").format(label=label)
         # attribution lines (data: the snapshot's sources, as its builder wrote them)
