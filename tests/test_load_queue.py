@@ -185,6 +185,8 @@ def test_a_load_everyone_gave_up_on_leaves_the_line_and_never_runs():
     t2, out2 = _in_thread(cache.get_or_load, "unwanted", lambda: (ran.append(1), 1), cancelled=give_up.is_set)
     shared_gate = threading.Event()
     t3, out3 = _in_thread(cache.get_or_load, "shared", lambda: ("shared", 1), cancelled=shared_gate.is_set)
+    # t3's request must make the load (its loader) before t4 asks: threads may start in any order
+    assert _until(lambda: getattr(cache._inflight.get("shared"), "waiters", 0) == 1)
     t4, out4 = _in_thread(cache.get_or_load, "shared", lambda: ("twice", 1))  # waits for the same load
     assert _until(lambda: LOAD_QUEUE.waiting() == 2)
     # both requests for "shared" are attached to its one load before one of them gives up (on a busy machine
