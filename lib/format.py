@@ -53,6 +53,21 @@ def number(n: int | float | None, decimals: int | None = None) -> str:
     return format_decimal(n, format=pattern, locale=i18n.current())
 
 
+def significant(x: float, digits: int) -> str:
+    """``x`` to ``digits`` significant digits in the language's style (``0.0123`` / ``0,0123``; a tiny one as
+    ``1.2E-7``): a difference, a p-value."""
+    from babel.numbers import format_decimal, format_scientific
+
+    if x != 0 and math.isfinite(x) and abs(x) < 1e-4:
+        return format_scientific(x, format="0.##E0", locale=i18n.current())
+    return format_decimal(x, format="@" + "#" * (digits - 1), locale=i18n.current())
+
+
+def decimal_marks(text: str) -> str:
+    """A text of numbers written with ``.`` as the decimal mark (``81.0 (74.0 – 88.0)``) in the language's style."""
+    return text if i18n.current() == "en" else text.replace(".", _decimal_mark())
+
+
 def percent(x: float | None, decimals: int = 0) -> str:
     """A fraction as a percentage in the language's style (``42%`` / ``42 %``); None -> ``–``."""
     if x is None or not math.isfinite(x):

@@ -63,3 +63,12 @@ def test_counts_read_a_decimal_comma_and_count_text_is_one_form_in_every_languag
         assert fmt.compact(1_500_000_000) == "1,5B"
         assert fmt.count_text(1_500_000_000) == "1.5B"
         assert fmt.parse_count(fmt.compact(1_500_000_000)) == 1_500_000_000
+
+
+def test_significant_digits_and_decimal_marks_follow_the_language():
+    from lib import i18n
+
+    assert fmt.significant(0.012345, 3) == "0.0123" and fmt.decimal_marks("81.0 (74.0 – 88.0)") == "81.0 (74.0 – 88.0)"
+    with i18n.scope("es"):
+        assert fmt.significant(0.012345, 3) == "0,0123"
+        assert fmt.decimal_marks("81.0 (74.0 – 88.0)") == "81,0 (74,0 – 88,0)"

@@ -15,7 +15,6 @@ the session's name are shown as they are, never translated.
 """
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 
 from lib import format as fmt
@@ -93,16 +92,6 @@ def _n(x: float | None, digits: int = 0) -> str:
     return fmt.number(x, decimals=digits)
 
 
-def _sig(x: float, digits: int) -> str:
-    """``x`` to ``digits`` significant digits in the language's style (``0.0123`` / ``0,0123``; a tiny one as
-    ``1.2E-7``)."""
-    from babel.numbers import format_decimal, format_scientific
-
-    if x != 0 and math.isfinite(x) and abs(x) < 1e-4:
-        return format_scientific(x, format="0.##E0", locale=i18n.current())
-    return format_decimal(x, format="@" + "#" * (digits - 1), locale=i18n.current())
-
-
 def _s(x: float | None) -> str:
     if x is None:
         return "–"
@@ -170,7 +159,7 @@ def _metric_lines(rep: dict, models: dict) -> list[str]:
     else:
         intro = ngettext("{n} input with a reference; 95 % bootstrap intervals over inputs.",
                          "{n} inputs with a reference; 95 % bootstrap intervals over inputs.", n)
-    rows = [[_cell(models.get(c, c)), *(_local(metrics_mod.shown(m["kind"], row[k])) for k in names),
+    rows = [[_cell(models.get(c, c)), *(fmt.decimal_marks(metrics_mod.shown(m["kind"], row[k])) for k in names),
              _n(row["missing"])] for c, row in m["candidates"].items()]
     lines = [title, "", intro.format(n=fmt.number(n)), "",
              *_table([_("Model"), *(_(metrics_mod.LABELS[k]) for k in names), _("No output")], rows), ""]
@@ -179,17 +168,8 @@ def _metric_lines(rep: dict, models: dict) -> list[str]:
         lines += [_("{method} between {a} and {b} on {metric}: difference {difference}, p = {p}.").format(
             method=_(METHODS.get(test["method"], test["method"])), a=_cell(models.get(test["a"])),
             b=_cell(models.get(test["b"])), metric=_(metrics_mod.LABELS[test["metric"]]),
-            difference=_sig(test["difference"], 4), p=_sig(test["p_value"], 3)), ""]
+            difference=fmt.significant(test["difference"], 4), p=fmt.significant(test["p_value"], 3)), ""]
     return lines
-
-
-def _local(text: str) -> str:
-    """A number text made with ``.`` as its decimal mark (``81.0 (74.0 – 88.0)``) in the language's style."""
-    if i18n.current() == i18n.DEFAULT:
-        return text
-    from babel.numbers import get_decimal_symbol
-
-    return text.replace(".", get_decimal_symbol(i18n.current()))
 
 
 def _agreement_lines(rep: dict, export: dict) -> list[str]:

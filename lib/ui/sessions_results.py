@@ -143,7 +143,7 @@ def _metrics(metrics: dict, export: dict) -> None:
     models = {c["id"]: view.candidate_name(c) for c in export["candidates"]}
     kind = metrics["kind"]
     rows = [{_("model"): models.get(c, c),
-             **{_(metrics_mod.LABELS[n]): metrics_mod.shown(kind, row[n]) for n in names},
+             **{_(metrics_mod.LABELS[n]): fmt.decimal_marks(metrics_mod.shown(kind, row[n])) for n in names},
              _("no output"): row.get("missing", 0)} for c, row in metrics["candidates"].items()]
     n_ref = metrics.get("inputs", 0)
     st.caption(ngettext("{n} input with a reference", "{n} inputs with a reference", n_ref).format(
@@ -155,7 +155,7 @@ def _metrics(metrics: dict, export: dict) -> None:
         st.caption(_("{method} between {a} and {b} on {metric}: difference {difference}, p = {p}.").format(
             method=_(test["method"]), a=fmt.md_escape(models.get(test["a"], "")),
             b=fmt.md_escape(models.get(test["b"], "")), metric=_(metrics_mod.LABELS[test["metric"]]),
-            difference=_g(test["difference"], 4), p=_g(test["p_value"], 3)))
+            difference=fmt.significant(test["difference"], 4), p=fmt.significant(test["p_value"], 3)))
 
 
 def _agreement(agr: dict, texts: dict[str, str]) -> None:
@@ -196,16 +196,6 @@ def disputed_rows(disputed: list[dict], texts: dict[str, str]) -> list[dict]:
 
 def _num(x: float | None) -> str:
     return "—" if x is None else fmt.number(x, decimals=3)
-
-
-def _g(x: float, digits: int) -> str:
-    """``x`` to ``digits`` significant digits (as ``:.{digits}g``), with the language's decimal mark."""
-    text = f"{x:.{digits}g}"
-    if "e" in text or i18n.current() == "en":
-        return text
-    from babel.numbers import get_decimal_symbol
-
-    return text.replace(".", get_decimal_symbol(i18n.current()))
 
 
 def share(session: Any) -> None:
