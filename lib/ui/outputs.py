@@ -128,7 +128,8 @@ def embedding(out: dict, task: str, image: Any = None) -> None:
     chart = alt.Chart(df).mark_bar().encode(
         x=alt.X("dimension:Q", title=_("dimension")), y=alt.Y("value:Q", title=_("value")),
         color=alt.condition(alt.datum.value > 0, alt.value("#ff9d00"), alt.value("#1f77b4")),
-        tooltip=["dimension", alt.Tooltip("value:Q", format=".4f")])
+        tooltip=[alt.Tooltip("dimension:Q", title=_("dimension")),
+                 alt.Tooltip("value:Q", format=".4f", title=_("value"))])
     st.altair_chart(chart.properties(height=180), width="stretch", height=230)
     if vec:
         st.caption(_("First values: {values} …").format(values=", ".join(f"{v:+.4f}" for v in vec[:8])))
@@ -142,7 +143,8 @@ def similarity(out: dict, task: str, image: Any = None) -> None:
         x=alt.X("similarity:Q", title=_("similarity"),
                 scale=alt.Scale(domain=[min(0.0, float(df["similarity"].min())), 1.0])),
         y=alt.Y("sentence:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
-        tooltip=["sentence", alt.Tooltip("similarity:Q", format=".3f")])
+        tooltip=[alt.Tooltip("sentence:N", title=_("sentence")),
+                 alt.Tooltip("similarity:Q", format=".3f", title=_("similarity"))])
     h = max(90, 34 * len(df))
     st.altair_chart(bars.properties(height=h, title=_("Similarity to the source")), width="stretch", height=h + 120)
     labels, columns = heatmap_labels(out["labels"])
@@ -152,9 +154,10 @@ def similarity(out: dict, task: str, image: Any = None) -> None:
     heat = alt.Chart(pd.DataFrame(cells)).mark_rect().encode(
         x=alt.X("column:N", sort=columns, title=None, axis=alt.Axis(labelAngle=0, orient="top")),
         y=alt.Y("a:N", sort=labels, title=None, axis=alt.Axis(labelLimit=HEATMAP_LABEL_PX)),
-        tooltip=["a", "b", alt.Tooltip("cosine:Q", format=".3f")])
+        tooltip=[alt.Tooltip("a:N", title=_("sentence")), alt.Tooltip("b:N", title=_("compared with")),
+                 alt.Tooltip("cosine:Q", format=".3f", title=_("cosine"))])
     hh = 40 + 32 * len(labels)
-    heat = heat.encode(color=alt.Color("cosine:Q", scale=alt.Scale(scheme="viridis"),
+    heat = heat.encode(color=alt.Color("cosine:Q", scale=alt.Scale(scheme="viridis"), title=_("cosine"),
                                        legend=alt.Legend(gradientLength=max(40, hh - 40))))  # no taller than the map
     st.altair_chart(heat.properties(height=hh, title=_("All pairs (cosine)")), width="stretch", height=hh + 80)
 
