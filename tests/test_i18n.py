@@ -34,14 +34,18 @@ def test_the_catalogue_is_current_and_every_message_has_a_spanish_translation(ca
     assert status == 0, "run `make messages` and translate:\n" + out
 
 
+def _translations():
+    """(msgids, msgstrs) of every entry: one msgid (or singular + plural) and its Spanish form(s)."""
+    for msg in _catalogue():
+        if msg.id:
+            yield (msg.id if isinstance(msg.id, tuple) else (msg.id,),
+                   msg.string if isinstance(msg.string, tuple) else (msg.string,))
+
+
 def test_placeholders_survive_translation():
     names = re.compile(r"\{(\w*)[^{}]*\}")
     bad = []
-    for msg in _catalogue():
-        if not msg.id:
-            continue
-        ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)
-        strings = msg.string if isinstance(msg.string, tuple) else (msg.string,)
+    for ids, strings in _translations():
         wanted = set(names.findall(ids[-1]))
         for s in strings:
             if set(names.findall(s)) != wanted and not (len(ids) > 1 and set(names.findall(s)) <= wanted):
@@ -53,11 +57,7 @@ def test_markdown_markers_survive_translation():
     """``**bold**``, ``:material/icon:`` and ``:color[...]`` markers come through (a lost ``**`` shows stars)."""
     marks = re.compile(r":material/\w+:|:[a-z]+(?:-badge)?\[")
     bad = []
-    for msg in _catalogue():
-        if not msg.id:
-            continue
-        ids = msg.id if isinstance(msg.id, tuple) else (msg.id,)
-        strings = msg.string if isinstance(msg.string, tuple) else (msg.string,)
+    for ids, strings in _translations():
         for s in strings:
             if sorted(marks.findall(ids[0])) != sorted(marks.findall(s)) or ids[0].count("**") != s.count("**"):
                 bad.append((ids[0], s))
