@@ -371,3 +371,18 @@ def test_the_test_drive_counts_runs_per_visitor(tiny_model, monkeypatch, tmp_pat
         assert errors(other) == []
     finally:
         fresh.shutdown()
+
+
+def test_a_download_says_its_progress_in_its_submitters_language_on_any_thread():
+    """huggingface_hub reports bytes from its own threads: the message is still the submitter's language."""
+    import threading
+
+    from lib import i18n
+    from lib.jobs.download import DownloadJob
+
+    with i18n.scope("es"):
+        job = DownloadJob("org/model", 100)
+    t = threading.Thread(target=job._bytes, args=(10,))  # a fresh thread: no language of its own
+    t.start()
+    t.join()
+    assert job.progress().message == "Descargando org/model"

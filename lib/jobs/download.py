@@ -39,10 +39,12 @@ class DownloadJob(Tracked):
         self._cancel.set()
 
     def _bytes(self, done: int) -> None:
+        """Bytes written so far (called on huggingface_hub's download threads: the job's own language)."""
+        with i18n.scope(self.lang):
+            message = _("Downloading {model}").format(model=self.repo_id)
         with self._lock:
             total = max(self.total_bytes, done)
-            self._progress = JobProgress(LOADING, _("Downloading {model}").format(model=self.repo_id), "download",
-                                         done, total)
+            self._progress = JobProgress(LOADING, message, "download", done, total)
 
     def _finish(self, state: str, message: str) -> None:
         with self._lock:

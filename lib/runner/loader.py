@@ -221,6 +221,8 @@ def download(facts: RepoFacts, token: str | None = None, progress: ProgressFn | 
 
     total = facts.total_bytes
     state = {"done": 0}
+    # made here, in the run's language: update() is called on huggingface_hub's download threads
+    downloading = _("Downloading {model}").format(model=facts.source)
 
     class _Progress(base_tqdm):  # the tqdm_class hook of snapshot_download
         def __init__(self, *args, **kwargs):
@@ -231,11 +233,11 @@ def download(facts: RepoFacts, token: str | None = None, progress: ProgressFn | 
         def update(self, n=1):
             if self._bytes and n:
                 state["done"] += int(n)
-                _notify(progress, LoadProgress("download", _("Downloading {model}").format(model=facts.source),
+                _notify(progress, LoadProgress("download", downloading,
                                                min(state["done"], total) if total else state["done"], total))
             return super().update(n)
 
-    _notify(progress, LoadProgress("download", _("Downloading {model}").format(model=facts.source), 0, total))
+    _notify(progress, LoadProgress("download", downloading, 0, total))
     ignore = IGNORE_ALWAYS + (PICKLE_WEIGHTS if facts.has_safetensors else [])
     try:  # the resolved commit: no second model_info request, cached files cost none
         folder = gateway.download_snapshot(facts.source, revision=facts.sha or facts.revision, token=token,
