@@ -7,6 +7,8 @@ A TGI/TEI-compatible server on 127.0.0.1 (tests/support/inference_servers.py) ba
   the same JSON posted with ``http.client`` on a kept-alive connection. Target: overhead <= 5 % or <= 2 ms.
 * per call through a job: ``lib.jobs.submit(…, backend=)`` and ``wait()`` (what the pages and sessions do: a
   pool thread, the per-backend lane, the ``run_speeds`` row written as the job finishes), same raw baseline.
+* both also beside the same request through huggingface_hub's own HTTP session (``get_session()``, httpx:
+  the client InferenceClient is built on), which shows what the HTTP stack itself costs over ``http.client``.
 * time to first token: ``lib.runner.remote.stream_text`` (TGI plain generation, ``"stream": true``) from the
   call to its first piece vs ``http.client`` to the first ``data:`` line of the same stream. Same target.
 
@@ -85,27 +87,43 @@ def _raw_first_token(host: str, port: int, body: dict) -> float:
     return first
 
 
-def _pair(app, raw, n: int) -> tuple[float, float]:
-    """Medians of ``n`` interleaved calls (wall clock); this process's CPU time per call is printed too."""
-    app(), raw()  # warm
-    a, r, ca, cr = [], [], 0.0, 0.0
+def _pair(app, raw, n: int, session=None) -> tuple[float, float] | tuple[float, float, float]:
+    """Medians of ``n`` interleaved calls (wall clock); this process's CPU time per call is printed too.
+    ``session``: a third baseline, the same request through huggingface_hub's own HTTP session (the httpx
+    client every InferenceClient call goes through), interleaved with the other two."""
+    calls = [app, raw] + ([session] if session else [])
+    for f in calls:
+        f()  # warm
+    times: list[list[float]] = [[] for _ in calls]
+    cpu = [0.0 for _ in calls]
     for _ in range(n):
-        c, t = time.process_time(), time.perf_counter()
-        app()
-        a.append(time.perf_counter() - t)
-        ca += time.process_time() - c
-        c, t = time.process_time(), time.perf_counter()
-        raw()
-        r.append(time.perf_counter() - t)
-        cr += time.process_time() - c
-    print(f"  client CPU per call: app {ca / n * 1000:.2f} ms, raw {cr / n * 1000:.2f} ms")
-    return statistics.median(a), statistics.median(r)
+        for k, f in enumerate(calls):
+            c, t = time.process_time(), time.perf_counter()
+            f()
+            times[k].append(time.perf_counter() - t)
+            cpu[k] += time.process_time() - c
+    names = ["app", "raw", "hub session"][:len(calls)]
+    print("  client CPU per call: " + ", ".join(f"{name} {c / n * 1000:.2f} ms" for name, c in zip(names, cpu)))
+    return tuple(statistics.median(t) for t in times)  # type: ignore[return-value]
 
 
-def _verdict(app: float, raw: float) -> str:
+def _session_post(url: str, body: dict):
+    """The same JSON through huggingface_hub's HTTP session (httpx), without InferenceClient or Hub Scout."""
+    from huggingface_hub.utils import get_session
+
+    session, data = get_session(), json.dumps(body).encode()
+
+    def post() -> None:
+        r = session.post(url, content=data, headers={"Content-Type": "application/json"})
+        assert r.status_code == 200, r.text
+
+    return post
+
+
+def _verdict(app: float, raw: float, name: str = "raw") -> str:
     over = app - raw
     ok = over <= 0.002 or over <= 0.05 * raw
-    return (f"app {app * 1000:.2f} ms vs raw {raw * 1000:.2f} ms: +{over * 1000:.2f} ms "
+    return (f"app {app * 1000:.2f} ms vs {name} {raw * 1000:.2f} ms: +{over * 1000:.2f} ms "
             f"({(app / raw - 1) * 100:+.1f} %) — {'met' if ok else 'MISSED'}")
 
 
@@ -123,6 +141,10 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="bench_remote_"))
     runner = JobRunner(max_workers=2)
     store_url = f"sqlite:///{root / 'speeds.db'}"  # the job's speed rows go here, not to the user's store
+    from lib import store as db
+
+    with db.session(store_url):  # open (and migrated) before any run, as in the app, whose pages read it first
+        pass
 
     def job(task: str, backend: Backend, text: str) -> None:
         j = runner.submit("m", task, [{"text": text}], opts, backend=backend, store=store_url)
@@ -137,12 +159,16 @@ def main() -> int:
         parts = urlsplit(url)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         backend = Backend(kind="url", url=url)
-        app, raw = _pair(lambda: run_remote("m", task, {"text": text}, opts, backend),  # noqa: B023
-                         lambda: _raw_post(conn, {"inputs": text}), args.calls)  # noqa: B023
+        hub = _session_post(url, {"inputs": text})
+        app, raw, via = _pair(lambda: run_remote("m", task, {"text": text}, opts, backend),  # noqa: B023
+                              lambda: _raw_post(conn, {"inputs": text}), args.calls, hub)  # noqa: B023
         print(f"per call, {task}: {_verdict(app, raw)}")
-        app, raw = _pair(lambda: job(task, backend, text),  # noqa: B023
-                         lambda: _raw_post(conn, {"inputs": text}), max(20, args.calls // 2))  # noqa: B023
+        print(f"  the same request through huggingface_hub's HTTP session alone: {via * 1000:.2f} ms; "
+              f"app over it: {_verdict(app, via, 'session')}")
+        app, raw, via = _pair(lambda: job(task, backend, text),  # noqa: B023
+                              lambda: _raw_post(conn, {"inputs": text}), max(20, args.calls // 2), hub)  # noqa: B023
         print(f"per call through a job, {task}: {_verdict(app, raw)}")
+        print(f"  app over huggingface_hub's HTTP session alone: {_verdict(app, via, 'session')}")
         conn.close()
         srv.stop()
 

@@ -345,3 +345,28 @@ def test_a_job_cancelled_before_it_starts_sends_nothing(cls, store_url):
     gate.set()
     lanes.shutdown()
     assert cls.requests == [] and [it.status for it in job.items] == ["skipped", "skipped"]
+
+
+def test_rows_handed_over_together_share_one_transaction_and_flush_writes_them_now(store_url, monkeypatch):
+    """A burst of one-item jobs (a session's cells, repeated Playground runs) costs one commit, not one each;
+    flush() (what speeds.recent does before reading) does not wait out the gathering pause."""
+    from lib import store
+    from lib.store.models import RunSpeed
+
+    speeds.flush()
+    writes: list[int] = []
+    real = speeds.write
+    monkeypatch.setattr(speeds, "GATHER_S", 30.0)  # longer than this test may take: flush must cut it short
+    monkeypatch.setattr(speeds, "write", lambda rows, url=None: writes.append(len(rows)) or real(rows, url))
+    for n in range(5):
+        speeds.write_later([speeds.figures_row("burst-model", "text-classification", "url:http://h:1",
+                                               latency_s=0.01 * (n + 1), dtype="remote")], store_url)
+    t = time.monotonic()
+    assert speeds.flush(timeout=20)
+    assert time.monotonic() - t < 20
+    assert writes == [5]
+    [summary] = speeds.recent("burst-model", store=store_url)
+    assert summary.runs == 5 and summary.latency_s == pytest.approx(0.03)
+    with store.session(store_url) as s:
+        rows = s.execute(RunSpeed.__table__.select().where(RunSpeed.model_id == "burst-model")).all()
+    assert len(rows) == 5

@@ -215,11 +215,16 @@ _pending_lock = threading.Lock()
 _idle = threading.Condition(_pending_lock)
 _writing = False
 _writer: Any = None  # a one-thread executor, made on the first write_later
+_now = threading.Event()  # set by flush(): write what is pending without waiting for more
+#: the writer gathers the rows handed over within this long into one transaction (a burst of one-item jobs —
+#: a session's cells, the Playground's runs — costs one commit, not one per job; flush() cuts it short)
+GATHER_S = 0.25
 
 
 def write_later(rows: list[dict[str, Any]], store: Any = None) -> None:
-    """Hand ``rows`` to the background writer (one thread: a job's waiters do not wait for the store's commit);
-    :func:`recent` and :func:`flush` see them written."""
+    """Hand ``rows`` to the background writer (one thread: a job's waiters do not wait for the store's commit;
+    rows handed over within :data:`GATHER_S` share a transaction); :func:`recent` and :func:`flush` see them
+    written."""
     global _writing, _writer
     if not rows:
         return
@@ -244,11 +249,13 @@ def write_later(rows: list[dict[str, Any]], store: Any = None) -> None:
 def _drain() -> None:
     global _writing
     while True:
+        _now.wait(GATHER_S)
         with _pending_lock:
             batch = list(_pending)
             _pending.clear()
             if not batch:
                 _writing = False
+                _now.clear()
                 _idle.notify_all()
                 return
         by_store: dict[Any, list[dict[str, Any]]] = {}
@@ -261,6 +268,9 @@ def _drain() -> None:
 def flush(timeout: float = 10.0) -> bool:
     """Wait until every row handed to :func:`write_later` so far is written (or failed); True when idle."""
     with _pending_lock:
+        if not _writing and not _pending:
+            return True
+        _now.set()
         return _idle.wait_for(lambda: not _writing and not _pending, timeout)
 
 
