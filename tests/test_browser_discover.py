@@ -54,6 +54,12 @@ def test_deep_link_to_discover_on_a_fresh_server(server, browser, hub_stub):
         expect(table.locator("canvas").first).to_be_visible(timeout=30_000)
         expect(page.get_by_text(re.compile(r"\d+ models · from .*snapshot"))).to_be_visible()
 
+        # the charts follow the table a moment later (the session's first run holds them back) without a click
+        charts = page.get_by_test_id("stVegaLiteChart")
+        expect(charts).to_have_count(2, timeout=30_000)
+        expect(charts.first).to_be_visible()
+        expect(page.get_by_text("Drawing the charts…")).to_have_count(0)
+
         # select the second row: the selection shows and lands in the URL
         select_row(table, 2)
         selected = element_by_key(page, "d_selected")

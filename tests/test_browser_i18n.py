@@ -37,12 +37,12 @@ def test_a_spanish_browser_gets_spanish_and_links_keep_the_switch(server, browse
         expect(page.get_by_text("Esta máquina").first).to_be_visible()
         # the switch: English, written into the URL
         wait_for_app_idle(page)
-        page.get_by_test_id("stSidebar").get_by_role("radio", name="English").click()
+        page.get_by_test_id("stSidebar").get_by_test_id("stRadio").get_by_text("English", exact=True).click()
         expect(page.get_by_role("heading", name="Pages")).to_be_visible()
         expect(page).to_have_url(re.compile(r"[?&]lang=en"))
         # back to Spanish, then follow a sidebar link: the next page speaks Spanish and its URL keeps lang=es
         wait_for_app_idle(page)
-        page.get_by_test_id("stSidebar").get_by_role("radio", name="Español").click()
+        page.get_by_test_id("stSidebar").get_by_test_id("stRadio").get_by_text("Español", exact=True).click()
         expect(page).to_have_url(re.compile(r"[?&]lang=es"))
         wait_for_app_idle(page)
         page.get_by_test_id("stSidebar").get_by_role("link", name="Modelos locales").click()

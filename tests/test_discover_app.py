@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.format import parse_count
+from lib.ui.frame import MODE_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -164,7 +165,7 @@ def test_live_only_mode_with_the_hub_down_says_so_and_offers_the_snapshot(monkey
     assert not at.dataframe
     at.button(key="d_use_snapshot").click().run()
     assert not at.exception
-    assert at.sidebar.radio[0].value == "snapshot"
+    assert at.sidebar.radio(key=MODE_KEY).value == "snapshot"
     assert len(table(at)) > 0
 
 

@@ -94,3 +94,27 @@ def test_finish_keeps_the_catalog_line_the_page_already_set():
     assert any("the test's error" in e.value for e in at.sidebar.error)  # not overwritten by finish()
     assert not any("Answered by" in m.value for m in at.sidebar.markdown)
     assert "Snapshot:" in " ".join(c.value for c in at.sidebar.caption)
+
+
+def _later_script():
+    import streamlit as st
+
+    from lib.ui import first_paint
+
+    st.session_state["runs"] = st.session_state.get("runs", 0) + 1
+    first_paint.later("t_charts", lambda: st.markdown(f"drawn in run {st.session_state['runs']}"), "waiting…")
+
+
+def test_held_back_content_waits_for_a_later_run_on_the_first_run_only():
+    """lib.ui.first_paint.later: the session's first run shows the note (and starts the timer fragment);
+    every later run draws at once. The charts' code then loads after the table's (test_browser_discover sees
+    the charts arrive by the timer alone)."""
+    at = AppTest.from_function(_later_script, default_timeout=30).run()
+    assert not at.exception
+    assert [c.value for c in at.caption] == ["waiting…"]
+    assert not any(m.value.startswith("drawn") for m in at.markdown)
+    at.run()
+    assert not at.exception
+    assert [m.value for m in at.markdown] == ["drawn in run 2"] and not at.caption
+    at.run()
+    assert [m.value for m in at.markdown] == ["drawn in run 3"]

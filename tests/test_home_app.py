@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib.ui.frame import MODE_KEY
+
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 
@@ -32,7 +34,7 @@ def test_home_explains_and_shows_source_and_hardware(app):
     assert "RAM:" in text  # detected hardware, main area and sidebar
     sidebar = "\n".join(m.value for m in at.sidebar.markdown)
     assert "RAM:" in sidebar and "Hub token" in sidebar
-    assert at.sidebar.radio[0].value == "snapshot"
+    assert at.sidebar.radio(key=MODE_KEY).value == "snapshot"
 
 
 def test_home_never_shows_the_token(app, monkeypatch):
@@ -58,10 +60,10 @@ def test_quick_search_leads_to_discover_with_the_text_in_the_url(app):
 
 def test_sidebar_mode_switch_goes_into_the_url(app):
     at = app.run()
-    at.sidebar.radio[0].set_value("auto").run()
+    at.sidebar.radio(key=MODE_KEY).set_value("auto").run()
     assert not at.exception
     assert at.query_params.get("source") == "auto"
-    at.sidebar.radio[0].set_value("snapshot").run()
+    at.sidebar.radio(key=MODE_KEY).set_value("snapshot").run()
     assert "source" not in at.query_params  # the default (from HUBSCOUT_CATALOG) stays out of links
 
 

@@ -183,7 +183,7 @@ def test_an_unknown_language_falls_back_to_english(home):
 
 def test_the_sidebar_switch_changes_the_language_and_keeps_it_in_the_url(home):
     at = home.run()
-    switch = at.sidebar.get("button_group")[0]
+    switch = at.sidebar.radio(key="lang_switch")
     switch.set_value("es").run()
     assert not at.exception
     assert "Buscar modelos" in _texts(at)

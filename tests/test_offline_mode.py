@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from lib.hub import policy
 from lib.hub.errors import HubError
 from lib.runner.result import RunOptions
+from lib.ui.frame import MODE_KEY
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 REPO = "offline-unit/tiny-sentiment"
@@ -191,13 +192,13 @@ def test_url_switch_turns_the_page_offline_and_the_catalog_to_the_snapshot(monke
     assert not at.exception
     assert "**Offline**" in _banner(at) and "Works:" in _banner(at)
     assert at.sidebar.toggle(key="offline_switch").value is True
-    assert at.sidebar.radio[0].value == "snapshot" and at.sidebar.radio[0].disabled
+    assert at.sidebar.radio(key=MODE_KEY).value == "snapshot" and at.sidebar.radio(key=MODE_KEY).disabled
     assert "Snapshot only" in "\n".join(m.value for m in at.markdown)
     assert "not used while offline" in "\n".join(m.value for m in at.sidebar.markdown)
     # off again: the catalog choice made before comes back, and the URL forgets the switch
     at.sidebar.toggle(key="offline_switch").set_value(False).run()
     assert not at.exception and "**Offline**" not in _banner(at)
-    assert at.sidebar.radio[0].value == "live" and "offline" not in at.query_params
+    assert at.sidebar.radio(key=MODE_KEY).value == "live" and "offline" not in at.query_params
 
 
 def test_sidebar_switch_goes_into_the_url_and_env_fixes_it_on(monkeypatch):

@@ -21,7 +21,7 @@ from lib.catalog.query import MAX_COUNT, SORTS, CatalogQuery
 from lib.catalog.result import SearchResult
 from lib.hub.records import ModelRecord
 from lib.i18n import N_, _, in_current, ngettext
-from lib.ui import cached
+from lib.ui import cached, first_paint
 
 P = "d_"  # widget key prefix
 KEYS = {
@@ -394,7 +394,13 @@ def selected_model(record: ModelRecord, hw=None, local: bool = False) -> None:
 
 
 def charts(records: list[ModelRecord]) -> None:
-    """Downloads vs parameters (log–log, by task) and counts by task or library."""
+    """Downloads vs parameters (log–log, by task) and counts by task or library; on a browser session's first
+    run they follow the table a moment later (:func:`lib.ui.first_paint.later`: the charts' code would
+    otherwise hold the table's first paint back)."""
+    first_paint.later(P + "charts", lambda: _charts(records), _("Drawing the charts…"))
+
+
+def _charts(records: list[ModelRecord]) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(_("**Downloads vs parameters**"))
@@ -416,7 +422,8 @@ def charts(records: list[ModelRecord]) -> None:
 
 def download(result: SearchResult, query: CatalogQuery) -> None:
     st.download_button(
-        _("Download CSV"), data=results.results_csv(result.records),  # the file: English columns (for programs)
+        # made when clicked (pandas is not imported for a run that shows the table); English columns, for programs
+        _("Download CSV"), data=lambda: results.results_csv(result.records),
         file_name=results.csv_filename(query.to_params()), mime="text/csv",
         icon=":material/download:", key=P + "csv",
     )

@@ -53,7 +53,7 @@ def init() -> str:
 
 def _on_change() -> None:
     chosen = st.session_state.get(KEY)
-    if chosen not in i18n.LANGUAGES:  # a segmented control can be cleared: keep the language
+    if chosen not in i18n.LANGUAGES:  # an unknown value (a stale session): keep the language
         chosen = st.session_state.get(_MEMORY) or i18n.DEFAULT
     st.session_state[_MEMORY] = chosen
     st.query_params[PARAM] = chosen  # links keep it; a shared link opens in the same language
@@ -61,9 +61,11 @@ def _on_change() -> None:
 
 def switch(container) -> str:
     """The sidebar's language switch (labelled in both languages, so that either reader finds it)."""
-    container.segmented_control(
+    # a radio, not a segmented control: a button group scans each label for a leading emoji, and "Español" is
+    # not ASCII, so the first run in a process would compile Streamlit's emoji catalogue (~0.1 s before the page)
+    container.radio(
         # i18n: the label says it in both languages on purpose
         "Idioma · Language", list(i18n.LANGUAGES), key=KEY, format_func=i18n.LANGUAGES.__getitem__,
-        on_change=_on_change, selection_mode="single", label_visibility="collapsed",
+        on_change=_on_change, horizontal=True, label_visibility="collapsed",
     )
     return st.session_state[_MEMORY]
